@@ -1,0 +1,30 @@
+package dev.animavault.spi;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Services core lends to a plugin at {@code create} time. Plugins get this context, never the
+ * container. Implementations are thread-safe.
+ */
+public interface PluginContext {
+
+    /** The clock to use for all timestamps (tests may fix it). */
+    Clock clock();
+
+    /** The deployment's data directory; exists and is writable. Resolve relative paths against it. */
+    Path dataDirectory();
+
+    /** An outbound HTTP client that enforces the deployment's egress policy, using the JDK's trust store. */
+    OutboundHttpClient http();
+
+    /**
+     * An outbound HTTP client that enforces the egress policy and trusts what the given TLS context
+     * trusts (for a backend with its own CA, configured by the plugin).
+     */
+    OutboundHttpClient http(SSLContext sslContext);
+
+    /** A stable identifier of this deployment (the same on every node of a cluster). */
+    String deploymentId();
+}

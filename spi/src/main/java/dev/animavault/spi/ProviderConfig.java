@@ -1,0 +1,159 @@
+package dev.animavault.spi;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Immutable configuration handed to a factory's {@code create}: a string map with typed getters.
+ * Core builds it from the deployment's configuration after validating it against the factory's
+ * declared {@link ConfigProperty properties} (defaults filled in, unknown keys refused), so a factory
+ * may rely on required keys being present. {@link #toString()} masks sensitive values.
+ *
+ * <p>Typed getters throw {@link VaultException} with {@link ErrorCode#CONFIGURATION} and a message that
+ * names the key (never the value of a sensitive key) when a value does not parse.
+ */
+public final class ProviderConfig {
+    private static final String MASK = "<masked>";
+
+    private final String providerName;
+    private final Map<String, String> values;
+    private final Set<String> sensitiveKeys;
+
+    private ProviderConfig(String providerName, Map<String, String> values, Set<String> sensitiveKeys) {
+        this.providerName = Objects.requireNonNull(providerName, "providerName is null");
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.sensitiveKeys = Set.copyOf(sensitiveKeys);
+    }
+
+    /**
+     * @param providerName  the provider this configuration is for (used in messages)
+     * @param values        key/value pairs (copied)
+     * @param sensitiveKeys keys whose values are masked when printed
+     */
+    public static ProviderConfig of(String providerName, Map<String, String> values, Set<String> sensitiveKeys) {
+        return new ProviderConfig(providerName, values, sensitiveKeys);
+    }
+
+    /** An empty configuration for the named provider. */
+    public static ProviderConfig empty(String providerName) {
+        return new ProviderConfig(providerName, Map.of(), Set.of());
+    }
+
+    /** The provider name this configuration belongs to. */
+    public String providerName() {
+        return providerName;
+    }
+
+    /** All keys present. */
+    public Set<String> keys() {
+        return values.keySet();
+    }
+
+    /** The raw value, if present. */
+    public Optional<String> get(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /** The value of a required key. */
+    public String require(String key) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            throw error(key, "is required");
+        }
+        return v;
+    }
+
+    public String getString(String key, String defaultValue) {
+        return values.getOrDefault(key, defaultValue);
+    }
+
+    public int getInt(String key, int defaultValue) {
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw error(key, "must be an integer");
+        }
+    }
+
+    public long getLong(String key, long defaultValue) {
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw error(key, "must be an integer");
+        }
+    }
+
+    public boolean getBoolean(String key, boolean defaultValue) {
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw error(key, "must be true or false");
+        };
+    }
+
+    public Duration getDuration(String key, Duration defaultValue) {
+        String v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Durations.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw error(key, "must be a duration such as 30s, 5m or 30d");
+        }
+    }
+
+    /** A path value; relative paths are returned as given (resolve them against the data directory). */
+    public Optional<Path> getPath(String key) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(v));
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error(key, "is not a valid path");
+        }
+    }
+
+    /** Whether the key is sensitive. */
+    public boolean isSensitive(String key) {
+        return sensitiveKeys.contains(key);
+    }
+
+    /** A copy of the values with sensitive ones masked, fit for logs. */
+    public Map<String, String> masked() {
+        Map<String, String> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, sensitiveKeys.contains(k) ? MASK : v));
+        return out;
+    }
+
+    private VaultException error(String key, String what) {
+        return new VaultException(ErrorCode.CONFIGURATION, "configuration key '" + key + "' of provider '"
+                + providerName + "' " + what);
+    }
+
+    @Override
+    public String toString() {
+        return "ProviderConfig[" + providerName + " " + masked() + "]";
+    }
+}

@@ -1,0 +1,58 @@
+package dev.animavault.spi;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A plaintext secret value: bytes that never appear in {@code toString()}, logs or exceptions.
+ * Instances copy on the way in and out; {@link #wipe()} zeroes the internal copy once the value is
+ * no longer needed. Not thread-safe for concurrent wipe and read.
+ */
+public final class SecretValue {
+    private final byte[] bytes;
+
+    private SecretValue(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    /** A value holding a copy of the given bytes. */
+    public static SecretValue of(byte[] bytes) {
+        return new SecretValue(Objects.requireNonNull(bytes, "bytes is null").clone());
+    }
+
+    /** A value holding the UTF-8 encoding of the string. */
+    public static SecretValue ofUtf8(String value) {
+        return new SecretValue(Objects.requireNonNull(value, "value is null").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A copy of the bytes. */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** The bytes decoded as UTF-8. */
+    public String asUtf8() {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** The length in bytes. */
+    public int length() {
+        return bytes.length;
+    }
+
+    /** Zeroes the internal copy. */
+    public void wipe() {
+        Arrays.fill(bytes, (byte) 0);
+    }
+
+    /** Constant-time comparison of the contents. */
+    public boolean contentEquals(SecretValue other) {
+        return other != null && java.security.MessageDigest.isEqual(bytes, other.bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "SecretValue[<masked>]";
+    }
+}

@@ -1,0 +1,38 @@
+package dev.animavault.spi.audit;
+
+import dev.animavault.spi.PageRequest;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A query over recorded events of one organization. Results are newest first; the page cursor moves
+ * toward older events. All filters are exact matches; {@code from} is inclusive, {@code to} exclusive.
+ *
+ * @param organizationId required: events of other organizations are never returned
+ * @param identityId     only events addressing this identity
+ * @param action         only events with this action
+ * @param from           only events at or after this time
+ * @param to             only events before this time
+ * @param page           size and cursor
+ */
+public record AuditQuery(String organizationId, Optional<String> identityId, Optional<String> action,
+                         Optional<Instant> from, Optional<Instant> to, PageRequest page) {
+    public AuditQuery {
+        Objects.requireNonNull(organizationId, "organizationId is null");
+        Objects.requireNonNull(identityId, "identityId is null");
+        Objects.requireNonNull(action, "action is null");
+        Objects.requireNonNull(from, "from is null");
+        Objects.requireNonNull(to, "to is null");
+        Objects.requireNonNull(page, "page is null");
+    }
+
+    /** Whether the event matches every filter (not the page). */
+    public boolean matches(AuditEvent e) {
+        return organizationId.equals(e.organizationId())
+                && identityId.map(i -> i.equals(e.identityId())).orElse(true)
+                && action.map(a -> a.equals(e.action())).orElse(true)
+                && from.map(f -> !e.timestamp().isBefore(f)).orElse(true)
+                && to.map(t -> e.timestamp().isBefore(t)).orElse(true);
+    }
+}

@@ -1,0 +1,7 @@
+package dev.animavault.spi.credential;
+
+import dev.animavault.spi.ProviderFactory;
+
+/** Creates {@link CredentialType}s; the factory's name is the type id. */
+public interface CredentialTypeFactory extends ProviderFactory<CredentialType> {
+}
