@@ -1,0 +1,413 @@
+package dev.animavault.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged product, tested the way an operator gets it: unpack {@code anima-vault-<version>.tar.gz}
+ * with {@code tar}, start {@code bin/anima-vault server} as a separate process on the embedded default
+ * (SQLite + audit file, loaded from the bundled plugin zips), and use it over HTTP like an agent would.
+ *
+ * <p>Secret values are never put in assertion messages or printed.
+ */
+class DistributionIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path unpacked;
+
+    /** The unpacked installation directory, {@code anima-vault-<version>/}. */
+    private static Path home;
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private final List<VaultProcess> started = new ArrayList<>();
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void unpackTarball() throws Exception {
+        Path tarball = Path.of(System.getProperty("anima.dist.tarball"));
+        assertTrue(Files.isRegularFile(tarball), "tarball not built: " + tarball);
+        Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString())
+                .redirectErrorStream(true)
+                .start();
+        String tarOutput = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS), "tar did not finish");
+        assertEquals(0, tar.exitValue(), "tar failed: " + tarOutput);
+
+        home = unpacked.resolve(System.getProperty("anima.dist.name"));
+        Path launcher = home.resolve("bin/anima-vault");
+        assertTrue(Files.isExecutable(launcher), "bin/anima-vault missing or not executable");
+        assertTrue(Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OTHERS_EXECUTE),
+                "bin/anima-vault should be executable by everyone: " + Files.getPosixFilePermissions(launcher));
+        assertTrue(Files.isRegularFile(home.resolve("config/anima-vault.yaml")), "config/anima-vault.yaml missing");
+        for (String plugin : List.of("storage-jdbc", "credential-api-key", "audit-file")) {
+            assertTrue(Files.isRegularFile(home.resolve("plugins/" + plugin + ".zip")), "plugins/" + plugin + ".zip missing");
+        }
+        try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
+            List<String> jars = lib.map(p -> p.getFileName().toString()).toList();
+            assertTrue(jars.stream().anyMatch(j -> j.startsWith("anima-vault-core-")), "lib/ lacks core: " + jars);
+            assertTrue(jars.stream().allMatch(j -> j.endsWith(".jar")), "lib/ holds only jars: " + jars);
+            assertFalse(jars.stream().anyMatch(j -> j.startsWith("sqlite-jdbc") || j.startsWith("HikariCP")),
+                    "plugin dependencies belong in the plugin zip, not lib/: " + jars);
+        }
+    }
+
+    @AfterEach
+    void destroyProcesses() throws InterruptedException {
+        for (VaultProcess process : started) {
+            process.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void agentStoresReadsAndIsAuditedOverHttp() throws Exception {
+        Path dataDir = work.resolve("data");
+        String orgKey = newBootstrapToken();
+        VaultProcess vault = startServer(dataDir, orgKey);
+        Duration startup = vault.awaitHealthy(http, HEALTHY_WITHIN);
+        System.out.printf("anima-vault healthy %d ms after launch (fresh data directory)%n", startup.toMillis());
+        assertLaunchedJvmDirectly(vault);
+
+        Response health = call(vault, "GET", "/v1/sys/health", null, null);
+        assertEquals("ok", health.json().path("status").asText(), health.body());
+
+        // Identities
+        Response created = call(vault, "POST", "/v1/identities", orgKey,
+                Map.of("id", "agent_123", "name", "Support agent"));
+        assertEquals(201, created.status(), created.body());
+        assertEquals("agent_123", created.json().path("id").asText(), created.body());
+        assertFalse(created.json().path("organizationId").asText().isEmpty(), created.body());
+        Response other = call(vault, "POST", "/v1/identities", orgKey, Map.of("id", "agent_456", "name", "Billing agent"));
+        assertEquals(201, other.status(), other.body());
+
+        // Secrets, stored with the organization key
+        String openAiKey = newSecretValue("sk-proj-");
+        String otherAgentsKey = newSecretValue("sk-proj-");
+        Response stored = call(vault, "POST", "/v1/vault/secrets", orgKey, Map.of(
+                "identityId", "agent_123", "key", "OPENAI_API_KEY", "value", openAiKey, "type", "api_key"));
+        assertEquals(201, stored.status(), stored.body());
+        assertFalse(stored.body().contains(openAiKey), "the create response must not echo the value");
+        Response storedOther = call(vault, "POST", "/v1/vault/secrets", orgKey, Map.of(
+                "identityId", "agent_456", "key", "OPENAI_API_KEY", "value", otherAgentsKey, "type", "api_key"));
+        assertEquals(201, storedOther.status(), storedOther.body());
+
+        // The agent's own token
+        Response issued = call(vault, "POST", "/v1/identities/agent_123/tokens", orgKey, Map.of());
+        assertEquals(201, issued.status(), "token issue failed with " + issued.status());
+        String agentToken = issued.json().path("token").asText();
+        assertTrue(agentToken.startsWith("avt_"), "identity tokens carry the avt_ prefix");
+
+        // Runtime retrieval by the agent
+        Response read = call(vault, "GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY", agentToken, null);
+        assertEquals(200, read.status(), "secret read failed with " + read.status());
+        assertEquals("agent_123", read.json().path("identityId").asText());
+        assertEquals("OPENAI_API_KEY", read.json().path("key").asText());
+        assertEquals("api_key", read.json().path("type").asText());
+        assertEquals(1, read.json().path("version").asInt());
+        assertTrue(openAiKey.equals(read.json().path("value").asText()), "the value read back differs from the one stored");
+
+        // Another identity's secret: denied, as problem+json, without the value
+        Response denied = call(vault, "GET", "/v1/vault/secrets/agent_456/OPENAI_API_KEY", agentToken, null);
+        assertEquals(403, denied.status(), denied.body());
+        assertTrue(denied.contentType().startsWith("application/problem+json"), denied.contentType());
+        assertEquals("permission_denied", denied.json().path("code").asText(), denied.body());
+        assertEquals(403, denied.json().path("status").asInt(), denied.body());
+        assertFalse(denied.body().contains(otherAgentsKey), "a denial must not carry the value");
+
+        // The audit trail, read with the organization key, has both
+        List<JsonNode> events = new ArrayList<>();
+        for (String identity : List.of("agent_123", "agent_456")) {
+            Response logs = call(vault, "GET", "/v1/vault/audit/logs?identityId=" + identity + "&limit=100", orgKey, null);
+            assertEquals(200, logs.status(), logs.body());
+            logs.json().path("items").forEach(events::add);
+            assertFalse(logs.body().contains(openAiKey) || logs.body().contains(otherAgentsKey),
+                    "audit events must never contain a secret value");
+        }
+        JsonNode readEvent = events.stream()
+                .filter(e -> "secret.read".equals(e.path("action").asText())
+                        && "SUCCESS".equals(e.path("outcome").asText())
+                        && "agent_123".equals(e.path("identityId").asText())
+                        && "OPENAI_API_KEY".equals(e.path("secretKey").asText()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no successful secret.read of agent_123/OPENAI_API_KEY in " + events));
+        for (String member : List.of("id", "timestamp", "organizationId", "actor", "requestId")) {
+            assertFalse(readEvent.path(member).asText().isEmpty(), "audit event lacks " + member + ": " + readEvent);
+        }
+        assertEquals(1, readEvent.path("version").asInt(), readEvent.toString());
+        assertTrue(events.stream().anyMatch(e -> "DENIED".equals(e.path("outcome").asText())
+                        && "OPENAI_API_KEY".equals(e.path("secretKey").asText())
+                        && "agent_456".equals(e.path("identityId").asText())),
+                "no DENIED event for the read of agent_456/OPENAI_API_KEY in " + events);
+
+        assertEquals(0, vault.stop(), "a SIGTERM should stop the vault cleanly; output:\n" + vault.output());
+        assertNoFileContains(dataDir, Map.of(
+                "agent_123's secret value", openAiKey,
+                "agent_456's secret value", otherAgentsKey,
+                "the identity token", agentToken,
+                "the owner API key", orgKey));
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void writeAcknowledgedBeforeKillDashNineSurvivesRestart() throws Exception {
+        Path dataDir = work.resolve("data");
+        String orgKey = newBootstrapToken();
+        VaultProcess first = startServer(dataDir, orgKey);
+        first.awaitHealthy(http, HEALTHY_WITHIN);
+
+        assertEquals(201, call(first, "POST", "/v1/identities", orgKey, Map.of("id", "agent_123", "name", "a")).status());
+        Response issued = call(first, "POST", "/v1/identities/agent_123/tokens", orgKey, Map.of());
+        assertEquals(201, issued.status(), "token issue failed with " + issued.status());
+        String agentToken = issued.json().path("token").asText();
+
+        String version1 = newSecretValue("pw-");
+        String version2 = newSecretValue("pw-");
+        Response create = call(first, "POST", "/v1/vault/secrets", orgKey, Map.of(
+                "identityId", "agent_123", "key", "DATABASE_PASSWORD", "value", version1, "type", "api_key"));
+        assertEquals(201, create.status(), create.body());
+        Response rotate = call(first, "PUT", "/v1/vault/secrets/agent_123/DATABASE_PASSWORD", orgKey,
+                Map.of("value", version2));
+        assertTrue(rotate.status() / 100 == 2, "adding a version failed: " + rotate.status() + " " + rotate.body());
+        first.kill(); // the instant the 2xx arrived
+
+        VaultProcess second = startServer(dataDir, orgKey);
+        Duration restart = second.awaitHealthy(http, HEALTHY_WITHIN);
+        System.out.printf("anima-vault healthy %d ms after restart on existing data%n", restart.toMillis());
+
+        Response current = call(second, "GET", "/v1/vault/secrets/agent_123/DATABASE_PASSWORD", agentToken, null);
+        assertEquals(200, current.status(), "read after restart failed with " + current.status());
+        assertEquals(2, current.json().path("version").asInt());
+        assertTrue(version2.equals(current.json().path("value").asText()), "the acknowledged version 2 was lost");
+        Response previous = call(second, "GET", "/v1/vault/secrets/agent_123/DATABASE_PASSWORD?version=1", agentToken, null);
+        assertEquals(200, previous.status(), "read of version 1 after restart failed with " + previous.status());
+        assertTrue(version1.equals(previous.json().path("value").asText()), "version 1 was lost");
+
+        assertEquals(0, second.stop(), "a SIGTERM should stop the vault cleanly; output:\n" + second.output());
+        assertNoFileContains(dataDir, Map.of(
+                "version 1", version1, "version 2", version2, "the identity token", agentToken, "the owner API key", orgKey));
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void unknownStorageBackendStopsStartupNamingWhatExists() throws Exception {
+        String shipped = Files.readString(home.resolve("config/anima-vault.yaml"));
+        String broken = shipped.replaceFirst("(?m)^(\\s+type:\\s*)jdbc\\b", "$1nosuch");
+        assertNotEquals(shipped, broken, "the shipped config no longer has a 'type: jdbc' storage line to replace");
+        Path config = Files.writeString(work.resolve("nosuch.yaml"), broken);
+
+        Map<String, String> env = serverEnv(work.resolve("data"), newBootstrapToken(), VaultProcess.freePort());
+        env.put("ANIMA_VAULT_CONFIG", config.toString());
+        VaultProcess vault = track(VaultProcess.start(home, work, 0, env, "server"));
+        assertTrue(vault.process().waitFor(20, TimeUnit.SECONDS),
+                "startup with an unknown storage backend should fail within 20s; output:\n" + vault.output());
+        assertNotEquals(0, vault.process().exitValue(), vault.output());
+        String output = vault.output();
+        assertTrue(output.contains("nosuch"), "the error should name the unknown backend:\n" + output);
+        assertTrue(output.contains("jdbc"), "the error should list the available backends:\n" + output);
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void launcherFindsAJdkWithoutJavaHomeFromAnyDirectoryThroughASymlink() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Path linkedLauncher = Files.createSymbolicLink(work.resolve("av"), home.resolve("bin/anima-vault"));
+        Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+        String version = System.getProperty("anima.dist.version");
+
+        // 1. newest JDK under ANIMA_JVM_DIR (the /usr/lib/jvm scan)
+        Path jvmDir = Files.createDirectories(work.resolve("jvm"));
+        Files.createSymbolicLink(jvmDir.resolve("some-jdk"), javaHome);
+        Result scanned = runLauncher(linkedLauncher, elsewhere, Map.of("ANIMA_JVM_DIR", jvmDir.toString()), "--version");
+        assertEquals(0, scanned.exitCode(), scanned.output());
+        assertTrue(scanned.output().contains(version), "--version should print " + version + ":\n" + scanned.output());
+
+        // 2. `java` on PATH, when neither JAVA_HOME nor the JVM directory has one
+        Path emptyJvmDir = Files.createDirectories(work.resolve("no-jvms"));
+        Path pathDir = Files.createDirectories(work.resolve("path-bin"));
+        Files.createSymbolicLink(pathDir.resolve("java"), javaHome.resolve("bin/java"));
+        Result onPath = runLauncher(linkedLauncher, elsewhere, Map.of(
+                "ANIMA_JVM_DIR", emptyJvmDir.toString(),
+                "PATH", pathDir + ":" + System.getenv("PATH")), "--version");
+        assertEquals(0, onPath.exitCode(), onPath.output());
+        assertTrue(onPath.output().contains(version), onPath.output());
+
+        // 3. nothing anywhere: a clear message naming where it looked. PATH holds only the tools the
+        //    launcher itself uses, so no system java can be found.
+        Path tools = Files.createDirectories(work.resolve("tools"));
+        for (String tool : List.of("bash", "dirname", "readlink", "sed", "head")) {
+            Files.createSymbolicLink(tools.resolve(tool), which(tool));
+        }
+        Result none = runLauncher(linkedLauncher, elsewhere, Map.of(
+                "ANIMA_JVM_DIR", emptyJvmDir.toString(), "PATH", tools.toString()), "--version");
+        assertEquals(1, none.exitCode(), none.output());
+        assertTrue(none.output().contains("Java >= 21")
+                        && none.output().contains("JAVA_HOME")
+                        && none.output().contains(emptyJvmDir.toString())
+                        && none.output().contains("PATH"),
+                "the failure should say what it needs and where it looked:\n" + none.output());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private VaultProcess startServer(Path dataDir, String bootstrapToken) throws IOException {
+        int port = VaultProcess.freePort();
+        return track(VaultProcess.start(home, work, port, serverEnv(dataDir, bootstrapToken, port), "server"));
+    }
+
+    private static Map<String, String> serverEnv(Path dataDir, String bootstrapToken, int port) {
+        Map<String, String> env = new HashMap<>();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("ANIMA_VAULT_HTTP_HOST", "127.0.0.1");
+        env.put("ANIMA_VAULT_HTTP_PORT", Integer.toString(port));
+        env.put("ANIMA_VAULT_DATA_DIR", dataDir.toString());
+        env.put("ANIMA_VAULT_BOOTSTRAP_TOKEN", bootstrapToken);
+        return env;
+    }
+
+    private VaultProcess track(VaultProcess process) {
+        started.add(process);
+        return process;
+    }
+
+    /** {@code exec} in the launcher: the process we started must be the JVM itself, so signals reach it. */
+    private static void assertLaunchedJvmDirectly(VaultProcess vault) {
+        String command = vault.process().info().command().orElse("");
+        assertTrue(command.endsWith("/java"), "bin/anima-vault should exec java, but the process is: " + command);
+    }
+
+    private Result runLauncher(Path launcher, Path cwd, Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("ANIMA_") || name.equals("JAVA_HOME"));
+        builder.environment().putAll(env);
+        Path log = Files.createTempFile(work, "launcher-", ".log");
+        builder.redirectOutput(log.toFile());
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                fail("bin/anima-vault " + String.join(" ", args) + " did not finish within 30s:\n" + Files.readString(log));
+            }
+            return new Result(process.exitValue(), Files.readString(log));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static Path which(String tool) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            Path candidate = Path.of(dir, tool);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        throw new AssertionError(tool + " not found on PATH");
+    }
+
+    /** Byte search of every file under {@code dir} (database, WAL, audit log, key files, ...). */
+    private static void assertNoFileContains(Path dir, Map<String, String> needles) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertFalse(files.isEmpty(), "the data directory " + dir + " is empty: is ANIMA_VAULT_DATA_DIR honoured?");
+        for (Path file : files) {
+            byte[] content = Files.readAllBytes(file);
+            needles.forEach((what, value) -> assertFalse(indexOf(content, value.getBytes(StandardCharsets.UTF_8)) >= 0,
+                    dir.relativize(file) + " contains " + what + " in clear"));
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private Response call(VaultProcess vault, String method, String path, String bearer, Object body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(vault.baseUri() + path))
+                .timeout(Duration.ofSeconds(15))
+                .header("Accept", "application/json");
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(""),
+                response.body());
+    }
+
+    private static String newBootstrapToken() {
+        return "avk_" + randomText(32);
+    }
+
+    private static String newSecretValue(String prefix) {
+        return prefix + randomText(24);
+    }
+
+    private static String randomText(int bytes) {
+        byte[] random = new byte[bytes];
+        RANDOM.nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private record Response(int status, String contentType, String body) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+}
