@@ -1,0 +1,232 @@
+package dev.animavault.plugin.credential.apikey;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.SecretValue;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.credential.CredentialType;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code api_key} credential type (rules in the {@linkplain dev.animavault.plugin.credential.apikey
+ * package documentation}). Thread-safe: it holds only its limit and a {@link SecureRandom}. Every
+ * temporary copy of a value is zeroed before a method returns; messages give a position and a code
+ * point category, never characters of the value.
+ */
+public final class ApiKeyCredentialType implements CredentialType {
+    /** Default and usual limit: 8 KiB, enough for JWT-style keys. */
+    public static final int DEFAULT_MAX_BYTES = 8192;
+    /** The highest {@code max-length} configuration accepts (the SPI's default limit). */
+    public static final int MAX_MAX_BYTES = 64 * 1024;
+    /** Policy key: text put before the random part, e.g. {@code sk_live_}. */
+    public static final String POLICY_PREFIX = "prefix";
+    /** Policy key: number of random base62 characters. */
+    public static final String POLICY_LENGTH = "length";
+    /** Random characters generated when the policy gives no length (about 285 bits). */
+    public static final int DEFAULT_GENERATED_LENGTH = 48;
+    /** Fewest random characters a policy may ask for (about 131 bits). */
+    public static final int MIN_GENERATED_LENGTH = 22;
+    /** Most random characters a policy may ask for. */
+    public static final int MAX_GENERATED_LENGTH = 1024;
+    /** Longest prefix a policy may ask for. */
+    public static final int MAX_PREFIX_LENGTH = 64;
+
+    private static final Set<String> POLICY_KEYS = Set.of(POLICY_PREFIX, POLICY_LENGTH);
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0," + MAX_PREFIX_LENGTH + "}");
+    private static final byte[] BASE62 =
+            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
+
+    private final int maxBytes;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * @param maxBytes the largest accepted value in bytes, 1 to {@link #MAX_MAX_BYTES}
+     */
+    public ApiKeyCredentialType(int maxBytes) {
+        if (maxBytes < 1 || maxBytes > MAX_MAX_BYTES) {
+            throw new IllegalArgumentException("maxBytes must be between 1 and " + MAX_MAX_BYTES);
+        }
+        this.maxBytes = maxBytes;
+    }
+
+    @Override
+    public String id() {
+        return ApiKeyCredentialTypeFactory.NAME;
+    }
+
+    @Override
+    public int maxValueBytes() {
+        return maxBytes;
+    }
+
+    @Override
+    public void validate(SecretValue value) {
+        requireNonNull(value, "value is null");
+        byte[] bytes = value.bytes();
+        char[] chars = null;
+        try {
+            if (bytes.length == 0) {
+                throw invalid("is empty");
+            }
+            if (bytes.length > maxBytes) {
+                throw new VaultException(ErrorCode.VALUE_TOO_LARGE,
+                        "api_key value is longer than " + maxBytes + " bytes");
+            }
+            chars = decodeStrictUtf8(bytes);
+            checkCharacters(chars);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (chars != null) {
+                Arrays.fill(chars, '\0');
+            }
+        }
+    }
+
+    private static char[] decodeStrictUtf8(byte[] bytes) {
+        try {
+            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            char[] out = new char[decoded.remaining()];
+            decoded.get(out);
+            if (decoded.hasArray()) {
+                Arrays.fill(decoded.array(), '\0');
+            }
+            return out;
+        } catch (CharacterCodingException e) {
+            // The exception carries only a length; still, nothing of it is passed on.
+            throw invalid("is not valid UTF-8");
+        }
+    }
+
+    private static void checkCharacters(char[] chars) {
+        int first = Character.codePointAt(chars, 0);
+        if (isSpace(first)) {
+            throw invalid("has leading whitespace (" + describe(first) + ")");
+        }
+        int last = Character.codePointBefore(chars, chars.length);
+        if (isSpace(last)) {
+            throw invalid("has trailing whitespace (" + describe(last) + "); a copy-paste error?");
+        }
+        int position = 0;
+        for (int i = 0; i < chars.length; ) {
+            int cp = Character.codePointAt(chars, i);
+            position++;
+            int category = Character.getType(cp);
+            if (category == Character.CONTROL) {
+                throw invalid("contains a control character (" + describe(cp) + ") at character " + position
+                        + "; line breaks, tabs and NUL are copy-paste errors");
+            }
+            if (category == Character.FORMAT || category == Character.LINE_SEPARATOR
+                    || category == Character.PARAGRAPH_SEPARATOR) {
+                // Zero-width spaces, byte order marks and bidi overrides ride along with copied text.
+                throw invalid("contains an invisible formatting character (" + describe(cp) + ") at character "
+                        + position);
+            }
+            i += Character.charCount(cp);
+        }
+    }
+
+    private static boolean isSpace(int cp) {
+        return Character.isWhitespace(cp) || Character.isSpaceChar(cp);
+    }
+
+    /** Names a rejected code point; only whitespace, control and format characters reach here. */
+    private static String describe(int cp) {
+        return String.format("U+%04X", cp);
+    }
+
+    private static VaultException invalid(String what) {
+        return new VaultException(ErrorCode.INVALID_VALUE, "api_key value " + what);
+    }
+
+    /**
+     * Generates {@code prefix} plus {@code length} random base62 characters.
+     *
+     * @param policy optional {@code prefix} ({@code [A-Za-z0-9_.:-]}, at most {@value #MAX_PREFIX_LENGTH}
+     *               characters) and {@code length} ({@value #MIN_GENERATED_LENGTH} to
+     *               {@value #MAX_GENERATED_LENGTH}, default {@value #DEFAULT_GENERATED_LENGTH})
+     * @throws VaultException {@code INVALID_ARGUMENT} naming the policy key that is unknown or wrong
+     */
+    @Override
+    public Optional<SecretValue> generate(Map<String, String> policy) {
+        requireNonNull(policy, "policy is null");
+        for (String key : policy.keySet()) {
+            if (!POLICY_KEYS.contains(key)) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "generate policy key '" + key
+                        + "' is not supported by api_key (supported: " + new TreeSet<>(POLICY_KEYS) + ")");
+            }
+        }
+        String prefix = policy.getOrDefault(POLICY_PREFIX, "");
+        if (!PREFIX.matcher(prefix).matches()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "generate policy key '" + POLICY_PREFIX
+                    + "' must be at most " + MAX_PREFIX_LENGTH + " characters of A-Z a-z 0-9 _ . : -");
+        }
+        int length = parseLength(policy.get(POLICY_LENGTH));
+        if (prefix.length() + length > maxBytes) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "generate policy keys '" + POLICY_PREFIX + "' and '"
+                    + POLICY_LENGTH + "' together exceed the api_key limit of " + maxBytes + " bytes");
+        }
+        byte[] out = new byte[prefix.length() + length];
+        byte[] prefixBytes = prefix.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(prefixBytes, 0, out, 0, prefixBytes.length);
+        byte[] pool = new byte[length + 16];
+        try {
+            int filled = prefixBytes.length;
+            while (filled < out.length) {
+                random.nextBytes(pool);
+                for (int i = 0; i < pool.length && filled < out.length; i++) {
+                    // Rejection sampling: 6 random bits give 0..63; keeping only 0..61 makes every
+                    // base62 character equally likely.
+                    int sixBits = pool[i] & 0x3F;
+                    if (sixBits < BASE62.length) {
+                        out[filled++] = BASE62[sixBits];
+                    }
+                }
+            }
+            return Optional.of(SecretValue.of(out));
+        } finally {
+            Arrays.fill(out, (byte) 0);
+            Arrays.fill(pool, (byte) 0);
+        }
+    }
+
+    private static int parseLength(String text) {
+        if (text == null) {
+            return DEFAULT_GENERATED_LENGTH;
+        }
+        int length;
+        try {
+            length = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw lengthError();
+        }
+        if (length < MIN_GENERATED_LENGTH || length > MAX_GENERATED_LENGTH) {
+            throw lengthError();
+        }
+        return length;
+    }
+
+    private static VaultException lengthError() {
+        return new VaultException(ErrorCode.INVALID_ARGUMENT, "generate policy key '" + POLICY_LENGTH
+                + "' must be an integer from " + MIN_GENERATED_LENGTH + " to " + MAX_GENERATED_LENGTH);
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKeyCredentialType[id=api_key, maxValueBytes=" + maxBytes + "]";
+    }
+}
