@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# HTTP benchmark of the packaged Anima Vault against a bare Helidon SE handler, on loopback.
+#
+#   bench/http-bench.sh            (see bench/README.md; knobs below as environment variables)
+#
+# 1. starts distribution/target/anima-vault-<version>/bin/anima-vault server on the embedded default
+#    (SQLite + audit to a file) with a fresh data directory, and the bare server (bench module);
+# 2. secret reads with an identity token vs the bare handler, alternately, ROUNDS x DURATION with wrk;
+# 3. secret writes/s with 1 and with 32 concurrent clients (wrk + lua/write-secrets.lua);
+# 4. stores LOAD_SECRETS (100,000) secrets and reports the server's RSS (/proc/<pid>/status VmRSS);
+# 5. prints a summary table and writes it to bench/results/<timestamp>.txt.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}                 # alternating read rounds (each: vault once, bare once)
+DURATION=${DURATION:-10}            # seconds per wrk run
+WARMUP=${WARMUP:-5}                 # seconds of discarded warm-up per server
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+WRITE_CLIENTS_MANY=${WRITE_CLIENTS_MANY:-32}
+LOAD_SECRETS=${LOAD_SECRETS:-100000}
+LOAD_CLIENTS=${LOAD_CLIENTS:-32}
+IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread over
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx512m); default: JVM defaults
+BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+BENCH=$ROOT/bench
+# shellcheck source=../scripts/java-env.sh
+source "$ROOT/scripts/java-env.sh"
+
+die() { echo "http-bench: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES; do
+  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
+done
+[ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
+[ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
+command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk (or build it from https://github.com/wg/wrk)"
+command -v curl >/dev/null || die "curl not found"
+
+# --- artifacts -------------------------------------------------------------------------------------
+find_dist() {
+  local d
+  for d in "$ROOT"/distribution/target/anima-vault-*/; do
+    [ -x "$d/bin/anima-vault" ] && { printf '%s' "${d%/}"; return 0; }
+  done
+  return 1
+}
+if ! DIST=$(find_dist); then
+  log "no unpacked distribution under distribution/target: building it (mvn -pl distribution -am package -DskipTests)"
+  (cd "$ROOT" && mvn -B -q -pl distribution -am package -DskipTests) || die "building the distribution failed"
+  DIST=$(find_dist) || die "the build produced no distribution/target/anima-vault-*/bin/anima-vault"
+fi
+if [ ! -f "$BENCH/target/classes/dev/animavault/bench/BareServer.class" ] || [ ! -d "$BENCH/target/lib" ]; then
+  log "building the bench module (mvn -pl bench package)"
+  (cd "$ROOT" && mvn -B -q -pl bench package) || die "building the bench module failed"
+fi
+BENCH_CP="$BENCH/target/classes:$BENCH/target/lib/*"
+
+# --- work area and cleanup ---------------------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/anima-bench.XXXXXX")
+chmod 700 "$WORK"
+VAULT_PID=""
+BARE_PID=""
+stop_pid() {
+  local pid=$1 i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$VAULT_PID"
+  stop_pid "$BARE_PID"
+  if [ "$BENCH_KEEP" = 1 ]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  local port i
+  for ((i = 0; i < 100; i++)); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
+  done
+  die "no free loopback port found"
+}
+
+random_token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
+
+now_ms() { date +%s%3N; }
+
+# wait_http URL PID LOGFILE TIMEOUT_S: polls until URL answers 200; prints the elapsed ms.
+wait_http() {
+  local url=$1 pid=$2 logfile=$3 timeout=$4 start code
+  start=$(now_ms)
+  while [ $(($(now_ms) - start)) -lt $((timeout * 1000)) ]; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$logfile" >&2; die "process $pid exited before $url answered"; }
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    if [ "$code" = 200 ]; then echo $(($(now_ms) - start)); return 0; fi
+    sleep 0.1
+  done
+  tail -n 40 "$logfile" >&2
+  die "$url not healthy within ${timeout}s"
+}
+
+# api METHOD PATH AUTH_HEADER_FILE [JSON]: sets API_STATUS and API_BODY. The bearer token is read by
+# curl from a 0600 file so it never appears in a process listing.
+api() {
+  local out
+  out=$(curl -sS --max-time 30 -X "$1" -H "@$3" -H 'Content-Type: application/json' \
+    ${4:+--data-binary "$4"} -w '\n%{http_code}' "$VAULT_URL$2")
+  API_STATUS=${out##*$'\n'}
+  API_BODY=${out%$'\n'*}
+}
+expect() {  # expect STATUS WHAT
+  [ "$API_STATUS" = "$1" ] || die "$2: expected HTTP $1, got $API_STATUS: $API_BODY"
+}
+json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n1; }
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+
+# --- start the vault ------------------------------------------------------------------------------------
+VAULT_PORT=$(free_port)
+VAULT_URL="http://127.0.0.1:$VAULT_PORT"
+ORG_KEY="avk_$(random_token)"
+(umask 077 && printf 'Authorization: Bearer %s\n' "$ORG_KEY" >"$WORK/org.header")
+
+log "starting $DIST/bin/anima-vault server on $VAULT_URL (data: $WORK/data)"
+ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$WORK/data" \
+  ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
+  "$DIST/bin/anima-vault" server >"$WORK/vault.log" 2>&1 &
+VAULT_PID=$!
+STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 60)
+RSS_IDLE=$(rss_kib "$VAULT_PID")
+log "vault healthy after $STARTUP_MS ms (pid $VAULT_PID, RSS $(mib "$RSS_IDLE"))"
+
+# One identity with one secret and its own token: what an agent reads at runtime.
+api POST /v1/identities "$WORK/org.header" '{"id":"bench_reader","name":"bench reader"}'
+expect 201 "create identity bench_reader"
+api POST /v1/vault/secrets "$WORK/org.header" \
+  "{\"identityId\":\"bench_reader\",\"key\":\"OPENAI_API_KEY\",\"value\":\"sk-proj-$(random_token)$(random_token)\",\"type\":\"api_key\"}"
+expect 201 "store OPENAI_API_KEY"
+api POST /v1/identities/bench_reader/tokens "$WORK/org.header" '{}'
+expect 201 "issue identity token"
+AGENT_TOKEN=$(json_field token "$API_BODY")
+[ -n "$AGENT_TOKEN" ] || die "no token in the token response"
+(umask 077 && printf 'Authorization: Bearer %s\n' "$AGENT_TOKEN" >"$WORK/agent.header")
+READ_PATH=/v1/vault/secrets/bench_reader/OPENAI_API_KEY
+api GET "$READ_PATH" "$WORK/agent.header"
+expect 200 "read OPENAI_API_KEY with the identity token"
+BODY_BYTES=$(printf '%s' "$API_BODY" | wc -c)
+API_BODY=""
+
+# --- start the bare baseline ------------------------------------------------------------------------------
+BARE_PORT=$(free_port)
+BARE_URL="http://127.0.0.1:$BARE_PORT"
+# shellcheck disable=SC2086  # BENCH_JAVA_OPTS holds several options
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $BENCH_JAVA_OPTS -cp "$BENCH_CP" \
+  dev.animavault.bench.BareServer "$BARE_PORT" "$BODY_BYTES" >"$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+wait_http "$BARE_URL/v1/sys/health" "$BARE_PID" "$WORK/bare.log" 30 >/dev/null
+BARE_BYTES=$(curl -s --max-time 5 "$BARE_URL$READ_PATH" | wc -c)
+[ "$BARE_BYTES" = "$BODY_BYTES" ] || die "bare body is $BARE_BYTES bytes, vault's is $BODY_BYTES"
+log "bare server on $BARE_URL (pid $BARE_PID), body $BODY_BYTES bytes like the vault's"
+
+# --- reads ------------------------------------------------------------------------------------------------
+# run_read NAME URL SECONDS -> "req_per_s p99_ms non2xx errors"; raw output appended to the work log.
+to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+run_read() {
+  local name=$1 url=$2 seconds=$3 out rps p99 non2xx errors
+  out=$(AV_TOKEN=$AGENT_TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s --latency \
+    -s "$BENCH/lua/auth-get.lua" "$url$READ_PATH")
+  printf '### %s read, %ss\n%s\n\n' "$name" "$seconds" "$out" >>"$WORK/wrk.txt"
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+  echo "${rps:-0} ${p99:-0} ${non2xx:-0} ${errors:-0}"
+}
+
+log "warm-up: ${WARMUP}s each"
+if [ "$WARMUP" -gt 0 ]; then
+  run_read vault-warmup "$VAULT_URL" "$WARMUP" >/dev/null
+  run_read bare-warmup "$BARE_URL" "$WARMUP" >/dev/null
+fi
+
+declare -a V_RPS V_P99 B_RPS B_P99
+READ_ERRORS=0
+for ((r = 1; r <= ROUNDS; r++)); do
+  # Alternate which server goes first, so neither always gets the warmer machine.
+  if ((r % 2 == 1)); then order="vault bare"; else order="bare vault"; fi
+  for who in $order; do
+    if [ "$who" = vault ]; then url=$VAULT_URL; else url=$BARE_URL; fi
+    result=$(run_read "$who-round$r" "$url" "$DURATION")
+    read -r rps p99 non2xx errors <<<"$result"
+    log "round $r $who: $rps req/s, p99 $p99 ms, non-2xx $non2xx, socket errors $errors"
+    READ_ERRORS=$((READ_ERRORS + non2xx + errors))
+    if [ "$who" = vault ]; then V_RPS[r]=$rps; V_P99[r]=$p99; else B_RPS[r]=$rps; B_P99[r]=$p99; fi
+  done
+done
+RSS_AFTER_READS=$(rss_kib "$VAULT_PID")
+
+mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }' <<<"$*"; }
+V_RPS_MEAN=$(mean "${V_RPS[@]}"); B_RPS_MEAN=$(mean "${B_RPS[@]}")
+V_P99_MEAN=$(mean "${V_P99[@]}"); B_P99_MEAN=$(mean "${B_P99[@]}")
+RPS_RATIO=$(awk -v a="$V_RPS_MEAN" -v b="$B_RPS_MEAN" 'BEGIN {printf "%.2f", a / b}')
+P99_RATIO=$(awk -v a="$V_P99_MEAN" -v b="$B_P99_MEAN" 'BEGIN {printf "%.2f", a / b}')
+verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
+RPS_VERDICT=$(verdict "$RPS_RATIO" ">=" 0.6)
+P99_VERDICT=$(verdict "$P99_RATIO" "<=" 1.5)
+
+# --- writes -----------------------------------------------------------------------------------------------
+log "creating $IDENTITIES identities for the writes"
+AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+  "$VAULT_URL" "$IDENTITIES" bench_ 0 4 UNUSED >>"$WORK/loader.log" 2>&1 \
+  || { cat "$WORK/loader.log" >&2; die "creating identities failed"; }
+
+# run_writes CLIENTS THREADS PREFIX -> "writes_per_s p99_ms created failed"
+run_writes() {
+  local clients=$1 threads=$2 prefix=$3 out p99 summary created failed duration_us
+  out=$(AV_TOKEN=$ORG_KEY AV_KEY_PREFIX=$prefix AV_IDENTITY_PREFIX=bench_ AV_IDENTITIES=$IDENTITIES \
+    wrk -t"$threads" -c"$clients" -d"${DURATION}s" --timeout 10s --latency \
+    -s "$BENCH/lua/write-secrets.lua" "$VAULT_URL/v1/vault/secrets" 2>>"$WORK/wrk-errors.txt")
+  printf '### writes, %s clients, %ss\n%s\n\n' "$clients" "$DURATION" "$out" >>"$WORK/wrk.txt"
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  summary=$(grep '^created=' <<<"$out" || true)
+  [ -n "$summary" ] || die "write run printed no summary: $out"
+  created=$(sed -n 's/.*created=\([0-9]*\).*/\1/p' <<<"$summary")
+  failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$summary")
+  duration_us=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' <<<"$summary")
+  echo "$(awk -v c="$created" -v d="$duration_us" 'BEGIN {printf "%.1f", c / (d / 1e6)}') $p99 $created $failed"
+}
+result=$(run_writes 1 1 W1)
+read -r W1_RATE W1_P99 W1_CREATED W1_FAILED <<<"$result"
+log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAILED failed)"
+WMANY_THREADS=$((WRITE_CLIENTS_MANY < THREADS ? WRITE_CLIENTS_MANY : THREADS))
+result=$(run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WN)
+read -r WN_RATE WN_P99 WN_CREATED WN_FAILED <<<"$result"
+log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed)"
+
+# --- memory after many secrets -------------------------------------------------------------------------------
+log "storing $LOAD_SECRETS secrets with $LOAD_CLIENTS concurrent clients"
+AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+  "$VAULT_URL" "$IDENTITIES" bench_ "$LOAD_SECRETS" "$LOAD_CLIENTS" LOAD >>"$WORK/loader.log" 2>&1 \
+  || { tail -n 20 "$WORK/loader.log" >&2; die "loading secrets failed"; }
+LOAD_LINE=$(grep '^stored=' "$WORK/loader.log" | tail -n1)
+LOAD_STORED=$(sed -n 's/.*stored=\([0-9]*\).*/\1/p' <<<"$LOAD_LINE")
+LOAD_SECONDS=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$LOAD_LINE")
+LOAD_RATE=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$LOAD_LINE")
+TOTAL_SECRETS=$((1 + W1_CREATED + WN_CREATED + LOAD_STORED))
+# A read still works at that size (and the server is alive to be measured).
+api GET "$READ_PATH" "$WORK/agent.header"
+expect 200 "read OPENAI_API_KEY after the load"
+API_BODY=""
+RSS_LOADED=$(rss_kib "$VAULT_PID")
+HWM_LOADED=$(hwm_kib "$VAULT_PID")
+DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
+log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(mib "$HWM_LOADED")), data dir $DATA_SIZE"
+
+# --- summary --------------------------------------------------------------------------------------------------
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$BENCH/results"
+RESULT="$BENCH/results/$STAMP.txt"
+{
+  echo "Anima Vault HTTP benchmark, $STAMP"
+  echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo));" \
+    "$("$JAVA_HOME/bin/java" -version 2>&1 | head -n1); $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
+  echo "server: $DIST (embedded default: SQLite storage, audit to file), JVM options: ${BENCH_JAVA_OPTS:-<defaults>}"
+  echo "wrk on 127.0.0.1: $THREADS threads, $CONNECTIONS connections, $ROUNDS alternating rounds x ${DURATION}s after ${WARMUP}s warm-up each"
+  echo
+  echo "Startup to healthy (fresh data dir): $STARTUP_MS ms"
+  echo
+  echo "Secret read with an identity token (GET $READ_PATH, $BODY_BYTES-byte body) vs bare Helidon handler, same body size"
+  printf '  %-6s %14s %12s %14s %12s\n' round "vault req/s" "vault p99" "bare req/s" "bare p99"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    printf '  %-6s %14s %9s ms %14s %9s ms\n' "$r" "${V_RPS[r]}" "${V_P99[r]}" "${B_RPS[r]}" "${B_P99[r]}"
+  done
+  printf '  %-6s %14s %9s ms %14s %9s ms\n' mean "$V_RPS_MEAN" "$V_P99_MEAN" "$B_RPS_MEAN" "$B_P99_MEAN"
+  echo "  ratio vault/bare: requests/s ${RPS_RATIO}x (target >= 0.6x: $RPS_VERDICT), p99 ${P99_RATIO}x (target <= 1.5x: $P99_VERDICT)"
+  echo "  non-2xx responses + socket errors during measured reads: $READ_ERRORS"
+  echo
+  echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s, org API key)"
+  printf '  %-22s %12s %12s %10s %8s\n' clients "writes/s" "p99" created failed
+  printf '  %-22s %12s %9s ms %10s %8s\n' 1 "$W1_RATE" "$W1_P99" "$W1_CREATED" "$W1_FAILED"
+  printf '  %-22s %12s %9s ms %10s %8s\n' "$WRITE_CLIENTS_MANY" "$WN_RATE" "$WN_P99" "$WN_CREATED" "$WN_FAILED"
+  echo
+  echo "Memory (server process VmRSS)"
+  echo "  after startup:                  $(mib "$RSS_IDLE")"
+  echo "  after the read runs:            $(mib "$RSS_AFTER_READS")"
+  echo "  after storing $LOAD_STORED more secrets ($TOTAL_SECRETS in total, $IDENTITIES identities): $(mib "$RSS_LOADED") (peak VmHWM $(mib "$HWM_LOADED"))"
+  echo "  load: $LOAD_STORED secrets in ${LOAD_SECONDS}s = ${LOAD_RATE}/s with $LOAD_CLIENTS clients; data directory $DATA_SIZE"
+} | tee "$RESULT"
+{
+  echo
+  echo "---- raw wrk output ----"
+  cat "$WORK/wrk.txt"
+} >>"$RESULT"
+log "summary written to ${RESULT#"$ROOT"/}"
