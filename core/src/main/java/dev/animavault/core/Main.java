@@ -1,0 +1,130 @@
+package dev.animavault.core;
+
+import dev.animavault.core.auth.TokenService;
+import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.config.VaultConfigLoader;
+import dev.animavault.core.http.VaultServer;
+import dev.animavault.spi.SpiVersion;
+import dev.animavault.spi.VaultException;
+import io.helidon.logging.common.LogConfig;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code anima-vault} command line: {@code server}, {@code init}. */
+@Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Anima Vault: identity-scoped secrets for AI agents.",
+        subcommands = {Main.ServerCommand.class, Main.InitCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        int code = new CommandLine(new Main()).setExecutionExceptionHandler(Main::handle).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.out);
+        return 0;
+    }
+
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        if (e instanceof VaultException ve) {
+            err.println("error: " + ve.getMessage());
+        } else {
+            err.println("error: " + e);
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
+    }
+
+    /** Prints the version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"anima-vault " + (v == null ? "dev" : v) + " (SPI " + SpiVersion.CURRENT + ")"};
+        }
+    }
+
+    /** {@code anima-vault server}: runs the HTTP server until stopped. */
+    @Command(name = "server", mixinStandardHelpOptions = true, description = "Start the vault server.")
+    static final class ServerCommand implements Callable<Integer> {
+        @Override
+        public Integer call() throws InterruptedException {
+            long started = System.nanoTime();
+            Map<String, String> env = System.getenv();
+            VaultConfig config = new VaultConfigLoader(env).load();
+            Clock clock = Clock.systemUTC();
+            VaultNode node = VaultNode.start(config, env, clock);
+            VaultServer server;
+            try {
+                server = VaultServer.start(node, clock);
+            } catch (RuntimeException e) {
+                node.close();
+                throw e;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+                server.close();
+                node.close();
+                stopped.countDown();
+            }));
+            System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "Anima Vault listening on http://{0}:{1} "
+                    + "(started in {2} ms)", config.host(), String.valueOf(server.port()),
+                    Duration.ofNanos(System.nanoTime() - started).toMillis());
+            if (!node.organizations().initialized()) {
+                System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, "The vault has no organization "
+                        + "yet: run 'anima-vault init' or start with ANIMA_VAULT_BOOTSTRAP_TOKEN set.");
+            }
+            stopped.await();
+            return 0;
+        }
+    }
+
+    /** {@code anima-vault init}: creates the first organization and prints its owner API key once. */
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Create the first organization and print its owner API key (shown once).")
+    static final class InitCommand implements Callable<Integer> {
+        @Option(names = "--organization", defaultValue = "default", description = "Organization id (default: ${DEFAULT-VALUE}).")
+        String organizationId;
+
+        @Option(names = "--name", description = "Organization display name (default: the id).")
+        String name;
+
+        @Option(names = "--json", description = "Print {\"organizationId\":...,\"apiKey\":...} for scripts.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Map<String, String> env = System.getenv();
+            VaultConfig config = new VaultConfigLoader(env).load();
+            try (VaultNode node = VaultNode.start(config, env, Clock.systemUTC())) {
+                TokenService.Issued issued = node.organizations().initialize(organizationId,
+                        name == null ? organizationId : name);
+                if (json) {
+                    System.out.println("{\"organizationId\":\"" + organizationId + "\",\"apiKey\":\"" + issued.token()
+                            + "\"}");
+                } else {
+                    System.out.println("Organization: " + organizationId);
+                    System.out.println("Owner API key (shown once, store it safely): " + issued.token());
+                }
+            }
+            return 0;
+        }
+    }
+}

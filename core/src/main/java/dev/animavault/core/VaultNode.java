@@ -1,0 +1,190 @@
+package dev.animavault.core;
+
+import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.auth.TokenService;
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.barrier.RootKey;
+import dev.animavault.core.barrier.RootKeyIds;
+import dev.animavault.core.config.ProviderSpec;
+import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.plugin.CorePluginContext;
+import dev.animavault.core.plugin.EgressPolicy;
+import dev.animavault.core.plugin.PluginRegistry;
+import dev.animavault.core.plugin.ProviderConfigs;
+import dev.animavault.core.plugin.Tccl;
+import dev.animavault.core.service.Organizations;
+import dev.animavault.core.service.VaultService;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.ProviderConfig;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.audit.AuditSink;
+import dev.animavault.spi.audit.AuditSinkFactory;
+import dev.animavault.spi.credential.CredentialType;
+import dev.animavault.spi.credential.CredentialTypeFactory;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageBackendFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One vault node without its HTTP server: plugins loaded, providers created, keyring open, services
+ * wired. Startup order: data directory, plugins, root key, storage, audit sinks (probed), credential
+ * types, barrier, tokens, audit broker, bootstrap. {@link #close()} releases everything in reverse.
+ */
+public final class VaultNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
+
+    private final VaultConfig config;
+    private final Deque<AutoCloseable> closeables;
+    private final StorageBackend storage;
+    private final TokenService tokens;
+    private final AuditBroker audit;
+    private final VaultService service;
+    private final Organizations organizations;
+    private final String storageType;
+
+    private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
+        this.config = config;
+        this.closeables = closeables;
+        prepareDataDir(config.dataDir());
+        PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
+        closeables.push(registry);
+
+        RootKey rootKey = RootKey.loadOrCreate(config.rootKeyFile(), env);
+        CorePluginContext context = new CorePluginContext(clock, config.dataDir(),
+                new EgressPolicy(config.egressAllow()), RootKeyIds.deploymentId(rootKey));
+
+        ProviderSpec storageSpec = config.storage();
+        PluginRegistry.Registered<StorageBackendFactory> sf = PluginRegistry.require(registry.storageBackends(),
+                storageSpec.type(), "storage backend", "vault.storage.type");
+        ProviderConfig storageConfig = ProviderConfigs.validate(sf.factory(), storageSpec.config(),
+                "vault.storage.config");
+        StorageBackend rawStorage = Tccl.call(sf.loader(), () -> sf.factory().create(storageConfig, context));
+        this.storage = Tccl.wrap(StorageBackend.class, rawStorage, sf.loader());
+        this.storageType = storageSpec.type();
+        closeables.push(storage);
+
+        List<AuditSink> sinks = new ArrayList<>();
+        for (int i = 0; i < config.audit().size(); i++) {
+            ProviderSpec spec = config.audit().get(i);
+            String where = "vault.audit[" + i + "]";
+            PluginRegistry.Registered<AuditSinkFactory> af = PluginRegistry.require(registry.auditSinks(), spec.type(),
+                    "audit sink", where + ".type");
+            ProviderConfig ac = ProviderConfigs.validate(af.factory(), spec.config(), where + ".config");
+            AuditSink sink = Tccl.wrap(AuditSink.class, Tccl.call(af.loader(), () -> af.factory().create(ac, context)),
+                    af.loader());
+            closeables.push(sink);
+            try {
+                sink.probe();
+            } catch (VaultException e) {
+                throw new VaultException(ErrorCode.CONFIGURATION, "audit sink " + where + " (" + spec.type()
+                        + ") failed its startup probe: " + e.getMessage(), e);
+            }
+            sinks.add(sink);
+        }
+
+        Map<String, CredentialType> types = new LinkedHashMap<>();
+        for (String id : config.credentialTypes()) {
+            PluginRegistry.Registered<CredentialTypeFactory> cf = PluginRegistry.require(registry.credentialTypes(), id,
+                    "credential type", "vault.credential-types");
+            ProviderConfig cc = ProviderConfigs.validate(cf.factory(), Map.of(), "vault.credential-types");
+            CredentialType type = Tccl.wrap(CredentialType.class,
+                    Tccl.call(cf.loader(), () -> cf.factory().create(cc, context)), cf.loader());
+            closeables.push(type);
+            types.put(id, type);
+        }
+
+        Barrier barrier = Barrier.open(storage, rootKey, clock);
+        this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
+        this.audit = new AuditBroker(sinks, config.auditTimeout());
+        closeables.push(audit);
+        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
+        this.organizations = new Organizations(storage, tokens, clock);
+        config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
+        LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
+                + "root key from {4}", storageType, storage.protection(),
+                config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
+    }
+
+    /**
+     * Starts a node. On failure everything created so far is closed and the exception is rethrown.
+     */
+    public static VaultNode start(VaultConfig config, Map<String, String> env, Clock clock) {
+        Deque<AutoCloseable> created = new ArrayDeque<>();
+        try {
+            return new VaultNode(config, env, clock, created);
+        } catch (RuntimeException e) {
+            while (!created.isEmpty()) {
+                closeQuietly(created.pop());
+            }
+            throw e;
+        }
+    }
+
+    private static void prepareDataDir(Path dir) {
+        try {
+            if (!Files.exists(dir)) {
+                if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
+                } else {
+                    Files.createDirectories(dir);
+                }
+            }
+            if (!Files.isWritable(dir)) {
+                throw new VaultException(ErrorCode.CONFIGURATION, "data directory " + dir + " is not writable");
+            }
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "cannot create data directory " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public VaultConfig config() {
+        return config;
+    }
+
+    public VaultService service() {
+        return service;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    public Organizations organizations() {
+        return organizations;
+    }
+
+    public StorageBackend storage() {
+        return storage;
+    }
+
+    public String storageType() {
+        return storageType;
+    }
+
+    @Override
+    public void close() {
+        while (!closeables.isEmpty()) {
+            closeQuietly(closeables.pop());
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "Error while closing " + c + ": " + e.getMessage());
+        }
+    }
+}

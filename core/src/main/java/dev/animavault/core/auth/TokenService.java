@@ -1,0 +1,235 @@
+package dev.animavault.core.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StoredRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Issues, verifies and revokes bearer tokens. A token is {@code avk_} (organization API key) or
+ * {@code avt_} (identity token), a 16-hex-digit public id, {@code _}, and 256 random bits in base64url.
+ * Storage keeps only the HMAC-SHA256 of the whole token under the keyring's token key (record
+ * {@code tokens/<id>}); verification recomputes it and compares in constant time. Verified tokens are
+ * cached by their HMAC for {@code ttl}, so the read path costs one HMAC and a map lookup; a revocation is
+ * seen at once on the node that made it and within {@code ttl} on other nodes.
+ *
+ * <p>Tokens given from outside (the bootstrap token) may have any form; their id is derived from their
+ * HMAC. Thread-safe.
+ */
+public final class TokenService {
+    /** Record namespace of tokens. */
+    public static final String NAMESPACE = "tokens";
+    private static final Pattern OURS = Pattern.compile("av[kt]_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final StorageBackend storage;
+    private final Barrier barrier;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private final Cache<String, Principal> cache;
+
+    /** A newly issued token: the secret string is shown to the caller once. */
+    public record Issued(String token, Principal principal, Instant createdAt, String name) {
+        @Override
+        public String toString() {
+            return "Issued[" + principal.tokenId() + ", <masked>]";
+        }
+    }
+
+    public TokenService(StorageBackend storage, Barrier barrier, Clock clock, Duration cacheTtl) {
+        this.storage = Objects.requireNonNull(storage, "storage is null");
+        this.barrier = Objects.requireNonNull(barrier, "barrier is null");
+        this.clock = Objects.requireNonNull(clock, "clock is null");
+        this.cache = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+    }
+
+    /**
+     * Verifies a bearer token.
+     *
+     * @throws VaultException {@code UNAUTHENTICATED} when it is unknown, revoked or expired
+     */
+    public Principal verify(String token) {
+        if (token == null || token.isEmpty() || token.length() > 512) {
+            throw unauthenticated();
+        }
+        byte[] mac = barrier.tokenMac(token.getBytes(StandardCharsets.UTF_8));
+        String cacheKey = HEX.formatHex(mac);
+        Principal cached = cache.getIfPresent(cacheKey);
+        if (cached != null) {
+            if (cached.expiresAt() != null && !clock.instant().isBefore(cached.expiresAt())) {
+                cache.invalidate(cacheKey);
+                throw unauthenticated();
+            }
+            return cached;
+        }
+        String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
+        StoredRecord record = storage.getRecord(NAMESPACE, id).orElseThrow(TokenService::unauthenticated);
+        JsonNode json = parse(record);
+        byte[] stored = Base64.getDecoder().decode(json.path("mac").asText());
+        if (!MessageDigest.isEqual(stored, mac)) {
+            throw unauthenticated();
+        }
+        Principal p = toPrincipal(json);
+        if (p.expiresAt() != null && !clock.instant().isBefore(p.expiresAt())) {
+            throw unauthenticated();
+        }
+        cache.put(cacheKey, p);
+        return p;
+    }
+
+    /** Issues a new organization API key. */
+    public Issued issueOrgKey(String organizationId, String name) {
+        return issue(generate("avk_"), Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null);
+    }
+
+    /**
+     * Registers a token given from outside (bootstrap) as an organization API key. Idempotent: registering
+     * the same token again is a no-op.
+     */
+    public Principal registerOrgKey(String organizationId, String token, String name) {
+        try {
+            return issue(token, Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null).principal();
+        } catch (VaultException e) {
+            if (e.errorCode() == ErrorCode.ALREADY_EXISTS) {
+                return verify(token);
+            }
+            throw e;
+        }
+    }
+
+    /** Issues a new identity token. */
+    public Issued issueIdentityToken(String organizationId, String identityId, String name, Set<String> keys,
+                                     Instant expiresAt) {
+        return issue(generate("avt_"), Principal.Kind.IDENTITY, organizationId, identityId, name, keys, expiresAt);
+    }
+
+    private Issued issue(String token, Principal.Kind kind, String org, String identity, String name, Set<String> keys,
+                         Instant expiresAt) {
+        byte[] mac = barrier.tokenMac(token.getBytes(StandardCharsets.UTF_8));
+        String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
+        Instant now = clock.instant();
+        ObjectNode json = JSON.createObjectNode();
+        json.put("id", id);
+        json.put("kind", kind.name());
+        json.put("organizationId", org);
+        if (identity != null) {
+            json.put("identityId", identity);
+        }
+        json.put("name", name == null ? "" : name);
+        json.put("createdAt", now.toString());
+        if (expiresAt != null) {
+            json.put("expiresAt", expiresAt.toString());
+        }
+        keys.forEach(json.putArray("keys")::add);
+        json.put("mac", Base64.getEncoder().encodeToString(mac));
+        try {
+            storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return new Issued(token, toPrincipal(json), now, name);
+    }
+
+    /** Revokes one token of an identity; false if there is no such token for that identity. */
+    public boolean revoke(String organizationId, String identityId, String tokenId) {
+        Optional<StoredRecord> r = storage.getRecord(NAMESPACE, tokenId);
+        if (r.isEmpty()) {
+            return false;
+        }
+        JsonNode json = parse(r.get());
+        if (!organizationId.equals(json.path("organizationId").asText())
+                || !Objects.equals(identityId, json.path("identityId").asText(null))) {
+            return false;
+        }
+        try {
+            storage.deleteRecord(NAMESPACE, tokenId, r.get().revision());
+        } catch (VaultException e) {
+            if (e.errorCode() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+        }
+        cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
+        return true;
+    }
+
+    /** Revokes every token of an identity (when it is disabled); returns how many. */
+    public int revokeAll(String organizationId, String identityId) {
+        List<String> ids = new ArrayList<>();
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
+            for (StoredRecord r : page.items()) {
+                JsonNode json = parse(r);
+                if (organizationId.equals(json.path("organizationId").asText())
+                        && identityId.equals(json.path("identityId").asText(null))) {
+                    ids.add(r.key());
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        int n = 0;
+        for (String id : ids) {
+            if (revoke(organizationId, identityId, id)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private String generate(String prefix) {
+        byte[] idBytes = new byte[8];
+        byte[] secret = new byte[32];
+        random.nextBytes(idBytes);
+        random.nextBytes(secret);
+        return prefix + HEX.formatHex(idBytes) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    private static String derivedId(byte[] mac) {
+        return "h" + HEX.formatHex(mac).substring(0, 15);
+    }
+
+    private static JsonNode parse(StoredRecord r) {
+        try {
+            return JSON.readTree(r.value());
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + r.key() + " is malformed");
+        }
+    }
+
+    private static Principal toPrincipal(JsonNode json) {
+        Set<String> keys = new java.util.HashSet<>();
+        json.path("keys").forEach(k -> keys.add(k.asText()));
+        String exp = json.path("expiresAt").asText(null);
+        return new Principal(Principal.Kind.valueOf(json.get("kind").asText()), json.get("organizationId").asText(),
+                json.path("identityId").asText(null), json.get("id").asText(), keys,
+                exp == null ? null : Instant.parse(exp));
+    }
+
+    private static VaultException unauthenticated() {
+        return new VaultException(ErrorCode.UNAUTHENTICATED, "missing, unknown, revoked or expired bearer token");
+    }
+}

@@ -1,0 +1,220 @@
+package dev.animavault.core.barrier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StoredRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The barrier between core and storage: every secret value is sealed with AES-256-GCM under the active
+ * data key of the keyring before it reaches a {@code Protection.NONE} backend, with AAD binding it to
+ * its organization, identity, key and version, so a value copied to another row fails to open.
+ *
+ * <p>The keyring (data keys, the token HMAC key and the audit HMAC key) lives in storage as record
+ * {@code sys/keyring}, sealed by the {@link RootKey}. The first node to start creates it; others read
+ * it. Sealed value layout: {@code 0x01 | keyId (4 bytes, big endian) | nonce (12) | ciphertext+tag}.
+ *
+ * <p>Thread-safe.
+ */
+public final class Barrier {
+    static final String NAMESPACE = "sys";
+    static final String KEYRING = "keyring";
+    private static final byte FORMAT = 1;
+    private static final int HEADER = 5;
+    private static final byte[] KEYRING_AAD = "anima-vault/keyring/v1".getBytes(StandardCharsets.UTF_8);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<Integer, SecretKey> dataKeys;
+    private final int activeKeyId;
+    private final SecretKey tokenKey;
+    private final SecretKey auditKey;
+    private final AtomicLong encryptions = new AtomicLong();
+
+    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey, SecretKey auditKey) {
+        this.dataKeys = Map.copyOf(dataKeys);
+        this.activeKeyId = activeKeyId;
+        this.tokenKey = tokenKey;
+        this.auditKey = auditKey;
+    }
+
+    /**
+     * Opens the keyring stored in {@code storage}, creating it on first start.
+     *
+     * @throws VaultException {@code CONFIGURATION} when the root key does not open the stored keyring
+     */
+    public static Barrier open(StorageBackend storage, RootKey rootKey, Clock clock) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
+            if (existing.isPresent()) {
+                return fromRecord(existing.get().value(), rootKey);
+            }
+            byte[] plain = newKeyring(clock);
+            try {
+                byte[] sealed = Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);
+                storage.putRecord(NAMESPACE, KEYRING, sealed, 0);
+                return fromJson(plain);
+            } catch (VaultException e) {
+                if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
+                    throw e;
+                }
+                // another node created it at the same moment: read theirs
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        }
+        throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "could not create or read the keyring");
+    }
+
+    private static Barrier fromRecord(byte[] sealed, RootKey rootKey) {
+        byte[] plain;
+        try {
+            plain = Aead.open(rootKey.key(), sealed, 1, KEYRING_AAD);
+        } catch (VaultException e) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + rootKey.source() + ") does not open "
+                    + "the keyring in storage: wrong root key for this data");
+        }
+        try {
+            return fromJson(plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private static byte[] newKeyring(Clock clock) {
+        SecureRandom random = new SecureRandom();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", 1);
+        root.put("active", 1);
+        ArrayNode keys = root.putArray("keys");
+        ObjectNode k = keys.addObject();
+        k.put("id", 1);
+        k.put("created", clock.instant().toString());
+        k.put("key", randomB64(random));
+        root.put("tokenKey", randomB64(random));
+        root.put("auditKey", randomB64(random));
+        try {
+            return JSON.writeValueAsBytes(root);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String randomB64(SecureRandom random) {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        String s = Base64.getEncoder().encodeToString(b);
+        Arrays.fill(b, (byte) 0);
+        return s;
+    }
+
+    private static Barrier fromJson(byte[] json) {
+        try {
+            JsonNode root = JSON.readTree(json);
+            Map<Integer, SecretKey> keys = new HashMap<>();
+            for (JsonNode k : root.get("keys")) {
+                keys.put(k.get("id").asInt(), aes(k.get("key").asText()));
+            }
+            int active = root.get("active").asInt();
+            if (!keys.containsKey(active)) {
+                throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring names an active key it does not hold");
+            }
+            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()), hmac(root.get("auditKey").asText()));
+        } catch (IOException | NullPointerException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
+        }
+    }
+
+    private static SecretKey aes(String b64) {
+        return new SecretKeySpec(Base64.getDecoder().decode(b64), "AES");
+    }
+
+    private static SecretKey hmac(String b64) {
+        return new SecretKeySpec(Base64.getDecoder().decode(b64), "HmacSHA256");
+    }
+
+    /** Seals a secret value for the given secret version. */
+    public byte[] seal(SecretRef ref, int version, byte[] plaintext) {
+        byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(activeKeyId).array();
+        encryptions.incrementAndGet();
+        return Aead.seal(dataKeys.get(activeKeyId), header, plaintext, aad(ref, version));
+    }
+
+    /**
+     * Opens a sealed value.
+     *
+     * @throws VaultException {@code INTEGRITY_ERROR} when the value was altered or belongs to another secret
+     */
+    public byte[] open(SecretRef ref, int version, byte[] sealed) {
+        if (sealed.length < HEADER || sealed[0] != FORMAT) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "stored value of " + ref.key() + " has an unknown format");
+        }
+        int keyId = ByteBuffer.wrap(sealed, 1, 4).getInt();
+        SecretKey key = dataKeys.get(keyId);
+        if (key == null) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "stored value of " + ref.key() + " uses unknown data key "
+                    + keyId);
+        }
+        return Aead.open(key, sealed, HEADER, aad(ref, version));
+    }
+
+    /** Encryptions made with the active data key by this process. */
+    public long encryptionCount() {
+        return encryptions.get();
+    }
+
+    /** HMAC-SHA256 under the token key (token verification). */
+    public byte[] tokenMac(byte[] data) {
+        return mac(tokenKey, data);
+    }
+
+    /** HMAC-SHA256 under the audit key (for sensitive audit fields). */
+    public byte[] auditMac(byte[] data) {
+        return mac(auditKey, data);
+    }
+
+    private static byte[] mac(SecretKey key, byte[] data) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(key);
+            return m.doFinal(data);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] aad(SecretRef ref, int version) {
+        byte[] o = ref.organizationId().getBytes(StandardCharsets.UTF_8);
+        byte[] i = ref.identityId().getBytes(StandardCharsets.UTF_8);
+        byte[] k = ref.key().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(3 + 16 + o.length + i.length + k.length)
+                .put((byte) 'a').put((byte) 'v').put((byte) '1')
+                .putInt(o.length).put(o).putInt(i.length).put(i).putInt(k.length).put(k).putInt(version)
+                .array();
+    }
+
+    @Override
+    public String toString() {
+        return "Barrier[activeKey=" + activeKeyId + ", keys=" + dataKeys.size() + ", <masked>]";
+    }
+}

@@ -1,0 +1,144 @@
+package dev.animavault.core.config;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole configuration of one vault node, validated once and immutable. Built from the YAML file
+ * and the {@code ANIMA_VAULT_*} environment by {@link VaultConfigLoader}, or directly by tests.
+ *
+ * @param host              address the HTTP server binds
+ * @param port              HTTP port; 0 picks a free one
+ * @param dataDir           the data directory (absolute)
+ * @param pluginsDir        where plugin zips are (absolute, writable)
+ * @param rootKeyFile       the root key file (absolute)
+ * @param storage           the storage backend
+ * @param audit             the audit sinks (at least one)
+ * @param credentialTypes   the enabled credential type ids
+ * @param egressAllow       hosts or CIDRs outbound calls may reach despite being private
+ * @param tokenCacheTtl     how long a verified token stays cached (revocation delay on other nodes)
+ * @param maxValueBytes     the largest secret value accepted by any type
+ * @param maxBodyBytes      the largest request body accepted
+ * @param auditTimeout      how long a request waits for its audit event to be recorded
+ * @param bootstrapToken    owner API key to initialize an empty store with, if set
+ * @param bootstrapOrgId    organization id to create when bootstrapping
+ */
+public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, Path rootKeyFile,
+                          ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
+                          List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
+                          Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId) {
+
+    /** Default largest secret value: 64 KiB. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+    /** Minimum length of a bootstrap token. */
+    public static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
+
+    public VaultConfig {
+        Objects.requireNonNull(host, "host is null");
+        if (port < 0 || port > 65535) {
+            throw configError("server.port must be between 0 and 65535");
+        }
+        dataDir = dataDir.toAbsolutePath().normalize();
+        pluginsDir = pluginsDir.toAbsolutePath().normalize();
+        rootKeyFile = rootKeyFile.toAbsolutePath().normalize();
+        Objects.requireNonNull(storage, "storage is null");
+        audit = List.copyOf(audit);
+        if (audit.isEmpty()) {
+            throw configError("vault.audit must name at least one audit sink (the vault fails closed without one)");
+        }
+        credentialTypes = List.copyOf(credentialTypes);
+        if (credentialTypes.isEmpty()) {
+            throw configError("vault.credential-types must enable at least one credential type");
+        }
+        egressAllow = List.copyOf(egressAllow);
+        Objects.requireNonNull(tokenCacheTtl, "tokenCacheTtl is null");
+        if (maxValueBytes < 1 || maxValueBytes > 1024 * 1024) {
+            throw configError("vault.limits.max-value-bytes must be between 1 and 1048576");
+        }
+        if (maxBodyBytes < maxValueBytes) {
+            throw configError("vault.limits.max-body-bytes cannot be less than max-value-bytes");
+        }
+        Objects.requireNonNull(auditTimeout, "auditTimeout is null");
+        Objects.requireNonNull(bootstrapToken, "bootstrapToken is null");
+        bootstrapToken.ifPresent(t -> {
+            if (t.length() < MIN_BOOTSTRAP_TOKEN_LENGTH) {
+                throw configError("ANIMA_VAULT_BOOTSTRAP_TOKEN must be at least " + MIN_BOOTSTRAP_TOKEN_LENGTH
+                        + " characters");
+            }
+        });
+        Objects.requireNonNull(bootstrapOrgId, "bootstrapOrgId is null");
+    }
+
+    /** A configuration error for startup. */
+    static VaultException configError(String message) {
+        return new VaultException(ErrorCode.CONFIGURATION, message);
+    }
+
+    /** A copy with another port (tests). */
+    public VaultConfig withPort(int newPort) {
+        return new VaultConfig(host, newPort, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes,
+                egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId);
+    }
+
+    /** A builder with the embedded defaults, rooted at a data directory (tests and tools). */
+    public static Builder builder(Path dataDir, Path pluginsDir) {
+        return new Builder(dataDir, pluginsDir);
+    }
+
+    @Override
+    public String toString() {
+        return "VaultConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", pluginsDir=" + pluginsDir
+                + ", storage=" + storage.type() + ", audit=" + audit.stream().map(ProviderSpec::type).toList()
+                + ", credentialTypes=" + credentialTypes + ", bootstrapToken="
+                + (bootstrapToken.isPresent() ? "<masked>" : "none") + "]";
+    }
+
+    /** Fluent builder; defaults match {@code config/anima-vault.yaml}. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8200;
+        private final Path dataDir;
+        private final Path pluginsDir;
+        private Path rootKeyFile;
+        private ProviderSpec storage = ProviderSpec.of("jdbc");
+        private List<ProviderSpec> audit = List.of(new ProviderSpec("file", java.util.Map.of("path", "audit/audit.jsonl")));
+        private List<String> credentialTypes = List.of("api_key");
+        private List<String> egressAllow = List.of();
+        private Duration tokenCacheTtl = Duration.ofSeconds(30);
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+        private int maxBodyBytes = 1024 * 1024;
+        private Duration auditTimeout = Duration.ofSeconds(10);
+        private Optional<String> bootstrapToken = Optional.empty();
+        private String bootstrapOrgId = "default";
+
+        private Builder(Path dataDir, Path pluginsDir) {
+            this.dataDir = dataDir;
+            this.pluginsDir = pluginsDir;
+        }
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder rootKeyFile(Path v) { rootKeyFile = v; return this; }
+        public Builder storage(ProviderSpec v) { storage = v; return this; }
+        public Builder audit(List<ProviderSpec> v) { audit = v; return this; }
+        public Builder credentialTypes(List<String> v) { credentialTypes = v; return this; }
+        public Builder egressAllow(List<String> v) { egressAllow = v; return this; }
+        public Builder tokenCacheTtl(Duration v) { tokenCacheTtl = v; return this; }
+        public Builder maxValueBytes(int v) { maxValueBytes = v; return this; }
+        public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
+        public Builder auditTimeout(Duration v) { auditTimeout = v; return this; }
+        public Builder bootstrapToken(String v) { bootstrapToken = Optional.ofNullable(v); return this; }
+        public Builder bootstrapOrgId(String v) { bootstrapOrgId = v; return this; }
+
+        public VaultConfig build() {
+            Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
+            return new VaultConfig(host, port, dataDir, pluginsDir, key, storage, audit, credentialTypes, egressAllow,
+                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.animavault.core.config;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
+import io.helidon.config.ConfigSources;
+import io.helidon.config.ConfigValue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@link VaultConfig} from the YAML file and the environment. Environment variables win over the
+ * file: {@code ANIMA_VAULT_CONFIG} (the file), {@code ANIMA_VAULT_HTTP_HOST}, {@code ANIMA_VAULT_HTTP_PORT},
+ * {@code ANIMA_VAULT_DATA_DIR}, {@code ANIMA_VAULT_PLUGINS_DIR}, {@code ANIMA_VAULT_BOOTSTRAP_TOKEN}.
+ * Relative directories resolve against {@code ANIMA_VAULT_HOME} (set by the launcher) or else the
+ * working directory; the root key file resolves against the data directory.
+ */
+public final class VaultConfigLoader {
+    private static final Set<String> VAULT_KEYS = Set.of("data-dir", "plugins-dir", "root-key", "storage", "audit",
+            "credential-types", "egress", "auth", "limits", "bootstrap");
+
+    private final Map<String, String> env;
+
+    /** A loader reading the given environment (tests pass their own map). */
+    public VaultConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Where the configuration file is: {@code ANIMA_VAULT_CONFIG}, else {@code <home>/config/anima-vault.yaml}. */
+    public Path configFile() {
+        String explicit = env.get("ANIMA_VAULT_CONFIG");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit).toAbsolutePath();
+        }
+        return home().resolve("config").resolve("anima-vault.yaml");
+    }
+
+    private Path home() {
+        String home = env.get("ANIMA_VAULT_HOME");
+        return (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath();
+    }
+
+    /** Loads and validates; throws {@code VaultException(CONFIGURATION)} with a message naming the key. */
+    public VaultConfig load() {
+        Path file = configFile();
+        Config root;
+        if (Files.isRegularFile(file)) {
+            try {
+                root = Config.builder()
+                        .disableEnvironmentVariablesSource()
+                        .disableSystemPropertiesSource()
+                        .sources(ConfigSources.file(file))
+                        .build();
+            } catch (ConfigException e) {
+                throw VaultConfig.configError("cannot read configuration file " + file + ": " + e.getMessage());
+            }
+        } else if (env.containsKey("ANIMA_VAULT_CONFIG")) {
+            throw VaultConfig.configError("configuration file " + file + " (ANIMA_VAULT_CONFIG) does not exist");
+        } else {
+            root = Config.empty();
+        }
+        try {
+            return fromConfig(root);
+        } catch (ConfigException e) {
+            throw VaultConfig.configError("invalid configuration in " + file + ": " + e.getMessage());
+        }
+    }
+
+    private VaultConfig fromConfig(Config root) {
+        Config vault = root.get("vault");
+        vault.asNodeList().orElse(List.of()).forEach(n -> {
+            if (!VAULT_KEYS.contains(n.name())) {
+                throw VaultConfig.configError("unknown configuration key 'vault." + n.name() + "'; known keys: "
+                        + new java.util.TreeSet<>(VAULT_KEYS));
+            }
+        });
+        String host = envOr("ANIMA_VAULT_HTTP_HOST", root.get("server.host").asString().orElse("127.0.0.1"));
+        int port = parsePort(envOr("ANIMA_VAULT_HTTP_PORT", root.get("server.port").asString().orElse("8200")));
+        Path dataDir = home().resolve(envOr("ANIMA_VAULT_DATA_DIR", vault.get("data-dir").asString().orElse("data")));
+        Path pluginsDir = home().resolve(envOr("ANIMA_VAULT_PLUGINS_DIR",
+                vault.get("plugins-dir").asString().orElse("plugins")));
+        Path rootKey = dataDir.resolve(vault.get("root-key.file").asString().orElse("root.key"));
+
+        ProviderSpec storage = provider(vault.get("storage"), "vault.storage");
+        List<ProviderSpec> audit = new ArrayList<>();
+        List<Config> auditNodes = vault.get("audit").asNodeList().orElse(List.of());
+        for (int i = 0; i < auditNodes.size(); i++) {
+            audit.add(provider(auditNodes.get(i), "vault.audit[" + i + "]"));
+        }
+        List<String> types = vault.get("credential-types").asList(String.class).orElse(List.of("api_key"));
+        List<String> egress = vault.get("egress.allow").asList(String.class).orElse(List.of());
+        Duration tokenTtl = duration(vault.get("auth.token-cache-ttl"), Duration.ofSeconds(30));
+        int maxValue = vault.get("limits.max-value-bytes").asInt().orElse(VaultConfig.DEFAULT_MAX_VALUE_BYTES);
+        int maxBody = vault.get("limits.max-body-bytes").asInt().orElse(1024 * 1024);
+        Duration auditTimeout = duration(vault.get("limits.audit-timeout"), Duration.ofSeconds(10));
+        String bootstrapToken = env.get("ANIMA_VAULT_BOOTSTRAP_TOKEN");
+        if (bootstrapToken != null && bootstrapToken.isBlank()) {
+            bootstrapToken = null;
+        }
+        String bootstrapOrg = envOr("ANIMA_VAULT_BOOTSTRAP_ORG", vault.get("bootstrap.organization-id").asString()
+                .orElse("default"));
+        return new VaultConfig(host, port, dataDir, pluginsDir, rootKey, storage, audit, types, egress, tokenTtl,
+                maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg);
+    }
+
+    private static ProviderSpec provider(Config node, String where) {
+        ConfigValue<String> type = node.get("type").asString();
+        if (!type.isPresent() || type.get().isBlank()) {
+            throw VaultConfig.configError(where + ".type is required");
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        Config cfg = node.get("config");
+        if (cfg.exists()) {
+            cfg.detach().asMap().orElse(Map.of()).forEach(values::put);
+        }
+        node.asNodeList().orElse(List.of()).forEach(n -> {
+            if (!n.name().equals("type") && !n.name().equals("config")) {
+                throw VaultConfig.configError("unknown key '" + where + "." + n.name() + "' (use type and config)");
+            }
+        });
+        return new ProviderSpec(type.get().trim(), values);
+    }
+
+    private static Duration duration(Config node, Duration defaultValue) {
+        return node.asString().map(s -> {
+            try {
+                return dev.animavault.spi.Durations.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw VaultConfig.configError("'" + node.key() + "' " + e.getMessage());
+            }
+        }).orElse(defaultValue);
+    }
+
+    private String envOr(String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    private static int parsePort(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw VaultConfig.configError("HTTP port '" + s + "' is not a number");
+        }
+    }
+}

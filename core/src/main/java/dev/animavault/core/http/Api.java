@@ -1,0 +1,119 @@
+package dev.animavault.core.http;
+
+import dev.animavault.core.auth.Principal;
+import dev.animavault.core.auth.TokenService;
+import dev.animavault.core.service.RequestContext;
+import dev.animavault.core.service.VaultService;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.VaultException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Optional;
+
+/** What every API handler needs: authentication, the request id, body reading, JSON responses. */
+final class Api {
+    static final String JSON = "application/json";
+
+    /** Registered in each request's context by {@link RequestIds}. */
+    record RequestId(String value) {
+    }
+
+    private final TokenService tokens;
+    private final VaultService service;
+    private final int maxBodyBytes;
+
+    Api(TokenService tokens, VaultService service, int maxBodyBytes) {
+        this.tokens = tokens;
+        this.service = service;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    VaultService service() {
+        return service;
+    }
+
+    static String requestId(ServerRequest req) {
+        return req.context().get(RequestId.class).map(RequestId::value).orElse("-");
+    }
+
+    static String remoteAddress(ServerRequest req) {
+        SocketAddress a = req.remotePeer().address();
+        return a instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(a);
+    }
+
+    /**
+     * Authenticates the bearer token. A refusal is audited (best effort) with the action the request
+     * attempted.
+     */
+    RequestContext authenticate(ServerRequest req, String action, String identityId, String key) {
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        String token = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim())
+                .orElse(null);
+        Principal principal;
+        try {
+            if (token == null) {
+                throw new VaultException(ErrorCode.UNAUTHENTICATED, "missing bearer token: send 'Authorization: "
+                        + "Bearer <token>'");
+            }
+            principal = tokens.verify(token);
+        } catch (VaultException e) {
+            service.auditUnauthenticated(requestId(req), remoteAddress(req), action, identityId, key);
+            throw e;
+        }
+        return new RequestContext(requestId(req), remoteAddress(req), principal);
+    }
+
+    /** Reads the body, refusing more than the configured limit with 413. */
+    byte[] body(ServerRequest req) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBodyBytes) {
+            throw new VaultException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is " + declared + " bytes; the limit is "
+                    + maxBodyBytes);
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        byte[] body = req.content().as(byte[].class);
+        if (body.length > maxBodyBytes) {
+            throw new VaultException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + maxBodyBytes
+                    + " bytes");
+        }
+        return body;
+    }
+
+    static void send(ServerResponse res, int status, Object body) {
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(Json.write(body));
+    }
+
+    static void noContent(ServerResponse res) {
+        res.status(Status.NO_CONTENT_204);
+        res.send();
+    }
+
+    static PageRequest page(ServerRequest req, int defaultLimit) {
+        int limit = req.query().first("limit").asOptional().map(s -> {
+            try {
+                return Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'limit' must be an integer");
+            }
+        }).orElse(defaultLimit);
+        if (limit < 1 || limit > PageRequest.MAX_LIMIT) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'limit' must be between 1 and "
+                    + PageRequest.MAX_LIMIT);
+        }
+        return new PageRequest(limit, req.query().first("cursor").asOptional());
+    }
+
+    static String pathParam(ServerRequest req, String name) {
+        return req.path().pathParameters().get(name);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.animavault.core.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.animavault.core.service.RequestContext;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.SecretValue;
+import dev.animavault.spi.VaultException;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/** {@code /v1/vault/secrets}: identity-scoped secrets. */
+final class SecretsApi implements HttpService {
+    private final Api api;
+
+    SecretsApi(Api api) {
+        this.api = api;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::create)
+                .get("/{identityId}", this::list)
+                .get("/{identityId}/{key}", this::read)
+                .put("/{identityId}/{key}", this::update)
+                .delete("/{identityId}/{key}", this::delete);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        RequestContext ctx = api.authenticate(req, "secret.create", null, null);
+        JsonNode body = Json.object(api.body(req));
+        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata");
+        String identityId = Json.requiredString(body, "identityId");
+        String key = Json.requiredString(body, "key");
+        SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
+        String type = Json.requiredString(body, "type");
+        Map<String, String> metadata = Json.optionalStringMap(body, "metadata").orElse(Map.of());
+        try {
+            Api.send(res, 201, Views.secretMetadata(api.service().createSecret(ctx, identityId, key, value, type,
+                    metadata)));
+        } finally {
+            value.wipe();
+        }
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        String identityId = Api.pathParam(req, "identityId");
+        String key = Api.pathParam(req, "key");
+        RequestContext ctx = api.authenticate(req, "secret.update", identityId, key);
+        JsonNode body = Json.object(api.body(req));
+        Json.onlyFields(body, "value", "type", "metadata");
+        SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
+        try {
+            Api.send(res, 200, Views.secretMetadata(api.service().putSecret(ctx, identityId, key, value,
+                    Json.optionalString(body, "type"), Json.optionalStringMap(body, "metadata"))));
+        } finally {
+            value.wipe();
+        }
+    }
+
+    private void read(ServerRequest req, ServerResponse res) {
+        String identityId = Api.pathParam(req, "identityId");
+        String key = Api.pathParam(req, "key");
+        RequestContext ctx = api.authenticate(req, "secret.read", identityId, key);
+        OptionalInt version = req.query().first("version").asOptional().map(v -> {
+            try {
+                int n = Integer.parseInt(v);
+                if (n < 1) {
+                    throw new NumberFormatException();
+                }
+                return OptionalInt.of(n);
+            } catch (NumberFormatException e) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'version' must be a positive "
+                        + "integer");
+            }
+        }).orElse(OptionalInt.empty());
+        Api.send(res, 200, Views.secret(api.service().readSecret(ctx, identityId, key, version)));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        String identityId = Api.pathParam(req, "identityId");
+        RequestContext ctx = api.authenticate(req, "secret.list", identityId, null);
+        Api.send(res, 200, Views.page(api.service().listSecrets(ctx, identityId, Api.page(req, 100)),
+                Views::secretMetadata));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        String identityId = Api.pathParam(req, "identityId");
+        String key = Api.pathParam(req, "key");
+        RequestContext ctx = api.authenticate(req, "secret.delete", identityId, key);
+        api.service().deleteSecret(ctx, identityId, key);
+        Api.noContent(res);
+    }
+}

@@ -1,0 +1,131 @@
+package dev.animavault.core.http;
+
+import dev.animavault.core.VaultNode;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.VaultException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP API v1 on Helidon SE (one virtual thread per request). Errors are problem+json with a stable
+ * code; unexpected exceptions become a bare 500 whose only detail is the request id, logged in full.
+ */
+public final class VaultServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(VaultServer.class.getName());
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+
+    private final VaultNode node;
+    private final WebServer server;
+
+    private VaultServer(VaultNode node, WebServer server) {
+        this.node = node;
+        this.server = server;
+    }
+
+    /** Starts the HTTP server for a started node. */
+    public static VaultServer start(VaultNode node, Clock clock) {
+        Api api = new Api(node.tokens(), node.service(), node.config().maxBodyBytes());
+        WebServer server = WebServer.builder()
+                .host(node.config().host())
+                .port(node.config().port())
+                .maxPayloadSize(node.config().maxBodyBytes() + 1024L)
+                .routing(r -> routing(r, node, api, clock))
+                .build()
+                .start();
+        return new VaultServer(node, server);
+    }
+
+    static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {
+        routing.addFilter((chain, req, res) -> {
+            String id = req.headers().first(REQUEST_ID)
+                    .filter(v -> CLIENT_REQUEST_ID.matcher(v).matches())
+                    .orElseGet(() -> HexFormat.of().formatHex(randomId()));
+            req.context().register(new Api.RequestId(id));
+            res.header(REQUEST_ID, id);
+            chain.proceed();
+        });
+        routing.get("/v1/sys/health", (req, res) -> health(node, res))
+                .register("/v1/identities", new IdentitiesApi(api, clock))
+                .register("/v1/vault/secrets", new SecretsApi(api))
+                .register("/v1/vault/audit", new AuditApi(api))
+                .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
+                        + req.prologue().method().text() + " " + req.path().path())))
+                .error(VaultException.class, VaultServer::problem)
+                .error(Exception.class, (req, res, e) -> {
+                    String id = Api.requestId(req);
+                    LOG.log(System.Logger.Level.ERROR, "Unexpected error in request " + id + " "
+                            + req.prologue().method().text() + " " + req.path().path(), e);
+                    problem(req, res, new VaultException(ErrorCode.INTERNAL, "unexpected error; quote request id "
+                            + id + " when reporting it"));
+                });
+    }
+
+    private static byte[] randomId() {
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static void health(VaultNode node, ServerResponse res) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            node.storage().listRecords("sys", PageRequest.first(1));
+            m.put("status", "ok");
+            m.put("storage", node.storageType());
+            Api.send(res, 200, m);
+        } catch (VaultException e) {
+            m.put("status", "unavailable");
+            m.put("storage", node.storageType());
+            m.put("detail", "storage is not reachable");
+            Api.send(res, 503, m);
+        }
+    }
+
+    private static void problem(ServerRequest req, ServerResponse res, VaultException e) {
+        if (Problems.status(e.errorCode()) >= 500 && e.errorCode() != ErrorCode.INTERNAL) {
+            LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId(req) + " failed: " + e.errorCode().code()
+                    + ": " + e.getMessage());
+        }
+        String detail = e.errorCode() == ErrorCode.INTEGRITY_ERROR || e.errorCode() == ErrorCode.CONFIGURATION
+                ? "the vault could not process stored data; quote request id " + Api.requestId(req)
+                : e.getMessage();
+        if (res.isSent()) {
+            return;
+        }
+        res.status(Status.create(Problems.status(e.errorCode())));
+        res.header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
+        }
+        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().path(), Api.requestId(req))));
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The node behind this server. */
+    public VaultNode node() {
+        return node;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.animavault.core.plugin;
+
+import dev.animavault.spi.OutboundHttpClient;
+import dev.animavault.spi.PluginContext;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+
+/** Core's {@link PluginContext}: clock, data directory, and egress-checked HTTP clients. */
+public final class CorePluginContext implements PluginContext {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Clock clock;
+    private final Path dataDirectory;
+    private final EgressPolicy egress;
+    private final String deploymentId;
+    private final OutboundHttpClient defaultClient;
+
+    public CorePluginContext(Clock clock, Path dataDirectory, EgressPolicy egress, String deploymentId) {
+        this.clock = Objects.requireNonNull(clock, "clock is null");
+        this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory is null");
+        this.egress = Objects.requireNonNull(egress, "egress is null");
+        this.deploymentId = Objects.requireNonNull(deploymentId, "deploymentId is null");
+        this.defaultClient = client(HttpClient.newBuilder());
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    @Override
+    public OutboundHttpClient http() {
+        return defaultClient;
+    }
+
+    @Override
+    public OutboundHttpClient http(SSLContext sslContext) {
+        return client(HttpClient.newBuilder().sslContext(sslContext));
+    }
+
+    @Override
+    public String deploymentId() {
+        return deploymentId;
+    }
+
+    private OutboundHttpClient client(HttpClient.Builder builder) {
+        HttpClient http = builder.followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).build();
+        return request -> {
+            egress.check(request.uri());
+            HttpRequest effective = request.timeout().isPresent() ? request
+                    : HttpRequest.newBuilder(request, (n, v) -> true).timeout(REQUEST_TIMEOUT).build();
+            return http.send(effective, HttpResponse.BodyHandlers.ofByteArray());
+        };
+    }
+}

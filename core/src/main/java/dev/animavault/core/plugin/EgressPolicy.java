@@ -1,0 +1,85 @@
+package dev.animavault.core.plugin;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which destinations outbound calls may reach: public addresses always; loopback, private, link-local,
+ * unique-local and wildcard addresses only when a configured entry (a host name, an address, or a CIDR)
+ * allows them.
+ */
+public final class EgressPolicy {
+    private final List<String> allow;
+
+    public EgressPolicy(List<String> allow) {
+        this.allow = allow.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** Throws {@code EGRESS_DENIED} unless the URI's host may be reached. */
+    public void check(URI uri) {
+        String host = uri.getHost();
+        if (host == null) {
+            throw new VaultException(ErrorCode.EGRESS_DENIED, "outbound URL has no host");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http")) {
+            throw new VaultException(ErrorCode.EGRESS_DENIED, "outbound URL scheme must be http or https");
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (allow.contains(h)) {
+            return;
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(h);
+        } catch (UnknownHostException e) {
+            throw new VaultException(ErrorCode.UPSTREAM_ERROR, "cannot resolve outbound host " + host);
+        }
+        for (InetAddress a : addresses) {
+            if (isInternal(a) && allow.stream().noneMatch(entry -> matches(entry, a))) {
+                throw new VaultException(ErrorCode.EGRESS_DENIED, "outbound call to " + host + " (" + a.getHostAddress()
+                        + ") is denied: internal addresses must be allow-listed in vault.egress.allow");
+            }
+        }
+    }
+
+    static boolean isInternal(InetAddress a) {
+        byte[] b = a.getAddress();
+        boolean uniqueLocalV6 = b.length == 16 && (b[0] & 0xfe) == 0xfc;
+        boolean cgnat = b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
+        return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
+                || a.isMulticastAddress() || uniqueLocalV6 || cgnat;
+    }
+
+    static boolean matches(String entry, InetAddress a) {
+        int slash = entry.indexOf('/');
+        try {
+            if (slash < 0) {
+                return InetAddress.getByName(entry).equals(a);
+            }
+            byte[] net = InetAddress.getByName(entry.substring(0, slash)).getAddress();
+            int bits = Integer.parseInt(entry.substring(slash + 1));
+            byte[] addr = a.getAddress();
+            if (net.length != addr.length) {
+                return false;
+            }
+            for (int i = 0; i < bits; i++) {
+                int mask = 0x80 >> (i % 8);
+                if ((net[i / 8] & mask) != (addr[i / 8] & mask)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException | NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.animavault.core.plugin;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.ProviderFactory;
+import dev.animavault.spi.SpiVersion;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.VaultPlugin;
+import dev.animavault.spi.audit.AuditSinkFactory;
+import dev.animavault.spi.credential.CredentialTypeFactory;
+import dev.animavault.spi.storage.StorageBackendFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.PluginManager;
+import org.pf4j.PluginState;
+import org.pf4j.PluginWrapper;
+import org.pf4j.RuntimeMode;
+
+/**
+ * Loads plugin zips once with PF4J (deployment mode) and resolves every {@link VaultPlugin} extension
+ * into an immutable registry of factories by kind and name. Startup fails when a zip does not load, a
+ * plugin needs another SPI version, or two plugins offer the same name.
+ */
+public final class PluginRegistry implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PluginRegistry.class.getName());
+
+    /**
+     * A factory with the plugin it came from.
+     *
+     * @param factory  the factory
+     * @param pluginId the PF4J plugin id
+     * @param loader   the plugin's class loader (made the TCCL for calls into the plugin)
+     * @param <F>      the factory type
+     */
+    public record Registered<F extends ProviderFactory<?>>(F factory, String pluginId, ClassLoader loader) {
+    }
+
+    private final PluginManager manager;
+    private final Map<String, Registered<StorageBackendFactory>> storage;
+    private final Map<String, Registered<CredentialTypeFactory>> credentialTypes;
+    private final Map<String, Registered<AuditSinkFactory>> auditSinks;
+
+    private PluginRegistry(PluginManager manager, Map<String, Registered<StorageBackendFactory>> storage,
+                           Map<String, Registered<CredentialTypeFactory>> credentialTypes,
+                           Map<String, Registered<AuditSinkFactory>> auditSinks) {
+        this.manager = manager;
+        this.storage = Collections.unmodifiableMap(storage);
+        this.credentialTypes = Collections.unmodifiableMap(credentialTypes);
+        this.auditSinks = Collections.unmodifiableMap(auditSinks);
+    }
+
+    /**
+     * Loads every plugin zip in the directory.
+     *
+     * @param pluginsDir a writable directory (PF4J unpacks zips next to them)
+     */
+    public static PluginRegistry load(Path pluginsDir) {
+        Objects.requireNonNull(pluginsDir, "pluginsDir is null");
+        if (!Files.isDirectory(pluginsDir)) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "plugins directory " + pluginsDir
+                    + " does not exist (set ANIMA_VAULT_PLUGINS_DIR or vault.plugins-dir)");
+        }
+        if (!Files.isWritable(pluginsDir)) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "plugins directory " + pluginsDir
+                    + " is not writable (PF4J unpacks plugin zips next to them)");
+        }
+        List<Path> zips = listZips(pluginsDir);
+        DefaultPluginManager manager = new DefaultPluginManager(pluginsDir) {
+            @Override
+            public RuntimeMode getRuntimeMode() {
+                return RuntimeMode.DEPLOYMENT;
+            }
+        };
+        manager.setSystemVersion(SpiVersion.CURRENT);
+        manager.setExactVersionAllowed(false);
+        try {
+            manager.loadPlugins();
+            manager.startPlugins();
+        } catch (RuntimeException e) {
+            manager.unloadPlugins();
+            throw new VaultException(ErrorCode.CONFIGURATION, "cannot load plugins from " + pluginsDir + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            checkAllStarted(manager, zips, pluginsDir);
+            Map<String, Registered<StorageBackendFactory>> storage = new TreeMap<>();
+            Map<String, Registered<CredentialTypeFactory>> types = new TreeMap<>();
+            Map<String, Registered<AuditSinkFactory>> sinks = new TreeMap<>();
+            for (PluginWrapper plugin : manager.getStartedPlugins()) {
+                ClassLoader loader = plugin.getPluginClassLoader();
+                for (VaultPlugin ext : manager.getExtensions(VaultPlugin.class, plugin.getPluginId())) {
+                    register(storage, ext.storageBackends(), plugin, loader, "storage backend");
+                    register(types, ext.credentialTypes(), plugin, loader, "credential type");
+                    register(sinks, ext.auditSinks(), plugin, loader, "audit sink");
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "Loaded plugins {0}; storage backends {1}; credential types {2}; "
+                    + "audit sinks {3}", manager.getStartedPlugins().stream().map(PluginWrapper::getPluginId).toList(),
+                    storage.keySet(), types.keySet(), sinks.keySet());
+            return new PluginRegistry(manager, storage, types, sinks);
+        } catch (RuntimeException e) {
+            manager.stopPlugins();
+            manager.unloadPlugins();
+            throw e;
+        }
+    }
+
+    private static List<Path> listZips(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".zip")).sorted().toList();
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "cannot list plugins directory " + dir, e);
+        }
+    }
+
+    private static void checkAllStarted(PluginManager manager, List<Path> zips, Path dir) {
+        List<String> problems = new ArrayList<>();
+        for (PluginWrapper p : manager.getPlugins()) {
+            if (p.getPluginState() != PluginState.STARTED) {
+                String why = p.getFailedException() != null ? p.getFailedException().getMessage() : "";
+                String requires = p.getDescriptor().getRequires();
+                if (!manager.getVersionManager().checkVersionConstraint(SpiVersion.CURRENT, requires)) {
+                    why = "it requires SPI " + requires + " but this vault provides " + SpiVersion.CURRENT;
+                }
+                problems.add("plugin '" + p.getPluginId() + "' (" + p.getPluginPath().getFileName() + ") is "
+                        + p.getPluginState() + (why.isBlank() ? "" : ": " + why));
+            }
+        }
+        for (Path zip : zips) {
+            String base = zip.getFileName().toString().replaceFirst("\\.zip$", "");
+            Path expanded = zip.resolveSibling(base);
+            boolean loaded = manager.getPlugins().stream().anyMatch(p -> p.getPluginPath().toAbsolutePath().normalize()
+                    .equals(expanded.toAbsolutePath().normalize()) || p.getPluginPath().equals(zip));
+            if (!loaded) {
+                problems.add(zip.getFileName() + " is not a loadable plugin (needs plugin.properties with plugin.id, "
+                        + "plugin.version and plugin.requires, classes/ and lib/)");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "plugins in " + dir + " failed to load: "
+                    + String.join("; ", problems));
+        }
+    }
+
+    private static <F extends ProviderFactory<?>> void register(Map<String, Registered<F>> into, List<F> factories,
+                                                                PluginWrapper plugin, ClassLoader loader,
+                                                                String kind) {
+        for (F f : factories) {
+            String name = f.name();
+            Registered<F> previous = into.putIfAbsent(name, new Registered<>(f, plugin.getPluginId(), loader));
+            if (previous != null) {
+                throw new VaultException(ErrorCode.CONFIGURATION, "two plugins provide the " + kind + " '" + name
+                        + "': " + previous.pluginId() + " and " + plugin.getPluginId());
+            }
+        }
+    }
+
+    /** Storage backend factories by name. */
+    public Map<String, Registered<StorageBackendFactory>> storageBackends() {
+        return storage;
+    }
+
+    /** Credential type factories by name. */
+    public Map<String, Registered<CredentialTypeFactory>> credentialTypes() {
+        return credentialTypes;
+    }
+
+    /** Audit sink factories by name. */
+    public Map<String, Registered<AuditSinkFactory>> auditSinks() {
+        return auditSinks;
+    }
+
+    /** Looks a factory up by name or fails with a message listing what is available. */
+    public static <F extends ProviderFactory<?>> Registered<F> require(Map<String, Registered<F>> from, String name,
+                                                                        String kind, String configKey) {
+        Registered<F> r = from.get(name);
+        if (r == null) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "unknown " + kind + " '" + name + "' in " + configKey
+                    + "; available: " + (from.isEmpty() ? "none (no plugin provides one)" : from.keySet()));
+        }
+        return r;
+    }
+
+    /** Describes what was loaded, for logs. */
+    public String describe(Function<Registered<?>, String> f) {
+        return storage.values().stream().map(f).toList().toString();
+    }
+
+    @Override
+    public void close() {
+        manager.stopPlugins();
+        manager.unloadPlugins();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.animavault.core.plugin;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs calls into a plugin with the plugin's class loader as the thread context class loader (JDBC
+ * drivers, ServiceLoader and Jackson modules look there).
+ */
+public final class Tccl {
+    private Tccl() {
+    }
+
+    /** Calls {@code action} with {@code loader} as TCCL, restoring the previous one. */
+    public static <T> T call(ClassLoader loader, Callable<T> action) {
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(loader);
+        try {
+            return action.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+    }
+
+    /**
+     * A proxy of {@code target} that implements {@code primary} and every other SPI interface the target
+     * implements (so optional capabilities stay visible to {@code instanceof}), each call made with the
+     * plugin's class loader as TCCL.
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> T wrap(Class<T> primary, T target, ClassLoader loader) {
+        Set<Class<?>> interfaces = new LinkedHashSet<>();
+        interfaces.add(primary);
+        collectSpiInterfaces(target.getClass(), interfaces);
+        InvocationHandler handler = new Handler(target, loader);
+        return (T) Proxy.newProxyInstance(Tccl.class.getClassLoader(), interfaces.toArray(Class<?>[]::new), handler);
+    }
+
+    private static void collectSpiInterfaces(Class<?> type, Set<Class<?>> into) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().startsWith("dev.animavault.spi.")) {
+                    into.add(i);
+                }
+                collectSpiInterfaces(i, into);
+            }
+        }
+    }
+
+    private record Handler(Object target, ClassLoader loader) implements InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "toString" -> "plugin:" + target;
+                    default -> method.invoke(target, args);
+                };
+            }
+            Thread t = Thread.currentThread();
+            ClassLoader previous = t.getContextClassLoader();
+            t.setContextClassLoader(loader);
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                t.setContextClassLoader(previous);
+            }
+        }
+    }
+}

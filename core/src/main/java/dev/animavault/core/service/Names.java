@@ -1,0 +1,55 @@
+package dev.animavault.core.service;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Validation of identifiers and metadata supplied by clients. */
+public final class Names {
+    /** Identity ids: 1-128 characters, letters, digits, {@code _ . -}, starting with a letter or digit. */
+    public static final Pattern IDENTITY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /** Secret keys: 1-256 characters, letters, digits, {@code _ . -}, not starting with {@code . -}. */
+    public static final Pattern SECRET_KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}");
+    /** Most metadata entries per identity or secret. */
+    public static final int MAX_METADATA_ENTRIES = 32;
+
+    private Names() {
+    }
+
+    /** Checks an identity id. */
+    public static String identityId(String id) {
+        if (id == null || !IDENTITY_ID.matcher(id).matches()) {
+            throw new VaultException(ErrorCode.INVALID_NAME, "invalid identity id: use 1-128 letters, digits, '_', '.' "
+                    + "or '-', starting with a letter or digit");
+        }
+        return id;
+    }
+
+    /** Checks a secret key. */
+    public static String secretKey(String key) {
+        if (key == null || !SECRET_KEY.matcher(key).matches()) {
+            throw new VaultException(ErrorCode.INVALID_NAME, "invalid secret key: use 1-256 letters, digits, '_', '.' "
+                    + "or '-', not starting with '.' or '-'");
+        }
+        return key;
+    }
+
+    /** Checks user metadata: at most 32 entries, keys up to 64 and values up to 1024 characters. */
+    public static Map<String, String> metadata(Map<String, String> metadata) {
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "metadata has more than " + MAX_METADATA_ENTRIES
+                    + " entries");
+        }
+        metadata.forEach((k, v) -> {
+            if (k.isEmpty() || k.length() > 64) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "metadata keys must be 1-64 characters");
+            }
+            if (v.length() > 1024) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "metadata value of '" + k
+                        + "' is longer than 1024 characters");
+            }
+        });
+        return metadata;
+    }
+}
