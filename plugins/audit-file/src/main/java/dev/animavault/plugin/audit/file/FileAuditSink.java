@@ -1,0 +1,496 @@
+package dev.animavault.plugin.audit.file;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.audit.AuditEvent;
+import dev.animavault.spi.audit.AuditQuery;
+import dev.animavault.spi.audit.QueryableAuditSink;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * An audit sink that appends one JSON object per line to a file, chains the lines with SHA-256 (see
+ * {@link AuditHashChain}) and answers queries from an in-memory index.
+ *
+ * <p><b>Writing.</b> A batch is encoded into one buffer and appended with one {@code write} system call
+ * (then one fsync when {@code fsync} is on). When {@code write} returns, the batch is in the operating
+ * system (survives a process crash) or, with {@code fsync}, on the device (survives power loss). If the
+ * append fails, the file is cut back to where the batch began, so a failed batch leaves no partial line;
+ * if even that fails the sink refuses further writes (fail closed).
+ *
+ * <p><b>Opening.</b> The sink takes an exclusive lock on the file (a second process, or a second sink in
+ * this process, is refused), reads it once to build the index and continue the chain, and verifies the
+ * chain unless {@code verify-on-open} is off. Bytes after the last newline are the torn tail of a write
+ * interrupted by a crash (the batch was never acknowledged): they are copied to
+ * {@code <file>.torn-<epoch-millis>} for inspection and cut off, so the chain verifies from there on.
+ *
+ * <p><b>Querying.</b> The index keeps, per line, its offset, length, timestamp and codes for
+ * organization, identity and action. A query scans it from the newest line (or the cursor) toward older
+ * ones and reads only the matching lines, in contiguous runs. The cursor is the base64url offset of the
+ * last returned line; it stays valid as lines are appended and across restarts.
+ *
+ * <p><b>Threads.</b> {@link #write} is meant for one thread at a time (as core's broker calls it) but
+ * is serialized anyway; {@link #query} and {@link #probe} may run on any thread concurrently with it;
+ * {@link #close} may come from any thread, waits for a write in progress, and is idempotent.
+ */
+public final class FileAuditSink implements QueryableAuditSink {
+    private static final System.Logger LOG = System.getLogger(FileAuditSink.class.getName());
+    private static final String CURSOR_PREFIX = "o1:";
+    private static final Base64.Encoder CURSOR_ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder CURSOR_DECODER = Base64.getUrlDecoder();
+
+    private final FileAuditSinkConfig config;
+    private final AuditLineCodec codec = new AuditLineCodec();
+    private final MessageDigest sha256 = AuditHashChain.sha256();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
+    private final AuditIndex index = new AuditIndex();
+    private final BatchBuffer buffer = new BatchBuffer();
+
+    private final RandomAccessFile writer;
+    private final RandomAccessFile reader;
+    private final FileLock lock;
+    private final Object fileKey;
+    // Guarded by writeLock.
+    private long end;
+    private String headHash;
+    private boolean failed;
+    private volatile boolean closed;
+
+    private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
+        this.config = config;
+        this.writer = writer;
+        this.lock = lock;
+        this.fileKey = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
+        recover();
+        this.reader = new RandomAccessFile(config.path().toFile(), "r");
+    }
+
+    /**
+     * Opens (creating if needed) the audit file, recovers a torn tail and builds the index.
+     *
+     * @throws VaultException {@code AUDIT_UNAVAILABLE} when the file cannot be created, read or locked, or
+     *                        its chain is broken and {@code verifyOnOpen} is set
+     */
+    public static FileAuditSink open(FileAuditSinkConfig config) {
+        requireNonNull(config, "config is null");
+        Path path = config.path();
+        RandomAccessFile raf = null;
+        try {
+            createIfMissing(path);
+            raf = new RandomAccessFile(path.toFile(), "rw");
+            FileLock lock;
+            try {
+                lock = raf.getChannel().tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path
+                        + " is in use by another audit sink (one writer per file)");
+            }
+            return new FileAuditSink(config, raf, lock);
+        } catch (IOException e) {
+            closeQuietly(raf);
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + " cannot be opened: "
+                    + e.getClass().getSimpleName(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(raf);
+            throw e;
+        }
+    }
+
+    private static void createIfMissing(Path path) throws IOException {
+        boolean posix = path.getFileSystem().supportedFileAttributeViews().contains("posix");
+        Path parent = path.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            if (posix) {
+                Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } else {
+                Files.createDirectories(parent);
+            }
+        }
+        try {
+            if (posix) {
+                Files.createFile(path, ownerOnly());
+            } else {
+                Files.createFile(path);
+            }
+            if (parent != null) {
+                syncDirectory(parent);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (posix) {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
+                if (!Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE).containsAll(perms)) {
+                    LOG.log(System.Logger.Level.WARNING, "audit file {0} is accessible to other users ({1}); 0600 is advised",
+                            path, PosixFilePermissions.toString(perms));
+                }
+            }
+        }
+    }
+
+    private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
+        return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** Makes a newly created file's directory entry durable (Linux; a no-op where unsupported). */
+    private static void syncDirectory(Path dir) {
+        try (var channel = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot sync directory {0}: {1}", dir, e.toString());
+        }
+    }
+
+    /** Reads the whole file: index, chain head, verification, torn-tail repair. Runs before publication. */
+    private void recover() throws IOException {
+        Path path = config.path();
+        String[] expected = {AuditHashChain.GENESIS};
+        long[] broken = {-1};
+        long[] unreadable = {0};
+        AuditLineScanner.Result result;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+            result = AuditLineScanner.scan(in, (lineNumber, offset, buf, start, length) -> {
+                try {
+                    AuditLineCodec.Decoded decoded = codec.decode(buf, start, length);
+                    if (!decoded.prev().equals(expected[0]) && broken[0] < 0) {
+                        broken[0] = lineNumber;
+                    }
+                    index.add(offset, length, decoded.event());
+                } catch (AuditLineCodec.MalformedLineException e) {
+                    if (broken[0] < 0) {
+                        broken[0] = lineNumber;
+                    }
+                    unreadable[0]++;
+                }
+                expected[0] = AuditHashChain.hash(sha256, buf, start, length);
+                return !config.verifyOnOpen() || broken[0] < 0;
+            });
+        }
+        if (broken[0] > 0) {
+            if (config.verifyOnOpen()) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path
+                        + " fails hash-chain verification at line " + broken[0] + "; keep it as evidence, move it"
+                        + " aside to start a new chain, or set 'verify-on-open' to false to continue it");
+            }
+            LOG.log(System.Logger.Level.WARNING, "audit file {0}: hash chain broken at line {1}, {2} unreadable"
+                    + " line(s) not queryable; continuing because verify-on-open is false", path, broken[0], unreadable[0]);
+        }
+        if (result.hasTornTail()) {
+            quarantineTornTail(result.completeEnd(), result.totalBytes());
+        }
+        end = result.completeEnd();
+        headHash = expected[0];
+    }
+
+    private void quarantineTornTail(long from, long to) throws IOException {
+        Path path = config.path();
+        byte[] torn = new byte[Math.toIntExact(to - from)];
+        writer.seek(from);
+        writer.readFully(torn);
+        Path side = path.resolveSibling(path.getFileName() + ".torn-" + System.currentTimeMillis());
+        if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(side, ownerOnly());
+        }
+        Files.write(side, torn, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+        writer.setLength(from);
+        writer.getFD().sync();
+        LOG.log(System.Logger.Level.WARNING, "audit file {0} ended in an incomplete line ({1} bytes) from an"
+                + " interrupted write; moved it to {2}", path, torn.length, side);
+    }
+
+    /**
+     * Checks that the sink can record events: it is open, the file at the configured path is still the
+     * file it holds (not moved or replaced), and the file system accepts a sync.
+     */
+    @Override
+    public void probe() {
+        writeLock.lock();
+        try {
+            ensureWritable();
+            Object current = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
+            if (!Objects.equals(current, fileKey)) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
+                        + " was moved or replaced while open");
+            }
+            writer.getFD().sync();
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
+                    + " is not usable: " + e.getClass().getSimpleName(), e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void write(List<AuditEvent> events) {
+        requireNonNull(events, "events is null");
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (events.isEmpty()) {
+                return;
+            }
+            buffer.reset();
+            int n = events.size();
+            int[] starts = new int[n];
+            int[] lengths = new int[n];
+            String prev = headHash;
+            for (int i = 0; i < n; i++) {
+                AuditEvent e = requireNonNull(events.get(i), "event is null");
+                starts[i] = buffer.size();
+                codec.encode(e, prev, buffer);
+                lengths[i] = buffer.size() - starts[i];
+                prev = AuditHashChain.hash(sha256, buffer.array(), starts[i], lengths[i]);
+                buffer.write('\n');
+            }
+            append();
+            long base = end;
+            end += buffer.size();
+            headHash = prev;
+            indexLock.writeLock().lock();
+            try {
+                for (int i = 0; i < n; i++) {
+                    index.add(base + starts[i], lengths[i], events.get(i));
+                }
+            } finally {
+                indexLock.writeLock().unlock();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Appends the buffer at {@link #end}; on failure cuts the file back so no partial line remains. */
+    private void append() {
+        try {
+            writer.seek(end);
+            writer.write(buffer.array(), 0, buffer.size());
+            if (config.fsync()) {
+                writer.getFD().sync();
+            }
+        } catch (IOException e) {
+            try {
+                writer.setLength(end);
+            } catch (IOException cut) {
+                failed = true;
+                e.addSuppressed(cut);
+            }
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
+                    + " could not be written: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void ensureWritable() {
+        if (closed) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
+                    + "' for " + config.path() + " is closed");
+        }
+        if (failed) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
+                    + "' for " + config.path() + " stopped after a failed write it could not undo; restart to recover");
+        }
+    }
+
+    @Override
+    public Page<AuditEvent> query(AuditQuery query) {
+        requireNonNull(query, "query is null");
+        if (closed) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
+                    + "' for " + config.path() + " is closed");
+        }
+        int limit = query.page().limit();
+        AuditIndex.Matches matches;
+        indexLock.readLock().lock();
+        try {
+            int start = index.size() - 1;
+            if (query.page().cursor().isPresent()) {
+                int ordinal = index.ordinalAt(decodeCursor(query.page().cursor().get()));
+                if (ordinal < 0) {
+                    throw badCursor();
+                }
+                start = ordinal - 1;
+            }
+            matches = index.find(query, start, limit);
+        } finally {
+            indexLock.readLock().unlock();
+        }
+        List<AuditEvent> items = read(matches);
+        Optional<String> next = matches.more()
+                ? Optional.of(encodeCursor(matches.offsets()[matches.count() - 1]))
+                : Optional.empty();
+        return new Page<>(items, next);
+    }
+
+    /** Reads the matched lines; consecutive ordinals are adjacent in the file and read in one go. */
+    private List<AuditEvent> read(AuditIndex.Matches m) {
+        List<AuditEvent> out = new ArrayList<>(m.count());
+        readLock.lock();
+        try {
+            if (closed) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
+                        + "' for " + config.path() + " is closed");
+            }
+            int k = 0;
+            while (k < m.count()) {
+                int runEnd = k;
+                while (runEnd + 1 < m.count() && m.ordinals()[runEnd + 1] == m.ordinals()[runEnd] - 1) {
+                    runEnd++;
+                }
+                // Newest first: the run's last match is the lowest offset.
+                long from = m.offsets()[runEnd];
+                long to = m.offsets()[k] + m.lengths()[k];
+                byte[] span = new byte[Math.toIntExact(to - from)];
+                reader.seek(from);
+                reader.readFully(span);
+                for (int j = k; j <= runEnd; j++) {
+                    int rel = (int) (m.offsets()[j] - from);
+                    out.add(decodeStored(span, rel, m.lengths()[j], m.offsets()[j]));
+                }
+                k = runEnd + 1;
+            }
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
+                    + " could not be read: " + e.getClass().getSimpleName(), e);
+        } finally {
+            readLock.unlock();
+        }
+        return out;
+    }
+
+    private AuditEvent decodeStored(byte[] buf, int start, int length, long offset) {
+        try {
+            return codec.decode(buf, start, length).event();
+        } catch (AuditLineCodec.MalformedLineException e) {
+            // The line parsed when it was indexed: the file changed underneath us.
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "audit file " + config.path()
+                    + " changed on disk at byte " + offset + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static String encodeCursor(long offset) {
+        return CURSOR_ENCODER.encodeToString((CURSOR_PREFIX + offset).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static long decodeCursor(String cursor) {
+        try {
+            String text = new String(CURSOR_DECODER.decode(cursor), StandardCharsets.US_ASCII);
+            if (!text.startsWith(CURSOR_PREFIX)) {
+                throw badCursor();
+            }
+            return Long.parseLong(text.substring(CURSOR_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw badCursor();
+        }
+    }
+
+    private static VaultException badCursor() {
+        return new VaultException(ErrorCode.INVALID_ARGUMENT, "cursor is not valid for this audit log");
+    }
+
+    /** The hash of the last line ({@link AuditHashChain#GENESIS} for an empty file), to anchor externally. */
+    public String headHash() {
+        writeLock.lock();
+        try {
+            return headHash;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** The number of indexed events (lines that could not be read at open, with verify-on-open off, are not counted). */
+    public int size() {
+        indexLock.readLock().lock();
+        try {
+            return index.size();
+        } finally {
+            indexLock.readLock().unlock();
+        }
+    }
+
+    /** The sink's settings. */
+    public FileAuditSinkConfig config() {
+        return config;
+    }
+
+    /** Syncs the file to the device and releases it (and its lock). Idempotent; waits for a write in progress. */
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                writer.getFD().sync();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: final sync failed: {1}", config.path(), e.toString());
+            }
+            closeQuietly(writer);
+        } finally {
+            writeLock.unlock();
+        }
+        readLock.lock();
+        try {
+            closeQuietly(reader);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "close failed: {0}", e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FileAuditSink[" + config.path() + ", fsync=" + config.fsync() + ", closed=" + closed + "]";
+    }
+
+    /** A byte buffer whose backing array can be handed to a single write. */
+    private static final class BatchBuffer extends ByteArrayOutputStream {
+        BatchBuffer() {
+            super(64 * 1024);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+}

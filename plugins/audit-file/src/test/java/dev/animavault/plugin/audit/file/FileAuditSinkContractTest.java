@@ -1,0 +1,30 @@
+package dev.animavault.plugin.audit.file;
+
+import dev.animavault.spi.audit.AuditSink;
+import dev.animavault.spi.testkit.AuditSinkContract;
+import dev.animavault.spi.testkit.AuditTestContext;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file sink against the shared audit sink contract, with default settings (no fsync). */
+class FileAuditSinkContractTest extends AuditSinkContract {
+    @TempDir
+    Path dataDirectory;
+
+    @Override
+    protected AuditSink newSink() {
+        FileAuditSinkFactory factory = new FileAuditSinkFactory();
+        return factory.create(AuditTestContext.config(factory, Map.of()), new AuditTestContext(dataDirectory));
+    }
+
+    @Override
+    protected boolean supportsReopen() {
+        return true;
+    }
+
+    @Override
+    protected AuditSink reopen() {
+        return newSink();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.animavault.plugin.audit.file;
+
+import dev.animavault.spi.audit.AuditSink;
+import dev.animavault.spi.testkit.AuditSinkContract;
+import dev.animavault.spi.testkit.AuditTestContext;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file sink against the shared audit sink contract with {@code fsync} on and a custom path. */
+class FileAuditSinkFsyncContractTest extends AuditSinkContract {
+    @TempDir
+    Path dataDirectory;
+
+    @Override
+    protected AuditSink newSink() {
+        FileAuditSinkFactory factory = new FileAuditSinkFactory();
+        return factory.create(AuditTestContext.config(factory, Map.of("fsync", "true", "path", "logs/x/vault-audit.log")),
+                new AuditTestContext(dataDirectory));
+    }
+
+    @Override
+    protected boolean supportsReopen() {
+        return true;
+    }
+
+    @Override
+    protected AuditSink reopen() {
+        return newSink();
+    }
+}
