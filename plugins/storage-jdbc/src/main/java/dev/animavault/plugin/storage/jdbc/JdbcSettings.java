@@ -1,0 +1,141 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.animavault.spi.ConfigProperty;
+import dev.animavault.spi.ConfigProperty.Type;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.PluginContext;
+import dev.animavault.spi.ProviderConfig;
+import dev.animavault.spi.VaultException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The validated settings of one {@code jdbc} storage instance. Built once from the
+ * {@link ProviderConfig}; {@link #toString()} masks the password.
+ *
+ * @param dialect           the database kind, from the URL
+ * @param url               the JDBC URL (for SQLite: with the file path made absolute)
+ * @param username          the database user, or null
+ * @param password          the database password, or null; never printed
+ * @param maxPoolSize       the largest number of pooled connections (for SQLite: of reading connections)
+ * @param connectionTimeout how long a caller waits for a pooled connection (and for SQLite's write lock)
+ * @param busyTimeout       how long SQLite waits for a lock held by another process
+ * @param sqliteSynchronous SQLite's {@code synchronous} setting, {@code FULL} or {@code NORMAL}
+ */
+record JdbcSettings(Dialect dialect, String url, String username, String password, int maxPoolSize,
+                    Duration connectionTimeout, Duration busyTimeout, String sqliteSynchronous) {
+
+    static final String URL = "url";
+    static final String USERNAME = "username";
+    static final String PASSWORD = "password";
+    static final String MAX_POOL_SIZE = "max-pool-size";
+    static final String CONNECTION_TIMEOUT = "connection-timeout";
+    static final String BUSY_TIMEOUT = "busy-timeout";
+    static final String SQLITE_SYNCHRONOUS = "sqlite-synchronous";
+
+    /** The default SQLite file name inside the data directory. */
+    static final String DEFAULT_SQLITE_FILE = "anima-vault.db";
+
+    /** The properties the {@code jdbc} factory declares. */
+    static final List<ConfigProperty> PROPERTIES = List.of(
+            ConfigProperty.optional(URL, Type.STRING, "",
+                    "JDBC URL: jdbc:sqlite:<file> or jdbc:postgresql://host:port/db; empty for the SQLite file "
+                            + DEFAULT_SQLITE_FILE + " in the data directory (relative SQLite paths resolve there)"),
+            ConfigProperty.optional(USERNAME, Type.STRING, null, "database user (PostgreSQL)"),
+            ConfigProperty.optional(PASSWORD, Type.STRING, null, "database password (PostgreSQL)").asSensitive(),
+            ConfigProperty.optional(MAX_POOL_SIZE, Type.INTEGER, "10",
+                    "largest number of pooled connections (SQLite: reading connections; writes use one more)"),
+            ConfigProperty.optional(CONNECTION_TIMEOUT, Type.DURATION, "10s",
+                    "how long a request waits for a database connection before failing with storage_unavailable"),
+            ConfigProperty.optional(BUSY_TIMEOUT, Type.DURATION, "5s",
+                    "SQLite only: how long to wait for a lock held by another process"),
+            ConfigProperty.optional(SQLITE_SYNCHRONOUS, Type.STRING, "FULL",
+                    "SQLite only: FULL (a write survives power loss) or NORMAL (survives a process crash, "
+                            + "may lose the last writes on power loss; faster)"));
+
+    JdbcSettings {
+        requireNonNull(dialect, "dialect is null");
+        requireNonNull(url, "url is null");
+        requireNonNull(connectionTimeout, "connectionTimeout is null");
+        requireNonNull(busyTimeout, "busyTimeout is null");
+        requireNonNull(sqliteSynchronous, "sqliteSynchronous is null");
+    }
+
+    static JdbcSettings from(ProviderConfig config, PluginContext context) {
+        requireNonNull(config, "config is null");
+        requireNonNull(context, "context is null");
+        String rawUrl = config.getString(URL, "").trim();
+        Path dataDir = context.dataDirectory();
+        String url = rawUrl.isEmpty()
+                ? Dialect.SQLITE.urlPrefix() + dataDir.resolve(DEFAULT_SQLITE_FILE).toAbsolutePath()
+                : rawUrl;
+        Dialect dialect = Dialect.of(url);
+        if (dialect == Dialect.SQLITE) {
+            url = absoluteSqliteUrl(url, dataDir);
+        }
+        int maxPoolSize = config.getInt(MAX_POOL_SIZE, 10);
+        if (maxPoolSize < 1 || maxPoolSize > 1000) {
+            throw invalid(config, MAX_POOL_SIZE, "must be between 1 and 1000");
+        }
+        Duration connectionTimeout = config.getDuration(CONNECTION_TIMEOUT, Duration.ofSeconds(10));
+        if (connectionTimeout.toMillis() < 250) {
+            throw invalid(config, CONNECTION_TIMEOUT, "must be at least 250ms");
+        }
+        Duration busyTimeout = config.getDuration(BUSY_TIMEOUT, Duration.ofSeconds(5));
+        if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw invalid(config, BUSY_TIMEOUT, "must be between 0 and 24 days");
+        }
+        String sync = config.getString(SQLITE_SYNCHRONOUS, "FULL").trim().toUpperCase(Locale.ROOT);
+        if (!sync.equals("FULL") && !sync.equals("NORMAL")) {
+            throw invalid(config, SQLITE_SYNCHRONOUS, "must be FULL or NORMAL");
+        }
+        String username = config.get(USERNAME).filter(s -> !s.isBlank()).orElse(null);
+        String password = config.get(PASSWORD).filter(s -> !s.isEmpty()).orElse(null);
+        return new JdbcSettings(dialect, url, username, password, maxPoolSize, connectionTimeout, busyTimeout, sync);
+    }
+
+    /** The URL with any password masked, for messages. */
+    String redactedUrl() {
+        return JdbcUrls.redact(url);
+    }
+
+    /** The SQLite database file. */
+    Path sqliteFile() {
+        String rest = url.substring(Dialect.SQLITE.urlPrefix().length());
+        int q = rest.indexOf('?');
+        return Path.of(q < 0 ? rest : rest.substring(0, q));
+    }
+
+    /** Makes a SQLite file path absolute against the data directory; refuses in-memory databases. */
+    private static String absoluteSqliteUrl(String url, Path dataDir) {
+        String rest = url.substring(Dialect.SQLITE.urlPrefix().length());
+        String lower = rest.toLowerCase(Locale.ROOT);
+        if (rest.isEmpty() || lower.startsWith(":memory:") || lower.contains("mode=memory")
+                || lower.startsWith("file:") || lower.startsWith(":resource:")) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "configuration key 'url' of storage 'jdbc': use a plain "
+                    + "SQLite file path (jdbc:sqlite:/path/to/file.db); in-memory, file: and resource databases are "
+                    + "not durable or not supported (got " + JdbcUrls.redact(url) + ")");
+        }
+        int q = rest.indexOf('?');
+        String path = q < 0 ? rest : rest.substring(0, q);
+        String query = q < 0 ? "" : rest.substring(q);
+        return Dialect.SQLITE.urlPrefix() + dataDir.resolve(path).toAbsolutePath().normalize() + query;
+    }
+
+    private static VaultException invalid(ProviderConfig config, String key, String what) {
+        return new VaultException(ErrorCode.CONFIGURATION, "configuration key '" + key + "' of storage '"
+                + config.providerName() + "' " + what);
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcSettings[dialect=" + dialect + ", url=" + redactedUrl() + ", username=" + username
+                + ", password=" + (password == null ? "null" : "<masked>") + ", maxPoolSize=" + maxPoolSize
+                + ", connectionTimeout=" + connectionTimeout + ", busyTimeout=" + busyTimeout
+                + ", sqliteSynchronous=" + sqliteSynchronous + "]";
+    }
+}

@@ -1,0 +1,715 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.Identity;
+import dev.animavault.spi.storage.Protection;
+import dev.animavault.spi.storage.SecretMetadata;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.SecretVersion;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StoredRecord;
+import dev.animavault.spi.storage.StoredSecret;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.SqlStatements;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/**
+ * A {@link StorageBackend} on SQLite or PostgreSQL through HikariCP and Jdbi. Values are stored as
+ * given ({@link Protection#NONE}: core hands over ciphertext).
+ *
+ * <p>Conditional writes are {@code UPDATE/DELETE ... WHERE revision = :expected} statements whose row
+ * count decides success; on a miss a second look inside the same transaction tells a missing item
+ * from a stale revision. Creates use {@code INSERT ... ON CONFLICT DO NOTHING} and report
+ * {@code ALREADY_EXISTS} when no row was inserted. Every write is one transaction that has committed
+ * (and, with the dialect's durability settings, reached the disk) before the method returns.
+ *
+ * <p>SQLite: writes are serialized through one connection guarded by a lock and begin with
+ * {@code BEGIN IMMEDIATE} (so a transaction never has to upgrade a read lock, the source of
+ * {@code SQLITE_BUSY} deadlocks); reads use a separate pool and, in WAL mode, never wait for the
+ * writer. PostgreSQL: one pool, READ COMMITTED transactions, retried on serialization failure or
+ * deadlock.
+ *
+ * <p>Thread-safe. {@link #close()} closes the pools and is idempotent.
+ */
+final class JdbcStorageBackend implements StorageBackend {
+
+    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9_./-]{1,64}");
+    private static final int MAX_RECORD_KEY_LENGTH = 256;
+    private static final int MAX_ATTEMPTS = 5;
+
+    private static final String SECRET_COLUMNS = "s.org_id, s.identity_id, s.secret_key, s.type, s.current_version, "
+            + "s.metadata, s.attributes, s.created_at, s.updated_at, s.revision";
+    private static final String READ_SECRET_BY_CURRENT = "SELECT " + SECRET_COLUMNS
+            + ", v.version, v.value, v.created_at AS v_created_at, v.created_by"
+            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
+            + " AND v.secret_key = s.secret_key AND v.version = s.current_version"
+            + " WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key";
+    private static final String READ_SECRET_BY_VERSION = "SELECT " + SECRET_COLUMNS
+            + ", v.version, v.value, v.created_at AS v_created_at, v.created_by"
+            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
+            + " AND v.secret_key = s.secret_key AND v.version = :version"
+            + " WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key";
+
+    private final Dialect dialect;
+    private final String redactedUrl;
+    private final Clock clock;
+    private final HikariDataSource readPool;
+    private final HikariDataSource writePool;
+    private final Jdbi reader;
+    private final Jdbi writer;
+    /** Serializes SQLite writers in this process; null on PostgreSQL. */
+    private final ReentrantLock writeLock;
+    private final long writeLockTimeoutMillis;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param settings  the validated settings
+     * @param readPool  the pool for reads (on PostgreSQL the same as {@code writePool})
+     * @param writePool the pool for writes (on SQLite: one connection, BEGIN IMMEDIATE)
+     * @param clock     the clock for record timestamps
+     */
+    JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool, Clock clock) {
+        requireNonNull(settings, "settings is null");
+        this.dialect = settings.dialect();
+        this.redactedUrl = settings.redactedUrl();
+        this.readPool = requireNonNull(readPool, "readPool is null");
+        this.writePool = requireNonNull(writePool, "writePool is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.reader = jdbi(readPool);
+        this.writer = readPool == writePool ? reader : jdbi(writePool);
+        this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock() : null;
+        this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
+    }
+
+    private static Jdbi jdbi(HikariDataSource pool) {
+        Jdbi jdbi = Jdbi.create(pool);
+        // listings bind :after only when a cursor is given; readSecret binds :version only when asked
+        jdbi.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
+        return jdbi;
+    }
+
+    /** The pool writes use; migrations run on it. */
+    Jdbi writer() {
+        return writer;
+    }
+
+    @Override
+    public Protection protection() {
+        return Protection.NONE;
+    }
+
+    // ---------------------------------------------------------------- identities
+
+    @Override
+    public Identity createIdentity(Identity identity) {
+        requireNonNull(identity, "identity is null");
+        Identity stored = normalize(identity).withRevision(1);
+        write("createIdentity", h -> {
+            int n = h.createUpdate("INSERT INTO identities (org_id, id, name, metadata, disabled, created_at, "
+                            + "updated_at, revision) VALUES (:org, :id, :name, :metadata, :disabled, :createdAt, "
+                            + ":updatedAt, 1) ON CONFLICT DO NOTHING")
+                    .bind("org", stored.organizationId())
+                    .bind("id", stored.id())
+                    .bind("name", stored.name())
+                    .bind("metadata", StringMapCodec.encode(stored.metadata()))
+                    .bind("disabled", stored.disabled())
+                    .bind("createdAt", Codec.micros(stored.createdAt()))
+                    .bind("updatedAt", Codec.micros(stored.updatedAt()))
+                    .execute();
+            if (n == 0) {
+                throw new VaultException(ErrorCode.ALREADY_EXISTS, "identity '" + stored.id()
+                        + "' already exists in organization '" + stored.organizationId() + "'");
+            }
+            return null;
+        });
+        return stored;
+    }
+
+    @Override
+    public Optional<Identity> getIdentity(String organizationId, String identityId) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(identityId, "identityId is null");
+        return read("getIdentity", h -> h.createQuery("SELECT org_id, id, name, metadata, disabled, created_at, "
+                        + "updated_at, revision FROM identities WHERE org_id = :org AND id = :id")
+                .bind("org", organizationId)
+                .bind("id", identityId)
+                .map(IDENTITY)
+                .findOne());
+    }
+
+    @Override
+    public Identity updateIdentity(Identity identity, long expectedRevision) {
+        requireNonNull(identity, "identity is null");
+        Identity in = normalize(identity);
+        return write("updateIdentity", h -> {
+            Optional<Long> createdAt = h.createQuery("UPDATE identities SET name = :name, metadata = :metadata, "
+                            + "disabled = :disabled, updated_at = :updatedAt, revision = revision + 1 "
+                            + "WHERE org_id = :org AND id = :id AND revision = :expected RETURNING created_at")
+                    .bind("name", in.name())
+                    .bind("metadata", StringMapCodec.encode(in.metadata()))
+                    .bind("disabled", in.disabled())
+                    .bind("updatedAt", Codec.micros(in.updatedAt()))
+                    .bind("org", in.organizationId())
+                    .bind("id", in.id())
+                    .bind("expected", expectedRevision)
+                    .mapTo(Long.class)
+                    .findOne();
+            if (createdAt.isEmpty()) {
+                throw identityMiss(h, in.organizationId(), in.id(), expectedRevision);
+            }
+            return new Identity(in.organizationId(), in.id(), in.name(), in.metadata(), in.disabled(),
+                    Codec.instant(createdAt.get()), in.updatedAt(), expectedRevision + 1);
+        });
+    }
+
+    @Override
+    public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(identityId, "identityId is null");
+        write("deleteIdentity", h -> {
+            // secrets and versions go with it: ON DELETE CASCADE
+            int n = h.createUpdate("DELETE FROM identities WHERE org_id = :org AND id = :id AND revision = :expected")
+                    .bind("org", organizationId)
+                    .bind("id", identityId)
+                    .bind("expected", expectedRevision)
+                    .execute();
+            if (n == 0) {
+                throw identityMiss(h, organizationId, identityId, expectedRevision);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Page<Identity> listIdentities(String organizationId, PageRequest page) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        return read("listIdentities", h -> page(h.createQuery("SELECT org_id, id, name, metadata, disabled, "
+                        + "created_at, updated_at, revision FROM identities WHERE org_id = :org"
+                        + (after.isPresent() ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit")
+                .bind("org", organizationId)
+                .bind("after", after.orElse(null))
+                .bind("limit", page.limit() + 1)
+                .map(IDENTITY)
+                .list(), page.limit(), Identity::id));
+    }
+
+    private static VaultException identityMiss(Handle h, String org, String id, long expectedRevision) {
+        Optional<Long> revision = h.createQuery("SELECT revision FROM identities WHERE org_id = :org AND id = :id")
+                .bind("org", org)
+                .bind("id", id)
+                .mapTo(Long.class)
+                .findOne();
+        if (revision.isEmpty()) {
+            return new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity '" + id
+                    + "' does not exist in organization '" + org + "'");
+        }
+        return new VaultException(ErrorCode.REVISION_CONFLICT, "identity '" + id + "' in organization '" + org
+                + "' is at revision " + revision.get() + ", not " + expectedRevision);
+    }
+
+    // ---------------------------------------------------------------- secrets
+
+    @Override
+    public SecretMetadata createSecret(SecretMetadata metadata, SecretVersion firstVersion) {
+        requireNonNull(metadata, "metadata is null");
+        requireNonNull(firstVersion, "firstVersion is null");
+        SecretRef ref = metadata.ref();
+        if (!firstVersion.ref().equals(ref)) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the first version of secret '" + ref.key()
+                    + "' belongs to another secret ('" + firstVersion.ref().key() + "')");
+        }
+        if (firstVersion.version() != metadata.currentVersion()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "secret '" + ref.key() + "': the first version is "
+                    + firstVersion.version() + " but the metadata's current version is " + metadata.currentVersion());
+        }
+        SecretMetadata stored = normalize(metadata).withRevision(1);
+        write("createSecret", h -> {
+            boolean identityExists = h.createQuery("SELECT 1 FROM identities WHERE org_id = :org AND id = :identity")
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .mapTo(Integer.class)
+                    .findOne()
+                    .isPresent();
+            if (!identityExists) {
+                throw missingIdentity(ref);
+            }
+            int n;
+            try {
+                n = h.createUpdate("INSERT INTO secrets (org_id, identity_id, secret_key, type, current_version, "
+                                + "metadata, attributes, created_at, updated_at, revision) VALUES (:org, :identity, "
+                                + ":key, :type, :current, :metadata, :attributes, :createdAt, :updatedAt, 1) "
+                                + "ON CONFLICT DO NOTHING")
+                        .bind("org", ref.organizationId())
+                        .bind("identity", ref.identityId())
+                        .bind("key", ref.key())
+                        .bind("type", stored.type())
+                        .bind("current", stored.currentVersion())
+                        .bind("metadata", StringMapCodec.encode(stored.metadata()))
+                        .bind("attributes", StringMapCodec.encode(stored.attributes()))
+                        .bind("createdAt", Codec.micros(stored.createdAt()))
+                        .bind("updatedAt", Codec.micros(stored.updatedAt()))
+                        .execute();
+            } catch (RuntimeException e) {
+                SQLException sql = SqlErrors.sqlCause(e);
+                if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.FOREIGN_KEY_VIOLATION) {
+                    throw missingIdentity(ref); // deleted between the check and the insert
+                }
+                throw e;
+            }
+            if (n == 0) {
+                throw new VaultException(ErrorCode.ALREADY_EXISTS, "secret '" + ref.key() + "' already exists for identity '"
+                        + ref.identityId() + "' in organization '" + ref.organizationId() + "'");
+            }
+            insertVersion(h, firstVersion);
+            return null;
+        });
+        return stored;
+    }
+
+    @Override
+    public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
+        requireNonNull(ref, "ref is null");
+        requireNonNull(version, "version is null");
+        // one query: the metadata joined with the requested (or current) version
+        return read("readSecret", h -> h.createQuery(version.isPresent() ? READ_SECRET_BY_VERSION : READ_SECRET_BY_CURRENT)
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .bind("version", version.isPresent() ? version.getAsInt() : null)
+                .map((rs, ctx) -> {
+                    SecretMetadata m = secretMetadata(rs);
+                    SecretVersion v = new SecretVersion(m.ref(), rs.getInt("version"), Codec.bytes(rs.getBytes("value")),
+                            Codec.instant(rs.getLong("v_created_at")), rs.getString("created_by"));
+                    return new StoredSecret(m, v);
+                })
+                .findOne());
+    }
+
+    @Override
+    public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
+        requireNonNull(ref, "ref is null");
+        return read("getSecretMetadata", h -> h.createQuery("SELECT " + SECRET_COLUMNS + " FROM secrets s "
+                        + "WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key")
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .map((rs, ctx) -> secretMetadata(rs))
+                .findOne());
+    }
+
+    @Override
+    public SecretMetadata addVersion(SecretMetadata metadata, long expectedRevision, SecretVersion newVersion) {
+        requireNonNull(metadata, "metadata is null");
+        requireNonNull(newVersion, "newVersion is null");
+        SecretRef ref = metadata.ref();
+        if (!newVersion.ref().equals(ref)) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the new version of secret '" + ref.key()
+                    + "' belongs to another secret ('" + newVersion.ref().key() + "')");
+        }
+        SecretMetadata in = normalize(metadata);
+        return write("addVersion", h -> {
+            SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
+            int highest = highestVersion(h, ref);
+            if (newVersion.version() <= highest) {
+                throw new VaultException(ErrorCode.ALREADY_EXISTS, "version " + newVersion.version() + " of secret '"
+                        + ref.key() + "' already exists");
+            }
+            if (newVersion.version() != highest + 1) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "secret '" + ref.key() + "': the next version is "
+                        + (highest + 1) + ", not " + newVersion.version());
+            }
+            if (in.currentVersion() > newVersion.version()) {
+                throw currentBeyondVersions(ref, in.currentVersion(), newVersion.version());
+            }
+            insertVersion(h, newVersion);
+            return updated;
+        });
+    }
+
+    @Override
+    public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
+        requireNonNull(metadata, "metadata is null");
+        SecretMetadata in = normalize(metadata);
+        return write("updateSecretMetadata", h -> {
+            SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
+            int highest = highestVersion(h, in.ref());
+            if (in.currentVersion() > highest) {
+                throw currentBeyondVersions(in.ref(), in.currentVersion(), highest);
+            }
+            return updated;
+        });
+    }
+
+    @Override
+    public List<SecretVersion> listVersions(SecretRef ref) {
+        requireNonNull(ref, "ref is null");
+        return read("listVersions", h -> h.createQuery("SELECT version, value, created_at, created_by "
+                        + "FROM secret_versions WHERE org_id = :org AND identity_id = :identity AND secret_key = :key "
+                        + "ORDER BY version")
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .map((rs, ctx) -> new SecretVersion(ref, rs.getInt("version"), Codec.bytes(rs.getBytes("value")),
+                        Codec.instant(rs.getLong("created_at")), rs.getString("created_by")))
+                .list());
+    }
+
+    @Override
+    public void deleteSecret(SecretRef ref, long expectedRevision) {
+        requireNonNull(ref, "ref is null");
+        write("deleteSecret", h -> {
+            // versions go with it: ON DELETE CASCADE
+            int n = h.createUpdate("DELETE FROM secrets WHERE org_id = :org AND identity_id = :identity "
+                            + "AND secret_key = :key AND revision = :expected")
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .bind("key", ref.key())
+                    .bind("expected", expectedRevision)
+                    .execute();
+            if (n == 0) {
+                throw secretMiss(h, ref, expectedRevision);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(identityId, "identityId is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        return read("listSecrets", h -> page(h.createQuery("SELECT " + SECRET_COLUMNS + " FROM secrets s "
+                        + "WHERE s.org_id = :org AND s.identity_id = :identity"
+                        + (after.isPresent() ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit")
+                .bind("org", organizationId)
+                .bind("identity", identityId)
+                .bind("after", after.orElse(null))
+                .bind("limit", page.limit() + 1)
+                .map((rs, ctx) -> secretMetadata(rs))
+                .list(), page.limit(), m -> m.ref().key()));
+    }
+
+    /** The conditional update of a secret's row; returns the stored metadata with its new revision. */
+    private static SecretMetadata updateSecretRow(Handle h, SecretMetadata in, long expectedRevision) {
+        SecretRef ref = in.ref();
+        Optional<Long> createdAt = h.createQuery("UPDATE secrets SET type = :type, current_version = :current, "
+                        + "metadata = :metadata, attributes = :attributes, updated_at = :updatedAt, "
+                        + "revision = revision + 1 WHERE org_id = :org AND identity_id = :identity "
+                        + "AND secret_key = :key AND revision = :expected RETURNING created_at")
+                .bind("type", in.type())
+                .bind("current", in.currentVersion())
+                .bind("metadata", StringMapCodec.encode(in.metadata()))
+                .bind("attributes", StringMapCodec.encode(in.attributes()))
+                .bind("updatedAt", Codec.micros(in.updatedAt()))
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .bind("expected", expectedRevision)
+                .mapTo(Long.class)
+                .findOne();
+        if (createdAt.isEmpty()) {
+            throw secretMiss(h, ref, expectedRevision);
+        }
+        return new SecretMetadata(ref, in.type(), in.currentVersion(), in.metadata(), in.attributes(),
+                Codec.instant(createdAt.get()), in.updatedAt(), expectedRevision + 1);
+    }
+
+    private static int highestVersion(Handle h, SecretRef ref) {
+        return h.createQuery("SELECT MAX(version) FROM secret_versions "
+                        + "WHERE org_id = :org AND identity_id = :identity AND secret_key = :key")
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .mapTo(Integer.class)
+                .findOne()
+                .orElse(0);
+    }
+
+    private static void insertVersion(Handle h, SecretVersion v) {
+        SecretRef ref = v.ref();
+        h.createUpdate("INSERT INTO secret_versions (org_id, identity_id, secret_key, version, value, created_at, "
+                        + "created_by) VALUES (:org, :identity, :key, :version, :value, :createdAt, :createdBy)")
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .bind("version", v.version())
+                .bind("value", v.value())
+                .bind("createdAt", Codec.micros(v.createdAt()))
+                .bind("createdBy", v.createdBy())
+                .execute();
+    }
+
+    private static VaultException secretMiss(Handle h, SecretRef ref, long expectedRevision) {
+        Optional<Long> revision = h.createQuery("SELECT revision FROM secrets "
+                        + "WHERE org_id = :org AND identity_id = :identity AND secret_key = :key")
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .mapTo(Long.class)
+                .findOne();
+        if (revision.isEmpty()) {
+            return new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret '" + ref.key() + "' does not exist for identity '"
+                    + ref.identityId() + "' in organization '" + ref.organizationId() + "'");
+        }
+        return new VaultException(ErrorCode.REVISION_CONFLICT, "secret '" + ref.key() + "' of identity '"
+                + ref.identityId() + "' is at revision " + revision.get() + ", not " + expectedRevision);
+    }
+
+    private static VaultException missingIdentity(SecretRef ref) {
+        return new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity '" + ref.identityId()
+                + "' does not exist in organization '" + ref.organizationId() + "'");
+    }
+
+    private static VaultException currentBeyondVersions(SecretRef ref, int current, int highest) {
+        return new VaultException(ErrorCode.INVALID_ARGUMENT, "secret '" + ref.key() + "': current version "
+                + current + " does not exist (highest is " + highest + ")");
+    }
+
+    // ---------------------------------------------------------------- records
+
+    @Override
+    public Optional<StoredRecord> getRecord(String namespace, String key) {
+        requireNonNull(namespace, "namespace is null");
+        requireNonNull(key, "key is null");
+        return read("getRecord", h -> h.createQuery("SELECT namespace, record_key, value, revision, updated_at "
+                        + "FROM records WHERE namespace = :ns AND record_key = :key")
+                .bind("ns", namespace)
+                .bind("key", key)
+                .map(RECORD)
+                .findOne());
+    }
+
+    @Override
+    public StoredRecord putRecord(String namespace, String key, byte[] value, long expectedRevision) {
+        checkRecordName(namespace, key);
+        requireNonNull(value, "value is null");
+        if (expectedRevision < 0) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "record " + namespace + "/" + key
+                    + ": expected revision must be 0 (create) or positive (replace)");
+        }
+        byte[] bytes = value.clone();
+        Instant now = Codec.stored(clock.instant());
+        return write("putRecord", h -> {
+            if (expectedRevision == 0) {
+                int n = h.createUpdate("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
+                                + "VALUES (:ns, :key, :value, 1, :updatedAt) ON CONFLICT DO NOTHING")
+                        .bind("ns", namespace)
+                        .bind("key", key)
+                        .bind("value", bytes)
+                        .bind("updatedAt", Codec.micros(now))
+                        .execute();
+                if (n == 0) {
+                    throw new VaultException(ErrorCode.ALREADY_EXISTS, "record " + namespace + "/" + key
+                            + " already exists");
+                }
+                return new StoredRecord(namespace, key, bytes, 1, now);
+            }
+            int n = h.createUpdate("UPDATE records SET value = :value, revision = revision + 1, updated_at = :updatedAt "
+                            + "WHERE namespace = :ns AND record_key = :key AND revision = :expected")
+                    .bind("value", bytes)
+                    .bind("updatedAt", Codec.micros(now))
+                    .bind("ns", namespace)
+                    .bind("key", key)
+                    .bind("expected", expectedRevision)
+                    .execute();
+            if (n == 0) {
+                throw recordMiss(h, namespace, key, expectedRevision);
+            }
+            return new StoredRecord(namespace, key, bytes, expectedRevision + 1, now);
+        });
+    }
+
+    @Override
+    public void deleteRecord(String namespace, String key, long expectedRevision) {
+        checkRecordName(namespace, key);
+        write("deleteRecord", h -> {
+            int n = h.createUpdate("DELETE FROM records WHERE namespace = :ns AND record_key = :key "
+                            + "AND revision = :expected")
+                    .bind("ns", namespace)
+                    .bind("key", key)
+                    .bind("expected", expectedRevision)
+                    .execute();
+            if (n == 0) {
+                throw recordMiss(h, namespace, key, expectedRevision);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Page<StoredRecord> listRecords(String namespace, PageRequest page) {
+        requireNonNull(namespace, "namespace is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        return read("listRecords", h -> page(h.createQuery("SELECT namespace, record_key, value, revision, updated_at "
+                        + "FROM records WHERE namespace = :ns" + (after.isPresent() ? " AND record_key > :after" : "")
+                        + " ORDER BY record_key LIMIT :limit")
+                .bind("ns", namespace)
+                .bind("after", after.orElse(null))
+                .bind("limit", page.limit() + 1)
+                .map(RECORD)
+                .list(), page.limit(), StoredRecord::key));
+    }
+
+    private static void checkRecordName(String namespace, String key) {
+        requireNonNull(namespace, "namespace is null");
+        requireNonNull(key, "key is null");
+        if (!NAMESPACE.matcher(namespace).matches()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "record namespace '" + namespace
+                    + "' must match [a-z0-9_./-]{1,64}");
+        }
+        if (key.isEmpty() || key.length() > MAX_RECORD_KEY_LENGTH) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "record keys in namespace '" + namespace
+                    + "' must have 1 to " + MAX_RECORD_KEY_LENGTH + " characters");
+        }
+    }
+
+    private static VaultException recordMiss(Handle h, String namespace, String key, long expectedRevision) {
+        Optional<Long> revision = h.createQuery("SELECT revision FROM records WHERE namespace = :ns AND record_key = :key")
+                .bind("ns", namespace)
+                .bind("key", key)
+                .mapTo(Long.class)
+                .findOne();
+        if (revision.isEmpty()) {
+            return new VaultException(ErrorCode.NOT_FOUND, "record " + namespace + "/" + key + " does not exist");
+        }
+        return new VaultException(ErrorCode.REVISION_CONFLICT, "record " + namespace + "/" + key + " is at revision "
+                + revision.get() + ", not " + expectedRevision);
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                if (writePool != readPool) {
+                    writePool.close();
+                }
+            } finally {
+                readPool.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcStorageBackend[" + dialect + " " + redactedUrl + "]";
+    }
+
+    private <T> T read(String operation, HandleCallback<T, RuntimeException> callback) {
+        checkOpen(operation);
+        try {
+            return reader.withHandle(callback);
+        } catch (RuntimeException e) {
+            throw SqlErrors.translate(operation, redactedUrl, e);
+        }
+    }
+
+    private <T> T write(String operation, HandleCallback<T, RuntimeException> callback) {
+        checkOpen(operation);
+        if (writeLock == null) {
+            return writePostgres(operation, callback);
+        }
+        boolean locked;
+        try {
+            locked = writeLock.tryLock(writeLockTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, operation + " was interrupted", e);
+        }
+        if (!locked) {
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "storage at " + redactedUrl + ": " + operation
+                    + " waited " + writeLockTimeoutMillis + " ms for the write lock");
+        }
+        try {
+            return writer.inTransaction(callback); // the writer pool's transactions BEGIN IMMEDIATE
+        } catch (RuntimeException e) {
+            throw SqlErrors.translate(operation, redactedUrl, e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private <T> T writePostgres(String operation, HandleCallback<T, RuntimeException> callback) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return writer.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback);
+            } catch (RuntimeException e) {
+                SQLException sql = e instanceof VaultException ? null : SqlErrors.sqlCause(e);
+                if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.RETRYABLE && attempt < MAX_ATTEMPTS) {
+                    continue; // deadlock or serialization failure: the transaction was rolled back
+                }
+                throw SqlErrors.translate(operation, redactedUrl, e);
+            }
+        }
+    }
+
+    private void checkOpen(String operation) {
+        if (closed.get()) {
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "storage backend " + dialect + " " + redactedUrl
+                    + " is closed (" + operation + ")");
+        }
+    }
+
+    /** Cuts timestamps to the stored precision so returned objects equal later reads. */
+    private static Identity normalize(Identity i) {
+        return new Identity(i.organizationId(), i.id(), i.name(), i.metadata(), i.disabled(),
+                Codec.stored(i.createdAt()), Codec.stored(i.updatedAt()), i.revision());
+    }
+
+    private static SecretMetadata normalize(SecretMetadata m) {
+        return new SecretMetadata(m.ref(), m.type(), m.currentVersion(), m.metadata(), m.attributes(),
+                Codec.stored(m.createdAt()), Codec.stored(m.updatedAt()), m.revision());
+    }
+
+    private static <T> Page<T> page(List<T> rows, int limit, Function<T, String> key) {
+        if (rows.size() <= limit) {
+            return Page.last(rows);
+        }
+        List<T> items = new ArrayList<>(rows.subList(0, limit));
+        return new Page<>(items, Optional.of(Codec.cursor(key.apply(items.get(limit - 1)))));
+    }
+
+    private static SecretMetadata secretMetadata(ResultSet rs) throws SQLException {
+        SecretRef ref = new SecretRef(rs.getString("org_id"), rs.getString("identity_id"), rs.getString("secret_key"));
+        return new SecretMetadata(ref, rs.getString("type"), rs.getInt("current_version"),
+                StringMapCodec.decode(rs.getString("metadata")), StringMapCodec.decode(rs.getString("attributes")),
+                Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
+                rs.getLong("revision"));
+    }
+
+    private static final RowMapper<Identity> IDENTITY = (rs, ctx) -> new Identity(rs.getString("org_id"),
+            rs.getString("id"), rs.getString("name"), StringMapCodec.decode(rs.getString("metadata")),
+            rs.getBoolean("disabled"), Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
+            rs.getLong("revision"));
+
+    private static final RowMapper<StoredRecord> RECORD = (rs, ctx) -> new StoredRecord(rs.getString("namespace"),
+            rs.getString("record_key"), Codec.bytes(rs.getBytes("value")), rs.getLong("revision"),
+            Codec.instant(rs.getLong("updated_at")));
+}

@@ -1,0 +1,197 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.animavault.spi.ConfigProperty;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.PluginContext;
+import dev.animavault.spi.ProviderConfig;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageBackendFactory;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * The {@code jdbc} storage backend: SQLite (the embedded default) or PostgreSQL, picked by the
+ * {@code url} configuration key. Stateless; {@link #create} builds the connection pools, runs the
+ * schema migrations and returns a ready backend, or fails with {@code CONFIGURATION} or
+ * {@code STORAGE_UNAVAILABLE} having closed whatever it opened.
+ */
+public final class JdbcStorageBackendFactory implements StorageBackendFactory {
+
+    private static final Logger LOG = Logger.getLogger(JdbcStorageBackendFactory.class.getName());
+    private static final AtomicInteger POOL_COUNTER = new AtomicInteger();
+
+    @Override
+    public String name() {
+        return "jdbc";
+    }
+
+    @Override
+    public String description() {
+        return "SQL database through JDBC: SQLite file (default) or PostgreSQL";
+    }
+
+    @Override
+    public List<ConfigProperty> configProperties() {
+        return JdbcSettings.PROPERTIES;
+    }
+
+    @Override
+    public StorageBackend create(ProviderConfig config, PluginContext context) {
+        requireNonNull(config, "config is null");
+        requireNonNull(context, "context is null");
+        JdbcSettings settings = JdbcSettings.from(config, context);
+        // Hikari loads the driver class by name through the context class loader: make it the plugin's
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(JdbcStorageBackendFactory.class.getClassLoader());
+        HikariDataSource readPool = null;
+        HikariDataSource writePool = null;
+        try {
+            int n = POOL_COUNTER.incrementAndGet();
+            if (settings.dialect() == Dialect.SQLITE) {
+                prepareSqliteFile(settings.sqliteFile());
+                writePool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-writer", 1, true));
+                readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
+                        settings.maxPoolSize(), false));
+            } else {
+                readPool = open(settings, postgresConfig(settings, "anima-vault-postgresql-" + n));
+                writePool = readPool;
+            }
+            JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, context.clock());
+            List<Integer> applied;
+            try {
+                applied = new SchemaMigrator(settings.dialect(), context.clock()).migrate(backend.writer());
+            } catch (RuntimeException e) {
+                throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
+            }
+            LOG.info(() -> "jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
+                    + (applied.isEmpty() ? ", schema current at version " + SchemaMigrator.latestVersion()
+                            : ", applied schema migrations " + applied));
+            return backend;
+        } catch (RuntimeException e) {
+            closeQuietly(readPool, e);
+            if (writePool != readPool) {
+                closeQuietly(writePool, e);
+            }
+            throw e;
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static HikariDataSource open(JdbcSettings settings, HikariConfig config) {
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            // HikariCP's PoolInitializationException: the first connection failed
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "cannot connect to " + settings.redactedUrl()
+                    + (settings.username() == null ? "" : " as user '" + settings.username() + "'") + ": "
+                    + cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage()), e);
+        }
+    }
+
+    private static HikariConfig sqliteConfig(JdbcSettings s, String poolName, int size, boolean writer) {
+        HikariConfig c = baseConfig(s, poolName, size);
+        Properties p = new Properties();
+        p.setProperty("journal_mode", "WAL");
+        p.setProperty("synchronous", s.sqliteSynchronous());
+        p.setProperty("busy_timeout", Long.toString(s.busyTimeout().toMillis()));
+        p.setProperty("foreign_keys", "true");
+        if (writer) {
+            // every write transaction takes the write lock up front: no read-to-write lock upgrade
+            p.setProperty("transaction_mode", "IMMEDIATE");
+        }
+        c.setDataSourceProperties(p);
+        return c;
+    }
+
+    private static HikariConfig postgresConfig(JdbcSettings s, String poolName) {
+        HikariConfig c = baseConfig(s, poolName, s.maxPoolSize());
+        if (s.username() != null) {
+            c.setUsername(s.username());
+        }
+        if (s.password() != null) {
+            c.setPassword(s.password());
+        }
+        Properties p = new Properties();
+        p.setProperty("ApplicationName", "anima-vault");
+        p.setProperty("connectTimeout", Long.toString(Math.max(1, s.connectionTimeout().toSeconds())));
+        p.setProperty("tcpKeepAlive", "true");
+        // server error details can quote row contents; keep them out of exception messages
+        p.setProperty("logServerErrorDetail", "false");
+        c.setDataSourceProperties(p);
+        return c;
+    }
+
+    private static HikariConfig baseConfig(JdbcSettings s, String poolName, int size) {
+        HikariConfig c = new HikariConfig();
+        c.setPoolName(poolName);
+        c.setJdbcUrl(s.url());
+        c.setDriverClassName(s.dialect().driverClassName());
+        c.setMaximumPoolSize(size);
+        c.setMinimumIdle(Math.min(size, 2));
+        c.setConnectionTimeout(s.connectionTimeout().toMillis());
+        c.setValidationTimeout(Math.min(5000, Math.max(250, s.connectionTimeout().toMillis() / 2)));
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    /** Creates the database file readable by its owner only (0600) before SQLite opens it. */
+    private static void prepareSqliteFile(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            if (!Files.exists(file)) {
+                try {
+                    if (parent != null && Files.getFileStore(parent).supportsFileAttributeView("posix")) {
+                        Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString("rw-------")));
+                    }
+                } catch (FileAlreadyExistsException e) {
+                    // another process created it at the same moment
+                }
+            }
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "cannot create the SQLite database file " + file
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(HikariDataSource pool, Exception failure) {
+        if (pool != null) {
+            try {
+                pool.close();
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcStorageBackendFactory[jdbc]";
+    }
+}
