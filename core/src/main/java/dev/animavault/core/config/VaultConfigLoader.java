@@ -73,12 +73,13 @@ public final class VaultConfigLoader {
 
     private VaultConfig fromConfig(Config root) {
         Config vault = root.get("vault");
-        vault.asNodeList().orElse(List.of()).forEach(n -> {
-            if (!VAULT_KEYS.contains(n.name())) {
-                throw VaultConfig.configError("unknown configuration key 'vault." + n.name() + "'; known keys: "
+        for (String key : vault.detach().asMap().orElse(Map.of()).keySet()) {
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!VAULT_KEYS.contains(top)) {
+                throw VaultConfig.configError("unknown configuration key 'vault." + top + "'; known keys: "
                         + new java.util.TreeSet<>(VAULT_KEYS));
             }
-        });
+        }
         String host = envOr("ANIMA_VAULT_HTTP_HOST", root.get("server.host").asString().orElse("127.0.0.1"));
         int port = parsePort(envOr("ANIMA_VAULT_HTTP_PORT", root.get("server.port").asString().orElse("8200")));
         Path dataDir = home().resolve(envOr("ANIMA_VAULT_DATA_DIR", vault.get("data-dir").asString().orElse("data")));
@@ -86,11 +87,16 @@ public final class VaultConfigLoader {
                 vault.get("plugins-dir").asString().orElse("plugins")));
         Path rootKey = dataDir.resolve(vault.get("root-key.file").asString().orElse("root.key"));
 
-        ProviderSpec storage = provider(vault.get("storage"), "vault.storage");
+        // Absent sections take the embedded defaults: SQLite storage, audit to a file.
+        ProviderSpec storage = vault.get("storage").exists() ? provider(vault.get("storage"), "vault.storage")
+                : ProviderSpec.of("jdbc");
         List<ProviderSpec> audit = new ArrayList<>();
         List<Config> auditNodes = vault.get("audit").asNodeList().orElse(List.of());
         for (int i = 0; i < auditNodes.size(); i++) {
             audit.add(provider(auditNodes.get(i), "vault.audit[" + i + "]"));
+        }
+        if (!vault.get("audit").exists()) {
+            audit.add(ProviderSpec.of("file"));
         }
         List<String> types = vault.get("credential-types").asList(String.class).orElse(List.of("api_key"));
         List<String> egress = vault.get("egress.allow").asList(String.class).orElse(List.of());
@@ -118,11 +124,12 @@ public final class VaultConfigLoader {
         if (cfg.exists()) {
             cfg.detach().asMap().orElse(Map.of()).forEach(values::put);
         }
-        node.asNodeList().orElse(List.of()).forEach(n -> {
-            if (!n.name().equals("type") && !n.name().equals("config")) {
-                throw VaultConfig.configError("unknown key '" + where + "." + n.name() + "' (use type and config)");
+        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!top.equals("type") && !top.equals("config")) {
+                throw VaultConfig.configError("unknown key '" + where + "." + top + "' (use type and config)");
             }
-        });
+        }
         return new ProviderSpec(type.get().trim(), values);
     }
 

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.PluginManager;
@@ -86,7 +85,7 @@ public final class PluginRegistry implements AutoCloseable {
             manager.loadPlugins();
             manager.startPlugins();
         } catch (RuntimeException e) {
-            manager.unloadPlugins();
+            shutdown(manager);
             throw new VaultException(ErrorCode.CONFIGURATION, "cannot load plugins from " + pluginsDir + ": "
                     + e.getMessage(), e);
         }
@@ -108,8 +107,7 @@ public final class PluginRegistry implements AutoCloseable {
                     storage.keySet(), types.keySet(), sinks.keySet());
             return new PluginRegistry(manager, storage, types, sinks);
         } catch (RuntimeException e) {
-            manager.stopPlugins();
-            manager.unloadPlugins();
+            shutdown(manager);
             throw e;
         }
     }
@@ -190,14 +188,26 @@ public final class PluginRegistry implements AutoCloseable {
         return r;
     }
 
-    /** Describes what was loaded, for logs. */
-    public String describe(Function<Registered<?>, String> f) {
-        return storage.values().stream().map(f).toList().toString();
-    }
-
     @Override
     public void close() {
-        manager.stopPlugins();
-        manager.unloadPlugins();
+        shutdown(manager);
+    }
+
+    // PF4J 3.15's stopPlugins()/unloadPlugins() modify the list they iterate; go one plugin at a time.
+    private static void shutdown(PluginManager manager) {
+        for (PluginWrapper p : new ArrayList<>(manager.getStartedPlugins())) {
+            try {
+                manager.stopPlugin(p.getPluginId());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Cannot stop plugin " + p.getPluginId() + ": " + e.getMessage());
+            }
+        }
+        for (PluginWrapper p : new ArrayList<>(manager.getPlugins())) {
+            try {
+                manager.unloadPlugin(p.getPluginId());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Cannot unload plugin " + p.getPluginId() + ": " + e.getMessage());
+            }
+        }
     }
 }

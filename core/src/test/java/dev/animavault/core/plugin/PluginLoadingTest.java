@@ -1,0 +1,140 @@
+package dev.animavault.core.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.animavault.core.TestVault;
+import dev.animavault.core.config.ProviderSpec;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plugin loading through PF4J: bundled zips, a zip built outside the reactor, and every way it can fail. */
+class PluginLoadingTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void bundledPluginsRegisterTheirFactories() {
+        try (PluginRegistry registry = PluginRegistry.load(TestVault.pluginsDir(tmp))) {
+            assertTrue(registry.storageBackends().containsKey("jdbc"));
+            assertTrue(registry.credentialTypes().containsKey("api_key"));
+            assertTrue(registry.auditSinks().containsKey("file"));
+            assertEquals("storage-jdbc", registry.storageBackends().get("jdbc").pluginId());
+        }
+    }
+
+    @Test
+    void aPluginBuiltOutsideTheReactorLoadsAndIsUsed() throws Exception {
+        Path zip = TestPluginBuilder.licensePlugin("license-plugin").buildInto(Files.createDirectories(tmp.resolve("built")));
+        Path flag = tmp.resolve("audit-off");
+        try (TestVault vault = TestVault.start(tmp, b -> b
+                .credentialTypes(List.of("api_key", "license_key"))
+                .audit(List.of(new ProviderSpec("file", Map.of()),
+                        new ProviderSpec("switchable", Map.of("fail-flag", flag.toString())))), zip)) {
+            String owner = TestVault.OWNER_TOKEN;
+            vault.post("/v1/identities", owner, "{\"id\":\"agent_1\"}");
+            TestVault.Response bad = vault.post("/v1/vault/secrets", owner, "{\"identityId\":\"agent_1\",\"key\":\"L\","
+                    + "\"value\":\"nope\",\"type\":\"license_key\"}");
+            assertEquals(422, bad.status(), bad.body());
+            assertEquals("a license key looks like LIC-1234", bad.json().get("detail").asText());
+            assertEquals(201, vault.post("/v1/vault/secrets", owner, "{\"identityId\":\"agent_1\",\"key\":\"L\","
+                    + "\"value\":\"LIC-2026\",\"type\":\"license_key\"}").status());
+            assertEquals("LIC-2026", vault.get("/v1/vault/secrets/agent_1/L", owner).json().get("value").asText());
+        }
+    }
+
+    @Test
+    void secretReadFailsClosedWhenNoSinkRecordsIt() throws Exception {
+        Path zip = TestPluginBuilder.licensePlugin("license-plugin").buildInto(Files.createDirectories(tmp.resolve("built")));
+        Path flag = tmp.resolve("audit-off");
+        try (TestVault vault = TestVault.start(tmp, b -> b
+                .audit(List.of(new ProviderSpec("switchable", Map.of("fail-flag", flag.toString()))))
+                .auditTimeout(java.time.Duration.ofSeconds(2)), zip)) {
+            String owner = TestVault.OWNER_TOKEN;
+            vault.post("/v1/identities", owner, "{\"id\":\"agent_1\"}");
+            assertEquals(201, vault.post("/v1/vault/secrets", owner, "{\"identityId\":\"agent_1\",\"key\":\"K\","
+                    + "\"value\":\"fail-closed-value\",\"type\":\"api_key\"}").status());
+            assertEquals(200, vault.get("/v1/vault/secrets/agent_1/K", owner).status());
+            Files.createFile(flag);
+            TestVault.Response r = vault.get("/v1/vault/secrets/agent_1/K", owner);
+            assertEquals(503, r.status(), r.body());
+            assertEquals("audit_unavailable", r.code());
+            assertTrue(!r.body().contains("fail-closed-value"), "no value without an audit record");
+            Files.delete(flag);
+            assertEquals(200, vault.get("/v1/vault/secrets/agent_1/K", owner).status());
+        }
+    }
+
+    @Test
+    void unknownStorageBackendStopsStartupListingWhatExists() {
+        VaultException e = assertThrows(VaultException.class, () -> TestVault.start(tmp, b -> b
+                .storage(ProviderSpec.of("nosuch"))));
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+        assertTrue(e.getMessage().contains("'nosuch'"), e.getMessage());
+        assertTrue(e.getMessage().contains("jdbc"), e.getMessage());
+    }
+
+    @Test
+    void unknownCredentialTypeAndAuditSinkStopStartup() {
+        VaultException type = assertThrows(VaultException.class, () -> TestVault.start(tmp, b -> b
+                .credentialTypes(List.of("api_key", "kerberos"))));
+        assertTrue(type.getMessage().contains("kerberos") && type.getMessage().contains("api_key"), type.getMessage());
+        VaultException sink = assertThrows(VaultException.class, () -> TestVault.start(tmp, b -> b
+                .audit(List.of(ProviderSpec.of("syslog")))));
+        assertTrue(sink.getMessage().contains("syslog") && sink.getMessage().contains("file"), sink.getMessage());
+    }
+
+    @Test
+    void unknownProviderConfigKeyStopsStartup() {
+        VaultException e = assertThrows(VaultException.class, () -> TestVault.start(tmp, b -> b
+                .storage(new ProviderSpec("jdbc", Map.of("urll", "jdbc:sqlite:x.db")))));
+        assertTrue(e.getMessage().contains("urll") && e.getMessage().contains("known keys"), e.getMessage());
+    }
+
+    @Test
+    void incompatiblePluginStopsStartup() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("future-plugin").requires(">=2.0.0").buildInto(plugins);
+        VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
+        assertTrue(e.getMessage().contains("future-plugin") && e.getMessage().contains(">=2.0.0"), e.getMessage());
+    }
+
+    @Test
+    void brokenZipStopsStartup() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        Files.write(plugins.resolve("broken.zip"), new byte[] {1, 2, 3, 4});
+        VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
+        assertTrue(e.getMessage().contains("broken"), e.getMessage());
+    }
+
+    @Test
+    void duplicateProviderNamesStopStartup() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("license-a").buildInto(plugins);
+        TestPluginBuilder.plugin("license-c").source("org.example.other.OtherPlugin", """
+                package org.example.other;
+                import dev.animavault.spi.*;
+                import dev.animavault.spi.credential.*;
+                import java.util.List;
+                @org.pf4j.Extension
+                public class OtherPlugin implements VaultPlugin {
+                    public List<CredentialTypeFactory> credentialTypes() {
+                        return List.of(new CredentialTypeFactory() {
+                            public String name() { return "license_key"; }
+                            public List<ConfigProperty> configProperties() { return List.of(); }
+                            public CredentialType create(ProviderConfig c, PluginContext x) { return null; }
+                        });
+                    }
+                }
+                """).buildInto(plugins);
+        VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
+        assertTrue(e.getMessage().contains("license_key") && e.getMessage().contains("license-c"), e.getMessage());
+    }
+}
