@@ -77,7 +77,7 @@ class DistributionIT {
         assertTrue(Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OTHERS_EXECUTE),
                 "bin/anima-vault should be executable by everyone: " + Files.getPosixFilePermissions(launcher));
         assertTrue(Files.isRegularFile(home.resolve("config/anima-vault.yaml")), "config/anima-vault.yaml missing");
-        for (String plugin : List.of("storage-jdbc", "credential-api-key", "audit-file")) {
+        for (String plugin : List.of("storage-jdbc", "credential-api-key", "audit-file", "storage-vaultwarden")) {
             assertTrue(Files.isRegularFile(home.resolve("plugins/" + plugin + ".zip")), "plugins/" + plugin + ".zip missing");
         }
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
@@ -177,7 +177,7 @@ class DistributionIT {
                         && "agent_456".equals(e.path("identityId").asText())),
                 "no DENIED event for the read of agent_456/OPENAI_API_KEY in " + events);
 
-        assertEquals(0, vault.stop(), "a SIGTERM should stop the vault cleanly; output:\n" + vault.output());
+        assertStoppedCleanly(vault);
         assertNoFileContains(dataDir, Map.of(
                 "agent_123's secret value", openAiKey,
                 "agent_456's secret value", otherAgentsKey,
@@ -220,7 +220,7 @@ class DistributionIT {
         assertEquals(200, previous.status(), "read of version 1 after restart failed with " + previous.status());
         assertTrue(version1.equals(previous.json().path("value").asText()), "version 1 was lost");
 
-        assertEquals(0, second.stop(), "a SIGTERM should stop the vault cleanly; output:\n" + second.output());
+        assertStoppedCleanly(second);
         assertNoFileContains(dataDir, Map.of(
                 "version 1", version1, "version 2", version2, "the identity token", agentToken, "the owner API key", orgKey));
     }
@@ -250,14 +250,13 @@ class DistributionIT {
         Path javaHome = Path.of(System.getProperty("java.home"));
         Path linkedLauncher = Files.createSymbolicLink(work.resolve("av"), home.resolve("bin/anima-vault"));
         Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
-        String version = System.getProperty("anima.dist.version");
 
         // 1. newest JDK under ANIMA_JVM_DIR (the /usr/lib/jvm scan)
         Path jvmDir = Files.createDirectories(work.resolve("jvm"));
         Files.createSymbolicLink(jvmDir.resolve("some-jdk"), javaHome);
         Result scanned = runLauncher(linkedLauncher, elsewhere, Map.of("ANIMA_JVM_DIR", jvmDir.toString()), "--version");
         assertEquals(0, scanned.exitCode(), scanned.output());
-        assertTrue(scanned.output().contains(version), "--version should print " + version + ":\n" + scanned.output());
+        assertTrue(scanned.output().startsWith("anima-vault "), "--version should print the product version:\n" + scanned.output());
 
         // 2. `java` on PATH, when neither JAVA_HOME nor the JVM directory has one
         Path emptyJvmDir = Files.createDirectories(work.resolve("no-jvms"));
@@ -267,7 +266,7 @@ class DistributionIT {
                 "ANIMA_JVM_DIR", emptyJvmDir.toString(),
                 "PATH", pathDir + ":" + System.getenv("PATH")), "--version");
         assertEquals(0, onPath.exitCode(), onPath.output());
-        assertTrue(onPath.output().contains(version), onPath.output());
+        assertTrue(onPath.output().startsWith("anima-vault "), onPath.output());
 
         // 3. nothing anywhere: a clear message naming where it looked. PATH holds only the tools the
         //    launcher itself uses, so no system java can be found.
@@ -305,6 +304,16 @@ class DistributionIT {
     private VaultProcess track(VaultProcess process) {
         started.add(process);
         return process;
+    }
+
+    /**
+     * SIGTERM ends the JVM through its shutdown hooks; it then exits with 143 (128 + SIGTERM) unless
+     * the vault exits explicitly with 0. Anything else (a crash, a hang ended by SIGKILL) is a failure.
+     */
+    private static void assertStoppedCleanly(VaultProcess vault) throws InterruptedException {
+        int exit = vault.stop();
+        assertTrue(exit == 0 || exit == 143, "SIGTERM should stop the vault cleanly, exit code " + exit
+                + "; output:\n" + vault.output());
     }
 
     /** {@code exec} in the launcher: the process we started must be the JVM itself, so signals reach it. */
