@@ -343,7 +343,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         } finally {
             indexLock.readLock().unlock();
         }
-        List<AuditEvent> items = read(matches);
+        List<AuditEvent> items = read(matches, query);
         Optional<String> next = matches.more()
                 ? Optional.of(encodeCursor(matches.offsets()[matches.count() - 1]))
                 : Optional.empty();
@@ -351,7 +351,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     }
 
     /** Reads the matched lines; consecutive ordinals are adjacent in the file and read in one go. */
-    private List<AuditEvent> read(AuditIndex.Matches m) {
+    private List<AuditEvent> read(AuditIndex.Matches m, AuditQuery query) {
         List<AuditEvent> out = new ArrayList<>(m.count());
         readLock.lock();
         try {
@@ -373,7 +373,14 @@ public final class FileAuditSink implements QueryableAuditSink {
                 reader.readFully(span);
                 for (int j = k; j <= runEnd; j++) {
                     int rel = (int) (m.offsets()[j] - from);
-                    out.add(decodeStored(span, rel, m.lengths()[j], m.offsets()[j]));
+                    AuditEvent e = decodeStored(span, rel, m.lengths()[j], m.offsets()[j]);
+                    if (!query.matches(e)) {
+                        // Defence in depth: never hand out another organization's event, even if the
+                        // file was changed underneath the index.
+                        throw new VaultException(ErrorCode.INTEGRITY_ERROR, "audit file " + config.path()
+                                + " changed on disk at byte " + m.offsets()[j]);
+                    }
+                    out.add(e);
                 }
                 k = runEnd + 1;
             }

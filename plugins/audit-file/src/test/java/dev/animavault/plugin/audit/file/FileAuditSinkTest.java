@@ -220,6 +220,23 @@ class FileAuditSinkTest {
         assertTrue(lines.get(10).endsWith("\"prev\":\"" + sha256(lines.get(9)) + "\"}"));
     }
 
+    @Test
+    void aLineChangedUnderARunningSinkIsNeverServedToTheWrongOrganization() throws IOException {
+        FileAuditSink sink = open();
+        write(sink, 3, 0);
+        byte[] bytes = Files.readAllBytes(file());
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int at = text.indexOf("\"organizationId\":\"org_a\"");
+        try (var raf = new java.io.RandomAccessFile(file().toFile(), "rw")) {
+            // Same length, so the index still points at whole lines: only the content moved to org_b.
+            raf.seek(text.substring(0, at).getBytes(StandardCharsets.UTF_8).length);
+            raf.write("\"organizationId\":\"org_b\"".getBytes(StandardCharsets.UTF_8));
+        }
+        VaultException e = assertThrows(VaultException.class, () -> all(sink));
+        assertEquals(ErrorCode.INTEGRITY_ERROR, e.errorCode());
+        assertEquals(2, AuditHashChain.verify(file()));
+    }
+
     // ------------------------------------------------------------------ crash recovery and restart
 
     @Test
