@@ -200,7 +200,7 @@ final class ItemMapper {
         }
         fields.addAll(kept);
         item.fields = fields;
-        history.sort(Comparator.comparing(Item.History::lastUsedDate).reversed());
+        java.util.Collections.reverse(history); // newest previous version first, as Bitwarden clients list it
         item.passwordHistory = history;
     }
 

@@ -40,7 +40,7 @@ class VaultwardenStorageTest extends StorageBackendContract {
 
     @Override
     protected int concurrentWriters() {
-        return 4;
+        return 3;
     }
 
     @Override
