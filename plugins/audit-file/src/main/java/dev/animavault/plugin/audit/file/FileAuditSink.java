@@ -423,6 +423,18 @@ public final class FileAuditSink implements QueryableAuditSink {
         return new VaultException(ErrorCode.INVALID_ARGUMENT, "cursor is not valid for this audit log");
     }
 
+    /**
+     * Verifies an audit file's hash chain; the same as {@link AuditHashChain#verify(Path)}. Safe to run on
+     * a file a sink is writing (lines are appended whole), though a line being appended may show as an
+     * incomplete last line.
+     *
+     * @return the 1-based number of the first broken line, or {@code -1} when the whole file verifies
+     * @throws IOException when the file cannot be read
+     */
+    public static long verify(Path file) throws IOException {
+        return AuditHashChain.verify(file);
+    }
+
     /** The hash of the last line ({@link AuditHashChain#GENESIS} for an empty file), to anchor externally. */
     public String headHash() {
         writeLock.lock();

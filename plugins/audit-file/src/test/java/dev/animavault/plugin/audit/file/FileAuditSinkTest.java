@@ -156,6 +156,7 @@ class FileAuditSinkTest {
         writeLines(file(), lines);
         // Line 5 was edited; line 6 no longer chains to it.
         assertEquals(6, AuditHashChain.verify(file()));
+        assertEquals(6, FileAuditSink.verify(file()));
     }
 
     @Test
