@@ -62,7 +62,7 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/vault/secrets", new SecretsApi(api))
                 .register("/v1/vault/audit", new AuditApi(api))
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
-                        + req.prologue().method().text() + " " + req.path().path())))
+                        + req.prologue().method().text() + " " + req.path().absolute().path())))
                 .error(VaultException.class, VaultServer::problem)
                 .error(Exception.class, (req, res, e) -> {
                     String id = Api.requestId(req);
@@ -111,7 +111,7 @@ public final class VaultServer implements AutoCloseable {
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
         }
-        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().path(), Api.requestId(req))));
+        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId(req))));
     }
 
     /** The port the server listens on. */
