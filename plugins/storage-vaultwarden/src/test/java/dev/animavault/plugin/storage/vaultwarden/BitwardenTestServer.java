@@ -104,6 +104,7 @@ final class BitwardenTestServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Account> accounts = new LinkedHashMap<>();
     private final Map<String, String> orgNames = new HashMap<>();
+    private final Map<String, SymmetricKey> orgKeys = new HashMap<>();
     private final List<Membership> memberships = new ArrayList<>();
     private final Map<String, Collection> collections = new LinkedHashMap<>();
     private final Map<String, ObjectNode> ciphers = new LinkedHashMap<>();
@@ -155,10 +156,31 @@ final class BitwardenTestServer implements AutoCloseable {
         String orgId = UUID.randomUUID().toString();
         orgNames.put(orgId, name);
         SymmetricKey orgKey = SymmetricKey.generate();
+        orgKeys.put(orgId, orgKey);
         String wrapped = BitwardenCrypto.rsaEncrypt(orgKey.toBytes(), owner.rsaPublicKey, EncString.RSA_OAEP_SHA1).toString();
         memberships.add(new Membership(UUID.randomUUID().toString(), orgId, owner.id, wrapped));
         touch(owner);
         return orgId;
+    }
+
+    /** The organization key, as a member's client would hold it after unwrapping (for test fixtures). */
+    synchronized SymmetricKey organizationKey(String orgId) {
+        return orgKeys.get(orgId);
+    }
+
+    /** Stores a cipher as a person's Bitwarden client would create it in a collection; returns its id. */
+    synchronized String insertCipher(JsonNode cipher, String collectionId) {
+        ObjectNode c = store(cipher, UUID.randomUUID().toString(), cipher.path("organizationId").asText(null), null);
+        c.putArray("collectionIds").add(collectionId);
+        ciphers.put(c.get("id").asText(), c);
+        accounts.values().forEach(BitwardenTestServer::touch);
+        return c.get("id").asText();
+    }
+
+    /** The id of the collection with that external id, or null. */
+    synchronized String collectionByExternalId(String externalId) {
+        return collections.values().stream().filter(c -> externalId.equals(c.externalId())).map(Collection::id)
+                .findFirst().orElse(null);
     }
 
     // ------------------------------------------------------------------ failure injection and counters
