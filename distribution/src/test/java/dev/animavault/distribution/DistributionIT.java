@@ -226,6 +226,41 @@ class DistributionIT {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void initPrintsTheOwnerKeyOnceAndTheServerAcceptsIt() throws Exception {
+        Path dataDir = work.resolve("data");
+        Map<String, String> env = new HashMap<>();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("ANIMA_VAULT_DATA_DIR", dataDir.toString());
+
+        Result init = runCommand(env, "init", "--json");
+        assertEquals(0, init.exitCode(), "init failed:\n" + init.errors());
+        JsonNode printed = JSON.readTree(init.output());
+        String ownerKey = printed.path("apiKey").asText();
+        assertTrue(ownerKey.startsWith("avk_"), "init --json should print the owner API key (avk_...)");
+        assertFalse(printed.path("organizationId").asText().isEmpty(), "init --json should print the organization id");
+        assertFalse(init.errors().contains(ownerKey), "the owner key belongs on stdout only, never in the log");
+
+        Result again = runCommand(env, "init", "--json");
+        assertNotEquals(0, again.exitCode(), "a second init must not create another owner key");
+        assertFalse(again.output().contains("avk_"), "a refused init must print no key");
+        assertTrue(again.errors().contains("already initialized"), again.errors());
+
+        int port = VaultProcess.freePort();
+        env.put("ANIMA_VAULT_HTTP_HOST", "127.0.0.1");
+        env.put("ANIMA_VAULT_HTTP_PORT", Integer.toString(port));
+        VaultProcess vault = track(VaultProcess.start(home, work, port, env, "server"));
+        vault.awaitHealthy(http, HEALTHY_WITHIN);
+        Response created = call(vault, "POST", "/v1/identities", ownerKey, Map.of("id", "agent_123", "name", "a"));
+        assertEquals(201, created.status(), created.body());
+        Response wrongKey = call(vault, "POST", "/v1/identities", "avk_" + randomText(32), Map.of("id", "agent_456", "name", "b"));
+        assertEquals(401, wrongKey.status(), wrongKey.body());
+        assertTrue(wrongKey.contentType().startsWith("application/problem+json"), wrongKey.contentType());
+        assertStoppedCleanly(vault);
+        assertNoFileContains(dataDir, Map.of("the owner API key", ownerKey));
+    }
+
+    @Test
     @Timeout(value = 1, unit = TimeUnit.MINUTES)
     void unknownStorageBackendStopsStartupNamingWhatExists() throws Exception {
         String shipped = Files.readString(home.resolve("config/anima-vault.yaml"));
@@ -335,7 +370,28 @@ class DistributionIT {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 fail("bin/anima-vault " + String.join(" ", args) + " did not finish within 30s:\n" + Files.readString(log));
             }
-            return new Result(process.exitValue(), Files.readString(log));
+            return new Result(process.exitValue(), Files.readString(log), "");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Runs {@code bin/anima-vault <args>} to completion with stdout and stderr kept apart. */
+    private Result runCommand(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/anima-vault").toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(work, "out-", ".txt");
+        Path err = Files.createTempFile(work, "err-", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("ANIMA_VAULT_"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                fail("bin/anima-vault " + String.join(" ", args) + " did not finish within 60s:\n" + Files.readString(err));
+            }
+            return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
             process.destroyForcibly();
         }
@@ -417,6 +473,7 @@ class DistributionIT {
         }
     }
 
-    private record Result(int exitCode, String output) {
+    /** A finished command: exit code, stdout (or both streams when merged), stderr when kept apart. */
+    private record Result(int exitCode, String output, String errors) {
     }
 }
