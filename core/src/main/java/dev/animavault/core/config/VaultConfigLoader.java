@@ -12,17 +12,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads {@link VaultConfig} from the YAML file and the environment. Environment variables win over the
  * file: {@code ANIMA_VAULT_CONFIG} (the file), {@code ANIMA_VAULT_HTTP_HOST}, {@code ANIMA_VAULT_HTTP_PORT},
  * {@code ANIMA_VAULT_DATA_DIR}, {@code ANIMA_VAULT_PLUGINS_DIR}, {@code ANIMA_VAULT_BOOTSTRAP_TOKEN}.
  * Relative directories resolve against {@code ANIMA_VAULT_HOME} (set by the launcher) or else the
- * working directory; the root key file resolves against the data directory.
+ * working directory; the root key file resolves against the data directory. Provider configuration
+ * values may refer to environment variables as {@code ${env:NAME}}.
  */
 public final class VaultConfigLoader {
     private static final Set<String> VAULT_KEYS = Set.of("data-dir", "plugins-dir", "root-key", "storage", "audit",
             "credential-types", "egress", "auth", "limits", "bootstrap");
+
+    private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final Map<String, String> env;
 
@@ -114,7 +119,26 @@ public final class VaultConfigLoader {
                 maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg);
     }
 
-    private static ProviderSpec provider(Config node, String where) {
+    /**
+     * Replaces {@code ${env:NAME}} with the environment variable NAME, so credentials for plugins need
+     * not be written into the file. A missing variable stops startup, naming it (never its value).
+     */
+    String resolveEnv(String value, String where) {
+        Matcher m = ENV_REF.matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = env.get(m.group(1));
+            if (v == null) {
+                throw VaultConfig.configError(where + " refers to environment variable " + m.group(1)
+                        + ", which is not set");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private ProviderSpec provider(Config node, String where) {
         ConfigValue<String> type = node.get("type").asString();
         if (!type.isPresent() || type.get().isBlank()) {
             throw VaultConfig.configError(where + ".type is required");
@@ -122,7 +146,7 @@ public final class VaultConfigLoader {
         Map<String, String> values = new LinkedHashMap<>();
         Config cfg = node.get("config");
         if (cfg.exists()) {
-            cfg.detach().asMap().orElse(Map.of()).forEach(values::put);
+            cfg.detach().asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v, where + ".config." + k)));
         }
         for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;

@@ -40,14 +40,14 @@ class VaultConfigLoaderTest {
         Files.writeString(file, """
                 server: {port: 9000}
                 vault:
-                  storage: {type: jdbc, config: {url: "jdbc:postgresql://127.0.0.1:5432/av", username: av, password: pw}}
+                  storage: {type: jdbc, config: {url: "jdbc:postgresql://127.0.0.1:5432/av", username: av, password: "${env:AV_DB_PASSWORD}"}}
                   audit: [{type: file}]
                   credential-types: [api_key, password]
                   auth: {token-cache-ttl: 5s}
                 """);
         VaultConfig c = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString(), "ANIMA_VAULT_HTTP_PORT", "9100",
                 "ANIMA_VAULT_DATA_DIR", tmp.resolve("d").toString(),
-                "ANIMA_VAULT_BOOTSTRAP_TOKEN", "b".repeat(40))).load();
+                "ANIMA_VAULT_BOOTSTRAP_TOKEN", "b".repeat(40), "AV_DB_PASSWORD", "pw")).load();
         assertEquals(9100, c.port());
         assertEquals(tmp.resolve("d"), c.dataDir());
         assertEquals("pw", c.storage().config().get("password"));
@@ -75,6 +75,12 @@ class VaultConfigLoaderTest {
                 () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_HTTP_PORT", "eighty", "ANIMA_VAULT_HOME",
                         tmp.toString())).load());
         assertTrue(port.getMessage().contains("eighty"), port.getMessage());
+
+        Files.writeString(file, "vault:\n  storage: {type: jdbc, config: {password: '${env:NOT_SET_ANYWHERE}'}}\n");
+        VaultException unset = assertThrows(VaultException.class,
+                () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+        assertTrue(unset.getMessage().contains("NOT_SET_ANYWHERE") && unset.getMessage().contains("vault.storage.config.password"),
+                unset.getMessage());
 
         VaultException missing = assertThrows(VaultException.class,
                 () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", tmp.resolve("none.yaml").toString())).load());
