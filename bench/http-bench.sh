@@ -124,6 +124,8 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
 
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- start the vault ------------------------------------------------------------------------------------
 VAULT_PORT=$(free_port)
 VAULT_URL="http://127.0.0.1:$VAULT_PORT"
@@ -176,36 +178,50 @@ to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
     printf "%.2f", n }'
 }
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
+
+# run_read NAME URL SECONDS PID -> "req_per_s p99_ms non2xx errors cpu_us_per_request"; raw output appended
+# to the work log. CPU per request (the server's user+system time over the requests it answered) does not
+# depend on what else runs on the machine, unlike requests/s.
 run_read() {
-  local name=$1 url=$2 seconds=$3 out rps p99 non2xx errors
+  local name=$1 url=$2 seconds=$3 pid=$4 out rps p99 non2xx errors before after requests cpu
+  before=$(cpu_ticks "$pid")
   out=$(AV_TOKEN=$AGENT_TOKEN wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s --latency \
     -s "$BENCH/lua/auth-get.lua" "$url$READ_PATH")
+  after=$(cpu_ticks "$pid")
   printf '### %s read, %ss\n%s\n\n' "$name" "$seconds" "$out" >>"$WORK/wrk.txt"
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
   errors=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
-  echo "${rps:-0} ${p99:-0} ${non2xx:-0} ${errors:-0}"
+  requests=$(awk '/ requests in / {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${requests:-0}" 'BEGIN {printf "%.1f", (n > 0) ? t * 1e6 / hz / n : 0}')
+  echo "${rps:-0} ${p99:-0} ${non2xx:-0} ${errors:-0} $cpu"
 }
 
 log "warm-up: ${WARMUP}s each"
 if [ "$WARMUP" -gt 0 ]; then
-  run_read vault-warmup "$VAULT_URL" "$WARMUP" >/dev/null
-  run_read bare-warmup "$BARE_URL" "$WARMUP" >/dev/null
+  run_read vault-warmup "$VAULT_URL" "$WARMUP" "$VAULT_PID" >/dev/null
+  run_read bare-warmup "$BARE_URL" "$WARMUP" "$BARE_PID" >/dev/null
 fi
 
-declare -a V_RPS V_P99 B_RPS B_P99
+declare -a V_RPS V_P99 V_CPU B_RPS B_P99 B_CPU
 READ_ERRORS=0
 for ((r = 1; r <= ROUNDS; r++)); do
   # Alternate which server goes first, so neither always gets the warmer machine.
   if ((r % 2 == 1)); then order="vault bare"; else order="bare vault"; fi
   for who in $order; do
-    if [ "$who" = vault ]; then url=$VAULT_URL; else url=$BARE_URL; fi
-    result=$(run_read "$who-round$r" "$url" "$DURATION")
-    read -r rps p99 non2xx errors <<<"$result"
-    log "round $r $who: $rps req/s, p99 $p99 ms, non-2xx $non2xx, socket errors $errors"
+    if [ "$who" = vault ]; then url=$VAULT_URL; pid=$VAULT_PID; else url=$BARE_URL; pid=$BARE_PID; fi
+    result=$(run_read "$who-round$r" "$url" "$DURATION" "$pid")
+    read -r rps p99 non2xx errors cpu <<<"$result"
+    log "round $r $who: $rps req/s, p99 $p99 ms, server CPU $cpu us/request, non-2xx $non2xx, socket errors $errors"
     READ_ERRORS=$((READ_ERRORS + non2xx + errors))
-    if [ "$who" = vault ]; then V_RPS[r]=$rps; V_P99[r]=$p99; else B_RPS[r]=$rps; B_P99[r]=$p99; fi
+    if [ "$who" = vault ]; then
+      V_RPS[r]=$rps; V_P99[r]=$p99; V_CPU[r]=$cpu
+    else
+      B_RPS[r]=$rps; B_P99[r]=$p99; B_CPU[r]=$cpu
+    fi
   done
 done
 RSS_AFTER_READS=$(rss_kib "$VAULT_PID")
@@ -213,6 +229,8 @@ RSS_AFTER_READS=$(rss_kib "$VAULT_PID")
 mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }' <<<"$*"; }
 V_RPS_MEAN=$(mean "${V_RPS[@]}"); B_RPS_MEAN=$(mean "${B_RPS[@]}")
 V_P99_MEAN=$(mean "${V_P99[@]}"); B_P99_MEAN=$(mean "${B_P99[@]}")
+V_CPU_MEAN=$(mean "${V_CPU[@]}"); B_CPU_MEAN=$(mean "${B_CPU[@]}")
+CPU_RATIO=$(awk -v a="$V_CPU_MEAN" -v b="$B_CPU_MEAN" 'BEGIN {printf "%.1f", a / b}')
 RPS_RATIO=$(awk -v a="$V_RPS_MEAN" -v b="$B_RPS_MEAN" 'BEGIN {printf "%.2f", a / b}')
 P99_RATIO=$(awk -v a="$V_P99_MEAN" -v b="$B_P99_MEAN" 'BEGIN {printf "%.2f", a / b}')
 verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
@@ -276,17 +294,19 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo));" \
     "$("$JAVA_HOME/bin/java" -version 2>&1 | head -n1); $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
   echo "server: $DIST (embedded default: SQLite storage, audit to file), JVM options: ${BENCH_JAVA_OPTS:-<defaults>}"
+  echo "load average (1/5/15 min) at start: $LOAD_AT_START, at end: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running competes for the same CPUs)"
   echo "wrk on 127.0.0.1: $THREADS threads, $CONNECTIONS connections, $ROUNDS alternating rounds x ${DURATION}s after ${WARMUP}s warm-up each"
   echo
   echo "Startup to healthy (fresh data dir): $STARTUP_MS ms"
   echo
   echo "Secret read with an identity token (GET $READ_PATH, $BODY_BYTES-byte body) vs bare Helidon handler, same body size"
-  printf '  %-6s %14s %12s %14s %12s\n' round "vault req/s" "vault p99" "bare req/s" "bare p99"
+  printf '  %-6s %12s %12s %14s %12s %12s %14s\n' round "vault req/s" "vault p99" "vault CPU/req" "bare req/s" "bare p99" "bare CPU/req"
   for ((r = 1; r <= ROUNDS; r++)); do
-    printf '  %-6s %14s %9s ms %14s %9s ms\n' "$r" "${V_RPS[r]}" "${V_P99[r]}" "${B_RPS[r]}" "${B_P99[r]}"
+    printf '  %-6s %12s %9s ms %11s us %12s %9s ms %11s us\n' "$r" "${V_RPS[r]}" "${V_P99[r]}" "${V_CPU[r]}" "${B_RPS[r]}" "${B_P99[r]}" "${B_CPU[r]}"
   done
-  printf '  %-6s %14s %9s ms %14s %9s ms\n' mean "$V_RPS_MEAN" "$V_P99_MEAN" "$B_RPS_MEAN" "$B_P99_MEAN"
+  printf '  %-6s %12s %9s ms %11s us %12s %9s ms %11s us\n' mean "$V_RPS_MEAN" "$V_P99_MEAN" "$V_CPU_MEAN" "$B_RPS_MEAN" "$B_P99_MEAN" "$B_CPU_MEAN"
   echo "  ratio vault/bare: requests/s ${RPS_RATIO}x (target >= 0.6x: $RPS_VERDICT), p99 ${P99_RATIO}x (target <= 1.5x: $P99_VERDICT)"
+  echo "  server CPU time per request: vault ${CPU_RATIO}x the bare handler's (independent of other load on the machine)"
   echo "  non-2xx responses + socket errors during measured reads: $READ_ERRORS"
   echo
   echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s, org API key)"
