@@ -154,6 +154,7 @@ class JdbcConfigurationTest {
                 pg.putRecord("ns", "k", new byte[] {7}, 0);
                 assertEquals(1, pg.getRecord("ns", "k").orElseThrow().revision());
             }
+            PostgresTestServer.dropSchema(url);
             assertTrue(t.getContextClassLoader() == empty, "create restores the caller's context class loader");
         } finally {
             t.setContextClassLoader(previous);

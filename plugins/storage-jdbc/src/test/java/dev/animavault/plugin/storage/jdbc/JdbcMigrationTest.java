@@ -155,6 +155,7 @@ class JdbcMigrationTest {
             assertSample(again, "org-pg");
             assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(again.writer()));
         }
+        PostgresTestServer.dropSchema(url);
     }
 
     // ---------------------------------------------------------------- helpers

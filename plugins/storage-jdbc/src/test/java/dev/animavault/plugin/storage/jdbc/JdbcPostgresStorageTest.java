@@ -4,6 +4,7 @@ import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.testkit.StorageBackendContract;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,13 @@ class JdbcPostgresStorageTest extends StorageBackendContract {
     @BeforeAll
     static void schema() {
         url = PostgresTestServer.freshSchemaUrl();
+    }
+
+    @AfterAll
+    static void dropSchema() {
+        if (url != null) {
+            PostgresTestServer.dropSchema(url);
+        }
     }
 
     @Override

@@ -67,6 +67,18 @@ final class PostgresTestServer {
         return s.url() + (s.url().contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
+    /** Drops the schema a {@link #freshSchemaUrl()} URL points at, with everything in it. */
+    static void dropSchema(String schemaUrl) {
+        Server s = get();
+        String schema = schemaUrl.substring(schemaUrl.lastIndexOf("currentSchema=") + "currentSchema=".length());
+        try (Connection c = DriverManager.getConnection(s.url(), s.user(), s.password());
+             Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop schema " + schema + " on " + s.url(), e);
+        }
+    }
+
     /** Factory configuration for the given URL with the server's credentials. */
     static ProviderConfig config(String url, Map<String, String> extra) {
         Server s = get();
