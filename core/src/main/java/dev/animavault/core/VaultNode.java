@@ -10,7 +10,6 @@ import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
-import dev.animavault.core.plugin.ProviderConfigs;
 import dev.animavault.core.plugin.Tccl;
 import dev.animavault.core.service.Organizations;
 import dev.animavault.core.service.VaultService;
@@ -66,7 +65,7 @@ public final class VaultNode implements AutoCloseable {
         ProviderSpec storageSpec = config.storage();
         PluginRegistry.Registered<StorageBackendFactory> sf = PluginRegistry.require(registry.storageBackends(),
                 storageSpec.type(), "storage backend", "vault.storage.type");
-        ProviderConfig storageConfig = ProviderConfigs.validate(sf.factory(), storageSpec.config(),
+        ProviderConfig storageConfig = ProviderConfig.validate(sf.factory(), storageSpec.config(),
                 "vault.storage.config");
         StorageBackend rawStorage = Tccl.call(sf.loader(), () -> sf.factory().create(storageConfig, context));
         this.storage = Tccl.wrap(StorageBackend.class, rawStorage, sf.loader());
@@ -79,7 +78,7 @@ public final class VaultNode implements AutoCloseable {
             String where = "vault.audit[" + i + "]";
             PluginRegistry.Registered<AuditSinkFactory> af = PluginRegistry.require(registry.auditSinks(), spec.type(),
                     "audit sink", where + ".type");
-            ProviderConfig ac = ProviderConfigs.validate(af.factory(), spec.config(), where + ".config");
+            ProviderConfig ac = ProviderConfig.validate(af.factory(), spec.config(), where + ".config");
             AuditSink sink = Tccl.wrap(AuditSink.class, Tccl.call(af.loader(), () -> af.factory().create(ac, context)),
                     af.loader());
             closeables.push(sink);
@@ -96,7 +95,7 @@ public final class VaultNode implements AutoCloseable {
         for (String id : config.credentialTypes()) {
             PluginRegistry.Registered<CredentialTypeFactory> cf = PluginRegistry.require(registry.credentialTypes(), id,
                     "credential type", "vault.credential-types");
-            ProviderConfig cc = ProviderConfigs.validate(cf.factory(), Map.of(), "vault.credential-types");
+            ProviderConfig cc = ProviderConfig.validate(cf.factory(), Map.of(), "vault.credential-types");
             CredentialType type = Tccl.wrap(CredentialType.class,
                     Tccl.call(cf.loader(), () -> cf.factory().create(cc, context)), cf.loader());
             closeables.push(type);

@@ -3,16 +3,19 @@ package dev.animavault.spi;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Immutable configuration handed to a factory's {@code create}: a string map with typed getters.
- * Core builds it from the deployment's configuration after validating it against the factory's
+ * Core builds it from the deployment's configuration with {@link #validate} against the factory's
  * declared {@link ConfigProperty properties} (defaults filled in, unknown keys refused), so a factory
  * may rely on required keys being present. {@link #toString()} masks sensitive values.
  *
@@ -39,6 +42,82 @@ public final class ProviderConfig {
      */
     public static ProviderConfig of(String providerName, Map<String, String> values, Set<String> sensitiveKeys) {
         return new ProviderConfig(providerName, values, sensitiveKeys);
+    }
+
+    /**
+     * Validates a provider's raw configuration against the properties its factory declares and builds
+     * the configuration handed to {@link ProviderFactory#create}. This is what core applies at startup to
+     * every configured provider; test kits call it to hand a factory exactly what core would.
+     *
+     * <p>Unknown keys are refused with a message listing the known ones; absent keys take the declared
+     * default; a required key with neither value nor default is refused; values are checked against the
+     * declared {@link ConfigProperty.Type type}; keys declared sensitive are marked so they are masked
+     * when printed. Messages name the key and where it was written, never the value of a sensitive key.
+     * Stateless and thread-safe.
+     *
+     * @param factory the factory whose {@link ProviderFactory#configProperties() properties} apply
+     * @param raw     the configuration as written (not modified)
+     * @param where   where it was written, for messages, e.g. {@code vault.storage.config}
+     * @return the validated configuration, defaults filled in
+     * @throws VaultException with {@link ErrorCode#CONFIGURATION} naming the offending key
+     */
+    public static ProviderConfig validate(ProviderFactory<?> factory, Map<String, String> raw, String where) {
+        Objects.requireNonNull(factory, "factory is null");
+        Objects.requireNonNull(raw, "raw is null");
+        Objects.requireNonNull(where, "where is null");
+        List<ConfigProperty> props = factory.configProperties();
+        Map<String, ConfigProperty> byName = new LinkedHashMap<>();
+        props.forEach(p -> byName.put(p.name(), p));
+        for (String key : raw.keySet()) {
+            if (!byName.containsKey(key)) {
+                throw new VaultException(ErrorCode.CONFIGURATION, "unknown key '" + key + "' in " + where
+                        + " for '" + factory.name() + "'; known keys: " + new TreeSet<>(byName.keySet()));
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        Set<String> sensitive = new HashSet<>();
+        for (ConfigProperty p : props) {
+            String v = raw.get(p.name());
+            if (v == null) {
+                v = p.defaultValue();
+            }
+            if (p.sensitive()) {
+                sensitive.add(p.name());
+            }
+            if (v == null) {
+                if (p.required()) {
+                    throw new VaultException(ErrorCode.CONFIGURATION, "missing required key '" + p.name() + "' in "
+                            + where + " for '" + factory.name() + "': " + p.description());
+                }
+                continue;
+            }
+            checkType(p, v, where, factory.name());
+            values.put(p.name(), v);
+        }
+        return of(factory.name(), values, sensitive);
+    }
+
+    private static void checkType(ConfigProperty p, String v, String where, String provider) {
+        String problem = switch (p.type()) {
+            case INTEGER -> parses(() -> Integer.parseInt(v.trim())) ? null : "an integer";
+            case LONG -> parses(() -> Long.parseLong(v.trim())) ? null : "an integer";
+            case BOOLEAN -> v.trim().matches("(?i)true|false|yes|no|on|off") ? null : "true or false";
+            case DURATION -> parses(() -> Durations.parse(v)) ? null : "a duration such as 30s, 5m or 30d";
+            case STRING, PATH -> null;
+        };
+        if (problem != null) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "key '" + p.name() + "' in " + where + " for '"
+                    + provider + "' must be " + problem + (p.sensitive() ? "" : " (got '" + v + "')"));
+        }
+    }
+
+    private static boolean parses(Runnable r) {
+        try {
+            r.run();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** An empty configuration for the named provider. */

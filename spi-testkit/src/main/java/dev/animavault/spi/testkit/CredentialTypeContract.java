@@ -17,7 +17,6 @@ import dev.animavault.spi.credential.CredentialType;
 import dev.animavault.spi.credential.CredentialTypeFactory;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link CredentialType} shows. A plugin's test extends this class, names its
@@ -61,10 +59,6 @@ public abstract class CredentialTypeContract {
     private static final Pattern PROPERTY_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
     /** Fragments shorter than this are too common to count as a leak (e.g. "a" in any message). */
     private static final int MIN_LEAK_FRAGMENT = 6;
-
-    /** Scratch directory for the materialization context. */
-    @TempDir
-    protected Path credentialContractDirectory;
 
     private final List<CredentialType> created = new ArrayList<>();
 
@@ -247,7 +241,7 @@ public abstract class CredentialTypeContract {
     void materializeOfAPlainTypeReturnsTheStoredBytes() {
         assumeTrue(materializesUnchanged(), "the type transforms stored values");
         CredentialType type = type();
-        CredentialTestContext context = new CredentialTestContext(credentialContractDirectory);
+        RecordingMaterializationContext context = new RecordingMaterializationContext();
         for (CredentialSample sample : validValues()) {
             SecretValue result = type.materialize(sample.value(), context);
             assertNotNull(result, "materialize returned null");

@@ -1,8 +1,9 @@
 package dev.animavault.plugin.audit.file;
 
+import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.testkit.AuditSinkContract;
-import dev.animavault.spi.testkit.AuditTestContext;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,8 +16,8 @@ class FileAuditSinkFsyncContractTest extends AuditSinkContract {
     @Override
     protected AuditSink newSink() {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
-        return factory.create(AuditTestContext.config(factory, Map.of("fsync", "true", "path", "logs/x/vault-audit.log")),
-                new AuditTestContext(dataDirectory));
+        return factory.create(ProviderConfig.validate(factory, Map.of("fsync", "true", "path", "logs/x/vault-audit.log"),
+                "the test configuration"), TestPluginContext.denyingEgress(dataDirectory));
     }
 
     @Override

@@ -11,12 +11,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSinkFactory;
-import dev.animavault.spi.testkit.AuditTestContext;
 import dev.animavault.spi.testkit.AuditTestEvents;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,8 +54,9 @@ class FileAuditSinkTest {
 
     private FileAuditSink open(Map<String, String> config) {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
-        FileAuditSink sink = (FileAuditSink) factory.create(AuditTestContext.config(factory, config),
-                new AuditTestContext(dataDirectory));
+        FileAuditSink sink = (FileAuditSink) factory.create(
+                ProviderConfig.validate(factory, config, "the test configuration"),
+                TestPluginContext.denyingEgress(dataDirectory));
         opened.add(sink);
         return sink;
     }

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.credential.CredentialType;
 import dev.animavault.spi.credential.CredentialTypeFactory;
 import dev.animavault.spi.testkit.CredentialSample;
-import dev.animavault.spi.testkit.CredentialTestContext;
 import dev.animavault.spi.testkit.CredentialTypeContract;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,8 @@ class ApiKeyCredentialTypeTest extends CredentialTypeContract {
     }
 
     private CredentialType create(Map<String, String> config) {
-        return factory().create(CredentialTestContext.config(factory(), config), new CredentialTestContext(dataDirectory));
+        return factory().create(ProviderConfig.validate(factory(), config, "the test configuration"),
+                TestPluginContext.denyingEgress(dataDirectory));
     }
 
     @Override

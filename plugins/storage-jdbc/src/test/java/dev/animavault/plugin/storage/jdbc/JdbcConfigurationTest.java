@@ -12,6 +12,7 @@ import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StorageBackendFactory;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class JdbcConfigurationTest {
 
     private StorageBackend create(Map<String, String> values) {
         return new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", values, Set.of("password")),
-                new TestContext(dataDir));
+                TestPluginContext.denyingEgress(dataDir));
     }
 
     private VaultException createFails(Map<String, String> values) {
@@ -103,7 +104,7 @@ class JdbcConfigurationTest {
     void settingsAndUrlsNeverPrintPasswords() {
         JdbcSettings s = JdbcSettings.from(ProviderConfig.of("jdbc", Map.of("url",
                 "jdbc:postgresql://127.0.0.1:5432/db?user=u&password=" + SECRET_PASSWORD + "&ssl=false",
-                "password", SECRET_PASSWORD), Set.of("password")), new TestContext(dataDir));
+                "password", SECRET_PASSWORD), Set.of("password")), TestPluginContext.denyingEgress(dataDir));
         assertFalse(s.toString().contains(SECRET_PASSWORD), s.toString());
         assertTrue(s.toString().contains("<masked>"));
         assertEquals("jdbc:postgresql://127.0.0.1:5432/db?user=u&password=<masked>&ssl=false", s.redactedUrl());
@@ -150,7 +151,7 @@ class JdbcConfigurationTest {
             }
             String url = PostgresTestServer.freshSchemaUrl();
             try (StorageBackend pg = new JdbcStorageBackendFactory().create(PostgresTestServer.config(url, Map.of()),
-                    new TestContext(dataDir))) {
+                    TestPluginContext.denyingEgress(dataDir))) {
                 pg.putRecord("ns", "k", new byte[] {7}, 0);
                 assertEquals(1, pg.getRecord("ns", "k").orElseThrow().revision());
             }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -61,7 +62,7 @@ class JdbcCrashDurabilityTest {
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
 
         try (StorageBackend reopened = new JdbcStorageBackendFactory().create(ProviderConfig.empty("jdbc"),
-                new TestContext(dataDir))) {
+                TestPluginContext.denyingEgress(dataDir))) {
             for (long n = 0; n <= lastAck; n++) {
                 byte[] value = reopened.getRecord("crash", "r" + n)
                         .orElseThrow(() -> new AssertionError("an acknowledged write was lost"))

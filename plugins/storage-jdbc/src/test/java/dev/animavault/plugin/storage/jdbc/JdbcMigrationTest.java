@@ -15,6 +15,7 @@ import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class JdbcMigrationTest {
 
     private JdbcStorageBackend openSqlite() {
         return (JdbcStorageBackend) new JdbcStorageBackendFactory().create(ProviderConfig.empty("jdbc"),
-                new TestContext(dataDir));
+                TestPluginContext.denyingEgress(dataDir));
     }
 
     @Test
@@ -85,7 +86,8 @@ class JdbcMigrationTest {
     @Test
     void sqliteNormalSynchronousCanBeChosen() {
         try (JdbcStorageBackend b = (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
-                ProviderConfig.of("jdbc", Map.of("sqlite-synchronous", "normal"), Set.of()), new TestContext(dataDir))) {
+                ProviderConfig.of("jdbc", Map.of("sqlite-synchronous", "normal"), Set.of()),
+                TestPluginContext.denyingEgress(dataDir))) {
             assertEquals(1, pragma(b, "synchronous"));
         }
     }
@@ -142,7 +144,7 @@ class JdbcMigrationTest {
     void postgresNodesStartingTogetherMigrateOnceAndReopenKeepsData() throws Exception {
         String url = PostgresTestServer.freshSchemaUrl();
         Callable<JdbcStorageBackend> open = () -> (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
-                PostgresTestServer.config(url, Map.of("max-pool-size", "2")), new TestContext(dataDir));
+                PostgresTestServer.config(url, Map.of("max-pool-size", "2")), TestPluginContext.denyingEgress(dataDir));
         List<JdbcStorageBackend> nodes = startTogether(4, open);
         try {
             assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(nodes.get(0).writer()));

@@ -2,6 +2,7 @@ package dev.animavault.plugin.storage.jdbc;
 
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.testkit.StorageBackendContract;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +35,7 @@ class JdbcPostgresStorageTest extends StorageBackendContract {
 
     @Override
     protected StorageBackend newBackend() {
-        return new JdbcStorageBackendFactory().create(PostgresTestServer.config(url, Map.of()), new TestContext(dataDir));
+        return new JdbcStorageBackendFactory().create(PostgresTestServer.config(url, Map.of()),
+                TestPluginContext.denyingEgress(dataDir));
     }
 }

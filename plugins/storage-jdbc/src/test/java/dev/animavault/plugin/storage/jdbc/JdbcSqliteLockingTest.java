@@ -10,6 +10,7 @@ import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,7 +33,8 @@ class JdbcSqliteLockingTest {
     @Test
     void readsDoNotWaitForAForeignWriterAndWritesTimeOutCleanly() throws Exception {
         try (StorageBackend b = new JdbcStorageBackendFactory().create(
-                ProviderConfig.of("jdbc", Map.of("busy-timeout", "300ms"), Set.of()), new TestContext(dataDir))) {
+                ProviderConfig.of("jdbc", Map.of("busy-timeout", "300ms"), Set.of()),
+                TestPluginContext.denyingEgress(dataDir))) {
             b.putRecord("ns", "k", new byte[] {1}, 0);
             String url = "jdbc:sqlite:" + dataDir.resolve("anima-vault.db");
             try (Connection other = DriverManager.getConnection(url); Statement st = other.createStatement()) {

@@ -3,6 +3,7 @@ package dev.animavault.plugin.storage.jdbc;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.testkit.StorageBackendContract;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,6 @@ class JdbcSqliteStorageTest extends StorageBackendContract {
     @Override
     protected StorageBackend newBackend() {
         return new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", Map.of(), Set.of()),
-                new TestContext(dataDir));
+                TestPluginContext.denyingEgress(dataDir));
     }
 }

@@ -2,6 +2,7 @@ package dev.animavault.plugin.storage.jdbc;
 
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,7 +22,8 @@ public final class SqliteCrashChild {
         Path dataDir = Path.of(args[0]);
         String synchronous = args[1];
         StorageBackend backend = new JdbcStorageBackendFactory().create(
-                ProviderConfig.of("jdbc", Map.of("sqlite-synchronous", synchronous), Set.of()), new TestContext(dataDir));
+                ProviderConfig.of("jdbc", Map.of("sqlite-synchronous", synchronous), Set.of()),
+                TestPluginContext.denyingEgress(dataDir));
         System.out.println("ready");
         System.out.flush();
         for (long n = 0; ; n++) {

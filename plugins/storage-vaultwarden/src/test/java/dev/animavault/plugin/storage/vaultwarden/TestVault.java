@@ -3,6 +3,7 @@ package dev.animavault.plugin.storage.vaultwarden;
 import dev.animavault.plugin.storage.vaultwarden.crypto.Kdf;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.testkit.TestPluginContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -55,7 +56,8 @@ final class TestVault implements AutoCloseable {
     }
 
     VaultwardenStorageBackend backend(Path dataDir, Map<String, String> config) {
-        StorageBackend b = new VaultwardenStorageFactory().create(providerConfig(config), new TestPluginContext(dataDir));
+        StorageBackend b = new VaultwardenStorageFactory().create(providerConfig(config),
+                TestPluginContext.withHttp(dataDir));
         return (VaultwardenStorageBackend) b;
     }
 
