@@ -66,7 +66,18 @@ public final class AuditBroker implements AutoCloseable {
 
     /** A new event id: time-ordered (milliseconds, then a per-node sequence) and unique across nodes. */
     public String newEventId(long epochMillis) {
-        return String.format("%012x%010x%s", epochMillis, sequence.incrementAndGet() & 0xFFFFFFFFFFL, nodeTag);
+        char[] out = new char[22 + nodeTag.length()];
+        hex(epochMillis, out, 0, 12);
+        hex(sequence.incrementAndGet() & 0xFFFFFFFFFFL, out, 12, 10);
+        nodeTag.getChars(0, nodeTag.length(), out, 22);
+        return new String(out);
+    }
+
+    private static void hex(long value, char[] out, int offset, int digits) {
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            out[i] = Character.forDigit((int) (value & 0xF), 16);
+            value >>>= 4;
+        }
     }
 
     /**

@@ -14,16 +14,23 @@ final class Aead {
     static final int NONCE_BYTES = 12;
     static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final InstancePool<Cipher> CIPHERS = new InstancePool<>(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM/NoPadding is not available", e);
+        }
+    });
 
     private Aead() {
     }
 
-    /** Writes nonce || ciphertext+tag into {@code out} at {@code offset}; returns bytes written. */
+    /** Returns header || nonce || ciphertext+tag. */
     static byte[] seal(SecretKey key, byte[] header, byte[] plaintext, byte[] aad) {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
+        Cipher c = CIPHERS.take();
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(aad);
             byte[] out = new byte[header.length + NONCE_BYTES + c.getOutputSize(plaintext.length)];
@@ -33,6 +40,8 @@ final class Aead {
             return out;
         } catch (GeneralSecurityException e) {
             throw new VaultException(ErrorCode.INTERNAL, "AES-GCM encryption failed", e);
+        } finally {
+            CIPHERS.give(c);
         }
     }
 
@@ -41,8 +50,8 @@ final class Aead {
         if (sealed.length < headerLength + NONCE_BYTES + TAG_BITS / 8) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "sealed value is truncated");
         }
+        Cipher c = CIPHERS.take();
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, headerLength, NONCE_BYTES));
             c.updateAAD(aad);
             int offset = headerLength + NONCE_BYTES;
@@ -52,6 +61,8 @@ final class Aead {
                     + "tampering, or a value moved to another secret)");
         } catch (GeneralSecurityException e) {
             throw new VaultException(ErrorCode.INTERNAL, "AES-GCM decryption failed", e);
+        } finally {
+            CIPHERS.give(c);
         }
     }
 }

@@ -50,12 +50,16 @@ public final class Barrier {
     private final SecretKey tokenKey;
     private final SecretKey auditKey;
     private final AtomicLong encryptions = new AtomicLong();
+    private final InstancePool<Mac> tokenMacs;
+    private final InstancePool<Mac> auditMacs;
 
     private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey, SecretKey auditKey) {
         this.dataKeys = Map.copyOf(dataKeys);
         this.activeKeyId = activeKeyId;
         this.tokenKey = tokenKey;
         this.auditKey = auditKey;
+        this.tokenMacs = new InstancePool<>(() -> newMac(tokenKey));
+        this.auditMacs = new InstancePool<>(() -> newMac(auditKey));
     }
 
     /**
@@ -185,19 +189,28 @@ public final class Barrier {
 
     /** HMAC-SHA256 under the token key (token verification). */
     public byte[] tokenMac(byte[] data) {
-        return mac(tokenKey, data);
+        return mac(tokenMacs, data);
     }
 
     /** HMAC-SHA256 under the audit key (for sensitive audit fields). */
     public byte[] auditMac(byte[] data) {
-        return mac(auditKey, data);
+        return mac(auditMacs, data);
     }
 
-    private static byte[] mac(SecretKey key, byte[] data) {
+    private static byte[] mac(InstancePool<Mac> pool, byte[] data) {
+        Mac m = pool.take();
+        try {
+            return m.doFinal(data);
+        } finally {
+            pool.give(m);
+        }
+    }
+
+    private static Mac newMac(SecretKey key) {
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(key);
-            return m.doFinal(data);
+            return m;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(e);
         }

@@ -22,9 +22,9 @@ final class SecretsApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/", this::create)
+        rules.get("/{identityId}/{key}", this::read)
+                .post("/", this::create)
                 .get("/{identityId}", this::list)
-                .get("/{identityId}/{key}", this::read)
                 .put("/{identityId}/{key}", this::update)
                 .delete("/{identityId}/{key}", this::delete);
     }

@@ -10,7 +10,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -24,7 +23,6 @@ import java.util.regex.Pattern;
 public final class VaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VaultServer.class.getName());
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
 
     private final VaultNode node;
@@ -57,9 +55,10 @@ public final class VaultServer implements AutoCloseable {
             res.header(REQUEST_ID, id);
             chain.proceed();
         });
-        routing.get("/v1/sys/health", (req, res) -> health(node, res))
+        // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
+        routing.register("/v1/vault/secrets", new SecretsApi(api))
+                .get("/v1/sys/health", (req, res) -> health(node, res))
                 .register("/v1/identities", new IdentitiesApi(api, clock))
-                .register("/v1/vault/secrets", new SecretsApi(api))
                 .register("/v1/vault/audit", new AuditApi(api))
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
@@ -73,10 +72,11 @@ public final class VaultServer implements AutoCloseable {
                 });
     }
 
+    // Request ids only correlate logs and audit events; they need uniqueness, not secrecy, so the
+    // hot path avoids SecureRandom (a lock around /dev/urandom reads).
     private static byte[] randomId() {
-        byte[] b = new byte[8];
-        RANDOM.nextBytes(b);
-        return b;
+        long v = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        return java.nio.ByteBuffer.allocate(8).putLong(v).array();
     }
 
     private static void health(VaultNode node, ServerResponse res) {

@@ -17,9 +17,35 @@ public final class Names {
     private Names() {
     }
 
+    /** Whether the id matches {@link #IDENTITY_ID} (hand-written: this runs on every request). */
+    public static boolean isIdentityId(String id) {
+        return id != null && matches(id, 128, false);
+    }
+
+    /** Whether the key matches {@link #SECRET_KEY}. */
+    public static boolean isSecretKey(String key) {
+        return key != null && matches(key, 256, true);
+    }
+
+    private static boolean matches(String s, int max, boolean underscoreFirst) {
+        int n = s.length();
+        if (n == 0 || n > max) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            boolean ok = i == 0 ? alnum || (underscoreFirst && c == '_') : alnum || c == '_' || c == '.' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Checks an identity id. */
     public static String identityId(String id) {
-        if (id == null || !IDENTITY_ID.matcher(id).matches()) {
+        if (!isIdentityId(id)) {
             throw new VaultException(ErrorCode.INVALID_NAME, "invalid identity id: use 1-128 letters, digits, '_', '.' "
                     + "or '-', starting with a letter or digit");
         }
@@ -28,7 +54,7 @@ public final class Names {
 
     /** Checks a secret key. */
     public static String secretKey(String key) {
-        if (key == null || !SECRET_KEY.matcher(key).matches()) {
+        if (!isSecretKey(key)) {
             throw new VaultException(ErrorCode.INVALID_NAME, "invalid secret key: use 1-256 letters, digits, '_', '.' "
                     + "or '-', not starting with '.' or '-'");
         }

@@ -46,6 +46,7 @@ public final class VaultService {
     private final Map<String, CredentialType> types;
     private final Clock clock;
     private final int maxValueBytes;
+    private final boolean sealValues;
 
     /** A secret as read for a client: metadata, the version read and the plaintext value. */
     public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
@@ -60,6 +61,7 @@ public final class VaultService {
         this.types = Map.copyOf(types);
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.maxValueBytes = maxValueBytes;
+        this.sealValues = storage.protection() == Protection.NONE;
     }
 
     // ------------------------------------------------------------------ identities
@@ -331,8 +333,8 @@ public final class VaultService {
                               VaultException e) {
         AuditOutcome outcome = e.errorCode() == ErrorCode.PERMISSION_DENIED
                 || e.errorCode() == ErrorCode.UNAUTHENTICATED ? AuditOutcome.DENIED : AuditOutcome.FAILURE;
-        String safeIdentity = identityId != null && Names.IDENTITY_ID.matcher(identityId).matches() ? identityId : null;
-        String safeKey = key != null && Names.SECRET_KEY.matcher(key).matches() ? key : null;
+        String safeIdentity = Names.isIdentityId(identityId) ? identityId : null;
+        String safeKey = Names.isSecretKey(key) ? key : null;
         audit.record(event(ctx, action, outcome, safeIdentity, safeKey, version, e.errorCode().code()));
     }
 
@@ -399,14 +401,14 @@ public final class VaultService {
     private byte[] protect(SecretRef ref, int version, SecretValue value) {
         byte[] plain = value.bytes();
         try {
-            return storage.protection() == Protection.NONE ? barrier.seal(ref, version, plain) : plain.clone();
+            return sealValues ? barrier.seal(ref, version, plain) : plain.clone();
         } finally {
             Arrays.fill(plain, (byte) 0);
         }
     }
 
     private byte[] unprotect(SecretRef ref, int version, byte[] stored) {
-        return storage.protection() == Protection.NONE ? barrier.open(ref, version, stored) : stored;
+        return sealValues ? barrier.open(ref, version, stored) : stored;
     }
 
     private MaterializationContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
