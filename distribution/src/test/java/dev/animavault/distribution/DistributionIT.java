@@ -291,7 +291,7 @@ class DistributionIT {
         Files.createSymbolicLink(jvmDir.resolve("some-jdk"), javaHome);
         Result scanned = runLauncher(linkedLauncher, elsewhere, Map.of("ANIMA_JVM_DIR", jvmDir.toString()), "--version");
         assertEquals(0, scanned.exitCode(), scanned.output());
-        assertTrue(scanned.output().startsWith("anima-vault "), "--version should print the product version:\n" + scanned.output());
+        assertTrue(scanned.output().startsWith("anima-vault 0.1.0"), "--version should print the product version:\n" + scanned.output());
 
         // 2. `java` on PATH, when neither JAVA_HOME nor the JVM directory has one
         Path emptyJvmDir = Files.createDirectories(work.resolve("no-jvms"));
