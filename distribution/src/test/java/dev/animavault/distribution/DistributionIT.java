@@ -62,16 +62,7 @@ class DistributionIT {
 
     @BeforeAll
     static void unpackTarball() throws Exception {
-        Path tarball = Path.of(System.getProperty("anima.dist.tarball"));
-        assertTrue(Files.isRegularFile(tarball), "tarball not built: " + tarball);
-        Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", unpacked.toString())
-                .redirectErrorStream(true)
-                .start();
-        String tarOutput = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(tar.waitFor(60, TimeUnit.SECONDS), "tar did not finish");
-        assertEquals(0, tar.exitValue(), "tar failed: " + tarOutput);
-
-        home = unpacked.resolve(System.getProperty("anima.dist.name"));
+        home = Distribution.unpack(unpacked);
         Path launcher = home.resolve("bin/anima-vault");
         assertTrue(Files.isExecutable(launcher), "bin/anima-vault missing or not executable");
         assertTrue(Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OTHERS_EXECUTE),
