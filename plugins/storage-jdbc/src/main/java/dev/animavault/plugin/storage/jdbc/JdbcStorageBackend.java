@@ -15,6 +15,7 @@ import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -49,7 +50,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * {@code BEGIN IMMEDIATE} (so a transaction never has to upgrade a read lock, the source of
  * {@code SQLITE_BUSY} deadlocks); reads use a separate pool and, in WAL mode, never wait for the
  * writer. PostgreSQL: one pool, READ COMMITTED transactions, retried on serialization failure or
- * deadlock.
+ * deadlock. The per-request reads run on {@link ReadSessions} (plain JDBC, statements prepared once per
+ * connection), not Jdbi.
  *
  * <p>Thread-safe. {@link #close()} closes the pools and is idempotent.
  */
@@ -61,16 +63,28 @@ final class JdbcStorageBackend implements StorageBackend {
 
     private static final String SECRET_COLUMNS = "s.org_id, s.identity_id, s.secret_key, s.type, s.current_version, "
             + "s.metadata, s.attributes, s.created_at, s.updated_at, s.revision";
-    private static final String READ_SECRET_BY_CURRENT = "SELECT " + SECRET_COLUMNS
-            + ", v.version, v.value, v.created_at AS v_created_at, v.created_by"
-            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
-            + " AND v.secret_key = s.secret_key AND v.version = s.current_version"
-            + " WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key";
-    private static final String READ_SECRET_BY_VERSION = "SELECT " + SECRET_COLUMNS
-            + ", v.version, v.value, v.created_at AS v_created_at, v.created_by"
-            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
-            + " AND v.secret_key = s.secret_key AND v.version = :version"
-            + " WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key";
+    // The per-request reads, by ReadSessions index; positional parameters (org, identity, key[, version]).
+    // The row's key columns are not selected: the caller's key objects are reused.
+    private static final String SECRET_VALUE_COLUMNS = "s.type, s.current_version, s.metadata, s.attributes, "
+            + "s.created_at, s.updated_at, s.revision";
+    private static final String SECRET_JOIN = " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id"
+            + " AND v.identity_id = s.identity_id AND v.secret_key = s.secret_key";
+    private static final String VERSION_COLUMNS = ", v.version, v.value, v.created_at, v.created_by";
+    static final int READ_SECRET_CURRENT = 0;
+    static final int READ_SECRET_VERSION = 1;
+    static final int SECRET_METADATA = 2;
+    static final int IDENTITY_BY_ID = 3;
+    static final int RECORD_BY_KEY = 4;
+    /** The SQL of the per-request reads, indexed by the constants above. */
+    static final String[] HOT_QUERIES = {
+        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN + " AND v.version = s.current_version"
+                + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?",
+        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN
+                + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ? AND v.version = ?",
+        "SELECT " + SECRET_VALUE_COLUMNS + " FROM secrets s WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?",
+        "SELECT name, metadata, disabled, created_at, updated_at, revision FROM identities WHERE org_id = ? AND id = ?",
+        "SELECT value, revision, updated_at FROM records WHERE namespace = ? AND record_key = ?",
+    };
 
     private final Dialect dialect;
     private final String redactedUrl;
@@ -79,6 +93,8 @@ final class JdbcStorageBackend implements StorageBackend {
     private final HikariDataSource writePool;
     private final Jdbi reader;
     private final Jdbi writer;
+    /** The per-request reads: plain JDBC, statements prepared once per connection. */
+    private final ReadSessions hot;
     /** Serializes SQLite writers in this process; null on PostgreSQL. */
     private final ReentrantLock writeLock;
     private final long writeLockTimeoutMillis;
@@ -88,14 +104,17 @@ final class JdbcStorageBackend implements StorageBackend {
      * @param settings  the validated settings
      * @param readPool  the pool for reads (on PostgreSQL the same as {@code writePool})
      * @param writePool the pool for writes (on SQLite: one connection, BEGIN IMMEDIATE)
+     * @param hot       the sessions of the per-request reads ({@link #HOT_QUERIES}); closed by {@link #close()}
      * @param clock     the clock for record timestamps
      */
-    JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool, Clock clock) {
+    JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool,
+                       ReadSessions hot, Clock clock) {
         requireNonNull(settings, "settings is null");
         this.dialect = settings.dialect();
         this.redactedUrl = settings.redactedUrl();
         this.readPool = requireNonNull(readPool, "readPool is null");
         this.writePool = requireNonNull(writePool, "writePool is null");
+        this.hot = requireNonNull(hot, "hot is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.reader = jdbi(readPool);
         this.writer = readPool == writePool ? reader : jdbi(writePool);
@@ -151,12 +170,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public Optional<Identity> getIdentity(String organizationId, String identityId) {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(identityId, "identityId is null");
-        return read("getIdentity", h -> h.createQuery("SELECT org_id, id, name, metadata, disabled, created_at, "
-                        + "updated_at, revision FROM identities WHERE org_id = :org AND id = :id")
-                .bind("org", organizationId)
-                .bind("id", identityId)
-                .map(IDENTITY)
-                .findOne());
+        return hotRead("getIdentity", IDENTITY_BY_ID, organizationId, identityId, null, 0, null,
+                JdbcStorageBackend::identityRow);
     }
 
     @Override
@@ -295,30 +310,18 @@ final class JdbcStorageBackend implements StorageBackend {
         requireNonNull(ref, "ref is null");
         requireNonNull(version, "version is null");
         // one query: the metadata joined with the requested (or current) version
-        return read("readSecret", h -> h.createQuery(version.isPresent() ? READ_SECRET_BY_VERSION : READ_SECRET_BY_CURRENT)
-                .bind("org", ref.organizationId())
-                .bind("identity", ref.identityId())
-                .bind("key", ref.key())
-                .bind("version", version.isPresent() ? version.getAsInt() : null)
-                .map((rs, ctx) -> {
-                    SecretMetadata m = secretMetadata(rs);
-                    SecretVersion v = new SecretVersion(m.ref(), rs.getInt("version"), Codec.bytes(rs.getBytes("value")),
-                            Codec.instant(rs.getLong("v_created_at")), rs.getString("created_by"));
-                    return new StoredSecret(m, v);
-                })
-                .findOne());
+        return version.isPresent()
+                ? hotRead("readSecret", READ_SECRET_VERSION, ref.organizationId(), ref.identityId(), ref.key(),
+                        version.getAsInt(), ref, JdbcStorageBackend::storedSecretRow)
+                : hotRead("readSecret", READ_SECRET_CURRENT, ref.organizationId(), ref.identityId(), ref.key(), 0,
+                        ref, JdbcStorageBackend::storedSecretRow);
     }
 
     @Override
     public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
         requireNonNull(ref, "ref is null");
-        return read("getSecretMetadata", h -> h.createQuery("SELECT " + SECRET_COLUMNS + " FROM secrets s "
-                        + "WHERE s.org_id = :org AND s.identity_id = :identity AND s.secret_key = :key")
-                .bind("org", ref.organizationId())
-                .bind("identity", ref.identityId())
-                .bind("key", ref.key())
-                .map((rs, ctx) -> secretMetadata(rs))
-                .findOne());
+        return hotRead("getSecretMetadata", SECRET_METADATA, ref.organizationId(), ref.identityId(), ref.key(), 0,
+                ref, JdbcStorageBackend::secretMetadataRow);
     }
 
     @Override
@@ -496,12 +499,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public Optional<StoredRecord> getRecord(String namespace, String key) {
         requireNonNull(namespace, "namespace is null");
         requireNonNull(key, "key is null");
-        return read("getRecord", h -> h.createQuery("SELECT namespace, record_key, value, revision, updated_at "
-                        + "FROM records WHERE namespace = :ns AND record_key = :key")
-                .bind("ns", namespace)
-                .bind("key", key)
-                .map(RECORD)
-                .findOne());
+        return hotRead("getRecord", RECORD_BY_KEY, namespace, key, null, 0, null, JdbcStorageBackend::recordRow);
     }
 
     @Override
@@ -608,6 +606,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
+                hot.close();
                 if (writePool != readPool) {
                     writePool.close();
                 }
@@ -628,6 +627,49 @@ final class JdbcStorageBackend implements StorageBackend {
             return reader.withHandle(callback);
         } catch (RuntimeException e) {
             throw SqlErrors.translate(operation, redactedUrl, e);
+        }
+    }
+
+    /** Maps the one row of a hot read; {@code a}, {@code b} and {@code ref} are the caller's key values. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet rs, String a, String b, SecretRef ref) throws SQLException;
+    }
+
+    /**
+     * A per-request read: one query with parameters {@code a}, {@code b}[, {@code c} when not null][,
+     * {@code version} for {@link #READ_SECRET_VERSION}] (a kept statement keeps its bindings, so every
+     * parameter of the query is bound on every call) on a {@link ReadSessions} session, at most one row. No Jdbi, no per-call statement
+     * preparation; a session whose call failed is discarded.
+     */
+    private <T> Optional<T> hotRead(String operation, int query, String a, String b, String c, int version,
+                                    SecretRef ref, Row<T> row) {
+        checkOpen(operation);
+        ReadSessions.Session session = null;
+        boolean healthy = false;
+        try {
+            session = hot.acquire(operation);
+            PreparedStatement ps = session.statement(query);
+            ps.setString(1, a);
+            ps.setString(2, b);
+            if (c != null) {
+                ps.setString(3, c);
+            }
+            if (query == READ_SECRET_VERSION) {
+                ps.setInt(4, version);
+            }
+            Optional<T> result;
+            try (ResultSet rs = ps.executeQuery()) {
+                result = rs.next() ? Optional.of(row.map(rs, a, b, ref)) : Optional.empty();
+            }
+            healthy = true;
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            throw SqlErrors.translate(operation, redactedUrl, e);
+        } finally {
+            if (session != null) {
+                hot.release(session, healthy);
+            }
         }
     }
 
@@ -712,4 +754,30 @@ final class JdbcStorageBackend implements StorageBackend {
     private static final RowMapper<StoredRecord> RECORD = (rs, ctx) -> new StoredRecord(rs.getString("namespace"),
             rs.getString("record_key"), Codec.bytes(rs.getBytes("value")), rs.getLong("revision"),
             Codec.instant(rs.getLong("updated_at")));
+
+    // Hot-read rows, by column index (see HOT_QUERIES); the key columns come from the caller.
+
+    private static SecretMetadata secretMetadataRow(ResultSet rs, String a, String b, SecretRef ref) throws SQLException {
+        return new SecretMetadata(ref, rs.getString(1), rs.getInt(2), StringMapCodec.decode(rs.getString(3)),
+                StringMapCodec.decode(rs.getString(4)), Codec.instant(rs.getLong(5)), Codec.instant(rs.getLong(6)),
+                rs.getLong(7));
+    }
+
+    private static StoredSecret storedSecretRow(ResultSet rs, String a, String b, SecretRef ref) throws SQLException {
+        SecretMetadata m = secretMetadataRow(rs, a, b, ref);
+        SecretVersion v = new SecretVersion(ref, rs.getInt(8), Codec.bytes(rs.getBytes(9)),
+                Codec.instant(rs.getLong(10)), rs.getString(11));
+        return new StoredSecret(m, v);
+    }
+
+    private static Identity identityRow(ResultSet rs, String org, String id, SecretRef unused) throws SQLException {
+        return new Identity(org, id, rs.getString(1), StringMapCodec.decode(rs.getString(2)), rs.getBoolean(3),
+                Codec.instant(rs.getLong(4)), Codec.instant(rs.getLong(5)), rs.getLong(6));
+    }
+
+    private static StoredRecord recordRow(ResultSet rs, String namespace, String key, SecretRef unused)
+            throws SQLException {
+        return new StoredRecord(namespace, key, Codec.bytes(rs.getBytes(1)), rs.getLong(2),
+                Codec.instant(rs.getLong(3)));
+    }
 }

@@ -69,7 +69,18 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 readPool = open(settings, postgresConfig(settings, "anima-vault-postgresql-" + n));
                 writePool = readPool;
             }
-            JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, context.clock());
+            ReadSessions hot;
+            if (settings.dialect() == Dialect.SQLITE) {
+                Properties readerProperties = sqliteProperties(settings, false);
+                String url = settings.url();
+                // dedicated reading connections, each keeping its prepared hot statements
+                hot = ReadSessions.kept(JdbcStorageBackend.HOT_QUERIES,
+                        () -> org.sqlite.JDBC.createConnection(url, readerProperties), settings.maxPoolSize(),
+                        settings.connectionTimeout().toMillis(), settings.redactedUrl());
+            } else {
+                hot = ReadSessions.pooled(JdbcStorageBackend.HOT_QUERIES, readPool, settings.redactedUrl());
+            }
+            JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, hot, context.clock());
             List<Integer> applied;
             try {
                 applied = new SchemaMigrator(settings.dialect(), context.clock()).migrate(backend.writer());
@@ -105,6 +116,12 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
 
     private static HikariConfig sqliteConfig(JdbcSettings s, String poolName, int size, boolean writer) {
         HikariConfig c = baseConfig(s, poolName, size);
+        c.setDataSourceProperties(sqliteProperties(s, writer));
+        return c;
+    }
+
+    /** The sqlite-jdbc connection properties of a reading or the writing connection. */
+    private static Properties sqliteProperties(JdbcSettings s, boolean writer) {
         Properties p = new Properties();
         p.setProperty("journal_mode", "WAL");
         p.setProperty("synchronous", s.sqliteSynchronous());
@@ -114,8 +131,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             // every write transaction takes the write lock up front: no read-to-write lock upgrade
             p.setProperty("transaction_mode", "IMMEDIATE");
         }
-        c.setDataSourceProperties(p);
-        return c;
+        return p;
     }
 
     private static HikariConfig postgresConfig(JdbcSettings s, String poolName) {
@@ -128,6 +144,10 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         }
         Properties p = new Properties();
         p.setProperty("ApplicationName", "anima-vault");
+        // server-side prepared statements from the first execution of a statement on a connection (the
+        // driver default is the fifth); the driver's per-connection cache then skips the parse for the
+        // per-request reads. A prepareThreshold in the URL (e.g. 0 behind PgBouncer) takes precedence.
+        p.setProperty("prepareThreshold", "1");
         p.setProperty("connectTimeout", Long.toString(Math.max(1, s.connectionTimeout().toSeconds())));
         p.setProperty("tcpKeepAlive", "true");
         // server error details can quote row contents; keep them out of exception messages

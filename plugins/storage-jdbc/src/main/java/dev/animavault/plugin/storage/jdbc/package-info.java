@@ -39,5 +39,14 @@
  * epoch. Listings use keyset pagination on the item's key, ascending in code point order (SQLite's
  * BINARY collation, PostgreSQL's {@code COLLATE "C"}); the cursor is the base64url of the last key.
  * {@code readSecret}, the hot path, is one query joining a secret's metadata and the requested version.
+ *
+ * <p><b>Per-request reads</b> ({@code readSecret}, {@code getSecretMetadata}, {@code getIdentity},
+ * {@code getRecord}) bypass Jdbi: plain JDBC through {@link dev.animavault.plugin.storage.jdbc.ReadSessions}.
+ * SQLite: up to {@code max-pool-size} dedicated reading connections, each keeping its prepared statements
+ * (sqlite-jdbc has no statement cache, and compiling the join cost more than running it), handed out
+ * LIFO to one caller at a time and discarded when a call fails. PostgreSQL: a pooled connection per
+ * call, with the driver's statement cache and server-side prepared statements from the first use
+ * ({@code prepareThreshold=1} unless the URL says otherwise). Rows are mapped by column index and the
+ * caller's key objects are reused. Listings and writes stay on Jdbi.
  */
 package dev.animavault.plugin.storage.jdbc;
