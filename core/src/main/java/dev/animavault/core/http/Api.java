@@ -7,7 +7,9 @@ import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,6 +20,9 @@ import java.util.Optional;
 /** What every API handler needs: authentication, the request id, body reading, JSON responses. */
 final class Api {
     static final String JSON = "application/json";
+    // Prebuilt headers skip Helidon's per-response name/value validation.
+    static final Header CONTENT_TYPE_JSON = HeaderValues.CONTENT_TYPE_JSON;
+    static final Header NO_STORE = HeaderValues.createCached("Cache-Control", "no-store");
 
     /** Registered in each request's context by {@link RequestIds}. */
     record RequestId(String value) {
@@ -87,10 +92,14 @@ final class Api {
     }
 
     static void send(ServerResponse res, int status, Object body) {
-        res.status(Status.create(status));
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(Json.write(body));
+        sendJson(res, status, Json.write(body));
+    }
+
+    static void sendJson(ServerResponse res, int status, byte[] json) {
+        res.status(status == 200 ? Status.OK_200 : Status.create(status));
+        res.header(CONTENT_TYPE_JSON);
+        res.header(NO_STORE);
+        res.send(json);
     }
 
     static void noContent(ServerResponse res) {

@@ -2,6 +2,7 @@ package dev.animavault.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.service.RequestContext;
+import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
@@ -14,6 +15,9 @@ import java.util.OptionalInt;
 
 /** {@code /v1/vault/secrets}: identity-scoped secrets. */
 final class SecretsApi implements HttpService {
+    /** Where the API is mounted. */
+    static final String MOUNT = "/v1/vault/secrets";
+    private static final String PREFIX = MOUNT + "/";
     private final Api api;
 
     SecretsApi(Api api) {
@@ -22,9 +26,7 @@ final class SecretsApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/{identityId}/{key}", this::read)
-                .post("/", this::create)
-                .get("/{identityId}", this::list)
+        rules.post("/", this::create)
                 .put("/{identityId}/{key}", this::update)
                 .delete("/{identityId}/{key}", this::delete);
     }
@@ -61,9 +63,28 @@ final class SecretsApi implements HttpService {
         }
     }
 
-    private void read(ServerRequest req, ServerResponse res) {
-        String identityId = Api.pathParam(req, "identityId");
-        String key = Api.pathParam(req, "key");
+    /**
+     * {@code GET /v1/vault/secrets/{identityId}[/{key}]}: the agents' hot path. Routed by a plain prefix
+     * and split here, because Helidon's path-template matching (regex and parameter maps) cost more than
+     * the rest of a secret read's routing.
+     */
+    void get(ServerRequest req, ServerResponse res) {
+        String path = req.path().absolute().path();
+        int start = PREFIX.length();
+        if (path.length() <= start || path.charAt(start - 1) != '/') {
+            throw new VaultException(ErrorCode.NOT_FOUND, "no endpoint GET " + path);
+        }
+        int slash = path.indexOf('/', start);
+        if (slash < 0) {
+            list(req, res, path.substring(start));
+        } else if (slash > start && slash < path.length() - 1 && path.indexOf('/', slash + 1) < 0) {
+            read(req, res, path.substring(start, slash), path.substring(slash + 1));
+        } else {
+            throw new VaultException(ErrorCode.NOT_FOUND, "no endpoint GET " + path);
+        }
+    }
+
+    private void read(ServerRequest req, ServerResponse res, String identityId, String key) {
         RequestContext ctx = api.authenticate(req, "secret.read", identityId, key);
         OptionalInt version = req.query().first("version").asOptional().map(v -> {
             try {
@@ -77,11 +98,15 @@ final class SecretsApi implements HttpService {
                         + "integer");
             }
         }).orElse(OptionalInt.empty());
-        Api.send(res, 200, Views.secret(api.service().readSecret(ctx, identityId, key, version)));
+        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version);
+        try {
+            Api.sendJson(res, 200, Views.secretJson(read));
+        } finally {
+            read.value().wipe();
+        }
     }
 
-    private void list(ServerRequest req, ServerResponse res) {
-        String identityId = Api.pathParam(req, "identityId");
+    private void list(ServerRequest req, ServerResponse res, String identityId) {
         RequestContext ctx = api.authenticate(req, "secret.list", identityId, null);
         Api.send(res, 200, Views.page(api.service().listSecrets(ctx, identityId, Api.page(req, 100)),
                 Views::secretMetadata));

@@ -5,6 +5,8 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -56,7 +58,9 @@ public final class VaultServer implements AutoCloseable {
             chain.proceed();
         });
         // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
-        routing.register("/v1/vault/secrets", new SecretsApi(api))
+        SecretsApi secrets = new SecretsApi(api);
+        routing.route(Method.GET, PathMatchers.prefix(SecretsApi.MOUNT + "/"), secrets::get)
+                .register(SecretsApi.MOUNT, secrets)
                 .get("/v1/sys/health", (req, res) -> health(node, res))
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/vault/audit", new AuditApi(api))
@@ -107,7 +111,7 @@ public final class VaultServer implements AutoCloseable {
         }
         res.status(Status.create(Problems.status(e.errorCode())));
         res.header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(Api.NO_STORE);
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
         }

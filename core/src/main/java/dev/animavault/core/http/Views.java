@@ -41,20 +41,33 @@ final class Views {
         return m;
     }
 
-    static Map<String, Object> secret(VaultService.SecretRead r) {
+    /**
+     * The secret read response, streamed (the agents' hot path).
+     */
+    static byte[] secretJson(VaultService.SecretRead r) {
         SecretMetadata s = r.metadata();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("organizationId", s.ref().organizationId());
-        m.put("identityId", s.ref().identityId());
-        m.put("key", s.ref().key());
-        m.put("type", s.type());
-        m.put("version", r.version());
-        m.put("currentVersion", s.currentVersion());
-        m.put("value", r.value().asUtf8());
-        m.put("metadata", s.metadata());
-        m.put("createdAt", r.versionCreatedAt().toString());
-        m.put("updatedAt", s.updatedAt().toString());
-        return m;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + r.value().length());
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("organizationId", s.ref().organizationId());
+            g.writeStringField("identityId", s.ref().identityId());
+            g.writeStringField("key", s.ref().key());
+            g.writeStringField("type", s.type());
+            g.writeNumberField("version", r.version());
+            g.writeNumberField("currentVersion", s.currentVersion());
+            g.writeStringField("value", r.value().asUtf8());
+            g.writeObjectFieldStart("metadata");
+            for (Map.Entry<String, String> e : s.metadata().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeStringField("createdAt", r.versionCreatedAt().toString());
+            g.writeStringField("updatedAt", s.updatedAt().toString());
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     static Map<String, Object> issuedToken(TokenService.Issued t) {

@@ -185,6 +185,8 @@ class VaultApiTest {
                 new Case("GET", "/v1/vault/audit/logs?from=yesterday", OWNER, null, 400, "invalid_argument"),
                 new Case("GET", "/v1/vault/audit/logs?limit=0", OWNER, null, 400, "invalid_argument"),
                 new Case("GET", "/v1/nowhere", OWNER, null, 404, "not_found"),
+                new Case("GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY/extra", OWNER, null, 404, "not_found"),
+                new Case("GET", "/v1/vault/secrets/agent_123/", OWNER, null, 404, "not_found"),
                 new Case("PUT", "/v1/vault/secrets/agent_123/NOPE", OWNER, "{\"value\":\"v-1234567\"}", 404, "secret_not_found")));
         for (Case c : cases) {
             Response r = vault.request(c.method(), c.path(), c.token(), c.body());
