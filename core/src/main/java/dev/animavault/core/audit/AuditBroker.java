@@ -135,10 +135,11 @@ public final class AuditBroker implements AutoCloseable {
                 if (closed) {
                     break;
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error from a sink must not end the writer: every later request would wait and fail
                 LOG.log(System.Logger.Level.ERROR, "Audit writer failed", e);
-                batch.forEach(p -> p.done().complete(false));
             } finally {
+                batch.forEach(p -> p.done().complete(false));
                 batch.clear();
             }
         }
@@ -152,7 +153,7 @@ public final class AuditBroker implements AutoCloseable {
             try {
                 sink.write(events);
                 any = true;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.WARNING, "Audit sink " + sink + " failed to record " + events.size()
                         + " event(s): " + e.getMessage());
             }

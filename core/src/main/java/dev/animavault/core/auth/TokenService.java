@@ -51,6 +51,9 @@ public final class TokenService {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final Cache<String, Principal> cache;
+    // ids revoked by this node, remembered for longer than a cache entry lives, so a verification that
+    // read the record just before the revocation cannot put the token back into the cache
+    private final Cache<String, Boolean> revoked;
 
     /** A newly issued token: the secret string is shown to the caller once. */
     public record Issued(String token, Principal principal, Instant createdAt, String name) {
@@ -65,6 +68,8 @@ public final class TokenService {
         this.barrier = Objects.requireNonNull(barrier, "barrier is null");
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.cache = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
+        this.revoked = Caffeine.newBuilder().expireAfterWrite(cacheTtl.multipliedBy(2).plusSeconds(1))
+                .maximumSize(100_000).build();
     }
 
     /**
@@ -80,7 +85,8 @@ public final class TokenService {
         String cacheKey = HEX.formatHex(mac);
         Principal cached = cache.getIfPresent(cacheKey);
         if (cached != null) {
-            if (cached.expiresAt() != null && !clock.instant().isBefore(cached.expiresAt())) {
+            if ((cached.expiresAt() != null && !clock.instant().isBefore(cached.expiresAt()))
+                    || revoked.getIfPresent(cached.tokenId()) != null) {
                 cache.invalidate(cacheKey);
                 throw unauthenticated();
             }
@@ -89,15 +95,23 @@ public final class TokenService {
         String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
         StoredRecord record = storage.getRecord(NAMESPACE, id).orElseThrow(TokenService::unauthenticated);
         JsonNode json = parse(record);
-        byte[] stored = Base64.getDecoder().decode(json.path("mac").asText());
+        byte[] stored = decodeB64(json.path("mac").asText(), record.key());
         if (!MessageDigest.isEqual(stored, mac)) {
             throw unauthenticated();
+        }
+        if (!MessageDigest.isEqual(decodeB64(json.path("sig").asText(), record.key()), signature(json))) {
+            // someone with write access to storage altered the record (kind, organization, keys, expiry)
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + record.key() + " fails its signature");
         }
         Principal p = toPrincipal(json);
         if (p.expiresAt() != null && !clock.instant().isBefore(p.expiresAt())) {
             throw unauthenticated();
         }
         cache.put(cacheKey, p);
+        if (revoked.getIfPresent(p.tokenId()) != null) {
+            cache.invalidate(cacheKey);
+            throw unauthenticated();
+        }
         return p;
     }
 
@@ -146,6 +160,7 @@ public final class TokenService {
         }
         keys.forEach(json.putArray("keys")::add);
         json.put("mac", Base64.getEncoder().encodeToString(mac));
+        json.put("sig", Base64.getEncoder().encodeToString(signature(json)));
         try {
             storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), 0);
         } catch (IOException e) {
@@ -165,6 +180,7 @@ public final class TokenService {
                 || !Objects.equals(identityId, json.path("identityId").asText(null))) {
             return false;
         }
+        revoked.put(tokenId, Boolean.TRUE);
         try {
             storage.deleteRecord(NAMESPACE, tokenId, r.get().revision());
         } catch (VaultException e) {
@@ -198,6 +214,33 @@ public final class TokenService {
             }
         }
         return n;
+    }
+
+    /**
+     * HMAC under the token key over every field that grants something (kind, organization, identity,
+     * keys, expiry) and the token's own MAC, so a record edited in storage is refused.
+     */
+    private byte[] signature(JsonNode json) {
+        StringBuilder canonical = new StringBuilder("anima-vault/token/v1");
+        for (String field : new String[] {"id", "kind", "organizationId", "identityId", "expiresAt", "mac"}) {
+            String v = json.path(field).asText("");
+            canonical.append('\n').append(field).append('=').append(v.length()).append(':').append(v);
+        }
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        json.path("keys").forEach(k -> keys.add(k.asText()));
+        java.util.Collections.sort(keys);
+        for (String k : keys) {
+            canonical.append("\nkey=").append(k.length()).append(':').append(k);
+        }
+        return barrier.tokenMac(canonical.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] decodeB64(String text, String recordKey) {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + recordKey + " is malformed");
+        }
     }
 
     private String generate(String prefix) {

@@ -144,17 +144,26 @@ public final class Barrier {
                 throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring names an active key it does not hold");
             }
             return new Barrier(keys, active, hmac(root.get("tokenKey").asText()), hmac(root.get("auditKey").asText()));
-        } catch (IOException | NullPointerException e) {
+        } catch (IOException | NullPointerException | IllegalArgumentException e) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
         }
     }
 
     private static SecretKey aes(String b64) {
-        return new SecretKeySpec(Base64.getDecoder().decode(b64), "AES");
+        return new SecretKeySpec(key256(b64), "AES");
     }
 
     private static SecretKey hmac(String b64) {
-        return new SecretKeySpec(Base64.getDecoder().decode(b64), "HmacSHA256");
+        return new SecretKeySpec(key256(b64), "HmacSHA256");
+    }
+
+    // every key in the keyring is 256 bits; anything else means a damaged or forged keyring
+    private static byte[] key256(String b64) {
+        byte[] raw = Base64.getDecoder().decode(b64);
+        if (raw.length != 32) {
+            throw new IllegalArgumentException("keyring key is not 256 bits");
+        }
+        return raw;
     }
 
     /** Seals a secret value for the given secret version. */

@@ -76,19 +76,33 @@ public final class RootKey {
         new SecureRandom().nextBytes(raw);
         byte[] text = (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.US_ASCII);
         Arrays.fill(raw, (byte) 0);
+        // written to a temporary file first, then linked into place: a crash never leaves an empty key file,
+        // and a concurrent creator either wins or reads a complete key
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
+            Files.deleteIfExists(tmp);
             if (supportsPosix(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } else {
-                Files.createFile(file);
+                Files.createFile(tmp);
             }
-            Files.write(file, text, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            Files.write(tmp, text, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+            try {
+                Files.createLink(file, tmp);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                if (e instanceof FileAlreadyExistsException exists) {
+                    throw exists;
+                }
+                // no hard links on this file system: an atomic rename (may replace a racing creator's file)
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
             LOG.log(System.Logger.Level.INFO, "Generated a new root key in {0} (mode 0600). Back it up: without it "
                     + "the stored secrets cannot be decrypted.", file);
         } catch (FileAlreadyExistsException e) {
             // another process created it first: use theirs
         } finally {
             Arrays.fill(text, (byte) 0);
+            Files.deleteIfExists(tmp);
         }
     }
 

@@ -15,6 +15,12 @@ public record ProviderSpec(String type, Map<String, String> config) {
         config = Map.copyOf(config);
     }
 
+    /** Type and keys only: values may be credentials resolved from the environment. */
+    @Override
+    public String toString() {
+        return "ProviderSpec[type=" + type + ", keys=" + new java.util.TreeSet<>(config.keySet()) + "]";
+    }
+
     /** A spec with no configuration. */
     public static ProviderSpec of(String type) {
         return new ProviderSpec(type, Map.of());

@@ -19,6 +19,8 @@ import java.util.Set;
 final class Json {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // {"identityId":"a","identityId":"b"} must not mean something else here than in a proxy or SDK
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     static {
@@ -37,8 +39,11 @@ final class Json {
         try {
             node = MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new VaultException(ErrorCode.MALFORMED_JSON, "request body is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // size/nesting limit violations carry no location
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")";
+            throw new VaultException(ErrorCode.MALFORMED_JSON, "request body is not valid JSON or exceeds a nesting, "
+                    + "number or string limit" + where);
         } catch (IOException e) {
             throw new VaultException(ErrorCode.MALFORMED_JSON, "request body could not be read as JSON");
         }
@@ -72,7 +77,24 @@ final class Json {
         if (!n.isTextual()) {
             throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "' must be a string");
         }
-        return Optional.of(n.textValue());
+        return Optional.of(wellFormed(n.textValue(), field));
+    }
+
+    /**
+     * Refuses strings with unpaired UTF-16 surrogates ({@code "\ud800"} in JSON): encoding them to UTF-8
+     * would silently store {@code ?} instead of what the client sent.
+     */
+    static String wellFormed(String s, String field) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "' contains an unpaired "
+                        + "UTF-16 surrogate at index " + i);
+            }
+        }
+        return s;
     }
 
     static Optional<Map<String, String>> optionalStringMap(JsonNode body, String field) {
@@ -89,7 +111,7 @@ final class Json {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "." + truncate(e.getKey())
                         + "' must be a string");
             }
-            out.put(e.getKey(), e.getValue().textValue());
+            out.put(wellFormed(e.getKey(), field), wellFormed(e.getValue().textValue(), field + "." + truncate(e.getKey())));
         });
         return Optional.of(out);
     }
@@ -107,7 +129,7 @@ final class Json {
             if (!e.isTextual()) {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "' must be an array of strings");
             }
-            out.add(e.textValue());
+            out.add(wellFormed(e.textValue(), field));
         }
         return Optional.of(out);
     }

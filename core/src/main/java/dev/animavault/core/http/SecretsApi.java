@@ -69,7 +69,8 @@ final class SecretsApi implements HttpService {
      * the rest of a secret read's routing.
      */
     void get(ServerRequest req, ServerResponse res) {
-        String path = req.path().absolute().path();
+        // the raw (undecoded) path: an encoded '/' (%2F) must not split segments; names never need encoding
+        String path = req.path().absolute().rawPath();
         int start = PREFIX.length();
         if (path.length() <= start || path.charAt(start - 1) != '/') {
             throw new VaultException(ErrorCode.NOT_FOUND, "no endpoint GET " + path);

@@ -103,13 +103,14 @@ public final class VaultServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId(req) + " failed: " + e.errorCode().code()
                     + ": " + e.getMessage());
         }
-        String detail = e.errorCode() == ErrorCode.INTEGRITY_ERROR || e.errorCode() == ErrorCode.CONFIGURATION
-                ? "the vault could not process stored data; quote request id " + Api.requestId(req)
-                : e.getMessage();
+        // 5xx details may name internal hosts or upstream messages: clients get a generic text, logs the rest
+        int status = Problems.status(e.errorCode());
+        String detail = status < 500 || e.errorCode() == ErrorCode.AUDIT_UNAVAILABLE ? e.getMessage()
+                : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId(req) + " when reporting it";
         if (res.isSent()) {
             return;
         }
-        res.status(Status.create(Problems.status(e.errorCode())));
+        res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
         res.header(Api.NO_STORE);
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {

@@ -141,7 +141,14 @@ public final class VaultService {
             if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "token expiry must be in the future");
             }
-            return tokens.issueIdentityToken(identity.organizationId(), identityId, name, keys, expiresAt);
+            TokenService.Issued issued = tokens.issueIdentityToken(identity.organizationId(), identityId, name, keys,
+                    expiresAt);
+            // a concurrent disable may have listed the identity's tokens before this one was stored
+            if (requireIdentity(identity.organizationId(), identityId).disabled()) {
+                tokens.revoke(identity.organizationId(), identityId, issued.principal().tokenId());
+                throw new VaultException(ErrorCode.IDENTITY_DISABLED, "identity " + identityId + " is disabled");
+            }
+            return issued;
         });
     }
 
@@ -242,14 +249,31 @@ public final class VaultService {
             int v = stored.version().version();
             SecretValue plain = SecretValue.of(unprotect(ref, v, stored.version().value()));
             CredentialType type = types.get(stored.metadata().type());
-            SecretValue delivered = type == null ? plain : type.materialize(plain, materializationContext(ctx,
-                    stored.metadata(), v));
-            audit.recordOrFail(event(ctx, "secret.read", AuditOutcome.SUCCESS, identityId, key, v, null));
-            return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered);
+            SecretValue delivered = plain;
+            boolean returned = false;
+            try {
+                if (type != null) {
+                    delivered = type.materialize(plain, materializationContext(ctx, stored.metadata(), v));
+                }
+                audit.recordOrFail(event(ctx, "secret.read", AuditOutcome.SUCCESS, identityId, key, v, null));
+                returned = true;
+                return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered);
+            } finally {
+                if (delivered != plain) {
+                    plain.wipe();
+                }
+                if (!returned) {
+                    delivered.wipe();
+                }
+            }
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.AUDIT_UNAVAILABLE) {
                 auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null, e);
             }
+            throw e;
+        } catch (RuntimeException e) {
+            auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null,
+                    new VaultException(ErrorCode.INTERNAL, "unexpected failure", e));
             throw e;
         }
     }
@@ -263,7 +287,13 @@ public final class VaultService {
                 throw denied("this identity token may list only the secrets of identity " + p.identityId());
             }
             requireIdentity(p.organizationId(), identityId);
-            return storage.listSecrets(p.organizationId(), identityId, page);
+            Page<SecretMetadata> listed = storage.listSecrets(p.organizationId(), identityId, page);
+            if (p.kind() == Principal.Kind.IDENTITY && !p.allowedKeys().isEmpty()) {
+                // a token limited to some keys sees only those (pages may come back shorter; the cursor still works)
+                return new Page<>(listed.items().stream().filter(m -> p.allowedKeys().contains(m.ref().key())).toList(),
+                        listed.nextCursor());
+            }
+            return listed;
         });
     }
 
@@ -305,9 +335,10 @@ public final class VaultService {
     public void auditUnauthenticated(String requestId, String remoteAddress, String action, String identityId,
                                      String key) {
         Instant now = clock.instant();
+        // the path comes from an unauthenticated caller: record it only when it is a valid name
         audit.record(new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, AuditOutcome.DENIED, null,
-                identityId, key, null, "anonymous", requestId, remoteAddress, ErrorCode.UNAUTHENTICATED.code(),
-                Map.of()));
+                Names.isIdentityId(identityId) ? identityId : null, Names.isSecretKey(key) ? key : null, null,
+                "anonymous", requestId, remoteAddress, ErrorCode.UNAUTHENTICATED.code(), Map.of()));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -319,6 +350,10 @@ public final class VaultService {
             result = op.get();
         } catch (VaultException e) {
             auditFailure(ctx, action, identityId, key, version, e);
+            throw e;
+        } catch (RuntimeException e) {
+            auditFailure(ctx, action, identityId, key, version, new VaultException(ErrorCode.INTERNAL,
+                    "unexpected failure", e));
             throw e;
         }
         Integer v = version;
@@ -393,7 +428,12 @@ public final class VaultService {
         String pending = m.attributes().get("pendingVersion");
         int highest = m.currentVersion();
         if (pending != null) {
-            highest = Math.max(highest, Integer.parseInt(pending));
+            try {
+                highest = Math.max(highest, Integer.parseInt(pending));
+            } catch (NumberFormatException e) {
+                throw new VaultException(ErrorCode.INTEGRITY_ERROR, "secret " + m.ref().key()
+                        + " has a malformed pendingVersion attribute");
+            }
         }
         return highest + 1;
     }

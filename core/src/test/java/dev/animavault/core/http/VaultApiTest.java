@@ -187,6 +187,10 @@ class VaultApiTest {
                 new Case("GET", "/v1/nowhere", OWNER, null, 404, "not_found"),
                 new Case("GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY/extra", OWNER, null, 404, "not_found"),
                 new Case("GET", "/v1/vault/secrets/agent_123/", OWNER, null, 404, "not_found"),
+                new Case("GET", "/v1/vault/secrets/agent_123%2FOPENAI_API_KEY", OWNER, null, 400, "invalid_name"),
+                new Case("POST", "/v1/identities", OWNER, "[".repeat(5000) + "]".repeat(5000), 400, "malformed_json"),
+                new Case("POST", "/v1/identities", OWNER, "{\"id\":\"dup_a\",\"id\":\"dup_b\"}", 400, "malformed_json"),
+                new Case("POST", "/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_123\",\"key\":\"SURR\",\"value\":\"\\ud800abc\",\"type\":\"api_key\"}", 400, "invalid_argument"),
                 new Case("PUT", "/v1/vault/secrets/agent_123/NOPE", OWNER, "{\"value\":\"v-1234567\"}", 404, "secret_not_found")));
         for (Case c : cases) {
             Response r = vault.request(c.method(), c.path(), c.token(), c.body());
@@ -213,6 +217,11 @@ class VaultApiTest {
         vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_123", "key", "RESTRICTED",
                 "value", "restricted-value-1", "type", "api_key")));
         assertEquals(403, vault.get("/v1/vault/secrets/agent_123/RESTRICTED", token).status());
+        Response listed = vault.get("/v1/vault/secrets/agent_123?limit=1000", token);
+        assertEquals(200, listed.status(), listed.body());
+        List<String> keys = new ArrayList<>();
+        listed.json().get("items").forEach(i -> keys.add(i.get("key").asText()));
+        assertEquals(List.of("OPENAI_API_KEY"), keys, "a token limited to some keys lists only those");
         String id = issued.json().get("id").asText();
         assertEquals(204, vault.delete("/v1/identities/agent_123/tokens/" + id, OWNER).status());
         assertEquals(401, vault.get("/v1/vault/secrets/agent_123/OPENAI_API_KEY", token).status());
@@ -261,6 +270,24 @@ class VaultApiTest {
         assertEquals(403, vault.get("/v1/identities/agent_456", token).status());
         assertEquals(403, vault.get("/v1/identities", token).status());
         assertNull(vault.get("/v1/identities/agent_123", token).json().get("token"));
+    }
+
+    @Test
+    void aTokenRecordEditedInStorageIsRefused() throws Exception {
+        Response issued = vault.post("/v1/identities/agent_123/tokens", OWNER, "{\"keys\":[\"OPENAI_API_KEY\"]}");
+        String token = issued.json().get("token").asText();
+        String id = issued.json().get("id").asText();
+        var storage = vault.node().storage();
+        var record = storage.getRecord("tokens", id).orElseThrow();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(record.value());
+        json.remove("keys");
+        json.put("kind", "ORG_API_KEY");
+        storage.putRecord("tokens", id, json.toString().getBytes(StandardCharsets.UTF_8), record.revision());
+        Response r = vault.get("/v1/vault/secrets/agent_456/OTHER_KEY", token);
+        assertEquals(500, r.status(), r.body());
+        assertEquals("integrity_error", r.code());
+        assertFalse(r.body().contains("other-agent-value"));
     }
 
     static int indexOf(byte[] hay, byte[] needle) {
