@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the project's scripts: exports JAVA_HOME pointing at a JDK >= 21.
-# Order: $JAVA_HOME if it is new enough, then `java` on PATH, then the newest JDK under /usr/lib/jvm
-# (or $ANIMA_JVM_DIR). Fails with a clear message when none is found.
+# Order: $JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm (or $ANIMA_JVM_DIR),
+# then `javac` on PATH. Fails with a clear message when none is found.
 
 _av_java_major() {
   # prints the feature version of the java binary given as $1, or nothing
