@@ -76,7 +76,9 @@ final class VaultwardenApi {
     private final String clientId;
     private final String clientSecret;
     private final String deviceIdentifier;
-    private final Object tokenLock = new Object();
+    // a ReentrantLock, not a monitor: the login does network I/O and back-off sleeps, which must not pin
+    // virtual-thread carriers
+    private final java.util.concurrent.locks.ReentrantLock tokenLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile Token token;
     private volatile boolean closed;
 
@@ -98,10 +100,13 @@ final class VaultwardenApi {
      * @throws LoginRejectedException when the server refuses the API key
      */
     JsonNode login() {
-        synchronized (tokenLock) {
+        tokenLock.lock();
+        try {
             Token t = fetchToken();
             token = t;
             return t.grant();
+        } finally {
+            tokenLock.unlock();
         }
     }
 
@@ -127,8 +132,11 @@ final class VaultwardenApi {
         Response r = sendWithBackoff(() -> jsonRequest(method, apiPath, bytes, accessToken()));
         if (r.status() == 401) {
             // Expired or revoked token (or a changed security stamp): log in again, once.
-            synchronized (tokenLock) {
+            tokenLock.lock();
+            try {
                 token = null;
+            } finally {
+                tokenLock.unlock();
             }
             r = sendWithBackoff(() -> jsonRequest(method, apiPath, bytes, accessToken()));
             if (r.status() == 401) {
@@ -152,7 +160,8 @@ final class VaultwardenApi {
         if (t != null && clock.instant().isBefore(t.renewAt())) {
             return t.accessToken();
         }
-        synchronized (tokenLock) {
+        tokenLock.lock();
+        try {
             t = token;
             if (t == null || !clock.instant().isBefore(t.renewAt())) {
                 try {
@@ -163,6 +172,8 @@ final class VaultwardenApi {
                 token = t;
             }
             return t.accessToken();
+        } finally {
+            tokenLock.unlock();
         }
     }
 
