@@ -129,6 +129,11 @@ final class JdbcStorageBackend implements StorageBackend {
         return jdbi;
     }
 
+    /** Test hook: the sessions of the per-request reads. */
+    ReadSessions readSessions() {
+        return hot;
+    }
+
     /** The pool writes use; migrations run on it. */
     Jdbi writer() {
         return writer;

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /**
@@ -52,6 +53,8 @@ final class ReadSessions implements AutoCloseable {
     private final ConcurrentLinkedDeque<Session> idle;
     private final long acquireTimeoutMillis;
     private final String description;
+    /** Kept sessions whose connection is open, idle or in use (for tests, see {@link #openSessions()}). */
+    private final AtomicInteger open = new AtomicInteger();
     private volatile boolean closed;
 
     private ReadSessions(String[] sql, Opener opener, DataSource pool, int maxSessions, long acquireTimeoutMillis,
@@ -112,6 +115,7 @@ final class ReadSessions implements AutoCloseable {
             Session s = idle.pollFirst();
             if (s == null) {
                 s = new Session(opener.open(), sql.length, true);
+                open.incrementAndGet();
             }
             ok = true;
             return s;
@@ -153,6 +157,11 @@ final class ReadSessions implements AutoCloseable {
         }
     }
 
+    /** Test hook: the number of kept sessions whose connection is open (0 for pooled sessions). */
+    int openSessions() {
+        return open.get();
+    }
+
     private void drain() {
         for (Session s; (s = idle.pollFirst()) != null; ) {
             s.close();
@@ -174,6 +183,11 @@ final class ReadSessions implements AutoCloseable {
             this.connection = connection;
             this.statements = new PreparedStatement[queries];
             this.kept = kept;
+        }
+
+        /** Test hook: the session's connection. */
+        Connection connection() {
+            return connection;
         }
 
         /** The prepared statement of hot query {@code query}, prepared on first use. */
@@ -201,6 +215,9 @@ final class ReadSessions implements AutoCloseable {
                 connection.close();
             } catch (SQLException | RuntimeException e) {
                 // nothing more to release
+            }
+            if (kept) {
+                open.decrementAndGet();
             }
         }
     }
