@@ -4,6 +4,7 @@ import dev.animavault.core.VaultNode;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
@@ -42,6 +43,11 @@ public final class VaultServer implements AutoCloseable {
                 .host(node.config().host())
                 .port(node.config().port())
                 .maxPayloadSize(node.config().maxBodyBytes() + 1024L)
+                .directHandlers(d -> {
+                    for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
+                        d.addHandler(t, VaultServer::transportProblem);
+                    }
+                })
                 .routing(r -> routing(r, node, api, clock))
                 .build()
                 .start();
@@ -81,6 +87,36 @@ public final class VaultServer implements AutoCloseable {
     private static byte[] randomId() {
         long v = java.util.concurrent.ThreadLocalRandom.current().nextLong();
         return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    /**
+     * Requests Helidon refuses before routing (body over the payload limit, URI or headers too long,
+     * malformed HTTP) also get problem+json, with a generic detail: nothing of the request is echoed.
+     */
+    private static DirectHandler.TransportResponse transportProblem(DirectHandler.TransportRequest req,
+                                                                    DirectHandler.EventType type, Status status,
+                                                                    io.helidon.http.ServerResponseHeaders headers,
+                                                                    String message) {
+        ErrorCode code = switch (status.code()) {
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 403 -> ErrorCode.PERMISSION_DENIED;
+            case 500 -> ErrorCode.INTERNAL;
+            default -> status.code() >= 500 ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_ARGUMENT;
+        };
+        String detail = switch (status.code()) {
+            case 413 -> "request body is larger than the vault accepts";
+            case 414 -> "request URI is too long";
+            case 431 -> "request headers are too large";
+            default -> "the request could not be processed as HTTP (" + status.code() + ")";
+        };
+        java.util.Map<String, Object> body = Problems.body(code, detail, null, "-");
+        body.put("status", status.code());
+        return DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE)
+                .entity(Json.write(body))
+                .build();
     }
 
     private static void health(VaultNode node, ServerResponse res) {

@@ -162,6 +162,7 @@ class VaultApiTest {
         record Case(String method, String path, String token, String body, int status, String code) {
         }
         String big = "x".repeat(64 * 1024 + 1);
+        String huge = "{\"id\":\"" + "y".repeat(2 * 1024 * 1024) + "\"}";
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("POST", "/v1/vault/secrets", OWNER, "{not json", 400, "malformed_json"),
                 new Case("POST", "/v1/vault/secrets", OWNER, "[1,2]", 400, "malformed_json"),
@@ -185,6 +186,7 @@ class VaultApiTest {
                 new Case("GET", "/v1/vault/audit/logs?from=yesterday", OWNER, null, 400, "invalid_argument"),
                 new Case("GET", "/v1/vault/audit/logs?limit=0", OWNER, null, 400, "invalid_argument"),
                 new Case("GET", "/v1/nowhere", OWNER, null, 404, "not_found"),
+                new Case("POST", "/v1/identities", OWNER, huge, 413, "payload_too_large"),
                 new Case("GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY/extra", OWNER, null, 404, "not_found"),
                 new Case("GET", "/v1/vault/secrets/agent_123/", OWNER, null, 404, "not_found"),
                 new Case("GET", "/v1/vault/secrets/agent_123%2FOPENAI_API_KEY", OWNER, null, 400, "invalid_name"),
@@ -270,6 +272,15 @@ class VaultApiTest {
         assertEquals(403, vault.get("/v1/identities/agent_456", token).status());
         assertEquals(403, vault.get("/v1/identities", token).status());
         assertNull(vault.get("/v1/identities/agent_123", token).json().get("token"));
+    }
+
+    @Test
+    void requestsHelidonRefusesBeforeRoutingAreProblemJsonToo() {
+        Response longUri = vault.get("/v1/vault/secrets/" + "a".repeat(20_000) + "/K", OWNER);
+        assertTrue(longUri.status() >= 400 && longUri.status() < 500, longUri.status() + " " + longUri.body());
+        assertTrue(longUri.contentType().startsWith("application/problem+json"), longUri.contentType());
+        assertEquals(longUri.status(), longUri.json().get("status").asInt());
+        assertFalse(longUri.body().contains("aaaaaaaaaa"), "nothing of the request is echoed");
     }
 
     @Test
