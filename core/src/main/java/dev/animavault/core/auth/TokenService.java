@@ -192,6 +192,23 @@ public final class TokenService {
         return true;
     }
 
+    /** Whether the organization has at least one API key (startup only: scans the token records). */
+    public boolean hasOrgKey(String organizationId) {
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
+            for (StoredRecord r : page.items()) {
+                JsonNode json = parse(r);
+                if (Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())
+                        && organizationId.equals(json.path("organizationId").asText())) {
+                    return true;
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        return false;
+    }
+
     /** Revokes every token of an identity (when it is disabled); returns how many. */
     public int revokeAll(String organizationId, String identityId) {
         List<String> ids = new ArrayList<>();

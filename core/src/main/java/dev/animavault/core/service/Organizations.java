@@ -62,6 +62,9 @@ public final class Organizations {
                 }
             }
             tokens.registerOrgKey(organizationId, token, "bootstrap");
+        } else if (storage.getRecord(NAMESPACE, organizationId).isPresent() && !tokens.hasOrgKey(organizationId)) {
+            // a previous bootstrap died between creating the organization and registering its key
+            tokens.registerOrgKey(organizationId, token, "bootstrap");
         }
     }
 
