@@ -2,7 +2,6 @@ package dev.animavault.core.auth;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,10 +38,5 @@ public record Principal(Kind kind, String organizationId, String identityId, Str
     /** The audit actor string, e.g. {@code apikey:6f1c...} or {@code identity:agent_123/6f1c...}. */
     public String actor() {
         return kind == Kind.ORG_API_KEY ? "apikey:" + tokenId : "identity:" + identityId + "/" + tokenId;
-    }
-
-    /** The identity, for identity tokens. */
-    public Optional<String> identity() {
-        return Optional.ofNullable(identityId);
     }
 }

@@ -21,7 +21,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -48,18 +47,13 @@ public final class Barrier {
     private final Map<Integer, SecretKey> dataKeys;
     private final int activeKeyId;
     private final SecretKey tokenKey;
-    private final SecretKey auditKey;
-    private final AtomicLong encryptions = new AtomicLong();
     private final InstancePool<Mac> tokenMacs;
-    private final InstancePool<Mac> auditMacs;
 
-    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey, SecretKey auditKey) {
+    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey) {
         this.dataKeys = Map.copyOf(dataKeys);
         this.activeKeyId = activeKeyId;
         this.tokenKey = tokenKey;
-        this.auditKey = auditKey;
         this.tokenMacs = new InstancePool<>(() -> newMac(tokenKey));
-        this.auditMacs = new InstancePool<>(() -> newMac(auditKey));
     }
 
     /**
@@ -143,7 +137,8 @@ public final class Barrier {
             if (!keys.containsKey(active)) {
                 throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring names an active key it does not hold");
             }
-            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()), hmac(root.get("auditKey").asText()));
+            // the keyring also holds "auditKey", reserved for HMAC'ing sensitive audit fields (none yet)
+            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()));
         } catch (IOException | NullPointerException | IllegalArgumentException e) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
         }
@@ -169,7 +164,6 @@ public final class Barrier {
     /** Seals a secret value for the given secret version. */
     public byte[] seal(SecretRef ref, int version, byte[] plaintext) {
         byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(activeKeyId).array();
-        encryptions.incrementAndGet();
         return Aead.seal(dataKeys.get(activeKeyId), header, plaintext, aad(ref, version));
     }
 
@@ -191,19 +185,9 @@ public final class Barrier {
         return Aead.open(key, sealed, HEADER, aad(ref, version));
     }
 
-    /** Encryptions made with the active data key by this process. */
-    public long encryptionCount() {
-        return encryptions.get();
-    }
-
     /** HMAC-SHA256 under the token key (token verification). */
     public byte[] tokenMac(byte[] data) {
         return mac(tokenMacs, data);
-    }
-
-    /** HMAC-SHA256 under the audit key (for sensitive audit fields). */
-    public byte[] auditMac(byte[] data) {
-        return mac(auditMacs, data);
     }
 
     private static byte[] mac(InstancePool<Mac> pool, byte[] data) {

@@ -79,12 +79,6 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         return new VaultException(ErrorCode.CONFIGURATION, message);
     }
 
-    /** A copy with another port (tests). */
-    public VaultConfig withPort(int newPort) {
-        return new VaultConfig(host, newPort, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes,
-                egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId);
-    }
-
     /** A builder with the embedded defaults, rooted at a data directory (tests and tools). */
     public static Builder builder(Path dataDir, Path pluginsDir) {
         return new Builder(dataDir, pluginsDir);
