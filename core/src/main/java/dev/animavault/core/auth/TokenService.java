@@ -194,43 +194,39 @@ public final class TokenService {
 
     /** Whether the organization has at least one API key (startup only: scans the token records). */
     public boolean hasOrgKey(String organizationId) {
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                JsonNode json = parse(r);
-                if (Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())
-                        && organizationId.equals(json.path("organizationId").asText())) {
-                    return true;
-                }
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        return false;
+        return !tokenIds(json -> Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())
+                && organizationId.equals(json.path("organizationId").asText()), true).isEmpty();
     }
 
     /** Revokes every token of an identity (when it is disabled); returns how many. */
     public int revokeAll(String organizationId, String identityId) {
-        List<String> ids = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                JsonNode json = parse(r);
-                if (organizationId.equals(json.path("organizationId").asText())
-                        && identityId.equals(json.path("identityId").asText(null))) {
-                    ids.add(r.key());
-                }
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
         int n = 0;
-        for (String id : ids) {
+        for (String id : tokenIds(json -> organizationId.equals(json.path("organizationId").asText())
+                && identityId.equals(json.path("identityId").asText(null)), false)) {
             if (revoke(organizationId, identityId, id)) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Ids of the token records matching {@code filter}, scanning all pages (or stopping at the first). */
+    private List<String> tokenIds(java.util.function.Predicate<JsonNode> filter, boolean firstOnly) {
+        List<String> ids = new ArrayList<>();
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
+            for (StoredRecord r : page.items()) {
+                if (filter.test(parse(r))) {
+                    ids.add(r.key());
+                    if (firstOnly) {
+                        return ids;
+                    }
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        return ids;
     }
 
     /**

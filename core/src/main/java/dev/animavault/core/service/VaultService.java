@@ -197,30 +197,7 @@ public final class VaultService {
             Names.secretKey(key);
             metadata.ifPresent(Names::metadata);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
-            for (int attempt = 0; ; attempt++) {
-                SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
-                if (type.isPresent() && !type.get().equals(current.type())) {
-                    throw new VaultException(ErrorCode.TYPE_MISMATCH, "secret " + key + " has type " + current.type()
-                            + "; a new version cannot change it to " + type.get());
-                }
-                CredentialType credentialType = requireType(current.type());
-                checkValue(credentialType, value);
-                int next = nextVersion(current);
-                Instant now = clock.instant();
-                SecretMetadata updated = new SecretMetadata(ref, current.type(), next,
-                        metadata.orElse(current.metadata()), current.attributes(), current.createdAt(), now,
-                        current.revision());
-                try {
-                    return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
-                            protect(ref, next, value), now, ctx.principal().actor()));
-                } catch (VaultException e) {
-                    boolean lostRace = e.errorCode() == ErrorCode.REVISION_CONFLICT
-                            || e.errorCode() == ErrorCode.ALREADY_EXISTS;
-                    if (!lostRace || attempt >= WRITE_RETRIES) {
-                        throw e;
-                    }
-                }
-            }
+            return addVersion(ref, value, ctx.principal().actor(), type, metadata);
         });
     }
 
@@ -451,6 +428,36 @@ public final class VaultService {
         return sealValues ? barrier.open(ref, version, stored) : stored;
     }
 
+    /**
+     * Adds {@code value} as the new current version of an existing secret, retrying when a concurrent
+     * writer took the revision or the version number first.
+     */
+    private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
+                                      Optional<Map<String, String>> metadata) {
+        for (int attempt = 0; ; attempt++) {
+            SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
+            if (type.isPresent() && !type.get().equals(current.type())) {
+                throw new VaultException(ErrorCode.TYPE_MISMATCH, "secret " + ref.key() + " has type "
+                        + current.type() + "; a new version cannot change it to " + type.get());
+            }
+            checkValue(requireType(current.type()), value);
+            int next = nextVersion(current);
+            Instant now = clock.instant();
+            SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
+                    current.attributes(), current.createdAt(), now, current.revision());
+            try {
+                return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
+                        protect(ref, next, value), now, createdBy));
+            } catch (VaultException e) {
+                boolean lostRace = e.errorCode() == ErrorCode.REVISION_CONFLICT
+                        || e.errorCode() == ErrorCode.ALREADY_EXISTS;
+                if (!lostRace || attempt >= WRITE_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private MaterializationContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
         return new MaterializationContext() {
             @Override
@@ -470,24 +477,10 @@ public final class VaultService {
 
             @Override
             public void replaceStoredValue(SecretValue newValue) {
-                SecretRef ref = meta.ref();
-                for (int attempt = 0; ; attempt++) {
-                    SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
-                    int next = nextVersion(current);
-                    Instant now = clock.instant();
-                    try {
-                        storage.addVersion(new SecretMetadata(ref, current.type(), next, current.metadata(),
-                                current.attributes(), current.createdAt(), now, current.revision()), current.revision(),
-                                new SecretVersion(ref, next, protect(ref, next, newValue), now, "system:materialize"));
-                        audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, ref.identityId(), ref.key(),
-                                next, null));
-                        return;
-                    } catch (VaultException e) {
-                        if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
-                            throw e;
-                        }
-                    }
-                }
+                SecretMetadata stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(),
+                        Optional.empty());
+                audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, meta.ref().identityId(),
+                        meta.ref().key(), stored.currentVersion(), null));
             }
         };
     }

@@ -27,4 +27,30 @@ class EgressPolicyTest {
         assertThrows(VaultException.class, () -> allowed.check(URI.create("http://192.168.1.1/")));
         assertDoesNotThrow(() -> new EgressPolicy(List.of()).check(URI.create("https://93.184.216.34/")));
     }
+
+    @Test
+    void pluginHttpClientsEnforceThePolicyBeforeConnecting() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        try {
+            URI target = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(target).GET().build();
+            CorePluginContext denied = new CorePluginContext(java.time.Clock.systemUTC(), java.nio.file.Path.of("."),
+                    new EgressPolicy(List.of()), "dep");
+            assertEquals(ErrorCode.EGRESS_DENIED, assertThrows(VaultException.class,
+                    () -> denied.http().send(req)).errorCode());
+            assertEquals(ErrorCode.EGRESS_DENIED, assertThrows(VaultException.class,
+                    () -> denied.http(javax.net.ssl.SSLContext.getDefault()).send(req)).errorCode());
+            CorePluginContext allowed = new CorePluginContext(java.time.Clock.systemUTC(), java.nio.file.Path.of("."),
+                    new EgressPolicy(List.of("127.0.0.1")), "dep");
+            assertEquals(204, allowed.http().send(req).statusCode());
+        } finally {
+            server.stop(0);
+        }
+    }
 }
