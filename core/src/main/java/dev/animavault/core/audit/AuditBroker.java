@@ -14,33 +14,69 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Hands every audit event to all configured sinks and tells the caller whether at least one recorded
  * it, so that an operation on a secret can fail closed.
  *
- * <p>Group commit: requests enqueue their event and wait; one writer thread drains everything queued
- * and writes it to each sink as one batch. Under load a batch holds many events, so the sinks' cost
- * (a write, a flush, maybe an fsync) is shared. Thread-safe.
+ * <p>Group commit by combining: a request queues its event and takes the write lock; whoever holds the
+ * lock drains everything queued (its own event and those of requests that arrived meanwhile) and writes
+ * it to each sink as one batch, then marks every event of the batch done. A request that finds its event
+ * already done when it gets the lock returns at once. Without contention the request thread writes its
+ * own event directly (no hand-off to another thread, no park/unpark); under load a batch holds many
+ * events, so the sinks' cost (a write, a flush, maybe an fsync) is shared. A request that waits longer
+ * than the timeout withdraws its event (it is never written later) and is refused. Thread-safe.
  */
 public final class AuditBroker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditBroker.class.getName());
     private static final int MAX_BATCH = 1024;
+    private static final int PENDING = 0;
+    private static final int CLAIMED = 1;
+    private static final int RECORDED = 2;
+    private static final int FAILED = 3;
+    private static final int WITHDRAWN = 4;
 
-    private record Pending(AuditEvent event, CompletableFuture<Boolean> done) {
+    /** One caller's event and its state (PENDING -> CLAIMED -> RECORDED/FAILED, or PENDING -> WITHDRAWN). */
+    private static final class Pending {
+        private static final java.lang.invoke.VarHandle STATE;
+
+        static {
+            try {
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Pending.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final AuditEvent event;
+        private volatile int state = PENDING;
+
+        Pending(AuditEvent event) {
+            this.event = event;
+        }
+
+        boolean move(int from, int to) {
+            return STATE.compareAndSet(this, from, to);
+        }
+
+        int state() {
+            return state;
+        }
+
+        void finish(boolean recorded) {
+            state = recorded ? RECORDED : FAILED;
+        }
     }
 
     private final List<AuditSink> sinks;
     private final Optional<QueryableAuditSink> queryable;
-    private final Duration timeout;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>(100_000);
-    private final Thread writer;
+    private final long timeoutNanos;
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock writeLock = new ReentrantLock();
     private volatile boolean closed;
     private final AtomicLong sequence = new AtomicLong();
     private final String nodeTag;
@@ -56,12 +92,10 @@ public final class AuditBroker implements AutoCloseable {
         }
         this.queryable = this.sinks.stream().filter(QueryableAuditSink.class::isInstance)
                 .map(QueryableAuditSink.class::cast).findFirst();
-        this.timeout = Objects.requireNonNull(timeout, "timeout is null");
+        this.timeoutNanos = Objects.requireNonNull(timeout, "timeout is null").toNanos();
         byte[] tag = new byte[3];
         new SecureRandom().nextBytes(tag);
         this.nodeTag = HexFormat.of().formatHex(tag);
-        this.writer = Thread.ofPlatform().name("audit-writer").daemon(true).unstarted(this::run);
-        this.writer.start();
     }
 
     /** A new event id: time-ordered (milliseconds, then a per-node sequence) and unique across nodes. */
@@ -83,27 +117,87 @@ public final class AuditBroker implements AutoCloseable {
     /**
      * Records an event and waits until at least one sink has it.
      *
-     * @return true if at least one sink recorded it; false if none did within the timeout
+     * @return true if at least one sink recorded it; false if none did within the timeout (the event is
+     *         then withdrawn and never written)
      */
     public boolean record(AuditEvent event) {
         Objects.requireNonNull(event, "event is null");
         if (closed) {
             return false;
         }
-        Pending p = new Pending(event, new CompletableFuture<>());
-        if (!queue.offer(p)) {
-            LOG.log(System.Logger.Level.WARNING, "Audit queue full; refusing event {0}", event.id());
-            return false;
-        }
+        Pending p = new Pending(event);
+        queue.add(p);
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            return p.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            while (true) {
+                int state = p.state();
+                if (state == RECORDED || state == FAILED) {
+                    return state == RECORDED;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !writeLock.tryLock(left, TimeUnit.NANOSECONDS)) {
+                    return withdraw(p);
+                }
+                try {
+                    if (p.state() == PENDING) {
+                        writeQueued(p);
+                    }
+                } finally {
+                    writeLock.unlock();
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time", event.id());
+            return withdraw(p);
+        }
+    }
+
+    /** Gives up on an event: if no writer has claimed it yet it is never written. */
+    private boolean withdraw(Pending p) {
+        if (p.move(PENDING, WITHDRAWN)) {
+            queue.remove(p);
+            LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time", p.event.id());
             return false;
         }
+        // claimed by the lock holder and still being written by a sink slower than the timeout: refuse
+        // (fail closed); the event may still be recorded
+        int state = p.state();
+        if (state != RECORDED) {
+            LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time (a sink is still writing it)",
+                    p.event.id());
+        }
+        return state == RECORDED;
+    }
+
+    /**
+     * Under the write lock: writes queued events in batches until {@code mine} is done (or, for
+     * {@code mine == null}, until the queue is empty).
+     */
+    private void writeQueued(Pending mine) {
+        List<Pending> batch = new ArrayList<>();
+        do {
+            Pending next;
+            while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                if (next.move(PENDING, CLAIMED)) {
+                    batch.add(next);
+                }
+            }
+            if (batch.isEmpty()) {
+                return;
+            }
+            boolean recorded = false;
+            try {
+                recorded = writeBatch(batch);
+            } catch (Throwable e) {
+                // an Error from a sink must not leave callers waiting
+                LOG.log(System.Logger.Level.ERROR, "Audit write failed", e);
+            } finally {
+                for (Pending p : batch) {
+                    p.finish(recorded);
+                }
+                batch.clear();
+            }
+        } while (mine == null || mine.state() == PENDING);
     }
 
     /** Records an event or throws {@code AUDIT_UNAVAILABLE} (fail closed). */
@@ -120,34 +214,11 @@ public final class AuditBroker implements AutoCloseable {
                 + "answer queries (configure one such as type: file)")).query(query);
     }
 
-    private void run() {
-        List<Pending> batch = new ArrayList<>();
-        while (!closed || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                writeBatch(batch);
-            } catch (InterruptedException e) {
-                if (closed) {
-                    break;
-                }
-            } catch (Throwable e) {
-                // an Error from a sink must not end the writer: every later request would wait and fail
-                LOG.log(System.Logger.Level.ERROR, "Audit writer failed", e);
-            } finally {
-                batch.forEach(p -> p.done().complete(false));
-                batch.clear();
-            }
+    private boolean writeBatch(List<Pending> batch) {
+        List<AuditEvent> events = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            events.add(p.event);
         }
-        queue.forEach(p -> p.done().complete(false));
-    }
-
-    private void writeBatch(List<Pending> batch) {
-        List<AuditEvent> events = batch.stream().map(Pending::event).toList();
         boolean any = false;
         for (AuditSink sink : sinks) {
             try {
@@ -158,17 +229,18 @@ public final class AuditBroker implements AutoCloseable {
                         + " event(s): " + e.getMessage());
             }
         }
-        boolean recorded = any;
-        batch.forEach(p -> p.done().complete(recorded));
+        return any;
     }
 
+    /** Refuses new events and writes what is queued. */
     @Override
     public void close() {
         closed = true;
+        writeLock.lock();
         try {
-            writer.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            writeQueued(null);
+        } finally {
+            writeLock.unlock();
         }
     }
 }
