@@ -87,7 +87,23 @@ final class SecretsApi implements HttpService {
 
     private void read(ServerRequest req, ServerResponse res, String identityId, String key) {
         RequestContext ctx = api.authenticate(req, "secret.read", identityId, key);
-        OptionalInt version = req.query().first("version").asOptional().map(v -> {
+        // most reads carry no query: skip Helidon's query lookup (it costs more than the check)
+        OptionalInt version = req.query().isEmpty() ? OptionalInt.empty() : version(req);
+        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version);
+        byte[] json = null;
+        try {
+            json = Views.secretJson(read);
+            Api.sendJson(res, 200, json); // written to the connection when it returns
+        } finally {
+            read.value().wipe();
+            if (json != null) {
+                java.util.Arrays.fill(json, (byte) 0);
+            }
+        }
+    }
+
+    private static OptionalInt version(ServerRequest req) {
+        return req.query().first("version").asOptional().map(v -> {
             try {
                 int n = Integer.parseInt(v);
                 if (n < 1) {
@@ -99,12 +115,6 @@ final class SecretsApi implements HttpService {
                         + "integer");
             }
         }).orElse(OptionalInt.empty());
-        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version);
-        try {
-            Api.sendJson(res, 200, Views.secretJson(read));
-        } finally {
-            read.value().wipe();
-        }
     }
 
     private void list(ServerRequest req, ServerResponse res, String identityId) {

@@ -3,6 +3,7 @@ package dev.animavault.core.http;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.Page;
+import dev.animavault.spi.Timestamps;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.SecretMetadata;
@@ -23,8 +24,8 @@ final class Views {
         m.put("name", i.name());
         m.put("metadata", i.metadata());
         m.put("disabled", i.disabled());
-        m.put("createdAt", i.createdAt().toString());
-        m.put("updatedAt", i.updatedAt().toString());
+        m.put("createdAt", Timestamps.iso(i.createdAt()));
+        m.put("updatedAt", Timestamps.iso(i.updatedAt()));
         return m;
     }
 
@@ -36,38 +37,45 @@ final class Views {
         m.put("type", s.type());
         m.put("version", s.currentVersion());
         m.put("metadata", s.metadata());
-        m.put("createdAt", s.createdAt().toString());
-        m.put("updatedAt", s.updatedAt().toString());
+        m.put("createdAt", Timestamps.iso(s.createdAt()));
+        m.put("updatedAt", Timestamps.iso(s.updatedAt()));
         return m;
     }
 
     /**
-     * The secret read response, streamed (the agents' hot path).
+     * The secret read response (the agents' hot path), written straight to bytes: the value goes from its
+     * bytes into the response without becoming a {@code String}. The caller sends the array and then
+     * zeroes it.
      */
     static byte[] secretJson(VaultService.SecretRead r) {
         SecretMetadata s = r.metadata();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + r.value().length());
-        try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("organizationId", s.ref().organizationId());
-            g.writeStringField("identityId", s.ref().identityId());
-            g.writeStringField("key", s.ref().key());
-            g.writeStringField("type", s.type());
-            g.writeNumberField("version", r.version());
-            g.writeNumberField("currentVersion", s.currentVersion());
-            g.writeStringField("value", r.value().asUtf8());
-            g.writeObjectFieldStart("metadata");
+        byte[] value = r.value().bytes();
+        JsonBytes out = new JsonBytes(320 + value.length + 64 * s.metadata().size());
+        try {
+            out.raw("{\"organizationId\":").string(s.ref().organizationId())
+                    .raw(",\"identityId\":").string(s.ref().identityId())
+                    .raw(",\"key\":").string(s.ref().key())
+                    .raw(",\"type\":").string(s.type())
+                    .raw(",\"version\":").number(r.version())
+                    .raw(",\"currentVersion\":").number(s.currentVersion())
+                    .raw(",\"value\":").utf8String(value)
+                    .raw(",\"metadata\":{");
+            boolean first = true;
             for (Map.Entry<String, String> e : s.metadata().entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
+                if (!first) {
+                    out.raw(',');
+                }
+                first = false;
+                out.string(e.getKey()).raw(':').string(e.getValue());
             }
-            g.writeEndObject();
-            g.writeStringField("createdAt", r.versionCreatedAt().toString());
-            g.writeStringField("updatedAt", s.updatedAt().toString());
-            g.writeEndObject();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            out.raw("},\"createdAt\":").string(Timestamps.iso(r.versionCreatedAt()))
+                    .raw(",\"updatedAt\":").string(Timestamps.iso(s.updatedAt()))
+                    .raw('}');
+            return out.toByteArray();
+        } finally {
+            java.util.Arrays.fill(value, (byte) 0);
+            out.wipe();
         }
-        return out.toByteArray();
     }
 
     static Map<String, Object> issuedToken(TokenService.Issued t) {
@@ -78,15 +86,15 @@ final class Views {
         m.put("organizationId", t.principal().organizationId());
         m.put("name", t.name() == null ? "" : t.name());
         m.put("keys", t.principal().allowedKeys());
-        m.put("createdAt", t.createdAt().toString());
-        m.put("expiresAt", t.principal().expiresAt() == null ? null : t.principal().expiresAt().toString());
+        m.put("createdAt", Timestamps.iso(t.createdAt()));
+        m.put("expiresAt", t.principal().expiresAt() == null ? null : Timestamps.iso(t.principal().expiresAt()));
         return m;
     }
 
     static Map<String, Object> auditEvent(AuditEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());
-        m.put("timestamp", e.timestamp().toString());
+        m.put("timestamp", Timestamps.iso(e.timestamp()));
         m.put("action", e.action());
         m.put("outcome", e.outcome().name());
         m.put("organizationId", e.organizationId());

@@ -1,0 +1,81 @@
+package dev.animavault.core.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class JsonBytesTest {
+    private static final SplittableRandom RANDOM = new SplittableRandom(42);
+
+    private static String randomString(int maxLength) {
+        StringBuilder b = new StringBuilder();
+        int n = RANDOM.nextInt(maxLength + 1);
+        for (int i = 0; i < n; i++) {
+            switch (RANDOM.nextInt(6)) {
+                case 0 -> b.append((char) RANDOM.nextInt(0x20));           // control characters
+                case 1 -> b.append("\"\\/\u2028\u2029\u007f".charAt(RANDOM.nextInt(6)));
+                case 2 -> b.append((char) (0x80 + RANDOM.nextInt(0x780)));    // two-byte UTF-8
+                case 3 -> b.append((char) (0x800 + RANDOM.nextInt(0xD000))); // three-byte, below surrogates
+                case 4 -> b.appendCodePoint(0x10000 + RANDOM.nextInt(0x100000)); // four-byte: a surrogate pair
+                default -> b.append((char) (0x20 + RANDOM.nextInt(0x5F)));
+            }
+        }
+        return b.toString();
+    }
+
+    private static byte[] jackson(String s) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeString(s);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void stringsRoundTripAndMatchJacksonByteForByteBelowTheSupplementaryPlanes() throws Exception {
+        for (int i = 0; i < 20_000; i++) {
+            String s = randomString(40);
+            byte[] ours = new JsonBytes(8).string(s).toByteArray();
+            assertEquals(s, Json.MAPPER.readTree(ours).textValue());
+            if (s.chars().noneMatch(c -> Character.isSurrogate((char) c))) {
+                // Jackson escapes supplementary characters as two escapes (backslash-u); we write their four UTF-8 bytes
+                assertArrayEquals(jackson(s), ours, () -> "for " + s.codePoints().boxed().toList());
+            }
+            byte[] fromBytes = new JsonBytes(8).utf8String(s.getBytes(StandardCharsets.UTF_8)).toByteArray();
+            assertArrayEquals(ours, fromBytes, "from UTF-8 bytes the same as from the string");
+        }
+    }
+
+    @Test
+    void invalidUtf8AndUnpairedSurrogatesBecomeReplacementCharactersInValidJson() throws Exception {
+        for (int i = 0; i < 20_000; i++) {
+            byte[] junk = new byte[RANDOM.nextInt(24)];
+            for (int j = 0; j < junk.length; j++) {
+                junk[j] = (byte) RANDOM.nextInt(256);
+            }
+            byte[] json = new JsonBytes(8).utf8String(junk).toByteArray();
+            JsonNode parsed = Json.MAPPER.readTree(json); // valid JSON, valid UTF-8
+            String text = parsed.textValue();
+            // valid sequences survive; only U+FFFD is added
+            String expected = new String(junk, StandardCharsets.UTF_8);
+            assertEquals(expected.replace("\uFFFD", ""), text.replace("\uFFFD", ""));
+        }
+        byte[] json = new JsonBytes(8).string("a\uD800b\uDC00c").toByteArray();
+        assertEquals("a\uFFFDb\uFFFDc", Json.MAPPER.readTree(json).textValue());
+    }
+
+    @Test
+    void structureAndNumbers() throws Exception {
+        JsonBytes b = new JsonBytes(1);
+        b.raw("{\"n\":").number(-42).raw(",\"s\":").string("x").raw('}');
+        JsonNode n = Json.MAPPER.readTree(b.toByteArray());
+        assertEquals(-42, n.get("n").intValue());
+        assertEquals("x", n.get("s").textValue());
+    }
+}
