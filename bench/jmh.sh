@@ -49,6 +49,10 @@ trap 'rm -f "$CSV" "$LOG"' EXIT
            if ((("pluginReadSecret" n "/-") in t) && (("jdbcReadSecret" n "/-") in t))
              printf "  storage readSecret, %d thread(s): %.2fx raw JDBC (same query), %.2fx lean raw JDBC\n", n,
                t["pluginReadSecret" n "/-"] / t["jdbcReadSecret" n "/-"], t["pluginReadSecret" n "/-"] / t["leanReadSecret" n "/-"]
+         for (n = 1; n <= 256; n *= 16)
+           if ((("sinkWrite" n "/-") in t) && (("jacksonWrite" n "/-") in t) && (("rawWrite" n "/-") in t))
+             printf "  audit file sink write, batch %3d: %.0f ns/event, %.2fx the old Jackson write path, %.2fx a raw write of the lines\n", n,
+               t["sinkWrite" n "/-"], t["sinkWrite" n "/-"] / t["jacksonWrite" n "/-"], t["sinkWrite" n "/-"] / t["rawWrite" n "/-"]
        }' "$CSV"
 } | tee "$RESULT"
 echo "written to ${RESULT#"$ROOT"/}" >&2
