@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class TestVault implements AutoCloseable {
     public static final String OWNER_TOKEN = "test-owner-token-0123456789abcdefghijklmnop";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
     private final VaultNode node;

@@ -24,9 +24,13 @@ final class Api {
     static final Header CONTENT_TYPE_JSON = HeaderValues.CONTENT_TYPE_JSON;
     static final Header NO_STORE = HeaderValues.createCached("Cache-Control", "no-store");
 
-    /** Registered in each request's context by {@link RequestIds}. */
-    record RequestId(String value) {
-    }
+    /**
+     * The request id of the request the current thread is handling. Helidon handles a connection's
+     * requests one after another on one virtual thread, and the routing filter sets this before every
+     * request; it is not cleared afterwards so that error handlers (which run after the filter chain has
+     * returned, on the same thread) still see it.
+     */
+    private static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();
 
     private final TokenService tokens;
     private final VaultService service;
@@ -42,8 +46,13 @@ final class Api {
         return service;
     }
 
+    static void setRequestId(String id) {
+        REQUEST_ID.set(id);
+    }
+
     static String requestId(ServerRequest req) {
-        return req.context().get(RequestId.class).map(RequestId::value).orElse("-");
+        String id = REQUEST_ID.get();
+        return id == null ? "-" : id;
     }
 
     static String remoteAddress(ServerRequest req) {

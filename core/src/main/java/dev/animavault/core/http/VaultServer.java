@@ -14,7 +14,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -58,8 +57,8 @@ public final class VaultServer implements AutoCloseable {
         routing.addFilter((chain, req, res) -> {
             String id = req.headers().first(REQUEST_ID)
                     .filter(v -> CLIENT_REQUEST_ID.matcher(v).matches())
-                    .orElseGet(() -> HexFormat.of().formatHex(randomId()));
-            req.context().register(new Api.RequestId(id));
+                    .orElseGet(VaultServer::newRequestId);
+            Api.setRequestId(id);
             res.header(REQUEST_ID, id);
             chain.proceed();
         });
@@ -84,9 +83,9 @@ public final class VaultServer implements AutoCloseable {
 
     // Request ids only correlate logs and audit events; they need uniqueness, not secrecy, so the
     // hot path avoids SecureRandom (a lock around /dev/urandom reads).
-    private static byte[] randomId() {
-        long v = java.util.concurrent.ThreadLocalRandom.current().nextLong();
-        return java.nio.ByteBuffer.allocate(8).putLong(v).array();
+    private static String newRequestId() {
+        String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     /**

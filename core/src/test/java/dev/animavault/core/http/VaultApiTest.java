@@ -301,6 +301,54 @@ class VaultApiTest {
         assertFalse(r.body().contains("other-agent-value"));
     }
 
+    @Test
+    void requestIdsMatchAcrossHeaderProblemBodyAndAuditAndNeverLeakIntoTheNextRequest() throws Exception {
+        String token = identityToken("agent_123", "{}");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build(); // one kept-alive connection
+        java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> get = (path, clientId) -> {
+            var b = java.net.http.HttpRequest.newBuilder(vault.uri(path)).header("Authorization", "Bearer " + token);
+            if (clientId != null) {
+                b.header("X-Request-Id", clientId);
+            }
+            try {
+                return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        // a client's own id is echoed and lands in the audit event
+        var echoed = get.apply("/v1/vault/secrets/agent_123/OPENAI_API_KEY", "trace-abc.123");
+        assertEquals(200, echoed.statusCode());
+        assertEquals("trace-abc.123", echoed.headers().firstValue("X-Request-Id").orElseThrow());
+        // an error: header, problem body and audit event carry the same generated id
+        var missing = get.apply("/v1/vault/secrets/agent_123/NO_SUCH_KEY", null);
+        assertEquals(404, missing.statusCode());
+        String id = missing.headers().firstValue("X-Request-Id").orElseThrow();
+        assertTrue(id.matches("[0-9a-f]{16}"), id);
+        assertEquals(id, TestVault.JSON.readTree(missing.body()).get("requestId").asText());
+        // a client id that is not acceptable is replaced, and ids differ between requests on one connection
+        var replaced = get.apply("/v1/vault/secrets/agent_123/OPENAI_API_KEY", "bad id with spaces");
+        String replacedId = replaced.headers().firstValue("X-Request-Id").orElseThrow();
+        assertTrue(replacedId.matches("[0-9a-f]{16}") && !replacedId.equals(id), replacedId);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            assertTrue(seen.add(get.apply("/v1/vault/secrets/agent_123/OPENAI_API_KEY", null).headers()
+                    .firstValue("X-Request-Id").orElseThrow()));
+        }
+        Response logs = vault.get("/v1/vault/audit/logs?identityId=agent_123&limit=1000", OWNER);
+        boolean sawEcho = false;
+        boolean sawMissing = false;
+        for (JsonNode e : logs.json().get("items")) {
+            String rid = e.path("requestId").asText();
+            sawEcho |= rid.equals("trace-abc.123") && e.get("outcome").asText().equals("SUCCESS");
+            sawMissing |= rid.equals(id) && "NO_SUCH_KEY".equals(e.path("secretKey").asText())
+                    && e.get("outcome").asText().equals("FAILURE");
+        }
+        assertTrue(sawEcho, "audit has the client's request id");
+        assertTrue(sawMissing, "audit has the failed read under the id the client was given: " + logs.body());
+    }
+
     static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
