@@ -25,9 +25,13 @@ import java.util.Locale;
  * @param connectionTimeout how long a caller waits for a pooled connection (and for SQLite's write lock)
  * @param busyTimeout       how long SQLite waits for a lock held by another process
  * @param sqliteSynchronous SQLite's {@code synchronous} setting, {@code FULL} or {@code NORMAL}
+ * @param readCache         whether {@code readSecret} results are cached ({@link SecretReadCache}); only
+ *                          ever true for SQLite, whose file this process then locks
+ * @param readCacheSize     the most cached reads
  */
 record JdbcSettings(Dialect dialect, String url, String username, String password, int maxPoolSize,
-                    Duration connectionTimeout, Duration busyTimeout, String sqliteSynchronous) {
+                    Duration connectionTimeout, Duration busyTimeout, String sqliteSynchronous, boolean readCache,
+                    int readCacheSize) {
 
     static final String URL = "url";
     static final String USERNAME = "username";
@@ -36,6 +40,10 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
     static final String CONNECTION_TIMEOUT = "connection-timeout";
     static final String BUSY_TIMEOUT = "busy-timeout";
     static final String SQLITE_SYNCHRONOUS = "sqlite-synchronous";
+    static final String READ_CACHE = "read-cache";
+    static final String READ_CACHE_SIZE = "read-cache-size";
+    static final int DEFAULT_READ_CACHE_SIZE = 10_000;
+    private static final int MAX_READ_CACHE_SIZE = 10_000_000;
 
     /** The default SQLite file name inside the data directory. */
     static final String DEFAULT_SQLITE_FILE = "anima-vault.db";
@@ -55,7 +63,13 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
                     "SQLite only: how long to wait for a lock held by another process"),
             ConfigProperty.optional(SQLITE_SYNCHRONOUS, Type.STRING, "FULL",
                     "SQLite only: FULL (a write survives power loss) or NORMAL (survives a process crash, "
-                            + "may lose the last writes on power loss; faster)"));
+                            + "may lose the last writes on power loss; faster)"),
+            ConfigProperty.optional(READ_CACHE, Type.STRING, "auto",
+                    "cache secret reads in memory (the stored ciphertext, never plaintext), coherent with this "
+                            + "node's writes: auto (on for SQLite, off for PostgreSQL), on (SQLite only: the "
+                            + "database file is then locked against other processes) or off"),
+            ConfigProperty.optional(READ_CACHE_SIZE, Type.INTEGER, Integer.toString(DEFAULT_READ_CACHE_SIZE),
+                    "most secret reads kept by the read cache (one per secret and version read), at least 1"));
 
     JdbcSettings {
         requireNonNull(dialect, "dialect is null");
@@ -95,7 +109,35 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
         }
         String username = config.get(USERNAME).filter(s -> !s.isBlank()).orElse(null);
         String password = config.get(PASSWORD).filter(s -> !s.isEmpty()).orElse(null);
-        return new JdbcSettings(dialect, url, username, password, maxPoolSize, connectionTimeout, busyTimeout, sync);
+        boolean readCache = readCache(config, dialect);
+        int readCacheSize = config.getInt(READ_CACHE_SIZE, DEFAULT_READ_CACHE_SIZE);
+        if (readCacheSize < 1 || readCacheSize > MAX_READ_CACHE_SIZE) {
+            throw invalid(config, READ_CACHE_SIZE, "must be between 1 and " + MAX_READ_CACHE_SIZE + " (got "
+                    + readCacheSize + ")");
+        }
+        return new JdbcSettings(dialect, url, username, password, maxPoolSize, connectionTimeout, busyTimeout, sync,
+                readCache, readCacheSize);
+    }
+
+    /**
+     * {@code read-cache}: auto (on for SQLite only), on, off. The cache sees only this process's writes,
+     * so it is refused for PostgreSQL, which several nodes share.
+     */
+    private static boolean readCache(ProviderConfig config, Dialect dialect) {
+        String raw = config.getString(READ_CACHE, "auto");
+        String mode = raw.trim().toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "auto" -> dialect == Dialect.SQLITE;
+            case "off" -> false;
+            case "on" -> {
+                if (dialect != Dialect.SQLITE) {
+                    throw invalid(config, READ_CACHE, "cannot be 'on' with PostgreSQL: several vault nodes share "
+                            + "the database and a node's cache would not see the others' writes (use auto or off)");
+                }
+                yield true;
+            }
+            default -> throw invalid(config, READ_CACHE, "must be auto, on or off (got '" + raw + "')");
+        };
     }
 
     /** The URL with any password masked, for messages. */
@@ -136,6 +178,7 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
         return "JdbcSettings[dialect=" + dialect + ", url=" + redactedUrl() + ", username=" + username
                 + ", password=" + (password == null ? "null" : "<masked>") + ", maxPoolSize=" + maxPoolSize
                 + ", connectionTimeout=" + connectionTimeout + ", busyTimeout=" + busyTimeout
-                + ", sqliteSynchronous=" + sqliteSynchronous + "]";
+                + ", sqliteSynchronous=" + sqliteSynchronous + ", readCache=" + readCache
+                + ", readCacheSize=" + readCacheSize + "]";
     }
 }

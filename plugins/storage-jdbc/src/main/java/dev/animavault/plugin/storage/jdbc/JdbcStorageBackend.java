@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -52,6 +53,12 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * writer. PostgreSQL: one pool, READ COMMITTED transactions, retried on serialization failure or
  * deadlock. The per-request reads run on {@link ReadSessions} (plain JDBC, statements prepared once per
  * connection), not Jdbi.
+ *
+ * <p><b>Read cache</b> (SQLite by default, {@code read-cache}): {@code readSecret} results are kept in a
+ * {@link SecretReadCache}, written through: every write goes through {@link #write}, which after the
+ * transaction bumps the cache's write epoch and drops what the write may have changed (the secret's
+ * reads for secret writes, everything for identity updates and deletes) before returning. Coherent only
+ * while this process is the database's only writer, hence the {@link SqliteLockFile} held meanwhile.
  *
  * <p>Thread-safe. {@link #close()} closes the pools and is idempotent.
  */
@@ -98,17 +105,36 @@ final class JdbcStorageBackend implements StorageBackend {
     /** Serializes SQLite writers in this process; null on PostgreSQL. */
     private final ReentrantLock writeLock;
     private final long writeLockTimeoutMillis;
+    /** The read cache of {@code readSecret}; null when off. */
+    private final SecretReadCache cache;
+    /** The lock on the SQLite file that the cache requires; null when the cache is off. */
+    private final SqliteLockFile lock;
+    /** Test hook: {@code readSecret} calls that went to the database. */
+    private final LongAdder secretReadsFromDatabase = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** What a write may change, for the read cache: which secrets' cached reads it drops. */
+    private enum Affects {
+        /** No secret's stored state (records, a new identity): only the epoch moves. */
+        NO_SECRET,
+        /** The one secret passed along: all its cached reads (every version). */
+        ONE_SECRET,
+        /** Any secret (identity updates and deletes, whose delete cascades): the whole cache. */
+        ALL_SECRETS
+    }
 
     /**
      * @param settings  the validated settings
      * @param readPool  the pool for reads (on PostgreSQL the same as {@code writePool})
      * @param writePool the pool for writes (on SQLite: one connection, BEGIN IMMEDIATE)
      * @param hot       the sessions of the per-request reads ({@link #HOT_QUERIES}); closed by {@link #close()}
+     * @param cache     the read cache of {@code readSecret}, or null for none
+     * @param lock      the lock on the SQLite file held while the cache is used, or null; released by
+     *                  {@link #close()}
      * @param clock     the clock for record timestamps
      */
     JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool,
-                       ReadSessions hot, Clock clock) {
+                       ReadSessions hot, SecretReadCache cache, SqliteLockFile lock, Clock clock) {
         requireNonNull(settings, "settings is null");
         this.dialect = settings.dialect();
         this.redactedUrl = settings.redactedUrl();
@@ -120,6 +146,11 @@ final class JdbcStorageBackend implements StorageBackend {
         this.writer = readPool == writePool ? reader : jdbi(writePool);
         this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock() : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
+        if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
+            throw new IllegalArgumentException("the read cache needs SQLite and its lock file");
+        }
+        this.cache = cache;
+        this.lock = lock;
     }
 
     private static Jdbi jdbi(HikariDataSource pool) {
@@ -132,6 +163,16 @@ final class JdbcStorageBackend implements StorageBackend {
     /** Test hook: the sessions of the per-request reads. */
     ReadSessions readSessions() {
         return hot;
+    }
+
+    /** Test hook: the read cache, or null when off. */
+    SecretReadCache readCache() {
+        return cache;
+    }
+
+    /** Test hook: how many {@code readSecret} calls went to the database (cache misses, or all without cache). */
+    long secretReadsFromDatabase() {
+        return secretReadsFromDatabase.sum();
     }
 
     /** The pool writes use; migrations run on it. */
@@ -150,7 +191,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public Identity createIdentity(Identity identity) {
         requireNonNull(identity, "identity is null");
         Identity stored = normalize(identity).withRevision(1);
-        write("createIdentity", h -> {
+        // a new identity has no secrets yet (foreign key), and misses are not cached
+        write("createIdentity", Affects.NO_SECRET, null, h -> {
             int n = h.createUpdate("INSERT INTO identities (org_id, id, name, metadata, disabled, created_at, "
                             + "updated_at, revision) VALUES (:org, :id, :name, :metadata, :disabled, :createdAt, "
                             + ":updatedAt, 1) ON CONFLICT DO NOTHING")
@@ -183,7 +225,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public Identity updateIdentity(Identity identity, long expectedRevision) {
         requireNonNull(identity, "identity is null");
         Identity in = normalize(identity);
-        return write("updateIdentity", h -> {
+        return write("updateIdentity", Affects.ALL_SECRETS, null, h -> {
             Optional<Long> createdAt = h.createQuery("UPDATE identities SET name = :name, metadata = :metadata, "
                             + "disabled = :disabled, updated_at = :updatedAt, revision = revision + 1 "
                             + "WHERE org_id = :org AND id = :id AND revision = :expected RETURNING created_at")
@@ -208,7 +250,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(identityId, "identityId is null");
-        write("deleteIdentity", h -> {
+        write("deleteIdentity", Affects.ALL_SECRETS, null, h -> {
             // secrets and versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM identities WHERE org_id = :org AND id = :id AND revision = :expected")
                     .bind("org", organizationId)
@@ -267,7 +309,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + firstVersion.version() + " but the metadata's current version is " + metadata.currentVersion());
         }
         SecretMetadata stored = normalize(metadata).withRevision(1);
-        write("createSecret", h -> {
+        write("createSecret", Affects.ONE_SECRET, ref, h -> {
             boolean identityExists = h.createQuery("SELECT 1 FROM identities WHERE org_id = :org AND id = :identity")
                     .bind("org", ref.organizationId())
                     .bind("identity", ref.identityId())
@@ -314,7 +356,26 @@ final class JdbcStorageBackend implements StorageBackend {
     public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
         requireNonNull(ref, "ref is null");
         requireNonNull(version, "version is null");
-        // one query: the metadata joined with the requested (or current) version
+        int v = version.isPresent() ? version.getAsInt() : SecretReadCache.CURRENT;
+        if (cache == null || (version.isPresent() && v < 1)) { // versions start at 1: nothing to cache
+            return readSecretFromDatabase(ref, version);
+        }
+        checkOpen("readSecret");
+        Optional<StoredSecret> cached = cache.get(ref, v);
+        if (cached != null) {
+            return cached;
+        }
+        long e0 = cache.epoch(); // before the database read: see SecretReadCache
+        Optional<StoredSecret> read = readSecretFromDatabase(ref, version);
+        if (read.isPresent()) {
+            cache.put(ref, v, read.get(), e0);
+        }
+        return read;
+    }
+
+    /** One query: the metadata joined with the requested (or current) version. */
+    private Optional<StoredSecret> readSecretFromDatabase(SecretRef ref, OptionalInt version) {
+        secretReadsFromDatabase.increment();
         return version.isPresent()
                 ? hotRead("readSecret", READ_SECRET_VERSION, ref.organizationId(), ref.identityId(), ref.key(),
                         version.getAsInt(), ref, JdbcStorageBackend::storedSecretRow)
@@ -339,7 +400,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + "' belongs to another secret ('" + newVersion.ref().key() + "')");
         }
         SecretMetadata in = normalize(metadata);
-        return write("addVersion", h -> {
+        return write("addVersion", Affects.ONE_SECRET, ref, h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, ref);
             if (newVersion.version() <= highest) {
@@ -362,7 +423,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");
         SecretMetadata in = normalize(metadata);
-        return write("updateSecretMetadata", h -> {
+        return write("updateSecretMetadata", Affects.ONE_SECRET, in.ref(), h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, in.ref());
             if (in.currentVersion() > highest) {
@@ -389,7 +450,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         requireNonNull(ref, "ref is null");
-        write("deleteSecret", h -> {
+        write("deleteSecret", Affects.ONE_SECRET, ref, h -> {
             // versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM secrets WHERE org_id = :org AND identity_id = :identity "
                             + "AND secret_key = :key AND revision = :expected")
@@ -517,7 +578,7 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         byte[] bytes = value.clone();
         Instant now = Codec.stored(clock.instant());
-        return write("putRecord", h -> {
+        return write("putRecord", Affects.NO_SECRET, null, h -> {
             if (expectedRevision == 0) {
                 int n = h.createUpdate("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
                                 + "VALUES (:ns, :key, :value, 1, :updatedAt) ON CONFLICT DO NOTHING")
@@ -550,7 +611,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteRecord(String namespace, String key, long expectedRevision) {
         checkRecordName(namespace, key);
-        write("deleteRecord", h -> {
+        write("deleteRecord", Affects.NO_SECRET, null, h -> {
             int n = h.createUpdate("DELETE FROM records WHERE namespace = :ns AND record_key = :key "
                             + "AND revision = :expected")
                     .bind("ns", namespace)
@@ -616,7 +677,13 @@ final class JdbcStorageBackend implements StorageBackend {
                     writePool.close();
                 }
             } finally {
-                readPool.close();
+                try {
+                    readPool.close();
+                } finally {
+                    if (lock != null) {
+                        lock.close(); // last: no connection of ours is left on the file
+                    }
+                }
             }
         }
     }
@@ -678,8 +745,28 @@ final class JdbcStorageBackend implements StorageBackend {
         }
     }
 
-    private <T> T write(String operation, HandleCallback<T, RuntimeException> callback) {
+    /**
+     * Runs {@code callback} as one write transaction. With the read cache, whatever the outcome (the
+     * transaction may have committed even if this throws), the cache's epoch moves and what
+     * {@code affects} names ({@code ref} for {@link Affects#ONE_SECRET}) is dropped before this returns.
+     */
+    private <T> T write(String operation, Affects affects, SecretRef ref, HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
+        if (cache == null) {
+            return writeTransaction(operation, callback);
+        }
+        try {
+            return writeTransaction(operation, callback);
+        } finally {
+            switch (affects) {
+                case NO_SECRET -> cache.afterWriteToNoSecret();
+                case ONE_SECRET -> cache.afterWrite(ref);
+                case ALL_SECRETS -> cache.afterWriteToAll();
+            }
+        }
+    }
+
+    private <T> T writeTransaction(String operation, HandleCallback<T, RuntimeException> callback) {
         if (writeLock == null) {
             return writePostgres(operation, callback);
         }

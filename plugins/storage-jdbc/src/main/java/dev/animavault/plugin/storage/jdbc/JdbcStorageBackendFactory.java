@@ -58,10 +58,15 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         thread.setContextClassLoader(JdbcStorageBackendFactory.class.getClassLoader());
         HikariDataSource readPool = null;
         HikariDataSource writePool = null;
+        SqliteLockFile lock = null;
         try {
             int n = POOL_COUNTER.incrementAndGet();
             if (settings.dialect() == Dialect.SQLITE) {
                 prepareSqliteFile(settings.sqliteFile());
+                if (settings.readCache()) {
+                    // the cache is coherent only while this process is the database's only writer
+                    lock = SqliteLockFile.acquire(settings.sqliteFile());
+                }
                 writePool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-writer", 1, true));
                 readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
                         settings.maxPoolSize(), false));
@@ -80,14 +85,19 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             } else {
                 hot = ReadSessions.pooled(JdbcStorageBackend.HOT_QUERIES, readPool, settings.redactedUrl());
             }
-            JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, hot, context.clock());
+            SecretReadCache cache = settings.readCache() ? new SecretReadCache(settings.readCacheSize()) : null;
+            JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, hot, cache, lock,
+                    context.clock());
             List<Integer> applied;
             try {
                 applied = new SchemaMigrator(settings.dialect(), context.clock()).migrate(backend.writer());
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
+            SqliteLockFile held = lock;
             LOG.info(() -> "jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
+                    + (held == null ? ", read cache off" : ", read cache of " + settings.readCacheSize()
+                            + " reads, database locked by " + held.file())
                     + (applied.isEmpty() ? ", schema current at version " + SchemaMigrator.latestVersion()
                             : ", applied schema migrations " + applied));
             return backend;
@@ -95,6 +105,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             closeQuietly(readPool, e);
             if (writePool != readPool) {
                 closeQuietly(writePool, e);
+            }
+            if (lock != null) {
+                lock.close(); // after the pools: no connection of ours is left on the file
             }
             throw e;
         } finally {

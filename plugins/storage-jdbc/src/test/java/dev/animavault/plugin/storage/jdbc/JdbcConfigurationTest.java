@@ -52,7 +52,7 @@ class JdbcConfigurationTest {
         Map<String, ConfigProperty> props = f.configProperties().stream()
                 .collect(Collectors.toMap(ConfigProperty::name, Function.identity()));
         assertEquals(Set.of("url", "username", "password", "max-pool-size", "connection-timeout", "busy-timeout",
-                "sqlite-synchronous"), props.keySet());
+                "sqlite-synchronous", "read-cache", "read-cache-size"), props.keySet());
         assertTrue(props.get("password").sensitive());
         props.values().forEach(p -> assertFalse(p.required(), p.name() + " has a default or is optional"));
         assertEquals("", props.get("url").defaultValue());
@@ -92,6 +92,65 @@ class JdbcConfigurationTest {
         assertConfiguration(Map.of("connection-timeout", "10ms"), "connection-timeout");
         assertConfiguration(Map.of("connection-timeout", "soon"), "connection-timeout");
         assertConfiguration(Map.of("sqlite-synchronous", "OFF"), "sqlite-synchronous");
+    }
+
+    @Test
+    void badReadCacheSettingsFailWithConfigurationNamingTheKeyAndTheAllowedValues() {
+        for (String bad : List.of("yes", "true", "", "enabled")) {
+            VaultException e = createFails(Map.of("read-cache", bad));
+            assertEquals(ErrorCode.CONFIGURATION, e.errorCode(), e.getMessage());
+            assertTrue(e.getMessage().contains("'read-cache'") && e.getMessage().contains("auto, on or off"),
+                    e.getMessage());
+        }
+        assertConfiguration(Map.of("read-cache-size", "0"), "read-cache-size");
+        assertConfiguration(Map.of("read-cache-size", "-5"), "read-cache-size");
+        assertConfiguration(Map.of("read-cache-size", "lots"), "read-cache-size");
+        assertConfiguration(Map.of("read-cache-size", "10000001"), "read-cache-size");
+        assertFalse(Files.exists(dataDir.resolve("anima-vault.db.lock")), "refused before locking anything");
+    }
+
+    @Test
+    void readCacheOnIsRefusedForPostgresBeforeConnecting() {
+        // port 1: nothing listens there, so the refusal comes from the settings, not from a connection
+        VaultException e = createFails(Map.of("url", "jdbc:postgresql://127.0.0.1:1/animavault", "read-cache", "on"));
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("'read-cache'") && e.getMessage().contains("PostgreSQL"), e.getMessage());
+        VaultException upper = createFails(Map.of("url", "jdbc:postgresql://127.0.0.1:1/animavault", "read-cache", " ON "));
+        assertEquals(ErrorCode.CONFIGURATION, upper.errorCode(), upper.getMessage());
+    }
+
+    @Test
+    void readCacheDefaultsToOnForSqliteAndOffForPostgres() {
+        JdbcSettings sqlite = JdbcSettings.from(ProviderConfig.empty("jdbc"), TestPluginContext.denyingEgress(dataDir));
+        assertTrue(sqlite.readCache());
+        assertEquals(10_000, sqlite.readCacheSize());
+        JdbcSettings pg = JdbcSettings.from(ProviderConfig.of("jdbc", Map.of("url", "jdbc:postgresql://127.0.0.1:1/x"),
+                Set.of()), TestPluginContext.denyingEgress(dataDir));
+        assertFalse(pg.readCache(), "auto is off for PostgreSQL");
+        JdbcSettings pgOff = JdbcSettings.from(ProviderConfig.of("jdbc", Map.of("url", "jdbc:postgresql://127.0.0.1:1/x",
+                "read-cache", "off"), Set.of()), TestPluginContext.denyingEgress(dataDir));
+        assertFalse(pgOff.readCache());
+        JdbcSettings sized = JdbcSettings.from(ProviderConfig.of("jdbc", Map.of("read-cache", "On",
+                "read-cache-size", "1"), Set.of()), TestPluginContext.denyingEgress(dataDir));
+        assertTrue(sized.readCache());
+        assertEquals(1, sized.readCacheSize());
+
+        try (JdbcStorageBackend on = (JdbcStorageBackend) create(Map.of())) {
+            assertTrue(on.readCache() != null, "SQLite caches by default");
+            assertTrue(Files.isRegularFile(dataDir.resolve("anima-vault.db.lock")), "and locks its file");
+        }
+        try (JdbcStorageBackend off = (JdbcStorageBackend) create(Map.of("url", "jdbc:sqlite:other.db",
+                "read-cache", "off"))) {
+            assertTrue(off.readCache() == null);
+            assertFalse(Files.exists(dataDir.resolve("other.db.lock")), "no cache, no lock");
+        }
+        String url = PostgresTestServer.freshSchemaUrl();
+        try (JdbcStorageBackend postgres = (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
+                PostgresTestServer.config(url, Map.of()), TestPluginContext.denyingEgress(dataDir))) {
+            assertTrue(postgres.readCache() == null, "PostgreSQL does not cache by default");
+        } finally {
+            PostgresTestServer.dropSchema(url);
+        }
     }
 
     private void assertConfiguration(Map<String, String> values, String key) {

@@ -9,7 +9,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The storage contract against the SQLite dialect: a fresh database file per test, default settings. */
+/**
+ * The storage contract against the SQLite dialect: a fresh database file per test, default settings,
+ * so with the read cache on. {@link JdbcSqliteStorageVariantsTest} runs it without the cache and with a
+ * tiny one.
+ */
 class JdbcSqliteStorageTest extends StorageBackendContract {
 
     @TempDir
@@ -17,7 +21,12 @@ class JdbcSqliteStorageTest extends StorageBackendContract {
 
     @Override
     protected StorageBackend newBackend() {
-        return new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", Map.of(), Set.of()),
+        StorageBackend b = new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", Map.of(), Set.of()),
                 TestPluginContext.denyingEgress(dataDir));
+        if (((JdbcStorageBackend) b).readCache() == null) {
+            b.close();
+            throw new AssertionError("the default SQLite backend should cache reads");
+        }
+        return b;
     }
 }

@@ -76,9 +76,12 @@ class ReadSessionsTest {
         return dataDir.resolve("anima-vault.db");
     }
 
+    /** A SQLite backend without the read cache: these tests are about the reads that reach the database. */
     private JdbcStorageBackend sqlite(Map<String, String> values) {
-        return (JdbcStorageBackend) new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", values, Set.of()),
-                TestPluginContext.denyingEgress(dataDir));
+        Map<String, String> withoutCache = new HashMap<>(values);
+        withoutCache.putIfAbsent("read-cache", "off");
+        return (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
+                ProviderConfig.of("jdbc", withoutCache, Set.of()), TestPluginContext.denyingEgress(dataDir));
     }
 
     /** A PostgreSQL backend in a fresh schema whose connections carry a unique application name. */
