@@ -19,7 +19,8 @@ class TimestampsTest {
         };
         for (Instant i : fixed) {
             assertEquals(i.toString(), Timestamps.iso(i));
-            assertEquals(i.toString(), Timestamps.iso(i)); // second call hits the cached second
+            Instant later = i.compareTo(Instant.MAX.minusSeconds(86_400)) < 0 ? i.plusSeconds(86_399) : i;
+            assertEquals(later.toString(), Timestamps.iso(later));
         }
         SplittableRandom random = new SplittableRandom(7);
         for (int n = 0; n < 200_000; n++) {
