@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -74,6 +75,27 @@ public final class AuditHashChain {
         sha256.reset();
         sha256.update(buf, start, length);
         return HEX.formatHex(sha256.digest());
+    }
+
+    /** SHA-256 of the bytes, into {@code into[0..32)}: no allocation. */
+    static void hash(MessageDigest sha256, byte[] buf, int start, int length, byte[] into) {
+        sha256.reset();
+        sha256.update(buf, start, length);
+        try {
+            sha256.digest(into, 0, AuditLineCodec.HASH_BYTES);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 digest failed", e);
+        }
+    }
+
+    /** Lower-case hex of a hash. */
+    static String hex(byte[] hash) {
+        return HEX.formatHex(hash);
+    }
+
+    /** The hash whose lower-case hex is given (as in {@code prev}). */
+    static byte[] unhex(String hex) {
+        return HEX.parseHex(hex);
     }
 
     static MessageDigest sha256() {

@@ -25,9 +25,9 @@ final class AuditIndex {
     private int[] actions = new int[1024];
     private int size;
 
-    private final Map<String, Integer> organizationCodes = new HashMap<>();
-    private final Map<String, Integer> identityCodes = new HashMap<>();
-    private final Map<String, Integer> actionCodes = new HashMap<>();
+    private final Dictionary organizationCodes = new Dictionary();
+    private final Dictionary identityCodes = new Dictionary();
+    private final Dictionary actionCodes = new Dictionary();
 
     /** The matches of one scan: ordinals newest first. */
     record Matches(int[] ordinals, long[] offsets, int[] lengths, int count, boolean more) {
@@ -53,14 +53,10 @@ final class AuditIndex {
         lengths[size] = length;
         seconds[size] = e.timestamp().getEpochSecond();
         nanos[size] = e.timestamp().getNano();
-        organizations[size] = code(organizationCodes, e.organizationId());
-        identities[size] = code(identityCodes, e.identityId());
-        actions[size] = code(actionCodes, e.action());
+        organizations[size] = organizationCodes.code(e.organizationId());
+        identities[size] = identityCodes.code(e.identityId());
+        actions[size] = actionCodes.code(e.action());
         size++;
-    }
-
-    private static int code(Map<String, Integer> codes, String value) {
-        return value == null ? NONE : codes.computeIfAbsent(value, v -> codes.size());
     }
 
     /** The ordinal of the line starting at the offset, or -1 if no line starts there. */
@@ -74,10 +70,10 @@ final class AuditIndex {
      * toward older lines, and whether at least one more match exists beyond them.
      */
     Matches find(AuditQuery q, int start, int limit) {
-        Integer org = organizationCodes.get(q.organizationId());
+        Integer org = organizationCodes.find(q.organizationId());
         // A filter value never seen yet has no code: nothing can match it.
-        Integer identity = q.identityId().isPresent() ? identityCodes.get(q.identityId().get()) : Integer.valueOf(NONE);
-        Integer action = q.action().isPresent() ? actionCodes.get(q.action().get()) : Integer.valueOf(NONE);
+        Integer identity = q.identityId().isPresent() ? identityCodes.find(q.identityId().get()) : Integer.valueOf(NONE);
+        Integer action = q.action().isPresent() ? actionCodes.find(q.action().get()) : Integer.valueOf(NONE);
         int[] found = new int[limit];
         if (org == null || identity == null || action == null) {
             return new Matches(found, new long[0], new int[0], 0, false);
@@ -109,6 +105,39 @@ final class AuditIndex {
             foundLengths[k] = lengths[found[k]];
         }
         return new Matches(found, foundOffsets, foundLengths, count, more);
+    }
+
+    /**
+     * Codes for the distinct values of one field, in order of first appearance. Consecutive events mostly
+     * repeat the previous value (the same organization, action, identity), so the last value is checked
+     * before the map.
+     */
+    private static final class Dictionary {
+        private final Map<String, Integer> codes = new HashMap<>();
+        private String last;
+        private int lastCode = NONE;
+
+        int code(String value) {
+            if (value == null) {
+                return NONE;
+            }
+            if (value.equals(last)) {
+                return lastCode;
+            }
+            Integer code = codes.get(value);
+            if (code == null) {
+                code = codes.size();
+                codes.put(value, code);
+            }
+            last = value;
+            lastCode = code;
+            return code;
+        }
+
+        /** The value's code, or null if it never appeared. */
+        Integer find(String value) {
+            return codes.get(value);
+        }
     }
 
     private int compare(int i, Instant t) {

@@ -1,26 +1,45 @@
 package dev.animavault.plugin.audit.file;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.animavault.spi.Timestamps;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditOutcome;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
  * Encodes an {@link AuditEvent} as one JSON object (no newline) and decodes it back. Field order is
  * fixed; null fields and empty details are left out; details are written sorted by key. Decoding
  * refuses duplicate fields, trailing content and missing required fields, and ignores unknown fields
  * (room for later versions). Thread-safe.
+ *
+ * <p><b>Encoding</b> is hand-written, straight into the batch's bytes (no generator, no intermediate
+ * strings but the timestamp's), and writes byte for byte what Jackson's {@code JsonGenerator} wrote (the
+ * earlier encoder; files it wrote stay valid, see the compatibility test): UTF-8; {@code "} and
+ * {@code \} escaped with a backslash; the control characters below U+0020 as {@code \b \t \n \f \r} or
+ * a six-character {@code \}{@code u00XX} escape with upper-case hex; DEL, U+2028, U+2029 and every other
+ * non-ASCII character raw, except surrogates: <em>every</em> surrogate char, paired or not, is its own
+ * six-character escape (an emoji is two escapes; an unpaired surrogate still gives valid UTF-8 and
+ * decodes back to the same string). The timestamp is {@link Timestamps#iso} (the text of
+ * {@link Instant#toString()}), the version a plain integer.
+ *
+ * <p>One deliberate difference: a details <em>key</em> holding an unpaired surrogate is written with
+ * U+FFFD in place of each unpaired surrogate (and further U+FFFD appended while it equals another key),
+ * because Jackson's parser refuses unpaired surrogates in field names: the earlier encoder wrote such
+ * lines and then could not read them back (the file failed verification at the next open). Values,
+ * and keys without unpaired surrogates, are kept exactly.
  */
 final class AuditLineCodec {
     static final String ID = "id";
@@ -37,6 +56,49 @@ final class AuditLineCodec {
     static final String ERROR_CODE = "errorCode";
     static final String DETAILS = "details";
     static final String PREV = "prev";
+
+    /** Length of a SHA-256 hash in bytes. */
+    static final int HASH_BYTES = 32;
+
+    private static final byte[] ID_PREFIX = ascii("{\"" + ID + "\":\"");
+    private static final byte[] TIMESTAMP_PREFIX = field(TIMESTAMP);
+    private static final byte[] ACTION_PREFIX = field(ACTION);
+    private static final byte[] ORGANIZATION_ID_PREFIX = field(ORGANIZATION_ID);
+    private static final byte[] IDENTITY_ID_PREFIX = field(IDENTITY_ID);
+    private static final byte[] SECRET_KEY_PREFIX = field(SECRET_KEY);
+    private static final byte[] VERSION_PREFIX = ascii(",\"" + VERSION + "\":");
+    private static final byte[] ACTOR_PREFIX = field(ACTOR);
+    private static final byte[] REQUEST_ID_PREFIX = field(REQUEST_ID);
+    private static final byte[] REMOTE_ADDRESS_PREFIX = field(REMOTE_ADDRESS);
+    private static final byte[] ERROR_CODE_PREFIX = field(ERROR_CODE);
+    private static final byte[] DETAILS_PREFIX = ascii(",\"" + DETAILS + "\":{");
+    private static final byte[] PREV_PREFIX = field(PREV);
+    /** {@code ,"outcome":"SUCCESS"} and so on, by ordinal. */
+    private static final byte[][] OUTCOMES = Arrays.stream(AuditOutcome.values())
+            .map(o -> ascii(",\"" + OUTCOME + "\":\"" + o.name() + "\"")).toArray(byte[][]::new);
+    private static final byte[] KEY_OPEN = {'"'};
+    private static final byte[] VALUE_OPEN = {':', '"'};
+    private static final byte[] MIN_INT = ascii(Integer.toString(Integer.MIN_VALUE));
+    /** At least the longest prefix above (19 bytes) plus a closing quote. */
+    private static final int MAX_PREFIX = 24;
+
+    /** Per ASCII char: 0 written as is, -1 as a six-character escape, else the char after a backslash. */
+    private static final byte[] ESCAPES = new byte[128];
+    private static final byte[] HEX_UPPER = ascii("0123456789ABCDEF");
+    private static final byte[] HEX_LOWER = ascii("0123456789abcdef");
+
+    static {
+        for (int c = 0; c < 0x20; c++) {
+            ESCAPES[c] = -1;
+        }
+        ESCAPES['\b'] = 'b';
+        ESCAPES['\t'] = 't';
+        ESCAPES['\n'] = 'n';
+        ESCAPES['\f'] = 'f';
+        ESCAPES['\r'] = 'r';
+        ESCAPES['"'] = '"';
+        ESCAPES['\\'] = '\\';
+    }
 
     private final JsonFactory factory = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -55,42 +117,226 @@ final class AuditLineCodec {
         }
     }
 
-    /** Writes the event's JSON object, ending with {@code prev}, to the stream. */
-    void encode(AuditEvent e, String prev, OutputStream out) {
-        try (JsonGenerator g = factory.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField(ID, e.id());
-            g.writeStringField(TIMESTAMP, e.timestamp().toString());
-            g.writeStringField(ACTION, e.action());
-            g.writeStringField(OUTCOME, e.outcome().name());
-            writeIfPresent(g, ORGANIZATION_ID, e.organizationId());
-            writeIfPresent(g, IDENTITY_ID, e.identityId());
-            writeIfPresent(g, SECRET_KEY, e.secretKey());
-            if (e.version() != null) {
-                g.writeNumberField(VERSION, e.version());
-            }
-            writeIfPresent(g, ACTOR, e.actor());
-            writeIfPresent(g, REQUEST_ID, e.requestId());
-            writeIfPresent(g, REMOTE_ADDRESS, e.remoteAddress());
-            writeIfPresent(g, ERROR_CODE, e.errorCode());
-            if (!e.details().isEmpty()) {
-                g.writeObjectFieldStart(DETAILS);
-                for (Map.Entry<String, String> d : new TreeMap<>(e.details()).entrySet()) {
-                    g.writeStringField(d.getKey(), d.getValue());
-                }
-                g.writeEndObject();
-            }
-            g.writeStringField(PREV, prev);
-            g.writeEndObject();
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** {@code ,"name":"} */
+    private static byte[] field(String name) {
+        return ascii(",\"" + name + "\":\"");
+    }
+
+    /**
+     * Appends the event's JSON object (no newline), ending with {@code prev}: the lower-case hex of
+     * {@code prevHash} (32 bytes: the previous line's SHA-256, all zeros for the first line).
+     */
+    void encode(AuditEvent e, byte[] prevHash, LineBuffer out) {
+        string(out, ID_PREFIX, e.id());
+        ascii(out, TIMESTAMP_PREFIX, Timestamps.iso(e.timestamp()));
+        string(out, ACTION_PREFIX, e.action());
+        raw(out, OUTCOMES[e.outcome().ordinal()]);
+        stringIfPresent(out, ORGANIZATION_ID_PREFIX, e.organizationId());
+        stringIfPresent(out, IDENTITY_ID_PREFIX, e.identityId());
+        stringIfPresent(out, SECRET_KEY_PREFIX, e.secretKey());
+        if (e.version() != null) {
+            integer(out, VERSION_PREFIX, e.version());
+        }
+        stringIfPresent(out, ACTOR_PREFIX, e.actor());
+        stringIfPresent(out, REQUEST_ID_PREFIX, e.requestId());
+        stringIfPresent(out, REMOTE_ADDRESS_PREFIX, e.remoteAddress());
+        stringIfPresent(out, ERROR_CODE_PREFIX, e.errorCode());
+        if (!e.details().isEmpty()) {
+            details(out, e.details());
+        }
+        byte[] b = out.ensure(PREV_PREFIX.length + 2 * HASH_BYTES + 2);
+        int p = out.size();
+        System.arraycopy(PREV_PREFIX, 0, b, p, PREV_PREFIX.length);
+        p += PREV_PREFIX.length;
+        for (int i = 0; i < HASH_BYTES; i++) {
+            int v = prevHash[i];
+            b[p++] = HEX_LOWER[(v >> 4) & 0xF];
+            b[p++] = HEX_LOWER[v & 0xF];
+        }
+        b[p++] = '"';
+        b[p++] = '}';
+        out.size(p);
+    }
+
+    private static void raw(LineBuffer out, byte[] bytes) {
+        byte[] b = out.ensure(bytes.length);
+        System.arraycopy(bytes, 0, b, out.size(), bytes.length);
+        out.size(out.size() + bytes.length);
+    }
+
+    private static void stringIfPresent(LineBuffer out, byte[] prefix, String value) {
+        if (value != null) {
+            string(out, prefix, value);
         }
     }
 
-    private static void writeIfPresent(JsonGenerator g, String name, String value) throws IOException {
-        if (value != null) {
-            g.writeStringField(name, value);
+    /** The prefix (ending in an opening quote), the escaped string, the closing quote. */
+    private static void string(LineBuffer out, byte[] prefix, String s) {
+        int n = s.length();
+        byte[] b = out.ensure(MAX_PREFIX + 6L * n);
+        int p = out.size();
+        System.arraycopy(prefix, 0, b, p, prefix.length);
+        p = chars(b, p + prefix.length, s, n);
+        b[p++] = '"';
+        out.size(p);
+    }
+
+    /** Like {@link #string} for text known to be printable ASCII (the timestamp). */
+    private static void ascii(LineBuffer out, byte[] prefix, String s) {
+        int n = s.length();
+        byte[] b = out.ensure(MAX_PREFIX + n);
+        int p = out.size();
+        System.arraycopy(prefix, 0, b, p, prefix.length);
+        p += prefix.length;
+        for (int i = 0; i < n; i++) {
+            b[p++] = (byte) s.charAt(i);
         }
+        b[p++] = '"';
+        out.size(p);
+    }
+
+    private static void integer(LineBuffer out, byte[] prefix, int v) {
+        byte[] b = out.ensure(MAX_PREFIX + 11);
+        int p = out.size();
+        System.arraycopy(prefix, 0, b, p, prefix.length);
+        p += prefix.length;
+        if (v == Integer.MIN_VALUE) {
+            System.arraycopy(MIN_INT, 0, b, p, MIN_INT.length);
+            p += MIN_INT.length;
+        } else {
+            if (v < 0) {
+                b[p++] = '-';
+                v = -v;
+            }
+            int digits = 1;
+            for (int x = v; x >= 10; x /= 10) {
+                digits++;
+            }
+            for (int i = p + digits - 1; i >= p; i--) {
+                b[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            p += digits;
+        }
+        out.size(p);
+    }
+
+    /** Writes the escaped UTF-8 of {@code s} (without quotes) at {@code p}; room for 6 bytes a char is there. */
+    private static int chars(byte[] b, int p, String s, int n) {
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                byte esc = ESCAPES[c];
+                if (esc == 0) {
+                    b[p++] = (byte) c;
+                } else if (esc > 0) {
+                    b[p++] = '\\';
+                    b[p++] = esc;
+                } else {
+                    p = unicodeEscape(b, p, c);
+                }
+            } else if (c < 0x800) {
+                b[p++] = (byte) (0xC0 | (c >> 6));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                p = unicodeEscape(b, p, c);
+            } else {
+                b[p++] = (byte) (0xE0 | (c >> 12));
+                b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return p;
+    }
+
+    private static int unicodeEscape(byte[] b, int p, char c) {
+        b[p++] = '\\';
+        b[p++] = 'u';
+        b[p++] = HEX_UPPER[(c >> 12) & 0xF];
+        b[p++] = HEX_UPPER[(c >> 8) & 0xF];
+        b[p++] = HEX_UPPER[(c >> 4) & 0xF];
+        b[p++] = HEX_UPPER[c & 0xF];
+        return p;
+    }
+
+    /** {@code ,"details":{"key":"value",...}}, sorted by key. */
+    private static void details(LineBuffer out, Map<String, String> details) {
+        raw(out, DETAILS_PREFIX);
+        List<Map.Entry<String, String>> entries = new ArrayList<>(details.size());
+        boolean lone = false;
+        for (Map.Entry<String, String> d : details.entrySet()) {
+            entries.add(d);
+            lone |= hasLoneSurrogate(d.getKey());
+        }
+        if (lone) {
+            entries = withoutLoneSurrogateKeys(entries);
+        }
+        if (entries.size() > 1) {
+            entries.sort(Map.Entry.comparingByKey());
+        }
+        boolean first = true;
+        for (Map.Entry<String, String> d : entries) {
+            if (!first) {
+                out.put((byte) ',');
+            }
+            first = false;
+            string(out, KEY_OPEN, d.getKey());
+            string(out, VALUE_OPEN, d.getValue());
+        }
+        out.put((byte) '}');
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The entries with U+FFFD for each unpaired surrogate in a key; a replaced key that equals another
+     * key gets U+FFFD appended until it is unique (keys without unpaired surrogates never change).
+     */
+    private static List<Map.Entry<String, String>> withoutLoneSurrogateKeys(List<Map.Entry<String, String>> entries) {
+        List<Map.Entry<String, String>> out = new ArrayList<>(entries.size());
+        Set<String> taken = new HashSet<>();
+        List<Map.Entry<String, String>> replaced = new ArrayList<>();
+        for (Map.Entry<String, String> d : entries) {
+            if (hasLoneSurrogate(d.getKey())) {
+                replaced.add(d);
+            } else {
+                out.add(d);
+                taken.add(d.getKey());
+            }
+        }
+        // In key order, so that collisions resolve the same way whatever the map's iteration order.
+        replaced.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, String> d : replaced) {
+            String k = d.getKey();
+            StringBuilder sb = new StringBuilder(k.length() + 1);
+            for (int i = 0; i < k.length(); i++) {
+                char c = k.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < k.length() && Character.isLowSurrogate(k.charAt(i + 1))) {
+                    sb.append(c).append(k.charAt(++i));
+                } else {
+                    sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+                }
+            }
+            while (!taken.add(sb.toString())) {
+                sb.append('\uFFFD');
+            }
+            out.add(Map.entry(sb.toString(), d.getValue()));
+        }
+        return out;
     }
 
     /** Parses one line (without its newline). */

@@ -9,7 +9,6 @@ import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.QueryableAuditSink;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -72,7 +71,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
     private final AuditIndex index = new AuditIndex();
-    private final BatchBuffer buffer = new BatchBuffer();
+    private final LineBuffer buffer = new LineBuffer(64 * 1024);
 
     private final RandomAccessFile writer;
     private final RandomAccessFile reader;
@@ -80,7 +79,13 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final Object fileKey;
     // Guarded by writeLock.
     private long end;
-    private String headHash;
+    /** SHA-256 of the last line (all zeros, the GENESIS hex, for an empty file). */
+    private final byte[] headHash = new byte[AuditLineCodec.HASH_BYTES];
+    /** The chain while a batch is encoded: the hash of the line just encoded. */
+    private final byte[] chain = new byte[AuditLineCodec.HASH_BYTES];
+    /** Where the writer's file pointer is, or -1 when unknown (then the next append seeks). */
+    private long writerPosition = -1;
+    private int[] lineStarts = new int[64];
     private boolean failed;
     private volatile boolean closed;
 
@@ -208,7 +213,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             quarantineTornTail(result.completeEnd(), result.totalBytes());
         }
         end = result.completeEnd();
-        headHash = expected[0];
+        System.arraycopy(AuditHashChain.unhex(expected[0]), 0, headHash, 0, headHash.length);
     }
 
     private void quarantineTornTail(long from, long to) throws IOException {
@@ -261,25 +266,30 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
             buffer.reset();
             int n = events.size();
-            int[] starts = new int[n];
-            int[] lengths = new int[n];
-            String prev = headHash;
+            if (lineStarts.length < n + 1) {
+                lineStarts = new int[Math.max(n + 1, lineStarts.length * 2)];
+            }
+            int[] starts = lineStarts;
+            // chain holds the hash the next line's prev names; it reaches headHash only once written.
+            System.arraycopy(headHash, 0, chain, 0, chain.length);
             for (int i = 0; i < n; i++) {
                 AuditEvent e = requireNonNull(events.get(i), "event is null");
-                starts[i] = buffer.size();
-                codec.encode(e, prev, buffer);
-                lengths[i] = buffer.size() - starts[i];
-                prev = AuditHashChain.hash(sha256, buffer.array(), starts[i], lengths[i]);
-                buffer.write('\n');
+                int start = buffer.size();
+                starts[i] = start;
+                codec.encode(e, chain, buffer);
+                AuditHashChain.hash(sha256, buffer.array(), start, buffer.size() - start, chain);
+                buffer.put((byte) '\n');
             }
+            starts[n] = buffer.size();
             append();
             long base = end;
             end += buffer.size();
-            headHash = prev;
+            System.arraycopy(chain, 0, headHash, 0, headHash.length);
             indexLock.writeLock().lock();
             try {
                 for (int i = 0; i < n; i++) {
-                    index.add(base + starts[i], lengths[i], events.get(i));
+                    // the line without its newline
+                    index.add(base + starts[i], starts[i + 1] - starts[i] - 1, events.get(i));
                 }
             } finally {
                 indexLock.writeLock().unlock();
@@ -292,12 +302,17 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Appends the buffer at {@link #end}; on failure cuts the file back so no partial line remains. */
     private void append() {
         try {
-            writer.seek(end);
+            if (writerPosition != end) {
+                writer.seek(end);
+            }
+            writerPosition = -1; // unknown until the write returns
             writer.write(buffer.array(), 0, buffer.size());
+            writerPosition = end + buffer.size();
             if (config.fsync()) {
                 writer.getFD().sync();
             }
         } catch (IOException e) {
+            writerPosition = -1;
             try {
                 writer.setLength(end);
             } catch (IOException cut) {
@@ -439,7 +454,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     public String headHash() {
         writeLock.lock();
         try {
-            return headHash;
+            return AuditHashChain.hex(headHash);
         } finally {
             writeLock.unlock();
         }
@@ -500,16 +515,5 @@ public final class FileAuditSink implements QueryableAuditSink {
     @Override
     public String toString() {
         return "FileAuditSink[" + config.path() + ", fsync=" + config.fsync() + ", closed=" + closed + "]";
-    }
-
-    /** A byte buffer whose backing array can be handed to a single write. */
-    private static final class BatchBuffer extends ByteArrayOutputStream {
-        BatchBuffer() {
-            super(64 * 1024);
-        }
-
-        byte[] array() {
-            return buf;
-        }
     }
 }
