@@ -54,6 +54,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * the columns the caller does not already know (no key columns), as the plugin's hot path does since
  * it reuses the caller's {@link SecretRef}. The sqlite-jdbc driver of the baseline is the plugin's own (loaded from the plugin's class
  * loader), so both sides run the same driver and the same database file. 1 and 4 threads.
+ *
+ * <p>{@code pluginReadSecret*} runs with the plugin's read cache off ({@code read-cache: off}): every call
+ * is a SQLite query. {@code cachedReadSecret*} is a second backend on the same file with the cache on
+ * (the SQLite default): after the first round over the {@value #SECRETS} secrets every call is a hit.
+ * The uncached backend only reads once the cached one is open (the cache sees its own writes only).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -88,6 +93,7 @@ public class StorageReadBenchmark {
     private Path dir;
     private PluginRegistry registry;
     private StorageBackend storage;
+    private StorageBackend cached;
     private SecretRef[] refs;
     private Driver driver;
     private String url;
@@ -98,8 +104,9 @@ public class StorageReadBenchmark {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         Files.copy(benchPlugins().resolve("anima-vault-plugin-storage-jdbc.zip"), plugins.resolve("storage-jdbc.zip"));
         registry = PluginRegistry.load(plugins);
-        storage = registry.storageBackends().get("jdbc").factory().create(ProviderConfig.empty("jdbc"),
-                new CorePluginContext(Clock.systemUTC(), dir, new EgressPolicy(List.of()), "dep_bench"));
+        CorePluginContext context = new CorePluginContext(Clock.systemUTC(), dir, new EgressPolicy(List.of()), "dep_bench");
+        var factory = registry.storageBackends().get("jdbc").factory();
+        storage = factory.create(ProviderConfig.of("jdbc", Map.of("read-cache", "off"), java.util.Set.of()), context);
         Instant now = Instant.now();
         storage.createIdentity(new Identity(ORG, IDENTITY, "bench agent", Map.of(), false, now, now, 0));
         SecureRandom random = new SecureRandom();
@@ -111,6 +118,8 @@ public class StorageReadBenchmark {
             storage.createSecret(new SecretMetadata(refs[i], "api_key", 1, Map.of(), Map.of(), now, now, 0),
                     new SecretVersion(refs[i], 1, value, now, "bench"));
         }
+        // all writes done: the cached backend (which locks the file; the uncached one takes no lock) opens now
+        cached = factory.create(ProviderConfig.of("jdbc", Map.of("read-cache", "on"), java.util.Set.of()), context);
         // the baseline runs the plugin's own sqlite-jdbc, from the plugin's class loader
         ClassLoader pluginLoader = storage.getClass().getClassLoader();
         driver = (Driver) Class.forName("org.sqlite.JDBC", true, pluginLoader).getDeclaredConstructor().newInstance();
@@ -119,7 +128,9 @@ public class StorageReadBenchmark {
             raw.open(this);
             for (SecretRef ref : refs) {
                 StoredSecret a = storage.readSecret(ref, OptionalInt.empty()).orElseThrow();
-                for (StoredSecret b : List.of(raw.read(ref).orElseThrow(), raw.readLean(ref).orElseThrow())) {
+                for (StoredSecret b : List.of(raw.read(ref).orElseThrow(), raw.readLean(ref).orElseThrow(),
+                        cached.readSecret(ref, OptionalInt.empty()).orElseThrow(),
+                        cached.readSecret(ref, OptionalInt.empty()).orElseThrow())) {
                     if (!a.metadata().equals(b.metadata()) || !a.version().ref().equals(b.version().ref())
                             || a.version().version() != b.version().version()
                             || !a.version().createdAt().equals(b.version().createdAt())
@@ -136,6 +147,7 @@ public class StorageReadBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+        cached.close();
         storage.close();
         registry.close();
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -228,6 +240,18 @@ public class StorageReadBenchmark {
     @Threads(4)
     public Optional<StoredSecret> pluginReadSecret4() {
         return storage.readSecret(randomRef(), OptionalInt.empty());
+    }
+
+    @Benchmark
+    @Threads(1)
+    public Optional<StoredSecret> cachedReadSecret1() {
+        return cached.readSecret(randomRef(), OptionalInt.empty());
+    }
+
+    @Benchmark
+    @Threads(4)
+    public Optional<StoredSecret> cachedReadSecret4() {
+        return cached.readSecret(randomRef(), OptionalInt.empty());
     }
 
     @Benchmark
