@@ -89,7 +89,8 @@ public final class Main implements Callable<Integer> {
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
             if (!node.organizations().initialized()) {
                 System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, "The vault has no organization "
-                        + "yet: run 'anima-vault init' or start with ANIMA_VAULT_BOOTSTRAP_TOKEN set.");
+                        + "yet: stop the server and run 'anima-vault init', or restart it with ANIMA_VAULT_BOOTSTRAP_TOKEN "
+                        + "set.");
             }
             stopped.await();
             return 0;
