@@ -7,6 +7,7 @@ import java.lang.reflect.Proxy;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs calls into a plugin with the plugin's class loader as the thread context class loader (JDBC
@@ -57,7 +58,31 @@ public final class Tccl {
         }
     }
 
-    private record Handler(Object target, ClassLoader loader) implements InvocationHandler {
+    private record Handler(Object target, ClassLoader loader, ConcurrentHashMap<Method, Method> accessible)
+            implements InvocationHandler {
+        Handler(Object target, ClassLoader loader) {
+            this(target, loader, new ConcurrentHashMap<>());
+        }
+
+        /**
+         * The method with access checks turned off: they are done once here instead of on every call
+         * (the SPI interfaces are public and exported, so this never widens access).
+         */
+        private Method unchecked(Method method) {
+            Method m = accessible.get(method);
+            if (m == null) {
+                m = accessible.computeIfAbsent(method, k -> {
+                    try {
+                        Method copy = k.getDeclaringClass().getMethod(k.getName(), k.getParameterTypes());
+                        return copy.trySetAccessible() ? copy : k;
+                    } catch (NoSuchMethodException e) {
+                        return k;
+                    }
+                });
+            }
+            return m;
+        }
+
         @Override
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
             if (method.getDeclaringClass() == Object.class) {
@@ -72,7 +97,7 @@ public final class Tccl {
             ClassLoader previous = t.getContextClassLoader();
             t.setContextClassLoader(loader);
             try {
-                return method.invoke(target, args);
+                return unchecked(method).invoke(target, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
