@@ -26,14 +26,15 @@ import java.util.Set;
  * (room for later versions). Thread-safe.
  *
  * <p><b>Encoding</b> is hand-written, straight into the batch's bytes (no generator, no intermediate
- * strings but the timestamp's), and writes byte for byte what Jackson's {@code JsonGenerator} wrote (the
+ * strings), and writes byte for byte what Jackson's {@code JsonGenerator} wrote (the
  * earlier encoder; files it wrote stay valid, see the compatibility test): UTF-8; {@code "} and
  * {@code \} escaped with a backslash; the control characters below U+0020 as {@code \b \t \n \f \r} or
  * a six-character {@code \}{@code u00XX} escape with upper-case hex; DEL, U+2028, U+2029 and every other
  * non-ASCII character raw, except surrogates: <em>every</em> surrogate char, paired or not, is its own
  * six-character escape (an emoji is two escapes; an unpaired surrogate still gives valid UTF-8 and
- * decodes back to the same string). The timestamp is {@link Timestamps#iso} (the text of
- * {@link Instant#toString()}), the version a plain integer.
+ * decodes back to the same string). The timestamp is the text of {@link Instant#toString()}: the whole
+ * second as {@link Timestamps#iso} formats it (once per second), then the fraction; the version is a
+ * plain integer.
  *
  * <p>One deliberate difference: a details <em>key</em> holding an unpaired surrogate is written with
  * U+FFFD in place of each unpaired surrogate (and further U+FFFD appended while it equals another key),
@@ -81,6 +82,8 @@ final class AuditLineCodec {
     private static final byte[] MIN_INT = ascii(Integer.toString(Integer.MIN_VALUE));
     /** At least the longest prefix above (19 bytes) plus a closing quote. */
     private static final int MAX_PREFIX = 24;
+    /** At least all the prefixes, quotes, a version, {@code prev} and the closing brace of one line. */
+    private static final int MAX_FIXED = 512;
 
     /** Per ASCII char: 0 written as is, -1 as a six-character escape, else the char after a backslash. */
     private static final byte[] ESCAPES = new byte[128];
@@ -99,6 +102,13 @@ final class AuditLineCodec {
         ESCAPES['"'] = '"';
         ESCAPES['\\'] = '\\';
     }
+
+    /** A whole second and its text: immutable, so the racy single-entry cache below is safe. */
+    private record Second(long epochSecond, byte[] prefix) {
+    }
+
+    /** The last second encoded (any thread; a stale or lost update only costs a reformat). */
+    private Second lastSecond = new Second(Long.MIN_VALUE, new byte[0]);
 
     private final JsonFactory factory = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -131,27 +141,58 @@ final class AuditLineCodec {
      * {@code prevHash} (32 bytes: the previous line's SHA-256, all zeros for the first line).
      */
     void encode(AuditEvent e, byte[] prevHash, LineBuffer out) {
-        string(out, ID_PREFIX, e.id());
-        ascii(out, TIMESTAMP_PREFIX, Timestamps.iso(e.timestamp()));
-        string(out, ACTION_PREFIX, e.action());
-        raw(out, OUTCOMES[e.outcome().ordinal()]);
-        stringIfPresent(out, ORGANIZATION_ID_PREFIX, e.organizationId());
-        stringIfPresent(out, IDENTITY_ID_PREFIX, e.identityId());
-        stringIfPresent(out, SECRET_KEY_PREFIX, e.secretKey());
-        if (e.version() != null) {
-            integer(out, VERSION_PREFIX, e.version());
-        }
-        stringIfPresent(out, ACTOR_PREFIX, e.actor());
-        stringIfPresent(out, REQUEST_ID_PREFIX, e.requestId());
-        stringIfPresent(out, REMOTE_ADDRESS_PREFIX, e.remoteAddress());
-        stringIfPresent(out, ERROR_CODE_PREFIX, e.errorCode());
-        if (!e.details().isEmpty()) {
-            details(out, e.details());
-        }
-        byte[] b = out.ensure(PREV_PREFIX.length + 2 * HASH_BYTES + 2);
+        String id = e.id();
+        Instant timestamp = e.timestamp();
+        byte[] second = secondPrefix(timestamp.getEpochSecond());
+        String action = e.action();
+        String organizationId = e.organizationId();
+        String identityId = e.identityId();
+        String secretKey = e.secretKey();
+        Integer version = e.version();
+        String actor = e.actor();
+        String requestId = e.requestId();
+        String remoteAddress = e.remoteAddress();
+        String errorCode = e.errorCode();
+        // Room for everything but the details: every char escaped to six bytes at worst.
+        long chars = (long) id.length() + action.length() + length(organizationId) + length(identityId)
+                + length(secretKey) + length(actor) + length(requestId) + length(remoteAddress) + length(errorCode);
+        byte[] b = out.ensure(MAX_FIXED + second.length + 6 * chars);
         int p = out.size();
-        System.arraycopy(PREV_PREFIX, 0, b, p, PREV_PREFIX.length);
-        p += PREV_PREFIX.length;
+        p = string(b, p, ID_PREFIX, id);
+        p = fraction(b, prefix(b, prefix(b, p, TIMESTAMP_PREFIX), second), timestamp.getNano());
+        p = string(b, p, ACTION_PREFIX, action);
+        p = prefix(b, p, OUTCOMES[e.outcome().ordinal()]);
+        if (organizationId != null) {
+            p = string(b, p, ORGANIZATION_ID_PREFIX, organizationId);
+        }
+        if (identityId != null) {
+            p = string(b, p, IDENTITY_ID_PREFIX, identityId);
+        }
+        if (secretKey != null) {
+            p = string(b, p, SECRET_KEY_PREFIX, secretKey);
+        }
+        if (version != null) {
+            p = integer(b, prefix(b, p, VERSION_PREFIX), version);
+        }
+        if (actor != null) {
+            p = string(b, p, ACTOR_PREFIX, actor);
+        }
+        if (requestId != null) {
+            p = string(b, p, REQUEST_ID_PREFIX, requestId);
+        }
+        if (remoteAddress != null) {
+            p = string(b, p, REMOTE_ADDRESS_PREFIX, remoteAddress);
+        }
+        if (errorCode != null) {
+            p = string(b, p, ERROR_CODE_PREFIX, errorCode);
+        }
+        if (!e.details().isEmpty()) {
+            out.size(p);
+            details(out, e.details());
+            b = out.ensure(PREV_PREFIX.length + 2 * HASH_BYTES + 2);
+            p = out.size();
+        }
+        p = prefix(b, p, PREV_PREFIX);
         for (int i = 0; i < HASH_BYTES; i++) {
             int v = prevHash[i];
             b[p++] = HEX_LOWER[(v >> 4) & 0xF];
@@ -162,72 +203,109 @@ final class AuditLineCodec {
         out.size(p);
     }
 
-    private static void raw(LineBuffer out, byte[] bytes) {
-        byte[] b = out.ensure(bytes.length);
-        System.arraycopy(bytes, 0, b, out.size(), bytes.length);
-        out.size(out.size() + bytes.length);
-    }
-
-    private static void stringIfPresent(LineBuffer out, byte[] prefix, String value) {
-        if (value != null) {
-            string(out, prefix, value);
+    /**
+     * The timestamp up to its seconds, as {@link Timestamps#iso} formats the whole second (without its
+     * {@code Z}), cached for the last second seen: consecutive events mostly fall in the same second. The
+     * fraction and the {@code Z} are appended by {@link #fraction}, so the text is exactly
+     * {@link Instant#toString()} without formatting a string per event.
+     */
+    private byte[] secondPrefix(long epochSecond) {
+        Second s = lastSecond;
+        if (s.epochSecond() != epochSecond) {
+            String iso = Timestamps.iso(Instant.ofEpochSecond(epochSecond));
+            s = new Second(epochSecond, iso.substring(0, iso.length() - 1).getBytes(StandardCharsets.US_ASCII));
+            lastSecond = s;
         }
+        return s.prefix();
     }
 
-    /** The prefix (ending in an opening quote), the escaped string, the closing quote. */
-    private static void string(LineBuffer out, byte[] prefix, String s) {
-        int n = s.length();
-        byte[] b = out.ensure(MAX_PREFIX + 6L * n);
-        int p = out.size();
-        System.arraycopy(prefix, 0, b, p, prefix.length);
-        p = chars(b, p + prefix.length, s, n);
-        b[p++] = '"';
-        out.size(p);
-    }
-
-    /** Like {@link #string} for text known to be printable ASCII (the timestamp). */
-    private static void ascii(LineBuffer out, byte[] prefix, String s) {
-        int n = s.length();
-        byte[] b = out.ensure(MAX_PREFIX + n);
-        int p = out.size();
-        System.arraycopy(prefix, 0, b, p, prefix.length);
-        p += prefix.length;
-        for (int i = 0; i < n; i++) {
-            b[p++] = (byte) s.charAt(i);
-        }
-        b[p++] = '"';
-        out.size(p);
-    }
-
-    private static void integer(LineBuffer out, byte[] prefix, int v) {
-        byte[] b = out.ensure(MAX_PREFIX + 11);
-        int p = out.size();
-        System.arraycopy(prefix, 0, b, p, prefix.length);
-        p += prefix.length;
-        if (v == Integer.MIN_VALUE) {
-            System.arraycopy(MIN_INT, 0, b, p, MIN_INT.length);
-            p += MIN_INT.length;
-        } else {
-            if (v < 0) {
-                b[p++] = '-';
-                v = -v;
-            }
-            int digits = 1;
-            for (int x = v; x >= 10; x /= 10) {
-                digits++;
+    /**
+     * Appends the fraction as {@link Instant#toString()} does (none for whole seconds, else 3, 6 or 9
+     * digits, as few as hold the value), then {@code Z"}.
+     */
+    private static int fraction(byte[] b, int p, int nano) {
+        if (nano != 0) {
+            b[p++] = '.';
+            int digits;
+            int value;
+            if (nano % 1_000_000 == 0) {
+                digits = 3;
+                value = nano / 1_000_000;
+            } else if (nano % 1000 == 0) {
+                digits = 6;
+                value = nano / 1000;
+            } else {
+                digits = 9;
+                value = nano;
             }
             for (int i = p + digits - 1; i >= p; i--) {
-                b[i] = (byte) ('0' + v % 10);
-                v /= 10;
+                b[i] = (byte) ('0' + value % 10);
+                value /= 10;
             }
             p += digits;
         }
-        out.size(p);
+        b[p++] = 'Z';
+        b[p++] = '"';
+        return p;
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    private static int prefix(byte[] b, int p, byte[] prefix) {
+        System.arraycopy(prefix, 0, b, p, prefix.length);
+        return p + prefix.length;
+    }
+
+    /** The prefix (ending in an opening quote), the escaped string, the closing quote; room is there. */
+    private static int string(byte[] b, int p, byte[] prefix, String s) {
+        p = chars(b, prefix(b, p, prefix), s, s.length());
+        b[p++] = '"';
+        return p;
+    }
+
+    /** The prefix, the escaped string, the closing quote, reserving room first (details). */
+    private static void string(LineBuffer out, byte[] prefix, String s) {
+        byte[] b = out.ensure(MAX_PREFIX + 6L * s.length());
+        out.size(string(b, out.size(), prefix, s));
+    }
+
+    private static int integer(byte[] b, int p, int v) {
+        if (v == Integer.MIN_VALUE) {
+            return prefix(b, p, MIN_INT);
+        }
+        if (v < 0) {
+            b[p++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (int x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        for (int i = p + digits - 1; i >= p; i--) {
+            b[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return p + digits;
     }
 
     /** Writes the escaped UTF-8 of {@code s} (without quotes) at {@code p}; room for 6 bytes a char is there. */
     private static int chars(byte[] b, int p, String s, int n) {
-        for (int i = 0; i < n; i++) {
+        // The common case, printable ASCII with nothing to escape, in a loop of its own.
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+                break;
+            }
+            b[p + i] = (byte) c;
+        }
+        return i == n ? p + n : escapedChars(b, p + i, s, i, n);
+    }
+
+    private static int escapedChars(byte[] b, int p, String s, int from, int n) {
+        for (int i = from; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 byte esc = ESCAPES[c];
@@ -265,7 +343,8 @@ final class AuditLineCodec {
 
     /** {@code ,"details":{"key":"value",...}}, sorted by key. */
     private static void details(LineBuffer out, Map<String, String> details) {
-        raw(out, DETAILS_PREFIX);
+        byte[] b = out.ensure(DETAILS_PREFIX.length);
+        out.size(prefix(b, out.size(), DETAILS_PREFIX));
         List<Map.Entry<String, String>> entries = new ArrayList<>(details.size());
         boolean lone = false;
         for (Map.Entry<String, String> d : details.entrySet()) {
