@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}                 # alternating read rounds (each: vault once, bare once)
 DURATION=${DURATION:-10}            # seconds per wrk run
-WARMUP=${WARMUP:-20}                # seconds of discarded warm-up per server (the JIT needs ~20 s of load)
+WARMUP=${WARMUP:-60}                # seconds of discarded warm-up per server (on 2 CPUs the vault reaches steady state after ~40 s of load)
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 WRITE_CLIENTS_MANY=${WRITE_CLIENTS_MANY:-32}
