@@ -43,6 +43,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * append fails, the file is cut back to where the batch began, so a failed batch leaves no partial line;
  * if even that fails the sink refuses further writes (fail closed).
  *
+ * <p><b>Background flush.</b> Without {@code fsync}, a daemon thread forces the file to the device every
+ * {@code flushInterval} when lines were appended since its previous pass (never under the write lock, so
+ * appends go on meanwhile). Power loss then takes at most about one interval of events.
+ *
  * <p><b>Opening.</b> The sink takes an exclusive lock on the file (a second process, or a second sink in
  * this process, is refused), reads it once to build the index and continue the chain, and verifies the
  * chain unless {@code verify-on-open} is off. Bytes after the last newline are the torn tail of a write
@@ -88,6 +92,12 @@ public final class FileAuditSink implements QueryableAuditSink {
     private int[] lineStarts = new int[64];
     private boolean failed;
     private volatile boolean closed;
+    /** Where the file ends after the last successful append; read by the flusher. */
+    private volatile long appended;
+    /** Forces appended lines to the device in the background, or null. */
+    private final Thread flusher;
+    private volatile boolean stopFlusher;
+    private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
 
     private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
         this.config = config;
@@ -96,6 +106,45 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.fileKey = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
         recover();
         this.reader = new RandomAccessFile(config.path().toFile(), "r");
+        this.appended = end;
+        this.flusher = config.fsync() || config.flushInterval().isZero() ? null
+                : Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::flushLoop);
+    }
+
+    /**
+     * The flusher's loop: every interval, if the file grew, one {@code fdatasync}. It is never interrupted
+     * (an interrupt during a channel operation would close the channel); {@link #close} unparks it.
+     */
+    private void flushLoop() {
+        long interval = config.flushInterval().toNanos();
+        long flushedTo = appended;
+        boolean warned = false;
+        while (!stopFlusher && !closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(this, interval);
+            long target = appended;
+            if (stopFlusher || closed || target == flushedTo) {
+                continue;
+            }
+            try {
+                writer.getChannel().force(false);
+                flushedTo = target;
+                flushes.incrementAndGet();
+                warned = false;
+            } catch (java.nio.channels.ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!warned) {
+                    LOG.log(System.Logger.Level.WARNING, "audit file {0}: background flush failed: {1}",
+                            config.path(), e.toString());
+                    warned = true;
+                }
+            }
+        }
+    }
+
+    /** How many background flushes have completed (for tests and diagnostics). */
+    long backgroundFlushes() {
+        return flushes.get();
     }
 
     /**
@@ -284,6 +333,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             append();
             long base = end;
             end += buffer.size();
+            appended = end;
             System.arraycopy(chain, 0, headHash, 0, headHash.length);
             indexLock.writeLock().lock();
             try {
@@ -478,6 +528,15 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Syncs the file to the device and releases it (and its lock). Idempotent; waits for a write in progress. */
     @Override
     public void close() {
+        if (flusher != null) {
+            stopFlusher = true;
+            java.util.concurrent.locks.LockSupport.unpark(flusher);
+            try {
+                flusher.join(java.time.Duration.ofSeconds(10)); // a pass in progress ends with its fdatasync
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         writeLock.lock();
         try {
             if (closed) {

@@ -93,6 +93,49 @@ class FileAuditSinkTest {
 
     // ------------------------------------------------------------------ file and format
 
+    // ------------------------------------------------------------------ background flush
+
+    /** Flusher threads alive in this JVM (other test classes may leave sinks open: compare counts). */
+    private static long flushers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("audit-file-flusher") && t.isAlive()).count();
+    }
+
+    @Test
+    void forcesAppendedLinesInTheBackgroundOnlyWhenTheFileGrewAndStopsOnClose() throws Exception {
+        long before = flushers();
+        FileAuditSink sink = open(Map.of("flush-interval", "50ms"));
+        assertEquals(before + 1, flushers());
+        Thread.sleep(300);
+        assertEquals(0, sink.backgroundFlushes(), "nothing appended, nothing forced");
+        write(sink, 3, 0);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (sink.backgroundFlushes() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, sink.backgroundFlushes(), "one pass forced the appended lines");
+        Thread.sleep(300);
+        assertEquals(1, sink.backgroundFlushes(), "no new lines, no new pass");
+        sink.close();
+        assertEquals(before, flushers(), "close stops the flusher");
+        assertEquals(3, lines(file()).size());
+    }
+
+    @Test
+    void noFlusherWithFsyncOrAZeroInterval() {
+        long before = flushers();
+        open(Map.of("fsync", "true"));
+        open(Map.of("path", "other.jsonl", "flush-interval", "0s"));
+        assertEquals(before, flushers());
+    }
+
+    @Test
+    void aNegativeFlushIntervalIsAConfigurationError() {
+        VaultException e = assertThrows(VaultException.class, () -> open(Map.of("flush-interval", "-1s")));
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+        assertTrue(e.getMessage().contains("flush-interval"), e.getMessage());
+    }
+
     @Test
     void createsTheFileOwnerOnlyUnderTheDataDirectory() throws IOException {
         open();
@@ -370,7 +413,7 @@ class FileAuditSinkTest {
     void configurationIsDeclaredAndPrintable() {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
         assertEquals("file", factory.name());
-        assertEquals(List.of("path", "fsync", "verify-on-open"),
+        assertEquals(List.of("path", "fsync", "flush-interval", "verify-on-open"),
                 factory.configProperties().stream().map(p -> p.name()).toList());
         assertFalse(factory.configProperties().stream().anyMatch(p -> p.sensitive()));
         FileAuditSink sink = open(Map.of("path", "elsewhere/a.log", "fsync", "true"));
