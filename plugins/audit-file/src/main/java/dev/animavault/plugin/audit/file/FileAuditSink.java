@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -43,9 +44,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * append fails, the file is cut back to where the batch began, so a failed batch leaves no partial line;
  * if even that fails the sink refuses further writes (fail closed).
  *
- * <p><b>Background flush.</b> Without {@code fsync}, a daemon thread forces the file to the device every
- * {@code flushInterval} when lines were appended since its previous pass (never under the write lock, so
- * appends go on meanwhile). Power loss then takes at most about one interval of events.
+ * <p><b>Background work.</b> A daemon thread keeps disk blocks reserved ahead of the end of the file
+ * (see {@link Preallocator}; 64 MiB, topped up when half is used) and, without {@code fsync}, forces the
+ * file to the device every {@code flushInterval} when lines were appended since its previous pass.
+ * Neither happens under the write lock, so appends go on meanwhile. Power loss then takes at most about
+ * one interval of events. Closing gives the unused reservation back.
  *
  * <p><b>Opening.</b> The sink takes an exclusive lock on the file (a second process, or a second sink in
  * this process, is refused), reads it once to build the index and continue the chain, and verifies the
@@ -97,6 +100,12 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Forces appended lines to the device in the background, or null. */
     private final Thread flusher;
     private volatile boolean stopFlusher;
+    /** How far ahead of the end disk blocks are kept reserved. */
+    static final long RESERVE_AHEAD = 64L << 20;
+    /** Reserves blocks ahead, or null where the system cannot; used by the constructor, then the flusher. */
+    private final Preallocator preallocator;
+    /** The file offset up to which blocks are reserved; the flusher's. */
+    private long reservedTo;
     private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
 
     private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
@@ -107,22 +116,46 @@ public final class FileAuditSink implements QueryableAuditSink {
         recover();
         this.reader = new RandomAccessFile(config.path().toFile(), "r");
         this.appended = end;
-        this.flusher = config.fsync() || config.flushInterval().isZero() ? null
-                : Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::flushLoop);
+        this.preallocator = Preallocator.open(config.path()).orElse(null);
+        reserveAhead();
+        boolean flush = !config.fsync() && !config.flushInterval().isZero();
+        this.flusher = flush || preallocator != null
+                ? Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::backgroundLoop) : null;
+    }
+
+    /** Tops up the blocks reserved past the end when less than half of {@link #RESERVE_AHEAD} is left. */
+    private void reserveAhead() {
+        if (preallocator == null) {
+            return;
+        }
+        long at = appended;
+        if (reservedTo - at >= RESERVE_AHEAD / 2) {
+            return;
+        }
+        long from = Math.max(reservedTo, at);
+        if (preallocator.reserve(from, RESERVE_AHEAD)) {
+            reservedTo = from + RESERVE_AHEAD;
+        }
     }
 
     /**
-     * The flusher's loop: every interval, if the file grew, one {@code fdatasync}. It is never interrupted
-     * (an interrupt during a channel operation would close the channel); {@link #close} unparks it.
+     * The background loop: every tick, top up the reservation and, if the file grew and flushing is on,
+     * one {@code fdatasync}. It is never interrupted (an interrupt during a channel operation would close
+     * the channel); {@link #close} unparks it.
      */
-    private void flushLoop() {
-        long interval = config.flushInterval().toNanos();
+    private void backgroundLoop() {
+        boolean flush = !config.fsync() && !config.flushInterval().isZero();
+        long interval = flush ? config.flushInterval().toNanos() : TimeUnit.SECONDS.toNanos(1);
         long flushedTo = appended;
         boolean warned = false;
         while (!stopFlusher && !closed) {
             java.util.concurrent.locks.LockSupport.parkNanos(this, interval);
+            if (stopFlusher || closed) {
+                continue;
+            }
+            reserveAhead();
             long target = appended;
-            if (stopFlusher || closed || target == flushedTo) {
+            if (!flush || target == flushedTo) {
                 continue;
             }
             try {
@@ -547,6 +580,17 @@ public final class FileAuditSink implements QueryableAuditSink {
                 writer.getFD().sync();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "audit file {0}: final sync failed: {1}", config.path(), e.toString());
+            }
+            if (preallocator != null) {
+                if (!failed) {
+                    try {
+                        writer.setLength(end); // gives the blocks reserved past the end back
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "audit file {0}: trimming failed: {1}", config.path(),
+                                e.toString());
+                    }
+                }
+                preallocator.close();
             }
             closeQuietly(writer);
         } finally {

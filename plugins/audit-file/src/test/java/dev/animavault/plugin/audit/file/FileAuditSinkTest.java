@@ -121,12 +121,39 @@ class FileAuditSinkTest {
         assertEquals(3, lines(file()).size());
     }
 
+    /** Bytes the file occupies on disk ({@code st_blocks * 512}), read with {@code stat}. */
+    private static long allocated(Path file) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
+        assertEquals(0, p.waitFor(), String.join(" ", out));
+        return Long.parseLong(out[0]) * Long.parseLong(out[1]);
+    }
+
     @Test
-    void noFlusherWithFsyncOrAZeroInterval() {
-        long before = flushers();
-        open(Map.of("fsync", "true"));
-        open(Map.of("path", "other.jsonl", "flush-interval", "0s"));
-        assertEquals(before, flushers());
+    void reservesBlocksAheadWithoutChangingTheFileAndGivesThemBackOnClose() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && Runtime.version().feature() >= 22, "fallocate through the foreign function API: Linux, Java 22+");
+        FileAuditSink sink = open(Map.of("flush-interval", "0s"));
+        write(sink, 5, 0);
+        long size = Files.size(file());
+        assertTrue(allocated(file()) >= FileAuditSink.RESERVE_AHEAD, "reserved: " + allocated(file()));
+        assertEquals(5, lines(file()).size(), "the reservation adds nothing to the file's content");
+        sink.close();
+        assertEquals(size, Files.size(file()));
+        assertTrue(allocated(file()) < 1 << 20, "given back on close: " + allocated(file()));
+        FileAuditSink reopened = open(Map.of("flush-interval", "0s"));
+        assertEquals(5, all(reopened).size());
+    }
+
+    @Test
+    void noBackgroundFlushWithFsyncOrAZeroInterval() throws Exception {
+        FileAuditSink synced = open(Map.of("fsync", "true"));
+        FileAuditSink unflushed = open(Map.of("path", "other.jsonl", "flush-interval", "0s"));
+        write(synced, 2, 0);
+        write(unflushed, 2, 0);
+        Thread.sleep(1500);
+        assertEquals(0, synced.backgroundFlushes());
+        assertEquals(0, unflushed.backgroundFlushes());
     }
 
     @Test
