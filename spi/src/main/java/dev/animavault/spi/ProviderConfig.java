@@ -189,16 +189,27 @@ public final class ProviderConfig {
         };
     }
 
+    /**
+     * A duration value ({@link Durations#parse}); no setting takes a negative duration, so one is refused
+     * here for every provider.
+     *
+     * @throws VaultException {@code CONFIGURATION} when the value is not a duration or is negative
+     */
     public Duration getDuration(String key, Duration defaultValue) {
         String v = values.get(key);
         if (v == null) {
             return defaultValue;
         }
+        Duration d;
         try {
-            return Durations.parse(v);
+            d = Durations.parse(v);
         } catch (IllegalArgumentException e) {
             throw error(key, "must be a duration such as 30s, 5m or 30d");
         }
+        if (d.isNegative()) {
+            throw error(key, "must not be negative");
+        }
+        return d;
     }
 
     /** A path value; relative paths are returned as given (resolve them against the data directory). */

@@ -28,9 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * it to each sink as one batch, then marks every event of the batch done. A request that finds its event
  * already done when it gets the lock returns at once. A request that finds the lock held polls for up to
  * 50 microseconds (yielding its carrier) before it parks with the timeout, because a batch is usually
- * written within that time and a timed park costs more than the wait. Without contention the request thread writes its
- * own event directly (no hand-off to another thread, no park/unpark); under load a batch holds many
- * events, so the sinks' cost (a write, a flush, maybe an fsync) is shared. A request that waits longer
+ * written within that time and a timed park costs more than the wait. Without contention the request
+ * thread writes its own event directly (no hand-off to another thread, no park/unpark); under load a
+ * batch holds many events, so the sinks' cost (a write, a flush, maybe an fsync) is shared. A request that waits longer
  * than the timeout withdraws its event (it is never written later) and is refused. Thread-safe.
  */
 public final class AuditBroker implements AutoCloseable {

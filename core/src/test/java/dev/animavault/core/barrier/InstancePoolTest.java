@@ -13,13 +13,18 @@ import org.junit.jupiter.api.Test;
 
 class InstancePoolTest {
 
-    @Test
-    void reusesWhatWasGivenBack() {
-        AtomicInteger made = new AtomicInteger();
-        InstancePool<Object> pool = new InstancePool<>(() -> {
+    /** A pool whose factory counts the instances it makes. */
+    private static InstancePool<Object> counting(AtomicInteger made) {
+        return new InstancePool<>(() -> {
             made.incrementAndGet();
             return new Object();
         });
+    }
+
+    @Test
+    void reusesWhatWasGivenBack() {
+        AtomicInteger made = new AtomicInteger();
+        InstancePool<Object> pool = counting(made);
         Object a = pool.take();
         pool.give(a);
         assertSame(a, pool.take());
@@ -29,10 +34,7 @@ class InstancePoolTest {
     @Test
     void keepsAtMostItsSlotsAndMakesMoreWhenEmpty() {
         AtomicInteger made = new AtomicInteger();
-        InstancePool<Object> pool = new InstancePool<>(() -> {
-            made.incrementAndGet();
-            return new Object();
-        });
+        InstancePool<Object> pool = counting(made);
         List<Object> out = new ArrayList<>();
         for (int i = 0; i < InstancePool.SLOTS + 5; i++) {
             out.add(pool.take());

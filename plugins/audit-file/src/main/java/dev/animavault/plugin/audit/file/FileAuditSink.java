@@ -12,6 +12,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -31,6 +33,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -95,18 +99,20 @@ public final class FileAuditSink implements QueryableAuditSink {
     private int[] lineStarts = new int[64];
     private boolean failed;
     private volatile boolean closed;
-    /** Where the file ends after the last successful append; read by the flusher. */
-    private volatile long appended;
-    /** Forces appended lines to the device in the background, or null. */
-    private final Thread flusher;
-    private volatile boolean stopFlusher;
     /** How far ahead of the end disk blocks are kept reserved. */
     static final long RESERVE_AHEAD = 64L << 20;
-    /** Reserves blocks ahead, or null where the system cannot; used by the constructor, then the flusher. */
+    /** Where the file ends after the last successful append; read by the background thread. */
+    private volatile long appended;
+    /** Whether the background thread forces appended lines to the device (no fsync, non-zero interval). */
+    private final boolean backgroundFlush;
+    /** Reserves blocks ahead, or null where the system cannot; used by the constructor, then the background thread. */
     private final Preallocator preallocator;
-    /** The file offset up to which blocks are reserved; the flusher's. */
+    /** The file offset up to which blocks are reserved; the background thread's after construction. */
     private long reservedTo;
-    private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
+    /** Flushes and reserves in the background, or null when there is nothing to do. */
+    private final Thread background;
+    private volatile boolean stopBackground;
+    private final AtomicLong flushes = new AtomicLong();
 
     private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
         this.config = config;
@@ -118,8 +124,8 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.appended = end;
         this.preallocator = Preallocator.open(config.path()).orElse(null);
         reserveAhead();
-        boolean flush = !config.fsync() && !config.flushInterval().isZero();
-        this.flusher = flush || preallocator != null
+        this.backgroundFlush = !config.fsync() && !config.flushInterval().isZero();
+        this.background = backgroundFlush || preallocator != null
                 ? Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::backgroundLoop) : null;
     }
 
@@ -144,18 +150,17 @@ public final class FileAuditSink implements QueryableAuditSink {
      * the channel); {@link #close} unparks it.
      */
     private void backgroundLoop() {
-        boolean flush = !config.fsync() && !config.flushInterval().isZero();
-        long interval = flush ? config.flushInterval().toNanos() : TimeUnit.SECONDS.toNanos(1);
+        long interval = backgroundFlush ? config.flushInterval().toNanos() : TimeUnit.SECONDS.toNanos(1);
         long flushedTo = appended;
         boolean warned = false;
-        while (!stopFlusher && !closed) {
-            java.util.concurrent.locks.LockSupport.parkNanos(this, interval);
-            if (stopFlusher || closed) {
+        while (!stopBackground && !closed) {
+            LockSupport.parkNanos(this, interval);
+            if (stopBackground || closed) {
                 continue;
             }
             reserveAhead();
             long target = appended;
-            if (!flush || target == flushedTo) {
+            if (!backgroundFlush || target == flushedTo) {
                 continue;
             }
             try {
@@ -163,7 +168,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 flushedTo = target;
                 flushes.incrementAndGet();
                 warned = false;
-            } catch (java.nio.channels.ClosedChannelException e) {
+            } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
                 if (!warned) {
@@ -561,11 +566,11 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Syncs the file to the device and releases it (and its lock). Idempotent; waits for a write in progress. */
     @Override
     public void close() {
-        if (flusher != null) {
-            stopFlusher = true;
-            java.util.concurrent.locks.LockSupport.unpark(flusher);
+        if (background != null) {
+            stopBackground = true;
+            LockSupport.unpark(background);
             try {
-                flusher.join(java.time.Duration.ofSeconds(10)); // a pass in progress ends with its fdatasync
+                background.join(Duration.ofSeconds(10)); // a pass in progress ends with its fdatasync
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -3,14 +3,11 @@ package dev.animavault.plugin.audit.file;
 import static java.util.Objects.requireNonNull;
 
 import dev.animavault.spi.ConfigProperty;
-import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PluginContext;
 import dev.animavault.spi.ProviderConfig;
-import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.audit.AuditSinkFactory;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -81,13 +78,9 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
         requireNonNull(context, "context is null");
         Path configured = config.getPath(PATH).orElse(Path.of(DEFAULT_PATH));
         Path path = context.dataDirectory().resolve(configured).toAbsolutePath();
-        Duration flushInterval = config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL);
-        if (flushInterval.isNegative()) {
-            throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + FLUSH_INTERVAL
-                    + " must not be negative");
-        }
         return FileAuditSink.open(new FileAuditSinkConfig(path, config.getBoolean(FSYNC, false),
-                config.getBoolean(VERIFY_ON_OPEN, true), flushInterval));
+                config.getBoolean(VERIFY_ON_OPEN, true),
+                config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL)));
     }
 
     @Override

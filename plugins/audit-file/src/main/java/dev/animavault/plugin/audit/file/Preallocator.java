@@ -2,6 +2,7 @@ package dev.animavault.plugin.audit.file;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -28,13 +29,16 @@ final class Preallocator implements AutoCloseable {
     private static final MethodHandle OPEN;
     private static final MethodHandle FALLOCATE;
     private static final MethodHandle CLOSE;
-    private static final Class<?> ARENA;
+    /** {@code Arena.ofConfined()} and {@code SegmentAllocator.allocateFrom(String)}, for the path argument. */
+    private static final Method OF_CONFINED;
+    private static final Method ALLOCATE_FROM;
 
     static {
         MethodHandle open = null;
         MethodHandle fallocate = null;
         MethodHandle close = null;
-        Class<?> arena = null;
+        Method ofConfined = null;
+        Method allocateFrom = null;
         if (Runtime.version().feature() >= 22 && System.getProperty("os.name", "").startsWith("Linux")) {
             try {
                 Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
@@ -59,7 +63,9 @@ final class Preallocator implements AutoCloseable {
                         of.invoke(null, jint, layouts(layoutClass, jint, jint, jlong, jlong)), noOptions);
                 close = (MethodHandle) downcall.invoke(linker, symbol(find, lookup, "close"),
                         of.invoke(null, jint, layouts(layoutClass, jint)), noOptions);
-                arena = Class.forName("java.lang.foreign.Arena");
+                Class<?> arena = Class.forName("java.lang.foreign.Arena");
+                ofConfined = arena.getMethod("ofConfined");
+                allocateFrom = arena.getMethod("allocateFrom", String.class);
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.DEBUG, "fallocate not available: {0}", e.toString());
                 open = null;
@@ -68,10 +74,11 @@ final class Preallocator implements AutoCloseable {
         OPEN = open;
         FALLOCATE = fallocate;
         CLOSE = close;
-        ARENA = arena;
+        OF_CONFINED = ofConfined;
+        ALLOCATE_FROM = allocateFrom;
     }
 
-    private static Object symbol(java.lang.reflect.Method find, Object lookup, String name)
+    private static Object symbol(Method find, Object lookup, String name)
             throws ReflectiveOperationException {
         return ((Optional<?>) find.invoke(lookup, name)).orElseThrow(() -> new IllegalStateException("no " + name));
     }
@@ -98,8 +105,8 @@ final class Preallocator implements AutoCloseable {
         if (OPEN == null) {
             return Optional.empty();
         }
-        try (AutoCloseable arena = (AutoCloseable) ARENA.getMethod("ofConfined").invoke(null)) {
-            Object cPath = ARENA.getMethod("allocateFrom", String.class).invoke(arena, path.toString());
+        try (AutoCloseable arena = (AutoCloseable) OF_CONFINED.invoke(null)) {
+            Object cPath = ALLOCATE_FROM.invoke(arena, path.toString());
             int fd = (int) OPEN.invoke(cPath, O_WRONLY | O_CLOEXEC);
             return fd < 0 ? Optional.empty() : Optional.of(new Preallocator(path, fd));
         } catch (Throwable e) {

@@ -158,7 +158,7 @@ class FileAuditSinkTest {
 
     @Test
     void aNegativeFlushIntervalIsAConfigurationError() {
-        VaultException e = assertThrows(VaultException.class, () -> open(Map.of("flush-interval", "-1s")));
+        VaultException e = assertThrows(VaultException.class, () -> open(Map.of("flush-interval", "PT-1S")));
         assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
         assertTrue(e.getMessage().contains("flush-interval"), e.getMessage());
     }

@@ -100,7 +100,7 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
             throw invalid(config, CONNECTION_TIMEOUT, "must be at least 250ms");
         }
         Duration busyTimeout = config.getDuration(BUSY_TIMEOUT, Duration.ofSeconds(5));
-        if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
+        if (busyTimeout.toMillis() > Integer.MAX_VALUE) {
             throw invalid(config, BUSY_TIMEOUT, "must be between 0 and 24 days");
         }
         String sync = config.getString(SQLITE_SYNCHRONOUS, "FULL").trim().toUpperCase(Locale.ROOT);

@@ -111,10 +111,7 @@ record VaultwardenSettings(URI url, String email, char[] masterPassword, String 
         }
         Duration sync = config.getDuration(SYNC_INTERVAL, DEFAULT_SYNC_INTERVAL);
         Duration timeout = config.getDuration(REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
-        if (sync.isNegative()) {
-            throw configError(SYNC_INTERVAL, "must not be negative");
-        }
-        if (timeout.isZero() || timeout.isNegative()) {
+        if (timeout.isZero()) {
             throw configError(REQUEST_TIMEOUT, "must be positive");
         }
         Optional<Path> ca = config.getPath(CA_CERTIFICATE).map(dataDirectory::resolve);
