@@ -2,6 +2,8 @@ package dev.animavault.plugin.audit.file;
 
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -9,26 +11,38 @@ import java.util.Map;
 
 /**
  * An in-memory index over the lines of an audit file, in file order: per line its byte offset and
- * length, timestamp, and dictionary codes of organization, identity and action (about 36 bytes per
- * event, so one million events take about 36 MB). Queries scan it newest first and read only the lines
- * that match. Not thread-safe: the sink guards it with a read-write lock.
+ * length, timestamp, and dictionary codes of organization, identity and action (36 bytes per event, so
+ * one million events take about 36 MB). Queries scan it newest first and read only the lines that
+ * match. Not thread-safe: the sink guards it with a read-write lock.
+ *
+ * <p>The entries live off the Java heap, in direct buffers of {@value #CHUNK_SHIFT}-bit chunks. They
+ * stay for the sink's lifetime, and on the heap every young collection copied the newest ones from
+ * survivor space to survivor space until they were old enough to promote (measured under a read load:
+ * about 9 MB copied per young pause, 3-4 ms pauses instead of about 1 ms, paid by every request in
+ * flight). Direct memory counts against {@code -XX:MaxDirectMemorySize} (by default the maximum heap
+ * size) and is given back when the sink is dropped.
  */
 final class AuditIndex {
     private static final int NONE = -1;
-    /** Entries per chunk (2^13): each column's chunk is at most 64 KiB, never a humongous object. */
+    /** Entries per chunk (2^13). */
     static final int CHUNK_SHIFT = 13;
     private static final int CHUNK = 1 << CHUNK_SHIFT;
     private static final int MASK = CHUNK - 1;
+    /** Bytes per entry: two longs and five ints. */
+    static final int ENTRY_BYTES = 2 * Long.BYTES + 5 * Integer.BYTES;
 
-    // Columns in fixed-size chunks: appending never copies the entries (a growing flat array copied all
-    // of them, ~100 MB at three million events, under the sink's write lock, stalling every audited request).
-    private long[][] offsets = new long[16][];
-    private int[][] lengths = new int[16][];
-    private long[][] seconds = new long[16][];
-    private int[][] nanos = new int[16][];
-    private int[][] organizations = new int[16][];
-    private int[][] identities = new int[16][];
-    private int[][] actions = new int[16][];
+    // Each chunk is one direct buffer holding its columns one after another (every value aligned to its
+    // size, and a scan over one column reads contiguous memory). Appending never copies entries: a
+    // growing flat array copied all of them, ~100 MB at three million events, under the sink's write lock.
+    private static final int OFFSETS = 0;
+    private static final int SECONDS = OFFSETS + CHUNK * Long.BYTES;
+    private static final int LENGTHS = SECONDS + CHUNK * Long.BYTES;
+    private static final int NANOS = LENGTHS + CHUNK * Integer.BYTES;
+    private static final int ORGANIZATIONS = NANOS + CHUNK * Integer.BYTES;
+    private static final int IDENTITIES = ORGANIZATIONS + CHUNK * Integer.BYTES;
+    private static final int ACTIONS = IDENTITIES + CHUNK * Integer.BYTES;
+
+    private ByteBuffer[] chunks = new ByteBuffer[16];
     private int size;
 
     private final Dictionary organizationCodes = new Dictionary();
@@ -48,40 +62,36 @@ final class AuditIndex {
         int c = size >>> CHUNK_SHIFT;
         int k = size & MASK;
         if (k == 0) {
-            if (c == offsets.length) {
-                int n = c * 2;
-                offsets = Arrays.copyOf(offsets, n);
-                lengths = Arrays.copyOf(lengths, n);
-                seconds = Arrays.copyOf(seconds, n);
-                nanos = Arrays.copyOf(nanos, n);
-                organizations = Arrays.copyOf(organizations, n);
-                identities = Arrays.copyOf(identities, n);
-                actions = Arrays.copyOf(actions, n);
+            if (c == chunks.length) {
+                chunks = Arrays.copyOf(chunks, c * 2);
             }
-            offsets[c] = new long[CHUNK];
-            lengths[c] = new int[CHUNK];
-            seconds[c] = new long[CHUNK];
-            nanos[c] = new int[CHUNK];
-            organizations[c] = new int[CHUNK];
-            identities[c] = new int[CHUNK];
-            actions[c] = new int[CHUNK];
+            chunks[c] = ByteBuffer.allocateDirect(CHUNK * ENTRY_BYTES).order(ByteOrder.nativeOrder());
         }
-        offsets[c][k] = offset;
-        lengths[c][k] = length;
-        seconds[c][k] = e.timestamp().getEpochSecond();
-        nanos[c][k] = e.timestamp().getNano();
-        organizations[c][k] = organizationCodes.code(e.organizationId());
-        identities[c][k] = identityCodes.code(e.identityId());
-        actions[c][k] = actionCodes.code(e.action());
+        ByteBuffer b = chunks[c];
+        b.putLong(OFFSETS + k * Long.BYTES, offset);
+        b.putLong(SECONDS + k * Long.BYTES, e.timestamp().getEpochSecond());
+        b.putInt(LENGTHS + k * Integer.BYTES, length);
+        b.putInt(NANOS + k * Integer.BYTES, e.timestamp().getNano());
+        b.putInt(ORGANIZATIONS + k * Integer.BYTES, organizationCodes.code(e.organizationId()));
+        b.putInt(IDENTITIES + k * Integer.BYTES, identityCodes.code(e.identityId()));
+        b.putInt(ACTIONS + k * Integer.BYTES, actionCodes.code(e.action()));
         size++;
     }
 
+    private long longAt(int column, int i) {
+        return chunks[i >>> CHUNK_SHIFT].getLong(column + (i & MASK) * Long.BYTES);
+    }
+
+    private int intAt(int column, int i) {
+        return chunks[i >>> CHUNK_SHIFT].getInt(column + (i & MASK) * Integer.BYTES);
+    }
+
     private long offset(int i) {
-        return offsets[i >>> CHUNK_SHIFT][i & MASK];
+        return longAt(OFFSETS, i);
     }
 
     private int length(int i) {
-        return lengths[i >>> CHUNK_SHIFT][i & MASK];
+        return intAt(LENGTHS, i);
     }
 
     /** The ordinal of the line starting at the offset, or -1 if no line starts there. */
@@ -115,6 +125,9 @@ final class AuditIndex {
         if (org == null || identity == null || action == null) {
             return new Matches(found, new long[0], new int[0], 0, false);
         }
+        int orgCode = org;
+        int identityCode = identity;
+        int actionCode = action;
         boolean byIdentity = q.identityId().isPresent();
         boolean byAction = q.action().isPresent();
         Instant from = q.from().orElse(null);
@@ -122,13 +135,11 @@ final class AuditIndex {
         int count = 0;
         boolean more = false;
         for (int i = Math.min(start, size - 1); i >= 0; i--) {
-            int c = i >>> CHUNK_SHIFT;
-            int k = i & MASK;
-            if (organizations[c][k] != org
-                    || byIdentity && identities[c][k] != identity
-                    || byAction && actions[c][k] != action
-                    || from != null && compare(c, k, from) < 0
-                    || to != null && compare(c, k, to) >= 0) {
+            if (intAt(ORGANIZATIONS, i) != orgCode
+                    || byIdentity && intAt(IDENTITIES, i) != identityCode
+                    || byAction && intAt(ACTIONS, i) != actionCode
+                    || from != null && compare(i, from) < 0
+                    || to != null && compare(i, to) >= 0) {
                 continue;
             }
             if (count == limit) {
@@ -179,8 +190,8 @@ final class AuditIndex {
         }
     }
 
-    private int compare(int chunk, int k, Instant t) {
-        int c = Long.compare(seconds[chunk][k], t.getEpochSecond());
-        return c != 0 ? c : Integer.compare(nanos[chunk][k], t.getNano());
+    private int compare(int i, Instant t) {
+        int c = Long.compare(longAt(SECONDS, i), t.getEpochSecond());
+        return c != 0 ? c : Integer.compare(intAt(NANOS, i), t.getNano());
     }
 }

@@ -2,10 +2,12 @@ package dev.animavault.plugin.audit.file;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +18,34 @@ import org.junit.jupiter.api.Test;
 /** The index against a brute-force scan of the same events, across several chunks. */
 class AuditIndexTest {
     private static final int CHUNK = 1 << AuditIndex.CHUNK_SHIFT;
+
+    /**
+     * Index entries live for the sink's lifetime; on the heap the young collector copied the newest ones
+     * again at every pause until they were promoted. Appending must not allocate per event on the heap.
+     */
+    @Test
+    void keepsEntriesOffTheHeap() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        AuditEventGenerator generator = new AuditEventGenerator(3, false);
+        AuditEvent[] events = new AuditEvent[64];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = generator.next();
+        }
+        AuditIndex index = new AuditIndex();
+        int n = 20 * CHUNK;
+        for (int i = 0; i < CHUNK; i++) { // warm up: first codes of each value, JIT
+            index.add(i * 100L, 100, events[i % events.length]);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = CHUNK; i < n; i++) {
+            index.add(i * 100L, 100, events[i % events.length]);
+        }
+        long perEvent = (threads.getCurrentThreadAllocatedBytes() - before) / (n - CHUNK);
+        assertEquals(n, index.size());
+        assertTrue(perEvent < 2, "heap bytes allocated per indexed event: " + perEvent
+                + " (the entries take " + AuditIndex.ENTRY_BYTES + " bytes each, off the heap)");
+        assertEquals(n - 1, index.ordinalAt((n - 1) * 100L));
+    }
 
     @Test
     void answersLikeAScanAcrossChunkBoundaries() {
