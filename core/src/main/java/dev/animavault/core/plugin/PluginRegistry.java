@@ -27,7 +27,8 @@ import org.pf4j.RuntimeMode;
 /**
  * Loads plugin zips once with PF4J (deployment mode) and resolves every {@link VaultPlugin} extension
  * into an immutable registry of factories by kind and name. Startup fails when a zip does not load, a
- * plugin needs another SPI version, or two plugins offer the same name.
+ * plugin needs another SPI version, or two plugins offer the same name. A directory unpacked from an
+ * earlier version of a zip is unpacked again ({@link UnpackedPlugins}).
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PluginRegistry.class.getName());
@@ -73,6 +74,7 @@ public final class PluginRegistry implements AutoCloseable {
                     + " is not writable (PF4J unpacks plugin zips next to them)");
         }
         List<Path> zips = listZips(pluginsDir);
+        UnpackedPlugins unpacked = UnpackedPlugins.dropStale(zips);
         DefaultPluginManager manager = new DefaultPluginManager(pluginsDir) {
             @Override
             public RuntimeMode getRuntimeMode() {
@@ -91,6 +93,7 @@ public final class PluginRegistry implements AutoCloseable {
         }
         try {
             checkAllStarted(manager, zips, pluginsDir);
+            unpacked.stamp();
             Map<String, Registered<StorageBackendFactory>> storage = new TreeMap<>();
             Map<String, Registered<CredentialTypeFactory>> types = new TreeMap<>();
             Map<String, Registered<AuditSinkFactory>> sinks = new TreeMap<>();

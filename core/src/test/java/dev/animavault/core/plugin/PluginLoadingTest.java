@@ -1,6 +1,7 @@
 package dev.animavault.core.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,54 @@ class PluginLoadingTest {
             Files.delete(flag);
             assertEquals(200, vault.get("/v1/vault/secrets/agent_1/K", owner).status());
         }
+    }
+
+    /**
+     * PF4J unpacks a zip again only when it is newer than the directory it unpacked before; a release
+     * unpacked over an installation brings zips older than that directory.
+     */
+    @Test
+    void aReplacedZipIsUnpackedAgainEvenWhenOlderThanItsDirectory() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        Path zip = typePlugin("upgraded-plugin", "type_v1").buildInto(plugins);
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertTrue(registry.credentialTypes().containsKey("type_v1"));
+        }
+        Path dir = plugins.resolve("upgraded-plugin");
+        assertTrue(Files.isRegularFile(dir.resolve(UnpackedPlugins.STAMP)), "unpacked directory stamped");
+        Files.writeString(dir.resolve("sentinel"), "x");
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertTrue(registry.credentialTypes().containsKey("type_v1"));
+        }
+        assertTrue(Files.exists(dir.resolve("sentinel")), "an unchanged zip is not unpacked again");
+
+        typePlugin("upgraded-plugin", "type_v2").buildInto(plugins);
+        FileTime older = FileTime.fromMillis(Files.getLastModifiedTime(dir).toMillis() - 3_600_000);
+        Files.setLastModifiedTime(zip, older);
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertTrue(registry.credentialTypes().containsKey("type_v2"), registry.credentialTypes().keySet().toString());
+            assertFalse(registry.credentialTypes().containsKey("type_v1"));
+        }
+        assertFalse(Files.exists(dir.resolve("sentinel")), "the stale directory was replaced");
+    }
+
+    private static TestPluginBuilder typePlugin(String id, String typeName) {
+        return TestPluginBuilder.plugin(id).source("org.example.upgraded.TypePlugin", """
+                package org.example.upgraded;
+                import dev.animavault.spi.*;
+                import dev.animavault.spi.credential.*;
+                import java.util.List;
+                @org.pf4j.Extension
+                public class TypePlugin implements VaultPlugin {
+                    public List<CredentialTypeFactory> credentialTypes() {
+                        return List.of(new CredentialTypeFactory() {
+                            public String name() { return "%s"; }
+                            public List<ConfigProperty> configProperties() { return List.of(); }
+                            public CredentialType create(ProviderConfig c, PluginContext x) { return null; }
+                        });
+                    }
+                }
+                """.formatted(typeName));
     }
 
     @Test
