@@ -200,11 +200,23 @@ run_read() {
   echo "${rps:-0} ${p99:-0} ${non2xx:-0} ${errors:-0} $cpu"
 }
 
-log "warm-up: ${WARMUP}s each"
-if [ "$WARMUP" -gt 0 ]; then
-  run_read vault-warmup "$VAULT_URL" "$WARMUP" "$VAULT_PID" >/dev/null
-  run_read bare-warmup "$BARE_URL" "$WARMUP" "$BARE_PID" >/dev/null
-fi
+# Warm-up in runs as long as the measured ones: the end of a wrk run closes its connections, a path the
+# JIT has not compiled after one long run, and the deoptimization it triggers in the connection loop
+# (Http1Connection.handle, Continuation.run, SocketChannelImpl.implRead: "uncommon trap") made the first
+# measured round recompile the hot path (C2 busy for seconds; the vault, with more code, paid more).
+warm_up() {  # warm_up NAME URL PID
+  local left=$WARMUP piece i=0 res
+  while [ "$left" -gt 0 ]; do
+    piece=$((left < DURATION ? left : DURATION))
+    i=$((i + 1))
+    res=$(run_read "$1-warmup-$i" "$2" "$piece" "$3")
+    log "  warm-up $1 $i: $(awk '{print $1 " req/s, server CPU " $5 " us/request"}' <<<"$res")"
+    left=$((left - piece))
+  done
+}
+log "warm-up: ${WARMUP}s each, in runs of ${DURATION}s"
+warm_up vault "$VAULT_URL" "$VAULT_PID"
+warm_up bare "$BARE_URL" "$BARE_PID"
 
 declare -a V_RPS V_P99 V_CPU B_RPS B_P99 B_CPU
 READ_ERRORS=0
