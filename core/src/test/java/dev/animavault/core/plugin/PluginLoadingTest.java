@@ -81,7 +81,7 @@ class PluginLoadingTest {
     @Test
     void aReplacedZipIsUnpackedAgainEvenWhenOlderThanItsDirectory() throws Exception {
         Path plugins = TestVault.pluginsDir(tmp);
-        Path zip = typePlugin("upgraded-plugin", "type_v1").buildInto(plugins);
+        Path zip = credentialTypePlugin("upgraded-plugin", "type_v1").buildInto(plugins);
         try (PluginRegistry registry = PluginRegistry.load(plugins)) {
             assertTrue(registry.credentialTypes().containsKey("type_v1"));
         }
@@ -93,7 +93,7 @@ class PluginLoadingTest {
         }
         assertTrue(Files.exists(dir.resolve("sentinel")), "an unchanged zip is not unpacked again");
 
-        typePlugin("upgraded-plugin", "type_v2").buildInto(plugins);
+        credentialTypePlugin("upgraded-plugin", "type_v2").buildInto(plugins);
         FileTime older = FileTime.fromMillis(Files.getLastModifiedTime(dir).toMillis() - 3_600_000);
         Files.setLastModifiedTime(zip, older);
         try (PluginRegistry registry = PluginRegistry.load(plugins)) {
@@ -103,9 +103,10 @@ class PluginLoadingTest {
         assertFalse(Files.exists(dir.resolve("sentinel")), "the stale directory was replaced");
     }
 
-    private static TestPluginBuilder typePlugin(String id, String typeName) {
-        return TestPluginBuilder.plugin(id).source("org.example.upgraded.TypePlugin", """
-                package org.example.upgraded;
+    /** A plugin with one credential type of that name (its factory creates nothing). */
+    private static TestPluginBuilder credentialTypePlugin(String id, String typeName) {
+        return TestPluginBuilder.plugin(id).source("org.example.types.TypePlugin", """
+                package org.example.types;
                 import dev.animavault.spi.*;
                 import dev.animavault.spi.credential.*;
                 import java.util.List;
@@ -168,22 +169,7 @@ class PluginLoadingTest {
     void duplicateProviderNamesStopStartup() throws Exception {
         Path plugins = TestVault.pluginsDir(tmp);
         TestPluginBuilder.licensePlugin("license-a").buildInto(plugins);
-        TestPluginBuilder.plugin("license-c").source("org.example.other.OtherPlugin", """
-                package org.example.other;
-                import dev.animavault.spi.*;
-                import dev.animavault.spi.credential.*;
-                import java.util.List;
-                @org.pf4j.Extension
-                public class OtherPlugin implements VaultPlugin {
-                    public List<CredentialTypeFactory> credentialTypes() {
-                        return List.of(new CredentialTypeFactory() {
-                            public String name() { return "license_key"; }
-                            public List<ConfigProperty> configProperties() { return List.of(); }
-                            public CredentialType create(ProviderConfig c, PluginContext x) { return null; }
-                        });
-                    }
-                }
-                """).buildInto(plugins);
+        credentialTypePlugin("license-c", "license_key").buildInto(plugins);
         VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
         assertTrue(e.getMessage().contains("license_key") && e.getMessage().contains("license-c"), e.getMessage());
     }
