@@ -74,6 +74,13 @@ public final class PluginRegistry implements AutoCloseable {
                     + " is not writable (PF4J unpacks plugin zips next to them)");
         }
         List<Path> zips = listZips(pluginsDir);
+        for (Path zip : zips) {
+            if (UnpackedPlugins.unpackedDir(zip) == null) {
+                // PF4J would unpack it into the plugins directory itself or into its parent
+                throw new VaultException(ErrorCode.CONFIGURATION, "plugin file '" + zip.getFileName() + "' in "
+                        + pluginsDir + " has no name before .zip; rename or remove it");
+            }
+        }
         UnpackedPlugins unpacked = UnpackedPlugins.dropStale(zips);
         DefaultPluginManager manager = new DefaultPluginManager(pluginsDir) {
             @Override

@@ -44,7 +44,7 @@ final class UnpackedPlugins {
             String stamp = stampOf(zip);
             u.stamps.put(zip, stamp);
             Path dir = unpackedDir(zip);
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
             if (!stamp.equals(readStamp(dir))) {
@@ -60,7 +60,8 @@ final class UnpackedPlugins {
     void stamp() {
         for (Map.Entry<Path, String> e : stamps.entrySet()) {
             Path dir = unpackedDir(e.getKey());
-            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !e.getValue().equals(readStamp(dir))) {
+            if (dir != null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    && !e.getValue().equals(readStamp(dir))) {
                 try {
                     Files.writeString(dir.resolve(STAMP), e.getValue() + "\n", StandardCharsets.US_ASCII);
                 } catch (IOException ex) {
@@ -71,9 +72,17 @@ final class UnpackedPlugins {
         }
     }
 
+    /**
+     * The directory PF4J unpacks the zip into, or null for {@code .zip}, {@code ..zip} and {@code ...zip},
+     * whose "directory" would be the plugins directory itself or its parent (never deleted).
+     */
     static Path unpackedDir(Path zip) {
         String name = zip.getFileName().toString();
-        return zip.resolveSibling(name.substring(0, name.length() - ".zip".length()));
+        String base = name.substring(0, name.length() - ".zip".length());
+        if (base.isEmpty() || base.equals(".") || base.equals("..")) {
+            return null;
+        }
+        return zip.resolveSibling(base);
     }
 
     private static String readStamp(Path dir) {

@@ -2,6 +2,7 @@ package dev.animavault.core.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,6 +156,24 @@ class PluginLoadingTest {
         TestPluginBuilder.licensePlugin("future-plugin").requires(">=2.0.0").buildInto(plugins);
         VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
         assertTrue(e.getMessage().contains("future-plugin") && e.getMessage().contains(">=2.0.0"), e.getMessage());
+    }
+
+    /** "x.zip" unpacks to "x/": for ".zip", "..zip" and "...zip" that would be the plugins directory or its parent. */
+    @Test
+    void zipWithoutABaseNameStopsStartupAndNothingIsDeleted() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        Path keepHere = Files.writeString(plugins.resolve("keep-me"), "x");
+        Path keepAbove = Files.writeString(plugins.getParent().resolve("keep-me-too"), "x");
+        for (String name : new String[] {".zip", "..zip", "...zip"}) {
+            Path zip = Files.write(plugins.resolve(name), new byte[] {1, 2, 3, 4});
+            VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
+            assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+            assertTrue(e.getMessage().contains("'" + name + "'") && e.getMessage().contains("no name before .zip"),
+                    e.getMessage());
+            assertTrue(Files.exists(keepHere) && Files.exists(keepAbove), name);
+            Files.delete(zip);
+        }
+        assertNull(UnpackedPlugins.unpackedDir(plugins.resolve("...zip")));
     }
 
     @Test
