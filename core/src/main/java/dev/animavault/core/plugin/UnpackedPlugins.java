@@ -20,13 +20,15 @@ import java.util.Map;
  * <p>PF4J unpacks {@code x.zip} to {@code x/} and later unpacks again only when the zip's modification
  * time is newer than the directory's. A zip replaced by one with an older time (a release tarball unpacked
  * over an installation, {@code cp -p}, a restored backup) would silently keep loading the old classes. So
- * each unpacked directory gets a stamp holding its zip's size and modification time; before loading, a
- * directory whose stamp is missing or differs from its zip is deleted and PF4J unpacks the zip afresh.
+ * each directory PF4J unpacks gets a stamp holding its zip's size and modification time; before loading, a
+ * stamped directory whose stamp differs from its zip is deleted and PF4J unpacks the zip afresh. A
+ * directory without a stamp was not unpacked by this vault and is never deleted (a warning names it when
+ * PF4J would load it instead of the zip).
  * (A content hash would also catch a zip forged to the same size and time, but hashing the bundled ~25 MB
  * cost ~100 ms of a ~3.5 s start.)
  *
- * <p>Only a real directory named like a zip beside it is touched; plugin directories without a zip and
- * symbolic links are left alone.
+ * <p>Only a real directory named like a zip beside it, with a stamp, is ever deleted; plugin directories
+ * without a zip, unstamped directories and symbolic links are left alone.
  */
 final class UnpackedPlugins {
     static final String STAMP = ".anima-vault-zip";
@@ -37,20 +39,39 @@ final class UnpackedPlugins {
     private UnpackedPlugins() {
     }
 
-    /** Deletes every unpacked directory that does not come from the zip beside it as it is now. */
+    /**
+     * Deletes every directory this class stamped that no longer matches the zip beside it, and notes
+     * which directories PF4J is about to unpack (absent ones, and unstamped ones older than their zip,
+     * which PF4J unpacks over) so that {@link #stamp()} can stamp them.
+     */
     static UnpackedPlugins dropStale(List<Path> zips) {
         UnpackedPlugins u = new UnpackedPlugins();
         for (Path zip : zips) {
-            String stamp = stampOf(zip);
-            u.stamps.put(zip, stamp);
             Path dir = unpackedDir(zip);
-            if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (dir == null) {
                 continue;
             }
-            if (!stamp.equals(readStamp(dir))) {
-                LOG.log(System.Logger.Level.INFO, "Plugin directory {0} was not unpacked from {1} as it is now: "
-                        + "deleting it so it is unpacked again", dir, zip.getFileName());
+            String stamp = stampOf(zip);
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                u.stamps.put(zip, stamp); // PF4J unpacks it now
+                continue;
+            }
+            String found = readStamp(dir);
+            if (stamp.equals(found)) {
+                continue;
+            }
+            if (found != null) {
+                LOG.log(System.Logger.Level.INFO, "Plugin directory {0} was unpacked from an earlier {1}: deleting "
+                        + "it so the zip is unpacked again", dir, zip.getFileName());
                 deleteTree(dir);
+                u.stamps.put(zip, stamp);
+            } else if (newerThan(zip, dir)) {
+                u.stamps.put(zip, stamp); // PF4J unpacks the zip over it
+            } else {
+                // Not unpacked by this vault (an older version, or someone's own directory): never deleted.
+                LOG.log(System.Logger.Level.WARNING, "Plugin directory {0} was not unpacked by this vault and is "
+                        + "newer than {1}, so PF4J loads the directory as it is, which may be out of date: delete "
+                        + "the directory to have the zip unpacked again", dir, zip.getFileName());
             }
         }
         return u;
@@ -60,15 +81,22 @@ final class UnpackedPlugins {
     void stamp() {
         for (Map.Entry<Path, String> e : stamps.entrySet()) {
             Path dir = unpackedDir(e.getKey());
-            if (dir != null && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                    && !e.getValue().equals(readStamp(dir))) {
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.writeString(dir.resolve(STAMP), e.getValue() + "\n", StandardCharsets.US_ASCII);
                 } catch (IOException ex) {
-                    // Only costs a fresh unpack at the next start.
+                    // Only costs a warning and PF4J's own time check at the next start.
                     LOG.log(System.Logger.Level.WARNING, "Cannot stamp plugin directory " + dir + ": " + ex);
                 }
             }
+        }
+    }
+
+    private static boolean newerThan(Path zip, Path dir) {
+        try {
+            return Files.getLastModifiedTime(zip).compareTo(Files.getLastModifiedTime(dir)) > 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -88,7 +116,7 @@ final class UnpackedPlugins {
     private static String readStamp(Path dir) {
         try {
             return Files.readString(dir.resolve(STAMP), StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) { // none (NoSuchFileException) or unreadable: unpack again
+        } catch (IOException e) { // none (NoSuchFileException) or unreadable: treated as not ours
             return null;
         }
     }

@@ -104,6 +104,25 @@ class PluginLoadingTest {
         assertFalse(Files.exists(dir.resolve("sentinel")), "the stale directory was replaced");
     }
 
+    /** A directory beside a zip that this vault did not unpack is someone's: it is never deleted. */
+    @Test
+    void anUnstampedDirectoryIsNeverDeleted() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        Path zip = credentialTypePlugin("own-plugin", "type_zip").buildInto(plugins);
+        Path dir = plugins.resolve("own-plugin");
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertTrue(registry.credentialTypes().containsKey("type_zip"));
+        }
+        Files.delete(dir.resolve(UnpackedPlugins.STAMP)); // as if unpacked by PF4J alone
+        Files.writeString(dir.resolve("sentinel"), "x");
+        Files.setLastModifiedTime(zip, FileTime.fromMillis(Files.getLastModifiedTime(dir).toMillis() - 3_600_000));
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertTrue(registry.credentialTypes().containsKey("type_zip"));
+        }
+        assertTrue(Files.exists(dir.resolve("sentinel")), "kept");
+        assertFalse(Files.exists(dir.resolve(UnpackedPlugins.STAMP)), "not adopted: PF4J did not unpack it");
+    }
+
     /** A plugin with one credential type of that name (its factory creates nothing). */
     private static TestPluginBuilder credentialTypePlugin(String id, String typeName) {
         return TestPluginBuilder.plugin(id).source("org.example.types.TypePlugin", """
