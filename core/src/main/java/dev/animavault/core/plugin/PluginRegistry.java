@@ -74,13 +74,6 @@ public final class PluginRegistry implements AutoCloseable {
                     + " is not writable (PF4J unpacks plugin zips next to them)");
         }
         List<Path> zips = listZips(pluginsDir);
-        for (Path zip : zips) {
-            if (UnpackedPlugins.unpackedDir(zip) == null) {
-                // PF4J would unpack it into the plugins directory itself or into its parent
-                throw new VaultException(ErrorCode.CONFIGURATION, "plugin file '" + zip.getFileName() + "' in "
-                        + pluginsDir + " has no name before .zip; rename or remove it");
-            }
-        }
         UnpackedPlugins unpacked = UnpackedPlugins.dropStale(zips);
         DefaultPluginManager manager = new DefaultPluginManager(pluginsDir) {
             @Override
@@ -144,8 +137,7 @@ public final class PluginRegistry implements AutoCloseable {
             }
         }
         for (Path zip : zips) {
-            String base = zip.getFileName().toString().replaceFirst("\\.zip$", "");
-            Path expanded = zip.resolveSibling(base);
+            Path expanded = UnpackedPlugins.unpackedDir(zip);
             boolean loaded = manager.getPlugins().stream().anyMatch(p -> p.getPluginPath().toAbsolutePath().normalize()
                     .equals(expanded.toAbsolutePath().normalize()) || p.getPluginPath().equals(zip));
             if (!loaded) {

@@ -43,14 +43,13 @@ final class UnpackedPlugins {
      * Deletes every directory this class stamped that no longer matches the zip beside it, and notes
      * which directories PF4J is about to unpack (absent ones, and unstamped ones older than their zip,
      * which PF4J unpacks over) so that {@link #stamp()} can stamp them.
+     *
+     * @throws VaultException {@code CONFIGURATION} for a zip with no name before {@code .zip}
      */
     static UnpackedPlugins dropStale(List<Path> zips) {
         UnpackedPlugins u = new UnpackedPlugins();
         for (Path zip : zips) {
             Path dir = unpackedDir(zip);
-            if (dir == null) {
-                continue;
-            }
             String stamp = stampOf(zip);
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 u.stamps.put(zip, stamp); // PF4J unpacks it now
@@ -101,14 +100,16 @@ final class UnpackedPlugins {
     }
 
     /**
-     * The directory PF4J unpacks the zip into, or null for {@code .zip}, {@code ..zip} and {@code ...zip},
-     * whose "directory" would be the plugins directory itself or its parent (never deleted).
+     * The directory PF4J unpacks the zip into. {@code .zip}, {@code ..zip} and {@code ...zip} are refused:
+     * their "directory" would be the plugins directory itself or its parent (PF4J would unpack into it,
+     * and a stale check would delete it).
      */
     static Path unpackedDir(Path zip) {
         String name = zip.getFileName().toString();
         String base = name.substring(0, name.length() - ".zip".length());
         if (base.isEmpty() || base.equals(".") || base.equals("..")) {
-            return null;
+            throw new VaultException(ErrorCode.CONFIGURATION, "plugin file '" + name + "' in " + zip.getParent()
+                    + " has no name before .zip; rename or remove it");
         }
         return zip.resolveSibling(base);
     }

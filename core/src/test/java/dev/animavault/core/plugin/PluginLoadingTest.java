@@ -2,7 +2,6 @@ package dev.animavault.core.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,7 +191,7 @@ class PluginLoadingTest {
             assertTrue(Files.exists(keepHere) && Files.exists(keepAbove), name);
             Files.delete(zip);
         }
-        assertNull(UnpackedPlugins.unpackedDir(plugins.resolve("...zip")));
+        assertThrows(VaultException.class, () -> UnpackedPlugins.unpackedDir(plugins.resolve("...zip")));
     }
 
     @Test
