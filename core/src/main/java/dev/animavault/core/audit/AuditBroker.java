@@ -16,35 +16,44 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Hands every audit event to all configured sinks and tells the caller whether at least one recorded
  * it, so that an operation on a secret can fail closed.
  *
- * <p>Group commit by combining: a request queues its event and takes the write lock; whoever holds the
- * lock drains everything queued (its own event and those of requests that arrived meanwhile) and writes
- * it to each sink as one batch, then marks every event of the batch done. A request that finds its event
- * already done when it gets the lock returns at once. A request that finds the lock held polls for up to
- * 50 microseconds (yielding its carrier) before it parks with the timeout, because a batch is usually
- * written within that time and a timed park costs more than the wait. Without contention the request
- * thread writes its own event directly (no hand-off to another thread, no park/unpark); under load a
- * batch holds many events, so the sinks' cost (a write, a flush, maybe an fsync) is shared. A request that waits longer
- * than the timeout withdraws its event (it is never written later) and is refused. Thread-safe.
+ * <p><b>Group commit through a flusher.</b> A request queues its event, makes sure the broker's flusher
+ * (one virtual thread) is scheduled, and parks. The flusher drains everything queued and writes it to
+ * each sink as one batch, then marks every event of the batch done and unparks its request. Because the
+ * flusher is a virtual thread, waking it and the requests costs no operating-system thread switch: it
+ * is queued on a carrier like any request, and by the time it runs, the other requests that were
+ * runnable have usually reached their audit step too, so one batch (one {@code write} to the audit
+ * file) serves several requests. No request thread ever holds a lock while a sink writes, so a request
+ * thread preempted by the operating system holds up only its own request. (The previous design let the
+ * first request write for everyone under a lock; on two cores its batches held ~1.1 events, and a
+ * preempted lock holder stalled every audited read; see {@code docs/decisions.md}.)
+ *
+ * <p><b>Timeouts.</b> A watchdog thread checks waiting requests every {@code timeout / 10} (between 1 and
+ * 100 ms). A request whose event is still queued after the timeout withdraws it (it is never written
+ * later) and is refused; a request whose event is being written by a sink slower than the timeout is
+ * refused too (fail closed), though that event may still be recorded. A sink that blocks therefore holds
+ * up the flusher, and every request gives up after the timeout. Thread-safe.
  */
 public final class AuditBroker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditBroker.class.getName());
     private static final int MAX_BATCH = 1024;
-    /** How long a caller that finds the lock held polls before it parks (a sink writes a batch in ~10 us). */
-    private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final int PENDING = 0;
     private static final int CLAIMED = 1;
     private static final int RECORDED = 2;
     private static final int FAILED = 3;
     private static final int WITHDRAWN = 4;
 
-    /** One caller's event and its state (PENDING -> CLAIMED -> RECORDED/FAILED, or PENDING -> WITHDRAWN). */
+    /**
+     * One caller's event and its state (PENDING -> CLAIMED -> RECORDED/FAILED, or PENDING -> WITHDRAWN);
+     * {@code expired} is set by the watchdog when a claimed event outlives the caller's deadline.
+     */
     private static final class Pending {
         private static final java.lang.invoke.VarHandle STATE;
 
@@ -57,10 +66,15 @@ public final class AuditBroker implements AutoCloseable {
         }
 
         final AuditEvent event;
+        final Thread waiter;
+        final long deadline;
         private volatile int state = PENDING;
+        volatile boolean expired;
 
-        Pending(AuditEvent event) {
+        Pending(AuditEvent event, Thread waiter, long deadline) {
             this.event = event;
+            this.waiter = waiter;
+            this.deadline = deadline;
         }
 
         boolean move(int from, int to) {
@@ -73,6 +87,7 @@ public final class AuditBroker implements AutoCloseable {
 
         void finish(boolean recorded) {
             state = recorded ? RECORDED : FAILED;
+            LockSupport.unpark(waiter);
         }
     }
 
@@ -80,12 +95,19 @@ public final class AuditBroker implements AutoCloseable {
     private final Optional<QueryableAuditSink> queryable;
     private final long timeoutNanos;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Set by a request that needs the flusher, cleared by the flusher before it drains the queue. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** The batch the flusher is writing, for the watchdog; null between batches. */
+    private volatile List<Pending> inFlight;
     private volatile boolean closed;
+    private final Thread flusher;
+    private final Thread watchdog;
     private final AtomicLong sequence = new AtomicLong();
     private final String nodeTag;
 
     /**
+     * Starts the broker's flusher and watchdog threads; {@link #close()} stops them.
+     *
      * @param sinks   the sinks, already probed
      * @param timeout how long a caller waits for its event to be recorded
      */
@@ -97,9 +119,15 @@ public final class AuditBroker implements AutoCloseable {
         this.queryable = this.sinks.stream().filter(QueryableAuditSink.class::isInstance)
                 .map(QueryableAuditSink.class::cast).findFirst();
         this.timeoutNanos = Objects.requireNonNull(timeout, "timeout is null").toNanos();
+        if (timeoutNanos <= 0) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "the audit timeout must be positive");
+        }
         byte[] tag = new byte[3];
         new SecureRandom().nextBytes(tag);
         this.nodeTag = HexFormat.of().formatHex(tag);
+        long period = Math.clamp(timeoutNanos / 10, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(100));
+        this.flusher = Thread.ofVirtual().name("audit-flusher").start(this::flushLoop);
+        this.watchdog = Thread.ofPlatform().daemon().name("audit-watchdog").start(() -> watchLoop(period));
     }
 
     /** A new event id: time-ordered (milliseconds, then a per-node sequence) and unique across nodes. */
@@ -119,90 +147,75 @@ public final class AuditBroker implements AutoCloseable {
     }
 
     /**
-     * Records an event and waits until at least one sink has it.
+     * Records an event and waits until at least one sink has it (or the timeout passes).
      *
-     * @return true if at least one sink recorded it; false if none did within the timeout (the event is
-     *         then withdrawn and never written)
+     * @return true if at least one sink recorded it; false if none did within the timeout (an event still
+     *         queued then is withdrawn and never written), or the broker is closed, or the calling thread
+     *         is interrupted (its interrupt status is kept)
      */
     public boolean record(AuditEvent event) {
         Objects.requireNonNull(event, "event is null");
         if (closed) {
             return false;
         }
-        Pending p = new Pending(event);
+        Pending p = new Pending(event, Thread.currentThread(), System.nanoTime() + timeoutNanos);
         queue.add(p);
-        long start = System.nanoTime();
-        long deadline = start + timeoutNanos;
-        long spinUntil = start + Math.min(SPIN_NANOS, timeoutNanos);
-        try {
-            while (true) {
-                int state = p.state();
-                if (state == RECORDED || state == FAILED) {
-                    return state == RECORDED;
-                }
-                if (!writeLock.tryLock()) {
-                    long now = System.nanoTime();
-                    if (now - spinUntil < 0) {
-                        // the holder is usually done within microseconds: wait without a timed park (each
-                        // timed park of a virtual thread schedules and cancels a wake-up in the scheduler)
-                        pause();
-                        continue;
-                    }
-                    long left = deadline - now;
-                    if (left <= 0 || !writeLock.tryLock(left, TimeUnit.NANOSECONDS)) {
-                        return withdraw(p);
-                    }
-                }
-                try {
-                    if (p.state() == PENDING) {
-                        writeQueued(p);
-                    }
-                } finally {
-                    writeLock.unlock();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return withdraw(p);
-        }
-    }
-
-    /**
-     * Lets others run for a moment: a virtual thread yields its carrier to other runnable virtual threads
-     * (the lock holder among them, if it is not running); a platform thread spins.
-     */
-    private static void pause() {
-        if (Thread.currentThread().isVirtual()) {
-            Thread.yield();
-        } else {
-            Thread.onSpinWait();
-        }
-    }
-
-    /** Gives up on an event: if no writer has claimed it yet it is never written. */
-    private boolean withdraw(Pending p) {
-        if (p.move(PENDING, WITHDRAWN)) {
+        if (closed && p.move(PENDING, WITHDRAWN)) {
+            // close() may have drained the queue before this event arrived
             queue.remove(p);
-            LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time", p.event.id());
             return false;
         }
-        // claimed by the lock holder and still being written by a sink slower than the timeout: refuse
-        // (fail closed); the event may still be recorded
-        int state = p.state();
-        if (state != RECORDED) {
-            LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time (a sink is still writing it)",
-                    p.event.id());
+        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+            LockSupport.unpark(flusher);
         }
-        return state == RECORDED;
+        while (true) {
+            int state = p.state();
+            if (state == RECORDED || state == FAILED) {
+                return state == RECORDED;
+            }
+            if (state == WITHDRAWN) {
+                LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time", event.id());
+                return false;
+            }
+            if (p.expired) {
+                LOG.log(System.Logger.Level.WARNING, "Audit event {0} not recorded in time (a sink is still writing it)",
+                        event.id());
+                return false;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                if (p.move(PENDING, WITHDRAWN)) {
+                    queue.remove(p);
+                    return false;
+                }
+                return p.state() == RECORDED;
+            }
+            LockSupport.park(this);
+        }
     }
 
-    /**
-     * Under the write lock: writes queued events in batches until {@code mine} is done (or, for
-     * {@code mine == null}, until the queue is empty).
-     */
-    private void writeQueued(Pending mine) {
+    /** The flusher: waits to be scheduled, then writes what is queued; after close, drains and ends. */
+    private void flushLoop() {
+        while (true) {
+            while (!scheduled.get() && !closed) {
+                LockSupport.park(this);
+            }
+            scheduled.set(false);
+            try {
+                writeQueued();
+            } catch (Throwable e) {
+                // never let the flusher die: requests would wait until the timeout from then on
+                LOG.log(System.Logger.Level.ERROR, "Audit flusher failed", e);
+            }
+            if (closed && queue.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    /** Writes queued events in batches until the queue is empty. Only the flusher calls this. */
+    private void writeQueued() {
         List<Pending> batch = new ArrayList<>();
-        do {
+        while (true) {
             Pending next;
             while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
                 if (next.move(PENDING, CLAIMED)) {
@@ -212,6 +225,7 @@ public final class AuditBroker implements AutoCloseable {
             if (batch.isEmpty()) {
                 return;
             }
+            inFlight = batch;
             boolean recorded = false;
             try {
                 recorded = writeBatch(batch);
@@ -219,12 +233,42 @@ public final class AuditBroker implements AutoCloseable {
                 // an Error from a sink must not leave callers waiting
                 LOG.log(System.Logger.Level.ERROR, "Audit write failed", e);
             } finally {
+                inFlight = null;
                 for (Pending p : batch) {
                     p.finish(recorded);
                 }
-                batch.clear();
             }
-        } while (mine == null || mine.state() == PENDING);
+            batch = new ArrayList<>();
+        }
+    }
+
+    /**
+     * The watchdog: every period, refuses requests that have waited past their deadline. It ends once the
+     * broker is closed and the flusher has ended (a batch stuck in a sink at close still gets refused).
+     */
+    private void watchLoop(long periodNanos) {
+        while (!closed || flusher.isAlive()) {
+            LockSupport.parkNanos(this, periodNanos);
+            long now = System.nanoTime();
+            Pending head = queue.peek();
+            if (head != null && now - head.deadline >= 0) {
+                for (Pending p : queue) {
+                    if (now - p.deadline >= 0 && p.move(PENDING, WITHDRAWN)) {
+                        queue.remove(p);
+                        LockSupport.unpark(p.waiter);
+                    }
+                }
+            }
+            List<Pending> batch = inFlight;
+            if (batch != null) {
+                for (Pending p : batch) {
+                    if (now - p.deadline >= 0 && p.state() == CLAIMED) {
+                        p.expired = true;
+                        LockSupport.unpark(p.waiter);
+                    }
+                }
+            }
+        }
     }
 
     /** Records an event or throws {@code AUDIT_UNAVAILABLE} (fail closed). */
@@ -259,15 +303,21 @@ public final class AuditBroker implements AutoCloseable {
         return any;
     }
 
-    /** Refuses new events and writes what is queued. */
+    /**
+     * Refuses new events, writes what is queued and stops the broker's threads. Waits up to the timeout
+     * for a batch in progress (a sink that blocks longer is left behind with a warning). Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
-        writeLock.lock();
+        LockSupport.unpark(flusher);
+        LockSupport.unpark(watchdog);
         try {
-            writeQueued(null);
-        } finally {
-            writeLock.unlock();
+            if (!flusher.join(Duration.ofNanos(timeoutNanos))) {
+                LOG.log(System.Logger.Level.WARNING, "Audit flusher still writing after the timeout; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

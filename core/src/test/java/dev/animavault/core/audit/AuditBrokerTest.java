@@ -128,6 +128,7 @@ class AuditBrokerTest {
         }
         assertEquals(threads * perThread, ids.size());
         assertEquals(threads * perThread, sink.batchSizes.stream().mapToInt(Integer::intValue).sum());
+        assertTrue(sink.batchSizes.size() < threads * perThread, "concurrent events share batches");
         // per thread, events keep their order
         for (int t = 0; t < threads; t++) {
             String prefix = t + "-";
@@ -139,7 +140,54 @@ class AuditBrokerTest {
     }
 
     @Test
-    void aCallerThatTimesOutIsRefusedAndItsEventIsNeverWritten() throws Exception {
+    void callersAreRefusedAfterTheTimeoutAndAQueuedEventIsNeverWrittenLater() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        sink.block = new CountDownLatch(1);
+        AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofMillis(300));
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            long slowStart = System.nanoTime();
+            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
+            assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
+            long start = System.nanoTime();
+            assertFalse(broker.record(event("late")), "the sink is busy beyond the timeout");
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(waitedMs >= 250 && waitedMs < 5_000, "waited " + waitedMs + " ms");
+            assertFalse(slow.get(10, TimeUnit.SECONDS), "a sink still writing after the timeout: refused (fail closed)");
+            long slowMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - slowStart);
+            assertTrue(slowMs < 5_000, "the request whose batch hung was refused after " + slowMs + " ms");
+            sink.block.countDown();
+            sink.block = null;
+            assertTrue(broker.record(event("after")));
+        }
+        List<String> ids = sink.events.stream().map(AuditEvent::id).toList();
+        assertFalse(ids.contains("late"), "a withdrawn event must not be written later: " + ids);
+        assertTrue(ids.contains("slow") && ids.contains("after"), ids.toString());
+        broker.close();
+    }
+
+    @Test
+    void anInterruptedCallerIsRefusedAndKeepsItsInterruptStatus() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        sink.block = new CountDownLatch(1);
+        AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofSeconds(30));
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
+            assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
+            Future<Boolean> interrupted = pool.submit(() -> {
+                Thread.currentThread().interrupt();
+                boolean recorded = broker.record(event("interrupted"));
+                return !recorded && Thread.currentThread().isInterrupted();
+            });
+            assertTrue(interrupted.get(10, TimeUnit.SECONDS), "refused at once, interrupt status kept");
+            sink.block.countDown();
+            assertTrue(slow.get(10, TimeUnit.SECONDS));
+        }
+        broker.close();
+        assertEquals(List.of("slow"), sink.events.stream().map(AuditEvent::id).toList());
+    }
+
+    @Test
+    void closeWaitsForABlockedSinkAtMostTheTimeout() throws Exception {
         RecordingSink sink = new RecordingSink();
         sink.block = new CountDownLatch(1);
         AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofMillis(300));
@@ -147,17 +195,13 @@ class AuditBrokerTest {
             Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
             assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
             long start = System.nanoTime();
-            assertFalse(broker.record(event("late")), "the sink is busy beyond the timeout");
-            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(waitedMs >= 250 && waitedMs < 5_000, "waited " + waitedMs + " ms");
+            broker.close();
+            long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(closeMs < 5_000, "close took " + closeMs + " ms");
+            assertFalse(broker.record(event("after close")));
+            assertFalse(slow.get(10, TimeUnit.SECONDS));
             sink.block.countDown();
-            assertTrue(slow.get(10, TimeUnit.SECONDS), "the caller holding the lock wrote its own event");
-            sink.block = null;
-            assertTrue(broker.record(event("after")));
         }
-        List<String> ids = sink.events.stream().map(AuditEvent::id).toList();
-        assertFalse(ids.contains("late"), "a withdrawn event must not be written later: " + ids);
-        assertTrue(ids.contains("slow") && ids.contains("after"), ids.toString());
     }
 
     @Test
