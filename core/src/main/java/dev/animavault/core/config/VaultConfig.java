@@ -64,6 +64,9 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
             throw configError("vault.limits.max-body-bytes cannot be less than max-value-bytes");
         }
         Objects.requireNonNull(auditTimeout, "auditTimeout is null");
+        if (auditTimeout.compareTo(Duration.ofMillis(1)) < 0 || auditTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw configError("vault.limits.audit-timeout must be between 1ms and 1h");
+        }
         Objects.requireNonNull(bootstrapToken, "bootstrapToken is null");
         bootstrapToken.ifPresent(t -> {
             if (t.length() < MIN_BOOTSTRAP_TOKEN_LENGTH) {

@@ -82,6 +82,13 @@ class VaultConfigLoaderTest {
         assertTrue(unset.getMessage().contains("NOT_SET_ANYWHERE") && unset.getMessage().contains("vault.storage.config.password"),
                 unset.getMessage());
 
+        for (String timeout : new String[] {"0s", "2h"}) {
+            Files.writeString(file, "vault:\n  limits: {audit-timeout: " + timeout + "}\n");
+            VaultException badTimeout = assertThrows(VaultException.class,
+                    () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+            assertTrue(badTimeout.getMessage().contains("vault.limits.audit-timeout"), badTimeout.getMessage());
+        }
+
         VaultException missing = assertThrows(VaultException.class,
                 () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", tmp.resolve("none.yaml").toString())).load());
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
