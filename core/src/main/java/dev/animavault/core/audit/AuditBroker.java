@@ -14,11 +14,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Hands every audit event to all configured sinks and tells the caller whether at least one recorded
@@ -28,9 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * (one virtual thread) is scheduled, and parks. The flusher drains everything queued and writes it to
  * each sink as one batch, then marks every event of the batch done and unparks its request. Because the
  * flusher is a virtual thread, waking it and the requests costs no operating-system thread switch: it
- * is queued on a carrier like any request, and by the time it runs, the other requests that were
- * runnable have usually reached their audit step too, so one batch (one {@code write} to the audit
- * file) serves several requests. No request thread ever holds a lock while a sink writes, so a request
+ * is queued on a carrier like any request (for callers on virtual threads), and by the time it runs,
+ * the other requests that were runnable have usually reached their audit step too, so one batch (one
+ * {@code write} to the audit file) serves several requests. No request thread ever holds a lock while a sink writes, so a request
  * thread preempted by the operating system holds up only its own request. (The previous design let the
  * first request write for everyone under a lock; on two cores its batches held ~1.1 events, and a
  * preempted lock holder stalled every audited read; see {@code docs/decisions.md}.)
@@ -39,7 +42,13 @@ import java.util.concurrent.locks.LockSupport;
  * 100 ms). A request whose event is still queued after the timeout withdraws it (it is never written
  * later) and is refused; a request whose event is being written by a sink slower than the timeout is
  * refused too (fail closed), though that event may still be recorded. A sink that blocks therefore holds
- * up the flusher, and every request gives up after the timeout. Thread-safe.
+ * up the flusher, and every request gives up after the timeout. If the oldest queued event has waited a
+ * whole period and the flusher has not taken it (a virtual thread can be starved of carriers, e.g. by
+ * callers that park while pinned on JDK 21-23), the watchdog writes the queue itself. {@link #close()}
+ * refuses whatever still waits once the flusher is done or the timeout has passed. Thread-safe.
+ *
+ * <p>Callers on platform threads work the same way but pay an OS wake-up for the flusher and one for
+ * themselves; the HTTP server runs every request on a virtual thread.
  */
 public final class AuditBroker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditBroker.class.getName());
@@ -97,8 +106,11 @@ public final class AuditBroker implements AutoCloseable {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     /** Set by a request that needs the flusher, cleared by the flusher before it drains the queue. */
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    /** The batch the flusher is writing, for the watchdog; null between batches. */
-    private volatile List<Pending> inFlight;
+    /** Every request waiting in {@link #record}, whatever its state: what the watchdog checks. */
+    private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
+    /** Held by whoever writes batches: the flusher, or the watchdog standing in for a starved flusher. */
+    private final ReentrantLock writing = new ReentrantLock();
+    private final long periodNanos;
     private volatile boolean closed;
     private final Thread flusher;
     private final Thread watchdog;
@@ -112,6 +124,11 @@ public final class AuditBroker implements AutoCloseable {
      * @param timeout how long a caller waits for its event to be recorded
      */
     public AuditBroker(List<AuditSink> sinks, Duration timeout) {
+        this(sinks, timeout, Thread.ofVirtual().name("audit-flusher")::start);
+    }
+
+    /** For tests: {@code startFlusher} starts the flusher loop on a thread of its choice (or never). */
+    AuditBroker(List<AuditSink> sinks, Duration timeout, java.util.function.Function<Runnable, Thread> startFlusher) {
         this.sinks = List.copyOf(sinks);
         if (this.sinks.isEmpty()) {
             throw new VaultException(ErrorCode.CONFIGURATION, "at least one audit sink is required");
@@ -125,9 +142,10 @@ public final class AuditBroker implements AutoCloseable {
         byte[] tag = new byte[3];
         new SecureRandom().nextBytes(tag);
         this.nodeTag = HexFormat.of().formatHex(tag);
-        long period = Math.clamp(timeoutNanos / 10, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(100));
-        this.flusher = Thread.ofVirtual().name("audit-flusher").start(this::flushLoop);
-        this.watchdog = Thread.ofPlatform().daemon().name("audit-watchdog").start(() -> watchLoop(period));
+        this.periodNanos = Math.clamp(timeoutNanos / 10, TimeUnit.MILLISECONDS.toNanos(1),
+                TimeUnit.MILLISECONDS.toNanos(100));
+        this.flusher = startFlusher.apply(this::flushLoop);
+        this.watchdog = Thread.ofPlatform().daemon().name("audit-watchdog").start(this::watchLoop);
     }
 
     /** A new event id: time-ordered (milliseconds, then a per-node sequence) and unique across nodes. */
@@ -159,15 +177,26 @@ public final class AuditBroker implements AutoCloseable {
             return false;
         }
         Pending p = new Pending(event, Thread.currentThread(), System.nanoTime() + timeoutNanos);
-        queue.add(p);
-        if (closed && p.move(PENDING, WITHDRAWN)) {
-            // close() may have drained the queue before this event arrived
-            queue.remove(p);
-            return false;
+        waiting.add(p);
+        try {
+            queue.add(p);
+            if (closed && p.move(PENDING, WITHDRAWN)) {
+                // close() may have drained the queue before this event arrived
+                queue.remove(p);
+                return false;
+            }
+            if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+                LockSupport.unpark(flusher);
+            }
+            return await(p);
+        } finally {
+            waiting.remove(p);
         }
-        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
-            LockSupport.unpark(flusher);
-        }
+    }
+
+    /** Parks until the event is done, withdrawn or expired (the watchdog unparks at the deadline). */
+    private boolean await(Pending p) {
+        AuditEvent event = p.event;
         while (true) {
             int state = p.state();
             if (state == RECORDED || state == FAILED) {
@@ -200,11 +229,14 @@ public final class AuditBroker implements AutoCloseable {
                 LockSupport.park(this);
             }
             scheduled.set(false);
+            writing.lock();
             try {
                 writeQueued();
             } catch (Throwable e) {
                 // never let the flusher die: requests would wait until the timeout from then on
-                LOG.log(System.Logger.Level.ERROR, "Audit flusher failed", e);
+                logQuietly(System.Logger.Level.ERROR, "Audit flusher failed", e);
+            } finally {
+                writing.unlock();
             }
             if (closed && queue.isEmpty()) {
                 return;
@@ -212,62 +244,89 @@ public final class AuditBroker implements AutoCloseable {
         }
     }
 
-    /** Writes queued events in batches until the queue is empty. Only the flusher calls this. */
+    /** Under {@link #writing}: writes queued events in batches until the queue is empty. */
     private void writeQueued() {
         List<Pending> batch = new ArrayList<>();
         while (true) {
-            Pending next;
-            while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-                if (next.move(PENDING, CLAIMED)) {
-                    batch.add(next);
-                }
-            }
-            if (batch.isEmpty()) {
-                return;
-            }
-            inFlight = batch;
             boolean recorded = false;
             try {
+                Pending next;
+                while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+                    if (next.move(PENDING, CLAIMED)) {
+                        batch.add(next);
+                    }
+                }
+                if (batch.isEmpty()) {
+                    return;
+                }
                 recorded = writeBatch(batch);
             } catch (Throwable e) {
                 // an Error from a sink must not leave callers waiting
-                LOG.log(System.Logger.Level.ERROR, "Audit write failed", e);
+                logQuietly(System.Logger.Level.ERROR, "Audit write failed", e);
             } finally {
-                inFlight = null;
                 for (Pending p : batch) {
                     p.finish(recorded);
                 }
             }
-            batch = new ArrayList<>();
+            batch.clear();
+        }
+    }
+
+    private static void logQuietly(System.Logger.Level level, String message, Throwable e) {
+        try {
+            LOG.log(level, message, e);
+        } catch (Throwable ignored) {
+            // a failing logger must not stop the audit threads
         }
     }
 
     /**
-     * The watchdog: every period, refuses requests that have waited past their deadline. It ends once the
-     * broker is closed and the flusher has ended (a batch stuck in a sink at close still gets refused).
+     * The watchdog, every period: refuses requests past their deadline (an event still queued is
+     * withdrawn, one being written is marked expired), and writes queued events itself when the oldest
+     * has waited a whole period without the flusher taking it (the flusher is a virtual thread: it could
+     * be starved of carriers, e.g. by callers pinned on JDK 21-23). It ends once the broker is closed and
+     * no request waits.
      */
-    private void watchLoop(long periodNanos) {
-        while (!closed || flusher.isAlive()) {
+    private void watchLoop() {
+        while (!closed || !waiting.isEmpty()) {
             LockSupport.parkNanos(this, periodNanos);
-            long now = System.nanoTime();
-            Pending head = queue.peek();
-            if (head != null && now - head.deadline >= 0) {
-                for (Pending p : queue) {
-                    if (now - p.deadline >= 0 && p.move(PENDING, WITHDRAWN)) {
-                        queue.remove(p);
-                        LockSupport.unpark(p.waiter);
-                    }
-                }
+            try {
+                watch();
+            } catch (Throwable e) {
+                logQuietly(System.Logger.Level.ERROR, "Audit watchdog failed", e);
             }
-            List<Pending> batch = inFlight;
-            if (batch != null) {
-                for (Pending p : batch) {
-                    if (now - p.deadline >= 0 && p.state() == CLAIMED) {
-                        p.expired = true;
-                        LockSupport.unpark(p.waiter);
-                    }
-                }
+        }
+    }
+
+    private void watch() {
+        long now = System.nanoTime();
+        Pending head = queue.peek();
+        if (!closed && head != null && now - (head.deadline - timeoutNanos) >= periodNanos && writing.tryLock()) {
+            try {
+                writeQueued();
+            } finally {
+                writing.unlock();
             }
+        }
+        expire(now, false);
+    }
+
+    /** Refuses every waiting request whose deadline is at or before {@code now}, or all of them. */
+    private void expire(long now, boolean all) {
+        boolean withdrew = false;
+        for (Pending p : waiting) {
+            if (!all && now - p.deadline < 0) {
+                continue;
+            }
+            if (p.move(PENDING, WITHDRAWN)) {
+                withdrew = true;
+            } else if (p.state() == CLAIMED) {
+                p.expired = true;
+            }
+            LockSupport.unpark(p.waiter);
+        }
+        if (withdrew) {
+            queue.removeIf(p -> p.state() == WITHDRAWN);
         }
     }
 
@@ -313,11 +372,13 @@ public final class AuditBroker implements AutoCloseable {
         LockSupport.unpark(flusher);
         LockSupport.unpark(watchdog);
         try {
-            if (!flusher.join(Duration.ofNanos(timeoutNanos))) {
+            if (flusher.isAlive() && !flusher.join(Duration.ofNanos(timeoutNanos))) {
                 LOG.log(System.Logger.Level.WARNING, "Audit flusher still writing after the timeout; closing anyway");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // whatever still waits (behind a sink that blocks) is refused now; queued events are never written
+        expire(System.nanoTime(), true);
     }
 }

@@ -85,6 +85,7 @@ class AuditBrokerTest {
         b.fail = false;
         assertTrue(broker.record(event("e4")));
         assertEquals(List.of("e1", "e2", "e4"), b.events.stream().map(AuditEvent::id).toList());
+        broker.close();
     }
 
     @Test
@@ -96,6 +97,7 @@ class AuditBrokerTest {
         sink.error = false;
         assertTrue(broker.record(event("e2")));
         assertEquals(List.of("e2"), sink.events.stream().map(AuditEvent::id).toList());
+        broker.close();
     }
 
     @Test
@@ -129,6 +131,7 @@ class AuditBrokerTest {
         assertEquals(threads * perThread, ids.size());
         assertEquals(threads * perThread, sink.batchSizes.stream().mapToInt(Integer::intValue).sum());
         assertTrue(sink.batchSizes.size() < threads * perThread, "concurrent events share batches");
+        broker.close();
         // per thread, events keep their order
         for (int t = 0; t < threads; t++) {
             String prefix = t + "-";
@@ -139,68 +142,92 @@ class AuditBrokerTest {
         }
     }
 
+    /** A broker whose only sink is blocked inside the write of the event "slow". */
+    private record Blocked(RecordingSink sink, AuditBroker broker, Future<Boolean> slow) {
+        static Blocked start(ExecutorService pool, Duration timeout) throws InterruptedException {
+            RecordingSink sink = new RecordingSink();
+            sink.block = new CountDownLatch(1);
+            AuditBroker broker = new AuditBroker(List.of(sink), timeout);
+            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
+            assertTrue(sink.entered.await(10, TimeUnit.SECONDS), "the sink was entered");
+            return new Blocked(sink, broker, slow);
+        }
+
+        List<String> ids() {
+            return sink.events.stream().map(AuditEvent::id).toList();
+        }
+    }
+
     @Test
     void callersAreRefusedAfterTheTimeoutAndAQueuedEventIsNeverWrittenLater() throws Exception {
-        RecordingSink sink = new RecordingSink();
-        sink.block = new CountDownLatch(1);
-        AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofMillis(300));
+        Blocked b;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             long slowStart = System.nanoTime();
-            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
-            assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
+            b = Blocked.start(pool, Duration.ofMillis(300));
             long start = System.nanoTime();
-            assertFalse(broker.record(event("late")), "the sink is busy beyond the timeout");
+            assertFalse(b.broker.record(event("late")), "the sink is busy beyond the timeout");
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(waitedMs >= 250 && waitedMs < 5_000, "waited " + waitedMs + " ms");
-            assertFalse(slow.get(10, TimeUnit.SECONDS), "a sink still writing after the timeout: refused (fail closed)");
+            assertFalse(b.slow.get(10, TimeUnit.SECONDS), "a sink still writing after the timeout: refused (fail closed)");
             long slowMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - slowStart);
             assertTrue(slowMs < 5_000, "the request whose batch hung was refused after " + slowMs + " ms");
-            sink.block.countDown();
-            sink.block = null;
-            assertTrue(broker.record(event("after")));
+            b.sink.block.countDown();
+            b.sink.block = null;
+            assertTrue(b.broker.record(event("after")));
         }
-        List<String> ids = sink.events.stream().map(AuditEvent::id).toList();
-        assertFalse(ids.contains("late"), "a withdrawn event must not be written later: " + ids);
-        assertTrue(ids.contains("slow") && ids.contains("after"), ids.toString());
-        broker.close();
+        b.broker.close();
+        assertFalse(b.ids().contains("late"), "a withdrawn event must not be written later: " + b.ids());
+        assertTrue(b.ids().contains("slow") && b.ids().contains("after"), b.ids().toString());
     }
 
     @Test
     void anInterruptedCallerIsRefusedAndKeepsItsInterruptStatus() throws Exception {
-        RecordingSink sink = new RecordingSink();
-        sink.block = new CountDownLatch(1);
-        AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofSeconds(30));
+        Blocked b;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
-            assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
+            b = Blocked.start(pool, Duration.ofSeconds(30));
             Future<Boolean> interrupted = pool.submit(() -> {
                 Thread.currentThread().interrupt();
-                boolean recorded = broker.record(event("interrupted"));
+                boolean recorded = b.broker.record(event("interrupted"));
                 return !recorded && Thread.currentThread().isInterrupted();
             });
             assertTrue(interrupted.get(10, TimeUnit.SECONDS), "refused at once, interrupt status kept");
-            sink.block.countDown();
-            assertTrue(slow.get(10, TimeUnit.SECONDS));
+            b.sink.block.countDown();
+            assertTrue(b.slow.get(10, TimeUnit.SECONDS));
         }
-        broker.close();
-        assertEquals(List.of("slow"), sink.events.stream().map(AuditEvent::id).toList());
+        b.broker.close();
+        assertEquals(List.of("slow"), b.ids());
     }
 
     @Test
-    void closeWaitsForABlockedSinkAtMostTheTimeout() throws Exception {
-        RecordingSink sink = new RecordingSink();
-        sink.block = new CountDownLatch(1);
-        AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofMillis(300));
+    void closeRefusesWhatWaitsBehindABlockedSinkAndWaitsAtMostTheTimeout() throws Exception {
+        Blocked b;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Boolean> slow = pool.submit(() -> broker.record(event("slow")));
-            assertTrue(sink.entered.await(10, TimeUnit.SECONDS));
+            b = Blocked.start(pool, Duration.ofSeconds(2));
+            Future<Boolean> queued = pool.submit(() -> b.broker.record(event("queued")));
+            Thread.sleep(100); // "queued" waits in the queue behind the blocked batch
             long start = System.nanoTime();
-            broker.close();
+            b.broker.close();
             long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(closeMs < 5_000, "close took " + closeMs + " ms");
-            assertFalse(broker.record(event("after close")));
-            assertFalse(slow.get(10, TimeUnit.SECONDS));
-            sink.block.countDown();
+            assertTrue(closeMs >= 1_000 && closeMs < 10_000, "close waited " + closeMs + " ms for the blocked sink");
+            assertFalse(b.broker.record(event("after close")));
+            assertFalse(b.slow.get(1, TimeUnit.SECONDS), "refused when close gave up on the sink");
+            assertFalse(queued.get(1, TimeUnit.SECONDS), "refused when close gave up on the sink");
+            b.sink.block.countDown();
+        }
+        Thread.sleep(200);
+        assertFalse(b.ids().contains("queued"), "an event refused at close is never written: " + b.ids());
+    }
+
+    @Test
+    void theWatchdogWritesWhenTheFlusherNeverGetsToRun() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        // the flusher thread is created but never started: a virtual thread starved of carriers
+        try (AuditBroker broker = new AuditBroker(List.of(sink), Duration.ofSeconds(5), r -> Thread.ofVirtual().unstarted(r))) {
+            long start = System.nanoTime();
+            assertTrue(broker.record(event("e1")));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms < 2_000, "written by the watchdog after " + ms + " ms (its period is 100 ms)");
+            assertEquals(List.of("e1"), sink.events.stream().map(AuditEvent::id).toList());
         }
     }
 
@@ -221,5 +248,6 @@ class AuditBrokerTest {
         String b = broker.newEventId(1000);
         String c = broker.newEventId(2000);
         assertTrue(a.compareTo(b) < 0 && b.compareTo(c) < 0, a + " " + b + " " + c);
+        broker.close();
     }
 }
