@@ -33,10 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * flusher is a virtual thread, waking it and the requests costs no operating-system thread switch: it
  * is queued on a carrier like any request (for callers on virtual threads), and by the time it runs,
  * the other requests that were runnable have usually reached their audit step too, so one batch (one
- * {@code write} to the audit file) serves several requests. No request thread ever holds a lock while a sink writes, so a request
- * thread preempted by the operating system holds up only its own request. (The previous design let the
- * first request write for everyone under a lock; on two cores its batches held ~1.1 events, and a
- * preempted lock holder stalled every audited read; see {@code docs/decisions.md}.)
+ * {@code write} to the audit file) serves several requests. No request thread ever holds a lock while a
+ * sink writes, so a request thread preempted by the operating system holds up only its own request.
+ * (The previous design let the first request write for everyone under a lock; on two cores its batches
+ * held ~1.1 events, and a preempted lock holder stalled every audited read; see
+ * {@code docs/decisions.md}.)
  *
  * <p><b>Timeouts.</b> A watchdog thread checks waiting requests every {@code timeout / 10} (between 1 and
  * 100 ms). A request whose event is still queued after the timeout withdraws it (it is never written
@@ -301,7 +302,8 @@ public final class AuditBroker implements AutoCloseable {
     private void watch() {
         long now = System.nanoTime();
         Pending head = queue.peek();
-        if (!closed && head != null && now - (head.deadline - timeoutNanos) >= periodNanos && writing.tryLock()) {
+        long queuedAt = head == null ? now : head.deadline - timeoutNanos;
+        if (!closed && now - queuedAt >= periodNanos && writing.tryLock()) {
             try {
                 writeQueued();
             } finally {
@@ -378,7 +380,8 @@ public final class AuditBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // whatever still waits (behind a sink that blocks) is refused now; queued events are never written
+        // Whatever still waits (behind a sink that blocks) is refused now rather than at the watchdog's next
+        // pass, so once close() returns no queued event can reach the sinks the node is about to close.
         expire(System.nanoTime(), true);
     }
 }

@@ -199,7 +199,7 @@ class AuditBrokerTest {
     }
 
     @Test
-    void closeRefusesWhatWaitsBehindABlockedSinkAndWaitsAtMostTheTimeout() throws Exception {
+    void closeWithABlockedSinkReturnsAfterTheTimeoutAndWhatWaitedIsRefusedAndNeverWritten() throws Exception {
         Blocked b;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             b = Blocked.start(pool, Duration.ofSeconds(2));
