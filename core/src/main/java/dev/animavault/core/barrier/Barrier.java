@@ -163,8 +163,7 @@ public final class Barrier {
 
     /** Seals a secret value for the given secret version. */
     public byte[] seal(SecretRef ref, int version, byte[] plaintext) {
-        byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(activeKeyId).array();
-        return Aead.seal(dataKeys.get(activeKeyId), header, plaintext, aad(ref, version));
+        return sealWith(plaintext, aad(ref, version));
     }
 
     /**
@@ -173,16 +172,43 @@ public final class Barrier {
      * @throws VaultException {@code INTEGRITY_ERROR} when the value was altered or belongs to another secret
      */
     public byte[] open(SecretRef ref, int version, byte[] sealed) {
+        return openWith(sealed, aad(ref, version), "stored value of " + ref.key());
+    }
+
+    /**
+     * Seals one of core's own records (a webhook signing secret, a cached access token, ...) before it is
+     * stored with {@link StorageBackend#putRecord}. The AAD binds it to its namespace and key, so a sealed
+     * record copied under another name fails to open. Same layout and keyring as secret values.
+     */
+    public byte[] sealRecord(String namespace, String key, byte[] plaintext) {
+        return sealWith(plaintext, recordAad(namespace, key));
+    }
+
+    /**
+     * Opens a record sealed by {@link #sealRecord}.
+     *
+     * @throws VaultException {@code INTEGRITY_ERROR} when the record was altered or belongs to another name
+     */
+    public byte[] openRecord(String namespace, String key, byte[] sealed) {
+        return openWith(sealed, recordAad(namespace, key), "record " + namespace + "/" + key);
+    }
+
+    private byte[] sealWith(byte[] plaintext, byte[] aad) {
+        byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(activeKeyId).array();
+        return Aead.seal(dataKeys.get(activeKeyId), header, plaintext, aad);
+    }
+
+    // what names the sealed thing in errors: never its content
+    private byte[] openWith(byte[] sealed, byte[] aad, String what) {
         if (sealed.length < HEADER || sealed[0] != FORMAT) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "stored value of " + ref.key() + " has an unknown format");
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, what + " has an unknown format");
         }
         int keyId = ByteBuffer.wrap(sealed, 1, 4).getInt();
         SecretKey key = dataKeys.get(keyId);
         if (key == null) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "stored value of " + ref.key() + " uses unknown data key "
-                    + keyId);
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, what + " uses unknown data key " + keyId);
         }
-        return Aead.open(key, sealed, HEADER, aad(ref, version));
+        return Aead.open(key, sealed, HEADER, aad);
     }
 
     /** HMAC-SHA256 under the token key (token verification). */
@@ -216,6 +242,15 @@ public final class Barrier {
         return ByteBuffer.allocate(3 + 16 + o.length + i.length + k.length)
                 .put((byte) 'a').put((byte) 'v').put((byte) '1')
                 .putInt(o.length).put(o).putInt(i.length).put(i).putInt(k.length).put(k).putInt(version)
+                .array();
+    }
+
+    static byte[] recordAad(String namespace, String key) {
+        byte[] n = namespace.getBytes(StandardCharsets.UTF_8);
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(3 + 8 + n.length + k.length)
+                .put((byte) 'a').put((byte) 'v').put((byte) 'r')
+                .putInt(n.length).put(n).putInt(k.length).put(k)
                 .array();
     }
 

@@ -50,6 +50,27 @@ class BarrierTest {
     }
 
     @Test
+    void sealsRecordsBoundToTheirNamespaceAndKey() {
+        RootKey root = RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of());
+        Barrier barrier = Barrier.open(storage, root, Clock.systemUTC());
+        byte[] plain = "whsec-signing-secret".getBytes(StandardCharsets.UTF_8);
+        byte[] sealed = barrier.sealRecord("webhooks", "org1", plain);
+        assertArrayEquals(plain, barrier.openRecord("webhooks", "org1", sealed));
+        assertTrue(new String(sealed, StandardCharsets.ISO_8859_1).indexOf("whsec") < 0, "sealed, not plain");
+        for (String[] other : new String[][] {{"webhooks", "org2"}, {"webhook", "sorg1"}, {"tokens", "org1"}}) {
+            assertEquals(ErrorCode.INTEGRITY_ERROR, assertThrows(VaultException.class,
+                    () -> barrier.openRecord(other[0], other[1], sealed)).errorCode());
+        }
+        SecretRef ref = new SecretRef("webhooks", "org1", "x");
+        assertEquals(ErrorCode.INTEGRITY_ERROR, assertThrows(VaultException.class,
+                () -> barrier.open(ref, 1, sealed)).errorCode(), "a record does not open as a secret value");
+        byte[] tampered = sealed.clone();
+        tampered[tampered.length - 1] ^= 1;
+        assertEquals(ErrorCode.INTEGRITY_ERROR, assertThrows(VaultException.class,
+                () -> barrier.openRecord("webhooks", "org1", tampered)).errorCode());
+    }
+
+    @Test
     void sealsWithAadBoundToTheSecretVersion() {
         RootKey root = RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of());
         Barrier barrier = Barrier.open(storage, root, Clock.systemUTC());
