@@ -25,6 +25,7 @@ import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.Identity;
+import dev.animavault.spi.storage.Lease;
 import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
@@ -981,6 +982,67 @@ public abstract class StorageBackendContract {
             }
             cursor = page.nextCursor();
         }
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    @Test
+    void aFreeLeaseIsGrantedAndAHeldOneIsNot() {
+        String name = "lease/" + namespace;
+        Optional<Lease> a = backend.tryAcquireLease(name, "node-a", Duration.ofMinutes(1));
+        assertTrue(a.isPresent(), "a free lease is granted");
+        assertEquals("node-a", a.get().owner());
+        assertEquals(name, a.get().name());
+        assertTrue(a.get().expiresAt().isAfter(java.time.Instant.now().plusSeconds(30)));
+        assertTrue(backend.tryAcquireLease(name, "node-b", Duration.ofMinutes(1)).isEmpty(), "held by node-a");
+        Optional<Lease> again = backend.tryAcquireLease(name, "node-a", Duration.ofMinutes(2));
+        assertTrue(again.isPresent(), "the holder may take it again (extends it)");
+        assertTrue(again.get().fence() >= a.get().fence());
+        assertTrue(backend.tryAcquireLease("other/" + namespace, "node-b", Duration.ofMinutes(1)).isPresent(),
+                "leases of other names are independent");
+    }
+
+    @Test
+    void anExpiredLeaseGoesToTheNextOwnerWithAGreaterFence() throws Exception {
+        String name = "lease/" + namespace;
+        Lease a = backend.tryAcquireLease(name, "node-a", Duration.ofMillis(300)).orElseThrow();
+        Thread.sleep(450);
+        Lease b = backend.tryAcquireLease(name, "node-b", Duration.ofMinutes(1)).orElseThrow(
+                () -> new AssertionError("an expired lease must be granted to another owner"));
+        assertTrue(b.fence() > a.fence(), "fence grows with every grant");
+        assertTrue(backend.renewLease(a, Duration.ofMinutes(1)).isEmpty(), "the old holder cannot renew");
+        backend.releaseLease(a); // a no-op for the lost grant
+        assertTrue(backend.tryAcquireLease(name, "node-c", Duration.ofMinutes(1)).isEmpty(), "node-b still holds it");
+    }
+
+    @Test
+    void renewExtendsAndReleaseFreesAtOnce() {
+        String name = "lease/" + namespace;
+        Lease a = backend.tryAcquireLease(name, "node-a", Duration.ofSeconds(5)).orElseThrow();
+        Lease renewed = backend.renewLease(a, Duration.ofMinutes(10)).orElseThrow(
+                () -> new AssertionError("the holder renews"));
+        assertTrue(renewed.expiresAt().isAfter(java.time.Instant.now().plusSeconds(300)));
+        assertTrue(renewed.fence() >= a.fence());
+        assertTrue(backend.tryAcquireLease(name, "node-b", Duration.ofMinutes(1)).isEmpty());
+        backend.releaseLease(renewed);
+        backend.releaseLease(renewed); // idempotent
+        Lease b = backend.tryAcquireLease(name, "node-b", Duration.ofMinutes(1)).orElseThrow(
+                () -> new AssertionError("a released lease is free at once"));
+        assertTrue(b.fence() > renewed.fence());
+        assertCode(ErrorCode.INVALID_ARGUMENT, () -> backend.tryAcquireLease("", "x", Duration.ofSeconds(1)));
+        assertCode(ErrorCode.INVALID_ARGUMENT, () -> backend.tryAcquireLease(name, "x", Duration.ZERO));
+    }
+
+    @Test
+    void racingOwnersGetALeaseExactlyOnce() throws Exception {
+        String name = "lease/" + namespace;
+        AtomicInteger granted = new AtomicInteger();
+        runConcurrently(concurrentWriters(), w -> {
+            if (backend.tryAcquireLease(name, "node-" + w, Duration.ofMinutes(1)).isPresent()) {
+                granted.incrementAndGet();
+            }
+        });
+        assertEquals(1, granted.get(), "exactly one of the racing owners holds the lease");
     }
 
     /** A functional block run by one writer thread. */

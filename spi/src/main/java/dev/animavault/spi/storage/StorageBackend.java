@@ -2,6 +2,9 @@ package dev.animavault.spi.storage;
 
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -125,6 +128,115 @@ public interface StorageBackend extends AutoCloseable {
 
     /** Records of a namespace ordered by key. */
     Page<StoredRecord> listRecords(String namespace, PageRequest page);
+
+    // ---------------------------------------------------------------- leases
+
+    /** The record namespace the default lease methods keep their leases in. */
+    String LEASE_NAMESPACE = "sys.leases";
+
+    /**
+     * Tries to take the lease {@code name} for {@code owner} for {@code ttl}: granted when nobody holds
+     * it, when the holder's lease has expired, or when {@code owner} already holds it (then it is
+     * extended and gets a new fence). At most one owner holds a name at any instant, across every
+     * process sharing the store; a holder that dies loses the lease when it expires.
+     *
+     * <p>Expiry is judged by the clock of the process (or database) that writes the grant, so ttl must
+     * be well above the clock skew between vault nodes. Work done under a lease should also be written
+     * with conditional writes: a lease can expire while its holder is paused (GC, network), and then the
+     * holder's next conditional write is what stops it.
+     *
+     * <p>The default implementation keeps one record per lease in {@link #LEASE_NAMESPACE}, updated with
+     * conditional writes (the record's revision is the fence); backends may override all three lease
+     * methods together with something native (a table, a row lock). Thread-safe; never blocks waiting for
+     * a lease.
+     *
+     * @return the lease, or empty when another owner holds it
+     * @throws dev.animavault.spi.VaultException {@code INVALID_ARGUMENT} for a bad name, owner or ttl
+     */
+    default Optional<Lease> tryAcquireLease(String name, String owner, Duration ttl) {
+        Lease.checkNames(name, owner);
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw new dev.animavault.spi.VaultException(dev.animavault.spi.ErrorCode.INVALID_ARGUMENT,
+                    "lease ttl must be positive");
+        }
+        Instant now = Instant.now();
+        Optional<StoredRecord> existing = getRecord(LEASE_NAMESPACE, name);
+        long expected = 0;
+        if (existing.isPresent()) {
+            String[] held = new String(existing.get().value(), StandardCharsets.UTF_8).split("\n", 2);
+            boolean expired = Long.parseLong(held[0]) <= now.toEpochMilli();
+            if (!expired && !held[1].equals(owner)) {
+                return Optional.empty();
+            }
+            expected = existing.get().revision();
+        }
+        Instant expiresAt = now.plus(ttl);
+        try {
+            StoredRecord r = putRecord(LEASE_NAMESPACE, name,
+                    (expiresAt.toEpochMilli() + "\n" + owner).getBytes(StandardCharsets.UTF_8), expected);
+            return Optional.of(new Lease(name, owner, Instant.ofEpochMilli(expiresAt.toEpochMilli()), r.revision()));
+        } catch (dev.animavault.spi.VaultException e) {
+            if (e.errorCode() == dev.animavault.spi.ErrorCode.ALREADY_EXISTS
+                    || e.errorCode() == dev.animavault.spi.ErrorCode.REVISION_CONFLICT
+                    || e.errorCode() == dev.animavault.spi.ErrorCode.NOT_FOUND) {
+                return Optional.empty(); // another owner wrote first
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Extends a lease still held under the same grant (same owner and fence, not expired) to now +
+     * {@code ttl}. Use the returned lease from then on: its fence may have grown (never shrunk).
+     *
+     * @return the extended lease, or empty when it was lost (expired and taken, or released)
+     */
+    default Optional<Lease> renewLease(Lease lease, Duration ttl) {
+        Optional<StoredRecord> existing = getRecord(LEASE_NAMESPACE, lease.name());
+        Instant now = Instant.now();
+        if (existing.isEmpty() || existing.get().revision() != lease.fence()) {
+            return Optional.empty();
+        }
+        String[] held = new String(existing.get().value(), StandardCharsets.UTF_8).split("\n", 2);
+        if (Long.parseLong(held[0]) <= now.toEpochMilli() || !held[1].equals(lease.owner())) {
+            return Optional.empty();
+        }
+        Instant expiresAt = Instant.ofEpochMilli(now.plus(ttl).toEpochMilli());
+        try {
+            StoredRecord r = putRecord(LEASE_NAMESPACE, lease.name(),
+                    (expiresAt.toEpochMilli() + "\n" + lease.owner()).getBytes(StandardCharsets.UTF_8),
+                    lease.fence());
+            // the record's revision moved: the renewed grant carries the new one as its fence
+            return Optional.of(new Lease(lease.name(), lease.owner(), expiresAt, r.revision()));
+        } catch (dev.animavault.spi.VaultException e) {
+            if (e.errorCode() == dev.animavault.spi.ErrorCode.REVISION_CONFLICT
+                    || e.errorCode() == dev.animavault.spi.ErrorCode.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Gives a lease up so another owner may take it at once. Does nothing when the lease is no longer
+     * held under this grant. Idempotent.
+     */
+    default void releaseLease(Lease lease) {
+        Optional<StoredRecord> existing = getRecord(LEASE_NAMESPACE, lease.name());
+        if (existing.isEmpty() || existing.get().revision() != lease.fence()) {
+            return;
+        }
+        try {
+            // kept as an expired grant (not deleted) so the next grant's fence is still greater
+            putRecord(LEASE_NAMESPACE, lease.name(), ("0\n" + lease.owner()).getBytes(StandardCharsets.UTF_8),
+                    lease.fence());
+        } catch (dev.animavault.spi.VaultException e) {
+            if (e.errorCode() != dev.animavault.spi.ErrorCode.REVISION_CONFLICT
+                    && e.errorCode() != dev.animavault.spi.ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
 
     /** Releases connections and files. Idempotent. */
     @Override

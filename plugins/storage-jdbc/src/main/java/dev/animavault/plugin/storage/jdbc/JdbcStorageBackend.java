@@ -13,6 +13,7 @@ import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.Lease;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
 import java.sql.PreparedStatement;
@@ -664,6 +665,63 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         return new VaultException(ErrorCode.REVISION_CONFLICT, "record " + namespace + "/" + key + " is at revision "
                 + revision.get() + ", not " + expectedRevision);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    /**
+     * One conditional upsert on the {@code leases} table (V2): the row is inserted, or taken over when it
+     * has expired or already belongs to {@code owner}; the database decides atomically, so racing nodes
+     * on one PostgreSQL (or processes on one SQLite file) get it once. Expiry uses this node's clock.
+     */
+    @Override
+    public Optional<Lease> tryAcquireLease(String name, String owner, java.time.Duration ttl) {
+        Lease.checkNames(name, owner);
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "lease ttl must be positive");
+        }
+        Instant now = Codec.stored(clock.instant());
+        Instant expiresAt = Codec.stored(now.plus(ttl));
+        return write("tryAcquireLease", Affects.NO_SECRET, null, h -> h.createQuery(
+                        "INSERT INTO leases (name, owner, expires_at, fence) VALUES (:name, :owner, :expiresAt, 1) "
+                                + "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+                                + "expires_at = excluded.expires_at, fence = leases.fence + 1 "
+                                + "WHERE leases.expires_at <= :now OR leases.owner = :owner RETURNING fence")
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("expiresAt", Codec.micros(expiresAt))
+                .bind("now", Codec.micros(now))
+                .mapTo(Long.class)
+                .findOne()
+                .map(fence -> new Lease(name, owner, expiresAt, fence)));
+    }
+
+    @Override
+    public Optional<Lease> renewLease(Lease lease, java.time.Duration ttl) {
+        requireNonNull(lease, "lease is null");
+        Instant now = Codec.stored(clock.instant());
+        Instant expiresAt = Codec.stored(now.plus(ttl));
+        int n = write("renewLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = "
+                        + ":expiresAt WHERE name = :name AND owner = :owner AND fence = :fence AND expires_at > :now")
+                .bind("expiresAt", Codec.micros(expiresAt))
+                .bind("name", lease.name())
+                .bind("owner", lease.owner())
+                .bind("fence", lease.fence())
+                .bind("now", Codec.micros(now))
+                .execute());
+        return n == 1 ? Optional.of(new Lease(lease.name(), lease.owner(), expiresAt, lease.fence())) : Optional.empty();
+    }
+
+    @Override
+    public void releaseLease(Lease lease) {
+        requireNonNull(lease, "lease is null");
+        // the row stays (expired), so the next grant's fence is still greater
+        write("releaseLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = 0 "
+                        + "WHERE name = :name AND owner = :owner AND fence = :fence")
+                .bind("name", lease.name())
+                .bind("owner", lease.owner())
+                .bind("fence", lease.fence())
+                .execute());
     }
 
     // ---------------------------------------------------------------- plumbing

@@ -54,11 +54,11 @@ class JdbcMigrationTest {
     void sqliteReopenKeepsDataAndDoesNotReapply() {
         try (JdbcStorageBackend b = openSqlite()) {
             writeSample(b, "org-1");
-            assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(b.writer()));
+            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(b.writer()));
         }
         try (JdbcStorageBackend b = openSqlite()) {
             assertSample(b, "org-1");
-            assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(b.writer()), "nothing re-applied");
+            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(b.writer()), "nothing re-applied");
             assertEquals(List.of(), new SchemaMigrator(Dialect.SQLITE, java.time.Clock.systemUTC()).migrate(b.writer()),
                     "a current schema needs no migration");
             long recorded = b.writer().withHandle(h -> h.createQuery("SELECT checksum FROM schema_version WHERE version = 1")
@@ -121,7 +121,7 @@ class JdbcMigrationTest {
                 .create(ProviderConfig.of("jdbc", Map.of("read-cache", "off"), Set.of()),
                         TestPluginContext.denyingEgress(dataDir)));
         try {
-            assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(opened.get(0).writer()));
+            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(opened.get(0).writer()));
             writeSample(opened.get(1), "org-2");
             assertSample(opened.get(3), "org-2");
         } finally {
@@ -151,7 +151,7 @@ class JdbcMigrationTest {
                 PostgresTestServer.config(url, Map.of("max-pool-size", "2")), TestPluginContext.denyingEgress(dataDir));
         List<JdbcStorageBackend> nodes = startTogether(4, open);
         try {
-            assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(nodes.get(0).writer()));
+            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(nodes.get(0).writer()));
             writeSample(nodes.get(2), "org-pg");
             assertSample(nodes.get(1), "org-pg");
         } finally {
@@ -159,7 +159,7 @@ class JdbcMigrationTest {
         }
         try (JdbcStorageBackend again = open.call()) {
             assertSample(again, "org-pg");
-            assertEquals(List.of(new SchemaRow(1, "init")), schemaRows(again.writer()));
+            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(again.writer()));
         }
         PostgresTestServer.dropSchema(url);
     }

@@ -1,0 +1,9 @@
+-- Anima Vault storage, SQLite dialect, version 2: leases (StorageBackend.tryAcquireLease and friends).
+-- One row per lease name; expires_at in microseconds since the epoch; fence grows with every grant.
+
+CREATE TABLE leases (
+    name       TEXT    NOT NULL PRIMARY KEY,
+    owner      TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL,
+    fence      INTEGER NOT NULL
+) WITHOUT ROWID;
