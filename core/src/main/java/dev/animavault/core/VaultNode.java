@@ -58,7 +58,8 @@ public final class VaultNode implements AutoCloseable {
         PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
         closeables.push(registry);
 
-        RootKey rootKey = RootKey.loadOrCreate(config.rootKeyFile(), env);
+        // loaded, not yet created: a missing file is written only when storage has no keyring (Barrier.open)
+        RootKey rootKey = RootKey.load(config.rootKeyFile(), env);
         CorePluginContext context = new CorePluginContext(clock, config.dataDir(),
                 new EgressPolicy(config.egressAllow()), RootKeyIds.deploymentId(rootKey));
 
