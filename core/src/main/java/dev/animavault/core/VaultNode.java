@@ -107,7 +107,8 @@ public final class VaultNode implements AutoCloseable {
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
-        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
+        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
+                config.maxTokenTtl());
         this.organizations = new Organizations(storage, tokens, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
