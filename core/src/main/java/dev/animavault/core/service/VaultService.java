@@ -39,6 +39,8 @@ import java.util.TreeSet;
  */
 public final class VaultService {
     private static final int WRITE_RETRIES = 5;
+    // how long a write waits behind the other writes of this process to the same secret
+    private static final Duration MAX_WRITE_WAIT = Duration.ofSeconds(30);
 
     private final StorageBackend storage;
     private final Barrier barrier;
@@ -49,6 +51,7 @@ public final class VaultService {
     private final int maxValueBytes;
     private final Duration maxTokenTtl;
     private final boolean sealValues;
+    private final SecretWriteLocks writeLocks = new SecretWriteLocks(MAX_WRITE_WAIT);
 
     /** A secret as read for a client: metadata, the version read and the plaintext value. */
     public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
@@ -301,17 +304,20 @@ public final class VaultService {
             Names.identityId(identityId);
             Names.secretKey(key);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
-            for (int attempt = 0; ; attempt++) {
-                SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
-                try {
-                    storage.deleteSecret(ref, current.revision());
-                    return null;
-                } catch (VaultException e) {
-                    if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
-                        throw e;
+            return writeLocks.withLock(ref, () -> {
+                for (int attempt = 0; ; attempt++) {
+                    SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
+                    try {
+                        storage.deleteSecret(ref, current.revision());
+                        return null;
+                    } catch (VaultException e) {
+                        if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
+                            throw e;
+                        }
+                        SecretWriteLocks.backOff(attempt);
                     }
                 }
-            }
+            });
         });
     }
 
@@ -449,11 +455,18 @@ public final class VaultService {
     }
 
     /**
-     * Adds {@code value} as the new current version of an existing secret, retrying when a concurrent
-     * writer took the revision or the version number first.
+     * Adds {@code value} as the new current version of an existing secret. Writes of this process to one
+     * secret take turns ({@link SecretWriteLocks}); a writer elsewhere (another node, a person editing the
+     * item) can still take the revision or version number first, and then the write is retried after a
+     * short random pause, a bounded number of times.
      */
     private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
                                       Optional<Map<String, String>> metadata) {
+        return writeLocks.withLock(ref, () -> addVersionLocked(ref, value, createdBy, type, metadata));
+    }
+
+    private SecretMetadata addVersionLocked(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
+                                            Optional<Map<String, String>> metadata) {
         for (int attempt = 0; ; attempt++) {
             SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
             if (type.isPresent() && !type.get().equals(current.type())) {
@@ -474,6 +487,7 @@ public final class VaultService {
                 if (!lostRace || attempt >= WRITE_RETRIES) {
                     throw e;
                 }
+                SecretWriteLocks.backOff(attempt);
             }
         }
     }
