@@ -1,5 +1,7 @@
 package dev.animavault.core;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.config.VaultConfigLoader;
@@ -10,6 +12,7 @@ import io.helidon.logging.common.LogConfig;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -111,15 +114,17 @@ public final class Main implements Callable<Integer> {
         boolean json;
 
         @Override
-        public Integer call() {
+        public Integer call() throws JsonProcessingException {
             Map<String, String> env = System.getenv();
             VaultConfig config = new VaultConfigLoader(env).load();
             try (VaultNode node = VaultNode.start(config, env, Clock.systemUTC())) {
                 TokenService.Issued issued = node.organizations().initialize(organizationId,
                         name == null ? organizationId : name);
                 if (json) {
-                    System.out.println("{\"organizationId\":\"" + organizationId + "\",\"apiKey\":\"" + issued.token()
-                            + "\"}");
+                    Map<String, String> out = new LinkedHashMap<>();
+                    out.put("organizationId", organizationId);
+                    out.put("apiKey", issued.token());
+                    System.out.println(new ObjectMapper().writeValueAsString(out));
                 } else {
                     System.out.println("Organization: " + organizationId);
                     System.out.println("Owner API key (shown once, store it safely): " + issued.token());

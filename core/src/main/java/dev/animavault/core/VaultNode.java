@@ -58,7 +58,8 @@ public final class VaultNode implements AutoCloseable {
         PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
         closeables.push(registry);
 
-        RootKey rootKey = RootKey.loadOrCreate(config.rootKeyFile(), env);
+        // loaded, not yet created: a missing file is written only when storage has no keyring (Barrier.open)
+        RootKey rootKey = RootKey.load(config.rootKeyFile(), env);
         CorePluginContext context = new CorePluginContext(clock, config.dataDir(),
                 new EgressPolicy(config.egressAllow()), RootKeyIds.deploymentId(rootKey));
 
@@ -106,7 +107,8 @@ public final class VaultNode implements AutoCloseable {
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
-        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
+        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
+                config.maxTokenTtl());
         this.organizations = new Organizations(storage, tokens, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "

@@ -57,16 +57,25 @@ public final class Barrier {
     }
 
     /**
-     * Opens the keyring stored in {@code storage}, creating it on first start.
+     * Opens the keyring stored in {@code storage}, creating it on first start. A root key generated in
+     * memory ({@link RootKey#isUnsaved()}) is saved to its file just before the new keyring is stored; with
+     * a keyring already in storage such a key means the key file is missing, and nothing is written.
      *
-     * @throws VaultException {@code CONFIGURATION} when the root key does not open the stored keyring
+     * @throws VaultException {@code CONFIGURATION} when the root key does not open the stored keyring, or
+     *                        when the key file is missing although storage holds a keyring
      */
     public static Barrier open(StorageBackend storage, RootKey rootKey, Clock clock) {
         for (int attempt = 0; attempt < 3; attempt++) {
             Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
             if (existing.isPresent()) {
+                if (rootKey.isUnsaved()) {
+                    throw new VaultException(ErrorCode.CONFIGURATION, "the root key " + rootKey.source() + " is "
+                            + "missing, but storage holds a keyring sealed by a root key: restore the key file from "
+                            + "its backup (or set " + RootKey.ENV + "); nothing was created");
+                }
                 return fromRecord(existing.get().value(), rootKey);
             }
+            rootKey.save();
             byte[] plain = newKeyring(clock);
             try {
                 byte[] sealed = Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);

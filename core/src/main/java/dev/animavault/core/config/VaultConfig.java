@@ -27,14 +27,18 @@ import java.util.Optional;
  * @param auditTimeout      how long a request waits for its audit event to be recorded
  * @param bootstrapToken    owner API key to initialize an empty store with, if set
  * @param bootstrapOrgId    organization id to create when bootstrapping
+ * @param maxTokenTtl       the longest {@code ttl} an identity token may be issued with
  */
 public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
-                          Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId) {
+                          Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
+                          Duration maxTokenTtl) {
 
     /** Default largest secret value: 64 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+    /** Default longest identity token ttl: 365 days. */
+    public static final Duration DEFAULT_MAX_TOKEN_TTL = Duration.ofDays(365);
     /** Minimum length of a bootstrap token. */
     public static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
 
@@ -75,6 +79,10 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
             }
         });
         Objects.requireNonNull(bootstrapOrgId, "bootstrapOrgId is null");
+        Objects.requireNonNull(maxTokenTtl, "maxTokenTtl is null");
+        if (maxTokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || maxTokenTtl.compareTo(Duration.ofDays(36500)) > 0) {
+            throw configError("vault.auth.max-token-ttl must be between 1m and 36500d");
+        }
     }
 
     /** A configuration error for startup. */
@@ -112,6 +120,7 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         private Duration auditTimeout = Duration.ofSeconds(10);
         private Optional<String> bootstrapToken = Optional.empty();
         private String bootstrapOrgId = "default";
+        private Duration maxTokenTtl = DEFAULT_MAX_TOKEN_TTL;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -131,11 +140,12 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         public Builder auditTimeout(Duration v) { auditTimeout = v; return this; }
         public Builder bootstrapToken(String v) { bootstrapToken = Optional.ofNullable(v); return this; }
         public Builder bootstrapOrgId(String v) { bootstrapOrgId = v; return this; }
+        public Builder maxTokenTtl(Duration v) { maxTokenTtl = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, dataDir, pluginsDir, key, storage, audit, credentialTypes, egressAllow,
-                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId);
+                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl);
         }
     }
 }

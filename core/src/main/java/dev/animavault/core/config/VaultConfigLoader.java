@@ -106,6 +106,7 @@ public final class VaultConfigLoader {
         List<String> types = vault.get("credential-types").asList(String.class).orElse(List.of("api_key"));
         List<String> egress = vault.get("egress.allow").asList(String.class).orElse(List.of());
         Duration tokenTtl = duration(vault.get("auth.token-cache-ttl"), Duration.ofSeconds(30));
+        Duration maxTokenTtl = duration(vault.get("auth.max-token-ttl"), VaultConfig.DEFAULT_MAX_TOKEN_TTL);
         int maxValue = vault.get("limits.max-value-bytes").asInt().orElse(VaultConfig.DEFAULT_MAX_VALUE_BYTES);
         int maxBody = vault.get("limits.max-body-bytes").asInt().orElse(1024 * 1024);
         Duration auditTimeout = duration(vault.get("limits.audit-timeout"), Duration.ofSeconds(10));
@@ -116,7 +117,8 @@ public final class VaultConfigLoader {
         String bootstrapOrg = envOr("ANIMA_VAULT_BOOTSTRAP_ORG", vault.get("bootstrap.organization-id").asString()
                 .orElse("default"));
         return new VaultConfig(host, port, dataDir, pluginsDir, rootKey, storage, audit, types, egress, tokenTtl,
-                maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg);
+                maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
+                maxTokenTtl);
     }
 
     /**

@@ -10,8 +10,9 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code /v1/identities}: agent identities and their tokens. */
@@ -68,15 +69,15 @@ final class IdentitiesApi implements HttpService {
         JsonNode body = raw.length == 0 ? Json.MAPPER.createObjectNode() : Json.object(raw);
         Json.onlyFields(body, "name", "keys", "ttl");
         String name = Json.optionalString(body, "name").orElse("");
-        Set<String> keys = Json.optionalStringSet(body, "keys").orElse(Set.of());
-        Instant expiresAt = Json.optionalString(body, "ttl").map(t -> {
+        Optional<Set<String>> keys = Json.optionalStringSet(body, "keys");
+        Optional<Duration> ttl = Json.optionalString(body, "ttl").map(t -> {
             try {
-                return clock.instant().plus(Durations.parse(t));
-            } catch (IllegalArgumentException e) {
+                return Durations.parse(t);
+            } catch (IllegalArgumentException | ArithmeticException e) {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field 'ttl' must be a duration such as 1h or 30d");
             }
-        }).orElse(null);
-        Api.send(res, 201, Views.issuedToken(api.service().issueIdentityToken(ctx, id, name, keys, expiresAt)));
+        });
+        Api.send(res, 201, Views.issuedToken(api.service().issueIdentityToken(ctx, id, name, keys, ttl)));
     }
 
     private void revokeToken(ServerRequest req, ServerResponse res) {

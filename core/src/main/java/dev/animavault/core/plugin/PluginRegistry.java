@@ -18,8 +18,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.pf4j.BasePluginRepository;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.PluginManager;
+import org.pf4j.PluginRepository;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.pf4j.RuntimeMode;
@@ -27,8 +29,8 @@ import org.pf4j.RuntimeMode;
 /**
  * Loads plugin zips once with PF4J (deployment mode) and resolves every {@link VaultPlugin} extension
  * into an immutable registry of factories by kind and name. Startup fails when a zip does not load, a
- * plugin needs another SPI version, or two plugins offer the same name. A directory unpacked from an
- * earlier version of a zip is unpacked again ({@link UnpackedPlugins}).
+ * plugin needs another SPI version, or two plugins offer the same name. The zips are unpacked by
+ * {@link UnpackedPlugins} (atomically, and again when a zip changed), and PF4J loads the directories.
  */
 public final class PluginRegistry implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PluginRegistry.class.getName());
@@ -61,7 +63,7 @@ public final class PluginRegistry implements AutoCloseable {
     /**
      * Loads every plugin zip in the directory.
      *
-     * @param pluginsDir a writable directory (PF4J unpacks zips next to them)
+     * @param pluginsDir a writable directory (zips are unpacked next to them)
      */
     public static PluginRegistry load(Path pluginsDir) {
         Objects.requireNonNull(pluginsDir, "pluginsDir is null");
@@ -71,14 +73,23 @@ public final class PluginRegistry implements AutoCloseable {
         }
         if (!Files.isWritable(pluginsDir)) {
             throw new VaultException(ErrorCode.CONFIGURATION, "plugins directory " + pluginsDir
-                    + " is not writable (PF4J unpacks plugin zips next to them)");
+                    + " is not writable (plugin zips are unpacked next to them)");
         }
         List<Path> zips = listZips(pluginsDir);
-        UnpackedPlugins unpacked = UnpackedPlugins.dropStale(zips);
+        UnpackedPlugins.prepare(pluginsDir, zips);
         DefaultPluginManager manager = new DefaultPluginManager(pluginsDir) {
             @Override
             public RuntimeMode getRuntimeMode() {
                 return RuntimeMode.DEPLOYMENT;
+            }
+
+            @Override
+            protected PluginRepository createPluginRepository() {
+                // Directories only, as UnpackedPlugins left them: PF4J's own unpacking writes into the final
+                // directory, so a crash in the middle left a half plugin that later starts loaded silently.
+                // Hidden entries are the temporary directories of an unpack.
+                return new BasePluginRepository(getPluginsRoots(),
+                        f -> f.isDirectory() && !f.getName().startsWith("."));
             }
         };
         manager.setSystemVersion(SpiVersion.CURRENT);
@@ -93,7 +104,6 @@ public final class PluginRegistry implements AutoCloseable {
         }
         try {
             checkAllStarted(manager, zips, pluginsDir);
-            unpacked.stamp();
             Map<String, Registered<StorageBackendFactory>> storage = new TreeMap<>();
             Map<String, Registered<CredentialTypeFactory>> types = new TreeMap<>();
             Map<String, Registered<AuditSinkFactory>> sinks = new TreeMap<>();

@@ -13,6 +13,12 @@ public final class Names {
     public static final Pattern SECRET_KEY = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,255}");
     /** Most metadata entries per identity or secret. */
     public static final int MAX_METADATA_ENTRIES = 32;
+    /** Longest identity display name, in characters. */
+    public static final int MAX_IDENTITY_NAME = 256;
+    /** Longest identity token name, in characters. */
+    public static final int MAX_TOKEN_NAME = 128;
+    /** Most secret keys one identity token may be limited to. */
+    public static final int MAX_TOKEN_KEYS = 64;
 
     private Names() {
     }
@@ -59,6 +65,41 @@ public final class Names {
                     + "or '-', not starting with '.' or '-'");
         }
         return key;
+    }
+
+    /** Checks an identity display name: at most {@link #MAX_IDENTITY_NAME} characters. */
+    public static String identityName(String name) {
+        if (name != null && name.length() > MAX_IDENTITY_NAME) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "identity name is longer than " + MAX_IDENTITY_NAME
+                    + " characters");
+        }
+        return name;
+    }
+
+    /** Checks an identity token's name: at most {@link #MAX_TOKEN_NAME} characters. */
+    public static String tokenName(String name) {
+        if (name != null && name.length() > MAX_TOKEN_NAME) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "token name is longer than " + MAX_TOKEN_NAME
+                    + " characters");
+        }
+        return name;
+    }
+
+    /**
+     * Checks the secret keys an identity token is limited to: 1 to {@link #MAX_TOKEN_KEYS} valid keys. An
+     * empty set is refused rather than read as "unrestricted": that is asked for by leaving the keys out.
+     */
+    public static java.util.Set<String> tokenKeys(java.util.Set<String> keys) {
+        if (keys.isEmpty()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "'keys' must name at least one secret key; leave it "
+                    + "out for a token that may read all of the identity's secrets");
+        }
+        if (keys.size() > MAX_TOKEN_KEYS) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "'keys' names " + keys.size() + " secret keys; a "
+                    + "token may be limited to at most " + MAX_TOKEN_KEYS);
+        }
+        keys.forEach(Names::secretKey);
+        return keys;
     }
 
     /** Checks user metadata: at most 32 entries, keys up to 64 and values up to 1024 characters. */

@@ -22,6 +22,7 @@ import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredSecret;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -38,6 +39,8 @@ import java.util.TreeSet;
  */
 public final class VaultService {
     private static final int WRITE_RETRIES = 5;
+    // how long a write waits behind the other writes of this process to the same secret
+    private static final Duration MAX_WRITE_WAIT = Duration.ofSeconds(30);
 
     private final StorageBackend storage;
     private final Barrier barrier;
@@ -46,14 +49,16 @@ public final class VaultService {
     private final Map<String, CredentialType> types;
     private final Clock clock;
     private final int maxValueBytes;
+    private final Duration maxTokenTtl;
     private final boolean sealValues;
+    private final SecretWriteLocks writeLocks = new SecretWriteLocks(MAX_WRITE_WAIT);
 
     /** A secret as read for a client: metadata, the version read and the plaintext value. */
     public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
     }
 
     public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
-                        Map<String, CredentialType> types, Clock clock, int maxValueBytes) {
+                        Map<String, CredentialType> types, Clock clock, int maxValueBytes, Duration maxTokenTtl) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
         this.barrier = Objects.requireNonNull(barrier, "barrier is null");
         this.tokens = Objects.requireNonNull(tokens, "tokens is null");
@@ -61,6 +66,7 @@ public final class VaultService {
         this.types = Map.copyOf(types);
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.maxValueBytes = maxValueBytes;
+        this.maxTokenTtl = Objects.requireNonNull(maxTokenTtl, "maxTokenTtl is null");
         this.sealValues = storage.protection() == Protection.NONE;
     }
 
@@ -71,6 +77,7 @@ public final class VaultService {
         return audited(ctx, "identity.create", id, null, null, () -> {
             requireOrgKey(ctx);
             Names.identityId(id);
+            Names.identityName(name);
             Names.metadata(metadata);
             Instant now = clock.instant();
             return storage.createIdentity(new Identity(ctx.principal().organizationId(), id, name == null ? id : name,
@@ -127,22 +134,27 @@ public final class VaultService {
 
     // ------------------------------------------------------------------ tokens
 
-    /** Issues an identity token; the token string is in the result, shown once. */
-    public TokenService.Issued issueIdentityToken(RequestContext ctx, String identityId, String name, Set<String> keys,
-                                                  Instant expiresAt) {
+    /**
+     * Issues an identity token; the token string is in the result, shown once.
+     *
+     * @param keys the secret keys the token is limited to (1 to {@link Names#MAX_TOKEN_KEYS}); empty for a
+     *             token that may read all of the identity's secrets
+     * @param ttl  how long the token lives (positive, at most the configured maximum); empty for no expiry
+     */
+    public TokenService.Issued issueIdentityToken(RequestContext ctx, String identityId, String name,
+                                                  Optional<Set<String>> keys, Optional<Duration> ttl) {
         return audited(ctx, "token.issue", identityId, null, null, () -> {
             requireOrgKey(ctx);
             Names.identityId(identityId);
-            keys.forEach(Names::secretKey);
+            Names.tokenName(name);
+            keys.ifPresent(Names::tokenKeys);
+            Instant expiresAt = ttl.map(this::expiry).orElse(null);
             Identity identity = requireIdentity(ctx.principal().organizationId(), identityId);
             if (identity.disabled()) {
                 throw new VaultException(ErrorCode.IDENTITY_DISABLED, "identity " + identityId + " is disabled");
             }
-            if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
-                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "token expiry must be in the future");
-            }
-            TokenService.Issued issued = tokens.issueIdentityToken(identity.organizationId(), identityId, name, keys,
-                    expiresAt);
+            TokenService.Issued issued = tokens.issueIdentityToken(identity.organizationId(), identityId, name,
+                    keys.orElse(Set.of()), expiresAt);
             // a concurrent disable may have listed the identity's tokens before this one was stored
             if (requireIdentity(identity.organizationId(), identityId).disabled()) {
                 tokens.revoke(identity.organizationId(), identityId, issued.principal().tokenId());
@@ -150,6 +162,17 @@ public final class VaultService {
             }
             return issued;
         });
+    }
+
+    private Instant expiry(Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "token ttl must be positive");
+        }
+        if (ttl.compareTo(maxTokenTtl) > 0) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "token ttl is longer than the maximum of "
+                    + maxTokenTtl.toDays() + " days (vault.auth.max-token-ttl)");
+        }
+        return clock.instant().plus(ttl);
     }
 
     /** Revokes one identity token. */
@@ -281,17 +304,20 @@ public final class VaultService {
             Names.identityId(identityId);
             Names.secretKey(key);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
-            for (int attempt = 0; ; attempt++) {
-                SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
-                try {
-                    storage.deleteSecret(ref, current.revision());
-                    return null;
-                } catch (VaultException e) {
-                    if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
-                        throw e;
+            return writeLocks.withLock(ref, () -> {
+                for (int attempt = 0; ; attempt++) {
+                    SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
+                    try {
+                        storage.deleteSecret(ref, current.revision());
+                        return null;
+                    } catch (VaultException e) {
+                        if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
+                            throw e;
+                        }
+                        SecretWriteLocks.backOff(attempt);
                     }
                 }
-            }
+            });
         });
     }
 
@@ -429,11 +455,18 @@ public final class VaultService {
     }
 
     /**
-     * Adds {@code value} as the new current version of an existing secret, retrying when a concurrent
-     * writer took the revision or the version number first.
+     * Adds {@code value} as the new current version of an existing secret. Writes of this process to one
+     * secret take turns ({@link SecretWriteLocks}); a writer elsewhere (another node, a person editing the
+     * item) can still take the revision or version number first, and then the write is retried after a
+     * short random pause, a bounded number of times.
      */
     private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
                                       Optional<Map<String, String>> metadata) {
+        return writeLocks.withLock(ref, () -> addVersionLocked(ref, value, createdBy, type, metadata));
+    }
+
+    private SecretMetadata addVersionLocked(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
+                                            Optional<Map<String, String>> metadata) {
         for (int attempt = 0; ; attempt++) {
             SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
             if (type.isPresent() && !type.get().equals(current.type())) {
@@ -454,6 +487,7 @@ public final class VaultService {
                 if (!lostRace || attempt >= WRITE_RETRIES) {
                     throw e;
                 }
+                SecretWriteLocks.backOff(attempt);
             }
         }
     }

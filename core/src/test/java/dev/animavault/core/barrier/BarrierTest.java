@@ -114,6 +114,28 @@ class BarrierTest {
     }
 
     @Test
+    void aMissingKeyFileWithAnExistingKeyringRefusesAndCreatesNothing() throws Exception {
+        Path keyFile = tmp.resolve("root.key");
+        RootKey first = RootKey.load(keyFile, Map.of());
+        assertTrue(first.isUnsaved());
+        assertTrue(!Files.exists(keyFile), "load alone writes no file");
+        Barrier.open(storage, first, Clock.systemUTC());
+        assertTrue(Files.exists(keyFile), "saved when the keyring was created");
+        assertTrue(!first.isUnsaved());
+
+        Files.delete(keyFile);
+        VaultException e = assertThrows(VaultException.class,
+                () -> Barrier.open(storage, RootKey.load(keyFile, Map.of()), Clock.systemUTC()));
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+        assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("nothing was created"),
+                e.getMessage());
+        assertTrue(!Files.exists(keyFile), "no new, useless key file");
+        try (var left = Files.list(tmp)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith("root.key")), "no temporary file");
+        }
+    }
+
+    @Test
     void looseRootKeyFilePermissionsAreRefused() throws Exception {
         Path keyFile = tmp.resolve("root.key");
         RootKey.loadOrCreate(keyFile, Map.of());

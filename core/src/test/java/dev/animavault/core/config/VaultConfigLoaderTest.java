@@ -93,4 +93,19 @@ class VaultConfigLoaderTest {
                 () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", tmp.resolve("none.yaml").toString())).load());
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
     }
+
+    @Test
+    void maxTokenTtlDefaultsToAYearAndIsBounded() throws Exception {
+        Path shipped = Path.of("..", "config", "anima-vault.yaml").toAbsolutePath().normalize();
+        assertEquals(Duration.ofDays(365), new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", shipped.toString(),
+                "ANIMA_VAULT_HOME", tmp.toString())).load().maxTokenTtl());
+        Path file = tmp.resolve("ttl.yaml");
+        Files.writeString(file, "vault:\n  auth: {max-token-ttl: 30d}\n");
+        assertEquals(Duration.ofDays(30), new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString(),
+                "ANIMA_VAULT_HOME", tmp.toString())).load().maxTokenTtl());
+        Files.writeString(file, "vault:\n  auth: {max-token-ttl: 0s}\n");
+        VaultException e = assertThrows(VaultException.class, () -> new VaultConfigLoader(Map.of(
+                "ANIMA_VAULT_CONFIG", file.toString(), "ANIMA_VAULT_HOME", tmp.toString())).load());
+        assertTrue(e.getMessage().contains("vault.auth.max-token-ttl"), e.getMessage());
+    }
 }

@@ -53,16 +53,33 @@ final class VaultwardenApi {
             return status >= 200 && status < 300;
         }
 
+        /**
+         * Whether the answer to a call on {@code /ciphers/{id}} says the item is not there for this
+         * account: Bitwarden's server answers 404 ("Resource not found."), Vaultwarden 400 with "Cipher
+         * doesn't exist" (deleted for good) or "Cipher is not owned by user" (no longer in a collection
+         * this account can see). Both are "gone" to the backend, not a storage failure.
+         */
+        boolean cipherGone() {
+            if (status == 404) {
+                return true;
+            }
+            if (status != 400) {
+                return false;
+            }
+            String m = message().toLowerCase(java.util.Locale.ROOT);
+            return m.contains("cipher doesn't exist") || m.contains("cipher is not owned by user");
+        }
+
         /** The error message Bitwarden servers put in error bodies, or a generic one. */
         String message() {
-            String m = Json.text(body, "message");
-            if (m == null) {
-                m = Json.text(body, "error_description");
+            // older Vaultwarden versions leave "Message" empty and put the text in "ErrorModel"
+            for (String m : new String[] {Json.text(body, "message"), Json.text(Json.get(body, "errorModel"), "message"),
+                    Json.text(body, "error_description"), Json.text(body, "error")}) {
+                if (m != null && !m.isBlank()) {
+                    return m;
+                }
             }
-            if (m == null) {
-                m = Json.text(body, "error");
-            }
-            return m == null ? "HTTP " + status : m;
+            return "HTTP " + status;
         }
     }
 

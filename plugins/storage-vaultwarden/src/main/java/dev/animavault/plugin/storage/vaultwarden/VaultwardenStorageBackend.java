@@ -568,7 +568,7 @@ final class VaultwardenStorageBackend implements StorageBackend {
             if (r.ok()) {
                 return onStored.apply(next);
             }
-            if (r.status() == 404) {
+            if (r.cipherGone()) {
                 throw notFound.get();
             }
             if (r.status() == 400 && r.message().toLowerCase(java.util.Locale.ROOT).contains("out of date")
@@ -582,7 +582,7 @@ final class VaultwardenStorageBackend implements StorageBackend {
     /** The decrypted item, or empty when it is gone, trashed or not of the configured organization. */
     private Optional<Item> fetch(String cipherId) {
         VaultwardenApi.Response r = api.call("GET", "/ciphers/" + cipherId, null);
-        if (r.status() == 404) {
+        if (r.cipherGone()) {
             return Optional.empty();
         }
         if (!r.ok() || r.body() == null) {
@@ -618,7 +618,7 @@ final class VaultwardenStorageBackend implements StorageBackend {
 
     private void deleteCipher(String cipherId) {
         VaultwardenApi.Response r = api.call("DELETE", "/ciphers/" + cipherId, null);
-        if (!r.ok() && r.status() != 404) {
+        if (!r.ok() && !r.cipherGone()) {
             throw unexpected("deleting item " + cipherId, r);
         }
     }

@@ -52,8 +52,26 @@ import java.util.regex.Pattern;
  *
  * <p>Failure injection for tests: {@link #rateLimitNext}, {@link #expireTokens}, {@link #outOfDateNext}.
  * Thread-safe (one lock around the state).
+ *
+ * <p>It answers a cipher that does not exist (or that the caller cannot see) as the chosen
+ * {@link Flavour} does: Vaultwarden with 400 and its error body, Bitwarden's server with 404.
  */
 final class BitwardenTestServer implements AutoCloseable {
+    /** Whose answers to imitate where Vaultwarden and Bitwarden's official server differ. */
+    enum Flavour {
+        /**
+         * Vaultwarden: {@code err!("Cipher doesn't exist")} / {@code err!("Cipher is not owned by user")} in
+         * {@code src/api/core/ciphers.rs}; {@code err!} answers 400 with {@code _api_error}'s body
+         * ({@code src/error.rs}).
+         */
+        VAULTWARDEN,
+        /**
+         * Bitwarden's server: the controllers throw {@code NotFoundException}, which
+         * {@code ExceptionHandlerFilterAttribute} answers with 404 and "Resource not found.".
+         */
+        BITWARDEN
+    }
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -100,6 +118,7 @@ final class BitwardenTestServer implements AutoCloseable {
     private record Session(String accountId, Instant expires) {
     }
 
+    private final Flavour flavour;
     private final HttpsServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Account> accounts = new LinkedHashMap<>();
@@ -119,6 +138,11 @@ final class BitwardenTestServer implements AutoCloseable {
     private final List<String> unknownRoutes = new ArrayList<>();
 
     BitwardenTestServer() throws IOException {
+        this(Flavour.VAULTWARDEN);
+    }
+
+    BitwardenTestServer(Flavour flavour) throws IOException {
+        this.flavour = java.util.Objects.requireNonNull(flavour, "flavour is null");
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(TestTls.get().serverContext()));
         server.setExecutor(executor);
@@ -218,6 +242,14 @@ final class BitwardenTestServer implements AutoCloseable {
         return List.copyOf(unknownRoutes);
     }
 
+    /** Removes a cipher for good, as a person does with "delete permanently" in the web vault. */
+    synchronized void purgeCipher(String id) {
+        ObjectNode c = ciphers.remove(id);
+        if (c != null) {
+            touchAll(c.path("organizationId").asText(null), null);
+        }
+    }
+
     /** The stored JSON of a cipher (a copy), or null. */
     synchronized ObjectNode cipher(String id) {
         ObjectNode c = ciphers.get(id);
@@ -256,6 +288,26 @@ final class BitwardenTestServer implements AutoCloseable {
             b.put("object", "error");
             return new Reply(status, b, Map.of());
         }
+
+        /** Bitwarden's {@code ErrorResponseModel} for a {@code NotFoundException}. */
+        static Reply bitwardenNotFound() {
+            ObjectNode b = MAPPER.createObjectNode();
+            b.put("message", "Resource not found.");
+            b.putNull("validationErrors");
+            b.putNull("exceptionMessage");
+            b.putNull("exceptionStackTrace");
+            b.putNull("innerExceptionMessage");
+            b.put("object", "error");
+            return new Reply(404, b, Map.of());
+        }
+    }
+
+    /** How the flavour answers a cipher id that does not exist, or one the caller may not see. */
+    private Reply cipherNotFound(boolean exists) {
+        return switch (flavour) {
+            case VAULTWARDEN -> Reply.error(400, exists ? "Cipher is not owned by user" : "Cipher doesn't exist");
+            case BITWARDEN -> Reply.bitwardenNotFound();
+        };
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -622,7 +674,7 @@ final class BitwardenTestServer implements AutoCloseable {
     private Reply cipherOp(Account me, String method, String id, String action, byte[] body) throws IOException {
         ObjectNode c = ciphers.get(id);
         if (c == null || !canSee(me, c)) {
-            return Reply.error(404, "Cipher doesn't exist");
+            return cipherNotFound(c != null);
         }
         String org = c.path("organizationId").asText(null);
         if (action == null) {

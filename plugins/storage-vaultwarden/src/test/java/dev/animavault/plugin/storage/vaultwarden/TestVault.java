@@ -23,7 +23,11 @@ final class TestVault implements AutoCloseable {
     final String organizationId;
 
     TestVault(Kdf kdf) throws IOException {
-        server = new BitwardenTestServer();
+        this(kdf, BitwardenTestServer.Flavour.VAULTWARDEN);
+    }
+
+    TestVault(Kdf kdf, BitwardenTestServer.Flavour flavour) throws IOException {
+        server = new BitwardenTestServer(flavour);
         account = server.createAccount(EMAIL.trim().toLowerCase(java.util.Locale.ROOT), PASSWORD, kdf);
         organizationId = server.createOrganization(account, "Agents");
     }

@@ -209,7 +209,7 @@ class VaultwardenServerIT {
     }
 
     /** A plugins directory with the real zips: this module's packaged one and the copied bundled ones. */
-    private static Path pluginsDir(Path dir) throws IOException {
+    static Path pluginsDir(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path own = Path.of(property("anima.it.plugin-zip"));
         assertTrue(Files.isRegularFile(own), own + " is missing: run the integration tests after package");
@@ -235,7 +235,7 @@ class VaultwardenServerIT {
         return v;
     }
 
-    private static String json(Map<String, ?> body) {
+    static String json(Map<String, ?> body) {
         try {
             return JSON.writeValueAsString(body);
         } catch (IOException e) {
@@ -243,11 +243,11 @@ class VaultwardenServerIT {
         }
     }
 
-    private record Res(int status, String body, JsonNode json) {
+    record Res(int status, String body, JsonNode json) {
     }
 
     /** The real node and HTTP server on a free loopback port. */
-    private static final class Server implements AutoCloseable {
+    static final class Server implements AutoCloseable {
         private final VaultNode node;
         private final VaultServer server;
         private final HttpClient http = HttpClient.newHttpClient();
