@@ -228,6 +228,40 @@ class HttpRobustnessIT {
         }
     }
 
+    @Test
+    @Order(7)
+    void aListenerKilledByDescriptorExhaustionExitsTheProcess() throws Exception {
+        // so few files that even the lowest connection limit (16) cannot keep accept() from failing
+        int listenPort = VaultProcess.freePort();
+        Map<String, String> env = env(listenPort);
+        VaultProcess starved = VaultProcess.startWithOpenFilesLimit(home, work, listenPort, env, 104, "server");
+        try {
+            try {
+                starved.awaitHealthy(http, Duration.ofSeconds(60));
+            } catch (AssertionError e) {
+                org.junit.jupiter.api.Assumptions.assumeTrue(false, "the JVM needs more than 104 files here");
+            }
+            List<Socket> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 60; i++) {
+                    flood.add(new Socket(InetAddress.getLoopbackAddress(), listenPort));
+                }
+                Thread.sleep(500);
+            } catch (IOException refused) {
+                // the listener may already be gone
+            } finally {
+                for (Socket s : flood) {
+                    s.close();
+                }
+            }
+            assertTrue(starved.process().waitFor(30, TimeUnit.SECONDS),
+                    "the process lives on without a listener; output:\n" + starved.output());
+            assertEquals(70, starved.process().exitValue(), starved.output());
+        } finally {
+            starved.close();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private record Exchange(String text, boolean closedByServer) {

@@ -18,6 +18,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -84,7 +85,7 @@ public final class VaultServer implements AutoCloseable {
             throw new VaultException(ErrorCode.CONFIGURATION, "cannot listen on " + config.host() + ":" + config.port()
                     + " (server.host, server.port): the address is in use or not available here");
         }
-        return new VaultServer(node, server, ListenerWatch.of(WebServer.DEFAULT_SOCKET_NAME));
+        return new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(), Duration.ofSeconds(1)));
     }
 
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {

@@ -244,6 +244,27 @@ class HttpHardeningTest {
     }
 
     @Test
+    void aListenerThatStopsAcceptingIsNoticedUnlessTheServerIsClosing() throws Exception {
+        java.util.concurrent.CountDownLatch died = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ListenerWatch.of("127.0.0.1", listener.getLocalPort(), java.time.Duration.ofMillis(100))
+                    .onDeath(died::countDown);
+            Thread.sleep(400);
+            assertEquals(1, died.getCount(), "a listening port was taken for dead");
+        }
+        assertTrue(died.await(5, java.util.concurrent.TimeUnit.SECONDS), "a closed listener went unnoticed");
+
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ListenerWatch watch = ListenerWatch.of("0.0.0.0", listener.getLocalPort(), java.time.Duration.ofMillis(100));
+            watch.onDeath(closed::countDown);
+            watch.closing();
+        }
+        Thread.sleep(500);
+        assertEquals(1, closed.getCount(), "closing the server is not a dead listener");
+    }
+
+    @Test
     void largeResponsesOnAKeptAliveConnectionDoNotStall() throws Exception {
         for (int i = 0; i < 100; i++) {
             String id = String.format("stall_%03d", i);
@@ -268,11 +289,14 @@ class HttpHardeningTest {
                 millis[i] = (System.nanoTime() - t0) / 1_000_000;
             }
             assertTrue(size > 16 * 1024, "response of " + size + " bytes is too small to show the stall");
-            long[] sorted = millis.clone();
-            Arrays.sort(sorted);
-            // the stall (Nagle's algorithm waiting for the client's delayed ACK) adds ~40 ms to every one
-            assertTrue(sorted[sorted.length / 2] < 30, "median " + sorted[sorted.length / 2] + " ms of "
-                    + Arrays.toString(millis) + " for " + size + " bytes on one connection");
+            System.out.printf("GET /v1/identities?limit=100 (%d bytes) on one kept-alive connection: %s ms%n", size,
+                    Arrays.toString(millis));
+            // the stall (Nagle's algorithm waiting for the client's delayed ACK) adds ~40 ms to every one of
+            // them, so even the fastest would take longer; the fastest is also the one least disturbed by
+            // other work on a busy machine
+            long fastest = Arrays.stream(millis).min().orElseThrow();
+            assertTrue(fastest < 30, "fastest " + fastest + " ms of " + Arrays.toString(millis) + " for " + size
+                    + " bytes on one connection");
         }
     }
 
