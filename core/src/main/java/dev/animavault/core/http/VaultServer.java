@@ -81,7 +81,11 @@ public final class VaultServer implements AutoCloseable {
                 .build()
                 .start();
         if (!server.isRunning() || server.port() < 1) {
-            server.stop();
+            try {
+                server.stop();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Stopping the server that failed to start: " + e);
+            }
             throw new VaultException(ErrorCode.CONFIGURATION, "cannot listen on " + config.host() + ":" + config.port()
                     + " (server.host, server.port): the address is in use or not available here");
         }
@@ -151,13 +155,15 @@ public final class VaultServer implements AutoCloseable {
             case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
             case 403 -> ErrorCode.PERMISSION_DENIED;
             case 500 -> ErrorCode.INTERNAL;
-            default -> sent.code() >= 500 ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_ARGUMENT;
+            // 501: a transfer coding other than chunked, the client's choice rather than an outage
+            default -> sent.code() >= 500 && sent.code() != 501 ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_ARGUMENT;
         };
         String detail = switch (sent.code()) {
             case 413 -> "request body is larger than the vault accepts";
             case 414 -> "request URI is too long";
             case 431 -> "request headers are too large";
             case 400 -> "malformed HTTP request";
+            case 501 -> "transfer coding not implemented (only chunked is)";
             default -> "the request could not be processed as HTTP (" + sent.code() + ")";
         };
         java.util.Map<String, Object> body = Problems.body(code, detail, null, "-");
