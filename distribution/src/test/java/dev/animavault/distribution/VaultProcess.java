@@ -44,6 +44,23 @@ final class VaultProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(home.resolve("bin/anima-vault").toString());
         command.addAll(List.of(args));
+        return launch(command, workDir, port, env);
+    }
+
+    /**
+     * As {@link #start}, with the open-files limit (soft and hard, as {@code ulimit -n} sets both) lowered
+     * to {@code maxOpenFiles} first, so that descriptor exhaustion is reachable with a few hundred sockets.
+     */
+    static VaultProcess startWithOpenFilesLimit(Path home, Path workDir, int port, Map<String, String> env,
+                                                int maxOpenFiles, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + maxOpenFiles
+                + " && exec \"$0\" \"$@\"", home.resolve("bin/anima-vault").toString()));
+        command.addAll(List.of(args));
+        return launch(command, workDir, port, env);
+    }
+
+    private static VaultProcess launch(List<String> command, Path workDir, int port, Map<String, String> env)
+            throws IOException {
         Path log = Files.createTempFile(workDir, "vault-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())

@@ -14,6 +14,7 @@ import java.util.Optional;
  *
  * @param host              address the HTTP server binds
  * @param port              HTTP port; 0 picks a free one
+ * @param maxConnections    most TCP connections served at once; more wait in the kernel's accept queue
  * @param dataDir           the data directory (absolute)
  * @param pluginsDir        where plugin zips are (absolute, writable)
  * @param rootKeyFile       the root key file (absolute)
@@ -29,7 +30,7 @@ import java.util.Optional;
  * @param bootstrapOrgId    organization id to create when bootstrapping
  * @param maxTokenTtl       the longest {@code ttl} an identity token may be issued with
  */
-public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, Path rootKeyFile,
+public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
@@ -39,6 +40,8 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
     /** Default longest identity token ttl: 365 days. */
     public static final Duration DEFAULT_MAX_TOKEN_TTL = Duration.ofDays(365);
+    /** Default most concurrent TCP connections ({@code server.max-connections}). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** Minimum length of a bootstrap token. */
     public static final int MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
 
@@ -46,6 +49,9 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         Objects.requireNonNull(host, "host is null");
         if (port < 0 || port > 65535) {
             throw configError("server.port must be between 0 and 65535");
+        }
+        if (maxConnections < 1 || maxConnections > 1_000_000) {
+            throw configError("server.max-connections must be between 1 and 1000000");
         }
         dataDir = dataDir.toAbsolutePath().normalize();
         pluginsDir = pluginsDir.toAbsolutePath().normalize();
@@ -97,7 +103,7 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
 
     @Override
     public String toString() {
-        return "VaultConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", pluginsDir=" + pluginsDir
+        return "VaultConfig[host=" + host + ", port=" + port + ", maxConnections=" + maxConnections + ", dataDir=" + dataDir + ", pluginsDir=" + pluginsDir
                 + ", storage=" + storage.type() + ", audit=" + audit.stream().map(ProviderSpec::type).toList()
                 + ", credentialTypes=" + credentialTypes + ", bootstrapToken="
                 + (bootstrapToken.isPresent() ? "<masked>" : "none") + "]";
@@ -107,6 +113,7 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
     public static final class Builder {
         private String host = "127.0.0.1";
         private int port = 8200;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private final Path dataDir;
         private final Path pluginsDir;
         private Path rootKeyFile;
@@ -129,6 +136,7 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
+        public Builder maxConnections(int v) { maxConnections = v; return this; }
         public Builder rootKeyFile(Path v) { rootKeyFile = v; return this; }
         public Builder storage(ProviderSpec v) { storage = v; return this; }
         public Builder audit(List<ProviderSpec> v) { audit = v; return this; }
@@ -144,8 +152,9 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
-            return new VaultConfig(host, port, dataDir, pluginsDir, key, storage, audit, credentialTypes, egressAllow,
-                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl);
+            return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
+                    egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
+                    maxTokenTtl);
         }
     }
 }

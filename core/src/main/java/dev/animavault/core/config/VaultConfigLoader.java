@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 /**
  * Reads {@link VaultConfig} from the YAML file and the environment. Environment variables win over the
  * file: {@code ANIMA_VAULT_CONFIG} (the file), {@code ANIMA_VAULT_HTTP_HOST}, {@code ANIMA_VAULT_HTTP_PORT},
+ * {@code ANIMA_VAULT_HTTP_MAX_CONNECTIONS},
  * {@code ANIMA_VAULT_DATA_DIR}, {@code ANIMA_VAULT_PLUGINS_DIR}, {@code ANIMA_VAULT_BOOTSTRAP_TOKEN}.
  * Relative directories resolve against {@code ANIMA_VAULT_HOME} (set by the launcher) or else the
  * working directory; the root key file resolves against the data directory. Provider configuration
@@ -87,6 +88,8 @@ public final class VaultConfigLoader {
         }
         String host = envOr("ANIMA_VAULT_HTTP_HOST", root.get("server.host").asString().orElse("127.0.0.1"));
         int port = parsePort(envOr("ANIMA_VAULT_HTTP_PORT", root.get("server.port").asString().orElse("8200")));
+        int maxConnections = parseInt(envOr("ANIMA_VAULT_HTTP_MAX_CONNECTIONS", root.get("server.max-connections")
+                .asString().orElse(String.valueOf(VaultConfig.DEFAULT_MAX_CONNECTIONS))), "server.max-connections");
         Path dataDir = home().resolve(envOr("ANIMA_VAULT_DATA_DIR", vault.get("data-dir").asString().orElse("data")));
         Path pluginsDir = home().resolve(envOr("ANIMA_VAULT_PLUGINS_DIR",
                 vault.get("plugins-dir").asString().orElse("plugins")));
@@ -116,8 +119,8 @@ public final class VaultConfigLoader {
         }
         String bootstrapOrg = envOr("ANIMA_VAULT_BOOTSTRAP_ORG", vault.get("bootstrap.organization-id").asString()
                 .orElse("default"));
-        return new VaultConfig(host, port, dataDir, pluginsDir, rootKey, storage, audit, types, egress, tokenTtl,
-                maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
+        return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
+                tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
                 maxTokenTtl);
     }
 
@@ -172,6 +175,14 @@ public final class VaultConfigLoader {
     private String envOr(String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v;
+    }
+
+    private static int parseInt(String s, String key) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw VaultConfig.configError(key + " '" + s + "' is not a number");
+        }
     }
 
     private static int parsePort(String s) {

@@ -7,12 +7,17 @@ import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Optional;
@@ -92,12 +97,34 @@ final class Api {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
-        byte[] body = req.content().as(byte[].class);
+        byte[] body = readEntity(req);
         if (body.length > maxBodyBytes) {
             throw new VaultException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + maxBodyBytes
                     + " bytes");
         }
         return body;
+    }
+
+    /**
+     * Reads the entity, sorting failures by what they mean for the connection: a peer gone mid-body ends it
+     * without a response; an entity over the limit or with broken chunked framing gets a problem and the
+     * connection closes (see {@link BrokenFramingException}).
+     */
+    private byte[] readEntity(ServerRequest req) {
+        try {
+            return req.content().as(byte[].class);
+        } catch (DataReader.InsufficientDataAvailableException | ServerConnectionException | UncheckedIOException e) {
+            throw new CloseConnectionException("connection ended while reading the request body", e);
+        } catch (RequestException e) {
+            if (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
+                throw new BrokenFramingException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than "
+                        + maxBodyBytes + " bytes", e);
+            }
+            throw new BrokenFramingException(ErrorCode.INVALID_ARGUMENT, "malformed request body framing", e);
+        } catch (RuntimeException e) {
+            // Helidon's chunk parser lets NumberFormatException and the like through for sizes like 'zz' or '-1'
+            throw new BrokenFramingException(ErrorCode.INVALID_ARGUMENT, "malformed request body framing", e);
+        }
     }
 
     static void send(ServerResponse res, int status, Object body) {

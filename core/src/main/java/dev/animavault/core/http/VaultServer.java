@@ -1,20 +1,24 @@
 package dev.animavault.core.http;
 
 import dev.animavault.core.VaultNode;
+import dev.animavault.core.config.VaultConfig;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -28,24 +32,46 @@ public final class VaultServer implements AutoCloseable {
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
 
+    /** The longest request line served; longer ones get 414. */
+    static final int MAX_REQUEST_LINE = 8192;
+
     private final VaultNode node;
     private final WebServer server;
+    private final ListenerWatch listener;
 
-    private VaultServer(VaultNode node, WebServer server) {
+    private VaultServer(VaultNode node, WebServer server, ListenerWatch listener) {
         this.node = node;
         this.server = server;
+        this.listener = listener;
     }
 
-    /** Starts the HTTP server for a started node. */
+    /**
+     * Starts the HTTP server for a started node. Throws {@code VaultException(CONFIGURATION)} when the
+     * listener cannot bind (address in use, not local): Helidon itself only logs that and runs on without
+     * a listener.
+     */
     public static VaultServer start(VaultNode node, Clock clock) {
-        Api api = new Api(node.tokens(), node.service(), node.config().maxBodyBytes());
+        VaultConfig config = node.config();
+        Api api = new Api(node.tokens(), node.service(), config.maxBodyBytes());
+        int maxConnections = ConnectionLimits.effectiveMaxConnections(config.maxConnections());
         WebServer server = WebServer.builder()
-                .host(node.config().host())
-                .port(node.config().port())
-                .maxPayloadSize(node.config().maxBodyBytes() + 1024L)
+                .host(config.host())
+                .port(config.port())
+                .maxPayloadSize(config.maxBodyBytes() + 1024L)
+                // connections past the limit wait in the kernel's accept queue and cost no descriptor here,
+                // so a flood can no longer make accept() fail (which would end Helidon's listener for good)
+                .maxTcpConnections(maxConnections)
+                // a response larger than the write buffer leaves in several writes: without TCP_NODELAY the
+                // last one waits for the client's delayed ACK (~40 ms on every large response)
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 // every response header value is a constant or a request id matching CLIENT_REQUEST_ID:
                 // re-validating them on each response costs ~1 us per request for nothing
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
+                .addProtocol(Http1Config.builder()
+                        .validateResponseHeaders(false)
+                        .maxPrologueLength(MAX_REQUEST_LINE)
+                        .build())
+                // ahead of Helidon's HTTP/1.1 selector: answers what that one would drop without a word
+                .addConnectionSelector(new NonHttp11Selector(MAX_REQUEST_LINE))
                 .directHandlers(d -> {
                     for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
                         d.addHandler(t, VaultServer::transportProblem);
@@ -54,7 +80,16 @@ public final class VaultServer implements AutoCloseable {
                 .routing(r -> routing(r, node, api, clock))
                 .build()
                 .start();
-        return new VaultServer(node, server);
+        if (!server.isRunning() || server.port() < 1) {
+            try {
+                server.stop();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Stopping the server that failed to start: " + e);
+            }
+            throw new VaultException(ErrorCode.CONFIGURATION, "cannot listen on " + config.host() + ":" + config.port()
+                    + " (server.host, server.port): the address is in use or not available here");
+        }
+        return new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(), Duration.ofSeconds(1)));
     }
 
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {
@@ -64,7 +99,16 @@ public final class VaultServer implements AutoCloseable {
                     .orElseGet(VaultServer::newRequestId);
             Api.setRequestId(id);
             res.header(REQUEST_ID, id);
+            if (Method.HEAD.equals(req.prologue().method())) {
+                head(node, req, res);
+                return;
+            }
             chain.proceed();
+            // Helidon sends "Connection: close" but then goes on parsing the connection where a broken body
+            // stopped, which runs a request hidden in an oversized chunked body: end the connection here
+            if (res.headers().contains(HeaderValues.CONNECTION_CLOSE)) {
+                throw new CloseConnectionException("response said Connection: close");
+            }
         });
         // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
         SecretsApi secrets = new SecretsApi(api);
@@ -95,46 +139,79 @@ public final class VaultServer implements AutoCloseable {
     /**
      * Requests Helidon refuses before routing (body over the payload limit, URI or headers too long,
      * malformed HTTP) also get problem+json, with a generic detail: nothing of the request is echoed.
+     * Helidon reports a prologue or headers it cannot parse (a non-ASCII method, a peer gone mid-headers)
+     * as a 500 and then logs a WARNING with a stack trace: those are the client's doing, so they become
+     * a 400 and one debug line instead.
      */
     private static DirectHandler.TransportResponse transportProblem(DirectHandler.TransportRequest req,
                                                                     DirectHandler.EventType type, Status status,
                                                                     io.helidon.http.ServerResponseHeaders headers,
                                                                     String message) {
-        ErrorCode code = switch (status.code()) {
+        Status sent = type == DirectHandler.EventType.INTERNAL_ERROR && status.code() == 500 ? Status.BAD_REQUEST_400
+                : status;
+        LOG.log(sent == status ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                "Refused a request before routing: {0} ({1})", String.valueOf(sent.code()), type);
+        ErrorCode code = switch (sent.code()) {
             case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
             case 403 -> ErrorCode.PERMISSION_DENIED;
             case 500 -> ErrorCode.INTERNAL;
-            default -> status.code() >= 500 ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_ARGUMENT;
+            // 501: a transfer coding other than chunked, the client's choice rather than an outage
+            default -> sent.code() >= 500 && sent.code() != 501 ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_ARGUMENT;
         };
-        String detail = switch (status.code()) {
+        String detail = switch (sent.code()) {
             case 413 -> "request body is larger than the vault accepts";
             case 414 -> "request URI is too long";
             case 431 -> "request headers are too large";
-            default -> "the request could not be processed as HTTP (" + status.code() + ")";
+            case 400 -> "malformed HTTP request";
+            case 501 -> "transfer coding not implemented (only chunked is)";
+            default -> "the request could not be processed as HTTP (" + sent.code() + ")";
         };
         java.util.Map<String, Object> body = Problems.body(code, detail, null, "-");
-        body.put("status", status.code());
+        body.put("status", sent.code());
         return DirectHandler.TransportResponse.builder()
-                .status(status)
+                .status(sent)
                 .headers(headers)
                 .header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE)
+                .keepAlive(false)
                 .entity(Json.write(body))
                 .build();
     }
 
     private static void health(VaultNode node, ServerResponse res) {
+        Map<String, Object> m = healthReport(node);
+        Api.send(res, "ok".equals(m.get("status")) ? 200 : 503, m);
+    }
+
+    private static Map<String, Object> healthReport(VaultNode node) {
         Map<String, Object> m = new LinkedHashMap<>();
         try {
             node.storage().listRecords("sys", PageRequest.first(1));
             m.put("status", "ok");
             m.put("storage", node.storageType());
-            Api.send(res, 200, m);
         } catch (VaultException e) {
             m.put("status", "unavailable");
             m.put("storage", node.storageType());
             m.put("detail", "storage is not reachable");
-            Api.send(res, 503, m);
         }
+        return m;
+    }
+
+    /**
+     * {@code HEAD}: a response without a body (RFC 9110 9.3.2). The health check answers with GET's status
+     * and headers (load balancers probe with HEAD); every other resource answers 405, since running a
+     * read for a HEAD would audit a read that returned nothing.
+     */
+    private static void head(VaultNode node, ServerRequest req, ServerResponse res) {
+        res.header(Api.NO_STORE);
+        if ("/v1/sys/health".equals(req.path().path())) {
+            Map<String, Object> m = healthReport(node);
+            res.status("ok".equals(m.get("status")) ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
+            res.header(Api.CONTENT_TYPE_JSON);
+        } else {
+            res.status(Status.METHOD_NOT_ALLOWED_405);
+            res.header(HeaderNames.ALLOW, "GET, POST, PUT, DELETE");
+        }
+        res.send();
     }
 
     private static void problem(ServerRequest req, ServerResponse res, VaultException e) {
@@ -148,6 +225,11 @@ public final class VaultServer implements AutoCloseable {
                 : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId(req) + " when reporting it";
         if (res.isSent()) {
             return;
+        }
+        if (e instanceof BrokenFramingException) {
+            LOG.log(System.Logger.Level.INFO, "Request " + Api.requestId(req) + " from " + Api.remoteAddress(req)
+                    + " refused: " + e.getMessage() + "; closing the connection");
+            res.header(HeaderValues.CONNECTION_CLOSE);
         }
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE);
@@ -168,8 +250,18 @@ public final class VaultServer implements AutoCloseable {
         return node;
     }
 
+    /**
+     * Runs {@code action} once if the listener stops accepting while this server is not being closed.
+     * Helidon ends its listener for good on any accept() error and the process would live on serving
+     * nothing; the entry point exits non-zero instead, so a supervisor restarts it.
+     */
+    public void onListenerDeath(Runnable action) {
+        listener.onDeath(action);
+    }
+
     @Override
     public void close() {
+        listener.closing();
         server.stop();
     }
 }

@@ -24,6 +24,7 @@ class VaultConfigLoaderTest {
         VaultConfig c = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", shipped.toString(),
                 "ANIMA_VAULT_HOME", tmp.toString())).load();
         assertEquals(8200, c.port());
+        assertEquals(VaultConfig.DEFAULT_MAX_CONNECTIONS, c.maxConnections());
         assertEquals("127.0.0.1", c.host());
         assertEquals("jdbc", c.storage().type());
         assertEquals(List.of("file"), c.audit().stream().map(ProviderSpec::type).toList());
@@ -32,6 +33,21 @@ class VaultConfigLoaderTest {
         assertEquals(tmp.resolve("data"), c.dataDir());
         assertEquals(tmp.resolve("plugins"), c.pluginsDir());
         assertEquals(tmp.resolve("data").resolve("root.key"), c.rootKeyFile());
+    }
+
+    @Test
+    void connectionLimitComesFromTheFileOrTheEnvironmentAndIsChecked() throws Exception {
+        Path file = tmp.resolve("limits.yaml");
+        Files.writeString(file, "server: {max-connections: 200}\n");
+        Map<String, String> env = Map.of("ANIMA_VAULT_CONFIG", file.toString(), "ANIMA_VAULT_HOME", tmp.toString());
+        assertEquals(200, new VaultConfigLoader(env).load().maxConnections());
+        Map<String, String> withEnv = new java.util.HashMap<>(env);
+        withEnv.put("ANIMA_VAULT_HTTP_MAX_CONNECTIONS", "50");
+        assertEquals(50, new VaultConfigLoader(withEnv).load().maxConnections());
+        withEnv.put("ANIMA_VAULT_HTTP_MAX_CONNECTIONS", "0");
+        VaultException e = assertThrows(VaultException.class, () -> new VaultConfigLoader(withEnv).load());
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+        assertTrue(e.getMessage().contains("server.max-connections"), e.getMessage());
     }
 
     @Test

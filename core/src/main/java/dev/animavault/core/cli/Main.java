@@ -1,7 +1,8 @@
-package dev.animavault.core;
+package dev.animavault.core.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.animavault.core.VaultNode;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.config.VaultConfigLoader;
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
         description = "Anima Vault: identity-scoped secrets for AI agents.",
         subcommands = {Main.ServerCommand.class, Main.InitCommand.class})
 public final class Main implements Callable<Integer> {
+
+    /** Exit status when the HTTP listener died while the process lived (EX_SOFTWARE). */
+    static final int EXIT_LISTENER_LOST = 70;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -87,6 +91,12 @@ public final class Main implements Callable<Integer> {
                 node.close();
                 stopped.countDown();
             }));
+            server.onListenerDeath(() -> {
+                System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "The HTTP listener stopped "
+                        + "accepting connections; exiting with status " + EXIT_LISTENER_LOST + " so that a supervisor "
+                        + "restarts the vault");
+                System.exit(EXIT_LISTENER_LOST);
+            });
             System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "Anima Vault listening on http://{0}:{1} "
                     + "(started in {2} ms)", config.host(), String.valueOf(server.port()),
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
