@@ -7,6 +7,7 @@ import dev.animavault.core.barrier.RootKey;
 import dev.animavault.core.barrier.RootKeyIds;
 import dev.animavault.core.config.ProviderSpec;
 import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.health.HealthCheck;
 import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
@@ -50,6 +51,7 @@ public final class VaultNode implements AutoCloseable {
     private final VaultService service;
     private final Organizations organizations;
     private final String storageType;
+    private final HealthCheck health;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -73,6 +75,7 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(storage);
 
         List<AuditSink> sinks = new ArrayList<>();
+        List<HealthCheck.Sink> sinkHealth = new ArrayList<>();
         for (int i = 0; i < config.audit().size(); i++) {
             ProviderSpec spec = config.audit().get(i);
             String where = "vault.audit[" + i + "]";
@@ -89,6 +92,7 @@ public final class VaultNode implements AutoCloseable {
                         + ") failed its startup probe: " + e.getMessage(), e);
             }
             sinks.add(sink);
+            sinkHealth.add(new HealthCheck.Sink(spec.type(), sink));
         }
 
         Map<String, CredentialType> types = new LinkedHashMap<>();
@@ -108,6 +112,7 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(audit);
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
         this.organizations = new Organizations(storage, tokens, clock);
+        this.health = new HealthCheck(storage, storageType, sinkHealth);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
@@ -170,6 +175,11 @@ public final class VaultNode implements AutoCloseable {
 
     public String storageType() {
         return storageType;
+    }
+
+    /** What {@code GET /v1/sys/health} reports. */
+    public HealthCheck health() {
+        return health;
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.animavault.core.http;
 
 import dev.animavault.core.VaultNode;
+import dev.animavault.core.health.HealthCheck;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -15,8 +15,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -122,19 +120,10 @@ public final class VaultServer implements AutoCloseable {
                 .build();
     }
 
+    /** 200 when everything is ok or degraded (the body says what needs attention), 503 naming what is wrong. */
     private static void health(VaultNode node, ServerResponse res) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            node.storage().listRecords("sys", PageRequest.first(1));
-            m.put("status", "ok");
-            m.put("storage", node.storageType());
-            Api.send(res, 200, m);
-        } catch (VaultException e) {
-            m.put("status", "unavailable");
-            m.put("storage", node.storageType());
-            m.put("detail", "storage is not reachable");
-            Api.send(res, 503, m);
-        }
+        HealthCheck.Report report = node.health().check();
+        Api.send(res, report.status() == HealthCheck.Status.UNAVAILABLE ? 503 : 200, report.body());
     }
 
     private static void problem(ServerRequest req, ServerResponse res, VaultException e) {
