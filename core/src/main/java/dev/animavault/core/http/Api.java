@@ -50,7 +50,8 @@ final class Api {
         REQUEST_ID.set(id);
     }
 
-    static String requestId(ServerRequest req) {
+    /** The id of the request the current thread is handling (set by the routing filter), or "-". */
+    static String requestId() {
         String id = REQUEST_ID.get();
         return id == null ? "-" : id;
     }
@@ -76,10 +77,10 @@ final class Api {
             }
             principal = tokens.verify(token);
         } catch (VaultException e) {
-            service.auditUnauthenticated(requestId(req), remoteAddress(req), action, identityId, key);
+            service.auditUnauthenticated(requestId(), remoteAddress(req), action, identityId, key);
             throw e;
         }
-        return new RequestContext(requestId(req), remoteAddress(req), principal);
+        return new RequestContext(requestId(), remoteAddress(req), principal);
     }
 
     /** Reads the body, refusing more than the configured limit with 413. */

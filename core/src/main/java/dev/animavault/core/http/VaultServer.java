@@ -15,7 +15,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Clock;
-import java.util.regex.Pattern;
 
 /**
  * The HTTP API v1 on Helidon SE (one virtual thread per request). Errors are problem+json with a stable
@@ -23,7 +22,6 @@ import java.util.regex.Pattern;
  */
 public final class VaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VaultServer.class.getName());
-    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
 
     private final VaultNode node;
@@ -41,7 +39,7 @@ public final class VaultServer implements AutoCloseable {
                 .host(node.config().host())
                 .port(node.config().port())
                 .maxPayloadSize(node.config().maxBodyBytes() + 1024L)
-                // every response header value is a constant or a request id matching CLIENT_REQUEST_ID:
+                // every response header value is a constant or a request id RequestIds accepted:
                 // re-validating them on each response costs ~1 us per request for nothing
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
                 .directHandlers(d -> {
@@ -57,9 +55,7 @@ public final class VaultServer implements AutoCloseable {
 
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {
         routing.addFilter((chain, req, res) -> {
-            String id = req.headers().first(REQUEST_ID)
-                    .filter(v -> CLIENT_REQUEST_ID.matcher(v).matches())
-                    .orElseGet(VaultServer::newRequestId);
+            String id = RequestIds.of(req.headers().first(REQUEST_ID).orElse(null));
             Api.setRequestId(id);
             res.header(REQUEST_ID, id);
             chain.proceed();
@@ -75,19 +71,12 @@ public final class VaultServer implements AutoCloseable {
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
                 .error(VaultException.class, VaultServer::problem)
                 .error(Exception.class, (req, res, e) -> {
-                    String id = Api.requestId(req);
+                    String id = Api.requestId();
                     LOG.log(System.Logger.Level.ERROR, "Unexpected error in request " + id + " "
                             + req.prologue().method().text() + " " + req.path().path(), e);
                     problem(req, res, new VaultException(ErrorCode.INTERNAL, "unexpected error; quote request id "
                             + id + " when reporting it"));
                 });
-    }
-
-    // Request ids only correlate logs and audit events; they need uniqueness, not secrecy, so the
-    // hot path avoids SecureRandom (a lock around /dev/urandom reads).
-    private static String newRequestId() {
-        String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
-        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     /**
@@ -128,13 +117,13 @@ public final class VaultServer implements AutoCloseable {
 
     private static void problem(ServerRequest req, ServerResponse res, VaultException e) {
         if (Problems.status(e.errorCode()) >= 500 && e.errorCode() != ErrorCode.INTERNAL) {
-            LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId(req) + " failed: " + e.errorCode().code()
+            LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId() + " failed: " + e.errorCode().code()
                     + ": " + e.getMessage());
         }
         // 5xx details may name internal hosts or upstream messages: clients get a generic text, logs the rest
         int status = Problems.status(e.errorCode());
         String detail = status < 500 || e.errorCode() == ErrorCode.AUDIT_UNAVAILABLE ? e.getMessage()
-                : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId(req) + " when reporting it";
+                : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId() + " when reporting it";
         if (res.isSent()) {
             return;
         }
@@ -144,7 +133,7 @@ public final class VaultServer implements AutoCloseable {
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
         }
-        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId(req))));
+        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }
 
     /** The port the server listens on. */
