@@ -1,6 +1,7 @@
 package dev.animavault.core;
 
 import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.barrier.RootKey;
@@ -52,6 +53,7 @@ public final class VaultNode implements AutoCloseable {
     private final Organizations organizations;
     private final String storageType;
     private final HealthCheck health;
+    private final FailedAuthThrottle authFailures;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -110,6 +112,8 @@ public final class VaultNode implements AutoCloseable {
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
+        this.authFailures = new FailedAuthThrottle(audit, clock);
+        closeables.push(authFailures); // closed before the broker: its last summary still reaches the sinks
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
@@ -175,6 +179,11 @@ public final class VaultNode implements AutoCloseable {
 
     public String storageType() {
         return storageType;
+    }
+
+    /** Throttles failed authentications per source address. */
+    public FailedAuthThrottle authFailures() {
+        return authFailures;
     }
 
     /** What {@code GET /v1/sys/health} reports. */

@@ -1,5 +1,6 @@
 package dev.animavault.core.http;
 
+import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.service.RequestContext;
@@ -34,11 +35,13 @@ final class Api {
 
     private final TokenService tokens;
     private final VaultService service;
+    private final FailedAuthThrottle authFailures;
     private final int maxBodyBytes;
 
-    Api(TokenService tokens, VaultService service, int maxBodyBytes) {
+    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes) {
         this.tokens = tokens;
         this.service = service;
+        this.authFailures = authFailures;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -63,7 +66,9 @@ final class Api {
 
     /**
      * Authenticates the bearer token. A refusal is audited (best effort) with the action the request
-     * attempted.
+     * attempted, unless its address has failed too often lately: then it is answered 429 with
+     * {@code Retry-After} and counted into a periodic {@code auth.denied} summary (see
+     * {@link FailedAuthThrottle}). A token that verifies never consults the throttle.
      */
     RequestContext authenticate(ServerRequest req, String action, String identityId, String key) {
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
@@ -77,7 +82,15 @@ final class Api {
             }
             principal = tokens.verify(token);
         } catch (VaultException e) {
-            service.auditUnauthenticated(requestId(), remoteAddress(req), action, identityId, key);
+            String address = remoteAddress(req);
+            if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
+                long retryAfter = authFailures.failure(address);
+                if (retryAfter > 0) {
+                    throw new ThrottledException("too many failed authentications from this address; retry after "
+                            + retryAfter + " s", retryAfter);
+                }
+            }
+            service.auditUnauthenticated(requestId(), address, action, identityId, key);
             throw e;
         }
         return new RequestContext(requestId(), remoteAddress(req), principal);

@@ -34,7 +34,7 @@ public final class VaultServer implements AutoCloseable {
 
     /** Starts the HTTP server for a started node. */
     public static VaultServer start(VaultNode node, Clock clock) {
-        Api api = new Api(node.tokens(), node.service(), node.config().maxBodyBytes());
+        Api api = new Api(node.tokens(), node.service(), node.authFailures(), node.config().maxBodyBytes());
         WebServer server = WebServer.builder()
                 .host(node.config().host())
                 .port(node.config().port())
@@ -132,6 +132,9 @@ public final class VaultServer implements AutoCloseable {
         res.header(Api.NO_STORE);
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
+        }
+        if (e instanceof ThrottledException t) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(t.retryAfterSeconds()));
         }
         res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }
