@@ -60,7 +60,10 @@ public final class HealthCheck {
             m.put("status", status.text());
             m.put("storage", storageType);
             Map<String, Object> checks = new LinkedHashMap<>();
-            checks.put("storage", Map.of("type", storageType, "status", storage.text()));
+            Map<String, Object> storageCheck = new LinkedHashMap<>();
+            storageCheck.put("type", storageType);
+            storageCheck.put("status", storage.text());
+            checks.put("storage", storageCheck);
             checks.put("audit", audit);
             m.put("checks", checks);
             if (!problems.isEmpty()) {
