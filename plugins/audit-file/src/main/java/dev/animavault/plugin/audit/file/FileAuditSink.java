@@ -195,7 +195,10 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
             reserveAhead();
             long target = appended;
-            if (!backgroundFlush || target == flushedTo || System.nanoTime() - lastFlushAt < config.flushInterval().toNanos()) {
+            // the loop ticks at most a second apart for the checks; a longer flush interval skips ticks
+            boolean due = interval >= config.flushInterval().toNanos()
+                    || System.nanoTime() - lastFlushAt >= config.flushInterval().toNanos();
+            if (!backgroundFlush || target == flushedTo || !due) {
                 continue;
             }
             lastFlushAt = System.nanoTime();
