@@ -1,12 +1,14 @@
 package dev.animavault.core;
 
 import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.barrier.RootKey;
 import dev.animavault.core.barrier.RootKeyIds;
 import dev.animavault.core.config.ProviderSpec;
 import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.health.HealthCheck;
 import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
@@ -50,6 +52,8 @@ public final class VaultNode implements AutoCloseable {
     private final VaultService service;
     private final Organizations organizations;
     private final String storageType;
+    private final HealthCheck health;
+    private final FailedAuthThrottle authFailures;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -74,6 +78,7 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(storage);
 
         List<AuditSink> sinks = new ArrayList<>();
+        List<HealthCheck.Sink> sinkHealth = new ArrayList<>();
         for (int i = 0; i < config.audit().size(); i++) {
             ProviderSpec spec = config.audit().get(i);
             String where = "vault.audit[" + i + "]";
@@ -90,6 +95,7 @@ public final class VaultNode implements AutoCloseable {
                         + ") failed its startup probe: " + e.getMessage(), e);
             }
             sinks.add(sink);
+            sinkHealth.add(new HealthCheck.Sink(spec.type(), sink));
         }
 
         Map<String, CredentialType> types = new LinkedHashMap<>();
@@ -107,9 +113,12 @@ public final class VaultNode implements AutoCloseable {
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
+        this.authFailures = new FailedAuthThrottle(audit, clock);
+        closeables.push(authFailures); // closed before the broker: its last summary still reaches the sinks
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
                 config.maxTokenTtl());
         this.organizations = new Organizations(storage, tokens, clock);
+        this.health = new HealthCheck(storage, storageType, sinkHealth);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
@@ -172,6 +181,16 @@ public final class VaultNode implements AutoCloseable {
 
     public String storageType() {
         return storageType;
+    }
+
+    /** Throttles failed authentications per source address. */
+    public FailedAuthThrottle authFailures() {
+        return authFailures;
+    }
+
+    /** What {@code GET /v1/sys/health} reports. */
+    public HealthCheck health() {
+        return health;
     }
 
     @Override

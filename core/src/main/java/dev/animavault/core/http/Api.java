@@ -1,5 +1,6 @@
 package dev.animavault.core.http;
 
+import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.service.RequestContext;
@@ -39,11 +40,13 @@ final class Api {
 
     private final TokenService tokens;
     private final VaultService service;
+    private final FailedAuthThrottle authFailures;
     private final int maxBodyBytes;
 
-    Api(TokenService tokens, VaultService service, int maxBodyBytes) {
+    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes) {
         this.tokens = tokens;
         this.service = service;
+        this.authFailures = authFailures;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -55,7 +58,8 @@ final class Api {
         REQUEST_ID.set(id);
     }
 
-    static String requestId(ServerRequest req) {
+    /** The id of the request the current thread is handling (set by the routing filter), or "-". */
+    static String requestId() {
         String id = REQUEST_ID.get();
         return id == null ? "-" : id;
     }
@@ -67,7 +71,9 @@ final class Api {
 
     /**
      * Authenticates the bearer token. A refusal is audited (best effort) with the action the request
-     * attempted.
+     * attempted, unless its address has failed too often lately: then it is answered 429 with
+     * {@code Retry-After} and counted into a periodic {@code auth.denied} summary (see
+     * {@link FailedAuthThrottle}). A token that verifies never consults the throttle.
      */
     RequestContext authenticate(ServerRequest req, String action, String identityId, String key) {
         Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
@@ -81,10 +87,18 @@ final class Api {
             }
             principal = tokens.verify(token);
         } catch (VaultException e) {
-            service.auditUnauthenticated(requestId(req), remoteAddress(req), action, identityId, key);
+            String address = remoteAddress(req);
+            if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
+                long retryAfter = authFailures.failure(address);
+                if (retryAfter > 0) {
+                    throw new ThrottledException("too many failed authentications from this address; retry after "
+                            + retryAfter + " s", retryAfter);
+                }
+            }
+            service.auditUnauthenticated(requestId(), address, action, identityId, key);
             throw e;
         }
-        return new RequestContext(requestId(req), remoteAddress(req), principal);
+        return new RequestContext(requestId(), remoteAddress(req), principal);
     }
 
     /** Reads the body, refusing more than the configured limit with 413. */

@@ -12,7 +12,12 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-/** {@code /v1/vault/audit}: the audit log of the caller's organization. */
+/**
+ * {@code /v1/vault/audit}: the audit log of the caller's organization. The optional
+ * {@code organizationId} query parameter may only name the caller's own organization (anything else is
+ * 403 {@code permission_denied}); it exists so that a client can state the scope it expects and fail
+ * loudly when it holds another organization's key.
+ */
 final class AuditApi implements HttpService {
     private final Api api;
 

@@ -2,8 +2,8 @@ package dev.animavault.core.http;
 
 import dev.animavault.core.VaultNode;
 import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.health.HealthCheck;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -19,9 +19,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The HTTP API v1 on Helidon SE (one virtual thread per request). Errors are problem+json with a stable
@@ -29,7 +26,6 @@ import java.util.regex.Pattern;
  */
 public final class VaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VaultServer.class.getName());
-    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final io.helidon.http.HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
 
     /** The longest request line served; longer ones get 414. */
@@ -52,7 +48,7 @@ public final class VaultServer implements AutoCloseable {
      */
     public static VaultServer start(VaultNode node, Clock clock) {
         VaultConfig config = node.config();
-        Api api = new Api(node.tokens(), node.service(), config.maxBodyBytes());
+        Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes());
         int maxConnections = ConnectionLimits.effectiveMaxConnections(config.maxConnections());
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -64,7 +60,7 @@ public final class VaultServer implements AutoCloseable {
                 // a response larger than the write buffer leaves in several writes: without TCP_NODELAY the
                 // last one waits for the client's delayed ACK (~40 ms on every large response)
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                // every response header value is a constant or a request id matching CLIENT_REQUEST_ID:
+                // every response header value is a constant or a request id RequestIds accepted:
                 // re-validating them on each response costs ~1 us per request for nothing
                 .addProtocol(Http1Config.builder()
                         .validateResponseHeaders(false)
@@ -94,9 +90,7 @@ public final class VaultServer implements AutoCloseable {
 
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {
         routing.addFilter((chain, req, res) -> {
-            String id = req.headers().first(REQUEST_ID)
-                    .filter(v -> CLIENT_REQUEST_ID.matcher(v).matches())
-                    .orElseGet(VaultServer::newRequestId);
+            String id = RequestIds.of(req.headers().first(REQUEST_ID).orElse(null));
             Api.setRequestId(id);
             res.header(REQUEST_ID, id);
             if (Method.HEAD.equals(req.prologue().method())) {
@@ -121,19 +115,12 @@ public final class VaultServer implements AutoCloseable {
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
                 .error(VaultException.class, VaultServer::problem)
                 .error(Exception.class, (req, res, e) -> {
-                    String id = Api.requestId(req);
+                    String id = Api.requestId();
                     LOG.log(System.Logger.Level.ERROR, "Unexpected error in request " + id + " "
                             + req.prologue().method().text() + " " + req.path().path(), e);
                     problem(req, res, new VaultException(ErrorCode.INTERNAL, "unexpected error; quote request id "
                             + id + " when reporting it"));
                 });
-    }
-
-    // Request ids only correlate logs and audit events; they need uniqueness, not secrecy, so the
-    // hot path avoids SecureRandom (a lock around /dev/urandom reads).
-    private static String newRequestId() {
-        String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
-        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     /**
@@ -177,23 +164,10 @@ public final class VaultServer implements AutoCloseable {
                 .build();
     }
 
+    /** 200 when everything is ok or degraded (the body says what needs attention), 503 naming what is wrong. */
     private static void health(VaultNode node, ServerResponse res) {
-        Map<String, Object> m = healthReport(node);
-        Api.send(res, "ok".equals(m.get("status")) ? 200 : 503, m);
-    }
-
-    private static Map<String, Object> healthReport(VaultNode node) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            node.storage().listRecords("sys", PageRequest.first(1));
-            m.put("status", "ok");
-            m.put("storage", node.storageType());
-        } catch (VaultException e) {
-            m.put("status", "unavailable");
-            m.put("storage", node.storageType());
-            m.put("detail", "storage is not reachable");
-        }
-        return m;
+        HealthCheck.Report report = node.health().check();
+        Api.send(res, report.status() == HealthCheck.Status.UNAVAILABLE ? 503 : 200, report.body());
     }
 
     /**
@@ -204,8 +178,8 @@ public final class VaultServer implements AutoCloseable {
     private static void head(VaultNode node, ServerRequest req, ServerResponse res) {
         res.header(Api.NO_STORE);
         if ("/v1/sys/health".equals(req.path().path())) {
-            Map<String, Object> m = healthReport(node);
-            res.status("ok".equals(m.get("status")) ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
+            HealthCheck.Report report = node.health().check();
+            res.status(report.status() == HealthCheck.Status.UNAVAILABLE ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200);
             res.header(Api.CONTENT_TYPE_JSON);
         } else {
             res.status(Status.METHOD_NOT_ALLOWED_405);
@@ -216,18 +190,18 @@ public final class VaultServer implements AutoCloseable {
 
     private static void problem(ServerRequest req, ServerResponse res, VaultException e) {
         if (Problems.status(e.errorCode()) >= 500 && e.errorCode() != ErrorCode.INTERNAL) {
-            LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId(req) + " failed: " + e.errorCode().code()
+            LOG.log(System.Logger.Level.WARNING, "Request " + Api.requestId() + " failed: " + e.errorCode().code()
                     + ": " + e.getMessage());
         }
         // 5xx details may name internal hosts or upstream messages: clients get a generic text, logs the rest
         int status = Problems.status(e.errorCode());
         String detail = status < 500 || e.errorCode() == ErrorCode.AUDIT_UNAVAILABLE ? e.getMessage()
-                : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId(req) + " when reporting it";
+                : Problems.title(e.errorCode()) + "; quote request id " + Api.requestId() + " when reporting it";
         if (res.isSent()) {
             return;
         }
         if (e instanceof BrokenFramingException) {
-            LOG.log(System.Logger.Level.INFO, "Request " + Api.requestId(req) + " from " + Api.remoteAddress(req)
+            LOG.log(System.Logger.Level.INFO, "Request " + Api.requestId() + " from " + Api.remoteAddress(req)
                     + " refused: " + e.getMessage() + "; closing the connection");
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
@@ -237,7 +211,10 @@ public final class VaultServer implements AutoCloseable {
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
         }
-        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId(req))));
+        if (e instanceof ThrottledException t) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(t.retryAfterSeconds()));
+        }
+        res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }
 
     /** The port the server listens on. */

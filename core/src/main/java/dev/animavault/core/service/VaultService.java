@@ -346,42 +346,110 @@ public final class VaultService {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * Runs {@code op}, one audited operation, under the audit contract; every operation of this class (and
+     * any added later) goes through here.
+     *
+     * <p><b>Reads</b> (actions whose last segment is {@code read}, {@code list} or {@code query}) change no
+     * state and are recorded once, after {@code op}: its outcome. A successful read whose event no sink
+     * records fails with {@code AUDIT_UNAVAILABLE} and its result is dropped.
+     *
+     * <p><b>Every other action is a state change</b> (the safe default for new actions) and is recorded
+     * before and after, as HashiCorp Vault records a request and a response entry:
+     * <ol>
+     *   <li>an {@link AuditOutcome#ATTEMPT} event is recorded before {@code op} runs; when no sink records
+     *       it, {@code op} does not run and the call fails with {@code AUDIT_UNAVAILABLE} (nothing changed);
+     *   <li>{@code op} runs (authorization and validation included, so a denied or invalid attempt is on
+     *       record as an attempt followed by its DENIED/FAILURE outcome);
+     *   <li>the outcome event (same action, same request id, {@code details.attempt} = the attempt's event
+     *       id) is recorded. A failed {@code op}'s outcome is recorded best effort and its exception is
+     *       rethrown. A successful one must be recorded: if no sink records it, the call fails with
+     *       {@code AUDIT_UNAVAILABLE} saying that the change was made (the trail holds its attempt).
+     * </ol>
+     * So no change is ever made that the audit trail does not at least show as attempted. {@code op} must
+     * not change state before it has run its checks, and must not record audit events itself.
+     *
+     * @param action     the action, e.g. {@code secret.create}; reads end in {@code .read}, {@code .list} or
+     *                   {@code .query}
+     * @param identityId the identity addressed (recorded only when it is a valid identity id), or null
+     * @param key        the secret key addressed (recorded only when valid), or null
+     * @param version    the version addressed, or null; a {@link SecretMetadata} result's current version
+     *                   replaces it in the outcome event
+     */
     private <T> T audited(RequestContext ctx, String action, String identityId, String key, Integer version,
                           java.util.function.Supplier<T> op) {
+        String attemptId = null;
+        if (!isRead(action)) {
+            AuditEvent attempt = event(ctx, action, AuditOutcome.ATTEMPT, safeIdentity(identityId), safeKey(key),
+                    version, null, Map.of());
+            if (!audit.record(attempt)) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "the request was refused and nothing was "
+                        + "changed because no audit sink could record the attempt");
+            }
+            attemptId = attempt.id();
+        }
+        Map<String, String> details = attemptId == null ? Map.of() : Map.of("attempt", attemptId);
         T result;
         try {
             result = op.get();
         } catch (VaultException e) {
-            auditFailure(ctx, action, identityId, key, version, e);
+            auditFailure(ctx, action, identityId, key, version, e, details);
             throw e;
         } catch (RuntimeException e) {
             auditFailure(ctx, action, identityId, key, version, new VaultException(ErrorCode.INTERNAL,
-                    "unexpected failure", e));
+                    "unexpected failure", e), details);
             throw e;
         }
         Integer v = version;
         if (result instanceof SecretMetadata m) {
             v = m.currentVersion();
         }
-        audit.recordOrFail(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, v, null));
+        if (!audit.record(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, v, null, details))) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, attemptId == null
+                    ? "the request was refused because no audit sink could record it"
+                    : "the change was made and its attempt is in the audit log, but no audit sink could record "
+                    + "its outcome");
+        }
         return result;
+    }
+
+    /** Whether an action only reads (recorded once, after); everything else is a state change. */
+    static boolean isRead(String action) {
+        return action.endsWith(".read") || action.endsWith(".list") || action.endsWith(".query");
+    }
+
+    private static String safeIdentity(String identityId) {
+        return Names.isIdentityId(identityId) ? identityId : null;
+    }
+
+    private static String safeKey(String key) {
+        return Names.isSecretKey(key) ? key : null;
     }
 
     private void auditFailure(RequestContext ctx, String action, String identityId, String key, Integer version,
                               VaultException e) {
+        auditFailure(ctx, action, identityId, key, version, e, Map.of());
+    }
+
+    private void auditFailure(RequestContext ctx, String action, String identityId, String key, Integer version,
+                              VaultException e, Map<String, String> details) {
         AuditOutcome outcome = e.errorCode() == ErrorCode.PERMISSION_DENIED
                 || e.errorCode() == ErrorCode.UNAUTHENTICATED ? AuditOutcome.DENIED : AuditOutcome.FAILURE;
-        String safeIdentity = Names.isIdentityId(identityId) ? identityId : null;
-        String safeKey = Names.isSecretKey(key) ? key : null;
-        audit.record(event(ctx, action, outcome, safeIdentity, safeKey, version, e.errorCode().code()));
+        audit.record(event(ctx, action, outcome, safeIdentity(identityId), safeKey(key), version,
+                e.errorCode().code(), details));
     }
 
     private AuditEvent event(RequestContext ctx, String action, AuditOutcome outcome, String identityId, String key,
                              Integer version, String errorCode) {
+        return event(ctx, action, outcome, identityId, key, version, errorCode, Map.of());
+    }
+
+    private AuditEvent event(RequestContext ctx, String action, AuditOutcome outcome, String identityId, String key,
+                             Integer version, String errorCode, Map<String, String> details) {
         Instant now = clock.instant();
         return new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, outcome,
                 ctx.principal().organizationId(), identityId, key, version, ctx.principal().actor(), ctx.requestId(),
-                ctx.remoteAddress(), errorCode, Map.of());
+                ctx.remoteAddress(), errorCode, details);
     }
 
     private static void requireOrgKey(RequestContext ctx) {
@@ -511,10 +579,21 @@ public final class VaultService {
 
             @Override
             public void replaceStoredValue(SecretValue newValue) {
-                SecretMetadata stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(),
-                        Optional.empty());
+                // a state change inside a read: recorded before (refused when no sink takes it) and after
+                AuditEvent attempt = event(ctx, "secret.refresh", AuditOutcome.ATTEMPT, meta.ref().identityId(),
+                        meta.ref().key(), null, null);
+                audit.recordOrFail(attempt);
+                Map<String, String> details = Map.of("attempt", attempt.id());
+                SecretMetadata stored;
+                try {
+                    stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(), Optional.empty());
+                } catch (VaultException e) {
+                    auditFailure(ctx, "secret.refresh", meta.ref().identityId(), meta.ref().key(), null, e, details);
+                    throw e;
+                }
+                // best effort: the read that triggered the refresh records its own event and fails closed
                 audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, meta.ref().identityId(),
-                        meta.ref().key(), stored.currentVersion(), null));
+                        meta.ref().key(), stored.currentVersion(), null, details));
             }
         };
     }

@@ -15,8 +15,10 @@ import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
+import dev.animavault.spi.audit.AuditOutcome;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSink;
+import dev.animavault.spi.audit.AuditSinkHealth;
 import dev.animavault.spi.audit.QueryableAuditSink;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,6 +126,33 @@ public abstract class AuditSinkContract {
                 () -> sink.write(List.of(events.event(ORG_A, "agent_1", "secret.read", at(2)))));
         assertEquals(ErrorCode.AUDIT_UNAVAILABLE, e.errorCode());
         assertNotNull(e.getMessage());
+    }
+
+    @Test
+    void healthSaysWhetherTheSinkRecords() {
+        AuditSink sink = open();
+        sink.write(List.of(events.event(ORG_A, "agent_1", "secret.read", at(1))));
+        AuditSinkHealth open = sink.health();
+        assertNotNull(open, "health()");
+        // DEGRADED is allowed (e.g. a test machine low on disk); UNAVAILABLE is not
+        assertTrue(open.state() != AuditSinkHealth.State.UNAVAILABLE, "health() of a working sink: " + open);
+        sink.close();
+        AuditSinkHealth closed = sink.health();
+        assertEquals(AuditSinkHealth.State.UNAVAILABLE, closed.state(), "health() after close()");
+        assertNotNull(closed.detail(), "health() after close() says why");
+    }
+
+    @Test
+    void anAttemptOutcomeRoundTrips() {
+        AuditSink sink = open();
+        AuditEvent attempt = new AuditEvent("ev-attempt-1", at(1), "secret.create", AuditOutcome.ATTEMPT, ORG_A,
+                "agent_1", "K", 1, "apikey:ak_test", "req-1", "192.0.2.10", null, Map.of());
+        AuditEvent outcome = new AuditEvent("ev-attempt-2", at(1), "secret.create", AuditOutcome.SUCCESS, ORG_A,
+                "agent_1", "K", 1, "apikey:ak_test", "req-1", "192.0.2.10", null, Map.of("attempt", "ev-attempt-1"));
+        sink.write(List.of(attempt, outcome));
+        if (sink instanceof QueryableAuditSink q) {
+            assertEquals(List.of(outcome, attempt), q.query(query(ORG_A)).items());
+        }
     }
 
     @Test

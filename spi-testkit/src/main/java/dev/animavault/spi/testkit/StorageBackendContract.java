@@ -146,6 +146,15 @@ public abstract class StorageBackendContract {
     // ================================================================ general
 
     @Test
+    void probeAnswersWhileOpenAndFailsAfterClose() {
+        backend.probe();
+        backend.probe(); // repeatable, changes nothing
+        backend.close();
+        VaultException e = assertThrows(VaultException.class, backend::probe, "probe() after close()");
+        assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.errorCode(), "probe() after close()");
+    }
+
+    @Test
     void protectionIsDeclaredAndConstant() {
         Protection p = backend.protection();
         assertNotNull(p, "protection()");

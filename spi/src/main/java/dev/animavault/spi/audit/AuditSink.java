@@ -8,7 +8,7 @@ import java.util.List;
  * thread-safe for concurrent writes but must tolerate {@link #close()} from another thread.
  *
  * <p>Lifecycle: created at startup, {@link #probe()}d once before the vault serves requests, then
- * written to until closed.
+ * written to until closed; {@link #health()} may be asked at any time in between.
  */
 public interface AuditSink extends AutoCloseable {
 
@@ -28,6 +28,24 @@ public interface AuditSink extends AutoCloseable {
      * @throws dev.animavault.spi.VaultException {@code AUDIT_UNAVAILABLE}
      */
     void write(List<AuditEvent> events);
+
+    /**
+     * The sink's state now, for the vault's health endpoint: whether it would record events (and whether
+     * it soon will not). Called from any thread, concurrently with {@link #write}, at most about once a
+     * second; it must be cheap and must not block behind a write in progress (answer from state the sink
+     * keeps, e.g. what its last write or a periodic check found). Changes nothing.
+     *
+     * <p>The default calls {@link #probe()} ({@code OK} when it returns, {@code UNAVAILABLE} when it
+     * throws, with a generic detail); override it when {@code probe} is expensive or writes.
+     */
+    default AuditSinkHealth health() {
+        try {
+            probe();
+            return AuditSinkHealth.ok();
+        } catch (RuntimeException e) {
+            return AuditSinkHealth.unavailable("the sink's probe failed");
+        }
+    }
 
     /** Flushes and releases resources. Idempotent. */
     @Override

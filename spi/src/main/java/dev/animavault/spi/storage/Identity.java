@@ -11,7 +11,9 @@ import java.util.Objects;
  * @param id             the identity id, unique in the organization (e.g. {@code agent_123})
  * @param name           a display name
  * @param metadata       free-form labels (copied)
- * @param disabled       a disabled identity's tokens are refused and its secrets cannot be read
+ * @param disabled       a disabled identity can no longer authenticate (core revokes its tokens and issues
+ *                       no new ones) and gets no new secrets; organization API keys still read, update and
+ *                       delete the secrets it has
  * @param createdAt      creation time
  * @param updatedAt      last change
  * @param revision       the stored revision (1 after create); ignored by {@code createIdentity}

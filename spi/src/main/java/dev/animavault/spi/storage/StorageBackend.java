@@ -238,6 +238,24 @@ public interface StorageBackend extends AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- health
+
+    /**
+     * Checks that the store can be reached now, for the vault's health endpoint: returns normally when
+     * it answers, throws otherwise. It must reach the store itself (a database round trip, a request to
+     * the remote service), not answer from caches or an in-memory index, and should be cheap: health is
+     * polled (core calls this at most about once a second) and must not read sealed or large data.
+     *
+     * <p>Thread-safe, may run concurrently with every other method, changes nothing. The default lists one
+     * record of core's {@code sys} namespace; backends should override it with something cheaper (a
+     * {@code SELECT 1}, an authenticated ping).
+     *
+     * @throws dev.animavault.spi.VaultException {@code STORAGE_UNAVAILABLE} (also after {@link #close()})
+     */
+    default void probe() {
+        listRecords("sys", PageRequest.first(1));
+    }
+
     /** Releases connections and files. Idempotent. */
     @Override
     void close();

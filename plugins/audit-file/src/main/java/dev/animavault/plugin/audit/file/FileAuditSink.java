@@ -7,6 +7,7 @@ import dev.animavault.spi.Page;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
+import dev.animavault.spi.audit.AuditSinkHealth;
 import dev.animavault.spi.audit.QueryableAuditSink;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -53,6 +56,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * file to the device every {@code flushInterval} when lines were appended since its previous pass.
  * Neither happens under the write lock, so appends go on meanwhile. Power loss then takes at most about
  * one interval of events. Closing gives the unused reservation back.
+ *
+ * <p><b>Watching the file and the disk.</b> Once a second the same thread checks that the file at the
+ * configured path is still the file the sink holds open (its {@code fileKey}, inode and device on
+ * Linux) and measures the file system's usable space. A file deleted, moved or replaced while open
+ * makes the sink refuse every later write (fail closed; the events would go to a file nobody will read)
+ * until the vault restarts and opens whatever is at the path then (a new file starts a new chain from
+ * GENESIS; the old chain's head is in the log). Events written between the change and the check (at
+ * most about a second) are in the old file only. A write that would leave less than
+ * {@code minFreeBytes} free is refused, estimated from the last measurement minus what was appended
+ * since; it recovers by itself once space is freed. {@link #health()} reports all of this without
+ * taking the write lock.
  *
  * <p><b>Opening.</b> The sink takes an exclusive lock on the file (a second process, or a second sink in
  * this process, is refused), reads it once to build the index and continue the chain, and verifies the
@@ -113,20 +127,35 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final Thread background;
     private volatile boolean stopBackground;
     private final AtomicLong flushes = new AtomicLong();
+    /** How often the background thread checks the path and the free space. */
+    static final long CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The audit file's file system, for free-space measurements. */
+    private final FileStore store;
+    /** Why the sink refuses writes for good (the file was deleted or replaced), or null. Sticky. */
+    private volatile String refusal;
+    /** Why the last append failed, or null when it succeeded. */
+    private volatile String lastWriteError;
+
+    /** The last free-space measurement and where the file ended then. */
+    private record Space(long usable, long atEnd) {
+    }
+
+    private volatile Space space;
 
     private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
         this.config = config;
         this.writer = writer;
         this.lock = lock;
         this.fileKey = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
+        this.store = Files.getFileStore(config.path());
         recover();
         this.reader = new RandomAccessFile(config.path().toFile(), "r");
         this.appended = end;
+        this.space = new Space(store.getUsableSpace(), end);
         this.preallocator = Preallocator.open(config.path()).orElse(null);
         reserveAhead();
         this.backgroundFlush = !config.fsync() && !config.flushInterval().isZero();
-        this.background = backgroundFlush || preallocator != null
-                ? Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::backgroundLoop) : null;
+        this.background = Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::backgroundLoop);
     }
 
     /** Tops up the blocks reserved past the end when less than half of {@link #RESERVE_AHEAD} is left. */
@@ -150,19 +179,29 @@ public final class FileAuditSink implements QueryableAuditSink {
      * the channel); {@link #close} unparks it.
      */
     private void backgroundLoop() {
-        long interval = backgroundFlush ? config.flushInterval().toNanos() : TimeUnit.SECONDS.toNanos(1);
+        long interval = backgroundFlush ? Math.min(config.flushInterval().toNanos(), CHECK_INTERVAL_NANOS)
+                : CHECK_INTERVAL_NANOS;
         long flushedTo = appended;
+        long checkedAt = System.nanoTime();
         boolean warned = false;
         while (!stopBackground && !closed) {
             LockSupport.parkNanos(this, interval);
             if (stopBackground || closed) {
                 continue;
             }
+            if (System.nanoTime() - checkedAt >= CHECK_INTERVAL_NANOS) {
+                checkNow();
+                checkedAt = System.nanoTime();
+            }
             reserveAhead();
             long target = appended;
-            if (!backgroundFlush || target == flushedTo) {
+            // the loop ticks at most a second apart for the checks; a longer flush interval skips ticks
+            boolean due = interval >= config.flushInterval().toNanos()
+                    || System.nanoTime() - lastFlushAt >= config.flushInterval().toNanos();
+            if (!backgroundFlush || target == flushedTo || !due) {
                 continue;
             }
+            lastFlushAt = System.nanoTime();
             try {
                 writer.getChannel().force(false);
                 flushedTo = target;
@@ -178,6 +217,50 @@ public final class FileAuditSink implements QueryableAuditSink {
                 }
             }
         }
+    }
+
+    /** When the background thread last forced the file (its own field). */
+    private long lastFlushAt = System.nanoTime();
+
+    /**
+     * Checks that the configured path still names the open file (refusing writes for good when not) and
+     * measures the free space. Runs on the background thread once a second; tests call it directly.
+     */
+    void checkNow() {
+        if (closed || refusal != null) {
+            return;
+        }
+        Path path = config.path();
+        String change = null;
+        try {
+            Object current = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            if (!Objects.equals(current, fileKey)) {
+                change = "replaced";
+            }
+        } catch (NoSuchFileException e) {
+            change = "deleted";
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "audit file {0}: cannot read its attributes: {1}", path, e.toString());
+        }
+        if (change != null) {
+            refusal = "the audit file was " + change + " while the vault had it open; restart the vault to open "
+                    + "the file at the configured path";
+            LOG.log(System.Logger.Level.ERROR, "audit file {0} was {1} while open: the sink refuses every write "
+                    + "from now on (fail closed); restart the vault to open the file at that path. Events up to "
+                    + "now are in the old file.", path, change);
+            return;
+        }
+        try {
+            space = new Space(store.getUsableSpace(), appended);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "audit file {0}: cannot measure free space: {1}", path, e.toString());
+        }
+    }
+
+    /** The usable space estimated now: the last measurement minus what was appended since. */
+    private long estimatedFree(long more) {
+        Space s = space;
+        return s.usable() - Math.max(0, appended - s.atEnd()) - more;
     }
 
     /** How many background flushes have completed (for tests and diagnostics). */
@@ -197,6 +280,11 @@ public final class FileAuditSink implements QueryableAuditSink {
         RandomAccessFile raf = null;
         try {
             createIfMissing(path);
+            if (!Files.isRegularFile(path)) {
+                // e.g. /dev/full or /dev/zero: reading it to rebuild the index would never end
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit path " + path + " is not a regular "
+                        + "file (a device, directory, pipe or socket); name a file such as audit/audit.jsonl");
+            }
             raf = new RandomAccessFile(path.toFile(), "rw");
             FileLock lock;
             try {
@@ -239,7 +327,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 syncDirectory(parent);
             }
         } catch (FileAlreadyExistsException e) {
-            if (posix) {
+            if (posix && Files.isRegularFile(path)) {
                 Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
                 if (!Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE).containsAll(perms)) {
                     LOG.log(System.Logger.Level.WARNING, "audit file {0} is accessible to other users ({1}); 0600 is advised",
@@ -333,6 +421,8 @@ public final class FileAuditSink implements QueryableAuditSink {
                 throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
                         + " was moved or replaced while open");
             }
+            space = new Space(store.getUsableSpace(), appended);
+            checkReserve(0);
             writer.getFD().sync();
         } catch (IOException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
@@ -368,6 +458,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 buffer.put((byte) '\n');
             }
             starts[n] = buffer.size();
+            checkReserve(buffer.size());
             append();
             long base = end;
             end += buffer.size();
@@ -399,8 +490,12 @@ public final class FileAuditSink implements QueryableAuditSink {
             if (config.fsync()) {
                 writer.getFD().sync();
             }
+            if (lastWriteError != null) {
+                lastWriteError = null;
+            }
         } catch (IOException e) {
             writerPosition = -1;
+            lastWriteError = "the last write to the audit file failed (" + e.getClass().getSimpleName() + ")";
             try {
                 writer.setLength(end);
             } catch (IOException cut) {
@@ -412,7 +507,61 @@ public final class FileAuditSink implements QueryableAuditSink {
         }
     }
 
+    /** Refuses a write of {@code bytes} that would leave less than the reserve free (fail closed). */
+    private void checkReserve(long bytes) {
+        long min = config.minFreeBytes();
+        if (min > 0 && estimatedFree(bytes) < min) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": the file system "
+                    + "has about " + mib(Math.max(0, estimatedFree(0))) + " MiB free and the sink keeps "
+                    + mib(min) + " MiB in reserve ('" + FileAuditSinkFactory.MIN_FREE_SPACE + "'); free space or "
+                    + "move the audit file");
+        }
+    }
+
+    private static long mib(long bytes) {
+        return bytes >> 20;
+    }
+
+    /**
+     * The sink's state, without taking the write lock: unavailable when closed, stopped after a failed
+     * write it could not undo, refusing because the file was deleted or replaced, when the last write
+     * failed, or when free space is below the reserve; degraded below twice the reserve.
+     */
+    @Override
+    public AuditSinkHealth health() {
+        if (closed) {
+            return AuditSinkHealth.unavailable("the audit file sink is closed");
+        }
+        if (failed) {
+            return AuditSinkHealth.unavailable("a failed write to the audit file could not be undone; restart the "
+                    + "vault");
+        }
+        String refused = refusal;
+        if (refused != null) {
+            return AuditSinkHealth.unavailable(refused);
+        }
+        String writeError = lastWriteError;
+        if (writeError != null) {
+            return AuditSinkHealth.unavailable(writeError);
+        }
+        long min = config.minFreeBytes();
+        long free = estimatedFree(0);
+        if (min > 0 && free < min) {
+            return AuditSinkHealth.unavailable("the audit file system has " + mib(Math.max(0, free)) + " MiB free, "
+                    + "below the reserve of " + mib(min) + " MiB: audit writes are refused");
+        }
+        if (min > 0 && free < 2 * min) {
+            return AuditSinkHealth.degraded("the audit file system has " + mib(free) + " MiB free; audit writes "
+                    + "stop below " + mib(min) + " MiB");
+        }
+        return AuditSinkHealth.ok();
+    }
+
     private void ensureWritable() {
+        String refused = refusal;
+        if (refused != null) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": " + refused);
+        }
         if (closed) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
                     + "' for " + config.path() + " is closed");

@@ -14,10 +14,16 @@ import java.time.Duration;
  * @param verifyOnOpen  whether opening fails when the file's hash chain is broken
  * @param flushInterval without {@code fsync}: how often a background thread forces what was appended
  *                      since its last pass to the device (zero: never, the operating system decides)
+ * @param minFreeBytes  the free space the sink leaves on the audit file's file system: writes that would
+ *                      leave less are refused (fail closed), and health warns below twice this (0: no
+ *                      reserve)
  */
-public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval) {
+public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
+                                  long minFreeBytes) {
     /** The default {@link #flushInterval}. */
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
+    /** The default {@link #minFreeBytes}: 128 MiB. */
+    public static final long DEFAULT_MIN_FREE_BYTES = 128L << 20;
 
     public FileAuditSinkConfig {
         requireNonNull(path, "path is null");
@@ -28,10 +34,18 @@ public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen
         if (flushInterval.isNegative()) {
             throw new IllegalArgumentException("flushInterval must not be negative");
         }
+        if (minFreeBytes < 0) {
+            throw new IllegalArgumentException("minFreeBytes must not be negative");
+        }
         path = path.normalize();
     }
 
-    /** A configuration with the default flush interval. */
+    /** A configuration with the default free-space reserve. */
+    public FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval) {
+        this(path, fsync, verifyOnOpen, flushInterval, DEFAULT_MIN_FREE_BYTES);
+    }
+
+    /** A configuration with the default flush interval and free-space reserve. */
     public FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen) {
         this(path, fsync, verifyOnOpen, DEFAULT_FLUSH_INTERVAL);
     }

@@ -3,6 +3,8 @@ package dev.animavault.plugin.audit.file;
 import static java.util.Objects.requireNonNull;
 
 import dev.animavault.spi.ConfigProperty;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
 import dev.animavault.spi.PluginContext;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.audit.AuditSink;
@@ -29,6 +31,11 @@ import java.util.List;
  *       path. It bounds what a power loss can take to about one interval of events (left to itself,
  *       Linux keeps dirty pages up to 30 seconds), at the price of one {@code fdatasync} per interval
  *       while events are written.</li>
+ *   <li>{@code min-free-space} (bytes, default 134217728 = 128 MiB; 0 turns it off): the free space the
+ *       sink leaves on the audit file's file system. A write that would leave less is refused (the vault
+ *       fails closed: requests answer 503 {@code audit_unavailable}) and the health endpoint reports the
+ *       sink unavailable; below twice this health reports it degraded. Free space is measured once a
+ *       second in the background; between measurements the sink counts what it appended.</li>
  *   <li>{@code verify-on-open} (default true): verify the whole hash chain when opening and refuse to
  *       start when it is broken. Set it to false to keep writing to a file known to be damaged (new lines
  *       chain from the last line as it is).</li>
@@ -43,6 +50,8 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
     public static final String FSYNC = "fsync";
     /** Configuration key: how often appended lines are forced to the device in the background. */
     public static final String FLUSH_INTERVAL = "flush-interval";
+    /** Configuration key: the free-space reserve in bytes. */
+    public static final String MIN_FREE_SPACE = "min-free-space";
     /** Configuration key: verify the hash chain when opening. */
     public static final String VERIFY_ON_OPEN = "verify-on-open";
     /** The default audit file, relative to the data directory. */
@@ -68,6 +77,10 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
                 ConfigProperty.optional(FLUSH_INTERVAL, ConfigProperty.Type.DURATION, "1s",
                         "without fsync: force appended lines to the device this often in the background "
                                 + "(0 = leave it to the operating system)"),
+                ConfigProperty.optional(MIN_FREE_SPACE, ConfigProperty.Type.LONG,
+                        Long.toString(FileAuditSinkConfig.DEFAULT_MIN_FREE_BYTES),
+                        "bytes of free space to leave on the audit file system: writes that would leave less "
+                                + "are refused (fail closed); health warns below twice this; 0 = no reserve"),
                 ConfigProperty.optional(VERIFY_ON_OPEN, ConfigProperty.Type.BOOLEAN, "true",
                         "verify the hash chain at startup and refuse to start when it is broken"));
     }
@@ -78,9 +91,15 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
         requireNonNull(context, "context is null");
         Path configured = config.getPath(PATH).orElse(Path.of(DEFAULT_PATH));
         Path path = context.dataDirectory().resolve(configured).toAbsolutePath();
+        long minFree = config.getLong(MIN_FREE_SPACE, FileAuditSinkConfig.DEFAULT_MIN_FREE_BYTES);
+        if (minFree < 0) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + MIN_FREE_SPACE
+                    + " must not be negative");
+        }
         return FileAuditSink.open(new FileAuditSinkConfig(path, config.getBoolean(FSYNC, false),
                 config.getBoolean(VERIFY_ON_OPEN, true),
-                config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL)));
+                config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL),
+                minFree));
     }
 
     @Override

@@ -724,6 +724,18 @@ final class JdbcStorageBackend implements StorageBackend {
                 .execute());
     }
 
+    // ---------------------------------------------------------------- health
+
+    /**
+     * One {@code SELECT 1} on a connection of the read pool: the database answers (PostgreSQL: a round
+     * trip to the server; SQLite: the database file is open and the pool has a working connection). Reads
+     * no table, so nothing sealed is touched.
+     */
+    @Override
+    public void probe() {
+        read("probe", h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     @Override

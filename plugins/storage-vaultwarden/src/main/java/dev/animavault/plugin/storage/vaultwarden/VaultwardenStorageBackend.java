@@ -480,6 +480,23 @@ final class VaultwardenStorageBackend implements StorageBackend {
         return page(index.records(namespace), page);
     }
 
+    /**
+     * An authenticated round trip to Vaultwarden ({@code GET /api/accounts/revision-date}, a few bytes; it
+     * logs in first when the access token has expired). Never answers from the in-memory index, so a
+     * server that is down is reported at once.
+     */
+    @Override
+    public void probe() {
+        if (closed) {
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "the Vaultwarden backend is closed");
+        }
+        VaultwardenApi.Response r = api.call("GET", "/accounts/revision-date", null);
+        if (!r.ok()) {
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "Vaultwarden answered " + r.status()
+                    + " to the health probe");
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -104,6 +104,23 @@ class VaultwardenBackendTest {
         }
     }
 
+    /**
+     * Health asks {@code probe()}: it must go to the server, not to the in-memory index, which keeps
+     * answering reads of core's records for up to a sync interval after the server is gone.
+     */
+    @Test
+    void probeReachesTheServerAndFailsAtOnceWhenItIsDown() throws IOException {
+        try (TestVault doomed = new TestVault(); VaultwardenStorageBackend backend = doomed.backend(dataDir)) {
+            backend.putRecord("sys", "probe-test", "x".getBytes(StandardCharsets.UTF_8), 0);
+            backend.probe();
+            doomed.server.close();
+            // what health used to ask still answers from the index
+            assertEquals(1, backend.listRecords("sys", PageRequest.first(1)).items().size());
+            VaultException e = assertThrows(VaultException.class, backend::probe);
+            assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.errorCode());
+        }
+    }
+
     @Test
     void expiredTokenIsRenewedTransparentlyAndShortLivedTokensBeforeExpiry() throws Exception {
         try (VaultwardenStorageBackend backend = vault.backend(dataDir)) {
