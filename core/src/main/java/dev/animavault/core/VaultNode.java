@@ -11,6 +11,9 @@ import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.core.plugin.Tccl;
+import dev.animavault.core.rotation.RotationEngine;
+import dev.animavault.core.rotation.RotationLifecycle;
+import dev.animavault.core.rotation.RotationService;
 import dev.animavault.core.service.Organizations;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
@@ -49,6 +52,7 @@ public final class VaultNode implements AutoCloseable {
     private final AuditBroker audit;
     private final VaultService service;
     private final Organizations organizations;
+    private final RotationService rotation;
     private final String storageType;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
@@ -59,8 +63,9 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(registry);
 
         RootKey rootKey = RootKey.loadOrCreate(config.rootKeyFile(), env);
-        CorePluginContext context = new CorePluginContext(clock, config.dataDir(),
-                new EgressPolicy(config.egressAllow()), RootKeyIds.deploymentId(rootKey));
+        EgressPolicy egress = new EgressPolicy(config.egressAllow());
+        CorePluginContext context = new CorePluginContext(clock, config.dataDir(), egress,
+                RootKeyIds.deploymentId(rootKey));
 
         ProviderSpec storageSpec = config.storage();
         PluginRegistry.Registered<StorageBackendFactory> sf = PluginRegistry.require(registry.storageBackends(),
@@ -106,9 +111,17 @@ public final class VaultNode implements AutoCloseable {
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
-        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes());
+        // rotation: its own package; VaultService sees it only as a SecretLifecycle
+        RotationEngine engine = new RotationEngine(storage, barrier, audit, types, clock, config.rotation(), egress);
+        closeables.push(engine);
+        RotationLifecycle lifecycle = new RotationLifecycle(engine, config.rotation(), config.egressAllow(), egress,
+                config.effectiveDefaultCredentialType());
+        this.rotation = new RotationService(storage, audit, types, clock, engine, lifecycle);
+        this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
+                lifecycle);
         this.organizations = new Organizations(storage, tokens, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
+        engine.start();
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
                 config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
@@ -158,6 +171,11 @@ public final class VaultNode implements AutoCloseable {
 
     public TokenService tokens() {
         return tokens;
+    }
+
+    /** The rotation API's operations. */
+    public RotationService rotation() {
+        return rotation;
     }
 
     public Organizations organizations() {

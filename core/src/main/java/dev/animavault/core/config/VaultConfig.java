@@ -27,11 +27,15 @@ import java.util.Optional;
  * @param auditTimeout      how long a request waits for its audit event to be recorded
  * @param bootstrapToken    owner API key to initialize an empty store with, if set
  * @param bootstrapOrgId    organization id to create when bootstrapping
+ * @param defaultCredentialType the type a secret created without {@code type} gets; empty = the first
+ *                          enabled type ({@code vault.default-credential-type})
+ * @param rotation          the rotation engine's settings ({@code vault.rotation})
  */
 public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
-                          Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId) {
+                          Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
+                          Optional<String> defaultCredentialType, RotationConfig rotation) {
 
     /** Default largest secret value: 64 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
@@ -75,6 +79,20 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
             }
         });
         Objects.requireNonNull(bootstrapOrgId, "bootstrapOrgId is null");
+        Objects.requireNonNull(defaultCredentialType, "defaultCredentialType is null");
+        List<String> enabled = credentialTypes;
+        defaultCredentialType.ifPresent(t -> {
+            if (!enabled.contains(t)) {
+                throw configError("vault.default-credential-type '" + t + "' is not in vault.credential-types "
+                        + enabled);
+            }
+        });
+        Objects.requireNonNull(rotation, "rotation is null");
+    }
+
+    /** The credential type of a secret created without one. */
+    public String effectiveDefaultCredentialType() {
+        return defaultCredentialType.orElse(credentialTypes.get(0));
     }
 
     /** A configuration error for startup. */
@@ -112,6 +130,8 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         private Duration auditTimeout = Duration.ofSeconds(10);
         private Optional<String> bootstrapToken = Optional.empty();
         private String bootstrapOrgId = "default";
+        private Optional<String> defaultCredentialType = Optional.empty();
+        private RotationConfig rotation = RotationConfig.DEFAULTS;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -131,11 +151,14 @@ public record VaultConfig(String host, int port, Path dataDir, Path pluginsDir, 
         public Builder auditTimeout(Duration v) { auditTimeout = v; return this; }
         public Builder bootstrapToken(String v) { bootstrapToken = Optional.ofNullable(v); return this; }
         public Builder bootstrapOrgId(String v) { bootstrapOrgId = v; return this; }
+        public Builder defaultCredentialType(String v) { defaultCredentialType = Optional.ofNullable(v); return this; }
+        public Builder rotation(RotationConfig v) { rotation = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, dataDir, pluginsDir, key, storage, audit, credentialTypes, egressAllow,
-                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId);
+                    tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
+                    defaultCredentialType, rotation);
         }
     }
 }

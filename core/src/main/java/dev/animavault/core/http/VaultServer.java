@@ -67,9 +67,12 @@ public final class VaultServer implements AutoCloseable {
             chain.proceed();
         });
         // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
-        SecretsApi secrets = new SecretsApi(api);
+        RotationApi rotation = new RotationApi(api, node.rotation());
+        SecretsApi secrets = new SecretsApi(api, rotation);
         routing.route(Method.GET, PathMatchers.prefix(SecretsApi.MOUNT + "/"), secrets::get)
                 .register(SecretsApi.MOUNT, secrets)
+                .register(SecretsApi.MOUNT, rotation)
+                .register("/v1/vault/rotation", rotation.organizationService())
                 .get("/v1/sys/health", (req, res) -> health(node, res))
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/vault/audit", new AuditApi(api))
