@@ -112,8 +112,9 @@ public final class RotationEngine implements AutoCloseable {
         this.deliveries = new DeliveryLog(storage);
         this.webhooks = new WebhookClient(egress, config.webhookTimeout(), clock);
         this.nodeId = "node-" + HexFormat.of().formatHex(randomBytes(8));
-        // one step is at most a delivery (connect + response timeouts) plus a few storage writes
-        this.leaseTtl = config.webhookTimeout().multipliedBy(3).plusSeconds(30);
+        // one step is at most a delivery (connect + response timeouts) plus a few storage writes; a node that
+        // dies holding it delays that secret's rotation by this much (every write is conditional anyway)
+        this.leaseTtl = config.webhookTimeout().multipliedBy(2).plusSeconds(10);
     }
 
     /** Starts the scheduler (when {@code vault.rotation.enabled}); overdue rotations run at its first poll. */

@@ -35,6 +35,8 @@ final class WebhookReceiver implements AutoCloseable {
     private final Deque<Integer> script = new ArrayDeque<>();
     private volatile int fallback = 200;
     private volatile String responseBody = "";
+    /** Runs before the answer is sent (e.g. to hold it while the vault is killed). */
+    volatile java.util.function.Consumer<Delivery> beforeAnswer = d -> { };
 
     WebhookReceiver() {
         try {
@@ -44,9 +46,16 @@ final class WebhookReceiver implements AutoCloseable {
         }
         server.createContext("/hook", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            deliveries.add(new Delivery(exchange.getRequestHeaders().getFirst("webhook-id"),
+            Delivery delivery = new Delivery(exchange.getRequestHeaders().getFirst("webhook-id"),
                     exchange.getRequestHeaders().getFirst("webhook-timestamp"),
-                    exchange.getRequestHeaders().getFirst("webhook-signature"), body));
+                    exchange.getRequestHeaders().getFirst("webhook-signature"), body);
+            deliveries.add(delivery);
+            try {
+                beforeAnswer.accept(delivery);
+            } catch (RuntimeException e) {
+                exchange.close();
+                return;
+            }
             int status;
             synchronized (script) {
                 Integer next = script.poll();
@@ -60,6 +69,7 @@ final class WebhookReceiver implements AutoCloseable {
             }
             exchange.close();
         });
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
