@@ -98,8 +98,10 @@ final class RotationSchedule {
     List<Entry> due(Instant now, int max) {
         List<Entry> out = new ArrayList<>();
         Optional<String> cursor = Optional.empty();
+        int pageSize = Math.min(16, max); // usually nothing is due: read little; grow while everything is
         while (out.size() < max) {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(Math.min(200, max), cursor));
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(pageSize, cursor));
+            pageSize = Math.min(200, max);
             for (StoredRecord r : page.items()) {
                 Entry e = parse(r);
                 if (e == null) {
