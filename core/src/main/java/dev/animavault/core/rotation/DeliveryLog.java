@@ -56,6 +56,20 @@ final class DeliveryLog {
         }
     }
 
+    /** Forgets a secret's deliveries (the secret was deleted). */
+    void clear(SecretRef ref) {
+        String key = RotationSchedule.refHash(ref);
+        storage.getRecord(NAMESPACE, key).ifPresent(r -> {
+            try {
+                storage.deleteRecord(NAMESPACE, key, r.revision());
+            } catch (VaultException e) {
+                if (e.errorCode() != ErrorCode.NOT_FOUND && e.errorCode() != ErrorCode.REVISION_CONFLICT) {
+                    throw e;
+                }
+            }
+        });
+    }
+
     /** The deliveries of a secret, oldest first. */
     List<JsonNode> list(SecretRef ref) {
         Optional<StoredRecord> r = storage.getRecord(NAMESPACE, RotationSchedule.refHash(ref));

@@ -144,6 +144,16 @@ public final class RotationLifecycle implements SecretLifecycle {
     }
 
     @Override
+    public void deleted(SecretMetadata last) {
+        try {
+            engine.schedule.remove(last.attributes().get(SCHEDULE_KEY));
+            engine.deliveries.clear(last.ref());
+        } catch (RuntimeException e) {
+            // a stale schedule entry is dropped when met; a delivery log is only ever read with its secret
+        }
+    }
+
+    @Override
     public boolean identityMayRead(SecretMetadata metadata, int version, Instant now) {
         return LifecycleAttributes.identityMayRead(metadata, version, now);
     }

@@ -61,6 +61,10 @@ public interface SecretLifecycle {
     default void written(RequestContext ctx, SecretMetadata before, SecretMetadata after) {
     }
 
+    /** After a secret was deleted: drop what was kept for it beside the secret. Best effort. */
+    default void deleted(SecretMetadata last) {
+    }
+
     /**
      * Whether an identity token may read {@code version} of a secret whose metadata was just read (no
      * storage access: this is on the read path). Only asked for versions other than the current one.

@@ -325,6 +325,7 @@ public final class VaultService {
                 SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
                 try {
                     storage.deleteSecret(ref, current.revision());
+                    lifecycle.deleted(current);
                     return null;
                 } catch (VaultException e) {
                     if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {

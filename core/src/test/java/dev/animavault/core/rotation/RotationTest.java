@@ -251,6 +251,13 @@ class RotationTest {
             assertFalse(deliveries.body().contains("gen-"), "deliveries never list values");
             assertEquals(3, audit("secret.rotation.deliver", "RETRIED").size());
             assertEquals(1, audit("secret.rotation.trigger", "RETRIED").size());
+
+            // deleting the secret forgets its deliveries: a new secret of that name starts clean
+            assertEquals(204, vault.delete("/v1/vault/secrets/agent_123/RETRIED", OWNER).status());
+            assertEquals(201, create("RETRIED", "reborn-value-1", Map.of("interval", "1h",
+                    "webhookUrl", receiver.url())).status());
+            assertEquals(0, vault.get("/v1/vault/secrets/agent_123/RETRIED/rotation/deliveries", OWNER).json()
+                    .get("items").size());
         }
     }
 
