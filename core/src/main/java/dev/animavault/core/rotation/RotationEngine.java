@@ -252,7 +252,7 @@ public final class RotationEngine implements AutoCloseable {
         Instant at = clock.instant();
         WebhookClient.Result r;
         try {
-            r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).value());
+            r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).signingAt(at));
         } finally {
             Arrays.fill(body, (byte) 0);
         }

@@ -45,7 +45,7 @@ final class WebhookClient implements AutoCloseable {
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout).build();
     }
 
-    Result deliver(URI url, String id, byte[] body, String signingSecret) {
+    Result deliver(URI url, String id, byte[] body, java.util.List<String> signingSecrets) {
         long start = System.nanoTime();
         try {
             egress.check(url);
@@ -59,7 +59,7 @@ final class WebhookClient implements AutoCloseable {
                 .header("User-Agent", "anima-vault-webhooks/1")
                 .header("webhook-id", id)
                 .header("webhook-timestamp", Long.toString(ts))
-                .header("webhook-signature", WebhookSigner.sign(signingSecret, id, ts, body))
+                .header("webhook-signature", WebhookSigner.sign(signingSecrets, id, ts, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         try {

@@ -17,7 +17,19 @@ final class WebhookSigner {
     private WebhookSigner() {
     }
 
-    /** The {@code webhook-signature} header value. */
+    /** The {@code webhook-signature} header value with one signature per secret, space-separated. */
+    static String sign(java.util.List<String> secrets, String id, long timestampSeconds, byte[] body) {
+        StringBuilder out = new StringBuilder();
+        for (String secret : secrets) {
+            if (!out.isEmpty()) {
+                out.append(' ');
+            }
+            out.append(sign(secret, id, timestampSeconds, body));
+        }
+        return out.toString();
+    }
+
+    /** One {@code v1,<base64>} signature. */
     static String sign(String secret, String id, long timestampSeconds, byte[] body) {
         if (!secret.startsWith(PREFIX)) {
             throw new IllegalArgumentException("signing secrets start with " + PREFIX);

@@ -323,6 +323,26 @@ class RotationTest {
     }
 
     @Test
+    void aNewSigningSecretSignsBesideTheOldOneDuringTheOverlap() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200)) {
+            Response s = vault.post("/v1/vault/rotation/signing-secret", OWNER, "{}");
+            assertEquals(201, s.status());
+            String fresh = s.json().get("secret").asText();
+            assertNotEquals(signingSecret, fresh);
+            assertEquals(201, create("SIGNED_TWICE", "signed-value-1", Map.of("interval", "1h",
+                    "webhookUrl", receiver.url())).status());
+            assertEquals(202, vault.post("/v1/vault/secrets/agent_123/SIGNED_TWICE/rotate", OWNER, "").status());
+            WebhookReceiver.await("a delivery", WAIT, () -> !receiver.deliveries.isEmpty());
+            WebhookReceiver.Delivery d = receiver.deliveries.get(0);
+            assertTrue(WebhookReceiver.verify(fresh, d, Duration.ofMinutes(5)), "the new secret verifies");
+            assertTrue(WebhookReceiver.verify(signingSecret, d, Duration.ofMinutes(5)), "the old one still does");
+            assertFalse(WebhookReceiver.verify("whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]), d,
+                    Duration.ofMinutes(5)), "another secret does not");
+            assertEquals(2, d.signature().split(" ").length);
+        }
+    }
+
+    @Test
     void identityTokensCannotManageRotation() {
         String token = agentToken();
         assertEquals(403, vault.post("/v1/vault/secrets/agent_123/DATABASE_PASSWORD/rotate", token, "").status());
