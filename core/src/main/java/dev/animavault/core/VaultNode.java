@@ -53,6 +53,7 @@ public final class VaultNode implements AutoCloseable {
     private final VaultService service;
     private final Organizations organizations;
     private final RotationService rotation;
+    private final RotationEngine engine;
     private final String storageType;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
@@ -121,7 +122,7 @@ public final class VaultNode implements AutoCloseable {
                 lifecycle);
         this.organizations = new Organizations(storage, tokens, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
-        engine.start();
+        this.engine = engine;
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
                 config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
@@ -171,6 +172,14 @@ public final class VaultNode implements AutoCloseable {
 
     public TokenService tokens() {
         return tokens;
+    }
+
+    /**
+     * Starts what a serving node runs in the background: the rotation scheduler (overdue rotations run at
+     * its first poll). Idempotent.
+     */
+    public void startBackgroundWork() {
+        engine.start();
     }
 
     /** The rotation API's operations. */

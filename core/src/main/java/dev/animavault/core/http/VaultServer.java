@@ -54,6 +54,7 @@ public final class VaultServer implements AutoCloseable {
                 .routing(r -> routing(r, node, api, clock))
                 .build()
                 .start();
+        node.startBackgroundWork(); // a serving node rotates; CLI commands (init) open a node without it
         return new VaultServer(node, server);
     }
 
