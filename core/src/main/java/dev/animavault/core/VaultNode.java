@@ -13,6 +13,9 @@ import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.core.plugin.Tccl;
+import dev.animavault.core.rotation.RotationEngine;
+import dev.animavault.core.rotation.RotationLifecycle;
+import dev.animavault.core.rotation.RotationService;
 import dev.animavault.core.service.Organizations;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
@@ -51,6 +54,8 @@ public final class VaultNode implements AutoCloseable {
     private final AuditBroker audit;
     private final VaultService service;
     private final Organizations organizations;
+    private final RotationService rotation;
+    private final RotationEngine engine;
     private final String storageType;
     private final HealthCheck health;
     private final FailedAuthThrottle authFailures;
@@ -64,8 +69,9 @@ public final class VaultNode implements AutoCloseable {
 
         // loaded, not yet created: a missing file is written only when storage has no keyring (Barrier.open)
         RootKey rootKey = RootKey.load(config.rootKeyFile(), env);
-        CorePluginContext context = new CorePluginContext(clock, config.dataDir(),
-                new EgressPolicy(config.egressAllow()), RootKeyIds.deploymentId(rootKey));
+        EgressPolicy egress = new EgressPolicy(config.egressAllow());
+        CorePluginContext context = new CorePluginContext(clock, config.dataDir(), egress,
+                RootKeyIds.deploymentId(rootKey));
 
         ProviderSpec storageSpec = config.storage();
         PluginRegistry.Registered<StorageBackendFactory> sf = PluginRegistry.require(registry.storageBackends(),
@@ -115,11 +121,18 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(audit);
         this.authFailures = new FailedAuthThrottle(audit, clock);
         closeables.push(authFailures); // closed before the broker: its last summary still reaches the sinks
+        // rotation: its own package; VaultService sees it only as a SecretLifecycle
+        RotationEngine engine = new RotationEngine(storage, barrier, audit, types, clock, config.rotation(), egress);
+        closeables.push(engine);
+        RotationLifecycle lifecycle = new RotationLifecycle(engine, config.rotation(), config.egressAllow(), egress,
+                config.effectiveDefaultCredentialType());
+        this.rotation = new RotationService(storage, audit, types, clock, engine, lifecycle);
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
-                config.maxTokenTtl());
+                config.maxTokenTtl(), lifecycle);
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
+        this.engine = engine;
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
                 config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
@@ -169,6 +182,19 @@ public final class VaultNode implements AutoCloseable {
 
     public TokenService tokens() {
         return tokens;
+    }
+
+    /**
+     * Starts what a serving node runs in the background: the rotation scheduler (overdue rotations run at
+     * its first poll). Idempotent.
+     */
+    public void startBackgroundWork() {
+        engine.start();
+    }
+
+    /** The rotation API's operations. */
+    public RotationService rotation() {
+        return rotation;
     }
 
     public Organizations organizations() {

@@ -29,12 +29,15 @@ import java.util.Optional;
  * @param bootstrapToken    owner API key to initialize an empty store with, if set
  * @param bootstrapOrgId    organization id to create when bootstrapping
  * @param maxTokenTtl       the longest {@code ttl} an identity token may be issued with
+ * @param defaultCredentialType the type a secret created without {@code type} gets; empty = the first
+ *                          enabled type ({@code vault.default-credential-type})
+ * @param rotation          the rotation engine's settings ({@code vault.rotation})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
-                          Duration maxTokenTtl) {
+                          Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
 
     /** Default largest secret value: 64 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
@@ -89,6 +92,20 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         if (maxTokenTtl.compareTo(Duration.ofMinutes(1)) < 0 || maxTokenTtl.compareTo(Duration.ofDays(36500)) > 0) {
             throw configError("vault.auth.max-token-ttl must be between 1m and 36500d");
         }
+        Objects.requireNonNull(defaultCredentialType, "defaultCredentialType is null");
+        List<String> enabled = credentialTypes;
+        defaultCredentialType.ifPresent(t -> {
+            if (!enabled.contains(t)) {
+                throw configError("vault.default-credential-type '" + t + "' is not in vault.credential-types "
+                        + enabled);
+            }
+        });
+        Objects.requireNonNull(rotation, "rotation is null");
+    }
+
+    /** The credential type of a secret created without one. */
+    public String effectiveDefaultCredentialType() {
+        return defaultCredentialType.orElse(credentialTypes.get(0));
     }
 
     /** A configuration error for startup. */
@@ -128,6 +145,8 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private Optional<String> bootstrapToken = Optional.empty();
         private String bootstrapOrgId = "default";
         private Duration maxTokenTtl = DEFAULT_MAX_TOKEN_TTL;
+        private Optional<String> defaultCredentialType = Optional.empty();
+        private RotationConfig rotation = RotationConfig.DEFAULTS;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -149,12 +168,14 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder bootstrapToken(String v) { bootstrapToken = Optional.ofNullable(v); return this; }
         public Builder bootstrapOrgId(String v) { bootstrapOrgId = v; return this; }
         public Builder maxTokenTtl(Duration v) { maxTokenTtl = v; return this; }
+        public Builder defaultCredentialType(String v) { defaultCredentialType = Optional.ofNullable(v); return this; }
+        public Builder rotation(RotationConfig v) { rotation = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl);
+                    maxTokenTtl, defaultCredentialType, rotation);
         }
     }
 }

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class VaultConfigLoader {
     private static final Set<String> VAULT_KEYS = Set.of("data-dir", "plugins-dir", "root-key", "storage", "audit",
-            "credential-types", "egress", "auth", "limits", "bootstrap");
+            "credential-types", "egress", "auth", "limits", "bootstrap", "default-credential-type", "rotation");
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -121,7 +121,8 @@ public final class VaultConfigLoader {
                 .orElse("default"));
         return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
-                maxTokenTtl);
+                maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
+                rotation(vault.get("rotation")));
     }
 
     /**
@@ -160,6 +161,35 @@ public final class VaultConfigLoader {
             }
         }
         return new ProviderSpec(type.get().trim(), values);
+    }
+
+    private static final Set<String> ROTATION_KEYS = Set.of("enabled", "poll-interval", "min-interval",
+            "retry-schedule", "webhook-timeout", "default-grace-period");
+
+    private static RotationConfig rotation(Config node) {
+        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!ROTATION_KEYS.contains(top)) {
+                throw VaultConfig.configError("unknown configuration key 'vault.rotation." + top + "'; known keys: "
+                        + new java.util.TreeSet<>(ROTATION_KEYS));
+            }
+        }
+        RotationConfig d = RotationConfig.DEFAULTS;
+        List<Duration> retries = d.retrySchedule();
+        if (node.get("retry-schedule").exists()) {
+            retries = new ArrayList<>();
+            for (String s : node.get("retry-schedule").asList(String.class).orElse(List.of())) {
+                try {
+                    retries.add(dev.animavault.spi.Durations.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw VaultConfig.configError("'vault.rotation.retry-schedule' " + e.getMessage());
+                }
+            }
+        }
+        return new RotationConfig(node.get("enabled").asBoolean().orElse(d.enabled()),
+                duration(node.get("poll-interval"), d.pollInterval()), duration(node.get("min-interval"), d.minInterval()),
+                retries, duration(node.get("webhook-timeout"), d.webhookTimeout()),
+                duration(node.get("default-grace-period"), d.defaultGracePeriod()));
     }
 
     private static Duration duration(Config node, Duration defaultValue) {

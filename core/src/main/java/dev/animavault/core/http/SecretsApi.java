@@ -2,6 +2,7 @@ package dev.animavault.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.service.RequestContext;
+import dev.animavault.core.service.SecretLifecycle;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
@@ -19,9 +20,11 @@ final class SecretsApi implements HttpService {
     static final String MOUNT = "/v1/vault/secrets";
     private static final String PREFIX = MOUNT + "/";
     private final Api api;
+    private final RotationApi rotationApi;
 
-    SecretsApi(Api api) {
+    SecretsApi(Api api, RotationApi rotationApi) {
         this.api = api;
+        this.rotationApi = rotationApi;
     }
 
     @Override
@@ -34,15 +37,15 @@ final class SecretsApi implements HttpService {
     private void create(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "secret.create", null, null);
         JsonNode body = Json.object(api.body(req));
-        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata");
+        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata", "rotation", "expiresAt");
         String identityId = Json.requiredString(body, "identityId");
         String key = Json.requiredString(body, "key");
         SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
-        String type = Json.requiredString(body, "type");
+        String type = Json.optionalString(body, "type").orElse(null); // omitted: vault.default-credential-type
         Map<String, String> metadata = Json.optionalStringMap(body, "metadata").orElse(Map.of());
         try {
             Api.send(res, 201, Views.secretMetadata(api.service().createSecret(ctx, identityId, key, value, type,
-                    metadata)));
+                    metadata, lifecycle(body))));
         } finally {
             value.wipe();
         }
@@ -53,14 +56,20 @@ final class SecretsApi implements HttpService {
         String key = Api.pathParam(req, "key");
         RequestContext ctx = api.authenticate(req, "secret.update", identityId, key);
         JsonNode body = Json.object(api.body(req));
-        Json.onlyFields(body, "value", "type", "metadata");
+        Json.onlyFields(body, "value", "type", "metadata", "rotation", "expiresAt");
         SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
             Api.send(res, 200, Views.secretMetadata(api.service().putSecret(ctx, identityId, key, value,
-                    Json.optionalString(body, "type"), Json.optionalStringMap(body, "metadata"))));
+                    Json.optionalString(body, "type"), Json.optionalStringMap(body, "metadata"), lifecycle(body))));
         } finally {
             value.wipe();
         }
+    }
+
+    /** The {@code rotation} and {@code expiresAt} members of a create or PUT (see RotationApi for the rest). */
+    private static SecretLifecycle.Request lifecycle(JsonNode body) {
+        return new SecretLifecycle.Request(RotationApi.policyFields(body, "rotation"),
+                Json.optionalString(body, "expiresAt"));
     }
 
     /**
@@ -80,6 +89,8 @@ final class SecretsApi implements HttpService {
             list(req, res, path.substring(start));
         } else if (slash > start && slash < path.length() - 1 && path.indexOf('/', slash + 1) < 0) {
             read(req, res, path.substring(start, slash), path.substring(slash + 1));
+        } else if (path.endsWith(RotationApi.DELIVERIES_SUFFIX) && rotationApi != null) {
+            rotationApi.deliveries(req, res, path.substring(start, path.length() - RotationApi.DELIVERIES_SUFFIX.length()));
         } else {
             throw new VaultException(ErrorCode.NOT_FOUND, "no endpoint GET " + path);
         }

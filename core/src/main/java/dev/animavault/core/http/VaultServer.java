@@ -85,6 +85,7 @@ public final class VaultServer implements AutoCloseable {
             throw new VaultException(ErrorCode.CONFIGURATION, "cannot listen on " + config.host() + ":" + config.port()
                     + " (server.host, server.port): the address is in use or not available here");
         }
+        node.startBackgroundWork(); // a serving node rotates; CLI commands (init) open a node without it
         return new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(), Duration.ofSeconds(1)));
     }
 
@@ -105,9 +106,12 @@ public final class VaultServer implements AutoCloseable {
             }
         });
         // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
-        SecretsApi secrets = new SecretsApi(api);
+        RotationApi rotation = new RotationApi(api, node.rotation());
+        SecretsApi secrets = new SecretsApi(api, rotation);
         routing.route(Method.GET, PathMatchers.prefix(SecretsApi.MOUNT + "/"), secrets::get)
                 .register(SecretsApi.MOUNT, secrets)
+                .register(SecretsApi.MOUNT, rotation)
+                .register("/v1/vault/rotation", rotation.organizationService())
                 .get("/v1/sys/health", (req, res) -> health(node, res))
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/vault/audit", new AuditApi(api))

@@ -1,6 +1,7 @@
 package dev.animavault.core.http;
 
 import dev.animavault.core.auth.TokenService;
+import dev.animavault.core.rotation.LifecycleAttributes;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.Timestamps;
@@ -39,6 +40,7 @@ final class Views {
         m.put("metadata", s.metadata());
         m.put("createdAt", Timestamps.iso(s.createdAt()));
         m.put("updatedAt", Timestamps.iso(s.updatedAt()));
+        LifecycleAttributes.view(s, java.time.Instant.now()).ifPresent(r -> m.put("rotation", r));
         return m;
     }
 

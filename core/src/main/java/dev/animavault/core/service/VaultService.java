@@ -52,6 +52,8 @@ public final class VaultService {
     private final Duration maxTokenTtl;
     private final boolean sealValues;
     private final SecretWriteLocks writeLocks = new SecretWriteLocks(MAX_WRITE_WAIT);
+    /** Rotation policy, expiry and old-version rules (dev.animavault.core.rotation); NONE without it. */
+    private final SecretLifecycle lifecycle;
 
     /** A secret as read for a client: metadata, the version read and the plaintext value. */
     public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
@@ -59,6 +61,13 @@ public final class VaultService {
 
     public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
                         Map<String, CredentialType> types, Clock clock, int maxValueBytes, Duration maxTokenTtl) {
+        this(storage, barrier, tokens, audit, types, clock, maxValueBytes, maxTokenTtl, SecretLifecycle.NONE);
+    }
+
+    public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
+                        Map<String, CredentialType> types, Clock clock, int maxValueBytes, Duration maxTokenTtl,
+                        SecretLifecycle lifecycle) {
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle is null");
         this.storage = Objects.requireNonNull(storage, "storage is null");
         this.barrier = Objects.requireNonNull(barrier, "barrier is null");
         this.tokens = Objects.requireNonNull(tokens, "tokens is null");
@@ -192,7 +201,18 @@ public final class VaultService {
     /** Creates a secret with version 1. */
     public SecretMetadata createSecret(RequestContext ctx, String identityId, String key, SecretValue value, String type,
                                        Map<String, String> metadata) {
-        return audited(ctx, "secret.create", identityId, key, 1, () -> {
+        return createSecret(ctx, identityId, key, value, type, metadata, SecretLifecycle.Request.NONE);
+    }
+
+    /**
+     * Creates a secret with version 1 and the lifecycle asked for (rotation policy, expiry). A null
+     * {@code type} takes the lifecycle's default type.
+     */
+    public SecretMetadata createSecret(RequestContext ctx, String identityId, String key, SecretValue value,
+                                       String requestedType, Map<String, String> metadata,
+                                       SecretLifecycle.Request lifecycleRequest) {
+        String type = requestedType == null ? lifecycle.defaultType().orElse(null) : requestedType;
+        SecretMetadata created = audited(ctx, "secret.create", identityId, key, 1, () -> {
             requireOrgKey(ctx);
             Names.identityId(identityId);
             Names.secretKey(key);
@@ -205,23 +225,39 @@ public final class VaultService {
             }
             SecretRef ref = new SecretRef(identity.organizationId(), identityId, key);
             Instant now = clock.instant();
-            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata, Map.of(), now, now, 1);
+            Map<String, String> attributes = lifecycle.forCreate(ref, credentialType, lifecycleRequest, now);
+            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata, attributes, now, now, 1);
             return storage.createSecret(meta, new SecretVersion(ref, 1, protect(ref, 1, value), now,
                     ctx.principal().actor()));
         });
+        lifecycle.written(ctx, null, created);
+        return created;
     }
 
     /** Adds a new current version to an existing secret. */
     public SecretMetadata putSecret(RequestContext ctx, String identityId, String key, SecretValue value,
                                     Optional<String> type, Optional<Map<String, String>> metadata) {
-        return audited(ctx, "secret.update", identityId, key, null, () -> {
+        return putSecret(ctx, identityId, key, value, type, metadata, SecretLifecycle.Request.NONE);
+    }
+
+    /** Adds a new current version, with the lifecycle change asked for (a PUT counts as a rotation). */
+    public SecretMetadata putSecret(RequestContext ctx, String identityId, String key, SecretValue value,
+                                    Optional<String> type, Optional<Map<String, String>> metadata,
+                                    SecretLifecycle.Request lifecycleRequest) {
+        SecretMetadata[] before = new SecretMetadata[1];
+        SecretMetadata stored = audited(ctx, "secret.update", identityId, key, null, () -> {
             requireOrgKey(ctx);
             Names.identityId(identityId);
             Names.secretKey(key);
             metadata.ifPresent(Names::metadata);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
-            return addVersion(ref, value, ctx.principal().actor(), type, metadata);
+            return addVersion(ref, value, ctx.principal().actor(), type, metadata, (current, now) -> {
+                before[0] = current;
+                return lifecycle.forNewVersion(current, requireType(current.type()), lifecycleRequest, now);
+            });
         });
+        lifecycle.written(ctx, before[0], stored);
+        return stored;
     }
 
     /**
@@ -247,6 +283,11 @@ public final class VaultService {
                     + " has no version " + version.getAsInt())
                     : secretNotFound(ref));
             int v = stored.version().version();
+            if (v != stored.metadata().currentVersion() && p.kind() == Principal.Kind.IDENTITY
+                    && !lifecycle.identityMayRead(stored.metadata(), v, clock.instant())) {
+                throw denied("version " + v + " of secret " + key + " is not readable by identity tokens (pending, "
+                        + "or retired after its grace period)");
+            }
             SecretValue plain = SecretValue.of(unprotect(ref, v, stored.version().value()));
             CredentialType type = types.get(stored.metadata().type());
             SecretValue delivered = plain;
@@ -309,6 +350,7 @@ public final class VaultService {
                     SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
                     try {
                         storage.deleteSecret(ref, current.revision());
+                        lifecycle.deleted(current);
                         return null;
                     } catch (VaultException e) {
                         if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
@@ -529,12 +571,14 @@ public final class VaultService {
      * short random pause, a bounded number of times.
      */
     private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
-                                      Optional<Map<String, String>> metadata) {
-        return writeLocks.withLock(ref, () -> addVersionLocked(ref, value, createdBy, type, metadata));
+                                      Optional<Map<String, String>> metadata,
+                                      java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes) {
+        return writeLocks.withLock(ref, () -> addVersionLocked(ref, value, createdBy, type, metadata, attributes));
     }
 
     private SecretMetadata addVersionLocked(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
-                                            Optional<Map<String, String>> metadata) {
+                                            Optional<Map<String, String>> metadata,
+                                            java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes) {
         for (int attempt = 0; ; attempt++) {
             SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
             if (type.isPresent() && !type.get().equals(current.type())) {
@@ -545,7 +589,7 @@ public final class VaultService {
             int next = nextVersion(current);
             Instant now = clock.instant();
             SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
-                    current.attributes(), current.createdAt(), now, current.revision());
+                    attributes.apply(current, now), current.createdAt(), now, current.revision());
             try {
                 return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
                         protect(ref, next, value), now, createdBy));
@@ -586,7 +630,8 @@ public final class VaultService {
                 Map<String, String> details = Map.of("attempt", attempt.id());
                 SecretMetadata stored;
                 try {
-                    stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(), Optional.empty());
+                    stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(), Optional.empty(),
+                            (current, now) -> current.attributes());
                 } catch (VaultException e) {
                     auditFailure(ctx, "secret.refresh", meta.ref().identityId(), meta.ref().key(), null, e, details);
                     throw e;

@@ -74,6 +74,41 @@ class VaultConfigLoaderTest {
     }
 
     @Test
+    void rotationSettingsAndTheDefaultCredentialType() throws Exception {
+        Path file = tmp.resolve("rotation.yaml");
+        Files.writeString(file, """
+                vault:
+                  credential-types: [api_key, password]
+                  default-credential-type: password
+                  rotation: {poll-interval: 250ms, min-interval: 10m, retry-schedule: [1s, 1m], webhook-timeout: 5s,
+                             default-grace-period: 2h, enabled: false}
+                """);
+        VaultConfig c = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load();
+        assertEquals("password", c.effectiveDefaultCredentialType());
+        assertEquals(Duration.ofMillis(250), c.rotation().pollInterval());
+        assertEquals(Duration.ofMinutes(10), c.rotation().minInterval());
+        assertEquals(List.of(Duration.ofSeconds(1), Duration.ofMinutes(1)), c.rotation().retrySchedule());
+        assertEquals(3, c.rotation().maxAttempts());
+        assertEquals(Duration.ofHours(2), c.rotation().defaultGracePeriod());
+        assertEquals(false, c.rotation().enabled());
+
+        Files.writeString(file, "vault:\n  credential-types: [api_key]\n");
+        VaultConfig defaults = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load();
+        assertEquals("api_key", defaults.effectiveDefaultCredentialType(), "the first enabled type");
+        assertEquals(RotationConfig.DEFAULTS, defaults.rotation());
+
+        Files.writeString(file, "vault:\n  credential-types: [api_key]\n  default-credential-type: password\n");
+        VaultException notEnabled = assertThrows(VaultException.class,
+                () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+        assertTrue(notEnabled.getMessage().contains("vault.default-credential-type"), notEnabled.getMessage());
+
+        Files.writeString(file, "vault:\n  rotation: {pol-interval: 1s}\n");
+        VaultException typo = assertThrows(VaultException.class,
+                () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+        assertTrue(typo.getMessage().contains("'vault.rotation.pol-interval'"), typo.getMessage());
+    }
+
+    @Test
     void mistakesNameTheKey() throws Exception {
         Path file = tmp.resolve("v.yaml");
         Files.writeString(file, "vault:\n  storag: {type: jdbc}\n");

@@ -1,0 +1,543 @@
+package dev.animavault.core.rotation;
+
+import static dev.animavault.core.rotation.LifecycleAttributes.ATTEMPT;
+import static dev.animavault.core.rotation.LifecycleAttributes.AWAITING;
+import static dev.animavault.core.rotation.LifecycleAttributes.EXPIRES_AT;
+import static dev.animavault.core.rotation.LifecycleAttributes.FAILED;
+import static dev.animavault.core.rotation.LifecycleAttributes.GRACE_UNTIL;
+import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ERROR;
+import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ROTATED_AT;
+import static dev.animavault.core.rotation.LifecycleAttributes.NEXT_ROTATION_AT;
+import static dev.animavault.core.rotation.LifecycleAttributes.OK;
+import static dev.animavault.core.rotation.LifecycleAttributes.PENDING_VERSION;
+import static dev.animavault.core.rotation.LifecycleAttributes.PREVIOUS_VERSION;
+import static dev.animavault.core.rotation.LifecycleAttributes.ROTATING;
+import static dev.animavault.core.rotation.LifecycleAttributes.ROTATION_ID;
+import static dev.animavault.core.rotation.LifecycleAttributes.SCHEDULE_KEY;
+import static dev.animavault.core.rotation.LifecycleAttributes.STARTED_AT;
+import static dev.animavault.core.rotation.LifecycleAttributes.STATUS;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.config.RotationConfig;
+import dev.animavault.core.plugin.EgressPolicy;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.SecretValue;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.audit.AuditEvent;
+import dev.animavault.spi.audit.AuditOutcome;
+import dev.animavault.spi.credential.CredentialType;
+import dev.animavault.spi.storage.Lease;
+import dev.animavault.spi.storage.Protection;
+import dev.animavault.spi.storage.SecretMetadata;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.SecretVersion;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StoredSecret;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs due rotations. A scheduler on a virtual thread reads the due part of the {@link RotationSchedule}
+ * every poll interval (or when woken), and runs each due entry on a virtual thread of its own under a
+ * storage lease, so across vault processes sharing a store one process runs a given step.
+ *
+ * <p>Steps of one rotation, each idempotent under the rotation id (which is also the {@code webhook-id}
+ * of every delivery attempt): <b>start</b> (a rotation id, and for {@code generate} the new value as a
+ * pending version, in one conditional write), <b>deliver</b> (signed POST; the outcome is logged and
+ * audited), then <b>promote</b> (pending becomes current, the old current becomes previous until the
+ * grace period ends, the next rotation is scheduled) or <b>retry</b> later (backoff with jitter) or
+ * <b>fail</b> after the last attempt (status {@code failed}; the current value is never touched). A
+ * crash between steps resumes from the attributes: a started rotation is delivered again with the same
+ * id and the same pending value.
+ *
+ * <p>Lifecycle: {@link #start()} once after the node is ready; {@link #close()} stops the scheduler and
+ * waits briefly for running steps. Thread-safe.
+ */
+public final class RotationEngine implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RotationEngine.class.getName());
+    static final String ACTOR = "system:rotation";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int MAX_DUE_PER_POLL = 1000;
+    /** How long a schedule entry that no secret names may still be waiting for its secret's write. */
+    static final Duration STALE_AFTER = Duration.ofMinutes(1);
+
+    private final StorageBackend storage;
+    private final Barrier barrier;
+    private final AuditBroker audit;
+    private final Map<String, CredentialType> types;
+    private final Clock clock;
+    private final RotationConfig config;
+    final RotationSchedule schedule;
+    final SigningSecrets signing;
+    final DeliveryLog deliveries;
+    private final WebhookClient webhooks;
+    private final String nodeId;
+    private final Duration leaseTtl;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile Thread poller;
+
+    public RotationEngine(StorageBackend storage, Barrier barrier, AuditBroker audit, Map<String, CredentialType> types,
+                          Clock clock, RotationConfig config, EgressPolicy egress) {
+        this.storage = storage;
+        this.barrier = barrier;
+        this.audit = audit;
+        this.types = Map.copyOf(types);
+        this.clock = clock;
+        this.config = config;
+        this.schedule = new RotationSchedule(storage);
+        this.signing = new SigningSecrets(storage, barrier);
+        this.deliveries = new DeliveryLog(storage);
+        this.webhooks = new WebhookClient(egress, config.webhookTimeout(), clock);
+        this.nodeId = "node-" + HexFormat.of().formatHex(randomBytes(8));
+        // one step is at most a delivery (connect + response timeouts) plus a few storage writes; a node that
+        // dies holding it delays that secret's rotation by this much (every write is conditional anyway)
+        this.leaseTtl = config.webhookTimeout().multipliedBy(2).plusSeconds(10);
+    }
+
+    /** Starts the scheduler (when {@code vault.rotation.enabled}); overdue rotations run at its first poll. */
+    public void start() {
+        if (!config.enabled() || !running.compareAndSet(false, true)) {
+            return;
+        }
+        poller = Thread.ofVirtual().name("rotation-scheduler").start(this::loop);
+    }
+
+    /** Makes the scheduler poll now (after a policy change or a manual trigger). */
+    public void wake() {
+        Thread t = poller;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void loop() {
+        while (running.get()) {
+            try {
+                pollOnce();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "rotation scheduler poll failed: " + e.getMessage());
+            }
+            LockSupport.parkNanos(config.pollInterval().toNanos());
+        }
+    }
+
+    /** Starts a worker for every due entry not already running here. Returns how many were started. */
+    int pollOnce() {
+        int started = 0;
+        for (RotationSchedule.Entry e : schedule.due(clock.instant(), MAX_DUE_PER_POLL)) {
+            if (inFlight.add(e.key())) {
+                started++;
+                workers.submit(() -> {
+                    try {
+                        process(e);
+                    } catch (RuntimeException | Error ex) {
+                        LOG.log(System.Logger.Level.WARNING, "rotation step for " + e.ref().identityId() + "/"
+                                + e.ref().key() + " failed: " + ex);
+                    } finally {
+                        inFlight.remove(e.key());
+                    }
+                });
+            }
+        }
+        return started;
+    }
+
+    private void process(RotationSchedule.Entry entry) {
+        Optional<Lease> lease = storage.tryAcquireLease("rotation/" + RotationSchedule.refHash(entry.ref()), nodeId,
+                leaseTtl);
+        if (lease.isEmpty()) {
+            return; // another node runs this step
+        }
+        try {
+            SecretMetadata m = storage.getSecretMetadata(entry.ref()).orElse(null);
+            if (m == null || !entry.key().equals(m.attributes().get(SCHEDULE_KEY))) {
+                // Not (or no longer) the secret's entry. The index is written before the secret, so a young
+                // entry may belong to a write still in flight; it is stale once a later write of the secret
+                // did not take it, or once it is older than any write can take.
+                boolean settled = entry.written().isBefore(clock.instant().minus(STALE_AFTER));
+                if (settled || (m != null && m.updatedAt().isAfter(entry.written()))) {
+                    schedule.remove(entry.key());
+                }
+                return;
+            }
+            RotationPolicy policy = RotationPolicy.from(m.attributes());
+            if (policy == null || AWAITING.equals(m.attributes().get(STATUS))) {
+                schedule.remove(entry.key());
+                return;
+            }
+            m = ensureStarted(m, policy);
+            if (m != null) {
+                deliver(m, policy, entry.key());
+            }
+        } finally {
+            storage.releaseLease(lease.get());
+        }
+    }
+
+    /** The rotation in progress, started now (id, pending version) if there is none. Null if superseded. */
+    private SecretMetadata ensureStarted(SecretMetadata m, RotationPolicy policy) {
+        if (m.attributes().containsKey(ROTATION_ID)) {
+            return m;
+        }
+        Instant now = clock.instant();
+        String rid = "rot_" + HexFormat.of().formatHex(randomBytes(12));
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        a.put(ROTATION_ID, rid);
+        a.put(STARTED_AT, LifecycleAttributes.iso(now));
+        a.put(ATTEMPT, "0");
+        a.put(STATUS, ROTATING);
+        a.remove(LAST_ERROR);
+        SecretRef ref = m.ref();
+        try {
+            SecretMetadata stored;
+            Integer pending = null;
+            if (policy.mode() == RotationMode.GENERATE) {
+                CredentialType type = types.get(m.type());
+                Optional<SecretValue> value = type == null ? Optional.empty() : type.generate(Map.of());
+                if (value.isEmpty()) {
+                    fail(m, null, "credential type " + m.type() + " cannot generate a value", null);
+                    return null;
+                }
+                pending = nextVersion(m);
+                a.put(PENDING_VERSION, Integer.toString(pending));
+                byte[] sealed = protect(ref, pending, value.get());
+                value.get().wipe();
+                stored = storage.addVersion(with(m, m.currentVersion(), a, now), m.revision(),
+                        new SecretVersion(ref, pending, sealed, now, ACTOR));
+            } else {
+                stored = storage.updateSecretMetadata(with(m, m.currentVersion(), a, now), m.revision());
+            }
+            auditEvent("secret.rotation.start", AuditOutcome.SUCCESS, ref, pending, rid, null,
+                    Map.of("mode", policy.mode().wire()));
+            return stored;
+        } catch (VaultException e) {
+            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.ALREADY_EXISTS) {
+                return null; // a client wrote first; the next poll sees the new state
+            }
+            throw e;
+        }
+    }
+
+    private void deliver(SecretMetadata m, RotationPolicy policy, String entryKey) {
+        Map<String, String> a = m.attributes();
+        String rid = a.get(ROTATION_ID);
+        int attempt = LifecycleAttributes.integer(a, ATTEMPT, 0) + 1;
+        SecretRef ref = m.ref();
+        Integer pending = policy.mode() == RotationMode.GENERATE ? LifecycleAttributes.integer(a, PENDING_VERSION, 0)
+                : null;
+        byte[] body = payload(m, policy, rid, pending);
+        Instant at = clock.instant();
+        WebhookClient.Result r;
+        try {
+            r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).signingAt(at));
+        } finally {
+            Arrays.fill(body, (byte) 0);
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("webhookId", rid);
+        d.put("event", "secret.rotation.due");
+        d.put("attempt", attempt);
+        d.put("at", LifecycleAttributes.iso(at));
+        d.put("status", r.status());
+        d.put("error", r.error());
+        d.put("durationMs", r.millis());
+        d.put("url", policy.webhookUrl().toString());
+        deliveries.append(ref, d);
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("attempt", Integer.toString(attempt));
+        details.put("status", Integer.toString(r.status()));
+        if (r.error() != null) {
+            details.put("error", r.error());
+        }
+        auditEvent("secret.rotation.deliver", r.ok() ? AuditOutcome.SUCCESS : AuditOutcome.FAILURE, ref, pending, rid,
+                r.ok() ? null : ErrorCode.UPSTREAM_ERROR.code(), details);
+        if (!r.ok()) {
+            retryOrFail(m, policy, attempt, r.error(), entryKey);
+            return;
+        }
+        switch (policy.mode()) {
+            case GENERATE -> promote(m, policy, entryKey, pending, null);
+            case NOTIFY -> awaiting(m, entryKey);
+            case WEBHOOK -> {
+                if (r.status() == 202) {
+                    awaiting(m, entryKey);
+                    return;
+                }
+                SecretValue value = valueFrom(r.body());
+                Arrays.fill(r.body(), (byte) 0);
+                if (value == null) {
+                    retryOrFail(m, policy, attempt, "2xx response has no JSON member 'value'", entryKey);
+                    return;
+                }
+                try {
+                    CredentialType type = types.get(m.type());
+                    if (type != null) {
+                        type.validate(value);
+                    }
+                    promote(m, policy, entryKey, null, value);
+                } catch (VaultException e) {
+                    retryOrFail(m, policy, attempt, "returned value refused: " + e.errorCode().code(), entryKey);
+                } finally {
+                    value.wipe();
+                }
+            }
+        }
+    }
+
+    /** Makes the new version current, keeps the old one as previous, schedules the next rotation. */
+    private void promote(SecretMetadata m, RotationPolicy policy, String entryKey, Integer pending, SecretValue value) {
+        Instant now = clock.instant();
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        String rid = a.get(ROTATION_ID);
+        LifecycleAttributes.clearInProgress(a);
+        a.remove(LAST_ERROR);
+        a.put(STATUS, OK);
+        a.put(PREVIOUS_VERSION, Integer.toString(m.currentVersion()));
+        a.put(GRACE_UNTIL, LifecycleAttributes.iso(now.plus(policy.gracePeriod())));
+        a.put(LAST_ROTATED_AT, LifecycleAttributes.iso(now));
+        Instant expires = now.plus(policy.interval());
+        Instant next = expires.minus(policy.leadTime());
+        a.put(EXPIRES_AT, LifecycleAttributes.iso(expires));
+        a.put(NEXT_ROTATION_AT, LifecycleAttributes.iso(next));
+        a.put(SCHEDULE_KEY, schedule.put(m.ref(), next));
+        SecretMetadata stored;
+        try {
+            if (value == null) {
+                stored = storage.updateSecretMetadata(with(m, pending, a, now), m.revision());
+            } else {
+                int v = nextVersion(m);
+                a.put(PENDING_VERSION, Integer.toString(v));
+                stored = storage.addVersion(with(m, v, a, now), m.revision(),
+                        new SecretVersion(m.ref(), v, protect(m.ref(), v, value), now, ACTOR));
+            }
+        } catch (VaultException e) {
+            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.ALREADY_EXISTS) {
+                schedule.remove(a.get(SCHEDULE_KEY));
+                return;
+            }
+            throw e;
+        }
+        schedule.remove(entryKey);
+        auditEvent("secret.rotation.promote", AuditOutcome.SUCCESS, m.ref(), stored.currentVersion(), rid, null,
+                Map.of("previousVersion", Integer.toString(m.currentVersion())));
+    }
+
+    private void awaiting(SecretMetadata m, String entryKey) {
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        a.put(STATUS, AWAITING);
+        a.remove(SCHEDULE_KEY);
+        if (write(m, a)) {
+            schedule.remove(entryKey);
+            auditEvent("secret.rotation.awaiting", AuditOutcome.SUCCESS, m.ref(), null, m.attributes().get(ROTATION_ID),
+                    null, Map.of());
+        }
+    }
+
+    private void retryOrFail(SecretMetadata m, RotationPolicy policy, int attempt, String error, String entryKey) {
+        if (attempt >= config.maxAttempts()) {
+            fail(m, entryKey, error, attempt);
+            return;
+        }
+        Duration delay = jitter(config.retrySchedule().get(attempt - 1));
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        a.put(ATTEMPT, Integer.toString(attempt));
+        a.put(LAST_ERROR, error);
+        String key = schedule.put(m.ref(), clock.instant().plus(delay));
+        a.put(SCHEDULE_KEY, key);
+        if (write(m, a)) {
+            schedule.remove(entryKey);
+        } else {
+            schedule.remove(key);
+        }
+    }
+
+    private void fail(SecretMetadata m, String entryKey, String error, Integer attempt) {
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        String rid = a.get(ROTATION_ID);
+        a.put(STATUS, FAILED);
+        a.put(LAST_ERROR, error);
+        LifecycleAttributes.clearInProgress(a);
+        a.remove(SCHEDULE_KEY);
+        if (write(m, a)) {
+            schedule.remove(entryKey == null ? m.attributes().get(SCHEDULE_KEY) : entryKey);
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("error", error);
+            if (attempt != null) {
+                details.put("attempts", Integer.toString(attempt));
+            }
+            auditEvent("secret.rotation.fail", AuditOutcome.FAILURE, m.ref(), null, rid, ErrorCode.UPSTREAM_ERROR.code(),
+                    details);
+        }
+    }
+
+    /**
+     * Schedules a rotation of {@code m} now (a manual trigger): a failed or awaiting rotation starts over
+     * its delivery attempts; one in progress keeps its id. Returns the stored metadata.
+     */
+    SecretMetadata triggerNow(SecretMetadata m) {
+        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
+        String old = a.get(SCHEDULE_KEY);
+        a.put(SCHEDULE_KEY, schedule.put(m.ref(), clock.instant()));
+        if (a.containsKey(ROTATION_ID)) {
+            a.put(ATTEMPT, "0");
+            a.put(STATUS, ROTATING);
+        } else {
+            a.put(STATUS, OK);
+        }
+        SecretMetadata stored = storage.updateSecretMetadata(with(m, m.currentVersion(), a, clock.instant()),
+                m.revision());
+        if (old != null) {
+            schedule.remove(old);
+        }
+        wake();
+        return stored;
+    }
+
+    /** Writes new attributes conditionally; false when a concurrent writer won (the rotation is superseded). */
+    private boolean write(SecretMetadata m, Map<String, String> a) {
+        try {
+            storage.updateSecretMetadata(with(m, m.currentVersion(), a, clock.instant()), m.revision());
+            return true;
+        } catch (VaultException e) {
+            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.SECRET_NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private byte[] payload(SecretMetadata m, RotationPolicy policy, String rid, Integer pending) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("rotationId", rid);
+        data.put("organizationId", m.ref().organizationId());
+        data.put("identityId", m.ref().identityId());
+        data.put("key", m.ref().key());
+        data.put("type", m.type());
+        data.put("mode", policy.mode().wire());
+        data.put("currentVersion", m.currentVersion());
+        data.put("expiresAt", m.attributes().get(EXPIRES_AT));
+        SecretValue value = null;
+        if (pending != null) {
+            data.put("version", pending);
+            StoredSecret s = storage.readSecret(m.ref(), OptionalInt.of(pending)).orElseThrow(() -> new VaultException(
+                    ErrorCode.SECRET_NOT_FOUND, "pending version " + pending + " of " + m.ref().key() + " is gone"));
+            value = SecretValue.of(unprotect(m.ref(), pending, s.version().value()));
+            data.put("value", value.asUtf8());
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("type", "secret.rotation.due");
+        // the rotation's start, not the attempt's time: every attempt sends the same body
+        doc.put("timestamp", m.attributes().get(STARTED_AT));
+        doc.put("data", data);
+        try {
+            return JSON.writeValueAsBytes(doc);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a webhook payload", e);
+        } finally {
+            if (value != null) {
+                value.wipe();
+            }
+        }
+    }
+
+    private static SecretValue valueFrom(byte[] body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            JsonNode v = n == null ? null : n.get("value");
+            return v != null && v.isTextual() && !v.textValue().isEmpty() ? SecretValue.ofUtf8(v.textValue()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static SecretMetadata with(SecretMetadata m, int current, Map<String, String> a, Instant now) {
+        return new SecretMetadata(m.ref(), m.type(), current, m.metadata(), a, m.createdAt(), now, m.revision());
+    }
+
+    static int nextVersion(SecretMetadata m) {
+        return Math.max(m.currentVersion(), LifecycleAttributes.integer(m.attributes(), PENDING_VERSION, 0)) + 1;
+    }
+
+    private byte[] protect(SecretRef ref, int version, SecretValue value) {
+        byte[] plain = value.bytes();
+        try {
+            return storage.protection() == Protection.NONE ? barrier.seal(ref, version, plain) : plain.clone();
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private byte[] unprotect(SecretRef ref, int version, byte[] stored) {
+        return storage.protection() == Protection.NONE ? barrier.open(ref, version, stored) : stored;
+    }
+
+    private static Duration jitter(Duration d) {
+        long ms = d.toMillis();
+        long spread = ms / 10;
+        return Duration.ofMillis(ms + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1)));
+    }
+
+    void auditEvent(String action, AuditOutcome outcome, SecretRef ref, Integer version, String rotationId,
+                    String errorCode, Map<String, String> details) {
+        Instant now = clock.instant();
+        Map<String, String> d = new LinkedHashMap<>(details);
+        if (rotationId != null) {
+            d.put("rotationId", rotationId);
+        }
+        d.put("node", nodeId);
+        audit.record(new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, outcome, ref.organizationId(),
+                ref.identityId(), ref.key(), version, ACTOR, rotationId == null ? "-" : rotationId, null, errorCode, d));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** Stops the scheduler and waits up to the webhook timeout for running steps. Idempotent. */
+    @Override
+    public void close() {
+        running.set(false);
+        Thread t = poller;
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        workers.shutdown();
+        try {
+            workers.awaitTermination(config.webhookTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.shutdownNow();
+        webhooks.close();
+    }
+}

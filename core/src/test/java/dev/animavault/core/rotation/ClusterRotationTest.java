@@ -1,0 +1,140 @@
+package dev.animavault.core.rotation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.animavault.core.TestVault;
+import dev.animavault.core.TestVault.Response;
+import dev.animavault.core.config.ProviderSpec;
+import dev.animavault.core.config.RotationConfig;
+import dev.animavault.core.config.VaultConfig;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two vault nodes on one PostgreSQL database (a schema of this test's own on the shared test server):
+ * every due rotation is delivered once and promoted once, whichever node's scheduler sees it first.
+ */
+class ClusterRotationTest {
+    private static final String OWNER = TestVault.OWNER_TOKEN;
+    private static final int SECRETS = 60;
+
+    @TempDir
+    Path tmp;
+
+    private static String setting(String name) {
+        String v = System.getenv(name);
+        return v != null ? v : System.getProperty(name);
+    }
+
+    @Test
+    void twoNodesOnOnePostgresDeliverEachDueRotationOnce() throws Exception {
+        String base = setting("ANIMA_TEST_PG_URL");
+        Assumptions.assumeTrue(base != null, "ANIMA_TEST_PG_URL is not set (eval \"$(scripts/postgres.sh env)\")");
+        String user = setting("ANIMA_TEST_PG_USER");
+        String password = setting("ANIMA_TEST_PG_PASSWORD");
+        String schema = "i11_rotation_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        Map<String, String> storage = new HashMap<>();
+        storage.put("url", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        storage.put("username", user);
+        storage.put("password", password);
+        Path zip = RotationTest.generatingTypePlugin(tmp.resolve("built"));
+        Path rootKey = tmp.resolve("root.key");
+        UnaryOperator<VaultConfig.Builder> config = b -> b
+                .storage(new ProviderSpec("jdbc", storage))
+                .rootKeyFile(rootKey)
+                .credentialTypes(List.of("test_password", "api_key"))
+                .defaultCredentialType("test_password")
+                .egressAllow(List.of("127.0.0.1"))
+                .rotation(new RotationConfig(true, Duration.ofMillis(50), Duration.ofSeconds(1),
+                        List.of(Duration.ofMillis(200)), Duration.ofSeconds(5), Duration.ofHours(1)));
+        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
+             TestVault a = TestVault.start(tmp.resolve("a"), config, zip);
+             TestVault b = TestVault.start(tmp.resolve("b"), config, zip)) {
+            assertEquals(201, a.post("/v1/identities", OWNER, "{\"id\":\"fleet\"}").status());
+            for (int i = 0; i < SECRETS; i++) {
+                TestVault node = i % 2 == 0 ? a : b;
+                Response r = node.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "fleet",
+                        "key", "S" + i, "value", "initial-" + i, "rotation", Map.of("interval", "1h",
+                                "webhookUrl", receiver.url()))));
+                assertEquals(201, r.status(), r.body());
+            }
+            // all due at once, triggered through both nodes; both schedulers race for them
+            for (int i = 0; i < SECRETS; i++) {
+                TestVault node = i % 2 == 0 ? b : a;
+                assertEquals(202, node.post("/v1/vault/secrets/fleet/S" + i + "/rotate", OWNER, "").status());
+            }
+            WebhookReceiver.await("every secret rotated", Duration.ofSeconds(60), () -> rotated(a) == SECRETS);
+            Thread.sleep(1000); // a duplicate would arrive now
+            assertEquals(SECRETS, receiver.deliveries.size(), "each due rotation delivered once");
+            Set<String> ids = new HashSet<>();
+            Set<String> keys = new HashSet<>();
+            for (WebhookReceiver.Delivery d : receiver.deliveries) {
+                ids.add(d.id());
+                keys.add(TestVault.JSON.readTree(d.body()).get("data").get("key").asText());
+            }
+            assertEquals(SECRETS, ids.size());
+            assertEquals(SECRETS, keys.size());
+            for (JsonNode item : a.get("/v1/vault/secrets/fleet?limit=1000", OWNER).json().get("items")) {
+                assertEquals(2, item.get("version").asInt(), item.toString());
+                assertEquals(404, a.get("/v1/vault/secrets/fleet/" + item.get("key").asText() + "?version=3", OWNER)
+                        .status(), "exactly one new version");
+            }
+            int promotedByA = promotions(a);
+            int promotedByB = promotions(b);
+            assertEquals(SECRETS, promotedByA + promotedByB, "each promotion audited once, on the node that ran it");
+            System.out.println("ClusterRotationTest: node a promoted " + promotedByA + ", node b " + promotedByB);
+        } finally {
+            try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    /**
+     * The driver directly, not through DriverManager: in this JVM DriverManager may have been initialized
+     * under a plugin's class loader and then not offer the test class path's driver to this class.
+     */
+    private static Connection connect(String url, String user, String password) throws java.sql.SQLException {
+        java.util.Properties p = new java.util.Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        return new org.postgresql.Driver().connect(url, p);
+    }
+
+    private static int rotated(TestVault node) {
+        int n = 0;
+        for (JsonNode item : node.get("/v1/vault/secrets/fleet?limit=1000", OWNER).json().get("items")) {
+            if (item.get("version").asInt() == 2 && item.get("rotation").get("status").asText().equals("ok")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int promotions(TestVault node) {
+        Response r = node.get("/v1/vault/audit/logs?identityId=fleet&action=secret.rotation.promote&limit=1000", OWNER);
+        assertTrue(r.status() == 200, r.body());
+        return r.json().get("items").size();
+    }
+}

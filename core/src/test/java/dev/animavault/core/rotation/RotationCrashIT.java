@@ -1,0 +1,149 @@
+package dev.animavault.core.rotation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.animavault.core.TestVault;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A vault process SIGKILLed in the middle of a rotation and started again on the same data: the rotation
+ * completes once, with no duplicate or lost version, and every delivery (the one cut off and the ones
+ * after the restart) carries the same webhook-id and the same value.
+ */
+class RotationCrashIT {
+    private static final String OWNER = TestVault.OWNER_TOKEN;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path tmp;
+
+    /** Killed while the receiver holds the first delivery's answer: the vault never learns the outcome. */
+    @Test
+    void killedDuringTheDeliveryResumesWithTheSameIdAndValue() throws Exception {
+        run("during", true);
+    }
+
+    /** Killed as soon as the receiver has answered 2xx: before, during or after the promotion. */
+    @Test
+    void killedAfterTheAnswerConverges() throws Exception {
+        run("after", false);
+    }
+
+    private void run(String name, boolean holdAnswer) throws Exception {
+        Path root = tmp.resolve(name);
+        TestVault.pluginsDir(root, RotationTest.generatingTypePlugin(tmp.resolve("built-" + name)));
+        CountDownLatch release = new CountDownLatch(1);
+        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200)) {
+            if (holdAnswer) {
+                receiver.beforeAnswer = d -> {
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                };
+            }
+            Process first = start(root, 1);
+            int port = port(root);
+            assertEquals(201, call(port, "POST", "/v1/identities", "{\"id\":\"agent_1\"}").statusCode());
+            assertEquals(201, call(port, "POST", "/v1/vault/secrets", TestVault.json(Map.of("identityId", "agent_1",
+                    "key", "DB_PASSWORD", "value", "before-crash-1", "rotation", Map.of("interval", "1h",
+                            "webhookUrl", receiver.url())))).statusCode());
+            assertEquals(202, call(port, "POST", "/v1/vault/secrets/agent_1/DB_PASSWORD/rotate", "").statusCode());
+            WebhookReceiver.await("the first delivery", Duration.ofSeconds(30), () -> !receiver.deliveries.isEmpty());
+            first.destroyForcibly(); // SIGKILL
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+            receiver.beforeAnswer = d -> { };
+            release.countDown();
+
+            Process second = start(root, 2);
+            try {
+                int port2 = port(root);
+                WebhookReceiver.await("the rotation to complete after the restart", Duration.ofSeconds(60), () -> {
+                    JsonNode s = secret(port2);
+                    return s.get("version").asInt() == 2 && s.get("rotation").get("status").asText().equals("ok");
+                });
+                Thread.sleep(500);
+                Set<String> ids = new HashSet<>();
+                Set<String> values = new HashSet<>();
+                for (WebhookReceiver.Delivery d : receiver.deliveries) {
+                    ids.add(d.id());
+                    values.add(TestVault.JSON.readTree(d.body()).get("data").get("value").asText());
+                }
+                assertEquals(1, ids.size(), "one webhook-id across the crash");
+                assertEquals(1, values.size(), "no second delivery with a different value");
+                if (holdAnswer) {
+                    assertEquals(2, receiver.deliveries.size(), "the cut-off delivery is made again, once");
+                }
+                HttpResponse<String> read = call(port2, "GET", "/v1/vault/secrets/agent_1/DB_PASSWORD", null);
+                assertEquals(values.iterator().next(), TestVault.JSON.readTree(read.body()).get("value").asText());
+                assertEquals(404, call(port2, "GET", "/v1/vault/secrets/agent_1/DB_PASSWORD?version=3", null)
+                        .statusCode(), "no duplicate version");
+                JsonNode promotions = TestVault.JSON.readTree(call(port2, "GET",
+                        "/v1/vault/audit/logs?identityId=agent_1&action=secret.rotation.promote", null).body());
+                assertEquals(1, promotions.get("items").size(), "promoted once");
+            } finally {
+                second.destroyForcibly();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static JsonNode secret(int port) {
+        try {
+            return TestVault.JSON.readTree(call(port, "GET", "/v1/vault/secrets/agent_1", null).body())
+                    .get("items").get(0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Process start(Path root, int n) throws IOException {
+        Files.deleteIfExists(root.resolve("port"));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), VaultChild.class.getName(), root.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(root.resolve("child-" + n + ".log").toFile())
+                .start();
+    }
+
+    private static int port(Path root) throws Exception {
+        Path file = root.resolve("port");
+        WebhookReceiver.await("the child vault to start (see " + root + "/child-*.log)", Duration.ofSeconds(60),
+                () -> Files.exists(file));
+        return Integer.parseInt(Files.readString(file).trim());
+    }
+
+    private static HttpResponse<String> call(int port, String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + OWNER)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

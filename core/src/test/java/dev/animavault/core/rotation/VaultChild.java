@@ -1,0 +1,46 @@
+package dev.animavault.core.rotation;
+
+import dev.animavault.core.TestVault;
+import dev.animavault.core.VaultNode;
+import dev.animavault.core.config.RotationConfig;
+import dev.animavault.core.config.VaultConfig;
+import dev.animavault.core.http.VaultServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A vault server in a process of its own (for {@link RotationCrashIT}, which SIGKILLs it): args are the
+ * root directory (with {@code plugins/} prepared by the test); writes its port to {@code <root>/port}.
+ */
+public final class VaultChild {
+    private VaultChild() {
+    }
+
+    static RotationConfig rotationConfig() {
+        return new RotationConfig(true, Duration.ofMillis(100), Duration.ofSeconds(1),
+                List.of(Duration.ofMillis(300), Duration.ofMillis(300)), Duration.ofSeconds(2), Duration.ofHours(1));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args[0]);
+        VaultConfig config = VaultConfig.builder(root.resolve("data"), root.resolve("plugins"))
+                .port(0)
+                .bootstrapToken(TestVault.OWNER_TOKEN)
+                .credentialTypes(List.of("test_password", "api_key"))
+                .defaultCredentialType("test_password")
+                .egressAllow(List.of("127.0.0.1"))
+                .rotation(rotationConfig())
+                .build();
+        VaultNode node = VaultNode.start(config, Map.of(), Clock.systemUTC());
+        VaultServer server = VaultServer.start(node, Clock.systemUTC());
+        Path tmp = root.resolve("port.tmp");
+        Files.writeString(tmp, Integer.toString(server.port()));
+        Files.move(tmp, root.resolve("port"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
