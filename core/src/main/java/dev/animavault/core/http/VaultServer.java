@@ -155,6 +155,8 @@ public final class VaultServer implements AutoCloseable {
         if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"anima-vault\"");
         }
+        e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER,
+                Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
         res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId(req))));
     }
 

@@ -36,6 +36,10 @@ final class Views {
         m.put("key", s.ref().key());
         m.put("type", s.type());
         m.put("version", s.currentVersion());
+        String hint = s.attributes().get(dev.animavault.core.credential.CredentialHints.ATTRIBUTE);
+        if (hint != null) {
+            m.put("hint", hint);
+        }
         m.put("metadata", s.metadata());
         m.put("createdAt", Timestamps.iso(s.createdAt()));
         m.put("updatedAt", Timestamps.iso(s.updatedAt()));

@@ -4,6 +4,7 @@ import dev.animavault.core.audit.AuditBroker;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.credential.CredentialHints;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -175,14 +176,15 @@ public final class VaultService {
             Names.secretKey(key);
             Names.metadata(metadata);
             CredentialType credentialType = requireType(type);
-            checkValue(credentialType, value);
+            checkValue(credentialType, value, metadata);
             Identity identity = requireIdentity(ctx.principal().organizationId(), identityId);
             if (identity.disabled()) {
                 throw new VaultException(ErrorCode.IDENTITY_DISABLED, "identity " + identityId + " is disabled");
             }
             SecretRef ref = new SecretRef(identity.organizationId(), identityId, key);
             Instant now = clock.instant();
-            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata, Map.of(), now, now, 1);
+            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata,
+                    CredentialHints.withHint(credentialType, value, Map.of()), now, now, 1);
             return storage.createSecret(meta, new SecretVersion(ref, 1, protect(ref, 1, value), now,
                     ctx.principal().actor()));
         });
@@ -392,13 +394,13 @@ public final class VaultService {
         return t;
     }
 
-    private void checkValue(CredentialType type, SecretValue value) {
+    private void checkValue(CredentialType type, SecretValue value, Map<String, String> metadata) {
         int limit = Math.min(maxValueBytes, type.maxValueBytes());
         if (value.length() > limit) {
             throw new VaultException(ErrorCode.VALUE_TOO_LARGE, "value is " + value.length() + " bytes; the limit for "
                     + "type " + type.id() + " is " + limit + " bytes");
         }
-        type.validate(value);
+        type.validate(value, metadata);
     }
 
     private static int nextVersion(SecretMetadata m) {
@@ -440,11 +442,13 @@ public final class VaultService {
                 throw new VaultException(ErrorCode.TYPE_MISMATCH, "secret " + ref.key() + " has type "
                         + current.type() + "; a new version cannot change it to " + type.get());
             }
-            checkValue(requireType(current.type()), value);
+            CredentialType credentialType = requireType(current.type());
+            checkValue(credentialType, value, metadata.orElse(current.metadata()));
             int next = nextVersion(current);
             Instant now = clock.instant();
             SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
-                    current.attributes(), current.createdAt(), now, current.revision());
+                    CredentialHints.withHint(credentialType, value, current.attributes()), current.createdAt(), now,
+                    current.revision());
             try {
                 return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
                         protect(ref, next, value), now, createdBy));
