@@ -34,12 +34,19 @@ final class SecretsApi implements HttpService {
     private void create(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "secret.create", null, null);
         JsonNode body = Json.object(api.body(req));
-        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata");
+        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata", "generate");
         String identityId = Json.requiredString(body, "identityId");
         String key = Json.requiredString(body, "key");
-        SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
         String type = Json.requiredString(body, "type");
         Map<String, String> metadata = Json.optionalStringMap(body, "metadata").orElse(Map.of());
+        // either a value or, for types that generate (password, api_key), "generate": {policy}; the response
+        // never shows a generated value: the caller reads it like any other (GET .../{identityId}/{key})
+        java.util.Optional<Map<String, String>> generate = Json.optionalPolicy(body, "generate");
+        if (generate.isPresent() == (body.hasNonNull("value"))) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "give exactly one of 'value' and 'generate'");
+        }
+        SecretValue value = generate.isPresent() ? api.service().generateValue(type, generate.get())
+                : SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
             Api.send(res, 201, Views.secretMetadata(api.service().createSecret(ctx, identityId, key, value, type,
                     metadata)));

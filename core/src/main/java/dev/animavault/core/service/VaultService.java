@@ -190,6 +190,18 @@ public final class VaultService {
         });
     }
 
+    /**
+     * Generates a value with the credential type's {@code generate(policy)} (for {@code POST} with
+     * {@code generate}); the caller stores it and wipes it.
+     *
+     * @throws VaultException {@code INVALID_ARGUMENT} when the type cannot generate or the policy is wrong
+     */
+    public SecretValue generateValue(String type, Map<String, String> policy) {
+        CredentialType t = requireType(type);
+        return t.generate(policy).orElseThrow(() -> new VaultException(ErrorCode.INVALID_ARGUMENT,
+                "credential type " + type + " cannot generate values; give 'value'"));
+    }
+
     /** Adds a new current version to an existing secret. */
     public SecretMetadata putSecret(RequestContext ctx, String identityId, String key, SecretValue value,
                                     Optional<String> type, Optional<Map<String, String>> metadata) {

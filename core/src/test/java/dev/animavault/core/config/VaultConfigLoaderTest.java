@@ -28,7 +28,7 @@ class VaultConfigLoaderTest {
         assertEquals("jdbc", c.storage().type());
         assertEquals(List.of("file"), c.audit().stream().map(ProviderSpec::type).toList());
         assertEquals("audit/audit.jsonl", c.audit().get(0).config().get("path"));
-        assertEquals(List.of("api_key"), c.credentialTypeIds());
+        assertEquals(List.of("api_key", "password"), c.credentialTypeIds());
         assertEquals(tmp.resolve("data"), c.dataDir());
         assertEquals(tmp.resolve("plugins"), c.pluginsDir());
         assertEquals(tmp.resolve("data").resolve("root.key"), c.rootKeyFile());

@@ -78,4 +78,39 @@ class CredentialTypeConfigTest {
         assertTrue(e.getMessage().contains("'max-lenght'") && e.getMessage().contains("vault.credential-types[0]"),
                 e.getMessage());
     }
+
+    @Test
+    void postWithGenerateStoresAGeneratedPasswordTheCallerThenReads() {
+        try (TestVault vault = TestVault.start(tmp, b -> b.credentialTypes(List.of("api_key", "password")))) {
+            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
+            Response created = vault.post("/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_1\",\"key\":\"DB_PASSWORD\","
+                    + "\"type\":\"password\",\"generate\":{\"length\":32,\"classes\":[\"lower\",\"digit\"]}}");
+            assertEquals(201, created.status(), created.body());
+            assertFalse(created.json().has("value"), created.body());
+            assertFalse(created.json().has("hint"), "passwords get no hint");
+
+            Response read = vault.get("/v1/vault/secrets/agent_1/DB_PASSWORD", OWNER);
+            assertEquals(200, read.status(), read.body());
+            String password = read.json().get("value").asText();
+            assertEquals(32, password.length());
+            assertTrue(password.chars().allMatch(c -> Character.isLowerCase(c) || Character.isDigit(c)), "classes");
+            assertFalse(created.body().contains(password));
+
+            Response apiKey = vault.post("/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_1\",\"key\":\"API\","
+                    + "\"type\":\"api_key\",\"generate\":{\"prefix\":\"sk_test_\",\"length\":30}}");
+            assertEquals(201, apiKey.status(), apiKey.body());
+            assertTrue(apiKey.json().get("hint").asText().startsWith("sk_t..."), apiKey.body());
+
+            Response badPolicy = vault.post("/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_1\",\"key\":\"P2\","
+                    + "\"type\":\"password\",\"generate\":{\"length\":3}}");
+            assertEquals(400, badPolicy.status(), badPolicy.body());
+            assertEquals("invalid_argument", badPolicy.code());
+            Response both = vault.post("/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_1\",\"key\":\"P3\","
+                    + "\"type\":\"password\",\"value\":\"x\",\"generate\":{}}");
+            assertEquals(400, both.status(), both.body());
+            Response neither = vault.post("/v1/vault/secrets", OWNER, "{\"identityId\":\"agent_1\",\"key\":\"P4\","
+                    + "\"type\":\"password\"}");
+            assertEquals(400, neither.status(), neither.body());
+        }
+    }
 }

@@ -47,7 +47,9 @@ import org.junit.jupiter.api.TestFactory;
  *       with {@code INVALID_VALUE} (or {@code VALUE_TOO_LARGE} for a sample above
  *       {@code maxValueBytes()}), with a message that does not quote the value.</li>
  *   <li>{@code generate}, for types that generate, yields values that validate, fit, and differ between
- *       calls, also when called from several threads.</li>
+ *       calls, also when called from several threads; 10<sup>4</sup> draws never repeat; every
+ *       {@link #generationCases() generation case} (a policy and what its values must look like: a length,
+ *       character classes) holds for many draws.</li>
  *   <li>A plain type's {@code materialize} returns the stored bytes and stores nothing.</li>
  *   <li>No {@code toString()} of the type, the factory, a generated or materialized value, or an
  *       exception (with its causes and stack trace) contains a sample value.</li>
@@ -77,6 +79,25 @@ public abstract class CredentialTypeContract {
     /** Policies {@code generate} is called with; the default is only the empty policy. */
     protected List<Map<String, String>> generatePolicies() {
         return List.of(Map.of());
+    }
+
+    /**
+     * Policies with a property every value generated under them has (e.g. {@code length=40} gives 40
+     * characters; {@code classes=digit} gives only digits, and at least one). Empty by default.
+     */
+    protected List<GenerationCase> generationCases() {
+        return List.of();
+    }
+
+    /**
+     * A generation policy and a check every generated value must pass.
+     *
+     * @param description names the case (never a value)
+     * @param policy      the policy handed to {@code generate}
+     * @param check       what each generated value (as text) must satisfy
+     */
+    public record GenerationCase(String description, Map<String, String> policy,
+                                 java.util.function.Predicate<String> check) {
     }
 
     /** Whether {@code materialize} returns the stored value unchanged (true for plain types). */
@@ -233,6 +254,32 @@ public abstract class CredentialTypeContract {
             pool.shutdownNow();
         }
         assertEquals(400, seen.size());
+    }
+
+    @Test
+    void tenThousandGeneratedValuesNeverRepeat() {
+        CredentialType type = type();
+        assumeTrue(type.generate(Map.of()).isPresent(), "the type does not generate values");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            SecretValue v = type.generate(Map.of()).orElseThrow();
+            assertTrue(seen.add(v.asUtf8()), "generate repeated a value after " + i + " draws");
+            v.wipe();
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> generationCasesHold() {
+        CredentialType type = type();
+        return generationCases().stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            for (int i = 0; i < 500; i++) {
+                SecretValue v = type.generate(c.policy()).orElseThrow(
+                        () -> new AssertionError("generate returned empty for " + c.description()));
+                assertDoesNotThrow(() -> type.validate(v), "a generated value does not validate");
+                assertTrue(c.check().test(v.asUtf8()), "a value generated for '" + c.description()
+                        + "' does not have the expected shape");
+            }
+        }));
     }
 
     // ------------------------------------------------------------------ materialize, close
