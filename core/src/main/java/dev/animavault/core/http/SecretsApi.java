@@ -96,7 +96,8 @@ final class SecretsApi implements HttpService {
         RequestContext ctx = api.authenticate(req, "secret.read", identityId, key);
         // most reads carry no query: skip Helidon's query lookup (it costs more than the check)
         OptionalInt version = req.query().isEmpty() ? OptionalInt.empty() : version(req);
-        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version);
+        boolean storedForm = !req.query().isEmpty() && storedForm(req);
+        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version, storedForm);
         byte[] json = null;
         try {
             json = Views.secretJson(read);
@@ -107,6 +108,16 @@ final class SecretsApi implements HttpService {
                 java.util.Arrays.fill(json, (byte) 0);
             }
         }
+    }
+
+    /** {@code ?form=stored}: the value as stored, not materialized (organization keys only). */
+    private static boolean storedForm(ServerRequest req) {
+        return req.query().first("form").asOptional().map(f -> switch (f) {
+            case "stored" -> true;
+            case "value" -> false;
+            default -> throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'form' must be 'value' "
+                    + "or 'stored'");
+        }).orElse(false);
     }
 
     private static OptionalInt version(ServerRequest req) {

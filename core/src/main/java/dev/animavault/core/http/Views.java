@@ -62,8 +62,13 @@ final class Views {
                     .raw(",\"type\":").string(s.type())
                     .raw(",\"version\":").number(r.version())
                     .raw(",\"currentVersion\":").number(s.currentVersion())
-                    .raw(",\"value\":").utf8String(value)
-                    .raw(",\"metadata\":{");
+                    .raw(",\"value\":").utf8String(value);
+            if (!r.fields().isEmpty()) {
+                for (Map.Entry<String, String> f : r.fields().entrySet()) {
+                    out.raw(',').string(f.getKey()).raw(':').string(f.getValue());
+                }
+            }
+            out.raw(",\"metadata\":{");
             boolean first = true;
             for (Map.Entry<String, String> e : s.metadata().entrySet()) {
                 if (!first) {

@@ -5,6 +5,8 @@ import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.credential.CredentialHints;
+import dev.animavault.core.credential.DerivedValues;
+import dev.animavault.core.credential.ReadContext;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -14,7 +16,6 @@ import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditOutcome;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.credential.CredentialType;
-import dev.animavault.spi.credential.MaterializationContext;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
@@ -23,6 +24,7 @@ import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredSecret;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -48,9 +50,14 @@ public final class VaultService {
     private final Clock clock;
     private final int maxValueBytes;
     private final boolean sealValues;
+    private final DerivedValues derivedValues;
 
-    /** A secret as read for a client: metadata, the version read and the plaintext value. */
-    public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
+    /**
+     * A secret as read for a client: metadata, the version read, the plaintext value and the fields a
+     * credential type added beside it (e.g. an OAuth access token's {@code expiresAt}; usually none).
+     */
+    public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value,
+                             Map<String, String> fields) {
     }
 
     public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
@@ -63,6 +70,7 @@ public final class VaultService {
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.maxValueBytes = maxValueBytes;
         this.sealValues = storage.protection() == Protection.NONE;
+        this.derivedValues = new DerivedValues(storage, barrier, clock, Duration.ofSeconds(45), Duration.ofSeconds(20));
     }
 
     // ------------------------------------------------------------------ identities
@@ -220,8 +228,22 @@ public final class VaultService {
      * audit sink records the read, no value is returned.
      */
     public SecretRead readSecret(RequestContext ctx, String identityId, String key, OptionalInt version) {
+        return readSecret(ctx, identityId, key, version, false);
+    }
+
+    /**
+     * Reads a secret's value; with {@code storedForm} the value as stored, without the credential type's
+     * materialization (an OAuth secret's refresh token and client secret), for organization API keys
+     * only, audited as {@code secret.read_stored}.
+     */
+    public SecretRead readSecret(RequestContext ctx, String identityId, String key, OptionalInt version,
+                                 boolean storedForm) {
         Principal p = ctx.principal();
+        String action = storedForm ? "secret.read_stored" : "secret.read";
         try {
+            if (storedForm && p.kind() != Principal.Kind.ORG_API_KEY) {
+                throw denied("only an organization API key may read the stored form of a secret");
+            }
             Names.identityId(identityId);
             Names.secretKey(key);
             if (p.kind() == Principal.Kind.IDENTITY) {
@@ -241,14 +263,22 @@ public final class VaultService {
             SecretValue plain = SecretValue.of(unprotect(ref, v, stored.version().value()));
             CredentialType type = types.get(stored.metadata().type());
             SecretValue delivered = plain;
+            Map<String, String> fields = Map.of();
             boolean returned = false;
             try {
-                if (type != null) {
-                    delivered = type.materialize(plain, materializationContext(ctx, stored.metadata(), v));
+                if (type == null && !storedForm && p.kind() == Principal.Kind.IDENTITY) {
+                    // without its type the stored form (e.g. an OAuth refresh token) would reach an agent
+                    throw new VaultException(ErrorCode.UNKNOWN_TYPE, "credential type '" + stored.metadata().type()
+                            + "' of secret " + key + " is not enabled");
                 }
-                audit.recordOrFail(event(ctx, "secret.read", AuditOutcome.SUCCESS, identityId, key, v, null));
+                if (type != null && !storedForm) {
+                    ReadContext mc = materializationContext(ctx, stored.metadata(), v);
+                    delivered = type.materialize(plain, mc);
+                    fields = mc.responseFields();
+                }
+                audit.recordOrFail(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, v, null));
                 returned = true;
-                return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered);
+                return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered, fields);
             } finally {
                 if (delivered != plain) {
                     plain.wipe();
@@ -259,11 +289,11 @@ public final class VaultService {
             }
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.AUDIT_UNAVAILABLE) {
-                auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null, e);
+                auditFailure(ctx, action, identityId, key, version.isPresent() ? version.getAsInt() : null, e);
             }
             throw e;
         } catch (RuntimeException e) {
-            auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null,
+            auditFailure(ctx, action, identityId, key, version.isPresent() ? version.getAsInt() : null,
                     new VaultException(ErrorCode.INTERNAL, "unexpected failure", e));
             throw e;
         }
@@ -299,6 +329,7 @@ public final class VaultService {
                 SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
                 try {
                     storage.deleteSecret(ref, current.revision());
+                    forgetDerived(ref);
                     return null;
                 } catch (VaultException e) {
                     if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
@@ -448,8 +479,18 @@ public final class VaultService {
      */
     private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
                                       Optional<Map<String, String>> metadata) {
+        return addVersion(ref, value, createdBy, type, metadata, OptionalInt.empty());
+    }
+
+    /** As above; with {@code expectedCurrent}, only while that is still the current version. */
+    private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
+                                      Optional<Map<String, String>> metadata, OptionalInt expectedCurrent) {
         for (int attempt = 0; ; attempt++) {
             SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
+            if (expectedCurrent.isPresent() && current.currentVersion() != expectedCurrent.getAsInt()) {
+                throw new VaultException(ErrorCode.REVISION_CONFLICT, "secret " + ref.key() + " has a newer version "
+                        + current.currentVersion() + " than " + expectedCurrent.getAsInt());
+            }
             if (type.isPresent() && !type.get().equals(current.type())) {
                 throw new VaultException(ErrorCode.TYPE_MISMATCH, "secret " + ref.key() + " has type "
                         + current.type() + "; a new version cannot change it to " + type.get());
@@ -474,30 +515,42 @@ public final class VaultService {
         }
     }
 
-    private MaterializationContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
-        return new MaterializationContext() {
-            @Override
-            public SecretRef ref() {
-                return meta.ref();
-            }
+    // ------------------------------------------------------------------ materialization (core.credential)
 
+    private ReadContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
+        return new ReadContext(meta, version, clock, derivedValues, new ReadContext.Writer() {
             @Override
-            public int version() {
-                return version;
-            }
-
-            @Override
-            public Map<String, String> metadata() {
-                return meta.metadata();
-            }
-
-            @Override
-            public void replaceStoredValue(SecretValue newValue) {
-                SecretMetadata stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(),
-                        Optional.empty());
+            public int addVersion(SecretValue newValue, OptionalInt expectedCurrent) {
+                SecretMetadata stored = VaultService.this.addVersion(meta.ref(), newValue, "system:materialize",
+                        Optional.empty(), Optional.empty(), expectedCurrent);
                 audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, meta.ref().identityId(),
                         meta.ref().key(), stored.currentVersion(), null));
+                return stored.currentVersion();
             }
-        };
+
+            @Override
+            public DerivedValues.Current readCurrent() {
+                StoredSecret current = storage.readSecret(meta.ref(), OptionalInt.empty())
+                        .orElseThrow(() -> secretNotFound(meta.ref()));
+                int v = current.version().version();
+                return new DerivedValues.Current(current.metadata().createdAt(), v,
+                        SecretValue.of(unprotect(meta.ref(), v, current.version().value())));
+            }
+
+            @Override
+            public void reauthorizationRequired(int v) {
+                audit.record(event(ctx, "secret.reauthorization_required", AuditOutcome.FAILURE,
+                        meta.ref().identityId(), meta.ref().key(), v, ErrorCode.REAUTHORIZATION_REQUIRED.code()));
+            }
+        });
     }
+
+    private void forgetDerived(SecretRef ref) {
+        try {
+            derivedValues.forget(ref);
+        } catch (VaultException e) {
+            // entries name the secret's creation time, so a stale one is never used by a re-created secret
+        }
+    }
+
 }
