@@ -50,7 +50,10 @@ import org.junit.jupiter.api.TestFactory;
  *       calls, also when called from several threads; 10<sup>4</sup> draws never repeat; every
  *       {@link #generationCases() generation case} (a policy and what its values must look like: a length,
  *       character classes) holds for many draws.</li>
- *   <li>A plain type's {@code materialize} returns the stored bytes and stores nothing.</li>
+ *   <li>A plain type's {@code materialize} returns the stored bytes and stores nothing. A transforming
+ *       type, given a {@link #materializableValue() value it can materialize} (e.g. a refresh token its
+ *       test's authorization server issued), returns something else, twice in a row (a refresh after a
+ *       refresh, rotation included), and every value it asks to store instead validates.</li>
  *   <li>No {@code toString()} of the type, the factory, a generated or materialized value, or an
  *       exception (with its causes and stack trace) contains a sample value.</li>
  *   <li>{@code validate} is thread-safe; {@code close} is idempotent.</li>
@@ -98,6 +101,14 @@ public abstract class CredentialTypeContract {
      */
     public record GenerationCase(String description, Map<String, String> policy,
                                  java.util.function.Predicate<String> check) {
+    }
+
+    /**
+     * For a type whose {@code materialize} transforms the value: a stored value it can materialize in
+     * this test (its dependencies running). Empty by default, which skips the check.
+     */
+    protected Optional<CredentialSample> materializableValue() {
+        return Optional.empty();
     }
 
     /** Whether {@code materialize} returns the stored value unchanged (true for plain types). */
@@ -296,6 +307,31 @@ public abstract class CredentialTypeContract {
             assertNoLeak(result.toString(), sample, "a materialized value's toString()");
         }
         assertEquals(List.of(), context.replacedValues(), "a plain type must not replace the stored value");
+    }
+
+    @Test
+    void materializeOfATransformingTypeRefreshesAndStoresOnlyValidValues() {
+        assumeTrue(!materializesUnchanged() && materializableValue().isPresent(),
+                "no materializable value for a transforming type");
+        CredentialType type = type();
+        CredentialSample stored = materializableValue().get();
+        type.validate(stored.value());
+        RecordingMaterializationContext context = new RecordingMaterializationContext();
+        SecretValue current = stored.value();
+        for (int i = 0; i < 2; i++) {
+            SecretValue result = type.materialize(current, context);
+            assertNotNull(result, "materialize returned null");
+            assertFalse(java.util.Arrays.equals(current.bytes(), result.bytes()), "materialize returned the stored value");
+            assertNoLeak(result.asUtf8(), stored, "the materialized value");
+            assertNoLeak(result.toString(), stored, "a materialized value's toString()");
+            List<SecretValue> replaced = context.replacedValues();
+            if (!replaced.isEmpty()) {
+                current = replaced.get(replaced.size() - 1); // a rotated value: the next refresh must use it
+            }
+        }
+        for (SecretValue v : context.replacedValues()) {
+            assertDoesNotThrow(() -> type.validate(v), "a value handed to replaceStoredValue does not validate");
+        }
     }
 
     @Test
