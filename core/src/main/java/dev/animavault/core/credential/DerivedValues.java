@@ -147,6 +147,18 @@ public final class DerivedValues {
         }
     }
 
+    /**
+     * When the cached derived value of a secret is due for a refresh, if one is cached. The seam for
+     * proactive refresh: a scheduler (the rotation engine, for secrets with a rotation policy) reads this
+     * and, shortly before, materializes the secret through the ordinary read path with a system actor;
+     * single flight makes that safe to race with agents' reads, and agents then never wait for a refresh.
+     */
+    public Optional<Instant> refreshAt(SecretRef ref) {
+        String key = recordKey(ref);
+        return storage.getRecord(NAMESPACE, key).map(r -> open(key, r)).filter(e -> e.state() == READY)
+                .map(Entry::until);
+    }
+
     /** Forgets a secret's cache entry (the secret was deleted). Best effort. */
     public void forget(SecretRef ref) {
         String key = recordKey(ref);
