@@ -14,49 +14,46 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Core's {@link MaterializationContext} for one secret read: cheap to create (a handful of fields, no
- * storage access) so reads of types that keep the default {@code materialize} pay nothing for it; the
- * cache and single flight are only touched when a type calls {@link #derive}. Used by the read's thread only.
+ * Core's {@link MaterializationContext} for one secret read: one small object (the read path subclasses it
+ * anonymously with the three storage and audit operations below, as it built its context before), no
+ * storage access until a type asks, so reads of types that keep the default {@code materialize} pay
+ * nothing new; the cache and single flight are only touched when a type calls {@link #derive}. Used by
+ * the read's thread only.
  */
-public final class ReadContext implements MaterializationContext {
+public abstract class ReadContext implements MaterializationContext {
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z]{1,32}");
     /** The read response's own members, which types may not shadow. */
     private static final Set<String> RESERVED = Set.of("organizationId", "identityId", "key", "type", "version",
             "currentVersion", "value", "metadata", "createdAt", "updatedAt", "hint", "form");
 
-    /** What the read path lends the context: conditional writes of new versions and audit records. */
-    public interface Writer {
-        /**
-         * Stores {@code value} as a new current version; when {@code expectedCurrent} is present only while
-         * the current version is still that one ({@code REVISION_CONFLICT} otherwise).
-         *
-         * @return the new version number
-         */
-        int addVersion(SecretValue value, OptionalInt expectedCurrent);
-
-        /** The current version and its plaintext, read afresh. */
-        DerivedValues.Current readCurrent();
-
-        /** Audits that the stored grant was refused for that version. */
-        void reauthorizationRequired(int version);
-    }
-
     private final SecretMetadata meta;
     private final int version;
     private final Clock clock;
     private final DerivedValues derived;
-    private final Writer writer;
     private Map<String, String> fields;
     private int deriveBase = -1;
     private int storedVersion = -1;
 
-    public ReadContext(SecretMetadata meta, int version, Clock clock, DerivedValues derived, Writer writer) {
+    protected ReadContext(SecretMetadata meta, int version, Clock clock, DerivedValues derived) {
         this.meta = meta;
         this.version = version;
         this.clock = clock;
         this.derived = derived;
-        this.writer = writer;
     }
+
+    /**
+     * Stores {@code value} as a new current version; when {@code expectedCurrent} is present only while the
+     * current version is still that one ({@code REVISION_CONFLICT} otherwise).
+     *
+     * @return the new version number
+     */
+    protected abstract int addVersion(SecretValue value, OptionalInt expectedCurrent);
+
+    /** The current version and its plaintext, read afresh. */
+    protected abstract DerivedValues.Current readCurrent();
+
+    /** Audits that the stored grant was refused for that version. */
+    protected abstract void reauthorizationRequired(int version);
 
     @Override
     public SecretRef ref() {
@@ -86,7 +83,7 @@ public final class ReadContext implements MaterializationContext {
     @Override
     public void replaceStoredValue(SecretValue newValue) {
         Objects.requireNonNull(newValue, "newValue is null");
-        int written = writer.addVersion(newValue, deriveBase < 0 ? OptionalInt.empty() : OptionalInt.of(deriveBase));
+        int written = addVersion(newValue, deriveBase < 0 ? OptionalInt.empty() : OptionalInt.of(deriveBase));
         if (deriveBase >= 0) {
             storedVersion = written;
             deriveBase = written;
@@ -110,12 +107,12 @@ public final class ReadContext implements MaterializationContext {
         return derived.derive(meta.ref(), meta.createdAt(), version, new DerivedValues.SecretAccess() {
             @Override
             public DerivedValues.Current readCurrent() {
-                return writer.readCurrent();
+                return ReadContext.this.readCurrent();
             }
 
             @Override
             public void reauthorizationRequired(int v) {
-                writer.reauthorizationRequired(v);
+                ReadContext.this.reauthorizationRequired(v);
             }
         }, current -> {
             deriveBase = current.version();

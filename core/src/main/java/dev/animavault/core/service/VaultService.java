@@ -518,9 +518,9 @@ public final class VaultService {
     // ------------------------------------------------------------------ materialization (core.credential)
 
     private ReadContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
-        return new ReadContext(meta, version, clock, derivedValues, new ReadContext.Writer() {
+        return new ReadContext(meta, version, clock, derivedValues) {
             @Override
-            public int addVersion(SecretValue newValue, OptionalInt expectedCurrent) {
+            protected int addVersion(SecretValue newValue, OptionalInt expectedCurrent) {
                 SecretMetadata stored = VaultService.this.addVersion(meta.ref(), newValue, "system:materialize",
                         Optional.empty(), Optional.empty(), expectedCurrent);
                 audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, meta.ref().identityId(),
@@ -529,7 +529,7 @@ public final class VaultService {
             }
 
             @Override
-            public DerivedValues.Current readCurrent() {
+            protected DerivedValues.Current readCurrent() {
                 StoredSecret current = storage.readSecret(meta.ref(), OptionalInt.empty())
                         .orElseThrow(() -> secretNotFound(meta.ref()));
                 int v = current.version().version();
@@ -538,11 +538,11 @@ public final class VaultService {
             }
 
             @Override
-            public void reauthorizationRequired(int v) {
+            protected void reauthorizationRequired(int v) {
                 audit.record(event(ctx, "secret.reauthorization_required", AuditOutcome.FAILURE,
                         meta.ref().identityId(), meta.ref().key(), v, ErrorCode.REAUTHORIZATION_REQUIRED.code()));
             }
-        });
+        };
     }
 
     private void forgetDerived(SecretRef ref) {

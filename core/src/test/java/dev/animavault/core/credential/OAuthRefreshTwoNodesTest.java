@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -68,7 +67,7 @@ class OAuthRefreshTwoNodesTest {
         String user = setting("ANIMA_TEST_PG_USER");
         String password = setting("ANIMA_TEST_PG_PASSWORD");
         String schema = "i12_oauth_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
+        try (Connection c = connect(url, user, password); Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
         }
         MockOAuth2Server oauth = new MockOAuth2Server(new OAuth2Config(false, null, null, true, new OAuth2TokenProvider(),
@@ -108,10 +107,21 @@ class OAuthRefreshTwoNodesTest {
             }
         } finally {
             oauth.shutdown();
-            try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
+            try (Connection c = connect(url, user, password); Statement st = c.createStatement()) {
                 st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
+    }
+
+    /**
+     * The test's own driver, not DriverManager: an earlier test in this JVM may have initialized
+     * DriverManager from a plugin class loader, whose driver copy this class may not use.
+     */
+    private static Connection connect(String url, String user, String password) throws java.sql.SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        return new org.postgresql.Driver().connect(url, p);
     }
 
     /** 20 reads on each node at once; every one succeeds; the distinct tokens they got. */
