@@ -147,13 +147,28 @@ public final class ApiKeyCredentialType implements CredentialType {
         if (!hints) {
             return Optional.empty();
         }
-        String text = value.asUtf8();
-        int[] cps = text.codePoints().toArray();
-        int shown = Math.min(4, (cps.length - 12) / 2);
-        if (cps.length < MIN_HINT_LENGTH || shown < 1) {
+        byte[] bytes = value.bytes();
+        char[] chars = null;
+        try {
+            chars = decodeStrictUtf8(bytes);
+            int count = Character.codePointCount(chars, 0, chars.length);
+            int shown = Math.min(4, (count - 12) / 2);
+            if (count < MIN_HINT_LENGTH || shown < 1) {
+                return Optional.empty();
+            }
+            // only the shown characters become a String; the rest stays in arrays that are zeroed below
+            int headEnd = Character.offsetByCodePoints(chars, 0, chars.length, 0, shown);
+            int tailStart = Character.offsetByCodePoints(chars, 0, chars.length, chars.length, -shown);
+            return Optional.of(new String(chars, 0, headEnd) + "..." + new String(chars, tailStart,
+                    chars.length - tailStart));
+        } catch (VaultException notUtf8) {
             return Optional.empty();
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (chars != null) {
+                Arrays.fill(chars, '\0');
+            }
         }
-        return Optional.of(new String(cps, 0, shown) + "..." + new String(cps, cps.length - shown, shown));
     }
 
     private static char[] decodeStrictUtf8(byte[] bytes) {
