@@ -113,4 +113,26 @@ class CredentialTypeConfigTest {
             assertEquals(400, neither.status(), neither.body());
         }
     }
+
+    @Test
+    void aSecretWhoseTypeIsNoLongerEnabledIsNotHandedToAgentsUnmaterialized() {
+        String agent;
+        try (TestVault vault = TestVault.start(tmp, b -> b.credentialTypes(List.of("api_key", "password")))) {
+            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
+            assertEquals(201, vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
+                    "key", "PW", "type", "password", "value", "stored-form-of-a-password"))).status());
+            agent = vault.post("/v1/identities/agent_1/tokens", OWNER, "{}").json().get("token").asText();
+        }
+        try (TestVault vault = TestVault.start(tmp, b -> b.credentialTypes(List.of("api_key")))) {
+            Response refused = vault.get("/v1/vault/secrets/agent_1/PW", agent);
+            assertEquals(422, refused.status(), refused.body());
+            assertEquals("unknown_type", refused.code());
+            assertFalse(refused.body().contains("stored-form-of-a-password"));
+            Response owner = vault.get("/v1/vault/secrets/agent_1/PW", OWNER);
+            assertEquals(200, owner.status(), owner.body());
+            Response storedForm = vault.get("/v1/vault/secrets/agent_1/PW?form=stored", agent);
+            assertEquals(403, storedForm.status(), storedForm.body());
+            assertEquals(400, vault.get("/v1/vault/secrets/agent_1/PW?form=raw", OWNER).status());
+        }
+    }
 }

@@ -108,6 +108,7 @@ class DerivedValuesTest {
             });
             assertEquals("token-from-the-new-holder", cached.value().asUtf8());
             assertEquals(1, derivations.get());
+            assertTrue(b.refreshAt(ref).orElseThrow().isAfter(Instant.now()), "the proactive-refresh seam sees it");
 
             // sealed: the record holds no plaintext
             StoredRecord record = storage.getRecord(DerivedValues.NAMESPACE, DerivedValues.recordKey(ref)).orElseThrow();
