@@ -105,10 +105,13 @@ public final class VaultNode implements AutoCloseable {
         }
 
         Map<String, CredentialType> types = new LinkedHashMap<>();
-        for (String id : config.credentialTypes()) {
+        for (int i = 0; i < config.credentialTypes().size(); i++) {
+            ProviderSpec spec = config.credentialTypes().get(i);
+            String id = spec.type();
+            String where = "vault.credential-types[" + i + "]";
             PluginRegistry.Registered<CredentialTypeFactory> cf = PluginRegistry.require(registry.credentialTypes(), id,
-                    "credential type", "vault.credential-types");
-            ProviderConfig cc = ProviderConfig.validate(cf.factory(), Map.of(), "vault.credential-types");
+                    "credential type", where + ".type");
+            ProviderConfig cc = ProviderConfig.validate(cf.factory(), spec.config(), where + ".config");
             CredentialType type = Tccl.wrap(CredentialType.class,
                     Tccl.call(cf.loader(), () -> cf.factory().create(cc, context)), cf.loader());
             closeables.push(type);

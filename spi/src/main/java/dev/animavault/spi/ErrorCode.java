@@ -50,6 +50,16 @@ public enum ErrorCode {
     STORAGE_UNAVAILABLE("storage_unavailable"),
     /** A dependency (OAuth server, webhook receiver, Vaultwarden) is unreachable. HTTP 502. */
     UPSTREAM_ERROR("upstream_error"),
+    /**
+     * A dependency (an OAuth token endpoint, ...) is down or too slow right now; retry later. HTTP 503
+     * with {@code Retry-After} when the exception carries {@link VaultException#retryAfter()}.
+     */
+    UPSTREAM_UNAVAILABLE("upstream_unavailable"),
+    /**
+     * The stored grant no longer works (an OAuth refresh token was revoked: {@code invalid_grant}); an
+     * organization key must store new credentials. HTTP 409.
+     */
+    REAUTHORIZATION_REQUIRED("reauthorization_required"),
     /** An outbound call was refused by the egress policy. HTTP 502. */
     EGRESS_DENIED("egress_denied"),
     /** The vault is not ready (starting, sealed). HTTP 503. */

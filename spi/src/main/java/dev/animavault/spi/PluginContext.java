@@ -27,4 +27,15 @@ public interface PluginContext {
 
     /** A stable identifier of this deployment (the same on every node of a cluster). */
     String deploymentId();
+
+    /**
+     * Whether the deployment's egress allow-list names this host (or an address or network it resolves
+     * into). Plugins use it to accept plain {@code http} only for destinations an operator listed on
+     * purpose (a test authorization server on loopback); it does not replace the check {@link #http()}
+     * makes on every call. The default allows nothing.
+     *
+     */
+    default boolean egressAllowListed(String host) {
+        return false;
+    }
 }

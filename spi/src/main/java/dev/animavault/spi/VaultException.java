@@ -1,6 +1,8 @@
 package dev.animavault.spi;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The one exception root of Anima Vault. Every failure that crosses the SPI carries an
@@ -11,6 +13,7 @@ public class VaultException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final ErrorCode errorCode;
+    private final Duration retryAfter;
 
     /**
      * @param errorCode the stable code, not null
@@ -19,6 +22,7 @@ public class VaultException extends RuntimeException {
     public VaultException(ErrorCode errorCode, String message) {
         super(message);
         this.errorCode = Objects.requireNonNull(errorCode, "errorCode is null");
+        this.retryAfter = null;
     }
 
     /**
@@ -29,10 +33,32 @@ public class VaultException extends RuntimeException {
     public VaultException(ErrorCode errorCode, String message, Throwable cause) {
         super(message, cause);
         this.errorCode = Objects.requireNonNull(errorCode, "errorCode is null");
+        this.retryAfter = null;
+    }
+
+    /**
+     * @param errorCode  the stable code, not null
+     * @param message    a message fit for the API client; names keys, never values
+     * @param retryAfter when the client may try again (sent as {@code Retry-After}); positive
+     * @param cause      the underlying failure, or null
+     */
+    public VaultException(ErrorCode errorCode, String message, Duration retryAfter, Throwable cause) {
+        super(message, cause);
+        this.errorCode = Objects.requireNonNull(errorCode, "errorCode is null");
+        Objects.requireNonNull(retryAfter, "retryAfter is null");
+        if (retryAfter.isNegative() || retryAfter.isZero()) {
+            throw new IllegalArgumentException("retryAfter must be positive");
+        }
+        this.retryAfter = retryAfter;
     }
 
     /** The stable error code. */
     public ErrorCode errorCode() {
         return errorCode;
+    }
+
+    /** When the client may try again, if the failure is temporary and the thrower knows. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

@@ -20,7 +20,8 @@ import java.util.Optional;
  * @param rootKeyFile       the root key file (absolute)
  * @param storage           the storage backend
  * @param audit             the audit sinks (at least one)
- * @param credentialTypes   the enabled credential type ids
+ * @param credentialTypes   the enabled credential types with their configuration (plain ids in YAML
+ *                          are types with an empty configuration)
  * @param egressAllow       hosts or CIDRs outbound calls may reach despite being private
  * @param tokenCacheTtl     how long a verified token stays cached (revocation delay on other nodes)
  * @param maxValueBytes     the largest secret value accepted by any type
@@ -34,7 +35,7 @@ import java.util.Optional;
  * @param rotation          the rotation engine's settings ({@code vault.rotation})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
-                          ProviderSpec storage, List<ProviderSpec> audit, List<String> credentialTypes,
+                          ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
                           Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
@@ -68,6 +69,12 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         if (credentialTypes.isEmpty()) {
             throw configError("vault.credential-types must enable at least one credential type");
         }
+        java.util.Set<String> seenTypes = new java.util.HashSet<>();
+        for (ProviderSpec t : credentialTypes) {
+            if (!seenTypes.add(t.type())) {
+                throw configError("vault.credential-types names type '" + t.type() + "' twice");
+            }
+        }
         egressAllow = List.copyOf(egressAllow);
         Objects.requireNonNull(tokenCacheTtl, "tokenCacheTtl is null");
         if (maxValueBytes < 1 || maxValueBytes > 1024 * 1024) {
@@ -93,7 +100,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
             throw configError("vault.auth.max-token-ttl must be between 1m and 36500d");
         }
         Objects.requireNonNull(defaultCredentialType, "defaultCredentialType is null");
-        List<String> enabled = credentialTypes;
+        List<String> enabled = credentialTypeIds();
         defaultCredentialType.ifPresent(t -> {
             if (!enabled.contains(t)) {
                 throw configError("vault.default-credential-type '" + t + "' is not in vault.credential-types "
@@ -105,7 +112,12 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
 
     /** The credential type of a secret created without one. */
     public String effectiveDefaultCredentialType() {
-        return defaultCredentialType.orElse(credentialTypes.get(0));
+        return defaultCredentialType.orElse(credentialTypeIds().get(0));
+    }
+
+    /** The enabled credential type ids, in configuration order. */
+    public List<String> credentialTypeIds() {
+        return credentialTypes.stream().map(ProviderSpec::type).toList();
     }
 
     /** A configuration error for startup. */
@@ -122,7 +134,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
     public String toString() {
         return "VaultConfig[host=" + host + ", port=" + port + ", maxConnections=" + maxConnections + ", dataDir=" + dataDir + ", pluginsDir=" + pluginsDir
                 + ", storage=" + storage.type() + ", audit=" + audit.stream().map(ProviderSpec::type).toList()
-                + ", credentialTypes=" + credentialTypes + ", bootstrapToken="
+                + ", credentialTypes=" + credentialTypeIds() + ", bootstrapToken="
                 + (bootstrapToken.isPresent() ? "<masked>" : "none") + "]";
     }
 
@@ -136,7 +148,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private Path rootKeyFile;
         private ProviderSpec storage = ProviderSpec.of("jdbc");
         private List<ProviderSpec> audit = List.of(new ProviderSpec("file", java.util.Map.of("path", "audit/audit.jsonl")));
-        private List<String> credentialTypes = List.of("api_key");
+        private List<ProviderSpec> credentialTypes = List.of(ProviderSpec.of("api_key"));
         private List<String> egressAllow = List.of();
         private Duration tokenCacheTtl = Duration.ofSeconds(30);
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -159,7 +171,8 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder rootKeyFile(Path v) { rootKeyFile = v; return this; }
         public Builder storage(ProviderSpec v) { storage = v; return this; }
         public Builder audit(List<ProviderSpec> v) { audit = v; return this; }
-        public Builder credentialTypes(List<String> v) { credentialTypes = v; return this; }
+        public Builder credentialTypes(List<String> v) { credentialTypes = v.stream().map(ProviderSpec::of).toList(); return this; }
+        public Builder credentialTypeSpecs(List<ProviderSpec> v) { credentialTypes = v; return this; }
         public Builder egressAllow(List<String> v) { egressAllow = v; return this; }
         public Builder tokenCacheTtl(Duration v) { tokenCacheTtl = v; return this; }
         public Builder maxValueBytes(int v) { maxValueBytes = v; return this; }

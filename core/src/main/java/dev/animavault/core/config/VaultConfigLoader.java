@@ -106,7 +106,7 @@ public final class VaultConfigLoader {
         if (!vault.get("audit").exists()) {
             audit.add(ProviderSpec.of("file"));
         }
-        List<String> types = vault.get("credential-types").asList(String.class).orElse(List.of("api_key"));
+        List<ProviderSpec> types = credentialTypes(vault.get("credential-types"));
         List<String> egress = vault.get("egress.allow").asList(String.class).orElse(List.of());
         Duration tokenTtl = duration(vault.get("auth.token-cache-ttl"), Duration.ofSeconds(30));
         Duration maxTokenTtl = duration(vault.get("auth.max-token-ttl"), VaultConfig.DEFAULT_MAX_TOKEN_TTL);
@@ -154,8 +154,9 @@ public final class VaultConfigLoader {
         if (cfg.exists()) {
             cfg.detach().asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v, where + ".config." + k)));
         }
-        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
-            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+        // the children, not the flattened leaves: an empty mistyped block ({confg: {}}) has no leaves
+        for (Config child : node.asNodeList().orElse(List.of())) {
+            String top = child.name();
             if (!top.equals("type") && !top.equals("config")) {
                 throw VaultConfig.configError("unknown key '" + where + "." + top + "' (use type and config)");
             }
@@ -190,6 +191,33 @@ public final class VaultConfigLoader {
                 duration(node.get("poll-interval"), d.pollInterval()), duration(node.get("min-interval"), d.minInterval()),
                 retries, duration(node.get("webhook-timeout"), d.webhookTimeout()),
                 duration(node.get("default-grace-period"), d.defaultGracePeriod()));
+    }
+
+    /**
+     * {@code vault.credential-types}: each entry is a type id ({@code api_key}) or, like the other
+     * providers, {@code {type: api_key, config: {...}}}; both forms may be mixed.
+     */
+    private List<ProviderSpec> credentialTypes(Config node) {
+        if (!node.exists()) {
+            return List.of(ProviderSpec.of("api_key"));
+        }
+        List<Config> entries = node.asNodeList().orElseThrow(() -> VaultConfig.configError(
+                "vault.credential-types must be a list of type ids or {type, config} entries"));
+        List<ProviderSpec> types = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Config entry = entries.get(i);
+            String where = "vault.credential-types[" + i + "]";
+            if (entry.isLeaf()) {
+                String id = entry.asString().orElse("").trim();
+                if (id.isEmpty()) {
+                    throw VaultConfig.configError(where + " is empty");
+                }
+                types.add(ProviderSpec.of(id));
+            } else {
+                types.add(provider(entry, where));
+            }
+        }
+        return types;
     }
 
     private static Duration duration(Config node, Duration defaultValue) {

@@ -116,6 +116,44 @@ final class Json {
         return Optional.of(out);
     }
 
+    /**
+     * A policy object such as {@code generate: {length: 32, classes: ["lower", "digit"]}}: strings,
+     * numbers and booleans as text, arrays of strings joined with commas.
+     */
+    static Optional<Map<String, String>> optionalPolicy(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isObject()) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "' must be an object");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> {
+            String name = field + "." + truncate(e.getKey());
+            JsonNode v = e.getValue();
+            String text;
+            if (v.isTextual() || v.isNumber() || v.isBoolean()) {
+                text = v.asText();
+            } else if (v.isArray()) {
+                java.util.List<String> parts = new java.util.ArrayList<>();
+                v.forEach(item -> {
+                    if (!item.isTextual()) {
+                        throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + name
+                                + "' must be an array of strings");
+                    }
+                    parts.add(item.textValue());
+                });
+                text = String.join(",", parts);
+            } else {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field '" + name
+                        + "' must be a string, number, boolean or array of strings");
+            }
+            out.put(wellFormed(e.getKey(), field), wellFormed(text, name));
+        });
+        return Optional.of(out);
+    }
+
     static Optional<Set<String>> optionalStringSet(JsonNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) {

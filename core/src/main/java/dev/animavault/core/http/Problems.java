@@ -19,13 +19,13 @@ final class Problems {
             case PERMISSION_DENIED -> 403;
             case NOT_FOUND, IDENTITY_NOT_FOUND, SECRET_NOT_FOUND -> 404;
             case METHOD_NOT_ALLOWED -> 405;
-            case ALREADY_EXISTS, REVISION_CONFLICT, TYPE_MISMATCH, IDENTITY_DISABLED -> 409;
+            case ALREADY_EXISTS, REVISION_CONFLICT, TYPE_MISMATCH, IDENTITY_DISABLED, REAUTHORIZATION_REQUIRED -> 409;
             case VALUE_TOO_LARGE, PAYLOAD_TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
             case INVALID_VALUE, UNKNOWN_TYPE -> 422;
             case RATE_LIMITED -> 429;
             case UPSTREAM_ERROR, EGRESS_DENIED -> 502;
-            case AUDIT_UNAVAILABLE, STORAGE_UNAVAILABLE, UNAVAILABLE -> 503;
+            case AUDIT_UNAVAILABLE, STORAGE_UNAVAILABLE, UNAVAILABLE, UPSTREAM_UNAVAILABLE -> 503;
             case INTEGRITY_ERROR, CONFIGURATION, INTERNAL -> 500;
         };
     }
@@ -55,6 +55,8 @@ final class Problems {
             case STORAGE_UNAVAILABLE -> "Storage unavailable";
             case UPSTREAM_ERROR -> "Upstream error";
             case EGRESS_DENIED -> "Outbound call denied";
+            case UPSTREAM_UNAVAILABLE -> "Upstream unavailable";
+            case REAUTHORIZATION_REQUIRED -> "Reauthorization required";
             case UNAVAILABLE -> "Unavailable";
             case INTEGRITY_ERROR -> "Integrity error";
             case CONFIGURATION -> "Configuration error";

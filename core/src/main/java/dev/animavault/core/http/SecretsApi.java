@@ -37,12 +37,19 @@ final class SecretsApi implements HttpService {
     private void create(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "secret.create", null, null);
         JsonNode body = Json.object(api.body(req));
-        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata", "rotation", "expiresAt");
+        Json.onlyFields(body, "identityId", "key", "value", "type", "metadata", "rotation", "expiresAt", "generate");
         String identityId = Json.requiredString(body, "identityId");
         String key = Json.requiredString(body, "key");
-        SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
         String type = Json.optionalString(body, "type").orElse(null); // omitted: vault.default-credential-type
         Map<String, String> metadata = Json.optionalStringMap(body, "metadata").orElse(Map.of());
+        // either a value or, for types that generate (password, api_key), "generate": {policy}; the response
+        // never shows a generated value: the caller reads it like any other (GET .../{identityId}/{key})
+        java.util.Optional<Map<String, String>> generate = Json.optionalPolicy(body, "generate");
+        if (generate.isPresent() == (body.hasNonNull("value"))) {
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "give exactly one of 'value' and 'generate'");
+        }
+        SecretValue value = generate.isPresent() ? api.service().generateValue(type, generate.get())
+                : SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
             Api.send(res, 201, Views.secretMetadata(api.service().createSecret(ctx, identityId, key, value, type,
                     metadata, lifecycle(body))));
@@ -100,7 +107,8 @@ final class SecretsApi implements HttpService {
         RequestContext ctx = api.authenticate(req, "secret.read", identityId, key);
         // most reads carry no query: skip Helidon's query lookup (it costs more than the check)
         OptionalInt version = req.query().isEmpty() ? OptionalInt.empty() : version(req);
-        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version);
+        boolean storedForm = !req.query().isEmpty() && storedForm(req);
+        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version, storedForm);
         byte[] json = null;
         try {
             json = Views.secretJson(read);
@@ -111,6 +119,16 @@ final class SecretsApi implements HttpService {
                 java.util.Arrays.fill(json, (byte) 0);
             }
         }
+    }
+
+    /** {@code ?form=stored}: the value as stored, not materialized (organization keys only). */
+    private static boolean storedForm(ServerRequest req) {
+        return req.query().first("form").asOptional().map(f -> switch (f) {
+            case "stored" -> true;
+            case "value" -> false;
+            default -> throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'form' must be 'value' "
+                    + "or 'stored'");
+        }).orElse(false);
     }
 
     private static OptionalInt version(ServerRequest req) {

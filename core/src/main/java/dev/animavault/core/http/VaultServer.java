@@ -217,6 +217,9 @@ public final class VaultServer implements AutoCloseable {
         }
         if (e instanceof ThrottledException t) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(t.retryAfterSeconds()));
+        } else {
+            e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER,
+                    Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
         }
         res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }

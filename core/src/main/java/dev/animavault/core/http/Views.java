@@ -37,6 +37,10 @@ final class Views {
         m.put("key", s.ref().key());
         m.put("type", s.type());
         m.put("version", s.currentVersion());
+        String hint = s.attributes().get(dev.animavault.core.credential.CredentialHints.ATTRIBUTE);
+        if (hint != null) {
+            m.put("hint", hint);
+        }
         m.put("metadata", s.metadata());
         m.put("createdAt", Timestamps.iso(s.createdAt()));
         m.put("updatedAt", Timestamps.iso(s.updatedAt()));
@@ -60,8 +64,13 @@ final class Views {
                     .raw(",\"type\":").string(s.type())
                     .raw(",\"version\":").number(r.version())
                     .raw(",\"currentVersion\":").number(s.currentVersion())
-                    .raw(",\"value\":").utf8String(value)
-                    .raw(",\"metadata\":{");
+                    .raw(",\"value\":").utf8String(value);
+            if (!r.fields().isEmpty()) {
+                for (Map.Entry<String, String> f : r.fields().entrySet()) {
+                    out.raw(',').string(f.getKey()).raw(':').string(f.getValue());
+                }
+            }
+            out.raw(",\"metadata\":{");
             boolean first = true;
             for (Map.Entry<String, String> e : s.metadata().entrySet()) {
                 if (!first) {

@@ -55,6 +55,11 @@ public final class CorePluginContext implements PluginContext {
         return deploymentId;
     }
 
+    @Override
+    public boolean egressAllowListed(String host) {
+        return egress.isAllowListed(host);
+    }
+
     private OutboundHttpClient client(HttpClient.Builder builder) {
         HttpClient http = builder.followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).build();
         return request -> {

@@ -51,6 +51,34 @@ public final class EgressPolicy {
         }
     }
 
+    /**
+     * Whether an allow-list entry names this host, or an address or network every address it resolves to
+     * falls in. A host that does not resolve is not listed.
+     */
+    public boolean isAllowListed(String host) {
+        if (host == null || host.isBlank()) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (allow.contains(h)) {
+            return true;
+        }
+        try {
+            InetAddress[] addresses = InetAddress.getAllByName(h);
+            for (InetAddress a : addresses) {
+                if (allow.stream().noneMatch(entry -> matches(entry, a))) {
+                    return false;
+                }
+            }
+            return addresses.length > 0;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     static boolean isInternal(InetAddress a) {
         byte[] b = a.getAddress();
         boolean uniqueLocalV6 = b.length == 16 && (b[0] & 0xfe) == 0xfc;

@@ -4,6 +4,9 @@ import dev.animavault.core.audit.AuditBroker;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.credential.CredentialHints;
+import dev.animavault.core.credential.DerivedValues;
+import dev.animavault.core.credential.ReadContext;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -13,7 +16,6 @@ import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditOutcome;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.credential.CredentialType;
-import dev.animavault.spi.credential.MaterializationContext;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
@@ -54,9 +56,14 @@ public final class VaultService {
     private final SecretWriteLocks writeLocks = new SecretWriteLocks(MAX_WRITE_WAIT);
     /** Rotation policy, expiry and old-version rules (dev.animavault.core.rotation); NONE without it. */
     private final SecretLifecycle lifecycle;
+    private final DerivedValues derivedValues;
 
-    /** A secret as read for a client: metadata, the version read and the plaintext value. */
-    public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value) {
+    /**
+     * A secret as read for a client: metadata, the version read, the plaintext value and the fields a
+     * credential type added beside it (e.g. an OAuth access token's {@code expiresAt}; usually none).
+     */
+    public record SecretRead(SecretMetadata metadata, int version, Instant versionCreatedAt, SecretValue value,
+                             Map<String, String> fields) {
     }
 
     public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
@@ -77,6 +84,7 @@ public final class VaultService {
         this.maxValueBytes = maxValueBytes;
         this.maxTokenTtl = Objects.requireNonNull(maxTokenTtl, "maxTokenTtl is null");
         this.sealValues = storage.protection() == Protection.NONE;
+        this.derivedValues = new DerivedValues(storage, barrier, clock, Duration.ofSeconds(45), Duration.ofSeconds(20));
     }
 
     // ------------------------------------------------------------------ identities
@@ -218,7 +226,7 @@ public final class VaultService {
             Names.secretKey(key);
             Names.metadata(metadata);
             CredentialType credentialType = requireType(type);
-            checkValue(credentialType, value);
+            checkValue(credentialType, value, metadata);
             Identity identity = requireIdentity(ctx.principal().organizationId(), identityId);
             if (identity.disabled()) {
                 throw new VaultException(ErrorCode.IDENTITY_DISABLED, "identity " + identityId + " is disabled");
@@ -226,12 +234,26 @@ public final class VaultService {
             SecretRef ref = new SecretRef(identity.organizationId(), identityId, key);
             Instant now = clock.instant();
             Map<String, String> attributes = lifecycle.forCreate(ref, credentialType, lifecycleRequest, now);
-            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata, attributes, now, now, 1);
+            SecretMetadata meta = new SecretMetadata(ref, type, 1, metadata,
+                    CredentialHints.withHint(credentialType, value, attributes), now, now, 1);
             return storage.createSecret(meta, new SecretVersion(ref, 1, protect(ref, 1, value), now,
                     ctx.principal().actor()));
         });
         lifecycle.written(ctx, null, created);
         return created;
+    }
+
+    /**
+     * Generates a value with the credential type's {@code generate(policy)} (for {@code POST} with
+     * {@code generate}); the caller stores it and wipes it.
+     *
+     * @throws VaultException {@code INVALID_ARGUMENT} when the type cannot generate or the policy is wrong
+     */
+    public SecretValue generateValue(String requestedType, Map<String, String> policy) {
+        String type = requestedType == null ? lifecycle.defaultType().orElse(null) : requestedType;
+        CredentialType t = requireType(type);
+        return t.generate(policy).orElseThrow(() -> new VaultException(ErrorCode.INVALID_ARGUMENT,
+                "credential type " + type + " cannot generate values; give 'value'"));
     }
 
     /** Adds a new current version to an existing secret. */
@@ -265,8 +287,22 @@ public final class VaultService {
      * audit sink records the read, no value is returned.
      */
     public SecretRead readSecret(RequestContext ctx, String identityId, String key, OptionalInt version) {
+        return readSecret(ctx, identityId, key, version, false);
+    }
+
+    /**
+     * Reads a secret's value; with {@code storedForm} the value as stored, without the credential type's
+     * materialization (an OAuth secret's refresh token and client secret), for organization API keys
+     * only, audited as {@code secret.read_stored}.
+     */
+    public SecretRead readSecret(RequestContext ctx, String identityId, String key, OptionalInt version,
+                                 boolean storedForm) {
         Principal p = ctx.principal();
+        String action = storedForm ? "secret.read_stored" : "secret.read";
         try {
+            if (storedForm && p.kind() != Principal.Kind.ORG_API_KEY) {
+                throw denied("only an organization API key may read the stored form of a secret");
+            }
             Names.identityId(identityId);
             Names.secretKey(key);
             if (p.kind() == Principal.Kind.IDENTITY) {
@@ -291,14 +327,22 @@ public final class VaultService {
             SecretValue plain = SecretValue.of(unprotect(ref, v, stored.version().value()));
             CredentialType type = types.get(stored.metadata().type());
             SecretValue delivered = plain;
+            Map<String, String> fields = Map.of();
             boolean returned = false;
             try {
-                if (type != null) {
-                    delivered = type.materialize(plain, materializationContext(ctx, stored.metadata(), v));
+                if (type == null && !storedForm && p.kind() == Principal.Kind.IDENTITY) {
+                    // without its type the stored form (e.g. an OAuth refresh token) would reach an agent
+                    throw new VaultException(ErrorCode.UNKNOWN_TYPE, "credential type '" + stored.metadata().type()
+                            + "' of secret " + key + " is not enabled");
                 }
-                audit.recordOrFail(event(ctx, "secret.read", AuditOutcome.SUCCESS, identityId, key, v, null));
+                if (type != null && !storedForm) {
+                    ReadContext mc = materializationContext(ctx, stored.metadata(), v);
+                    delivered = type.materialize(plain, mc);
+                    fields = mc.responseFields();
+                }
+                audit.recordOrFail(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, v, null));
                 returned = true;
-                return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered);
+                return new SecretRead(stored.metadata(), v, stored.version().createdAt(), delivered, fields);
             } finally {
                 if (delivered != plain) {
                     plain.wipe();
@@ -309,11 +353,11 @@ public final class VaultService {
             }
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.AUDIT_UNAVAILABLE) {
-                auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null, e);
+                auditFailure(ctx, action, identityId, key, version.isPresent() ? version.getAsInt() : null, e);
             }
             throw e;
         } catch (RuntimeException e) {
-            auditFailure(ctx, "secret.read", identityId, key, version.isPresent() ? version.getAsInt() : null,
+            auditFailure(ctx, action, identityId, key, version.isPresent() ? version.getAsInt() : null,
                     new VaultException(ErrorCode.INTERNAL, "unexpected failure", e));
             throw e;
         }
@@ -351,6 +395,7 @@ public final class VaultService {
                     try {
                         storage.deleteSecret(ref, current.revision());
                         lifecycle.deleted(current);
+                        forgetDerived(ref);
                         return null;
                     } catch (VaultException e) {
                         if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= WRITE_RETRIES) {
@@ -528,13 +573,13 @@ public final class VaultService {
         return t;
     }
 
-    private void checkValue(CredentialType type, SecretValue value) {
+    private void checkValue(CredentialType type, SecretValue value, Map<String, String> metadata) {
         int limit = Math.min(maxValueBytes, type.maxValueBytes());
         if (value.length() > limit) {
             throw new VaultException(ErrorCode.VALUE_TOO_LARGE, "value is " + value.length() + " bytes; the limit for "
                     + "type " + type.id() + " is " + limit + " bytes");
         }
-        type.validate(value);
+        type.validate(value, metadata);
     }
 
     private static int nextVersion(SecretMetadata m) {
@@ -573,23 +618,39 @@ public final class VaultService {
     private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
                                       Optional<Map<String, String>> metadata,
                                       java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes) {
-        return writeLocks.withLock(ref, () -> addVersionLocked(ref, value, createdBy, type, metadata, attributes));
+        return addVersion(ref, value, createdBy, type, metadata, attributes, OptionalInt.empty());
+    }
+
+    /** As above; with {@code expectedCurrent}, only while that is still the current version. */
+    private SecretMetadata addVersion(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
+                                      Optional<Map<String, String>> metadata,
+                                      java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes,
+                                      OptionalInt expectedCurrent) {
+        return writeLocks.withLock(ref,
+                () -> addVersionLocked(ref, value, createdBy, type, metadata, attributes, expectedCurrent));
     }
 
     private SecretMetadata addVersionLocked(SecretRef ref, SecretValue value, String createdBy, Optional<String> type,
                                             Optional<Map<String, String>> metadata,
-                                            java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes) {
+                                            java.util.function.BiFunction<SecretMetadata, Instant, Map<String, String>> attributes,
+                                            OptionalInt expectedCurrent) {
         for (int attempt = 0; ; attempt++) {
             SecretMetadata current = storage.getSecretMetadata(ref).orElseThrow(() -> secretNotFound(ref));
+            if (expectedCurrent.isPresent() && current.currentVersion() != expectedCurrent.getAsInt()) {
+                throw new VaultException(ErrorCode.REVISION_CONFLICT, "secret " + ref.key() + " has a newer version "
+                        + current.currentVersion() + " than " + expectedCurrent.getAsInt());
+            }
             if (type.isPresent() && !type.get().equals(current.type())) {
                 throw new VaultException(ErrorCode.TYPE_MISMATCH, "secret " + ref.key() + " has type "
                         + current.type() + "; a new version cannot change it to " + type.get());
             }
-            checkValue(requireType(current.type()), value);
+            CredentialType credentialType = requireType(current.type());
+            checkValue(credentialType, value, metadata.orElse(current.metadata()));
             int next = nextVersion(current);
             Instant now = clock.instant();
             SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
-                    attributes.apply(current, now), current.createdAt(), now, current.revision());
+                    CredentialHints.withHint(credentialType, value, attributes.apply(current, now)), current.createdAt(),
+                    now, current.revision());
             try {
                 return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
                         protect(ref, next, value), now, createdBy));
@@ -604,25 +665,12 @@ public final class VaultService {
         }
     }
 
-    private MaterializationContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
-        return new MaterializationContext() {
-            @Override
-            public SecretRef ref() {
-                return meta.ref();
-            }
+    // ------------------------------------------------------------------ materialization (core.credential)
 
+    private ReadContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
+        return new ReadContext(meta, version, clock, derivedValues) {
             @Override
-            public int version() {
-                return version;
-            }
-
-            @Override
-            public Map<String, String> metadata() {
-                return meta.metadata();
-            }
-
-            @Override
-            public void replaceStoredValue(SecretValue newValue) {
+            protected int addVersion(SecretValue newValue, OptionalInt expectedCurrent) {
                 // a state change inside a read: recorded before (refused when no sink takes it) and after
                 AuditEvent attempt = event(ctx, "secret.refresh", AuditOutcome.ATTEMPT, meta.ref().identityId(),
                         meta.ref().key(), null, null);
@@ -630,8 +678,8 @@ public final class VaultService {
                 Map<String, String> details = Map.of("attempt", attempt.id());
                 SecretMetadata stored;
                 try {
-                    stored = addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(), Optional.empty(),
-                            (current, now) -> current.attributes());
+                    stored = VaultService.this.addVersion(meta.ref(), newValue, "system:materialize", Optional.empty(),
+                            Optional.empty(), (current, now) -> current.attributes(), expectedCurrent);
                 } catch (VaultException e) {
                     auditFailure(ctx, "secret.refresh", meta.ref().identityId(), meta.ref().key(), null, e, details);
                     throw e;
@@ -639,7 +687,32 @@ public final class VaultService {
                 // best effort: the read that triggered the refresh records its own event and fails closed
                 audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, meta.ref().identityId(),
                         meta.ref().key(), stored.currentVersion(), null, details));
+                return stored.currentVersion();
+            }
+
+            @Override
+            protected DerivedValues.Current readCurrent() {
+                StoredSecret current = storage.readSecret(meta.ref(), OptionalInt.empty())
+                        .orElseThrow(() -> secretNotFound(meta.ref()));
+                int v = current.version().version();
+                return new DerivedValues.Current(current.metadata().createdAt(), v,
+                        SecretValue.of(unprotect(meta.ref(), v, current.version().value())));
+            }
+
+            @Override
+            protected void reauthorizationRequired(int v) {
+                audit.record(event(ctx, "secret.reauthorization_required", AuditOutcome.FAILURE,
+                        meta.ref().identityId(), meta.ref().key(), v, ErrorCode.REAUTHORIZATION_REQUIRED.code()));
             }
         };
     }
+
+    private void forgetDerived(SecretRef ref) {
+        try {
+            derivedValues.forget(ref);
+        } catch (VaultException e) {
+            // entries name the secret's creation time, so a stale one is never used by a re-created secret
+        }
+    }
+
 }

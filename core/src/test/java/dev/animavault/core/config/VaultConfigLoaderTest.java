@@ -29,7 +29,7 @@ class VaultConfigLoaderTest {
         assertEquals("jdbc", c.storage().type());
         assertEquals(List.of("file"), c.audit().stream().map(ProviderSpec::type).toList());
         assertEquals("audit/audit.jsonl", c.audit().get(0).config().get("path"));
-        assertEquals(List.of("api_key"), c.credentialTypes());
+        assertEquals(List.of("api_key", "password"), c.credentialTypeIds());
         assertEquals(tmp.resolve("data"), c.dataDir());
         assertEquals(tmp.resolve("plugins"), c.pluginsDir());
         assertEquals(tmp.resolve("data").resolve("root.key"), c.rootKeyFile());
@@ -67,7 +67,7 @@ class VaultConfigLoaderTest {
         assertEquals(9100, c.port());
         assertEquals(tmp.resolve("d"), c.dataDir());
         assertEquals("pw", c.storage().config().get("password"));
-        assertEquals(List.of("api_key", "password"), c.credentialTypes());
+        assertEquals(List.of("api_key", "password"), c.credentialTypeIds());
         assertEquals(Duration.ofSeconds(5), c.tokenCacheTtl());
         assertTrue(c.bootstrapToken().isPresent());
         assertTrue(c.toString().contains("<masked>") && !c.toString().contains("bbbb"));
@@ -158,5 +158,32 @@ class VaultConfigLoaderTest {
         VaultException e = assertThrows(VaultException.class, () -> new VaultConfigLoader(Map.of(
                 "ANIMA_VAULT_CONFIG", file.toString(), "ANIMA_VAULT_HOME", tmp.toString())).load());
         assertTrue(e.getMessage().contains("vault.auth.max-token-ttl"), e.getMessage());
+    }
+
+    @Test
+    void credentialTypesTakeAConfigBlockOrAPlainId() throws Exception {
+        Path file = tmp.resolve("types.yaml");
+        Files.writeString(file, """
+                vault:
+                  credential-types:
+                    - api_key
+                    - type: password
+                      config: {min-length: "12"}
+                """);
+        VaultConfig c = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString(),
+                "ANIMA_VAULT_HOME", tmp.toString())).load();
+        assertEquals(List.of("api_key", "password"), c.credentialTypeIds());
+        assertEquals(Map.of(), c.credentialTypes().get(0).config());
+        assertEquals(Map.of("min-length", "12"), c.credentialTypes().get(1).config());
+
+        Files.writeString(file, "vault:\n  credential-types: [{type: api_key, confg: {}}]\n");
+        VaultException e = assertThrows(VaultException.class,
+                () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+        assertTrue(e.getMessage().contains("vault.credential-types[0].confg"), e.getMessage());
+
+        Files.writeString(file, "vault:\n  credential-types: [api_key, {type: api_key}]\n");
+        VaultException twice = assertThrows(VaultException.class,
+                () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
     }
 }

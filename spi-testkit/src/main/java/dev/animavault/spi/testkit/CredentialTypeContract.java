@@ -47,8 +47,13 @@ import org.junit.jupiter.api.TestFactory;
  *       with {@code INVALID_VALUE} (or {@code VALUE_TOO_LARGE} for a sample above
  *       {@code maxValueBytes()}), with a message that does not quote the value.</li>
  *   <li>{@code generate}, for types that generate, yields values that validate, fit, and differ between
- *       calls, also when called from several threads.</li>
- *   <li>A plain type's {@code materialize} returns the stored bytes and stores nothing.</li>
+ *       calls, also when called from several threads; 10<sup>4</sup> draws never repeat; every
+ *       {@link #generationCases() generation case} (a policy and what its values must look like: a length,
+ *       character classes) holds for many draws.</li>
+ *   <li>A plain type's {@code materialize} returns the stored bytes and stores nothing. A transforming
+ *       type, given a {@link #materializableValue() value it can materialize} (e.g. a refresh token its
+ *       test's authorization server issued), returns something else, twice in a row (a refresh after a
+ *       refresh, rotation included), and every value it asks to store instead validates.</li>
  *   <li>No {@code toString()} of the type, the factory, a generated or materialized value, or an
  *       exception (with its causes and stack trace) contains a sample value.</li>
  *   <li>{@code validate} is thread-safe; {@code close} is idempotent.</li>
@@ -77,6 +82,33 @@ public abstract class CredentialTypeContract {
     /** Policies {@code generate} is called with; the default is only the empty policy. */
     protected List<Map<String, String>> generatePolicies() {
         return List.of(Map.of());
+    }
+
+    /**
+     * Policies with a property every value generated under them has (e.g. {@code length=40} gives 40
+     * characters; {@code classes=digit} gives only digits, and at least one). Empty by default.
+     */
+    protected List<GenerationCase> generationCases() {
+        return List.of();
+    }
+
+    /**
+     * A generation policy and a check every generated value must pass.
+     *
+     * @param description names the case (never a value)
+     * @param policy      the policy handed to {@code generate}
+     * @param check       what each generated value (as text) must satisfy
+     */
+    public record GenerationCase(String description, Map<String, String> policy,
+                                 java.util.function.Predicate<String> check) {
+    }
+
+    /**
+     * For a type whose {@code materialize} transforms the value: a stored value it can materialize in
+     * this test (its dependencies running). Empty by default, which skips the check.
+     */
+    protected Optional<CredentialSample> materializableValue() {
+        return Optional.empty();
     }
 
     /** Whether {@code materialize} returns the stored value unchanged (true for plain types). */
@@ -235,6 +267,32 @@ public abstract class CredentialTypeContract {
         assertEquals(400, seen.size());
     }
 
+    @Test
+    void tenThousandGeneratedValuesNeverRepeat() {
+        CredentialType type = type();
+        assumeTrue(type.generate(Map.of()).isPresent(), "the type does not generate values");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            SecretValue v = type.generate(Map.of()).orElseThrow();
+            assertTrue(seen.add(v.asUtf8()), "generate repeated a value after " + i + " draws");
+            v.wipe();
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> generationCasesHold() {
+        CredentialType type = type();
+        return generationCases().stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            for (int i = 0; i < 500; i++) {
+                SecretValue v = type.generate(c.policy()).orElseThrow(
+                        () -> new AssertionError("generate returned empty for " + c.description()));
+                assertDoesNotThrow(() -> type.validate(v), "a generated value does not validate");
+                assertTrue(c.check().test(v.asUtf8()), "a value generated for '" + c.description()
+                        + "' does not have the expected shape");
+            }
+        }));
+    }
+
     // ------------------------------------------------------------------ materialize, close
 
     @Test
@@ -249,6 +307,31 @@ public abstract class CredentialTypeContract {
             assertNoLeak(result.toString(), sample, "a materialized value's toString()");
         }
         assertEquals(List.of(), context.replacedValues(), "a plain type must not replace the stored value");
+    }
+
+    @Test
+    void materializeOfATransformingTypeRefreshesAndStoresOnlyValidValues() {
+        assumeTrue(!materializesUnchanged() && materializableValue().isPresent(),
+                "no materializable value for a transforming type");
+        CredentialType type = type();
+        CredentialSample stored = materializableValue().get();
+        type.validate(stored.value());
+        RecordingMaterializationContext context = new RecordingMaterializationContext();
+        SecretValue current = stored.value();
+        for (int i = 0; i < 2; i++) {
+            SecretValue result = type.materialize(current, context);
+            assertNotNull(result, "materialize returned null");
+            assertFalse(java.util.Arrays.equals(current.bytes(), result.bytes()), "materialize returned the stored value");
+            assertNoLeak(result.asUtf8(), stored, "the materialized value");
+            assertNoLeak(result.toString(), stored, "a materialized value's toString()");
+            List<SecretValue> replaced = context.replacedValues();
+            if (!replaced.isEmpty()) {
+                current = replaced.get(replaced.size() - 1); // a rotated value: the next refresh must use it
+            }
+        }
+        for (SecretValue v : context.replacedValues()) {
+            assertDoesNotThrow(() -> type.validate(v), "a value handed to replaceStoredValue does not validate");
+        }
     }
 
     @Test

@@ -19,7 +19,8 @@ import javax.net.ssl.SSLContext;
  * (the system UTC clock unless given), a fixed deployment id, and an outbound policy chosen by the
  * factory method: {@link #denyingEgress} refuses every call (plugins under test that talk to local
  * resources only), {@link #withHttp} sends calls with a real JDK client that, like core's, never follows
- * redirects and has a connect timeout, but applies no egress allow-list. Thread-safe.
+ * redirects and has a connect timeout, but applies no egress allow-list (and reports loopback hosts as
+ * allow-listed, as a deployment that lists 127.0.0.1 would). Thread-safe.
  *
  * <p>To hand a factory the configuration core would, use
  * {@link dev.animavault.spi.ProviderConfig#validate}.
@@ -100,6 +101,13 @@ public final class TestPluginContext implements PluginContext {
     @Override
     public String deploymentId() {
         return DEPLOYMENT_ID;
+    }
+
+    /** A context with HTTP treats loopback as allow-listed (test servers run there); one without, nothing. */
+    @Override
+    public boolean egressAllowListed(String host) {
+        return egressAllowed && host != null
+                && (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]") || host.equals("::1"));
     }
 
     private static OutboundHttpClient client(HttpClient.Builder builder) {

@@ -48,17 +48,36 @@ public final class ApiKeyCredentialType implements CredentialType {
     private static final byte[] BASE62 =
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
 
+    /** The metadata label that selects a format check, e.g. {@code provider: openai}. */
+    public static final String PROVIDER_LABEL = "provider";
+    /** Values shorter than this (in characters) get no hint: showing 8 of them would show too much. */
+    public static final int MIN_HINT_LENGTH = 16;
+
     private final int maxBytes;
+    private final Map<String, Pattern> formats;
+    private final boolean hints;
     private final SecureRandom random = new SecureRandom();
 
     /**
      * @param maxBytes the largest accepted value in bytes, 1 to {@link #MAX_MAX_BYTES}
      */
     public ApiKeyCredentialType(int maxBytes) {
+        this(maxBytes, Map.of(), true);
+    }
+
+    /**
+     * @param maxBytes the largest accepted value in bytes, 1 to {@link #MAX_MAX_BYTES}
+     * @param formats  per API provider (the secret's {@code provider} label), a pattern the whole value
+     *                 must match
+     * @param hints    whether {@link #hint} shows the first and last characters of long values
+     */
+    public ApiKeyCredentialType(int maxBytes, Map<String, Pattern> formats, boolean hints) {
         if (maxBytes < 1 || maxBytes > MAX_MAX_BYTES) {
             throw new IllegalArgumentException("maxBytes must be between 1 and " + MAX_MAX_BYTES);
         }
         this.maxBytes = maxBytes;
+        this.formats = Map.copyOf(formats);
+        this.hints = hints;
     }
 
     @Override
@@ -86,6 +105,64 @@ public final class ApiKeyCredentialType implements CredentialType {
             }
             chars = decodeStrictUtf8(bytes);
             checkCharacters(chars);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+            if (chars != null) {
+                Arrays.fill(chars, '\0');
+            }
+        }
+    }
+
+    /**
+     * Validates as {@link #validate(SecretValue)} does, then, when the secret's {@code provider} label names
+     * a configured format, checks the value against it (the message names the provider and the label,
+     * never the value or the pattern's match).
+     */
+    @Override
+    public void validate(SecretValue value, Map<String, String> metadata) {
+        validate(value);
+        String provider = metadata == null ? null : metadata.get(PROVIDER_LABEL);
+        Pattern format = provider == null ? null : formats.get(provider);
+        if (format == null) {
+            return;
+        }
+        char[] chars = decodeStrictUtf8(value.bytes());
+        try {
+            if (!format.matcher(java.nio.CharBuffer.wrap(chars)).matches()) {
+                throw invalid("does not have the format configured for provider '" + provider
+                        + "' (metadata label '" + PROVIDER_LABEL + "')");
+            }
+        } finally {
+            Arrays.fill(chars, '\0');
+        }
+    }
+
+    /**
+     * {@code sk-p...x7Qa}: the first and last 4 characters of values of at least 24 characters; 2 and 2
+     * from 16 characters; nothing for shorter values (at least 12 characters always stay hidden). Empty
+     * when hints are turned off.
+     */
+    @Override
+    public Optional<String> hint(SecretValue value) {
+        if (!hints) {
+            return Optional.empty();
+        }
+        byte[] bytes = value.bytes();
+        char[] chars = null;
+        try {
+            chars = decodeStrictUtf8(bytes);
+            int count = Character.codePointCount(chars, 0, chars.length);
+            int shown = Math.min(4, (count - 12) / 2);
+            if (count < MIN_HINT_LENGTH || shown < 1) {
+                return Optional.empty();
+            }
+            // only the shown characters become a String; the rest stays in arrays that are zeroed below
+            int headEnd = Character.offsetByCodePoints(chars, 0, chars.length, 0, shown);
+            int tailStart = Character.offsetByCodePoints(chars, 0, chars.length, chars.length, -shown);
+            return Optional.of(new String(chars, 0, headEnd) + "..." + new String(chars, tailStart,
+                    chars.length - tailStart));
+        } catch (VaultException notUtf8) {
+            return Optional.empty();
         } finally {
             Arrays.fill(bytes, (byte) 0);
             if (chars != null) {
@@ -227,6 +304,7 @@ public final class ApiKeyCredentialType implements CredentialType {
 
     @Override
     public String toString() {
-        return "ApiKeyCredentialType[id=api_key, maxValueBytes=" + maxBytes + "]";
+        return "ApiKeyCredentialType[id=api_key, maxValueBytes=" + maxBytes + ", formats=" + formats.keySet()
+                + ", hints=" + hints + "]";
     }
 }

@@ -168,4 +168,33 @@ class ApiKeyCredentialTypeTest extends CredentialTypeContract {
         assertEquals(List.of(), new ApiKeyPlugin().auditSinks());
         assertEquals(List.of(), new ApiKeyPlugin().storageBackends());
     }
+
+    @Test
+    void formatsApplyToSecretsLabelledWithTheirProvider() {
+        CredentialType type = create(Map.of("formats", "openai=sk-(proj-)?[A-Za-z0-9_-]{20,};;github=gh[pousr]_[A-Za-z0-9]{36}"));
+        type.validate(SecretValue.ofUtf8(OPENAI_LIKE), Map.of("provider", "openai"));
+        type.validate(SecretValue.ofUtf8("ghp_16C7e42F292c6912E7710c838347Ae178B4a"), Map.of("provider", "github"));
+        type.validate(SecretValue.ofUtf8("anything-goes"), Map.of("provider", "unknown-provider"));
+        type.validate(SecretValue.ofUtf8("anything-goes"), Map.of());
+        VaultException e = assertThrows(VaultException.class,
+                () -> type.validate(SecretValue.ofUtf8("ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+                        Map.of("provider", "openai")));
+        assertEquals(ErrorCode.INVALID_VALUE, e.errorCode());
+        assertTrue(e.getMessage().contains("openai"), e.getMessage());
+        assertFalse(e.getMessage().contains("16C7e42F"), e.getMessage());
+
+        VaultException bad = assertThrows(VaultException.class, () -> create(Map.of("formats", "openai=sk-[")));
+        assertEquals(ErrorCode.CONFIGURATION, bad.errorCode());
+        assertTrue(bad.getMessage().contains("'formats'") && bad.getMessage().contains("openai"), bad.getMessage());
+    }
+
+    @Test
+    void hintsShowAtMostFourAndFourAndNothingOfShortValues() {
+        CredentialType type = newType();
+        assertEquals(java.util.Optional.of("sk-p...x7Qa"), type.hint(SecretValue.ofUtf8("sk-proj-abcdefghij0123456789x7Qa")));
+        assertEquals(java.util.Optional.of("ab...yz"), type.hint(SecretValue.ofUtf8("ab" + "0".repeat(12) + "yz")));
+        assertEquals(java.util.Optional.empty(), type.hint(SecretValue.ofUtf8("0123456789abcde")));
+        assertEquals(java.util.Optional.empty(), create(Map.of("hints", "false"))
+                .hint(SecretValue.ofUtf8("sk-proj-abcdefghij0123456789x7Qa")));
+    }
 }
