@@ -1,0 +1,34 @@
+package dev.animavault.client;
+
+import java.util.AbstractList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One page of a listing: an unmodifiable list of its items plus {@link #nextCursor()}, to pass back as
+ * the cursor of the next call until it is empty.
+ */
+public final class Page<T> extends AbstractList<T> {
+    private final List<T> items;
+    private final String nextCursor;
+
+    Page(List<T> items, String nextCursor) {
+        this.items = List.copyOf(items);
+        this.nextCursor = nextCursor;
+    }
+
+    @Override
+    public T get(int index) {
+        return items.get(index);
+    }
+
+    @Override
+    public int size() {
+        return items.size();
+    }
+
+    /** The cursor of the next page; empty on the last. */
+    public Optional<String> nextCursor() {
+        return Optional.ofNullable(nextCursor);
+    }
+}
