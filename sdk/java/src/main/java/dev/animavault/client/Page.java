@@ -17,6 +17,11 @@ public final class Page<T> extends AbstractList<T> {
         this.nextCursor = nextCursor;
     }
 
+    /** A page of these items (e.g. several pages joined); {@code nextCursor} null on the last. */
+    public static <T> Page<T> of(List<T> items, String nextCursor) {
+        return new Page<>(items, nextCursor);
+    }
+
     @Override
     public T get(int index) {
         return items.get(index);
