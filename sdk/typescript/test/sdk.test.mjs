@@ -2,6 +2,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { inspect, promisify } from "node:util";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +44,16 @@ describe("the product's example", () => {
     const secret = await am.vault.secrets.get("agent_123", "OPENAI_API_KEY");
     assert.equal(secret.value, "sk-proj-...");
   });
+});
+
+test("the README's TypeScript quick start is the example the test runs", () => {
+  const readme = readFileSync(join(root, "../../README.md"), "utf8");
+  const section = readme.split("\n## SDK quick start: TypeScript\n")[1];
+  assert.ok(section, "README.md has no '## SDK quick start: TypeScript' section");
+  const block = section.split("```js\n")[1].split("```")[0];
+  const example = readFileSync(join(root, "examples/quickstart.mjs"), "utf8")
+    .split("\n").filter(l => !l.startsWith("//")).join("\n");
+  assert.equal(block, example);
 });
 
 describe("identities", () => {

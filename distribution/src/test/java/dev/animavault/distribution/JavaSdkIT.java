@@ -79,6 +79,20 @@ class JavaSdkIT {
     }
 
     @Test
+    void theReadmesJavaQuickStartIsTheExampleThisTestRuns() throws IOException {
+        Path root = Path.of(System.getProperty("anima.repo.root"));
+        String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
+        int section = readme.indexOf("\n## SDK quick start: Java\n");
+        assertTrue(section >= 0, "README.md has no '## SDK quick start: Java' section");
+        int start = readme.indexOf("```java\n", section) + "```java\n".length();
+        String block = readme.substring(start, readme.indexOf("```", start));
+        String example = Files.readString(root.resolve(
+                "distribution/src/test/java/dev/animavault/distribution/JavaQuickstart.java"), StandardCharsets.UTF_8);
+        assertTrue(example.replaceAll("\\s+", " ").contains(block.replaceAll("\\s+", " ").trim()),
+                "README's Java quick start differs from JavaQuickstart.main:\n" + block);
+    }
+
+    @Test
     void identitiesCreateGetListDisable() {
         Identity created = am.identities().create(NewIdentity.of("java-id-1", "first").withMetadata(Map.of("team", "a")));
         assertEquals("java-id-1", created.id());
