@@ -8,6 +8,7 @@
  * ```
  */
 import { Identities } from "./identities.js";
+import { Sys } from "./sys.js";
 import { type AnimaOptions, Transport } from "./transport.js";
 import { Vault } from "./vault.js";
 
@@ -17,6 +18,8 @@ export class Anima {
   readonly identities: Identities;
   /** `/v1/vault`: secrets and the audit log. */
   readonly vault: Vault;
+  /** `/v1/sys`: health. */
+  readonly sys: Sys;
   /** The vault address in use. */
   readonly baseUrl: string;
 
@@ -30,6 +33,7 @@ export class Anima {
     this.baseUrl = transport.baseUrl;
     this.identities = new Identities(transport);
     this.vault = new Vault(transport);
+    this.sys = new Sys(transport);
   }
 }
 
@@ -40,4 +44,5 @@ export type { CreateIdentityParams, IssueTokenParams } from "./identities.js";
 export { Identities, IdentityTokens } from "./identities.js";
 export type { AuditLogParams, CreateSecretParams, GetSecretOptions, PutSecretParams } from "./vault.js";
 export { Audit, Secrets, Vault } from "./vault.js";
+export { Sys, type Health } from "./sys.js";
 export * from "./errors.js";
