@@ -54,41 +54,38 @@ public final class ClientOptions {
             description = "table (for people, default) or json (for scripts).")
     Format output;
 
-    /** A client for the configured vault. */
+    /** A client for the configured vault; fails as a usage error without a token. */
     Anima client() {
+        return build(builder(true));
+    }
+
+    /** A client for the unauthenticated calls (health), with a token when one is configured. */
+    Anima anonymousClient() {
+        return build(builder(false));
+    }
+
+    /** The builder {@link #client()} uses, for commands that need more (e.g. their own request ids). */
+    Anima.Builder builder(boolean requireToken) {
         Anima.Builder b = Anima.builder().timeout(timeout());
+        if (!requireToken) {
+            b.withoutApiKey();
+        }
         if (addr != null) {
             b.baseUrl(addr);
         }
         String token = token();
         if (token != null) {
             b.apiKey(token);
-        } else if (System.getenv("ANIMA_VAULT_TOKEN") == null) {
+        } else if (requireToken && System.getenv("ANIMA_VAULT_TOKEN") == null) {
             throw new ParameterException(mixee.commandLine(), "no token: set ANIMA_VAULT_TOKEN or pass --token-file");
         }
         if (caCert != null) {
             b.sslContext(sslContext(caCert));
         }
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(mixee.commandLine(), e.getMessage());
-        }
+        return b;
     }
 
-    /** A client for the unauthenticated calls (health), with a token when one is configured. */
-    Anima anonymousClient() {
-        Anima.Builder b = Anima.builder().timeout(timeout()).withoutApiKey();
-        if (addr != null) {
-            b.baseUrl(addr);
-        }
-        String token = token();
-        if (token != null) {
-            b.apiKey(token);
-        }
-        if (caCert != null) {
-            b.sslContext(sslContext(caCert));
-        }
+    Anima build(Anima.Builder b) {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -116,10 +113,14 @@ public final class ClientOptions {
     }
 
     private Duration timeout() {
-        Matcher m = DURATION.matcher(timeout.trim());
+        return duration(timeout, "--timeout", mixee.commandLine());
+    }
+
+    /** A positive duration such as 500ms, 30s or 2m, or a usage error naming the option. */
+    static Duration duration(String text, String option, picocli.CommandLine cmd) {
+        Matcher m = DURATION.matcher(text.trim());
         if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new ParameterException(mixee.commandLine(), "--timeout must be a positive duration such as 500ms, 30s "
-                    + "or 2m");
+            throw new ParameterException(cmd, option + " must be a positive duration such as 500ms, 30s or 2m");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

@@ -11,6 +11,7 @@ import java.util.Map;
 /** Prints results as aligned tables for people or as JSON (one document per command) for scripts. */
 final class Output {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper COMPACT = new ObjectMapper();
 
     private final PrintWriter out;
     private final boolean json;
@@ -32,6 +33,16 @@ final class Output {
     void json(Object document) {
         try {
             out.println(JSON.writeValueAsString(document));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON output", e);
+        }
+    }
+
+    /** Writes a JSON document on one line (for streams of documents, e.g. {@code audit tail}). */
+    void jsonLine(Object document) {
+        try {
+            out.println(COMPACT.writeValueAsString(document));
+            out.flush();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON output", e);
         }

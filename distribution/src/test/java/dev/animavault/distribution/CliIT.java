@@ -243,6 +243,35 @@ class CliIT {
     }
 
     @Test
+    void auditTailShowsTheNewestThenFollowsNewEventsWithoutItsOwnQueries() throws Exception {
+        cli("identities", "create", "cli-tail").ok();
+        cli("secrets", "put", "cli-tail", "K", "--file", write("t", "value-123")).ok();
+        java.util.concurrent.CompletableFuture<Run> tail = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                cli("audit", "tail", "--identity", "cli-tail", "--lines", "1", "--interval", "200ms", "--count", "2",
+                        "-o", "json"));
+        // wait until tail has made its first query (its audit.query event) before reading; this query is
+        // about no identity, so tail (following cli-tail) does not see it
+        dev.animavault.client.Anima am = dev.animavault.client.Anima.builder().apiKey(vault.apiKey())
+                .baseUrl(vault.baseUrl()).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (am.vault().audit().getLogs(dev.animavault.client.LogQuery.all().action("audit.query").limit(1000))
+                .stream().noneMatch(e -> e.requestId() != null && e.requestId().startsWith("cli-tail-"))) {
+            assertTrue(System.nanoTime() < deadline, "audit tail made no query within 30 s");
+            Thread.sleep(100);
+        }
+        cli("secrets", "get", "cli-tail", "K", "--reveal").ok();
+        cli("secrets", "get", "cli-tail", "K").ok();
+        Run run = tail.get(60, TimeUnit.SECONDS).ok();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : run.out().strip().split("\n")) {
+            events.add(JSON.readTree(line));
+        }
+        assertEquals(List.of("secret.create", "secret.read", "secret.read"),
+                events.stream().map(e -> e.path("action").asText()).toList(), run.out());
+        assertTrue(events.stream().noneMatch(e -> e.path("requestId").asText().startsWith("cli-tail-")), run.out());
+    }
+
+    @Test
     void statusThroughTheLauncher() throws Exception {
         JsonNode ok = launcher(null, operatorEnv(), "status", "-o", "json").ok().json();
         assertEquals("ok", ok.path("status").asText());

@@ -49,7 +49,7 @@ public final class Anima {
             http = hb.build();
         }
         this.transport = new Transport(http, baseUri, key == null || key.isEmpty() ? null : key, b.timeout,
-                b.maxRetries, b.retryBaseDelay, b.maxRetryDelay);
+                b.maxRetries, b.retryBaseDelay, b.maxRetryDelay, b.requestIds);
         this.identities = new Identities(transport);
         this.vault = new Vault(transport);
         this.sys = new Sys(transport);
@@ -97,6 +97,7 @@ public final class Anima {
         private int maxRetries = 2;
         private Duration retryBaseDelay = Duration.ofMillis(250);
         private Duration maxRetryDelay = Duration.ofSeconds(30);
+        private java.util.function.Supplier<String> requestIds;
 
         private Builder() {
         }
@@ -161,6 +162,16 @@ public final class Anima {
         /** Upper bound of one wait, Retry-After included (default 30 s). */
         public Builder maxRetryDelay(Duration delay) {
             this.maxRetryDelay = Objects.requireNonNull(delay, "delay is null");
+            return this;
+        }
+
+        /**
+         * Sends {@code X-Request-Id: <supplier.get()>} with every request (1-64 of {@code [A-Za-z0-9._-]}; the
+         * vault makes its own otherwise). Audit events record it, so a caller can recognise its own calls.
+         * Called once per call, from the calling thread; the call's retries send the same id.
+         */
+        public Builder requestIds(java.util.function.Supplier<String> supplier) {
+            this.requestIds = Objects.requireNonNull(supplier, "supplier is null");
             return this;
         }
 

@@ -36,9 +36,11 @@ final class Transport {
     private final Duration retryBaseDelay;
     private final Duration maxRetryDelay;
     private final String userAgent;
+    private final java.util.function.Supplier<String> requestIds;
 
     Transport(HttpClient http, URI baseUri, String apiKey, Duration timeout, int maxRetries, Duration retryBaseDelay,
-              Duration maxRetryDelay) {
+              Duration maxRetryDelay, java.util.function.Supplier<String> requestIds) {
+        this.requestIds = requestIds;
         this.http = http;
         this.baseUri = baseUri;
         this.authorization = apiKey == null ? null : "Bearer " + apiKey;
@@ -177,6 +179,12 @@ final class Transport {
                 .timeout(timeout)
                 .header("Accept", "application/json, application/problem+json")
                 .header("User-Agent", userAgent);
+        if (requestIds != null) {
+            String id = requestIds.get();
+            if (id != null) {
+                b.header("X-Request-Id", id);
+            }
+        }
         if (call.authenticated) {
             if (authorization == null) {
                 throw new IllegalStateException("no API key: pass one to new Anima(apiKey) or set ANIMA_VAULT_TOKEN");
