@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
  * {@code bin/anima-vault} offers the same commands next to {@code server} and {@code init}.
  */
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, modelTransformer = ClientCommands.class,
+        versionProvider = AnimaCli.Version.class,
         description = "Anima Vault client: talks HTTP to a running vault ($ANIMA_VAULT_ADDR, $ANIMA_VAULT_TOKEN).")
 public final class AnimaCli implements Callable<Integer> {
     @CommandLine.Spec
@@ -22,6 +23,15 @@ public final class AnimaCli implements Callable<Integer> {
     /** The configured command line (tests run it in-process with their own out/err writers). */
     public static CommandLine commandLine() {
         return new CommandLine(new AnimaCli());
+    }
+
+    /** The client's version (the jar's Implementation-Version). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = AnimaCli.class.getPackage().getImplementationVersion();
+            return new String[] {"anima-vault client " + (v == null ? "dev" : v)};
+        }
     }
 
     @Override

@@ -42,10 +42,23 @@ public final class ClientCommands implements CommandLine.IModelTransformer {
         CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
         completion.getCommandSpec().usageMessage().hidden(false);
         root.addSubcommand("generate-completion", completion);
+        if (root.versionProvider() != null) {
+            inheritVersion(root, root.versionProvider());
+        }
         if (root.usageMessage().exitCodeList().isEmpty()) {
             root.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(EXIT_CODES);
         }
         return root;
+    }
+
+    // -V on a subcommand prints what the root's -V prints
+    private static void inheritVersion(CommandSpec spec, CommandLine.IVersionProvider provider) {
+        for (CommandLine sub : spec.subcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null) {
+                sub.getCommandSpec().versionProvider(provider);
+            }
+            inheritVersion(sub.getCommandSpec(), provider);
+        }
     }
 
     /** Adds the client commands to an existing command line. */

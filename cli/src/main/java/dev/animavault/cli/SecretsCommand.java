@@ -127,10 +127,14 @@ public final class SecretsCommand extends Group {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true,
+    // no standard -V/--version here: --version is the secret's version, as in the HTTP API
+    @Command(name = "get",
             description = {"Show a secret. The value is masked unless --reveal; with --reveal and table output "
                     + "only the value is printed (for $(...))."})
     static final class Get extends ClientCommand {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Parameters(index = "0", paramLabel = "IDENTITY")
         String identityId;
 

@@ -302,6 +302,17 @@ class CliIT {
                 "generate-completion", "Exit codes")) {
             assertTrue(help.out().contains(command), "bin/anima-vault --help lists " + command + ":\n" + help.out());
         }
+        for (String command : List.of("identities create", "identities get", "identities list", "identities disable",
+                "tokens issue", "tokens revoke", "secrets put", "secrets get", "secrets list", "secrets delete",
+                "secrets versions", "audit logs", "audit tail", "status")) {
+            List<String> args = new ArrayList<>(List.of(command.split(" ")));
+            args.add("--help");
+            Run help2 = cliRaw(args.toArray(String[]::new));
+            assertEquals(0, help2.exit(), command + " --help: " + help2.err());
+            assertTrue(help2.out().startsWith("Usage: anima-vault " + command), help2.out());
+        }
+        Run getHelp = cliRaw("secrets", "get", "--help").ok();
+        assertTrue(getHelp.out().contains("--version=N") && getHelp.out().contains("--reveal"), getHelp.out());
         assertEquals(2, cliRaw("secrets").exit(), "a group without a subcommand is a usage error");
         assertEquals(2, cliRaw("secrets", "get", "--bogus").exit());
     }
