@@ -31,6 +31,10 @@ abstract class ClientCommand implements Callable<Integer> {
                     + e.requestId().map(id -> " (request id " + id + ")").orElse(""));
             err.flush();
             return ExitCodes.of(e);
+        } catch (java.io.IOException e) {
+            err.println("error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            err.flush();
+            return ExitCodes.ERROR;
         } finally {
             spec.commandLine().getOut().flush();
         }

@@ -208,6 +208,10 @@ class CliIT {
         assertTrue(deleted.path("deleted").asBoolean() && deleted.path("key").asText().equals("OTHER"), deleted.toString());
         assertEquals(3, cli("secrets", "get", "cli-sec", "OTHER").exit());
 
+        Run missingFile = cli("secrets", "put", "cli-sec", "X", "--file", work.resolve("no-such-file").toString());
+        assertEquals(1, missingFile.exit(), missingFile.err());
+        assertTrue(missingFile.err().startsWith("error: NoSuchFileException") && !missingFile.err().contains("\tat "),
+                "one line, no stack trace: " + missingFile.err());
         Run rejected = cli("secrets", "put", "cli-sec", "BAD", "--type", "no_such_type", "--file", write("b", "v"));
         assertEquals(6, rejected.exit(), rejected.err());
         assertTrue(rejected.err().contains("unknown_type"), rejected.err());
