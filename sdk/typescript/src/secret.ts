@@ -1,7 +1,11 @@
 /** A secret value that stays out of logs: printing or serializing it shows a mask. */
 
 const MASK = "********";
-const inspect = Symbol.for("nodejs.util.inspect.custom");
+const inspect = Symbol.for("nodejs.util.inspect.custom"); // Node and Bun
+const denoInspect = Symbol.for("Deno.customInspect");
+// Values live outside the objects: no property, enumerable or private, that a debugger or a browser
+// console's object view would show.
+const values = new WeakMap<Secret, string>();
 
 /** What `GET /v1/vault/secrets/{identityId}/{key}` returns, the value included. */
 export interface SecretData {
@@ -35,7 +39,6 @@ export class Secret {
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly #value: string;
 
   constructor(data: SecretData) {
     this.organizationId = data.organizationId;
@@ -47,12 +50,12 @@ export class Secret {
     this.metadata = Object.freeze({ ...(data.metadata ?? {}) });
     this.createdAt = data.createdAt;
     this.updatedAt = data.updatedAt;
-    this.#value = data.value;
+    values.set(this, data.value);
   }
 
   /** The secret's plain value. */
   get value(): string {
-    return this.#value;
+    return values.get(this)!;
   }
 
   /** The JSON form: the value masked unless `{ reveal: true }` is passed. */
@@ -64,7 +67,7 @@ export class Secret {
       type: this.type,
       version: this.version,
       currentVersion: this.currentVersion,
-      value: options?.reveal === true ? this.#value : MASK,
+      value: options?.reveal === true ? this.value : MASK,
       metadata: { ...this.metadata },
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
@@ -78,5 +81,9 @@ export class Secret {
   [inspect](): string {
     return `Secret { identityId: '${this.identityId}', key: '${this.key}', type: '${this.type}', `
       + `version: ${this.version}, value: '${MASK}' }`;
+  }
+
+  [denoInspect](): string {
+    return this[inspect]();
   }
 }

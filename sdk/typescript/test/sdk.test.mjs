@@ -170,7 +170,8 @@ describe("secrets", () => {
       assert.ok(!shown.includes("sk-very-secret-42"), shown);
       assert.ok(shown.includes("********"), shown);
     }
-    assert.ok(!Object.keys(secret).includes("value"));
+    assert.ok(!Object.getOwnPropertyNames(secret).includes("value"), "the value is no own property");
+    assert.ok(!JSON.stringify(Object.getOwnPropertyDescriptors(secret)).includes("sk-very-secret-42"));
     assert.equal(secret.value, "sk-very-secret-42");
     assert.equal(secret.toJSON({ reveal: true }).value, "sk-very-secret-42");
     assert.equal(JSON.parse(JSON.stringify(secret)).key, "K");
