@@ -21,6 +21,11 @@ public final class Audit {
                 .query("cursor", q.cursor().orElse(null)), n -> JsonViews.page(n, JsonViews::auditEvent));
     }
 
+    /** Every event matching the query, newest first, fetched page by page as the stream is consumed. */
+    public java.util.stream.Stream<AuditEvent> streamLogs(LogQuery q) {
+        return Page.all(cursor -> getLogs(q.cursor(cursor)));
+    }
+
     /** The newest events (up to 100). */
     public Page<AuditEvent> getLogs() {
         return getLogs(LogQuery.all());

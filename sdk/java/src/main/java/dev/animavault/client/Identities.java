@@ -43,6 +43,11 @@ public final class Identities {
                 n -> JsonViews.page(n, JsonViews::identity));
     }
 
+    /** Every identity, fetched page by page ({@code limit} per page) as the stream is consumed. */
+    public java.util.stream.Stream<Identity> listAll(int limit) {
+        return Page.all(cursor -> list(limit, cursor));
+    }
+
     /** Disables the identity and revokes its tokens (idempotent); its secrets stay. */
     public Identity disable(String id) {
         return t.send(Transport.delete("/v1/identities/" + seg(id)), JsonViews::identity);

@@ -42,6 +42,11 @@ public final class Secrets {
                 .query("cursor", cursor), n -> JsonViews.page(n, JsonViews::secretMetadata));
     }
 
+    /** All of an identity's secrets (metadata), fetched page by page as the stream is consumed. */
+    public java.util.stream.Stream<SecretMetadata> listAll(String identityId, int limit) {
+        return Page.all(cursor -> list(identityId, limit, cursor));
+    }
+
     /** Deletes the secret and all its versions. */
     public void delete(String identityId, String key) {
         t.send(Transport.delete(path(identityId, key)));

@@ -148,6 +148,20 @@ class TransportTest {
     }
 
     @Test
+    void listAllFollowsTheCursorLazily() throws IOException {
+        String second = IDENTITY.replace("\"id\":\"a\"", "\"id\":\"b\"");
+        Anima am = serve(new Reply(200, "{\"items\":[" + IDENTITY + "],\"nextCursor\":\"c2\"}", Map.of()),
+                new Reply(200, "{\"items\":[],\"nextCursor\":\"c3\"}", Map.of()),
+                new Reply(200, "{\"items\":[" + second + "],\"nextCursor\":null}", Map.of())).build();
+        assertEquals("a", am.identities().listAll(1).findFirst().orElseThrow().id());
+        assertEquals(1, seen.size(), "only the first page was needed");
+        seen.clear();
+        assertEquals(List.of("b"), am.identities().listAll(1).map(Identity::id).toList(), "the server's next answers");
+        assertEquals(List.of("/v1/identities?limit=1", "/v1/identities?limit=1&cursor=c3"),
+                seen.stream().map(Seen::uri).toList());
+    }
+
+    @Test
     void retryAfterAsSecondsOrHttpDate() {
         assertEquals(Duration.ofSeconds(3), Transport.retryAfter("3"));
         assertEquals(Duration.ZERO, Transport.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
