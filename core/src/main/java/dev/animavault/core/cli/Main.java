@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 /** The {@code anima-vault} command line: {@code server}, {@code init}. */
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Anima Vault: identity-scoped secrets for AI agents.",
+        modelTransformer = dev.animavault.cli.ClientCommands.class, // + identities, tokens, secrets, audit, status (HTTP)
         subcommands = {Main.ServerCommand.class, Main.InitCommand.class})
 public final class Main implements Callable<Integer> {
 

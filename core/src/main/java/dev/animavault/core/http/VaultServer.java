@@ -113,6 +113,7 @@ public final class VaultServer implements AutoCloseable {
                 .register(SecretsApi.MOUNT, rotation)
                 .register("/v1/vault/rotation", rotation.organizationService())
                 .get("/v1/sys/health", (req, res) -> health(node, res))
+                .get("/v1/openapi.json", OpenApiDocument::serve)
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/vault/audit", new AuditApi(api))
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "

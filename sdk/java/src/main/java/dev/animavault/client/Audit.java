@@ -1,0 +1,33 @@
+package dev.animavault.client;
+
+import java.time.Instant;
+
+/** {@code /v1/vault/audit}: the organization's audit log, newest first (the organization's API key). */
+public final class Audit {
+    private final Transport t;
+
+    Audit(Transport transport) {
+        this.t = transport;
+    }
+
+    /** One page of events matching the query; {@link Page#nextCursor()} leads to the next. */
+    public Page<AuditEvent> getLogs(LogQuery q) {
+        return t.send(Transport.get("/v1/vault/audit/logs")
+                .query("identityId", q.identityId().orElse(null))
+                .query("action", q.action().orElse(null))
+                .query("from", q.from().map(Instant::toString).orElse(null))
+                .query("to", q.to().map(Instant::toString).orElse(null))
+                .query("limit", q.limit().orElse(null))
+                .query("cursor", q.cursor().orElse(null)), n -> JsonViews.page(n, JsonViews::auditEvent));
+    }
+
+    /** Every event matching the query, newest first, fetched page by page as the stream is consumed. */
+    public java.util.stream.Stream<AuditEvent> streamLogs(LogQuery q) {
+        return Page.all(cursor -> getLogs(q.cursor(cursor)));
+    }
+
+    /** The newest events (up to 100). */
+    public Page<AuditEvent> getLogs() {
+        return getLogs(LogQuery.all());
+    }
+}

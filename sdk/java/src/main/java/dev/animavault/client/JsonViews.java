@@ -1,0 +1,71 @@
+package dev.animavault.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** JSON to the SDK's types, field by field: unknown fields are ignored so newer servers stay readable. */
+final class JsonViews {
+    private JsonViews() {
+    }
+
+    static Identity identity(JsonNode n) {
+        return new Identity(text(n, "id"), text(n, "organizationId"), text(n, "name"), map(n, "metadata"),
+                n.path("disabled").asBoolean(false), instant(n, "createdAt"), instant(n, "updatedAt"));
+    }
+
+    static SecretMetadata secretMetadata(JsonNode n) {
+        return new SecretMetadata(text(n, "organizationId"), text(n, "identityId"), text(n, "key"), text(n, "type"),
+                n.path("version").asInt(), map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"));
+    }
+
+    static Secret secret(JsonNode n) {
+        return new Secret(text(n, "organizationId"), text(n, "identityId"), text(n, "key"), text(n, "type"),
+                n.path("version").asInt(), n.path("currentVersion").asInt(), SecretValue.of(text(n, "value")),
+                map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"));
+    }
+
+    static IssuedToken issuedToken(JsonNode n) {
+        List<String> keys = new ArrayList<>();
+        n.path("keys").forEach(k -> keys.add(k.asText()));
+        return new IssuedToken(text(n, "id"), SecretValue.of(text(n, "token")), text(n, "identityId"),
+                text(n, "organizationId"), text(n, "name"), keys, instant(n, "createdAt"),
+                Optional.ofNullable(instant(n, "expiresAt")));
+    }
+
+    static AuditEvent auditEvent(JsonNode n) {
+        return new AuditEvent(text(n, "id"), text(n, "timestamp"), text(n, "action"), text(n, "outcome"),
+                text(n, "organizationId"), text(n, "identityId"), text(n, "secretKey"),
+                n.path("version").isNumber() ? n.get("version").asInt() : null, text(n, "actor"), text(n, "requestId"),
+                text(n, "remoteAddress"), text(n, "errorCode"), map(n, "details"));
+    }
+
+    static <T> Page<T> page(JsonNode n, Function<JsonNode, T> item) {
+        List<T> items = new ArrayList<>();
+        n.path("items").forEach(i -> items.add(item.apply(i)));
+        return new Page<>(items, text(n, "nextCursor"));
+    }
+
+    static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    static Instant instant(JsonNode n, String field) {
+        String s = text(n, field);
+        return s == null ? null : Instant.parse(s);
+    }
+
+    static Map<String, String> map(JsonNode n, String field) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : n.path(field).properties()) {
+            m.put(e.getKey(), e.getValue().asText());
+        }
+        return m;
+    }
+}

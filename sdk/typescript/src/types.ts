@@ -1,0 +1,82 @@
+/** JSON shapes of the vault's resources (HTTP API v1). */
+
+/** An agent identity. */
+export interface Identity {
+  id: string;
+  organizationId: string;
+  name: string;
+  metadata: Record<string, string>;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A secret without its value: what create, put and list return. */
+export interface SecretMetadata {
+  organizationId: string;
+  identityId: string;
+  key: string;
+  type: string;
+  /** The current version. */
+  version: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An identity token, as issued: `token` is shown this once. */
+export interface IssuedToken {
+  id: string;
+  token: string;
+  identityId: string;
+  organizationId: string;
+  name: string;
+  /** The secret keys the token is limited to; empty = all of the identity's secrets. */
+  keys: string[];
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+/** One audit event. */
+export interface AuditEvent {
+  id: string;
+  timestamp: string;
+  action: string;
+  outcome: "SUCCESS" | "DENIED" | "FAILURE";
+  organizationId: string | null;
+  identityId: string | null;
+  secretKey: string | null;
+  version: number | null;
+  actor: string | null;
+  requestId: string | null;
+  remoteAddress: string | null;
+  errorCode: string | null;
+  details?: Record<string, string>;
+}
+
+/** A page as the API sends it. */
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * A page as the SDK returns it from list calls: an ordinary array of the items, with the cursor of the
+ * next page as a non-enumerable `nextCursor` property (so it does not show in `console.log` or JSON).
+ */
+export type PagedArray<T> = T[] & { readonly nextCursor: string | null };
+
+/** Paging parameters of list calls. */
+export interface PageParams {
+  /** 1–1000, default 100. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export function pagedArray<T>(page: Page<T>): PagedArray<T> {
+  const items = [...page.items];
+  Object.defineProperty(items, "nextCursor", { value: page.nextCursor ?? null, enumerable: false });
+  return items as PagedArray<T>;
+}

@@ -1,0 +1,119 @@
+import { Secret, type SecretData } from "./secret.js";
+import { type RequestOptions, seg, type Transport } from "./transport.js";
+import { type AuditEvent, type Page, type PagedArray, type PageParams, pagedArray, type SecretMetadata } from "./types.js";
+
+/** Parameters of {@link Secrets.create}. */
+export interface CreateSecretParams {
+  identityId: string;
+  /** 1–256 of `[A-Za-z0-9_.-]`, not starting with `.` or `-`. */
+  key: string;
+  value: string;
+  /** A credential type enabled on the vault, e.g. `api_key`. */
+  type: string;
+  metadata?: Record<string, string>;
+}
+
+/** Parameters of {@link Secrets.put}. */
+export interface PutSecretParams {
+  value: string;
+  type?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Options of {@link Secrets.get}. */
+export interface GetSecretOptions extends RequestOptions {
+  /** Read this version instead of the current one. */
+  version?: number;
+}
+
+/** `/v1/vault/secrets`: identity-scoped secrets. */
+export class Secrets {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** Stores a new secret (version 1); returns its metadata, never the value. */
+  create(params: CreateSecretParams, options?: RequestOptions): Promise<SecretMetadata> {
+    return this.#t.request({ method: "POST", path: "/v1/vault/secrets", body: params, options });
+  }
+
+  /** Reads a secret's current (or a given) version, value included. */
+  async get(identityId: string, key: string, options?: GetSecretOptions): Promise<Secret> {
+    const data = await this.#t.request<SecretData>({
+      method: "GET", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`,
+      query: { version: options?.version }, options,
+    });
+    return new Secret(data);
+  }
+
+  /** Writes a new version of an existing secret. Not retried: each call adds a version. */
+  put(identityId: string, key: string, params: PutSecretParams, options?: RequestOptions): Promise<SecretMetadata> {
+    return this.#t.request({
+      method: "PUT", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`, body: params, idempotent: false, options,
+    });
+  }
+
+  /** One page of an identity's secrets (metadata only). */
+  async list(identityId: string, params: PageParams = {}, options?: RequestOptions): Promise<PagedArray<SecretMetadata>> {
+    const page = await this.#t.request<Page<SecretMetadata>>({
+      method: "GET", path: `/v1/vault/secrets/${seg(identityId)}`,
+      query: { limit: params.limit, cursor: params.cursor }, options,
+    });
+    return pagedArray(page);
+  }
+
+  /** Deletes a secret and all its versions. */
+  async delete(identityId: string, key: string, options?: RequestOptions): Promise<void> {
+    await this.#t.request({ method: "DELETE", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`, options });
+  }
+}
+
+/** Filters of {@link Audit.getLogs}. */
+export interface AuditLogParams extends PageParams {
+  identityId?: string;
+  /** e.g. `secret.read`. */
+  action?: string;
+  /** ISO-8601 instant or a Date. */
+  from?: string | Date;
+  to?: string | Date;
+}
+
+/** `/v1/vault/audit`: the organization's audit log, newest first. */
+export class Audit {
+  readonly #t: Transport;
+
+  constructor(transport: Transport) {
+    this.#t = transport;
+  }
+
+  /** One page of audit events as an array; its non-enumerable `nextCursor` leads to the next page. */
+  async getLogs(params: AuditLogParams = {}, options?: RequestOptions): Promise<PagedArray<AuditEvent>> {
+    return pagedArray(await this.getLogsPage(params, options));
+  }
+
+  /** One page of audit events as the API sends it: `{ items, nextCursor }`. */
+  getLogsPage(params: AuditLogParams = {}, options?: RequestOptions): Promise<Page<AuditEvent>> {
+    const instant = (d: string | Date | undefined) => (d instanceof Date ? d.toISOString() : d);
+    return this.#t.request({
+      method: "GET", path: "/v1/vault/audit/logs",
+      query: {
+        identityId: params.identityId, action: params.action, from: instant(params.from), to: instant(params.to),
+        limit: params.limit, cursor: params.cursor,
+      },
+      options,
+    });
+  }
+}
+
+/** `/v1/vault/*`. */
+export class Vault {
+  readonly secrets: Secrets;
+  readonly audit: Audit;
+
+  constructor(transport: Transport) {
+    this.secrets = new Secrets(transport);
+    this.audit = new Audit(transport);
+  }
+}

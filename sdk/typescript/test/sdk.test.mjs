@@ -1,0 +1,207 @@
+// The SDK against the packaged server (one server for the whole file: the JVM starts once).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { inspect, promisify } from "node:util";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  Anima, AnimaApiError, AuthenticationError, ConflictError, InvalidRequestError, NotFoundError,
+  PermissionDeniedError, Secret,
+} from "@anima/sdk";
+import { startVault } from "./vault-server.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+let vault;
+let am;
+
+before(async () => {
+  vault = await startVault();
+  am = new Anima(vault.apiKey, { baseUrl: vault.baseUrl, timeoutMs: 10_000 });
+});
+
+after(async () => {
+  await vault?.stop();
+});
+
+describe("the product's example", () => {
+  test("runs as written and prints `timestamp: action on key` for each audit event", async () => {
+    await am.identities.create({ id: "agent_123", name: "Support agent" });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, "examples/quickstart.mjs")], {
+      cwd: root,
+      env: { ...process.env, AM_API_KEY: vault.apiKey, ANIMA_VAULT_ADDR: vault.baseUrl },
+      timeout: 60_000,
+    });
+    assert.equal(stderr, "");
+    const lines = stdout.trim().split("\n");
+    // newest first: the read, the create, the identity read (the audit query records itself after answering)
+    const iso = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z";
+    assert.match(lines[0], new RegExp(`^${iso}: secret\\.read on OPENAI_API_KEY$`), stdout);
+    assert.match(lines[1], new RegExp(`^${iso}: secret\\.create on OPENAI_API_KEY$`), stdout);
+    assert.ok(lines.some(l => new RegExp(`^${iso}: identity\\.read on null$`).test(l)), stdout);
+    assert.ok(!stdout.includes("sk-proj-"), "the example prints no secret value");
+    const secret = await am.vault.secrets.get("agent_123", "OPENAI_API_KEY");
+    assert.equal(secret.value, "sk-proj-...");
+  });
+});
+
+test("the README's TypeScript quick start is the example the test runs", () => {
+  const readme = readFileSync(join(root, "../../README.md"), "utf8");
+  const section = readme.split("\n## SDK quick start: TypeScript\n")[1];
+  assert.ok(section, "README.md has no '## SDK quick start: TypeScript' section");
+  const block = section.split("```js\n")[1].split("```")[0];
+  const example = readFileSync(join(root, "examples/quickstart.mjs"), "utf8")
+    .split("\n").filter(l => !l.startsWith("//")).join("\n");
+  assert.equal(block, example);
+});
+
+describe("identities", () => {
+  test("create, get, list with cursor, disable", async () => {
+    const created = await am.identities.create({ id: "ts-id-1", name: "first", metadata: { team: "a" } });
+    assert.equal(created.id, "ts-id-1");
+    assert.equal(created.name, "first");
+    assert.deepEqual(created.metadata, { team: "a" });
+    assert.equal(created.disabled, false);
+    await am.identities.create({ id: "ts-id-2" });
+    assert.equal((await am.identities.get("ts-id-2")).name, "ts-id-2");
+
+    const first = await am.identities.list({ limit: 1 });
+    assert.ok(Array.isArray(first));
+    assert.equal(first.length, 1);
+    assert.equal(typeof first.nextCursor, "string");
+    assert.ok(!Object.keys(first).includes("nextCursor"), "the cursor is not enumerable");
+    const second = await am.identities.list({ limit: 1, cursor: first.nextCursor });
+    assert.notEqual(second[0].id, first[0].id);
+    const all = [];
+    for await (const identity of am.identities.listAll({ limit: 2 })) {
+      all.push(identity.id);
+    }
+    assert.ok(all.includes("ts-id-1") && all.includes("ts-id-2"), all.join(","));
+
+    const disabled = await am.identities.disable("ts-id-1");
+    assert.equal(disabled.disabled, true);
+    assert.equal((await am.identities.disable("ts-id-1")).disabled, true, "disable is idempotent");
+  });
+
+  test("errors carry the problem code and status", async () => {
+    await assert.rejects(am.identities.get("no-such-identity"), e => {
+      assert.ok(e instanceof NotFoundError && e instanceof AnimaApiError);
+      assert.equal(e.status, 404);
+      assert.equal(e.code, "identity_not_found");
+      assert.match(e.requestId, /^[0-9a-f]{16}$/);
+      return true;
+    });
+    await am.identities.create({ id: "ts-dup" });
+    await assert.rejects(am.identities.create({ id: "ts-dup" }),
+      e => e instanceof ConflictError && e.code === "already_exists" && e.status === 409);
+    await assert.rejects(am.identities.create({ id: "-bad id" }),
+      e => e instanceof InvalidRequestError && e.status === 400 && e.code === "invalid_name");
+    const stranger = new Anima("avk_" + "0".repeat(40), { baseUrl: vault.baseUrl });
+    await assert.rejects(stranger.identities.list(),
+      e => e instanceof AuthenticationError && e.code === "unauthenticated" && e.status === 401);
+  });
+});
+
+describe("tokens", () => {
+  test("issue a key-limited token, use it, revoke it", async () => {
+    await am.identities.create({ id: "ts-tok" });
+    await am.vault.secrets.create({ identityId: "ts-tok", key: "A", value: "value-a-123", type: "api_key" });
+    await am.vault.secrets.create({ identityId: "ts-tok", key: "B", value: "value-b-123", type: "api_key" });
+    const issued = await am.identities.tokens.issue("ts-tok", { name: "ci", keys: ["A"], ttl: "1h" });
+    assert.match(issued.token, /^avt_/);
+    assert.deepEqual(issued.keys, ["A"]);
+    assert.ok(issued.expiresAt);
+
+    const agent = new Anima(issued.token, { baseUrl: vault.baseUrl });
+    assert.equal((await agent.vault.secrets.get("ts-tok", "A")).value, "value-a-123");
+    await assert.rejects(agent.vault.secrets.get("ts-tok", "B"),
+      e => e instanceof PermissionDeniedError && e.code === "permission_denied");
+    assert.equal((await agent.identities.get("ts-tok")).id, "ts-tok", "a token reads its own identity");
+
+    await am.identities.tokens.revoke("ts-tok", issued.id);
+    await assert.rejects(agent.vault.secrets.get("ts-tok", "A"), e => e instanceof AuthenticationError);
+  });
+});
+
+describe("secrets", () => {
+  test("create, get, put, versions, list, delete", async () => {
+    await am.identities.create({ id: "ts-sec" });
+    const created = await am.vault.secrets.create({
+      identityId: "ts-sec", key: "OPENAI_API_KEY", value: "sk-first-000", type: "api_key", metadata: { env: "dev" },
+    });
+    assert.equal(created.version, 1);
+    assert.equal(created.value, undefined, "create returns metadata only");
+    const updated = await am.vault.secrets.put("ts-sec", "OPENAI_API_KEY", { value: "sk-second-000" });
+    assert.equal(updated.version, 2);
+
+    const current = await am.vault.secrets.get("ts-sec", "OPENAI_API_KEY");
+    assert.ok(current instanceof Secret);
+    assert.equal(current.value, "sk-second-000");
+    assert.equal(current.version, 2);
+    assert.equal(current.currentVersion, 2);
+    assert.deepEqual({ ...current.metadata }, { env: "dev" });
+    const v1 = await am.vault.secrets.get("ts-sec", "OPENAI_API_KEY", { version: 1 });
+    assert.equal(v1.value, "sk-first-000");
+    assert.equal(v1.currentVersion, 2);
+
+    await am.vault.secrets.create({ identityId: "ts-sec", key: "OTHER", value: "x-value-000", type: "api_key" });
+    const page = await am.vault.secrets.list("ts-sec", { limit: 1 });
+    assert.equal(page.length, 1);
+    assert.ok(page.nextCursor);
+    const rest = await am.vault.secrets.list("ts-sec", { cursor: page.nextCursor });
+    assert.deepEqual([...page, ...rest].map(s => s.key).sort(), ["OPENAI_API_KEY", "OTHER"]);
+    assert.equal(rest.nextCursor, null);
+
+    await am.vault.secrets.delete("ts-sec", "OTHER");
+    await assert.rejects(am.vault.secrets.get("ts-sec", "OTHER"),
+      e => e instanceof NotFoundError && e.code === "secret_not_found");
+    await assert.rejects(
+      am.vault.secrets.create({ identityId: "ts-sec", key: "X", value: "v", type: "no_such_type" }),
+      e => e.status === 422 && e.code === "unknown_type");
+  });
+
+  test("a secret's value is masked in console.log, JSON and strings unless asked", async () => {
+    await am.identities.create({ id: "ts-mask" });
+    await am.vault.secrets.create({ identityId: "ts-mask", key: "K", value: "sk-very-secret-42", type: "api_key" });
+    const secret = await am.vault.secrets.get("ts-mask", "K");
+    for (const shown of [inspect(secret), inspect({ nested: [secret] }, { depth: 5 }), JSON.stringify(secret),
+      JSON.stringify({ secret }), String(secret), `${secret}`]) {
+      assert.ok(!shown.includes("sk-very-secret-42"), shown);
+      assert.ok(shown.includes("********"), shown);
+    }
+    assert.ok(!Object.getOwnPropertyNames(secret).includes("value"), "the value is no own property");
+    assert.ok(!JSON.stringify(Object.getOwnPropertyDescriptors(secret)).includes("sk-very-secret-42"));
+    assert.equal(secret.value, "sk-very-secret-42");
+    assert.equal(secret.toJSON({ reveal: true }).value, "sk-very-secret-42");
+    assert.equal(JSON.parse(JSON.stringify(secret)).key, "K");
+  });
+});
+
+describe("audit", () => {
+  test("getLogs resolves to an array filtered by identity and action, with the cursor available", async () => {
+    await am.identities.create({ id: "ts-aud" });
+    await am.vault.secrets.create({ identityId: "ts-aud", key: "K", value: "value-123", type: "api_key" });
+    for (let i = 0; i < 3; i++) {
+      await am.vault.secrets.get("ts-aud", "K");
+    }
+    const reads = await am.vault.audit.getLogs({ identityId: "ts-aud", action: "secret.read", limit: 2 });
+    assert.ok(Array.isArray(reads));
+    assert.equal(reads.length, 2);
+    for (const e of reads) {
+      assert.equal(e.action, "secret.read");
+      assert.equal(e.identityId, "ts-aud");
+      assert.equal(e.secretKey, "K");
+      assert.equal(e.outcome, "SUCCESS");
+    }
+    assert.ok(reads.nextCursor);
+    const more = await am.vault.audit.getLogs({ identityId: "ts-aud", action: "secret.read", cursor: reads.nextCursor });
+    assert.equal(more.length, 1);
+    const page = await am.vault.audit.getLogsPage({ identityId: "ts-aud", from: new Date(Date.now() - 3_600_000) });
+    assert.ok(page.items.length >= 4);
+    assert.ok("nextCursor" in page);
+    assert.deepEqual(await am.sys.health(), { status: "ok", storage: "jdbc" });
+    await assert.rejects(am.vault.audit.getLogs({ from: "yesterday" }),
+      e => e instanceof InvalidRequestError && e.code === "invalid_argument");
+  });
+});
