@@ -100,7 +100,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
             throw configError("vault.auth.max-token-ttl must be between 1m and 36500d");
         }
         Objects.requireNonNull(defaultCredentialType, "defaultCredentialType is null");
-        List<String> enabled = credentialTypeIds();
+        List<String> enabled = credentialTypes.stream().map(ProviderSpec::type).toList(); // fields unset here
         defaultCredentialType.ifPresent(t -> {
             if (!enabled.contains(t)) {
                 throw configError("vault.default-credential-type '" + t + "' is not in vault.credential-types "

@@ -57,7 +57,8 @@ class OpenApiDriftTest {
     private static List<RouteRecorder.Route> serverRoutes(java.util.function.Consumer<HttpRouting.Builder> extra) {
         RouteRecorder recorder = new RouteRecorder();
         HttpRouting.Builder builder = recorder.builder();
-        Api api = new Api(vault.node().tokens(), vault.node().service(), vault.node().config().maxBodyBytes());
+        Api api = new Api(vault.node().tokens(), vault.node().service(), vault.node().authFailures(),
+                vault.node().config().maxBodyBytes());
         VaultServer.routing(builder, vault.node(), api, Clock.systemUTC());
         extra.accept(builder);
         return recorder.routes();
