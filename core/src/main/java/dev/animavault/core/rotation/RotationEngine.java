@@ -211,6 +211,8 @@ public final class RotationEngine implements AutoCloseable {
         a.put(STATUS, ROTATING);
         a.remove(LAST_ERROR);
         SecretRef ref = m.ref();
+        // no state change without an audit record: refused here (and retried at the next poll) when no sink takes it
+        String attemptId = auditAttempt("secret.rotation.start", ref, rid);
         try {
             SecretMetadata stored;
             Integer pending = null;
@@ -231,7 +233,7 @@ public final class RotationEngine implements AutoCloseable {
                 stored = storage.updateSecretMetadata(with(m, m.currentVersion(), a, now), m.revision());
             }
             auditEvent("secret.rotation.start", AuditOutcome.SUCCESS, ref, pending, rid, null,
-                    Map.of("mode", policy.mode().wire()));
+                    Map.of("mode", policy.mode().wire(), "attempt", attemptId));
             return stored;
         } catch (VaultException e) {
             if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.ALREADY_EXISTS) {
@@ -309,9 +311,10 @@ public final class RotationEngine implements AutoCloseable {
 
     /** Makes the new version current, keeps the old one as previous, schedules the next rotation. */
     private void promote(SecretMetadata m, RotationPolicy policy, String entryKey, Integer pending, SecretValue value) {
-        Instant now = clock.instant();
         Map<String, String> a = LifecycleAttributes.copy(m.attributes());
         String rid = a.get(ROTATION_ID);
+        String attemptId = auditAttempt("secret.rotation.promote", m.ref(), rid);
+        Instant now = clock.instant();
         LifecycleAttributes.clearInProgress(a);
         a.remove(LAST_ERROR);
         a.put(STATUS, OK);
@@ -342,7 +345,7 @@ public final class RotationEngine implements AutoCloseable {
         }
         schedule.remove(entryKey);
         auditEvent("secret.rotation.promote", AuditOutcome.SUCCESS, m.ref(), stored.currentVersion(), rid, null,
-                Map.of("previousVersion", Integer.toString(m.currentVersion())));
+                Map.of("previousVersion", Integer.toString(m.currentVersion()), "attempt", attemptId));
     }
 
     private void awaiting(SecretMetadata m, String entryKey) {
@@ -498,6 +501,19 @@ public final class RotationEngine implements AutoCloseable {
         long ms = d.toMillis();
         long spread = ms / 10;
         return Duration.ofMillis(ms + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1)));
+    }
+
+    /**
+     * Records that a step is about to change the secret (outcome {@code ATTEMPT}) and returns the event's id;
+     * throws {@code AUDIT_UNAVAILABLE} when no sink took it, so the step changes nothing.
+     */
+    private String auditAttempt(String action, SecretRef ref, String rotationId) {
+        Instant now = clock.instant();
+        AuditEvent e = new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, AuditOutcome.ATTEMPT,
+                ref.organizationId(), ref.identityId(), ref.key(), null, ACTOR, rotationId == null ? "-" : rotationId,
+                null, null, Map.of("rotationId", rotationId == null ? "-" : rotationId, "node", nodeId));
+        audit.recordOrFail(e);
+        return e.id();
     }
 
     void auditEvent(String action, AuditOutcome outcome, SecretRef ref, Integer version, String rotationId,

@@ -216,7 +216,9 @@ class RotationTest {
                     vault.get("/v1/vault/secrets/agent_123/AUTO_ROTATED?version=1", token).status() == 403);
             assertEquals(200, vault.get("/v1/vault/secrets/agent_123/AUTO_ROTATED?version=1", OWNER).status(),
                     "organization keys still read retired versions");
-            assertEquals(1, audit("secret.rotation.promote", "AUTO_ROTATED").size());
+            // each promotion is an ATTEMPT recorded before the change and its SUCCESS after
+            assertEquals(1, audit("secret.rotation.promote", "AUTO_ROTATED").stream()
+                    .filter(e -> "SUCCESS".equals(e.get("outcome").asText())).count());
         }
     }
 
