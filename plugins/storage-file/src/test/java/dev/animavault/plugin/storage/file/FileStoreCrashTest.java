@@ -68,7 +68,7 @@ class FileStoreCrashTest {
                 }
             }
             assertFalse(acks.isEmpty() || !acks.get(0).endsWith(" ."), "the child started writing: " + acks);
-            Thread.sleep(ThreadLocalRandom.current().nextInt(20, 300));
+            Thread.sleep(ThreadLocalRandom.current().nextInt(150, 700));
             child.destroyForcibly(); // SIGKILL
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             reader.join(10_000);
