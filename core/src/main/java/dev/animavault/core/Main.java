@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** The {@code anima-vault} command line: {@code server}, {@code init}. */
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Anima Vault: identity-scoped secrets for AI agents.",
-        subcommands = {Main.ServerCommand.class, Main.InitCommand.class})
+        subcommands = {Main.ServerCommand.class, Main.InitCommand.class,
+                dev.animavault.core.migrate.MigrateCommand.class})
 public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec
