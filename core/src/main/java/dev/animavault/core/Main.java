@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Anima Vault: identity-scoped secrets for AI agents.",
         subcommands = {Main.ServerCommand.class, Main.InitCommand.class,
-                dev.animavault.core.migrate.MigrateCommand.class})
+                dev.animavault.core.migrate.MigrateCommand.class, dev.animavault.core.backup.BackupCommand.class,
+                dev.animavault.core.backup.RestoreCommand.class})
 public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec
