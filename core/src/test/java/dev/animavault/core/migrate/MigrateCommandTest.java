@@ -33,13 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 class MigrateCommandTest {
 
     static final int IDENTITIES = 10;
-    static final int SECRETS = 1000;
+    /** 1000 by default; {@code -Danima.migrate.secrets=10000} for the issue's full size. */
+    static final int SECRETS = Integer.getInteger("anima.migrate.secrets", 1000);
     private static final String OWNER = TestVault.OWNER_TOKEN;
 
     @TempDir
     Path tmp;
 
-    private static String value(int i, int v) {
+    static String value(int i, int v) {
         return "value-" + i + "-v" + v + "-abcdef";
     }
 
@@ -99,6 +100,7 @@ class MigrateCommandTest {
         Migration.Stats resumed = MigrateCommand.run(cfgA, cfgB, List.of(), true, Map.of(),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         assertEquals(SECRETS, resumed.secrets);
+        System.out.printf("migration of %d secrets: resumed run %s%n", SECRETS, resumed);
         assertTrue(resumed.secretsCopied > 0 && resumed.secretsCopied <= SECRETS - 499,
                 "the rerun skipped what the first run copied: " + resumed);
         assertEquals(expected.size(), resumed.verified, "every version verified: " + log);
@@ -109,8 +111,11 @@ class MigrateCommandTest {
                 again.toString());
 
         // B -> C
+        long t0 = System.nanoTime();
         Migration.Stats toC = MigrateCommand.run(cfgB, cfgC, List.of(), true, Map.of(),
                 new PrintStream(OutputStream.nullOutputStream()));
+        System.out.printf("migration file -> SQLite of %d secrets / %d versions with verify: %d ms%n", SECRETS,
+                toC.versions, (System.nanoTime() - t0) / 1_000_000);
         assertEquals(expected.size(), toC.versionsCopied, "no duplicates, no gaps: " + toC);
 
         try (TestVault vb = TestVault.start(b, x -> x.storage(new ProviderSpec("file", Map.of())))) {
@@ -127,7 +132,7 @@ class MigrateCommandTest {
     }
 
     /** Every version of every secret, the labels, the current version, and the agent's token. */
-    private static void checkServes(TestVault v, Map<String, String> expected, String agentToken) {
+    static void checkServes(TestVault v, Map<String, String> expected, String agentToken) {
         for (Map.Entry<String, String> e : expected.entrySet()) {
             String[] parts = e.getKey().split("[/@]");
             Response r = v.get("/v1/vault/secrets/" + parts[0] + "/" + parts[1] + "?version=" + parts[2], OWNER);
@@ -142,14 +147,18 @@ class MigrateCommandTest {
         assertEquals(SECRETS / IDENTITIES, list.json().get("items").size(), list.body());
     }
 
-    private static void copyRootKey(Path rootKey, Path root) throws Exception {
+    static void copyRootKey(Path rootKey, Path root) throws Exception {
         Files.createDirectories(root.resolve("data"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
         Files.copy(rootKey, root.resolve("data/root.key"));
         Files.setPosixFilePermissions(root.resolve("data/root.key"), PosixFilePermissions.fromString("rw-------"));
     }
 
-    private static Path config(Path root, Path plugins, String storage) throws Exception {
+    static Path config(Path root, Path plugins, String storage) throws Exception {
+        return config(root, plugins, storage, "{}");
+    }
+
+    static Path config(Path root, Path plugins, String storage, String storageConfig) throws Exception {
         Files.createDirectories(root);
         Path file = root.resolve("anima-vault.yaml");
         Files.writeString(file, """
@@ -158,13 +167,13 @@ class MigrateCommandTest {
                   plugins-dir: %s
                   storage:
                     type: %s
-                    config: {}
+                    config: %s
                   audit:
                     - type: file
                       config:
                         path: audit/audit.jsonl
                   credential-types: [api_key]
-                """.formatted(root.resolve("data"), plugins, storage));
+                """.formatted(root.resolve("data"), plugins, storage, storageConfig));
         return file;
     }
 }
