@@ -87,4 +87,51 @@ class FileStorageAgentFlowTest {
             assertEquals(VALUE, v1.json().get("value").asText(), v1.body());
         }
     }
+
+    /**
+     * The issue's odd names through the HTTP API on the file backend: core's name rules refuse most
+     * (400 invalid_name); what they allow ({@code CON}, {@code NUL}, case twins) is stored as distinct
+     * secrets, and nothing is written outside the store directory.
+     */
+    @Test
+    void oddNamesAreRefusedOrStoredSafely() throws Exception {
+        try (TestVault vault = start()) {
+            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_odd\"}").status());
+            String nfc = java.text.Normalizer.normalize("caf\u00e9", java.text.Normalizer.Form.NFC);
+            String nfd = java.text.Normalizer.normalize("caf\u00e9", java.text.Normalizer.Form.NFD);
+            for (String bad : List.of("../x", "a/b", "x\u0000y", "k".repeat(1000), nfc, nfd, "..", ".hidden")) {
+                Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_odd",
+                        "key", bad, "value", "odd-value-1", "type", "api_key")));
+                assertEquals(400, r.status(), bad + ": " + r.body());
+                assertEquals("invalid_name", r.code(), r.body());
+                Response id = vault.post("/v1/identities", OWNER, TestVault.json(Map.of("id", bad)));
+                assertEquals(400, id.status(), bad + ": " + id.body());
+            }
+            List<String> allowed = List.of("CON", "con", "NUL", "nul", "Key", "key", "KEY", "com1.txt", "k".repeat(256),
+                    "K".repeat(256));
+            for (String ok : allowed) {
+                Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_odd",
+                        "key", ok, "value", "odd-" + ok, "type", "api_key")));
+                assertEquals(201, r.status(), ok + ": " + r.body());
+            }
+            for (String ok : allowed) {
+                Response r = vault.get("/v1/vault/secrets/agent_odd/" + ok, OWNER);
+                assertEquals(200, r.status(), ok + ": " + r.body());
+                assertEquals("odd-" + ok, r.json().get("value").asText(), "twins stay distinct");
+            }
+        }
+        Path data = tmp.resolve("data").toRealPath();
+        Path store = data.resolve("store");
+        try (Stream<Path> s = Files.walk(data)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                Path real = p.toRealPath();
+                assertTrue(real.startsWith(store) || real.startsWith(data.resolve("audit"))
+                        || real.equals(data.resolve("root.key")), "a file outside the store: " + real);
+                if (real.startsWith(store)) {
+                    String name = real.getFileName().toString();
+                    assertTrue(name.matches("[a-z0-9_.%A-F~-]{1,250}"), "unsafe file name " + name);
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,8 @@ import java.util.HexFormat;
  * and back. Stateless.
  *
  * <p>The name is the UTF-8 bytes of the id, each byte kept as is when it is in {@code [a-z0-9_-]} or
- * a {@code .} that is not the first character, and written {@code %XX} (upper-case hex) otherwise. So:
+ * a {@code .} that is neither the first nor the last character (Windows drops trailing dots), and
+ * written {@code %XX} (upper-case hex) otherwise. So:
  * <ul>
  *   <li>no separator, {@code ..}, NUL or drive letter ever reaches the file system: names are plain
  *       ASCII of a fixed safe alphabet and never start with {@code .}, which keeps the store's own
@@ -50,7 +51,7 @@ final class Names {
         for (int i = 0; i < bytes.length; i++) {
             int b = bytes[i] & 0xff;
             boolean plain = (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '_' || b == '-'
-                    || (b == '.' && i > 0);
+                    || (b == '.' && i > 0 && i < bytes.length - 1);
             if (plain) {
                 sb.append((char) b);
             } else {

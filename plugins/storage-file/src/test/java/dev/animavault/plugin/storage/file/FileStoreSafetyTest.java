@@ -114,7 +114,7 @@ class FileStoreSafetyTest {
         String nfd = Normalizer.normalize("café", Normalizer.Form.NFD);
         List<String> names = List.of("../x", "..", ".", "a/b", "a\\b", "CON", "con", "nul", "NUL.txt", "x\u0000y",
                 "k".repeat(1000), "K".repeat(1000), "Key", "key", "KEY", nfc, nfd, "", " ", "~hash", "%41", "A",
-                ".hidden", ".identity", ".lock", "a:b", "🔑", "com1.txt");
+                ".hidden", ".identity", ".lock", "a:b", "🔑", "com1.txt", "a.", "a", "a..");
         assertEquals(names.size(), new HashSet<>(names).size());
         Path store = dir.resolve("store");
         try (FileStorageBackend b = open(false)) {
@@ -156,6 +156,7 @@ class FileStoreSafetyTest {
                         String n = c.getFileName().toString();
                         assertTrue(n.matches("[a-z0-9_.%A-F~-]{1,250}"), "unsafe file name " + n);
                         assertTrue(n.length() <= 255);
+                        assertFalse(n.endsWith("."), "Windows drops a trailing dot: " + n);
                         assertFalse(List.of("con", "nul", "prn", "aux").contains(n.toLowerCase(Locale.ROOT)), n);
                         assertTrue(folded.add(n.toLowerCase(Locale.ROOT)), "case-insensitive collision: " + n);
                     }
