@@ -98,7 +98,7 @@ final class DirIndex {
     private void removeStaleTemp(Path p) {
         try {
             if (Files.getLastModifiedTime(p).compareTo(openedAt) < 0) {
-                FileStorageBackend.deleteTree(p);
+                StoreFiles.deleteTree(p);
             }
         } catch (IOException e) {
             // a leftover temp file is harmless; it is retried on the next listing after a restart

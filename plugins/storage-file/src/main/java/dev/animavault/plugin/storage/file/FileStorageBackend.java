@@ -2,7 +2,6 @@ package dev.animavault.plugin.storage.file;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.animavault.plugin.storage.file.Codec.CorruptFileException;
 import dev.animavault.plugin.storage.file.Codec.SecretFile;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
@@ -21,14 +20,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -38,7 +35,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The {@code file} storage backend: one checksummed file per identity, secret and record under one
@@ -63,6 +59,7 @@ final class FileStorageBackend implements StorageBackend {
     private final Path records;
     private final Path trash;
     private final FileIo io;
+    private final StoreFiles files;
     private final StoreLock lock;
     private final Clock clock;
     private final DirIndex index;
@@ -78,11 +75,12 @@ final class FileStorageBackend implements StorageBackend {
         this.records = root.resolve("r");
         this.trash = root.resolve(".trash");
         this.io = io;
+        this.files = new StoreFiles(root, io);
         this.lock = lock;
         this.clock = clock;
         this.index = new DirIndex(FileTime.from(Instant.now().minusSeconds(2)));
-        this.identityIdOf = dir -> leafId(dir.resolve(IDENTITY_FILE));
-        this.leafIdOf = this::leafId;
+        this.identityIdOf = dir -> files.leafId(dir.resolve(IDENTITY_FILE));
+        this.leafIdOf = files::leafId;
     }
 
     /** Prepares the directories and removes what a crash left in the trash. */
@@ -100,7 +98,7 @@ final class FileStorageBackend implements StorageBackend {
         }
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(trash)) {
             for (Path p : leftovers) {
-                deleteTree(p);
+                StoreFiles.deleteTree(p);
             }
         }
     }
@@ -128,7 +126,7 @@ final class FileStorageBackend implements StorageBackend {
         Path dir = orgDir.resolve(dirName);
         return withIdentityLock(identity.organizationId(), identity.id(), "create identity", () -> {
             if (Files.exists(dir)) {
-                if (readIdentity(dir) != null) {
+                if (files.readIdentity(dir) != null) {
                     throw new VaultException(ErrorCode.ALREADY_EXISTS, "identity already exists");
                 }
                 moveToTrash(dir); // a directory without its identity file: not a live identity
@@ -148,7 +146,7 @@ final class FileStorageBackend implements StorageBackend {
 
     @Override
     public Optional<Identity> getIdentity(String organizationId, String identityId) {
-        return io(() -> Optional.ofNullable(readIdentity(identityDir(organizationId, identityId))), "read identity");
+        return io(() -> Optional.ofNullable(files.readIdentity(identityDir(organizationId, identityId))), "read identity");
     }
 
     @Override
@@ -156,11 +154,11 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(identity, "identity is null");
         Path dir = identityDir(identity.organizationId(), identity.id());
         return withIdentityLock(identity.organizationId(), identity.id(), "update identity", () -> {
-            Identity current = readIdentity(dir);
+            Identity current = files.readIdentity(dir);
             if (current == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
             }
-            checkRevision(current.revision(), expectedRevision);
+            Rules.checkRevision(current.revision(), expectedRevision);
             Identity stored = new Identity(current.organizationId(), current.id(), identity.name(), identity.metadata(),
                     identity.disabled(), current.createdAt(), identity.updatedAt(), current.revision() + 1);
             io.writeAtomically(dir.resolve(IDENTITY_FILE), Codec.identity(stored));
@@ -173,11 +171,11 @@ final class FileStorageBackend implements StorageBackend {
         Path orgDir = orgs.resolve(Names.encode(organizationId));
         Path dir = orgDir.resolve(Names.encode(identityId));
         withIdentityLock(organizationId, identityId, "delete identity", () -> {
-            Identity current = readIdentity(dir);
+            Identity current = files.readIdentity(dir);
             if (current == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
             }
-            checkRevision(current.revision(), expectedRevision);
+            Rules.checkRevision(current.revision(), expectedRevision);
             // one rename removes the identity with all its secrets; the trash is emptied after
             moveToTrash(dir);
             index.removed(orgDir, identityId, identityIdOf);
@@ -189,7 +187,7 @@ final class FileStorageBackend implements StorageBackend {
     public Page<Identity> listIdentities(String organizationId, PageRequest page) {
         requireNonNull(page, "page is null");
         Path orgDir = orgs.resolve(Names.encode(organizationId));
-        return list(orgDir, identityIdOf, page, name -> readIdentity(orgDir.resolve(name)), "list identities");
+        return list(orgDir, identityIdOf, page, name -> files.readIdentity(orgDir.resolve(name)), "list identities");
     }
 
     // ---------------------------------------------------------------- secrets
@@ -199,18 +197,18 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(metadata, "metadata is null");
         requireNonNull(firstVersion, "firstVersion is null");
         SecretRef ref = metadata.ref();
-        checkVersionRef(ref, firstVersion);
+        Rules.checkVersionRef(ref, firstVersion);
         if (firstVersion.version() != metadata.currentVersion()) {
             throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the first version must be the current version");
         }
         Path dir = identityDir(ref.organizationId(), ref.identityId());
         String name = Names.encode(ref.key());
         return withIdentityLock(ref.organizationId(), ref.identityId(), "create secret", () -> {
-            if (readIdentity(dir) == null) {
+            if (files.readIdentity(dir) == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
             }
             Path file = dir.resolve(name);
-            if (readSecretFile(file) != null) {
+            if (files.readSecretFile(file) != null) {
                 throw new VaultException(ErrorCode.ALREADY_EXISTS, "secret already exists");
             }
             SecretMetadata stored = metadata.withRevision(1);
@@ -224,7 +222,7 @@ final class FileStorageBackend implements StorageBackend {
     public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
         requireNonNull(ref, "ref is null");
         requireNonNull(version, "version is null");
-        SecretFile f = io(() -> readSecretFile(secretFile(ref)), "read secret");
+        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "read secret");
         if (f == null) {
             return Optional.empty();
         }
@@ -240,7 +238,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
         requireNonNull(ref, "ref is null");
-        SecretFile f = io(() -> readSecretFile(secretFile(ref)), "read secret metadata");
+        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "read secret metadata");
         return f == null ? Optional.empty() : Optional.of(f.metadata());
     }
 
@@ -249,14 +247,14 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(metadata, "metadata is null");
         requireNonNull(newVersion, "newVersion is null");
         SecretRef ref = metadata.ref();
-        checkVersionRef(ref, newVersion);
+        Rules.checkVersionRef(ref, newVersion);
         return withIdentityLock(ref.organizationId(), ref.identityId(), "add secret version", () -> {
             Path file = secretFile(ref);
-            SecretFile current = readSecretFile(file);
+            SecretFile current = files.readSecretFile(file);
             if (current == null) {
                 throw new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret not found");
             }
-            checkRevision(current.metadata().revision(), expectedRevision);
+            Rules.checkRevision(current.metadata().revision(), expectedRevision);
             int highest = current.highestVersion();
             if (newVersion.version() <= highest) {
                 throw new VaultException(ErrorCode.ALREADY_EXISTS, "version " + newVersion.version() + " exists");
@@ -264,8 +262,8 @@ final class FileStorageBackend implements StorageBackend {
             if (newVersion.version() != highest + 1) {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the new version must be " + (highest + 1));
             }
-            checkCurrent(metadata.currentVersion(), newVersion.version());
-            SecretMetadata stored = storedMetadata(current.metadata(), metadata);
+            Rules.checkCurrent(metadata.currentVersion(), newVersion.version());
+            SecretMetadata stored = Rules.storedMetadata(current.metadata(), metadata);
             List<SecretVersion> versions = new ArrayList<>(current.versions());
             versions.add(newVersion);
             io.writeAtomically(file, Codec.secret(new SecretFile(stored, versions)));
@@ -279,13 +277,13 @@ final class FileStorageBackend implements StorageBackend {
         SecretRef ref = metadata.ref();
         return withIdentityLock(ref.organizationId(), ref.identityId(), "update secret", () -> {
             Path file = secretFile(ref);
-            SecretFile current = readSecretFile(file);
+            SecretFile current = files.readSecretFile(file);
             if (current == null) {
                 throw new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret not found");
             }
-            checkRevision(current.metadata().revision(), expectedRevision);
-            checkCurrent(metadata.currentVersion(), current.highestVersion());
-            SecretMetadata stored = storedMetadata(current.metadata(), metadata);
+            Rules.checkRevision(current.metadata().revision(), expectedRevision);
+            Rules.checkCurrent(metadata.currentVersion(), current.highestVersion());
+            SecretMetadata stored = Rules.storedMetadata(current.metadata(), metadata);
             io.writeAtomically(file, Codec.secret(new SecretFile(stored, current.versions())));
             return stored;
         });
@@ -294,7 +292,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public List<SecretVersion> listVersions(SecretRef ref) {
         requireNonNull(ref, "ref is null");
-        SecretFile f = io(() -> readSecretFile(secretFile(ref)), "list secret versions");
+        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "list secret versions");
         return f == null ? List.of() : f.versions();
     }
 
@@ -304,11 +302,11 @@ final class FileStorageBackend implements StorageBackend {
         Path dir = identityDir(ref.organizationId(), ref.identityId());
         withIdentityLock(ref.organizationId(), ref.identityId(), "delete secret", () -> {
             Path file = dir.resolve(Names.encode(ref.key()));
-            SecretFile current = readSecretFile(file);
+            SecretFile current = files.readSecretFile(file);
             if (current == null) {
                 throw new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret not found");
             }
-            checkRevision(current.metadata().revision(), expectedRevision);
+            Rules.checkRevision(current.metadata().revision(), expectedRevision);
             io.delete(file);
             index.removed(dir, ref.key(), leafIdOf);
             return null;
@@ -320,7 +318,7 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(page, "page is null");
         Path dir = identityDir(organizationId, identityId);
         return list(dir, leafIdOf, page, name -> {
-            SecretFile f = readSecretFile(dir.resolve(name));
+            SecretFile f = files.readSecretFile(dir.resolve(name));
             return f == null ? null : f.metadata();
         }, "list secrets");
     }
@@ -329,7 +327,7 @@ final class FileStorageBackend implements StorageBackend {
 
     @Override
     public Optional<StoredRecord> getRecord(String namespace, String key) {
-        return io(() -> Optional.ofNullable(readRecord(recordFile(namespace, key))), "read record");
+        return io(() -> Optional.ofNullable(files.readRecord(recordFile(namespace, key))), "read record");
     }
 
     @Override
@@ -339,7 +337,7 @@ final class FileStorageBackend implements StorageBackend {
         String name = Names.encode(key);
         return withLock(recordLocks[stripe(namespace, key)], "write record", () -> {
             Path file = dir.resolve(name);
-            StoredRecord current = readRecord(file);
+            StoredRecord current = files.readRecord(file);
             long revision;
             if (expectedRevision == 0) {
                 if (current != null) {
@@ -350,7 +348,7 @@ final class FileStorageBackend implements StorageBackend {
                 if (current == null) {
                     throw new VaultException(ErrorCode.NOT_FOUND, "record not found");
                 }
-                checkRevision(current.revision(), expectedRevision);
+                Rules.checkRevision(current.revision(), expectedRevision);
                 revision = current.revision() + 1;
             }
             StoredRecord stored = new StoredRecord(namespace, key, value, revision, clock.instant());
@@ -368,11 +366,11 @@ final class FileStorageBackend implements StorageBackend {
         Path dir = records.resolve(Names.encode(namespace));
         withLock(recordLocks[stripe(namespace, key)], "delete record", () -> {
             Path file = dir.resolve(Names.encode(key));
-            StoredRecord current = readRecord(file);
+            StoredRecord current = files.readRecord(file);
             if (current == null) {
                 throw new VaultException(ErrorCode.NOT_FOUND, "record not found");
             }
-            checkRevision(current.revision(), expectedRevision);
+            Rules.checkRevision(current.revision(), expectedRevision);
             io.delete(file);
             index.removed(dir, key, leafIdOf);
             return null;
@@ -383,7 +381,7 @@ final class FileStorageBackend implements StorageBackend {
     public Page<StoredRecord> listRecords(String namespace, PageRequest page) {
         requireNonNull(page, "page is null");
         Path dir = records.resolve(Names.encode(namespace));
-        return list(dir, leafIdOf, page, name -> readRecord(dir.resolve(name)), "list records");
+        return list(dir, leafIdOf, page, name -> files.readRecord(dir.resolve(name)), "list records");
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -402,26 +400,9 @@ final class FileStorageBackend implements StorageBackend {
 
     // ---------------------------------------------------------------- internals
 
-    /** The record namespaces present in the store (for backup and migration tools). */
-    List<String> namespaces() {
-        NavigableMap<String, String> m = io(() -> index.of(records, leafIdOfDir()), "list namespaces");
-        return m == null ? List.of() : List.copyOf(m.keySet());
-    }
-
-    /** The organizations present in the store (for backup and migration tools). */
-    List<String> organizations() {
-        NavigableMap<String, String> m = io(() -> index.of(orgs, leafIdOfDir()), "list organizations");
-        return m == null ? List.of() : List.copyOf(m.keySet());
-    }
-
-    /** Hashed namespace and organization names cannot be resolved (their directories hold no id file). */
-    private static Function<Path, String> leafIdOfDir() {
-        return p -> null;
-    }
-
     private <T> Page<T> list(Path dir, Function<Path, String> hashedId, PageRequest page, IoFunction<String, T> read,
                              String what) {
-        String after = page.cursor().map(FileStorageBackend::decodeCursor).orElse(null);
+        String after = page.cursor().map(Rules::decodeCursor).orElse(null);
         return io(() -> {
             NavigableMap<String, String> ids = index.of(dir, hashedId);
             if (ids == null) {
@@ -442,20 +423,8 @@ final class FileStorageBackend implements StorageBackend {
                 }
             }
             boolean more = last != null && items.size() == page.limit() && ids.higherKey(last) != null;
-            return new Page<>(items, more ? Optional.of(encodeCursor(last)) : Optional.empty());
+            return new Page<>(items, more ? Optional.of(Rules.encodeCursor(last)) : Optional.empty());
         }, what);
-    }
-
-    private static String encodeCursor(String key) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String decodeCursor(String cursor) {
-        try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "invalid page cursor");
-        }
     }
 
     private Path identityDir(String organizationId, String identityId) {
@@ -470,53 +439,6 @@ final class FileStorageBackend implements StorageBackend {
         return records.resolve(Names.encode(namespace)).resolve(Names.encode(key));
     }
 
-    private Identity readIdentity(Path dir) throws IOException {
-        Path file = dir.resolve(IDENTITY_FILE);
-        byte[] payload = checked(file);
-        return payload == null ? null : decoded(file, () -> Codec.identity(payload));
-    }
-
-    private SecretFile readSecretFile(Path file) throws IOException {
-        byte[] payload = checked(file);
-        return payload == null ? null : decoded(file, () -> Codec.secret(payload));
-    }
-
-    private StoredRecord readRecord(Path file) throws IOException {
-        byte[] payload = checked(file);
-        return payload == null ? null : decoded(file, () -> Codec.record(payload));
-    }
-
-    private String leafId(Path file) {
-        try {
-            byte[] payload = checked(file);
-            return payload == null ? null : decoded(file, () -> Codec.leafId(payload));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The payload of a file, null if absent; a torn or edited file is an {@code INTEGRITY_ERROR}. */
-    private byte[] checked(Path file) throws IOException {
-        try {
-            return io.read(file);
-        } catch (CorruptFileException e) {
-            throw corrupt(file, e);
-        }
-    }
-
-    private <T> T decoded(Path file, Supplier<T> decode) {
-        try {
-            return decode.get();
-        } catch (CorruptFileException | IllegalArgumentException | NullPointerException e) {
-            throw corrupt(file, e);
-        }
-    }
-
-    private VaultException corrupt(Path file, RuntimeException e) {
-        return new VaultException(ErrorCode.INTEGRITY_ERROR, "the file store has a damaged file, refused: "
-                + root.relativize(file) + " (" + e.getMessage() + "); restore it from a backup or remove it");
-    }
-
     private void moveToTrash(Path dir) throws IOException {
         Path target = trash.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
@@ -524,50 +446,10 @@ final class FileStorageBackend implements StorageBackend {
         io.syncDir(trash);
         index.forget(dir);
         try {
-            deleteTree(target);
+            StoreFiles.deleteTree(target);
         } catch (IOException e) {
             // emptied at the next start
         }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
-                for (Path c : children) {
-                    deleteTree(c);
-                }
-            }
-        }
-        try {
-            Files.deleteIfExists(p);
-        } catch (NoSuchFileException e) {
-            // gone already
-        }
-    }
-
-    private static void checkRevision(long stored, long expected) {
-        if (stored != expected) {
-            throw new VaultException(ErrorCode.REVISION_CONFLICT, "revision conflict: expected " + expected
-                    + ", stored " + stored);
-        }
-    }
-
-    private static void checkCurrent(int current, int highest) {
-        if (current > highest) {
-            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the current version " + current
-                    + " is not stored (highest is " + highest + ")");
-        }
-    }
-
-    private static void checkVersionRef(SecretRef ref, SecretVersion v) {
-        if (!ref.equals(v.ref())) {
-            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "the version belongs to another secret");
-        }
-    }
-
-    private static SecretMetadata storedMetadata(SecretMetadata current, SecretMetadata given) {
-        return new SecretMetadata(current.ref(), given.type(), given.currentVersion(), given.metadata(),
-                given.attributes(), current.createdAt(), given.updatedAt(), current.revision() + 1);
     }
 
     @FunctionalInterface
