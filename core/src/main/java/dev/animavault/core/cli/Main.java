@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Anima Vault: identity-scoped secrets for AI agents.",
         modelTransformer = dev.animavault.cli.ClientCommands.class, // + identities, tokens, secrets, audit, status (HTTP)
-        subcommands = {Main.ServerCommand.class, Main.InitCommand.class})
+        subcommands = {Main.ServerCommand.class, Main.InitCommand.class,
+                dev.animavault.core.migrate.MigrateCommand.class, dev.animavault.core.backup.BackupCommand.class,
+                dev.animavault.core.backup.RestoreCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit status when the HTTP listener died while the process lived (EX_SOFTWARE). */
