@@ -1,8 +1,13 @@
 package dev.animavault.spi;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A plaintext secret value: bytes that never appear in {@code toString()}, logs or exceptions.
@@ -34,6 +39,30 @@ public final class SecretValue {
     /** The bytes decoded as UTF-8. */
     public String asUtf8() {
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The bytes decoded as strict UTF-8 into a char array the caller owns (and should zero when done), for
+     * credential types that check characters without making a {@code String} of the value. The decoder's
+     * own buffer is zeroed.
+     *
+     * @return empty when the bytes are not valid UTF-8
+     */
+    public Optional<char[]> utf8Chars() {
+        try {
+            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            char[] out = new char[decoded.remaining()];
+            decoded.get(out);
+            if (decoded.hasArray()) {
+                Arrays.fill(decoded.array(), '\0');
+            }
+            return Optional.of(out);
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
+        }
     }
 
     /** The length in bytes. */

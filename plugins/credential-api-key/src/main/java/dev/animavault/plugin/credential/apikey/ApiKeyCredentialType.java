@@ -6,10 +6,7 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.credential.CredentialType;
-import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -103,7 +100,7 @@ public final class ApiKeyCredentialType implements CredentialType {
                 throw new VaultException(ErrorCode.VALUE_TOO_LARGE,
                         "api_key value is longer than " + maxBytes + " bytes");
             }
-            chars = decodeStrictUtf8(bytes);
+            chars = decodeStrictUtf8(value);
             checkCharacters(chars);
         } finally {
             Arrays.fill(bytes, (byte) 0);
@@ -126,7 +123,7 @@ public final class ApiKeyCredentialType implements CredentialType {
         if (format == null) {
             return;
         }
-        char[] chars = decodeStrictUtf8(value.bytes());
+        char[] chars = decodeStrictUtf8(value);
         try {
             if (!format.matcher(java.nio.CharBuffer.wrap(chars)).matches()) {
                 throw invalid("does not have the format configured for provider '" + provider
@@ -150,7 +147,7 @@ public final class ApiKeyCredentialType implements CredentialType {
         byte[] bytes = value.bytes();
         char[] chars = null;
         try {
-            chars = decodeStrictUtf8(bytes);
+            chars = decodeStrictUtf8(value);
             int count = Character.codePointCount(chars, 0, chars.length);
             int shown = Math.min(4, (count - 12) / 2);
             if (count < MIN_HINT_LENGTH || shown < 1) {
@@ -171,22 +168,8 @@ public final class ApiKeyCredentialType implements CredentialType {
         }
     }
 
-    private static char[] decodeStrictUtf8(byte[] bytes) {
-        try {
-            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-            char[] out = new char[decoded.remaining()];
-            decoded.get(out);
-            if (decoded.hasArray()) {
-                Arrays.fill(decoded.array(), '\0');
-            }
-            return out;
-        } catch (CharacterCodingException e) {
-            // The exception carries only a length; still, nothing of it is passed on.
-            throw invalid("is not valid UTF-8");
-        }
+    private static char[] decodeStrictUtf8(SecretValue value) {
+        return value.utf8Chars().orElseThrow(() -> invalid("is not valid UTF-8"));
     }
 
     private static void checkCharacters(char[] chars) {

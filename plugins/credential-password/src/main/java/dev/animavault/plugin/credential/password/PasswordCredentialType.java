@@ -6,11 +6,6 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.credential.CredentialType;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -84,7 +79,7 @@ public final class PasswordCredentialType implements CredentialType {
                 throw new VaultException(ErrorCode.VALUE_TOO_LARGE, "password value is longer than "
                         + settings.maxBytes() + " bytes");
             }
-            chars = decodeStrictUtf8(bytes);
+            chars = decodeStrictUtf8(value);
             int length = Character.codePointCount(chars, 0, chars.length);
             if (length < settings.minLength()) {
                 throw invalid("has " + length + " characters; this vault requires at least " + settings.minLength());
@@ -107,21 +102,8 @@ public final class PasswordCredentialType implements CredentialType {
         }
     }
 
-    private static char[] decodeStrictUtf8(byte[] bytes) {
-        try {
-            CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-            char[] out = new char[decoded.remaining()];
-            decoded.get(out);
-            if (decoded.hasArray()) {
-                Arrays.fill(decoded.array(), '\0');
-            }
-            return out;
-        } catch (CharacterCodingException e) {
-            throw invalid("is not valid UTF-8");
-        }
+    private static char[] decodeStrictUtf8(SecretValue value) {
+        return value.utf8Chars().orElseThrow(() -> invalid("is not valid UTF-8"));
     }
 
     private static VaultException invalid(String what) {
