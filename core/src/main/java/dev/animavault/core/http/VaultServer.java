@@ -217,6 +217,9 @@ public final class VaultServer implements AutoCloseable {
         }
         if (e instanceof ThrottledException t) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(t.retryAfterSeconds()));
+        } else if (e.errorCode() == ErrorCode.STORAGE_UNAVAILABLE) {
+            // storage outages are short (a PostgreSQL restart or failover): clients retry soon (issue 17)
+            res.header(HeaderNames.RETRY_AFTER, "1");
         }
         res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }

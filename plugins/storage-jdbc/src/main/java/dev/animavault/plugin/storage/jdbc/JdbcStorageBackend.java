@@ -2,7 +2,6 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -31,6 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -97,8 +97,10 @@ final class JdbcStorageBackend implements StorageBackend {
     private final Dialect dialect;
     private final String redactedUrl;
     private final Clock clock;
-    private final HikariDataSource readPool;
-    private final HikariDataSource writePool;
+    private final DataSource readPool;
+    private final DataSource writePool;
+    /** The PostgreSQL pool with its outage breaker (the same object as both pools); null on SQLite. */
+    private final PostgresPool postgres;
     private final Jdbi reader;
     private final Jdbi writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
@@ -134,13 +136,17 @@ final class JdbcStorageBackend implements StorageBackend {
      *                  {@link #close()}
      * @param clock     the clock for record timestamps
      */
-    JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool,
+    JdbcStorageBackend(JdbcSettings settings, DataSource readPool, DataSource writePool,
                        ReadSessions hot, SecretReadCache cache, SqliteLockFile lock, Clock clock) {
         requireNonNull(settings, "settings is null");
         this.dialect = settings.dialect();
         this.redactedUrl = settings.redactedUrl();
         this.readPool = requireNonNull(readPool, "readPool is null");
         this.writePool = requireNonNull(writePool, "writePool is null");
+        if (!(readPool instanceof AutoCloseable) || !(writePool instanceof AutoCloseable)) {
+            throw new IllegalArgumentException("the pools must be closeable");
+        }
+        this.postgres = readPool instanceof PostgresPool p ? p : null;
         this.hot = requireNonNull(hot, "hot is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.reader = jdbi(readPool);
@@ -154,7 +160,7 @@ final class JdbcStorageBackend implements StorageBackend {
         this.lock = lock;
     }
 
-    private static Jdbi jdbi(HikariDataSource pool) {
+    private static Jdbi jdbi(DataSource pool) {
         Jdbi jdbi = Jdbi.create(pool);
         // listings bind :after only when a cursor is given; readSecret binds :version only when asked
         jdbi.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
@@ -744,11 +750,11 @@ final class JdbcStorageBackend implements StorageBackend {
             try {
                 hot.close();
                 if (writePool != readPool) {
-                    writePool.close();
+                    closePool(writePool);
                 }
             } finally {
                 try {
-                    readPool.close();
+                    closePool(readPool);
                 } finally {
                     if (lock != null) {
                         lock.close(); // last: no connection of ours is left on the file
@@ -756,6 +762,30 @@ final class JdbcStorageBackend implements StorageBackend {
                 }
             }
         }
+    }
+
+    private static void closePool(DataSource pool) {
+        try {
+            ((AutoCloseable) pool).close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The exception for a failed operation; a connection-level failure on PostgreSQL also trips the
+     * pool's outage breaker, so later calls fail fast until the database answers again.
+     */
+    private VaultException failure(String operation, Throwable e) {
+        if (postgres != null && !(e instanceof VaultException)) {
+            SQLException sql = SqlErrors.sqlCause(e);
+            if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.UNAVAILABLE && !closed.get()) {
+                postgres.connectionFailed(sql);
+            }
+        }
+        return SqlErrors.translate(operation, redactedUrl, e);
     }
 
     @Override
@@ -768,7 +798,7 @@ final class JdbcStorageBackend implements StorageBackend {
         try {
             return reader.withHandle(callback);
         } catch (RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         }
     }
 
@@ -807,7 +837,7 @@ final class JdbcStorageBackend implements StorageBackend {
             healthy = true;
             return result;
         } catch (SQLException | RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         } finally {
             if (session != null) {
                 hot.release(session, healthy);
@@ -854,7 +884,7 @@ final class JdbcStorageBackend implements StorageBackend {
         try {
             return writer.inTransaction(callback); // the writer pool's transactions BEGIN IMMEDIATE
         } catch (RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         } finally {
             writeLock.unlock();
         }
@@ -869,7 +899,7 @@ final class JdbcStorageBackend implements StorageBackend {
                 if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.RETRYABLE && attempt < MAX_ATTEMPTS) {
                     continue; // deadlock or serialization failure: the transaction was rolled back
                 }
-                throw SqlErrors.translate(operation, redactedUrl, e);
+                throw failure(operation, e);
             }
         }
     }

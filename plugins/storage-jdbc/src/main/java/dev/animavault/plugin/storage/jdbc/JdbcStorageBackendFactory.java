@@ -56,8 +56,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(JdbcStorageBackendFactory.class.getClassLoader());
-        HikariDataSource readPool = null;
-        HikariDataSource writePool = null;
+        javax.sql.DataSource readPool = null;
+        javax.sql.DataSource writePool = null;
+        PostgresPool pgPool = null;
         SqliteLockFile lock = null;
         try {
             int n = POOL_COUNTER.incrementAndGet();
@@ -71,8 +72,10 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
                         settings.maxPoolSize(), false));
             } else {
-                readPool = open(settings, postgresConfig(settings, "anima-vault-postgresql-" + n));
-                writePool = readPool;
+                String poolName = "anima-vault-postgresql-" + n;
+                pgPool = openPostgres(settings, poolName, context);
+                readPool = pgPool;
+                writePool = pgPool;
             }
             ReadSessions hot;
             if (settings.dialect() == Dialect.SQLITE) {
@@ -112,6 +115,17 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             throw e;
         } finally {
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static PostgresPool openPostgres(JdbcSettings settings, String poolName, PluginContext context) {
+        try {
+            return new PostgresPool(() -> postgresConfig(settings, poolName), settings.redactedUrl(), context.clock());
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "cannot connect to " + settings.redactedUrl()
+                    + (settings.username() == null ? "" : " as user '" + settings.username() + "'") + ": "
+                    + cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage()), e);
         }
     }
 
@@ -163,6 +177,13 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         p.setProperty("prepareThreshold", "1");
         p.setProperty("connectTimeout", Long.toString(Math.max(1, s.connectionTimeout().toSeconds())));
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("socketTimeout", Long.toString(s.queryTimeout().toSeconds()));
+        if (s.sslMode() != null) {
+            p.setProperty("sslmode", s.sslMode());
+        }
+        if (s.sslRootCert() != null) {
+            p.setProperty("sslrootcert", s.sslRootCert());
+        }
         // server error details can quote row contents; keep them out of exception messages
         p.setProperty("logServerErrorDetail", "false");
         c.setDataSourceProperties(p);
@@ -205,11 +226,11 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         }
     }
 
-    private static void closeQuietly(HikariDataSource pool, Exception failure) {
+    private static void closeQuietly(javax.sql.DataSource pool, Exception failure) {
         if (pool != null) {
             try {
-                pool.close();
-            } catch (RuntimeException e) {
+                ((AutoCloseable) pool).close();
+            } catch (Exception e) {
                 failure.addSuppressed(e);
             }
         }
