@@ -11,7 +11,9 @@ import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
+import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageChange;
 import dev.animavault.spi.storage.Lease;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -63,7 +66,7 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  *
  * <p>Thread-safe. {@link #close()} closes the pools and is idempotent.
  */
-final class JdbcStorageBackend implements StorageBackend {
+final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9_./-]{1,64}");
     private static final int MAX_RECORD_KEY_LENGTH = 256;
@@ -101,6 +104,8 @@ final class JdbcStorageBackend implements StorageBackend {
     private final DataSource writePool;
     /** The PostgreSQL pool with its outage breaker (the same object as both pools); null on SQLite. */
     private final PostgresPool postgres;
+    /** LISTEN/NOTIFY between nodes (PostgreSQL); null on SQLite, whose file has one writing process. */
+    private volatile PgChangeChannel changes;
     private final Jdbi reader;
     private final Jdbi writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
@@ -167,6 +172,28 @@ final class JdbcStorageBackend implements StorageBackend {
         return jdbi;
     }
 
+    /** Starts change notification (PostgreSQL); called once by the factory after the migrations. */
+    void startChangeChannel(PgChangeChannel channel) {
+        this.changes = requireNonNull(channel, "channel is null");
+    }
+
+    /**
+     * On PostgreSQL: changes committed by any node, through {@code LISTEN/NOTIFY} ({@link PgChangeChannel}).
+     * On SQLite: nothing is ever delivered (this process is the database's only writer).
+     */
+    @Override
+    public AutoCloseable subscribe(Consumer<StorageChange> listener) {
+        requireNonNull(listener, "listener is null");
+        PgChangeChannel c = changes;
+        return c == null ? () -> { } : c.subscribe(listener);
+    }
+
+    @Override
+    public java.time.Duration fallbackBound() {
+        PgChangeChannel c = changes;
+        return c == null ? java.time.Duration.ZERO : c.fallback();
+    }
+
     /** Test hook: the sessions of the per-request reads. */
     ReadSessions readSessions() {
         return hot;
@@ -199,7 +226,8 @@ final class JdbcStorageBackend implements StorageBackend {
         requireNonNull(identity, "identity is null");
         Identity stored = normalize(identity).withRevision(1);
         // a new identity has no secrets yet (foreign key), and misses are not cached
-        write("createIdentity", Affects.NO_SECRET, null, h -> {
+        write("createIdentity", Affects.NO_SECRET, null,
+                StorageChange.identity(stored.organizationId(), stored.id()), h -> {
             int n = h.createUpdate("INSERT INTO identities (org_id, id, name, metadata, disabled, created_at, "
                             + "updated_at, revision) VALUES (:org, :id, :name, :metadata, :disabled, :createdAt, "
                             + ":updatedAt, 1) ON CONFLICT DO NOTHING")
@@ -232,7 +260,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public Identity updateIdentity(Identity identity, long expectedRevision) {
         requireNonNull(identity, "identity is null");
         Identity in = normalize(identity);
-        return write("updateIdentity", Affects.ALL_SECRETS, null, h -> {
+        return write("updateIdentity", Affects.ALL_SECRETS, null,
+                StorageChange.identity(in.organizationId(), in.id()), h -> {
             Optional<Long> createdAt = h.createQuery("UPDATE identities SET name = :name, metadata = :metadata, "
                             + "disabled = :disabled, updated_at = :updatedAt, revision = revision + 1 "
                             + "WHERE org_id = :org AND id = :id AND revision = :expected RETURNING created_at")
@@ -257,7 +286,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(identityId, "identityId is null");
-        write("deleteIdentity", Affects.ALL_SECRETS, null, h -> {
+        write("deleteIdentity", Affects.ALL_SECRETS, null,
+                StorageChange.identity(organizationId, identityId), h -> {
             // secrets and versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM identities WHERE org_id = :org AND id = :id AND revision = :expected")
                     .bind("org", organizationId)
@@ -316,7 +346,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + firstVersion.version() + " but the metadata's current version is " + metadata.currentVersion());
         }
         SecretMetadata stored = normalize(metadata).withRevision(1);
-        write("createSecret", Affects.ONE_SECRET, ref, h -> {
+        write("createSecret", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             boolean identityExists = h.createQuery("SELECT 1 FROM identities WHERE org_id = :org AND id = :identity")
                     .bind("org", ref.organizationId())
                     .bind("identity", ref.identityId())
@@ -407,7 +437,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + "' belongs to another secret ('" + newVersion.ref().key() + "')");
         }
         SecretMetadata in = normalize(metadata);
-        return write("addVersion", Affects.ONE_SECRET, ref, h -> {
+        return write("addVersion", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, ref);
             if (newVersion.version() <= highest) {
@@ -430,7 +460,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");
         SecretMetadata in = normalize(metadata);
-        return write("updateSecretMetadata", Affects.ONE_SECRET, in.ref(), h -> {
+        return write("updateSecretMetadata", Affects.ONE_SECRET, in.ref(), StorageChange.secret(in.ref()), h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, in.ref());
             if (in.currentVersion() > highest) {
@@ -457,7 +487,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         requireNonNull(ref, "ref is null");
-        write("deleteSecret", Affects.ONE_SECRET, ref, h -> {
+        write("deleteSecret", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             // versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM secrets WHERE org_id = :org AND identity_id = :identity "
                             + "AND secret_key = :key AND revision = :expected")
@@ -585,7 +615,7 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         byte[] bytes = value.clone();
         Instant now = Codec.stored(clock.instant());
-        return write("putRecord", Affects.NO_SECRET, null, h -> {
+        return write("putRecord", Affects.NO_SECRET, null, StorageChange.record(namespace, key), h -> {
             if (expectedRevision == 0) {
                 int n = h.createUpdate("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
                                 + "VALUES (:ns, :key, :value, 1, :updatedAt) ON CONFLICT DO NOTHING")
@@ -618,7 +648,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteRecord(String namespace, String key, long expectedRevision) {
         checkRecordName(namespace, key);
-        write("deleteRecord", Affects.NO_SECRET, null, h -> {
+        write("deleteRecord", Affects.NO_SECRET, null, StorageChange.record(namespace, key), h -> {
             int n = h.createUpdate("DELETE FROM records WHERE namespace = :ns AND record_key = :key "
                             + "AND revision = :expected")
                     .bind("ns", namespace)
@@ -688,7 +718,7 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         Instant now = Codec.stored(clock.instant());
         Instant expiresAt = Codec.stored(now.plus(ttl));
-        return write("tryAcquireLease", Affects.NO_SECRET, null, h -> h.createQuery(
+        return write("tryAcquireLease", Affects.NO_SECRET, null, null, h -> h.createQuery(
                         "INSERT INTO leases (name, owner, expires_at, fence) VALUES (:name, :owner, :expiresAt, 1) "
                                 + "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
                                 + "expires_at = excluded.expires_at, fence = leases.fence + 1 "
@@ -707,7 +737,7 @@ final class JdbcStorageBackend implements StorageBackend {
         requireNonNull(lease, "lease is null");
         Instant now = Codec.stored(clock.instant());
         Instant expiresAt = Codec.stored(now.plus(ttl));
-        int n = write("renewLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = "
+        int n = write("renewLease", Affects.NO_SECRET, null, null, h -> h.createUpdate("UPDATE leases SET expires_at = "
                         + ":expiresAt WHERE name = :name AND owner = :owner AND fence = :fence AND expires_at > :now")
                 .bind("expiresAt", Codec.micros(expiresAt))
                 .bind("name", lease.name())
@@ -722,7 +752,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public void releaseLease(Lease lease) {
         requireNonNull(lease, "lease is null");
         // the row stays (expired), so the next grant's fence is still greater
-        write("releaseLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = 0 "
+        write("releaseLease", Affects.NO_SECRET, null, null, h -> h.createUpdate("UPDATE leases SET expires_at = 0 "
                         + "WHERE name = :name AND owner = :owner AND fence = :fence")
                 .bind("name", lease.name())
                 .bind("owner", lease.owner())
@@ -748,6 +778,10 @@ final class JdbcStorageBackend implements StorageBackend {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
+                PgChangeChannel c = changes;
+                if (c != null) {
+                    c.close();
+                }
                 hot.close();
                 if (writePool != readPool) {
                     closePool(writePool);
@@ -850,8 +884,18 @@ final class JdbcStorageBackend implements StorageBackend {
      * transaction may have committed even if this throws), the cache's epoch moves and what
      * {@code affects} names ({@code ref} for {@link Affects#ONE_SECRET}) is dropped before this returns.
      */
-    private <T> T write(String operation, Affects affects, SecretRef ref, HandleCallback<T, RuntimeException> callback) {
+    private <T> T write(String operation, Affects affects, SecretRef ref, StorageChange change,
+                        HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
+        if (changes != null && change != null) {
+            // delivered to every listening node when, and only if, the transaction commits
+            HandleCallback<T, RuntimeException> inner = callback;
+            callback = h -> {
+                T result = inner.withHandle(h);
+                PgChangeChannel.notify(h, change);
+                return result;
+            };
+        }
         if (cache == null) {
             return writeTransaction(operation, callback);
         }

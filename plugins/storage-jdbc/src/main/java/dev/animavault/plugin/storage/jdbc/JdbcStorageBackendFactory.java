@@ -97,6 +97,10 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
+            if (settings.dialect() == Dialect.POSTGRESQL) {
+                backend.startChangeChannel(new PgChangeChannel(settings.url(), driverProperties(settings),
+                        settings.redactedUrl(), settings.changePollInterval()));
+            }
             SqliteLockFile held = lock;
             LOG.info(() -> "jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
                     + (held == null ? ", read cache off" : ", read cache of " + settings.readCacheSize()
@@ -188,6 +192,20 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         p.setProperty("logServerErrorDetail", "false");
         c.setDataSourceProperties(p);
         return c;
+    }
+
+    /** The driver properties of a connection outside the pool (with the credentials). */
+    private static Properties driverProperties(JdbcSettings s) {
+        Properties p = new Properties();
+        p.putAll(postgresConfig(s, "unused").getDataSourceProperties());
+        p.setProperty("ApplicationName", "anima-vault-listen");
+        if (s.username() != null) {
+            p.setProperty("user", s.username());
+        }
+        if (s.password() != null) {
+            p.setProperty("password", s.password());
+        }
+        return p;
     }
 
     private static HikariConfig baseConfig(JdbcSettings s, String poolName, int size) {
