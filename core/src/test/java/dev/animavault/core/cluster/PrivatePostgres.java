@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -97,6 +98,44 @@ final class PrivatePostgres implements AutoCloseable {
 
     Map<String, String> storageConfig(String url) {
         return Map.of("url", url, "username", USER, "password", PASSWORD);
+    }
+
+    /** The server's data directory (PostgreSQL reads its certificate files from there). */
+    Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    /** Runs {@code sql} as the superuser through psql on the server's socket. */
+    void superuserSql(String sql) {
+        Path psql = null;
+        try (var dirs = Files.newDirectoryStream(Path.of("/usr/lib/postgresql"))) {
+            for (Path d : dirs) {
+                if (Files.isExecutable(d.resolve("bin/psql"))) {
+                    psql = d.resolve("bin/psql");
+                }
+            }
+        } catch (IOException e) {
+            // fall back to PATH
+        }
+        List<String> cmd = new java.util.ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        cmd.addAll(List.of(psql == null ? "psql" : psql.toString(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                "-h", dir.resolve("sock").toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres",
+                "-c", sql));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("psql failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
