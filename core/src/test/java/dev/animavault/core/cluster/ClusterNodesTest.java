@@ -167,7 +167,10 @@ class ClusterNodesTest {
                 f.get();
             }
             pool.shutdown();
-            assertTrue(otherStatuses.isEmpty(), "every write answered 200: " + otherStatuses);
+            // a write that loses the race to another node's every retry is refused with 409 (nothing stored,
+            // the client knows); anything else is a failure
+            assertTrue(otherStatuses.keySet().stream().allMatch(st -> st == 409), "200 or 409 only: " + otherStatuses);
+            int refused = otherStatuses.getOrDefault(409, 0);
             int total = 0;
             for (int s = 0; s < secrets; s++) {
                 String key = "S" + s;
@@ -184,8 +187,10 @@ class ClusterNodesTest {
                 }
                 assertEquals(acked, stored, key + ": every acknowledged update stored");
             }
-            assertEquals(16 * writesPerWriter, total);
-            System.out.println("ClusterNodesTest: 2 x 8 writers, " + total + " acknowledged updates, each stored once");
+            assertEquals(16 * writesPerWriter - refused, total);
+            assertTrue(refused <= 16 * writesPerWriter / 10, "most writes succeed: " + refused + " refused");
+            System.out.println("ClusterNodesTest: 2 x 8 writers, " + total + " acknowledged updates, each stored once ("
+                    + refused + " refused with 409 after retries)");
         }
     }
 

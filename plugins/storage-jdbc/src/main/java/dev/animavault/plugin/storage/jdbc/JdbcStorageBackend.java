@@ -194,6 +194,11 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         return c == null ? java.time.Duration.ZERO : c.fallback();
     }
 
+    /** Test hook: the change channel (PostgreSQL), or null. */
+    PgChangeChannel changeChannel() {
+        return changes;
+    }
+
     /** Test hook: the sessions of the per-request reads. */
     ReadSessions readSessions() {
         return hot;
@@ -809,14 +814,14 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     }
 
     /**
-     * The exception for a failed operation; a connection-level failure on PostgreSQL also trips the
-     * pool's outage breaker, so later calls fail fast until the database answers again.
+     * The exception for a failed operation; a connection-level failure on PostgreSQL also has the pool
+     * check the server at once (its outage breaker: later calls fail fast while it does not answer).
      */
     private VaultException failure(String operation, Throwable e) {
         if (postgres != null && !(e instanceof VaultException)) {
             SQLException sql = SqlErrors.sqlCause(e);
             if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.UNAVAILABLE && !closed.get()) {
-                postgres.connectionFailed(sql);
+                postgres.connectionBroke(sql);
             }
         }
         return SqlErrors.translate(operation, redactedUrl, e);

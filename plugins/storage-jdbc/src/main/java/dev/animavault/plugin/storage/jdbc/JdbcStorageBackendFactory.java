@@ -98,7 +98,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
             if (settings.dialect() == Dialect.POSTGRESQL) {
-                backend.startChangeChannel(new PgChangeChannel(settings.url(), driverProperties(settings),
+                backend.startChangeChannel(new PgChangeChannel(listenUrl(settings.url()), driverProperties(settings),
                         settings.redactedUrl(), settings.changePollInterval()));
             }
             SqliteLockFile held = lock;
@@ -192,6 +192,25 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         p.setProperty("logServerErrorDetail", "false");
         c.setDataSourceProperties(p);
         return c;
+    }
+
+    /**
+     * The URL of the LISTEN connection: without an {@code ApplicationName} parameter (URL parameters
+     * beat properties in pgjdbc), so that the connection shows as {@code anima-vault-listen} in
+     * {@code pg_stat_activity}, apart from the pool's.
+     */
+    static String listenUrl(String url) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String param : url.substring(q + 1).split("&")) {
+            if (!param.isEmpty() && !param.regionMatches(true, 0, "ApplicationName=", 0, 16)) {
+                kept.append(kept.isEmpty() ? "" : "&").append(param);
+            }
+        }
+        return url.substring(0, q) + (kept.isEmpty() ? "" : "?" + kept);
     }
 
     /** The driver properties of a connection outside the pool (with the credentials). */

@@ -52,6 +52,8 @@ final class PgChangeChannel implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile Connection connection;
+    /** The server process of the listening connection, 0 while disconnected (test hook). */
+    private volatile int backendPid;
 
     PgChangeChannel(String url, Properties properties, String redactedUrl, Duration fallback) {
         this.url = requireNonNull(url, "url is null");
@@ -61,6 +63,11 @@ final class PgChangeChannel implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name("anima-vault-postgresql-listen").unstarted(this::run);
         this.thread.setContextClassLoader(PgChangeChannel.class.getClassLoader());
         this.thread.start();
+    }
+
+    /** Test hook: the server process id of the listening connection, 0 while disconnected. */
+    int backendPid() {
+        return backendPid;
     }
 
     Duration fallback() {
@@ -120,6 +127,7 @@ final class PgChangeChannel implements AutoCloseable {
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + CHANNEL);
                 }
+                backendPid = c.unwrap(PGConnection.class).getBackendPID();
                 if (everConnected) {
                     LOG.info(() -> "change notifications from " + redactedUrl + " flow again");
                 }
@@ -152,6 +160,7 @@ final class PgChangeChannel implements AutoCloseable {
                     everConnected = false;
                 }
                 connection = null;
+                backendPid = 0;
             }
             // disconnected: tell subscribers that anything may have changed, at least every fallback
             long now = System.nanoTime();

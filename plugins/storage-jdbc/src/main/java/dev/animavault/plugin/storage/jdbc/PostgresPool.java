@@ -23,8 +23,8 @@ import javax.sql.DataSource;
  * The PostgreSQL connection pool with an outage breaker: a {@link DataSource} over a HikariCP pool
  * that fails fast while the database is known to be unreachable and recovers by itself.
  *
- * <p>When an operation fails with a connection-level error ({@link #connectionFailed}), the pool is
- * marked down: every {@link #getConnection()} then fails at once with a
+ * <p>When getting a connection or a statement fails with a connection-level error and a direct probe,
+ * run at once, gets no answer either ({@link #connectionBroke}), the pool is marked down: every {@link #getConnection()} then fails at once with a
  * {@link SQLTransientConnectionException} (SQLState 08001, hence {@code STORAGE_UNAVAILABLE}, a 503)
  * instead of waiting {@code connection-timeout} for a connection that cannot come. One recovery thread
  * tries a direct connection and {@code SELECT 1} every {@link #PROBE_INTERVAL_MILLIS} ms; on success
@@ -54,6 +54,7 @@ final class PostgresPool implements DataSource, AutoCloseable {
     private volatile HikariDataSource current;
     private volatile Outage outage;
     private final AtomicBoolean recovering = new AtomicBoolean();
+    private final AtomicBoolean checking = new AtomicBoolean();
     private volatile boolean closed;
 
     /**
@@ -74,8 +75,32 @@ final class PostgresPool implements DataSource, AutoCloseable {
     }
 
     /**
-     * Reports that an operation failed because the database could not be reached; the pool fails fast
-     * from now on until the recovery thread gets an answer again. Idempotent during an outage.
+     * Reports that a statement failed with a connection-level error on a connection already open. One
+     * broken connection (terminated by an administrator, cut by a proxy) is no outage: a direct probe
+     * runs at once, off the caller's thread, and only when the server does not answer it is the pool
+     * marked down ({@link #connectionFailed}). Cheap to call often: one probe at a time.
+     */
+    void connectionBroke(SQLException cause) {
+        if (closed || outage != null || !checking.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = Thread.ofPlatform().daemon().name("anima-vault-postgresql-check").unstarted(() -> {
+            try {
+                probeDirectly(configs.get());
+            } catch (SQLException | RuntimeException e) {
+                connectionFailed(e instanceof SQLException sql ? sql : new SQLException(e.getMessage(), "08001", e));
+            } finally {
+                checking.set(false);
+            }
+        });
+        t.setContextClassLoader(PostgresPool.class.getClassLoader());
+        t.start();
+    }
+
+    /**
+     * Reports that the database could not be reached (no connection could be had, or a direct probe
+     * failed); the pool fails fast from now on until the recovery thread gets an answer again.
+     * Idempotent during an outage.
      */
     void connectionFailed(SQLException cause) {
         if (closed) {
@@ -184,7 +209,7 @@ final class PostgresPool implements DataSource, AutoCloseable {
         } catch (SQLException e) {
             SqlErrors.Kind kind = SqlErrors.classify(e);
             if (kind == SqlErrors.Kind.UNAVAILABLE && !closed) {
-                connectionFailed(e);
+                connectionBroke(e); // a busy pool also times out: only a failed probe means an outage
             }
             throw e;
         }
