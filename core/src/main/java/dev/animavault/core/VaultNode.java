@@ -25,6 +25,7 @@ import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.audit.AuditSinkFactory;
 import dev.animavault.spi.credential.CredentialType;
 import dev.animavault.spi.credential.CredentialTypeFactory;
+import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StorageBackendFactory;
 import java.io.IOException;
@@ -120,6 +121,10 @@ public final class VaultNode implements AutoCloseable {
 
         Barrier barrier = Barrier.open(storage, rootKey, clock);
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
+        if (storage instanceof ChangeNotifying notifying) {
+            // other nodes' revocations reach this node's token cache (issue 17: several nodes on PostgreSQL)
+            closeables.push(notifying.subscribe(tokens::changed));
+        }
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
         this.authFailures = new FailedAuthThrottle(audit, clock);

@@ -10,7 +10,9 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageChange;
 import dev.animavault.spi.storage.StoredRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +56,9 @@ public final class TokenService {
     // ids revoked by this node, remembered for longer than a cache entry lives, so a verification that
     // read the record just before the revocation cannot put the token back into the cache
     private final Cache<String, Boolean> revoked;
+    // moves on every token change told by the storage (other nodes' revocations): a verification that
+    // overlapped one does not keep its result in the cache
+    private final java.util.concurrent.atomic.AtomicLong changeGeneration = new java.util.concurrent.atomic.AtomicLong();
 
     /** A newly issued token: the secret string is shown to the caller once. */
     public record Issued(String token, Principal principal, Instant createdAt, String name) {
@@ -93,6 +98,7 @@ public final class TokenService {
             return cached;
         }
         String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
+        long generation = changeGeneration.get();
         StoredRecord record = storage.getRecord(NAMESPACE, id).orElseThrow(TokenService::unauthenticated);
         JsonNode json = parse(record);
         byte[] stored = decodeB64(json.path("mac").asText(), record.key());
@@ -108,6 +114,10 @@ public final class TokenService {
             throw unauthenticated();
         }
         cache.put(cacheKey, p);
+        if (changeGeneration.get() != generation) {
+            // another node's change arrived while this read ran: it may be this token's revocation
+            cache.invalidate(cacheKey);
+        }
         if (revoked.getIfPresent(p.tokenId()) != null) {
             cache.invalidate(cacheKey);
             throw unauthenticated();
@@ -116,6 +126,30 @@ public final class TokenService {
     }
 
     /** Issues a new organization API key. */
+    /**
+     * Drops cached verifications that a write committed by any node sharing the storage may have made
+     * stale: a token record written or deleted (revocation), or anything at all ({@code ANY}). Called on
+     * the storage backend's notification thread ({@link ChangeNotifying}).
+     */
+    public void changed(StorageChange change) {
+        if (change.kind() == StorageChange.Kind.ANY
+                || (change.kind() == StorageChange.Kind.RECORD && NAMESPACE.equals(change.scope()))) {
+            changeGeneration.incrementAndGet();
+        }
+        switch (change.kind()) {
+            case ANY -> cache.invalidateAll();
+            case RECORD -> {
+                if (NAMESPACE.equals(change.scope())) {
+                    String tokenId = change.id();
+                    cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
+                }
+            }
+            default -> {
+                // identities and secrets: not cached here (verification of identity tokens reads the identity)
+            }
+        }
+    }
+
     public Issued issueOrgKey(String organizationId, String name) {
         return issue(generate("avk_"), Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null);
     }

@@ -218,9 +218,11 @@ public final class VaultServer implements AutoCloseable {
         }
         if (e instanceof ThrottledException t) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(t.retryAfterSeconds()));
-        } else {
-            e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER,
-                    Long.toString(Math.max(1, (d.toMillis() + 999) / 1000))));
+        } else if (e.retryAfter().isPresent()) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, (e.retryAfter().get().toMillis() + 999) / 1000)));
+        } else if (e.errorCode() == ErrorCode.STORAGE_UNAVAILABLE) {
+            // storage outages are short (a PostgreSQL restart or failover): clients retry soon (issue 17)
+            res.header(HeaderNames.RETRY_AFTER, "1");
         }
         res.send(Json.write(Problems.body(e.errorCode(), detail, req.path().absolute().path(), Api.requestId())));
     }

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * A vault server in a process of its own (for {@link RotationCrashIT}, which SIGKILLs it): args are the
- * root directory (with {@code plugins/} prepared by the test); writes its port to {@code <root>/port}.
+ * root directory (with {@code plugins/} prepared by the test) and, for a node on PostgreSQL, the JDBC
+ * URL, user, password and shared root key file; writes its port to {@code <root>/port}.
  */
 public final class VaultChild {
     private VaultChild() {
@@ -28,7 +29,14 @@ public final class VaultChild {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
-        VaultConfig config = VaultConfig.builder(root.resolve("data"), root.resolve("plugins"))
+        VaultConfig.Builder builder = VaultConfig.builder(root.resolve("data"), root.resolve("plugins"));
+        if (args.length >= 5) {
+            // a node of a cluster: jdbc URL, user, password, shared root key file
+            builder.storage(new dev.animavault.core.config.ProviderSpec("jdbc",
+                    Map.of("url", args[1], "username", args[2], "password", args[3])))
+                    .rootKeyFile(Path.of(args[4]));
+        }
+        VaultConfig config = builder
                 .port(0)
                 .bootstrapToken(TestVault.OWNER_TOKEN)
                 .credentialTypes(List.of("test_password", "api_key"))

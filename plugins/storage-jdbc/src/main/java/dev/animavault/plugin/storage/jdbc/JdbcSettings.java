@@ -28,10 +28,19 @@ import java.util.Locale;
  * @param readCache         whether {@code readSecret} results are cached ({@link SecretReadCache}); only
  *                          ever true for SQLite, whose file this process then locks
  * @param readCacheSize     the most cached reads
+ * @param queryTimeout      PostgreSQL: the longest wait for the server's answer on an open connection
+ *                          (pgjdbc {@code socketTimeout}); bounds a request when the server vanishes
+ *                          without closing its sockets
+ * @param sslMode           PostgreSQL: pgjdbc {@code sslmode} (e.g. {@code verify-full}), or null for the
+ *                          driver default or the URL's
+ * @param sslRootCert       PostgreSQL: pgjdbc {@code sslrootcert}, the CA file, or null
+ * @param changePollInterval PostgreSQL: while the change-notification connection is down, how often
+ *                          subscribers are told that anything may have changed
  */
 record JdbcSettings(Dialect dialect, String url, String username, String password, int maxPoolSize,
                     Duration connectionTimeout, Duration busyTimeout, String sqliteSynchronous, boolean readCache,
-                    int readCacheSize) {
+                    int readCacheSize, Duration queryTimeout, String sslMode, String sslRootCert,
+                    Duration changePollInterval) {
 
     static final String URL = "url";
     static final String USERNAME = "username";
@@ -42,6 +51,10 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
     static final String SQLITE_SYNCHRONOUS = "sqlite-synchronous";
     static final String READ_CACHE = "read-cache";
     static final String READ_CACHE_SIZE = "read-cache-size";
+    static final String QUERY_TIMEOUT = "query-timeout";
+    static final String SSL_MODE = "ssl-mode";
+    static final String SSL_ROOT_CERT = "ssl-root-cert";
+    static final String CHANGE_POLL_INTERVAL = "change-poll-interval";
     static final int DEFAULT_READ_CACHE_SIZE = 10_000;
     private static final int MAX_READ_CACHE_SIZE = 10_000_000;
 
@@ -69,7 +82,18 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
                             + "node's writes: auto (on for SQLite, off for PostgreSQL), on (SQLite only: the "
                             + "database file is then locked against other processes) or off"),
             ConfigProperty.optional(READ_CACHE_SIZE, Type.INTEGER, Integer.toString(DEFAULT_READ_CACHE_SIZE),
-                    "most secret reads kept by the read cache (one per secret and version read), at least 1"));
+                    "most secret reads kept by the read cache (one per secret and version read), at least 1"),
+            ConfigProperty.optional(QUERY_TIMEOUT, Type.DURATION, "30s",
+                    "PostgreSQL only: longest wait for the server's answer on an open connection (pgjdbc "
+                            + "socketTimeout, whole seconds); bounds requests when the server vanishes silently"),
+            ConfigProperty.optional(SSL_MODE, Type.STRING, null,
+                    "PostgreSQL only: pgjdbc sslmode (disable, prefer, require, verify-ca, verify-full)"),
+            ConfigProperty.optional(SSL_ROOT_CERT, Type.STRING, null,
+                    "PostgreSQL only: the CA certificate file (PEM) that signs the server's certificate "
+                            + "(pgjdbc sslrootcert); use with ssl-mode verify-full"),
+            ConfigProperty.optional(CHANGE_POLL_INTERVAL, Type.DURATION, "1s",
+                    "PostgreSQL only: while the LISTEN connection for change notifications is down, how often "
+                            + "this node drops its caches of other nodes' state (the fallback bound)"));
 
     JdbcSettings {
         requireNonNull(dialect, "dialect is null");
@@ -115,8 +139,26 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
             throw invalid(config, READ_CACHE_SIZE, "must be between 1 and " + MAX_READ_CACHE_SIZE + " (got "
                     + readCacheSize + ")");
         }
+        Duration queryTimeout = config.getDuration(QUERY_TIMEOUT, Duration.ofSeconds(30));
+        if (queryTimeout.toSeconds() < 1 || queryTimeout.toSeconds() > 3600) {
+            throw invalid(config, QUERY_TIMEOUT, "must be between 1s and 1h");
+        }
+        String sslMode = config.get(SSL_MODE).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+        if (sslMode != null && !List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+                .contains(sslMode)) {
+            throw invalid(config, SSL_MODE, "must be disable, allow, prefer, require, verify-ca or verify-full (got '"
+                    + sslMode + "')");
+        }
+        String sslRootCert = config.get(SSL_ROOT_CERT).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+        if (sslRootCert != null && !java.nio.file.Files.isReadable(Path.of(sslRootCert))) {
+            throw invalid(config, SSL_ROOT_CERT, "names no readable file (" + sslRootCert + ")");
+        }
+        Duration changePoll = config.getDuration(CHANGE_POLL_INTERVAL, Duration.ofSeconds(1));
+        if (changePoll.toMillis() < 100 || changePoll.toSeconds() > 3600) {
+            throw invalid(config, CHANGE_POLL_INTERVAL, "must be between 100ms and 1h");
+        }
         return new JdbcSettings(dialect, url, username, password, maxPoolSize, connectionTimeout, busyTimeout, sync,
-                readCache, readCacheSize);
+                readCache, readCacheSize, queryTimeout, sslMode, sslRootCert, changePoll);
     }
 
     /**
@@ -179,6 +221,7 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
                 + ", password=" + (password == null ? "null" : "<masked>") + ", maxPoolSize=" + maxPoolSize
                 + ", connectionTimeout=" + connectionTimeout + ", busyTimeout=" + busyTimeout
                 + ", sqliteSynchronous=" + sqliteSynchronous + ", readCache=" + readCache
-                + ", readCacheSize=" + readCacheSize + "]";
+                + ", readCacheSize=" + readCacheSize + ", queryTimeout=" + queryTimeout + ", sslMode=" + sslMode
+                + ", sslRootCert=" + sslRootCert + ", changePollInterval=" + changePollInterval + "]";
     }
 }

@@ -2,7 +2,6 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -12,7 +11,9 @@ import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
+import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageChange;
 import dev.animavault.spi.storage.Lease;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
@@ -29,8 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -63,7 +66,7 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  *
  * <p>Thread-safe. {@link #close()} closes the pools and is idempotent.
  */
-final class JdbcStorageBackend implements StorageBackend {
+final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9_./-]{1,64}");
     private static final int MAX_RECORD_KEY_LENGTH = 256;
@@ -97,8 +100,12 @@ final class JdbcStorageBackend implements StorageBackend {
     private final Dialect dialect;
     private final String redactedUrl;
     private final Clock clock;
-    private final HikariDataSource readPool;
-    private final HikariDataSource writePool;
+    private final DataSource readPool;
+    private final DataSource writePool;
+    /** The PostgreSQL pool with its outage breaker (the same object as both pools); null on SQLite. */
+    private final PostgresPool postgres;
+    /** LISTEN/NOTIFY between nodes (PostgreSQL); null on SQLite, whose file has one writing process. */
+    private volatile PgChangeChannel changes;
     private final Jdbi reader;
     private final Jdbi writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
@@ -134,13 +141,17 @@ final class JdbcStorageBackend implements StorageBackend {
      *                  {@link #close()}
      * @param clock     the clock for record timestamps
      */
-    JdbcStorageBackend(JdbcSettings settings, HikariDataSource readPool, HikariDataSource writePool,
+    JdbcStorageBackend(JdbcSettings settings, DataSource readPool, DataSource writePool,
                        ReadSessions hot, SecretReadCache cache, SqliteLockFile lock, Clock clock) {
         requireNonNull(settings, "settings is null");
         this.dialect = settings.dialect();
         this.redactedUrl = settings.redactedUrl();
         this.readPool = requireNonNull(readPool, "readPool is null");
         this.writePool = requireNonNull(writePool, "writePool is null");
+        if (!(readPool instanceof AutoCloseable) || !(writePool instanceof AutoCloseable)) {
+            throw new IllegalArgumentException("the pools must be closeable");
+        }
+        this.postgres = readPool instanceof PostgresPool p ? p : null;
         this.hot = requireNonNull(hot, "hot is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.reader = jdbi(readPool);
@@ -154,11 +165,38 @@ final class JdbcStorageBackend implements StorageBackend {
         this.lock = lock;
     }
 
-    private static Jdbi jdbi(HikariDataSource pool) {
+    private static Jdbi jdbi(DataSource pool) {
         Jdbi jdbi = Jdbi.create(pool);
         // listings bind :after only when a cursor is given; readSecret binds :version only when asked
         jdbi.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
         return jdbi;
+    }
+
+    /** Starts change notification (PostgreSQL); called once by the factory after the migrations. */
+    void startChangeChannel(PgChangeChannel channel) {
+        this.changes = requireNonNull(channel, "channel is null");
+    }
+
+    /**
+     * On PostgreSQL: changes committed by any node, through {@code LISTEN/NOTIFY} ({@link PgChangeChannel}).
+     * On SQLite: nothing is ever delivered (this process is the database's only writer).
+     */
+    @Override
+    public AutoCloseable subscribe(Consumer<StorageChange> listener) {
+        requireNonNull(listener, "listener is null");
+        PgChangeChannel c = changes;
+        return c == null ? () -> { } : c.subscribe(listener);
+    }
+
+    @Override
+    public java.time.Duration fallbackBound() {
+        PgChangeChannel c = changes;
+        return c == null ? java.time.Duration.ZERO : c.fallback();
+    }
+
+    /** Test hook: the change channel (PostgreSQL), or null. */
+    PgChangeChannel changeChannel() {
+        return changes;
     }
 
     /** Test hook: the sessions of the per-request reads. */
@@ -193,7 +231,8 @@ final class JdbcStorageBackend implements StorageBackend {
         requireNonNull(identity, "identity is null");
         Identity stored = normalize(identity).withRevision(1);
         // a new identity has no secrets yet (foreign key), and misses are not cached
-        write("createIdentity", Affects.NO_SECRET, null, h -> {
+        write("createIdentity", Affects.NO_SECRET, null,
+                StorageChange.identity(stored.organizationId(), stored.id()), h -> {
             int n = h.createUpdate("INSERT INTO identities (org_id, id, name, metadata, disabled, created_at, "
                             + "updated_at, revision) VALUES (:org, :id, :name, :metadata, :disabled, :createdAt, "
                             + ":updatedAt, 1) ON CONFLICT DO NOTHING")
@@ -226,7 +265,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public Identity updateIdentity(Identity identity, long expectedRevision) {
         requireNonNull(identity, "identity is null");
         Identity in = normalize(identity);
-        return write("updateIdentity", Affects.ALL_SECRETS, null, h -> {
+        return write("updateIdentity", Affects.ALL_SECRETS, null,
+                StorageChange.identity(in.organizationId(), in.id()), h -> {
             Optional<Long> createdAt = h.createQuery("UPDATE identities SET name = :name, metadata = :metadata, "
                             + "disabled = :disabled, updated_at = :updatedAt, revision = revision + 1 "
                             + "WHERE org_id = :org AND id = :id AND revision = :expected RETURNING created_at")
@@ -251,7 +291,8 @@ final class JdbcStorageBackend implements StorageBackend {
     public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(identityId, "identityId is null");
-        write("deleteIdentity", Affects.ALL_SECRETS, null, h -> {
+        write("deleteIdentity", Affects.ALL_SECRETS, null,
+                StorageChange.identity(organizationId, identityId), h -> {
             // secrets and versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM identities WHERE org_id = :org AND id = :id AND revision = :expected")
                     .bind("org", organizationId)
@@ -310,7 +351,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + firstVersion.version() + " but the metadata's current version is " + metadata.currentVersion());
         }
         SecretMetadata stored = normalize(metadata).withRevision(1);
-        write("createSecret", Affects.ONE_SECRET, ref, h -> {
+        write("createSecret", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             boolean identityExists = h.createQuery("SELECT 1 FROM identities WHERE org_id = :org AND id = :identity")
                     .bind("org", ref.organizationId())
                     .bind("identity", ref.identityId())
@@ -401,7 +442,7 @@ final class JdbcStorageBackend implements StorageBackend {
                     + "' belongs to another secret ('" + newVersion.ref().key() + "')");
         }
         SecretMetadata in = normalize(metadata);
-        return write("addVersion", Affects.ONE_SECRET, ref, h -> {
+        return write("addVersion", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, ref);
             if (newVersion.version() <= highest) {
@@ -424,7 +465,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");
         SecretMetadata in = normalize(metadata);
-        return write("updateSecretMetadata", Affects.ONE_SECRET, in.ref(), h -> {
+        return write("updateSecretMetadata", Affects.ONE_SECRET, in.ref(), StorageChange.secret(in.ref()), h -> {
             SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
             int highest = highestVersion(h, in.ref());
             if (in.currentVersion() > highest) {
@@ -451,7 +492,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         requireNonNull(ref, "ref is null");
-        write("deleteSecret", Affects.ONE_SECRET, ref, h -> {
+        write("deleteSecret", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
             // versions go with it: ON DELETE CASCADE
             int n = h.createUpdate("DELETE FROM secrets WHERE org_id = :org AND identity_id = :identity "
                             + "AND secret_key = :key AND revision = :expected")
@@ -579,7 +620,7 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         byte[] bytes = value.clone();
         Instant now = Codec.stored(clock.instant());
-        return write("putRecord", Affects.NO_SECRET, null, h -> {
+        return write("putRecord", Affects.NO_SECRET, null, StorageChange.record(namespace, key), h -> {
             if (expectedRevision == 0) {
                 int n = h.createUpdate("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
                                 + "VALUES (:ns, :key, :value, 1, :updatedAt) ON CONFLICT DO NOTHING")
@@ -612,7 +653,7 @@ final class JdbcStorageBackend implements StorageBackend {
     @Override
     public void deleteRecord(String namespace, String key, long expectedRevision) {
         checkRecordName(namespace, key);
-        write("deleteRecord", Affects.NO_SECRET, null, h -> {
+        write("deleteRecord", Affects.NO_SECRET, null, StorageChange.record(namespace, key), h -> {
             int n = h.createUpdate("DELETE FROM records WHERE namespace = :ns AND record_key = :key "
                             + "AND revision = :expected")
                     .bind("ns", namespace)
@@ -682,7 +723,7 @@ final class JdbcStorageBackend implements StorageBackend {
         }
         Instant now = Codec.stored(clock.instant());
         Instant expiresAt = Codec.stored(now.plus(ttl));
-        return write("tryAcquireLease", Affects.NO_SECRET, null, h -> h.createQuery(
+        return write("tryAcquireLease", Affects.NO_SECRET, null, null, h -> h.createQuery(
                         "INSERT INTO leases (name, owner, expires_at, fence) VALUES (:name, :owner, :expiresAt, 1) "
                                 + "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
                                 + "expires_at = excluded.expires_at, fence = leases.fence + 1 "
@@ -701,7 +742,7 @@ final class JdbcStorageBackend implements StorageBackend {
         requireNonNull(lease, "lease is null");
         Instant now = Codec.stored(clock.instant());
         Instant expiresAt = Codec.stored(now.plus(ttl));
-        int n = write("renewLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = "
+        int n = write("renewLease", Affects.NO_SECRET, null, null, h -> h.createUpdate("UPDATE leases SET expires_at = "
                         + ":expiresAt WHERE name = :name AND owner = :owner AND fence = :fence AND expires_at > :now")
                 .bind("expiresAt", Codec.micros(expiresAt))
                 .bind("name", lease.name())
@@ -716,7 +757,7 @@ final class JdbcStorageBackend implements StorageBackend {
     public void releaseLease(Lease lease) {
         requireNonNull(lease, "lease is null");
         // the row stays (expired), so the next grant's fence is still greater
-        write("releaseLease", Affects.NO_SECRET, null, h -> h.createUpdate("UPDATE leases SET expires_at = 0 "
+        write("releaseLease", Affects.NO_SECRET, null, null, h -> h.createUpdate("UPDATE leases SET expires_at = 0 "
                         + "WHERE name = :name AND owner = :owner AND fence = :fence")
                 .bind("name", lease.name())
                 .bind("owner", lease.owner())
@@ -742,13 +783,17 @@ final class JdbcStorageBackend implements StorageBackend {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
+                PgChangeChannel c = changes;
+                if (c != null) {
+                    c.close();
+                }
                 hot.close();
                 if (writePool != readPool) {
-                    writePool.close();
+                    closePool(writePool);
                 }
             } finally {
                 try {
-                    readPool.close();
+                    closePool(readPool);
                 } finally {
                     if (lock != null) {
                         lock.close(); // last: no connection of ours is left on the file
@@ -756,6 +801,30 @@ final class JdbcStorageBackend implements StorageBackend {
                 }
             }
         }
+    }
+
+    private static void closePool(DataSource pool) {
+        try {
+            ((AutoCloseable) pool).close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The exception for a failed operation; a connection-level failure on PostgreSQL also has the pool
+     * check the server at once (its outage breaker: later calls fail fast while it does not answer).
+     */
+    private VaultException failure(String operation, Throwable e) {
+        if (postgres != null && !(e instanceof VaultException)) {
+            SQLException sql = SqlErrors.sqlCause(e);
+            if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.UNAVAILABLE && !closed.get()) {
+                postgres.connectionBroke(sql);
+            }
+        }
+        return SqlErrors.translate(operation, redactedUrl, e);
     }
 
     @Override
@@ -768,7 +837,7 @@ final class JdbcStorageBackend implements StorageBackend {
         try {
             return reader.withHandle(callback);
         } catch (RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         }
     }
 
@@ -807,7 +876,7 @@ final class JdbcStorageBackend implements StorageBackend {
             healthy = true;
             return result;
         } catch (SQLException | RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         } finally {
             if (session != null) {
                 hot.release(session, healthy);
@@ -820,8 +889,18 @@ final class JdbcStorageBackend implements StorageBackend {
      * transaction may have committed even if this throws), the cache's epoch moves and what
      * {@code affects} names ({@code ref} for {@link Affects#ONE_SECRET}) is dropped before this returns.
      */
-    private <T> T write(String operation, Affects affects, SecretRef ref, HandleCallback<T, RuntimeException> callback) {
+    private <T> T write(String operation, Affects affects, SecretRef ref, StorageChange change,
+                        HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
+        if (changes != null && change != null) {
+            // delivered to every listening node when, and only if, the transaction commits
+            HandleCallback<T, RuntimeException> inner = callback;
+            callback = h -> {
+                T result = inner.withHandle(h);
+                PgChangeChannel.notify(h, change);
+                return result;
+            };
+        }
         if (cache == null) {
             return writeTransaction(operation, callback);
         }
@@ -854,7 +933,7 @@ final class JdbcStorageBackend implements StorageBackend {
         try {
             return writer.inTransaction(callback); // the writer pool's transactions BEGIN IMMEDIATE
         } catch (RuntimeException e) {
-            throw SqlErrors.translate(operation, redactedUrl, e);
+            throw failure(operation, e);
         } finally {
             writeLock.unlock();
         }
@@ -869,7 +948,7 @@ final class JdbcStorageBackend implements StorageBackend {
                 if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.RETRYABLE && attempt < MAX_ATTEMPTS) {
                     continue; // deadlock or serialization failure: the transaction was rolled back
                 }
-                throw SqlErrors.translate(operation, redactedUrl, e);
+                throw failure(operation, e);
             }
         }
     }

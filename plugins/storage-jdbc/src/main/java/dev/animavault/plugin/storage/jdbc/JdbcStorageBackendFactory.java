@@ -56,8 +56,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(JdbcStorageBackendFactory.class.getClassLoader());
-        HikariDataSource readPool = null;
-        HikariDataSource writePool = null;
+        javax.sql.DataSource readPool = null;
+        javax.sql.DataSource writePool = null;
+        PostgresPool pgPool = null;
         SqliteLockFile lock = null;
         try {
             int n = POOL_COUNTER.incrementAndGet();
@@ -71,8 +72,10 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
                         settings.maxPoolSize(), false));
             } else {
-                readPool = open(settings, postgresConfig(settings, "anima-vault-postgresql-" + n));
-                writePool = readPool;
+                String poolName = "anima-vault-postgresql-" + n;
+                pgPool = openPostgres(settings, poolName, context);
+                readPool = pgPool;
+                writePool = pgPool;
             }
             ReadSessions hot;
             if (settings.dialect() == Dialect.SQLITE) {
@@ -94,6 +97,10 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
+            if (settings.dialect() == Dialect.POSTGRESQL) {
+                backend.startChangeChannel(new PgChangeChannel(listenUrl(settings.url()), driverProperties(settings),
+                        settings.redactedUrl(), settings.changePollInterval()));
+            }
             SqliteLockFile held = lock;
             LOG.info(() -> "jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
                     + (held == null ? ", read cache off" : ", read cache of " + settings.readCacheSize()
@@ -112,6 +119,17 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
             throw e;
         } finally {
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static PostgresPool openPostgres(JdbcSettings settings, String poolName, PluginContext context) {
+        try {
+            return new PostgresPool(() -> postgresConfig(settings, poolName), settings.redactedUrl(), context.clock());
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "cannot connect to " + settings.redactedUrl()
+                    + (settings.username() == null ? "" : " as user '" + settings.username() + "'") + ": "
+                    + cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage()), e);
         }
     }
 
@@ -163,10 +181,50 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         p.setProperty("prepareThreshold", "1");
         p.setProperty("connectTimeout", Long.toString(Math.max(1, s.connectionTimeout().toSeconds())));
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("socketTimeout", Long.toString(s.queryTimeout().toSeconds()));
+        if (s.sslMode() != null) {
+            p.setProperty("sslmode", s.sslMode());
+        }
+        if (s.sslRootCert() != null) {
+            p.setProperty("sslrootcert", s.sslRootCert());
+        }
         // server error details can quote row contents; keep them out of exception messages
         p.setProperty("logServerErrorDetail", "false");
         c.setDataSourceProperties(p);
         return c;
+    }
+
+    /**
+     * The URL of the LISTEN connection: without an {@code ApplicationName} parameter (URL parameters
+     * beat properties in pgjdbc), so that the connection shows as {@code anima-vault-listen} in
+     * {@code pg_stat_activity}, apart from the pool's.
+     */
+    static String listenUrl(String url) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String param : url.substring(q + 1).split("&")) {
+            if (!param.isEmpty() && !param.regionMatches(true, 0, "ApplicationName=", 0, 16)) {
+                kept.append(kept.isEmpty() ? "" : "&").append(param);
+            }
+        }
+        return url.substring(0, q) + (kept.isEmpty() ? "" : "?" + kept);
+    }
+
+    /** The driver properties of a connection outside the pool (with the credentials). */
+    private static Properties driverProperties(JdbcSettings s) {
+        Properties p = new Properties();
+        p.putAll(postgresConfig(s, "unused").getDataSourceProperties());
+        p.setProperty("ApplicationName", "anima-vault-listen");
+        if (s.username() != null) {
+            p.setProperty("user", s.username());
+        }
+        if (s.password() != null) {
+            p.setProperty("password", s.password());
+        }
+        return p;
     }
 
     private static HikariConfig baseConfig(JdbcSettings s, String poolName, int size) {
@@ -205,11 +263,11 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         }
     }
 
-    private static void closeQuietly(HikariDataSource pool, Exception failure) {
+    private static void closeQuietly(javax.sql.DataSource pool, Exception failure) {
         if (pool != null) {
             try {
-                pool.close();
-            } catch (RuntimeException e) {
+                ((AutoCloseable) pool).close();
+            } catch (Exception e) {
                 failure.addSuppressed(e);
             }
         }

@@ -60,5 +60,12 @@
  * OS lock on {@code <database>.lock} ({@link dev.animavault.plugin.storage.jdbc.SqliteLockFile}): a
  * second Anima Vault process on the same file fails at startup naming the lock file. A hit costs a hash
  * lookup instead of a SQLite query (about 11 us of CPU in sqlite-jdbc).
+ *
+ * <p><b>Several nodes on PostgreSQL</b> (docs/cluster.md): the pool is a
+ * {@link dev.animavault.plugin.storage.jdbc.PostgresPool}, an outage breaker over HikariCP (fail fast
+ * with {@code STORAGE_UNAVAILABLE} while a direct probe gets no answer, a fresh pool when it does), and
+ * the backend implements {@link dev.animavault.spi.storage.ChangeNotifying} through
+ * {@link dev.animavault.plugin.storage.jdbc.PgChangeChannel}: {@code pg_notify} inside each write
+ * transaction, one reconnecting {@code LISTEN} connection per backend.
  */
 package dev.animavault.plugin.storage.jdbc;

@@ -52,7 +52,8 @@ class JdbcConfigurationTest {
         Map<String, ConfigProperty> props = f.configProperties().stream()
                 .collect(Collectors.toMap(ConfigProperty::name, Function.identity()));
         assertEquals(Set.of("url", "username", "password", "max-pool-size", "connection-timeout", "busy-timeout",
-                "sqlite-synchronous", "read-cache", "read-cache-size"), props.keySet());
+                "sqlite-synchronous", "read-cache", "read-cache-size", "query-timeout", "ssl-mode", "ssl-root-cert",
+                "change-poll-interval"), props.keySet());
         assertTrue(props.get("password").sensitive());
         props.values().forEach(p -> assertFalse(p.required(), p.name() + " has a default or is optional"));
         assertEquals("", props.get("url").defaultValue());
