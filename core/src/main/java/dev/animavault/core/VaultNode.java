@@ -41,8 +41,8 @@ import java.util.Map;
 
 /**
  * One vault node without its HTTP server: plugins loaded, providers created, keyring open, services
- * wired. Startup order: data directory, plugins, root key, storage, audit sinks (probed), credential
- * types, barrier, tokens, audit broker, bootstrap. {@link #close()} releases everything in reverse.
+ * wired. Startup order: data directory, plugins, root key, storage, barrier (keyring), audit sinks (probed),
+ * credential types, tokens, audit broker, bootstrap. {@link #close()} releases everything in reverse.
  */
 public final class VaultNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
@@ -83,6 +83,10 @@ public final class VaultNode implements AutoCloseable {
         this.storageType = storageSpec.type();
         closeables.push(storage);
 
+        // the keyring opens before the audit sinks: they sign with keys derived from its audit key
+        Barrier barrier = Barrier.open(storage, rootKey, clock);
+        context.auditKeys(barrier::deriveAuditKey);
+
         List<AuditSink> sinks = new ArrayList<>();
         List<HealthCheck.Sink> sinkHealth = new ArrayList<>();
         for (int i = 0; i < config.audit().size(); i++) {
@@ -115,7 +119,6 @@ public final class VaultNode implements AutoCloseable {
             types.put(id, type);
         }
 
-        Barrier barrier = Barrier.open(storage, rootKey, clock);
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
