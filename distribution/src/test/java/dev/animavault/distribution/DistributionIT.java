@@ -68,7 +68,7 @@ class DistributionIT {
         assertTrue(Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OTHERS_EXECUTE),
                 "bin/anima-vault should be executable by everyone: " + Files.getPosixFilePermissions(launcher));
         assertTrue(Files.isRegularFile(home.resolve("config/anima-vault.yaml")), "config/anima-vault.yaml missing");
-        for (String plugin : List.of("storage-jdbc", "credential-api-key", "audit-file", "storage-vaultwarden")) {
+        for (String plugin : List.of("storage-jdbc", "credential-api-key", "audit-file", "audit-jdbc", "storage-vaultwarden")) {
             assertTrue(Files.isRegularFile(home.resolve("plugins/" + plugin + ".zip")), "plugins/" + plugin + ".zip missing");
         }
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
