@@ -13,6 +13,8 @@ import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.core.plugin.Tccl;
+import dev.animavault.core.report.ReportGenerator;
+import dev.animavault.core.report.ReportService;
 import dev.animavault.core.rotation.RotationEngine;
 import dev.animavault.core.rotation.RotationLifecycle;
 import dev.animavault.core.rotation.RotationService;
@@ -59,6 +61,8 @@ public final class VaultNode implements AutoCloseable {
     private final String storageType;
     private final HealthCheck health;
     private final FailedAuthThrottle authFailures;
+    /** Compliance reports (issue 15): streams the audit trail through the broker. */
+    private final ReportService reports;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -134,6 +138,8 @@ public final class VaultNode implements AutoCloseable {
                 config.maxTokenTtl(), lifecycle);
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
+        this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
+                audit, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         this.engine = engine;
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
@@ -181,6 +187,11 @@ public final class VaultNode implements AutoCloseable {
 
     public VaultService service() {
         return service;
+    }
+
+    /** Compliance reports. */
+    public ReportService reports() {
+        return reports;
     }
 
     public TokenService tokens() {

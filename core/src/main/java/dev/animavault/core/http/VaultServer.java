@@ -114,6 +114,7 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/vault/rotation", rotation.organizationService())
                 .get("/v1/sys/health", (req, res) -> health(node, res))
                 .register("/v1/identities", new IdentitiesApi(api, clock))
+                .register("/v1/vault/audit/reports", new ReportsApi(api, node.reports())) // issue 15
                 .register("/v1/vault/audit", new AuditApi(api))
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
