@@ -12,7 +12,11 @@ import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.audit.AuditSinkFactory;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -81,6 +85,9 @@ public final class JdbcAuditSinkFactory implements AuditSinkFactory {
             throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'jdbc': url must start with jdbc:sqlite: or "
                     + "jdbc:postgresql:");
         }
+        if (sqlite) {
+            prepareSqliteFile(Path.of(url.substring("jdbc:sqlite:".length())));
+        }
         int pool = config.getInt(MAX_POOL_SIZE, 4);
         if (pool < 1 || pool > 100) {
             throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'jdbc': " + MAX_POOL_SIZE
@@ -125,6 +132,24 @@ public final class JdbcAuditSinkFactory implements AuditSinkFactory {
         } catch (RuntimeException e) {
             ds.close();
             throw e;
+        }
+    }
+
+    /** Creates the database file readable by its owner only (0600) before SQLite opens it. */
+    private static void prepareSqliteFile(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            if (!Files.exists(file) && parent != null && Files.getFileStore(parent).supportsFileAttributeView("posix")) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+        } catch (FileAlreadyExistsException e) {
+            // another process created it at the same moment
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink 'jdbc': cannot create " + file + ": "
+                    + e.getClass().getSimpleName(), e);
         }
     }
 

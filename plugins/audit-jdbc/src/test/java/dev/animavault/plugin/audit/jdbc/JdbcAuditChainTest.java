@@ -59,6 +59,10 @@ class JdbcAuditChainTest {
             sink.write(List.of(events.sparseEvent(null, AuditTestEvents.at(100))));
             assertEquals(-1, sink.verify("org_a"));
             assertEquals(-1, sink.verify("org_b"));
+            if (java.nio.file.Files.getFileStore(dataDirectory).supportsFileAttributeView("posix")) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        java.nio.file.Files.getPosixFilePermissions(dataDirectory.resolve("audit.db"))));
+            }
             assertEquals(-1, sink.verify(null));
 
             // org_a has 12 rows, org_b 8
