@@ -49,6 +49,8 @@ public final class JdbcAuditSink implements QueryableAuditSink {
     /** The {@code prev} of a chain's first row. */
     public static final String GENESIS = "0".repeat(64);
     private static final String CURSOR_PREFIX = "j1:";
+    /** Time windows with at most this many rows are read through the time index (SQLite). */
+    static final int NARROW_WINDOW_ROWS = 20_000;
     private static final HexFormat HEX = HexFormat.of();
     private static final String COLUMNS = "seq, event_id, ts_ns, action, outcome, organization_id, identity_id, "
             + "secret_key, version, actor, request_id, remote_address, error_code, details";
@@ -279,8 +281,9 @@ public final class JdbcAuditSink implements QueryableAuditSink {
         requireNonNull(q, "query is null");
         ensureOpen();
         long before = q.page().cursor().map(JdbcAuditSink::decodeCursor).orElse(Long.MAX_VALUE);
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
-                .append(" FROM audit_event WHERE organization_id = ? AND seq < ?");
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event")
+                .append(narrowWindow(q) ? " INDEXED BY audit_event_time" : "")
+                .append(" WHERE organization_id = ? AND seq < ?");
         List<Object> args = new ArrayList<>();
         args.add(q.organizationId());
         args.add(before);
@@ -328,6 +331,29 @@ public final class JdbcAuditSink implements QueryableAuditSink {
             throw unavailable("query failed", e);
         }
         return new Page<>(items, more ? Optional.of(CURSOR_PREFIX + lastSeq) : Optional.empty());
+    }
+
+    /**
+     * SQLite only: whether a time window holds few enough rows to read them through the time index and
+     * sort them, instead of walking the organization's rows newest first until the window (which, for a
+     * window far in the past, reads everything written since). Counting uses the time index only.
+     */
+    private boolean narrowWindow(AuditQuery q) {
+        if (!sqlite || q.from().isEmpty() && q.to().isEmpty()) {
+            return false;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM audit_event INDEXED BY audit_event_time WHERE organization_id = ? "
+                        + "AND ts_ns >= ? AND ts_ns < ? LIMIT " + (NARROW_WINDOW_ROWS + 1) + ")")) {
+            ps.setString(1, q.organizationId());
+            ps.setLong(2, q.from().map(JdbcAuditSink::nanos).orElse(Long.MIN_VALUE));
+            ps.setLong(3, q.to().map(JdbcAuditSink::nanos).orElse(Long.MAX_VALUE));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) <= NARROW_WINDOW_ROWS;
+            }
+        } catch (SQLException e) {
+            throw unavailable("query failed", e);
+        }
     }
 
     private static void filter(StringBuilder sql, List<Object> args, String column, Optional<String> value) {
