@@ -2,8 +2,23 @@ import { type RequestOptions, type Transport } from "./transport.js";
 
 /** What `GET /v1/sys/health` reports. */
 export interface Health {
-  status: "ok" | "unavailable";
+  /** `degraded`: serving, but something needs attention (see `problems`). */
+  status: "ok" | "degraded" | "unavailable";
   storage?: string;
+  /** One entry per check: storage through the backend, and each audit sink. */
+  checks?: {
+    storage: HealthCheck;
+    audit: HealthCheck[];
+  };
+  /** One sentence per thing wrong; never a path or a host. */
+  problems?: string[];
+  detail?: string;
+}
+
+/** One check of `GET /v1/sys/health`. */
+export interface HealthCheck {
+  type: string;
+  status: "ok" | "degraded" | "unavailable";
   detail?: string;
 }
 

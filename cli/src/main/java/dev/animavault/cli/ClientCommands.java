@@ -36,7 +36,19 @@ public final class ClientCommands implements CommandLine.IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec root) {
         for (Class<?> command : COMMANDS) {
-            root.addSubcommand(null, new CommandLine(command));
+            CommandLine client = new CommandLine(command);
+            CommandLine existing = root.subcommands().get(client.getCommandName());
+            if (existing == null) {
+                root.addSubcommand(null, client);
+            } else {
+                // the root has a command of that name already (core's offline "audit verify"): one "audit"
+                // command carries both, the client's subcommands beside the root's own
+                client.getSubcommands().forEach((name, sub) -> {
+                    if (!existing.getSubcommands().containsKey(name)) {
+                        existing.addSubcommand(name, sub);
+                    }
+                });
+            }
         }
         // bash/zsh completion of every command, options included: source <(anima-vault generate-completion)
         CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());

@@ -13,6 +13,8 @@ import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.core.plugin.Tccl;
+import dev.animavault.core.report.ReportGenerator;
+import dev.animavault.core.report.ReportService;
 import dev.animavault.core.rotation.RotationEngine;
 import dev.animavault.core.rotation.RotationLifecycle;
 import dev.animavault.core.rotation.RotationService;
@@ -42,8 +44,8 @@ import java.util.Map;
 
 /**
  * One vault node without its HTTP server: plugins loaded, providers created, keyring open, services
- * wired. Startup order: data directory, plugins, root key, storage, audit sinks (probed), credential
- * types, barrier, tokens, audit broker, bootstrap. {@link #close()} releases everything in reverse.
+ * wired. Startup order: data directory, plugins, root key, storage, barrier (keyring), audit sinks (probed),
+ * credential types, tokens, audit broker, bootstrap. {@link #close()} releases everything in reverse.
  */
 public final class VaultNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VaultNode.class.getName());
@@ -60,6 +62,8 @@ public final class VaultNode implements AutoCloseable {
     private final String storageType;
     private final HealthCheck health;
     private final FailedAuthThrottle authFailures;
+    /** Compliance reports (issue 15): streams the audit trail through the broker. */
+    private final ReportService reports;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -83,6 +87,10 @@ public final class VaultNode implements AutoCloseable {
         this.storage = Tccl.wrap(StorageBackend.class, rawStorage, sf.loader());
         this.storageType = storageSpec.type();
         closeables.push(storage);
+
+        // the keyring opens before the audit sinks: they sign with keys derived from its audit key
+        Barrier barrier = Barrier.open(storage, rootKey, clock);
+        context.auditKeys(barrier::deriveAuditKey);
 
         List<AuditSink> sinks = new ArrayList<>();
         List<HealthCheck.Sink> sinkHealth = new ArrayList<>();
@@ -119,7 +127,6 @@ public final class VaultNode implements AutoCloseable {
             types.put(id, type);
         }
 
-        Barrier barrier = Barrier.open(storage, rootKey, clock);
         this.tokens = new TokenService(storage, barrier, clock, config.tokenCacheTtl());
         if (storage instanceof ChangeNotifying notifying) {
             // other nodes' revocations reach this node's token cache (issue 17: several nodes on PostgreSQL)
@@ -139,6 +146,8 @@ public final class VaultNode implements AutoCloseable {
                 config.maxTokenTtl(), lifecycle);
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
+        this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
+                audit, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         this.engine = engine;
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
@@ -186,6 +195,11 @@ public final class VaultNode implements AutoCloseable {
 
     public VaultService service() {
         return service;
+    }
+
+    /** Compliance reports. */
+    public ReportService reports() {
+        return reports;
     }
 
     public TokenService tokens() {

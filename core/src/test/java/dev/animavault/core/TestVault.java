@@ -120,7 +120,8 @@ public final class TestVault implements AutoCloseable {
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             String ct = r.headers().firstValue("Content-Type").orElse("");
-            JsonNode json = r.body().isEmpty() ? null : JSON.readTree(r.body());
+            // text/csv and text/html bodies (reports) are not JSON
+            JsonNode json = r.body().isEmpty() || ct.startsWith("text/") ? null : JSON.readTree(r.body());
             return new Response(r.statusCode(), ct, json, r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -2,6 +2,8 @@ package dev.animavault.spi;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
+import javax.crypto.SecretKey;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -37,5 +39,18 @@ public interface PluginContext {
      */
     default boolean egressAllowListed(String host) {
         return false;
+    }
+
+    /**
+     * A key for signing audit material (for example the checkpoints of an audit file), derived one-way
+     * from the keyring's audit key for {@code purpose}: the same purpose yields the same key on every
+     * node of a deployment, different purposes yield unrelated keys, and the key reveals nothing about
+     * the keyring. An {@code HmacSHA256} key of 256 bits. Available to audit sinks from {@code create} on.
+     *
+     * @param purpose a short constant naming the use, e.g. {@code "audit-file-checkpoint"}
+     * @return the key, or empty when this core offers none (older cores, tools without a keyring)
+     */
+    default Optional<SecretKey> auditSigningKey(String purpose) {
+        return Optional.empty();
     }
 }

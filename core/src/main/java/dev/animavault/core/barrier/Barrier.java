@@ -48,11 +48,14 @@ public final class Barrier {
     private final int activeKeyId;
     private final SecretKey tokenKey;
     private final InstancePool<Mac> tokenMacs;
+    /** The keyring's audit key; only keys derived from it leave the barrier. */
+    private final SecretKey auditKey;
 
-    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey) {
+    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey, SecretKey auditKey) {
         this.dataKeys = Map.copyOf(dataKeys);
         this.activeKeyId = activeKeyId;
         this.tokenKey = tokenKey;
+        this.auditKey = auditKey;
         this.tokenMacs = new InstancePool<>(() -> newMac(tokenKey));
     }
 
@@ -91,6 +94,39 @@ public final class Barrier {
             }
         }
         throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "could not create or read the keyring");
+    }
+
+    /**
+     * Opens the keyring already in {@code storage} without ever creating one or writing the root key
+     * (for tools such as {@code audit verify}).
+     *
+     * @return the barrier, or empty when storage holds no keyring
+     * @throws VaultException {@code CONFIGURATION} when the root key does not open it
+     */
+    public static Optional<Barrier> openExisting(StorageBackend storage, RootKey rootKey) {
+        Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
+        if (existing.isEmpty() || rootKey.isUnsaved()) {
+            return Optional.empty();
+        }
+        return Optional.of(fromRecord(existing.get().value(), rootKey));
+    }
+
+    /**
+     * A key derived one-way from the keyring's audit key for {@code purpose}:
+     * {@code HMAC-SHA256(auditKey, "anima-vault/audit-key/v1/" + purpose)}, as an {@code HmacSHA256} key.
+     * The same on every node; reveals nothing about the audit key or the rest of the keyring.
+     */
+    public SecretKey deriveAuditKey(String purpose) {
+        if (purpose == null || purpose.isBlank()) {
+            throw new IllegalArgumentException("purpose is blank");
+        }
+        Mac mac = newMac(auditKey);
+        byte[] derived = mac.doFinal(("anima-vault/audit-key/v1/" + purpose).getBytes(StandardCharsets.UTF_8));
+        try {
+            return new SecretKeySpec(derived, "HmacSHA256");
+        } finally {
+            Arrays.fill(derived, (byte) 0);
+        }
     }
 
     private static Barrier fromRecord(byte[] sealed, RootKey rootKey) {
@@ -146,8 +182,7 @@ public final class Barrier {
             if (!keys.containsKey(active)) {
                 throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring names an active key it does not hold");
             }
-            // the keyring also holds "auditKey", reserved for HMAC'ing sensitive audit fields (none yet)
-            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()));
+            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()), hmac(root.get("auditKey").asText()));
         } catch (IOException | NullPointerException | IllegalArgumentException e) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
         }

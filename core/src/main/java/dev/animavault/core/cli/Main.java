@@ -21,13 +21,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code anima-vault} command line: {@code server}, {@code init}. */
+/** The {@code anima-vault} command line: {@code server}, {@code init}, {@code audit}. */
 @Command(name = "anima-vault", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Anima Vault: identity-scoped secrets for AI agents.",
         modelTransformer = dev.animavault.cli.ClientCommands.class, // + identities, tokens, secrets, audit, status (HTTP)
         subcommands = {Main.ServerCommand.class, Main.InitCommand.class,
                 dev.animavault.core.migrate.MigrateCommand.class, dev.animavault.core.backup.BackupCommand.class,
-                dev.animavault.core.backup.RestoreCommand.class})
+                dev.animavault.core.backup.RestoreCommand.class, dev.animavault.core.audit.verify.AuditCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Exit status when the HTTP listener died while the process lived (EX_SOFTWARE). */

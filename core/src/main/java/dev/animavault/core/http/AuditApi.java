@@ -3,6 +3,7 @@ package dev.animavault.core.http;
 import dev.animavault.core.service.RequestContext;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.audit.AuditOutcome;
 import dev.animavault.spi.audit.AuditQuery;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -35,8 +36,22 @@ final class AuditApi implements HttpService {
         RequestContext ctx = api.authenticate(req, "audit.query", identityId.orElse(null), null);
         String org = req.query().first("organizationId").asOptional().orElse(ctx.principal().organizationId());
         AuditQuery query = new AuditQuery(org, identityId, req.query().first("action").asOptional(),
-                instant(req, "from"), instant(req, "to"), Api.page(req, 100));
+                instant(req, "from"), instant(req, "to"), Api.page(req, 100),
+                req.query().first("secretKey").asOptional(), req.query().first("actor").asOptional(),
+                outcome(req));
         Api.send(res, 200, Views.page(api.service().queryAudit(ctx, query), Views::auditEvent));
+    }
+
+    private static Optional<AuditOutcome> outcome(ServerRequest req) {
+        return req.query().first("outcome").asOptional().map(s -> {
+            for (AuditOutcome o : AuditOutcome.values()) {
+                if (o.name().equalsIgnoreCase(s)) {
+                    return o;
+                }
+            }
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "query parameter 'outcome' must be one of "
+                    + java.util.Arrays.toString(AuditOutcome.values()));
+        });
     }
 
     private static Optional<Instant> instant(ServerRequest req, String name) {

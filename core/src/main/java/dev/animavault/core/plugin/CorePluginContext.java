@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.crypto.SecretKey;
 import javax.net.ssl.SSLContext;
 
 /** Core's {@link PluginContext}: clock, data directory, and egress-checked HTTP clients. */
@@ -21,6 +24,8 @@ public final class CorePluginContext implements PluginContext {
     private final EgressPolicy egress;
     private final String deploymentId;
     private final OutboundHttpClient defaultClient;
+    /** Derives audit signing keys once the keyring is open; null before (and in tools without one). */
+    private volatile Function<String, SecretKey> auditKeys;
 
     public CorePluginContext(Clock clock, Path dataDirectory, EgressPolicy egress, String deploymentId) {
         this.clock = Objects.requireNonNull(clock, "clock is null");
@@ -58,6 +63,20 @@ public final class CorePluginContext implements PluginContext {
     @Override
     public boolean egressAllowListed(String host) {
         return egress.isAllowListed(host);
+    }
+
+    /**
+     * Lends audit signing keys to plugins from now on: {@code derive} maps a purpose to a derived key
+     * (core passes {@code Barrier::deriveAuditKey}; the keyring itself never reaches a plugin).
+     */
+    public void auditKeys(Function<String, SecretKey> derive) {
+        this.auditKeys = Objects.requireNonNull(derive, "derive is null");
+    }
+
+    @Override
+    public Optional<SecretKey> auditSigningKey(String purpose) {
+        Function<String, SecretKey> derive = auditKeys;
+        return derive == null ? Optional.empty() : Optional.of(derive.apply(purpose));
     }
 
     private OutboundHttpClient client(HttpClient.Builder builder) {

@@ -260,6 +260,42 @@ public abstract class AuditSinkContract {
     }
 
     @Test
+    void secretKeyActorAndOutcomeFiltersAreExact() {
+        QueryableAuditSink sink = openQueryable();
+        List<AuditEvent> written = new ArrayList<>();
+        String[] keys = {"DB_PASSWORD", "db_password", null};
+        String[] actors = {"identity:agent_1/tok_a", "apikey:ak_1", null};
+        AuditOutcome[] outcomes = AuditOutcome.values();
+        int t = 0;
+        for (String key : keys) {
+            for (String actor : actors) {
+                for (AuditOutcome outcome : outcomes) {
+                    AuditEvent base = events.event(ORG_A, "agent_1", "secret.read", at(++t));
+                    written.add(new AuditEvent(base.id(), base.timestamp(), base.action(), outcome, ORG_A,
+                            base.identityId(), key, 1, actor, "req-" + t, null,
+                            outcome == AuditOutcome.DENIED ? "permission_denied" : null, Map.of()));
+                }
+            }
+        }
+        written.add(events.event(ORG_B, "agent_1", "secret.read", at(++t)));
+        sink.write(written);
+        PageRequest all = PageRequest.first(100);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), all, Optional.of("DB_PASSWORD"), Optional.empty(), Optional.empty()), 12);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), all, Optional.empty(), Optional.of("apikey:ak_1"), Optional.empty()), 12);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), all, Optional.empty(), Optional.empty(), Optional.of(AuditOutcome.DENIED)), 9);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.of("agent_1"), Optional.of("secret.read"),
+                Optional.empty(), Optional.empty(), all, Optional.of("db_password"),
+                Optional.of("identity:agent_1/tok_a"), Optional.of(AuditOutcome.ATTEMPT)), 1);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), all, Optional.of("NEVER_SEEN"), Optional.empty(), Optional.empty()), 0);
+        assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), all, Optional.empty(), Optional.of("apikey:nobody"), Optional.empty()), 0);
+    }
+
+    @Test
     void timeRangeIsFromInclusiveToExclusive() {
         QueryableAuditSink sink = openQueryable();
         List<AuditEvent> written = new ArrayList<>();

@@ -15,10 +15,25 @@ import java.util.Optional;
  * @param from           only events at or after this time
  * @param to             only events before this time
  * @param page           size and cursor
+ * @param secretKey      only events addressing this secret key (added in SPI 1.x; sinks that predate it
+ *                       see it through {@link #matches})
+ * @param actor          only events by this actor, e.g. {@code identity:agent_1/tok_...}
+ * @param outcome        only events with this outcome
  */
 public record AuditQuery(String organizationId, Optional<String> identityId, Optional<String> action,
-                         Optional<Instant> from, Optional<Instant> to, PageRequest page) {
+                         Optional<Instant> from, Optional<Instant> to, PageRequest page,
+                         Optional<String> secretKey, Optional<String> actor, Optional<AuditOutcome> outcome) {
+    /** A query without the secret key, actor and outcome filters (the original form). */
+    public AuditQuery(String organizationId, Optional<String> identityId, Optional<String> action,
+                      Optional<Instant> from, Optional<Instant> to, PageRequest page) {
+        this(organizationId, identityId, action, from, to, page, Optional.empty(), Optional.empty(),
+                Optional.empty());
+    }
+
     public AuditQuery {
+        Objects.requireNonNull(secretKey, "secretKey is null");
+        Objects.requireNonNull(actor, "actor is null");
+        Objects.requireNonNull(outcome, "outcome is null");
         Objects.requireNonNull(organizationId, "organizationId is null");
         Objects.requireNonNull(identityId, "identityId is null");
         Objects.requireNonNull(action, "action is null");
@@ -32,6 +47,9 @@ public record AuditQuery(String organizationId, Optional<String> identityId, Opt
         return organizationId.equals(e.organizationId())
                 && identityId.map(i -> i.equals(e.identityId())).orElse(true)
                 && action.map(a -> a.equals(e.action())).orElse(true)
+                && secretKey.map(k -> k.equals(e.secretKey())).orElse(true)
+                && actor.map(a -> a.equals(e.actor())).orElse(true)
+                && outcome.map(o -> o == e.outcome()).orElse(true)
                 && from.map(f -> !e.timestamp().isBefore(f)).orElse(true)
                 && to.map(t -> e.timestamp().isBefore(t)).orElse(true);
     }

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * An in-memory index over the lines of an audit file, in file order: per line its byte offset and
- * length, timestamp, and dictionary codes of organization, identity and action (36 bytes per event, so
- * one million events take about 36 MB). Queries scan it newest first and read only the lines that
+ * length, timestamp, dictionary codes of organization, identity, action, secret key and actor, and the
+ * outcome (48 bytes per event, so one million events take about 48 MB). Queries scan it newest first and read only the lines that
  * match. Not thread-safe: the sink guards it with a read-write lock.
  *
  * <p>The entries live off the Java heap, in direct buffers of {@value #CHUNK_SHIFT}-bit chunks. They
@@ -28,8 +28,8 @@ final class AuditIndex {
     static final int CHUNK_SHIFT = 13;
     private static final int CHUNK = 1 << CHUNK_SHIFT;
     private static final int MASK = CHUNK - 1;
-    /** Bytes per entry: two longs and five ints. */
-    static final int ENTRY_BYTES = 2 * Long.BYTES + 5 * Integer.BYTES;
+    /** Bytes per entry: two longs and eight ints. */
+    static final int ENTRY_BYTES = 2 * Long.BYTES + 8 * Integer.BYTES;
 
     // Each chunk is one direct buffer holding its columns one after another (every value aligned to its
     // size, and a scan over one column reads contiguous memory). Appending never copies entries: a
@@ -41,6 +41,9 @@ final class AuditIndex {
     private static final int ORGANIZATIONS = NANOS + CHUNK * Integer.BYTES;
     private static final int IDENTITIES = ORGANIZATIONS + CHUNK * Integer.BYTES;
     private static final int ACTIONS = IDENTITIES + CHUNK * Integer.BYTES;
+    private static final int SECRET_KEYS = ACTIONS + CHUNK * Integer.BYTES;
+    private static final int ACTORS = SECRET_KEYS + CHUNK * Integer.BYTES;
+    private static final int OUTCOMES = ACTORS + CHUNK * Integer.BYTES;
 
     private ByteBuffer[] chunks = new ByteBuffer[16];
     private int size;
@@ -48,6 +51,8 @@ final class AuditIndex {
     private final Dictionary organizationCodes = new Dictionary();
     private final Dictionary identityCodes = new Dictionary();
     private final Dictionary actionCodes = new Dictionary();
+    private final Dictionary secretKeyCodes = new Dictionary();
+    private final Dictionary actorCodes = new Dictionary();
 
     /** The matches of one scan: ordinals newest first. */
     record Matches(int[] ordinals, long[] offsets, int[] lengths, int count, boolean more) {
@@ -75,6 +80,9 @@ final class AuditIndex {
         b.putInt(ORGANIZATIONS + k * Integer.BYTES, organizationCodes.code(e.organizationId()));
         b.putInt(IDENTITIES + k * Integer.BYTES, identityCodes.code(e.identityId()));
         b.putInt(ACTIONS + k * Integer.BYTES, actionCodes.code(e.action()));
+        b.putInt(SECRET_KEYS + k * Integer.BYTES, secretKeyCodes.code(e.secretKey()));
+        b.putInt(ACTORS + k * Integer.BYTES, actorCodes.code(e.actor()));
+        b.putInt(OUTCOMES + k * Integer.BYTES, e.outcome().ordinal());
         size++;
     }
 
@@ -121,8 +129,10 @@ final class AuditIndex {
         // A filter value never seen yet has no code: nothing can match it.
         Integer identity = q.identityId().isPresent() ? identityCodes.find(q.identityId().get()) : Integer.valueOf(NONE);
         Integer action = q.action().isPresent() ? actionCodes.find(q.action().get()) : Integer.valueOf(NONE);
+        Integer secretKey = q.secretKey().isPresent() ? secretKeyCodes.find(q.secretKey().get()) : Integer.valueOf(NONE);
+        Integer actor = q.actor().isPresent() ? actorCodes.find(q.actor().get()) : Integer.valueOf(NONE);
         int[] found = new int[limit];
-        if (org == null || identity == null || action == null) {
+        if (org == null || identity == null || action == null || secretKey == null || actor == null) {
             return new Matches(found, new long[0], new int[0], 0, false);
         }
         int orgCode = org;
@@ -130,6 +140,11 @@ final class AuditIndex {
         int actionCode = action;
         boolean byIdentity = q.identityId().isPresent();
         boolean byAction = q.action().isPresent();
+        int secretKeyCode = secretKey;
+        int actorCode = actor;
+        boolean bySecretKey = q.secretKey().isPresent();
+        boolean byActor = q.actor().isPresent();
+        int outcomeCode = q.outcome().map(Enum::ordinal).orElse(NONE);
         Instant from = q.from().orElse(null);
         Instant to = q.to().orElse(null);
         int count = 0;
@@ -138,6 +153,9 @@ final class AuditIndex {
             if (intAt(ORGANIZATIONS, i) != orgCode
                     || byIdentity && intAt(IDENTITIES, i) != identityCode
                     || byAction && intAt(ACTIONS, i) != actionCode
+                    || bySecretKey && intAt(SECRET_KEYS, i) != secretKeyCode
+                    || byActor && intAt(ACTORS, i) != actorCode
+                    || outcomeCode != NONE && intAt(OUTCOMES, i) != outcomeCode
                     || from != null && compare(i, from) < 0
                     || to != null && compare(i, to) >= 0) {
                 continue;

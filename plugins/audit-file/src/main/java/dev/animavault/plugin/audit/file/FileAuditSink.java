@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import javax.crypto.SecretKey;
 
 /**
  * An audit sink that appends one JSON object per line to a file, chains the lines with SHA-256 (see
@@ -133,6 +134,16 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final FileStore store;
     /** Why the sink refuses writes for good (the file was deleted or replaced), or null. Sticky. */
     private volatile String refusal;
+    /** The checkpoint file; written under writeLock. */
+    private final AuditCheckpoints checkpoints;
+    /** Complete lines in the file; guarded by writeLock. */
+    private long lineCount;
+    /** The line count of the last checkpoint written (-1: none yet by this sink); guarded by writeLock. */
+    private long checkpointedLines;
+    /** When the last checkpoint was written (System.nanoTime); guarded by writeLock. */
+    private long checkpointedAt = System.nanoTime();
+    private boolean checkpointWarned;
+
     /** Why the last append failed, or null when it succeeded. */
     private volatile String lastWriteError;
 
@@ -142,13 +153,16 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     private volatile Space space;
 
-    private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock) throws IOException {
+    private FileAuditSink(FileAuditSinkConfig config, RandomAccessFile writer, FileLock lock, SecretKey checkpointKey)
+            throws IOException {
         this.config = config;
         this.writer = writer;
         this.lock = lock;
         this.fileKey = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
         this.store = Files.getFileStore(config.path());
         recover();
+        this.checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
+        this.checkpointedLines = -1; // the first batch (or close) writes one, even for a reopened file
         this.reader = new RandomAccessFile(config.path().toFile(), "r");
         this.appended = end;
         this.space = new Space(store.getUsableSpace(), end);
@@ -275,6 +289,14 @@ public final class FileAuditSink implements QueryableAuditSink {
      *                        its chain is broken and {@code verifyOnOpen} is set
      */
     public static FileAuditSink open(FileAuditSinkConfig config) {
+        return open(config, null);
+    }
+
+    /**
+     * Opens the audit file like {@link #open(FileAuditSinkConfig)}, signing its checkpoints with
+     * {@code checkpointKey} (see {@link AuditCheckpoints}); null writes unsigned checkpoints.
+     */
+    public static FileAuditSink open(FileAuditSinkConfig config, SecretKey checkpointKey) {
         requireNonNull(config, "config is null");
         Path path = config.path();
         RandomAccessFile raf = null;
@@ -296,7 +318,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path
                         + " is in use by another audit sink (one writer per file)");
             }
-            return new FileAuditSink(config, raf, lock);
+            return new FileAuditSink(config, raf, lock, checkpointKey);
         } catch (IOException e) {
             closeQuietly(raf);
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + " cannot be opened: "
@@ -388,6 +410,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             quarantineTornTail(result.completeEnd(), result.totalBytes());
         }
         end = result.completeEnd();
+        lineCount = result.lines();
         System.arraycopy(AuditHashChain.unhex(expected[0]), 0, headHash, 0, headHash.length);
     }
 
@@ -464,6 +487,10 @@ public final class FileAuditSink implements QueryableAuditSink {
             end += buffer.size();
             appended = end;
             System.arraycopy(chain, 0, headHash, 0, headHash.length);
+            lineCount += n;
+            if (checkpointedLines < 0 || System.nanoTime() - checkpointedAt >= config.checkpointInterval().toNanos()) {
+                checkpoint();
+            }
             indexLock.writeLock().lock();
             try {
                 for (int i = 0; i < n; i++) {
@@ -475,6 +502,25 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Appends a checkpoint for the lines written so far (under writeLock). A failure is logged, not thrown:
+     * the events are recorded, and the next checkpoint covers them.
+     */
+    private void checkpoint() {
+        checkpointedAt = System.nanoTime();
+        try {
+            checkpoints.write(lineCount, AuditHashChain.hex(headHash), java.time.Instant.now());
+            checkpointedLines = lineCount;
+            checkpointWarned = false;
+        } catch (IOException e) {
+            if (!checkpointWarned) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: writing a checkpoint to {1} failed: {2}",
+                        config.path(), checkpoints.path(), e.toString());
+                checkpointWarned = true;
+            }
         }
     }
 
@@ -730,6 +776,15 @@ public final class FileAuditSink implements QueryableAuditSink {
                 return;
             }
             closed = true;
+            if (!failed && checkpointedLines != lineCount) {
+                checkpoint();
+            }
+            try {
+                checkpoints.sync();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "audit file {0}: checkpoint sync failed: {1}", config.path(), e.toString());
+            }
+            closeQuietly(checkpoints);
             try {
                 writer.getFD().sync();
             } catch (IOException e) {

@@ -17,9 +17,14 @@ import java.time.Duration;
  * @param minFreeBytes  the free space the sink leaves on the audit file's file system: writes that would
  *                      leave less are refused (fail closed), and health warns below twice this (0: no
  *                      reserve)
+ * @param checkpointInterval how often, while events are written, a signed checkpoint (line count and head
+ *                      hash) is appended to {@code <path>.checkpoints}; zero: after every batch. One is
+ *                      always written at close.
  */
 public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
-                                  long minFreeBytes) {
+                                  long minFreeBytes, Duration checkpointInterval) {
+    /** The default {@link #checkpointInterval}. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** The default {@link #flushInterval}. */
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
     /** The default {@link #minFreeBytes}: 128 MiB. */
@@ -28,6 +33,10 @@ public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen
     public FileAuditSinkConfig {
         requireNonNull(path, "path is null");
         requireNonNull(flushInterval, "flushInterval is null");
+        requireNonNull(checkpointInterval, "checkpointInterval is null");
+        if (checkpointInterval.isNegative()) {
+            throw new IllegalArgumentException("checkpointInterval must not be negative");
+        }
         if (!path.isAbsolute()) {
             throw new IllegalArgumentException("path must be absolute");
         }
@@ -38,6 +47,12 @@ public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen
             throw new IllegalArgumentException("minFreeBytes must not be negative");
         }
         path = path.normalize();
+    }
+
+    /** A configuration with the default checkpoint interval. */
+    public FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
+                               long minFreeBytes) {
+        this(path, fsync, verifyOnOpen, flushInterval, minFreeBytes, DEFAULT_CHECKPOINT_INTERVAL);
     }
 
     /** A configuration with the default free-space reserve. */

@@ -1,0 +1,178 @@
+package dev.animavault.plugin.audit.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Encodes audit details (copied from storage-jdbc's StringMapCodec; plugins share no code). Encodes label maps ({@code Map<String, String>}) as a JSON object for a text column, and back. Keys
+ * are written in sorted order so equal maps encode equally. Control characters and every UTF-16
+ * surrogate are written as {@code \\uXXXX} escapes: the stored text is valid in any encoding and any
+ * Java string (even one holding a lone surrogate or NUL, which PostgreSQL text refuses) round-trips
+ * exactly. Hand-written because a JSON library in the plugin for flat string maps is not worth its
+ * weight.
+ */
+final class DetailsCodec {
+
+    private DetailsCodec() {
+    }
+
+    static String encode(Map<String, String> map) {
+        requireNonNull(map, "map is null");
+        StringBuilder sb = new StringBuilder(16 + map.size() * 16).append('{');
+        boolean first = true;
+        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            quote(sb, e.getKey());
+            sb.append(':');
+            quote(sb, e.getValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    static Map<String, String> decode(String json) {
+        requireNonNull(json, "json is null");
+        if (json.equals("{}")) {
+            return Map.of(); // most label maps are empty: no parser, no map to copy later
+        }
+        return new Parser(json).object();
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    /** A parser for exactly what {@link #encode} writes (and any JSON object of strings). */
+    private static final class Parser {
+        private final String s;
+        private int pos;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        Map<String, String> object() {
+            Map<String, String> out = new LinkedHashMap<>();
+            skipSpace();
+            expect('{');
+            skipSpace();
+            if (peek() == '}') {
+                pos++;
+                return end(out);
+            }
+            while (true) {
+                skipSpace();
+                String key = string();
+                skipSpace();
+                expect(':');
+                skipSpace();
+                out.put(key, string());
+                skipSpace();
+                char c = next();
+                if (c == '}') {
+                    return end(out);
+                }
+                if (c != ',') {
+                    throw corrupt("',' or '}' expected");
+                }
+            }
+        }
+
+        private Map<String, String> end(Map<String, String> out) {
+            skipSpace();
+            if (pos != s.length()) {
+                throw corrupt("trailing characters");
+            }
+            return out;
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                char c = next();
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                char e = next();
+                switch (e) {
+                    case '"', '\\', '/' -> sb.append(e);
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        if (pos + 4 > s.length()) {
+                            throw corrupt("truncated \\u escape");
+                        }
+                        try {
+                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+                        } catch (NumberFormatException ex) {
+                            throw corrupt("bad \\u escape");
+                        }
+                        pos += 4;
+                    }
+                    default -> throw corrupt("bad escape");
+                }
+            }
+        }
+
+        private void skipSpace() {
+            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
+                pos++;
+            }
+        }
+
+        private char peek() {
+            if (pos >= s.length()) {
+                throw corrupt("unexpected end");
+            }
+            return s.charAt(pos);
+        }
+
+        private char next() {
+            char c = peek();
+            pos++;
+            return c;
+        }
+
+        private void expect(char c) {
+            if (next() != c) {
+                throw corrupt("'" + c + "' expected");
+            }
+        }
+
+        private IllegalStateException corrupt(String what) {
+            return new IllegalStateException("stored label map is not a JSON object of strings: " + what
+                    + " at offset " + pos);
+        }
+    }
+}
