@@ -64,6 +64,7 @@ public final class VaultNode implements AutoCloseable {
     private final FailedAuthThrottle authFailures;
     /** Compliance reports (issue 15): streams the audit trail through the broker. */
     private final ReportService reports;
+    private final PluginRegistry plugins;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -71,6 +72,7 @@ public final class VaultNode implements AutoCloseable {
         prepareDataDir(config.dataDir());
         PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
         closeables.push(registry);
+        this.plugins = registry;
 
         // loaded, not yet created: a missing file is written only when storage has no keyring (Barrier.open)
         RootKey rootKey = RootKey.load(config.rootKeyFile(), env);
@@ -200,6 +202,11 @@ public final class VaultNode implements AutoCloseable {
     /** Compliance reports. */
     public ReportService reports() {
         return reports;
+    }
+
+    /** The loaded plugins. */
+    public PluginRegistry plugins() {
+        return plugins;
     }
 
     public TokenService tokens() {

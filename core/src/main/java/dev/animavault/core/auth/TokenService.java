@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -224,6 +225,40 @@ public final class TokenService {
         }
         cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
         return true;
+    }
+
+    /** A token's metadata, as listed: never the token or its MAC. */
+    public record TokenInfo(String id, String identityId, String name, Set<String> keys, Instant createdAt,
+                            Instant expiresAt) {
+    }
+
+    /**
+     * The tokens of an identity, oldest first (scans the token records: an operator's call, not a hot path).
+     * Expired tokens are listed too (their {@code expiresAt} is in the past) until revoked.
+     */
+    public List<TokenInfo> list(String organizationId, String identityId) {
+        List<TokenInfo> out = new ArrayList<>();
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
+            for (StoredRecord r : page.items()) {
+                JsonNode json = parse(r);
+                if (organizationId.equals(json.path("organizationId").asText())
+                        && identityId.equals(json.path("identityId").asText(null))) {
+                    Set<String> keys = new java.util.TreeSet<>();
+                    json.path("keys").forEach(k -> keys.add(k.asText()));
+                    String exp = json.path("expiresAt").asText(null);
+                    String created = json.path("createdAt").asText(null);
+                    out.add(new TokenInfo(json.path("id").asText(r.key()), identityId, json.path("name").asText(""),
+                            Collections.unmodifiableSet(keys), created == null ? null : Instant.parse(created),
+                            exp == null ? null : Instant.parse(exp)));
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        out.sort(java.util.Comparator.comparing(TokenInfo::createdAt, java.util.Comparator.nullsFirst(
+                java.util.Comparator.naturalOrder())).thenComparing(TokenInfo::id));
+        return out;
     }
 
     /** Whether the organization has at least one API key (startup only: scans the token records). */

@@ -32,6 +32,7 @@ final class IdentitiesApi implements HttpService {
                 .get("/{id}", this::get)
                 .delete("/{id}", this::disable)
                 .post("/{id}/tokens", this::issueToken)
+                .get("/{id}/tokens", this::listTokens)
                 .delete("/{id}/tokens/{tokenId}", this::revokeToken);
     }
 
@@ -78,6 +79,13 @@ final class IdentitiesApi implements HttpService {
             }
         });
         Api.send(res, 201, Views.issuedToken(api.service().issueIdentityToken(ctx, id, name, keys, ttl)));
+    }
+
+    private void listTokens(ServerRequest req, ServerResponse res) {
+        String id = Api.pathParam(req, "id");
+        RequestContext ctx = api.authenticate(req, "token.list", id, null);
+        Api.send(res, 200, Map.of("items", api.service().listIdentityTokens(ctx, id).stream()
+                .map(Views::tokenInfo).toList()));
     }
 
     private void revokeToken(ServerRequest req, ServerResponse res) {

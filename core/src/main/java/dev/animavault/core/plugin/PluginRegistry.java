@@ -174,6 +174,36 @@ public final class PluginRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * A loaded plugin and the provider names it contributes.
+     *
+     * @param id               the PF4J plugin id
+     * @param version          its version
+     * @param storageBackends  storage backend names
+     * @param credentialTypes  credential type names
+     * @param auditSinks       audit sink names
+     */
+    public record PluginInfo(String id, String version, List<String> storageBackends, List<String> credentialTypes,
+                             List<String> auditSinks) {
+    }
+
+    /** The started plugins, by id, with what each provides. */
+    public List<PluginInfo> plugins() {
+        List<PluginInfo> out = new ArrayList<>();
+        for (PluginWrapper p : manager.getStartedPlugins()) {
+            String id = p.getPluginId();
+            out.add(new PluginInfo(id, p.getDescriptor().getVersion(), namesOf(storage, id), namesOf(credentialTypes, id),
+                    namesOf(auditSinks, id)));
+        }
+        out.sort(java.util.Comparator.comparing(PluginInfo::id));
+        return out;
+    }
+
+    private static List<String> namesOf(Map<String, ? extends Registered<?>> from, String pluginId) {
+        return from.entrySet().stream().filter(e -> e.getValue().pluginId().equals(pluginId)).map(Map.Entry::getKey)
+                .sorted().toList();
+    }
+
     /** Storage backend factories by name. */
     public Map<String, Registered<StorageBackendFactory>> storageBackends() {
         return storage;

@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -201,6 +202,33 @@ public final class VaultService {
                 throw new VaultException(ErrorCode.NOT_FOUND, "identity " + identityId + " has no token " + tokenId);
             }
             return null;
+        });
+    }
+
+    /**
+     * Lists an identity's tokens (metadata only: never a token or its MAC); organization API key only,
+     * audited as {@code token.list}.
+     */
+    public List<TokenService.TokenInfo> listIdentityTokens(RequestContext ctx, String identityId) {
+        return audited(ctx, "token.list", identityId, null, null, () -> {
+            requireOrgKey(ctx);
+            Names.identityId(identityId);
+            requireIdentity(ctx.principal().organizationId(), identityId);
+            return tokens.list(ctx.principal().organizationId(), identityId);
+        });
+    }
+
+    /**
+     * Runs a read that needs an organization API key and touches no identity (e.g. {@code plugin.list}),
+     * audited as {@code action} (which must end in {@code .list}, {@code .read} or {@code .query}).
+     */
+    public <T> T organizationRead(RequestContext ctx, String action, java.util.function.Supplier<T> read) {
+        if (!isRead(action)) {
+            throw new IllegalArgumentException("not a read action: " + action);
+        }
+        return audited(ctx, action, null, null, null, () -> {
+            requireOrgKey(ctx);
+            return read.get();
         });
     }
 
