@@ -1,5 +1,7 @@
 import { type RequestOptions, seg, type Transport } from "./transport.js";
-import { type Identity, type IssuedToken, type PagedArray, type PageParams, type Page, pagedArray } from "./types.js";
+import {
+  type Identity, type IssuedToken, type PagedArray, type PageParams, type Page, pagedArray, type TokenInfo,
+} from "./types.js";
 
 /** Parameters of {@link Identities.create}. */
 export interface CreateIdentityParams {
@@ -30,6 +32,14 @@ export class IdentityTokens {
   /** Issues a token for the identity; its `token` is returned this once. */
   issue(identityId: string, params: IssueTokenParams = {}, options?: RequestOptions): Promise<IssuedToken> {
     return this.#t.request({ method: "POST", path: `/v1/identities/${seg(identityId)}/tokens`, body: params, options });
+  }
+
+  /** The identity's tokens, oldest first: metadata only, never a token. */
+  async list(identityId: string, options?: RequestOptions): Promise<TokenInfo[]> {
+    const page = await this.#t.request<{ items: TokenInfo[] }>({
+      method: "GET", path: `/v1/identities/${seg(identityId)}/tokens`, options,
+    });
+    return page.items;
   }
 
   /** Revokes a token. */

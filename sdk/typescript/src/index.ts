@@ -39,10 +39,14 @@ export class Anima {
 
 export { DEFAULT_BASE_URL, type AnimaOptions, type RequestOptions } from "./transport.js";
 export { Secret, type SecretData } from "./secret.js";
-export type { AuditEvent, Identity, IssuedToken, Page, PagedArray, PageParams, SecretMetadata } from "./types.js";
+export type {
+  AuditEvent, Identity, IssuedToken, Page, PagedArray, PageParams, RotationPolicy, RotationState, SecretMetadata, TokenInfo,
+} from "./types.js";
 export type { CreateIdentityParams, IssueTokenParams } from "./identities.js";
 export { Identities, IdentityTokens } from "./identities.js";
-export type { AuditLogParams, CreateSecretParams, GetSecretOptions, PutSecretParams } from "./vault.js";
+export type {
+  AuditLogParams, CreateSecretParams, GeneratePolicy, GetSecretOptions, PutSecretParams, ReportParams,
+} from "./vault.js";
 export { Audit, Secrets, Vault } from "./vault.js";
-export { Sys, type Health } from "./sys.js";
+export { Sys, type Health, type PluginInfo } from "./sys.js";
 export * from "./errors.js";

@@ -22,6 +22,15 @@ export interface HealthCheck {
   detail?: string;
 }
 
+/** A loaded plugin and the providers it contributes (`GET /v1/sys/plugins`). */
+export interface PluginInfo {
+  id: string;
+  version: string;
+  storageBackends: string[];
+  credentialTypes: string[];
+  auditSinks: string[];
+}
+
 /** `/v1/sys`: the server's own state. */
 export class Sys {
   readonly #t: Transport;
@@ -33,5 +42,11 @@ export class Sys {
   /** `status: "ok"` when storage answers; a vault whose storage is down throws a 503 `ServerError`. */
   health(options?: RequestOptions): Promise<Health> {
     return this.#t.request({ method: "GET", path: "/v1/sys/health", options });
+  }
+
+  /** The loaded plugins (organization API key). */
+  async plugins(options?: RequestOptions): Promise<PluginInfo[]> {
+    const page = await this.#t.request<{ items: PluginInfo[] }>({ method: "GET", path: "/v1/sys/plugins", options });
+    return page.items;
   }
 }

@@ -40,6 +40,8 @@ export interface Call {
    */
   idempotent?: boolean;
   options?: RequestOptions;
+  /** Return the body as text instead of parsing it as JSON (reports in CSV or HTML). */
+  text?: boolean;
 }
 
 export const DEFAULT_BASE_URL = "http://127.0.0.1:8200";
@@ -194,6 +196,9 @@ export class Transport {
         return undefined as T;
       }
       const text = await response.text();
+      if (call.text) {
+        return text as T;
+      }
       return (text === "" ? undefined : JSON.parse(text)) as T;
     }
     let problem: Problem = {};

@@ -22,6 +22,54 @@ export interface SecretMetadata {
   metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+  /** A non-secret hint the credential type shows (e.g. `sk-...abcd`), when it gives one. */
+  hint?: string;
+  /** The rotation policy and its state, when the secret has a policy or an expiry. */
+  rotation?: RotationState;
+}
+
+/**
+ * A rotation policy, as given to create, put or `rotation` updates. Durations are `30d`, `12h` or
+ * ISO-8601 (`P30D`).
+ */
+export interface RotationPolicy {
+  interval: string;
+  /** https (http only to a host the vault's `vault.egress.allow` lists). */
+  webhookUrl: string;
+  /** `generate` (default when the type can generate), `webhook` or `notify`. */
+  mode?: "generate" | "webhook" | "notify";
+  /** How long before expiry the rotation starts; default a tenth of the interval. */
+  leadTime?: string;
+  /** How long the previous version stays readable after a rotation. */
+  gracePeriod?: string;
+}
+
+/** A secret's rotation policy and state, as metadata shows it (never a value). */
+export interface RotationState {
+  interval: string | null;
+  webhookUrl?: string;
+  mode?: "generate" | "webhook" | "notify";
+  leadTime?: string;
+  gracePeriod?: string;
+  nextRotationAt: string | null;
+  expiresAt: string | null;
+  lastRotatedAt: string | null;
+  status: "ok" | "due" | "rotating" | "failed" | "expired";
+  lastError?: string;
+  pendingVersion?: number;
+  previousVersion?: number;
+  previousReadableUntil?: string;
+}
+
+/** A token's metadata as `tokens.list` shows it: never the token itself. */
+export interface TokenInfo {
+  id: string;
+  identityId: string;
+  name: string;
+  /** The secret keys the token is limited to; empty = all of the identity's secrets. */
+  keys: string[];
+  createdAt: string | null;
+  expiresAt: string | null;
 }
 
 /** An identity token, as issued: `token` is shown this once. */

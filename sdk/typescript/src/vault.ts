@@ -1,16 +1,30 @@
 import { Secret, type SecretData } from "./secret.js";
 import { type RequestOptions, seg, type Transport } from "./transport.js";
-import { type AuditEvent, type Page, type PagedArray, type PageParams, pagedArray, type SecretMetadata } from "./types.js";
+import {
+  type AuditEvent, type Page, type PagedArray, type PageParams, pagedArray, type RotationPolicy, type SecretMetadata,
+} from "./types.js";
 
-/** Parameters of {@link Secrets.create}. */
+/**
+ * How a credential type generates a value (`generate` instead of `value`), e.g. `{ length: 32 }`; the
+ * options a type accepts are listed in the README's "Credential types".
+ */
+export type GeneratePolicy = Record<string, string | number | boolean | string[]>;
+
+/** Parameters of {@link Secrets.create}: give exactly one of `value` and `generate`. */
 export interface CreateSecretParams {
   identityId: string;
   /** 1–256 of `[A-Za-z0-9_.-]`, not starting with `.` or `-`. */
   key: string;
-  value: string;
-  /** A credential type enabled on the vault, e.g. `api_key`. */
-  type: string;
+  value?: string;
+  /** Have the credential type generate the value (read it back with `get`); instead of `value`. */
+  generate?: GeneratePolicy;
+  /** A credential type enabled on the vault, e.g. `api_key`; default the vault's default type. */
+  type?: string;
   metadata?: Record<string, string>;
+  /** Rotate the secret on a schedule through a webhook (see the README's "Rotation"). */
+  rotation?: RotationPolicy;
+  /** ISO-8601 instant (or a Date) after which the secret expires. */
+  expiresAt?: string | Date;
 }
 
 /** Parameters of {@link Secrets.put}. */
@@ -18,6 +32,12 @@ export interface PutSecretParams {
   value: string;
   type?: string;
   metadata?: Record<string, string>;
+  rotation?: RotationPolicy;
+  expiresAt?: string | Date;
+}
+
+function withInstants<T extends { expiresAt?: string | Date }>(params: T): T {
+  return params.expiresAt instanceof Date ? { ...params, expiresAt: params.expiresAt.toISOString() } : params;
 }
 
 /** Options of {@link Secrets.get}. */
@@ -36,7 +56,7 @@ export class Secrets {
 
   /** Stores a new secret (version 1); returns its metadata, never the value. */
   create(params: CreateSecretParams, options?: RequestOptions): Promise<SecretMetadata> {
-    return this.#t.request({ method: "POST", path: "/v1/vault/secrets", body: params, options });
+    return this.#t.request({ method: "POST", path: "/v1/vault/secrets", body: withInstants(params), options });
   }
 
   /** Reads a secret's current (or a given) version, value included. */
@@ -51,7 +71,7 @@ export class Secrets {
   /** Writes a new version of an existing secret. Not retried: each call adds a version. */
   put(identityId: string, key: string, params: PutSecretParams, options?: RequestOptions): Promise<SecretMetadata> {
     return this.#t.request({
-      method: "PUT", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`, body: params, idempotent: false, options,
+      method: "PUT", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`, body: withInstants(params), idempotent: false, options,
     });
   }
 
@@ -80,6 +100,16 @@ export interface AuditLogParams extends PageParams {
   to?: string | Date;
 }
 
+/** Parameters of {@link Audit.report}. */
+export interface ReportParams {
+  /** `json` (default), `csv` or `html`. */
+  format?: "json" | "csv" | "html";
+  /** One identity; default the whole organization. */
+  identityId?: string;
+  from?: string | Date;
+  to?: string | Date;
+}
+
 /** `/v1/vault/audit`: the organization's audit log, newest first. */
 export class Audit {
   readonly #t: Transport;
@@ -91,6 +121,16 @@ export class Audit {
   /** One page of audit events as an array; its non-enumerable `nextCursor` leads to the next page. */
   async getLogs(params: AuditLogParams = {}, options?: RequestOptions): Promise<PagedArray<AuditEvent>> {
     return pagedArray(await this.getLogsPage(params, options));
+  }
+
+  /** A compliance report (`GET /v1/vault/audit/reports`) as the server writes it: JSON, CSV or HTML text. */
+  report(params: ReportParams = {}, options?: RequestOptions): Promise<string> {
+    const instant = (d: string | Date | undefined) => (d instanceof Date ? d.toISOString() : d);
+    return this.#t.request({
+      method: "GET", path: "/v1/vault/audit/reports",
+      query: { format: params.format ?? "json", identityId: params.identityId, from: instant(params.from), to: instant(params.to) },
+      options, text: true,
+    });
   }
 
   /** One page of audit events as the API sends it: `{ items, nextCursor }`. */

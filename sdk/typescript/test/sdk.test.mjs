@@ -178,6 +178,71 @@ describe("secrets", () => {
   });
 });
 
+describe("the product's rotating secret", () => {
+  test("runs as written: the policy is accepted and the metadata shows it", async () => {
+    await am.identities.create({ id: "agent_123" }).catch(e => { if (!(e instanceof ConflictError)) throw e; });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, "examples/rotating-secret.mjs")], {
+      cwd: root,
+      env: { ...process.env, AM_API_KEY: vault.apiKey, ANIMA_VAULT_ADDR: vault.baseUrl },
+      timeout: 60_000,
+    });
+    assert.equal(stderr, "");
+    assert.match(stdout.trim(), new RegExp("^DATABASE_PASSWORD v1: every PT720H via https://agent-api\\.com/rotate-db-secret "
+      + "\\(ok\\), next at \\d{4}-\\d\\d-\\d\\dT"), stdout);
+    assert.ok(!stdout.includes("temporary-pwd"));
+    const [listed] = (await am.vault.secrets.list("agent_123")).filter(s => s.key === "DATABASE_PASSWORD");
+    assert.equal(listed.type, "password");
+    assert.equal(listed.rotation.interval, "PT720H", "30d, as the vault shows durations (ISO-8601)");
+    assert.equal(listed.rotation.webhookUrl, "https://agent-api.com/rotate-db-secret");
+    assert.equal(listed.rotation.status, "ok");
+    // 30 days away: nothing has rotated, the value is the one given
+    assert.ok(Date.parse(listed.rotation.nextRotationAt) > Date.now() + 20 * 86_400_000, listed.rotation.nextRotationAt);
+    assert.equal(listed.rotation.lastRotatedAt, null);
+    assert.equal((await am.vault.secrets.get("agent_123", "DATABASE_PASSWORD")).value, "temporary-pwd");
+  });
+
+  test("generate instead of a value, expiresAt, and an http webhook refused", async () => {
+    await am.identities.create({ id: "ts-gen" });
+    const expiresAt = new Date(Date.now() + 7 * 86_400_000);
+    const created = await am.vault.secrets.create({
+      identityId: "ts-gen", key: "DB_PASSWORD", type: "password", generate: { length: 40 }, expiresAt,
+    });
+    assert.equal(created.version, 1);
+    assert.equal(created.value, undefined);
+    assert.ok(Math.abs(Date.parse(created.rotation.expiresAt) - expiresAt.getTime()) < 1000, created.rotation.expiresAt);
+    const generated = await am.vault.secrets.get("ts-gen", "DB_PASSWORD");
+    assert.equal(generated.value.length, 40);
+    const put = await am.vault.secrets.put("ts-gen", "DB_PASSWORD", {
+      value: "another-password-1", rotation: { interval: "30d", webhookUrl: "https://agent-api.com/rotate" },
+    });
+    assert.equal(put.version, 2);
+    assert.equal(put.rotation.interval, "PT720H");
+    await assert.rejects(am.vault.secrets.create({
+      identityId: "ts-gen", key: "K2", value: "pwd-123456", type: "password",
+      rotation: { interval: "30d", webhookUrl: "http://agent-api.com/rotate" },
+    }), e => e instanceof InvalidRequestError);
+    await assert.rejects(am.vault.secrets.create({ identityId: "ts-gen", key: "K3", type: "password" }),
+      e => e instanceof InvalidRequestError && e.code === "invalid_argument");
+  });
+});
+
+describe("tokens.list and sys.plugins", () => {
+  test("lists token metadata without the token, and the loaded plugins", async () => {
+    await am.identities.create({ id: "ts-tl" });
+    const issued = await am.identities.tokens.issue("ts-tl", { name: "ci", keys: ["A"] });
+    const tokens = await am.identities.tokens.list("ts-tl");
+    assert.deepEqual(tokens.map(t => [t.id, t.name, t.keys, t.expiresAt]), [[issued.id, "ci", ["A"], null]]);
+    assert.ok(!JSON.stringify(tokens).includes(issued.token));
+    const plugins = await am.sys.plugins();
+    assert.ok(plugins.some(p => p.credentialTypes.includes("password")), JSON.stringify(plugins));
+    assert.ok(plugins.some(p => p.storageBackends.includes("jdbc")), JSON.stringify(plugins));
+    const csv = await am.vault.audit.report({ format: "csv", identityId: "ts-tl" });
+    assert.ok(csv.split("\r\n").some(l => l.startsWith("report,")), csv);
+    const json = JSON.parse(await am.vault.audit.report({ identityId: "ts-tl" }));
+    assert.equal(json.report.identityId, "ts-tl");
+  });
+});
+
 describe("audit", () => {
   test("getLogs resolves to an array filtered by identity and action, with the cursor available", async () => {
     await am.identities.create({ id: "ts-aud" });

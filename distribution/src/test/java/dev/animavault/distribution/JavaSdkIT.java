@@ -15,9 +15,12 @@ import dev.animavault.client.LogQuery;
 import dev.animavault.client.NewIdentity;
 import dev.animavault.client.NewSecret;
 import dev.animavault.client.Page;
+import dev.animavault.client.RotationPolicy;
+import dev.animavault.client.RotationState;
 import dev.animavault.client.Secret;
 import dev.animavault.client.SecretMetadata;
 import dev.animavault.client.SecretUpdate;
+import dev.animavault.client.TokenInfo;
 import dev.animavault.client.TokenRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +61,7 @@ class JavaSdkIT {
 
     @Test
     void theProductExampleRunsAsWrittenAndPrintsTheAuditTrail() throws Exception {
-        am.identities().create(NewIdentity.of("agent_123", "Support agent"));
+        ensureAgent123();
         Path out = work.resolve("quickstart.out");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), JavaQuickstart.class.getName())
@@ -76,6 +79,75 @@ class JavaSdkIT {
         assertTrue(lines.stream().anyMatch(l -> l.matches(iso + ": identity\\.read on null")), printed);
         assertFalse(printed.contains("sk-proj-"), "the example prints no secret value");
         assertEquals("sk-proj-...", am.vault().secrets().get("agent_123", "OPENAI_API_KEY").value().reveal());
+    }
+
+    /** The product's examples address agent_123; whichever test runs first creates it. */
+    private static void ensureAgent123() {
+        try {
+            am.identities().create(NewIdentity.of("agent_123", "Support agent"));
+        } catch (AnimaException.Conflict e) {
+            // created by the other example's test
+        }
+    }
+
+    @Test
+    void theProductsRotatingSecretRunsAsWrittenAndTheMetadataShowsThePolicy() throws Exception {
+        ensureAgent123();
+        Path out = work.resolve("rotating.out");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), JavaRotatingSecret.class.getName())
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("AM_API_KEY", vault.apiKey());
+        pb.environment().put("ANIMA_VAULT_ADDR", vault.baseUrl());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the example did not finish");
+        String printed = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), printed);
+        assertTrue(printed.strip().matches("DATABASE_PASSWORD v1: every PT720H via https://agent-api\\.com/rotate-db-secret "
+                + "\\(ok\\), next at \\d{4}-\\d\\d-\\d\\dT.*Z"), printed);
+        assertFalse(printed.contains("temporary-pwd"));
+
+        SecretMetadata listed = am.vault().secrets().list("agent_123").stream()
+                .filter(s -> s.key().equals("DATABASE_PASSWORD")).findFirst().orElseThrow();
+        assertEquals("password", listed.type());
+        RotationState rotation = listed.rotation().orElseThrow();
+        assertEquals("PT720H", rotation.interval(), "30d, as the vault shows durations (ISO-8601)");
+        assertEquals("https://agent-api.com/rotate-db-secret", rotation.webhookUrl());
+        assertEquals("ok", rotation.status());
+        assertTrue(rotation.nextRotationAt().isAfter(Instant.now().plus(Duration.ofDays(20))), rotation.toString());
+        assertEquals(null, rotation.lastRotatedAt(), "30 days away: nothing rotated");
+        assertEquals("temporary-pwd", am.vault().secrets().get("agent_123", "DATABASE_PASSWORD").value().reveal());
+    }
+
+    @Test
+    void generateExpiresAtRotationOnPutTokensListPluginsAndReport() {
+        am.identities().create("java-gen");
+        Instant expiresAt = Instant.now().plus(Duration.ofDays(7)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        SecretMetadata created = am.vault().secrets().create(
+                NewSecret.generated("java-gen", "DB_PASSWORD", "password", Map.of("length", 40)).withExpiresAt(expiresAt));
+        assertEquals(expiresAt, created.rotation().orElseThrow().expiresAt());
+        assertEquals(40, am.vault().secrets().get("java-gen", "DB_PASSWORD").value().reveal().length());
+        SecretMetadata put = am.vault().secrets().put("java-gen", "DB_PASSWORD", SecretUpdate.of("another-pwd-1")
+                .withRotation(RotationPolicy.of("30d", "https://agent-api.com/rotate").withGracePeriod("1h")));
+        assertEquals(2, put.version());
+        assertEquals("PT1H", put.rotation().orElseThrow().gracePeriod());
+        AnimaException.InvalidRequest http = assertThrows(AnimaException.InvalidRequest.class, () -> am.vault().secrets()
+                .create(NewSecret.of("java-gen", "K2", "pwd-123456", "password")
+                        .withRotation(RotationPolicy.of("30d", "http://agent-api.com/rotate"))));
+        assertTrue(http.status() == 400 || http.status() == 422, http.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new NewSecret("java-gen", "K", null, null, Map.of()));
+
+        IssuedToken issued = am.identities().tokens().issue("java-gen", TokenRequest.unlimited().withName("ci"));
+        List<TokenInfo> tokens = am.identities().tokens().list("java-gen");
+        assertEquals(1, tokens.size());
+        assertEquals(issued.id(), tokens.get(0).id());
+        assertEquals("ci", tokens.get(0).name());
+        assertEquals(null, tokens.get(0).expiresAt());
+        assertFalse(tokens.toString().contains(issued.token().reveal()));
+
+        assertTrue(am.sys().plugins().stream().anyMatch(p -> p.credentialTypes().contains("password")));
+        String csv = new String(am.vault().audit().report("csv", "java-gen", null, null), StandardCharsets.UTF_8);
+        assertTrue(csv.lines().anyMatch(l -> l.startsWith("report,")), csv);
     }
 
     @Test

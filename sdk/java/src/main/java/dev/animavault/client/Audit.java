@@ -30,4 +30,21 @@ public final class Audit {
     public Page<AuditEvent> getLogs() {
         return getLogs(LogQuery.all());
     }
+
+    /**
+     * {@code GET /v1/vault/audit/reports}: a compliance report of the organization (or one identity) over a
+     * time window, as the server writes it.
+     *
+     * @param format     {@code json}, {@code csv} or {@code html}
+     * @param identityId one identity, or null for the whole organization
+     * @param from       start of the window, or null for the server's default
+     * @param to         end of the window, or null for now
+     */
+    public byte[] report(String format, String identityId, Instant from, Instant to) {
+        return t.sendForBytes(Transport.get("/v1/vault/audit/reports")
+                .query("format", format)
+                .query("identityId", identityId)
+                .query("from", from == null ? null : from.toString())
+                .query("to", to == null ? null : to.toString()));
+    }
 }

@@ -21,7 +21,39 @@ final class JsonViews {
 
     static SecretMetadata secretMetadata(JsonNode n) {
         return new SecretMetadata(text(n, "organizationId"), text(n, "identityId"), text(n, "key"), text(n, "type"),
-                n.path("version").asInt(), map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"));
+                n.path("version").asInt(), map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"),
+                Optional.ofNullable(text(n, "hint")), Optional.ofNullable(n.get("rotation")).filter(JsonNode::isObject)
+                .map(JsonViews::rotationState));
+    }
+
+    static RotationState rotationState(JsonNode r) {
+        return new RotationState(text(r, "interval"), text(r, "webhookUrl"), text(r, "mode"), text(r, "leadTime"),
+                text(r, "gracePeriod"), instant(r, "nextRotationAt"), instant(r, "expiresAt"),
+                instant(r, "lastRotatedAt"), text(r, "status"), text(r, "lastError"), integer(r, "pendingVersion"),
+                integer(r, "previousVersion"), instant(r, "previousReadableUntil"));
+    }
+
+    static TokenInfo tokenInfo(JsonNode n) {
+        List<String> keys = new ArrayList<>();
+        n.path("keys").forEach(k -> keys.add(k.asText()));
+        return new TokenInfo(text(n, "id"), text(n, "identityId"), text(n, "name"), keys, instant(n, "createdAt"),
+                instant(n, "expiresAt"));
+    }
+
+    static <T> List<T> items(JsonNode n, Function<JsonNode, T> item) {
+        List<T> items = new ArrayList<>();
+        n.path("items").forEach(i -> items.add(item.apply(i)));
+        return List.copyOf(items);
+    }
+
+    static List<String> strings(JsonNode n, String field) {
+        List<String> out = new ArrayList<>();
+        n.path(field).forEach(s -> out.add(s.asText()));
+        return List.copyOf(out);
+    }
+
+    private static Integer integer(JsonNode n, String field) {
+        return n.path(field).isNumber() ? n.get(field).asInt() : null;
     }
 
     static Secret secret(JsonNode n) {

@@ -21,6 +21,12 @@ public final class Tokens {
         return issue(identityId, TokenRequest.unlimited());
     }
 
+    /** The identity's tokens, oldest first: metadata only, never a token. */
+    public java.util.List<TokenInfo> list(String identityId) {
+        return t.send(Transport.get("/v1/identities/" + seg(identityId) + "/tokens"),
+                n -> JsonViews.items(n, JsonViews::tokenInfo));
+    }
+
     /** Revokes a token. */
     public void revoke(String identityId, String tokenId) {
         t.send(Transport.delete("/v1/identities/" + seg(identityId) + "/tokens/" + seg(tokenId)));

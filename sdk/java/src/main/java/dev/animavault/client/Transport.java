@@ -139,6 +139,11 @@ final class Transport {
         exchange(call);
     }
 
+    /** Sends the call and returns the response body as it came (reports in CSV or HTML). */
+    byte[] sendForBytes(Call call) {
+        return exchange(call).body();
+    }
+
     private HttpResponse<byte[]> exchange(Call call) {
         HttpRequest request = request(call);
         int attempts = call.idempotent ? maxRetries + 1 : 1;

@@ -1,0 +1,56 @@
+package dev.animavault.client;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A rotation policy given with {@link Secrets#create} or {@link Secrets#put} (README "Rotation"). Durations
+ * are {@code 30d}, {@code 12h} or ISO-8601 ({@code P30D}); {@code mode}, {@code leadTime} and
+ * {@code gracePeriod} may be null for the vault's defaults.
+ *
+ * @param interval    how often the secret rotates
+ * @param webhookUrl  the https receiver of rotation deliveries
+ * @param mode        {@code generate}, {@code webhook} or {@code notify}; null for the default
+ * @param leadTime    how long before expiry the rotation starts; null for a tenth of the interval
+ * @param gracePeriod how long the previous version stays readable; null for the vault's default
+ */
+public record RotationPolicy(String interval, String webhookUrl, String mode, String leadTime, String gracePeriod) {
+    public RotationPolicy {
+        Objects.requireNonNull(interval, "interval is null");
+        Objects.requireNonNull(webhookUrl, "webhookUrl is null");
+    }
+
+    /** Rotate every {@code interval} through {@code webhookUrl}, with the vault's defaults otherwise. */
+    public static RotationPolicy of(String interval, String webhookUrl) {
+        return new RotationPolicy(interval, webhookUrl, null, null, null);
+    }
+
+    public RotationPolicy withMode(String mode) {
+        return new RotationPolicy(interval, webhookUrl, mode, leadTime, gracePeriod);
+    }
+
+    public RotationPolicy withLeadTime(String leadTime) {
+        return new RotationPolicy(interval, webhookUrl, mode, leadTime, gracePeriod);
+    }
+
+    public RotationPolicy withGracePeriod(String gracePeriod) {
+        return new RotationPolicy(interval, webhookUrl, mode, leadTime, gracePeriod);
+    }
+
+    Map<String, Object> json() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("interval", interval);
+        m.put("webhookUrl", webhookUrl);
+        if (mode != null) {
+            m.put("mode", mode);
+        }
+        if (leadTime != null) {
+            m.put("leadTime", leadTime);
+        }
+        if (gracePeriod != null) {
+            m.put("gracePeriod", gracePeriod);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,15 @@
+package dev.animavault.client;
+
+import java.time.Instant;
+
+/**
+ * A secret's rotation policy and state as its metadata shows it (never a value). Fields the vault does
+ * not send (e.g. {@code webhookUrl} on a secret with only an expiry) are null.
+ *
+ * @param status {@code ok}, {@code due}, {@code rotating}, {@code failed} or {@code expired}
+ */
+public record RotationState(String interval, String webhookUrl, String mode, String leadTime, String gracePeriod,
+                            Instant nextRotationAt, Instant expiresAt, Instant lastRotatedAt, String status,
+                            String lastError, Integer pendingVersion, Integer previousVersion,
+                            Instant previousReadableUntil) {
+}
