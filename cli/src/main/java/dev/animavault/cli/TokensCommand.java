@@ -12,12 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/**
- * {@code anima-vault tokens issue|revoke}. There is no {@code list}: the HTTP API v1 has no endpoint
- * listing an identity's tokens yet.
- */
+/** {@code anima-vault tokens issue|list|revoke}: an identity's tokens (an organization API key). */
 @Command(name = "tokens", mixinStandardHelpOptions = true, description = "Identity tokens.",
-        subcommands = {TokensCommand.Issue.class, TokensCommand.Revoke.class})
+        subcommands = {TokensCommand.Issue.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class})
 public final class TokensCommand extends Group {
     private static final Pattern TTL = Pattern.compile("(\\d{1,9})(s|m|h|d|w)");
 
@@ -70,6 +67,28 @@ public final class TokensCommand extends Group {
                 case "d" -> Duration.ofDays(n);
                 default -> Duration.ofDays(7 * n);
             };
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List an identity's tokens (id, name, keys, expiry; never the token).")
+    static final class ListTokens extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "IDENTITY")
+        String identityId;
+
+        @Override
+        int run(Output out) {
+            List<Map<String, Object>> tokens = options.client().identities().tokens().list(identityId).stream()
+                    .map(Views::tokenInfo).toList();
+            if (out.json()) {
+                out.json(Map.of("items", tokens));
+            } else {
+                out.table(List.of("ID", "NAME", "KEYS", "CREATED", "EXPIRES"), tokens.stream()
+                        .<List<?>>map(t -> java.util.Arrays.asList(t.get("id"), ((String) t.get("name")).isEmpty() ? "-" : t.get("name"),
+                                t.get("keys"), Output.text(t.get("createdAt")), Output.text(t.get("expiresAt"))))
+                        .toList());
+            }
+            return ExitCodes.OK;
         }
     }
 

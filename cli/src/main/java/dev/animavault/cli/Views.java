@@ -70,6 +70,17 @@ final class Views {
         return m;
     }
 
+    static Map<String, Object> tokenInfo(dev.animavault.client.TokenInfo t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("identityId", t.identityId());
+        m.put("name", t.name());
+        m.put("keys", t.keys());
+        m.put("createdAt", t.createdAt() == null ? null : iso(t.createdAt()));
+        m.put("expiresAt", t.expiresAt() == null ? null : iso(t.expiresAt()));
+        return m;
+    }
+
     static Map<String, Object> auditEvent(AuditEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", e.id());

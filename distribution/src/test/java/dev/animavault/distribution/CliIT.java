@@ -169,6 +169,71 @@ class CliIT {
     }
 
     @Test
+    void tokensList() throws Exception {
+        cli("identities", "create", "cli-tl").ok();
+        JsonNode issued = cli("tokens", "issue", "cli-tl", "--name", "ci", "--key", "A", "--ttl", "1h", "-o", "json")
+                .ok().json();
+        cli("tokens", "issue", "cli-tl").ok();
+        JsonNode listed = cli("tokens", "list", "cli-tl", "-o", "json").ok().json().path("items");
+        assertEquals(2, listed.size(), listed.toString());
+        assertEquals(issued.path("id").asText(), listed.get(0).path("id").asText());
+        assertEquals("ci", listed.get(0).path("name").asText());
+        assertEquals("[\"A\"]", listed.get(0).path("keys").toString());
+        assertEquals(issued.path("expiresAt").asText(), listed.get(0).path("expiresAt").asText());
+        assertFalse(listed.toString().contains(issued.path("token").asText()), "never the token");
+        Run table = cli("tokens", "list", "cli-tl").ok();
+        assertTrue(table.out().startsWith("ID") && table.out().contains(issued.path("id").asText())
+                && table.out().contains(" ci "), table.out());
+        cli("tokens", "revoke", "cli-tl", issued.path("id").asText()).ok();
+        assertEquals(1, cli("tokens", "list", "cli-tl", "-o", "json").ok().json().path("items").size());
+        assertEquals(3, cli("tokens", "list", "nobody").exit(), "unknown identity exits 3");
+    }
+
+    @Test
+    void reportToStdoutAndToFiles() throws Exception {
+        cli("identities", "create", "cli-rep").ok();
+        cli("secrets", "put", "cli-rep", "K", "--file", write("rep", "value-rep-1")).ok();
+        cli("secrets", "get", "cli-rep", "K").ok();
+
+        JsonNode json = cli("report", "--identity", "cli-rep").ok().json();
+        assertEquals("cli-rep", json.path("report").path("identityId").asText(), json.toString());
+        assertTrue(json.path("tables").isObject(), json.toString());
+
+        Path csv = work.resolve("reports/cli-rep.csv");
+        JsonNode wrote = cli("report", "--identity", "cli-rep", "--format", "csv", "--file", csv.toString(), "-o", "json")
+                .ok().json();
+        assertEquals("csv", wrote.path("format").asText());
+        String csvText = Files.readString(csv, StandardCharsets.UTF_8);
+        assertEquals(csvText.getBytes(StandardCharsets.UTF_8).length, wrote.path("bytes").asInt());
+        assertTrue(csvText.lines().anyMatch(l -> l.startsWith("report,")), csvText);
+
+        Path html = work.resolve("cli-rep.html");
+        Run human = cli("report", "--format", "html", "--file", html.toString()).ok();
+        assertTrue(human.out().startsWith("wrote html report ("), human.out());
+        assertTrue(Files.readString(html, StandardCharsets.UTF_8).startsWith("<!DOCTYPE html>"));
+
+        assertEquals(2, cli("report", "--format", "pdf").exit(), "a bad format is a usage error");
+        assertEquals(2, cli("report", "--from", "yesterday").exit());
+        Run unauth = launcher(null, Map.of("ANIMA_VAULT_ADDR", vault.baseUrl(), "ANIMA_VAULT_TOKEN", "avk_nope"), "report");
+        assertEquals(4, unauth.exit(), unauth.err());
+    }
+
+    @Test
+    void pluginsList() {
+        JsonNode plugins = cli("plugins", "list", "-o", "json").ok().json().path("items");
+        List<String> types = new ArrayList<>();
+        List<String> backends = new ArrayList<>();
+        plugins.forEach(p -> {
+            p.path("credentialTypes").forEach(t -> types.add(t.asText()));
+            p.path("storageBackends").forEach(b -> backends.add(b.asText()));
+        });
+        assertTrue(types.containsAll(List.of("api_key", "password")), plugins.toString());
+        assertTrue(backends.contains("jdbc"), plugins.toString());
+        Run table = cli("plugins", "list").ok();
+        assertTrue(table.out().startsWith("PLUGIN") && table.out().contains("credential-password"), table.out());
+    }
+
+    @Test
     void secretsPutGetListVersionsDelete() throws Exception {
         cli("identities", "create", "cli-sec").ok();
         Run created = cli("secrets", "put", "cli-sec", "OPENAI_API_KEY", "--file", write("v1", "sk-first-000\n"),
@@ -302,12 +367,12 @@ class CliIT {
         assertTrue(completion.out().contains("complete") && completion.out().contains("secrets")
                 && completion.out().contains("--reveal"), completion.out().substring(0, Math.min(300, completion.out().length())));
         Run help = launcher(null, Map.of(), "--help").ok();
-        for (String command : List.of("server", "init", "identities", "tokens", "secrets", "audit", "status",
-                "generate-completion", "Exit codes")) {
+        for (String command : List.of("server", "init", "identities", "tokens", "secrets", "audit", "report", "plugins",
+                "status", "generate-completion", "Exit codes")) {
             assertTrue(help.out().contains(command), "bin/anima-vault --help lists " + command + ":\n" + help.out());
         }
         for (String command : List.of("identities create", "identities get", "identities list", "identities disable",
-                "tokens issue", "tokens revoke", "secrets put", "secrets get", "secrets list", "secrets delete",
+                "tokens issue", "tokens list", "tokens revoke", "report", "plugins list", "secrets put", "secrets get", "secrets list", "secrets delete",
                 "secrets versions", "audit logs", "audit tail", "status")) {
             List<String> args = new ArrayList<>(List.of(command.split(" ")));
             args.add("--help");
