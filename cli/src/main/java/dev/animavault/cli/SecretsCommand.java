@@ -4,6 +4,7 @@ import dev.animavault.client.Anima;
 import dev.animavault.client.AnimaException;
 import dev.animavault.client.NewSecret;
 import dev.animavault.client.Page;
+import dev.animavault.client.RotationPolicy;
 import dev.animavault.client.Secret;
 import dev.animavault.client.SecretMetadata;
 import dev.animavault.client.SecretUpdate;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,21 +59,52 @@ public final class SecretsCommand extends Group {
                 + "the secret's metadata.")
         Map<String, String> metadata;
 
+        @Option(names = "--rotate-every", paramLabel = "DURATION",
+                description = "Rotation interval, e.g. 30d (with --webhook; README \"Rotation\").")
+        String rotateEvery;
+
+        @Option(names = "--webhook", paramLabel = "URL", description = "The https receiver of rotation deliveries.")
+        String webhook;
+
+        @Option(names = "--rotation-mode", paramLabel = "MODE", description = "generate, webhook or notify.")
+        String rotationMode;
+
+        @Option(names = "--expires-at", paramLabel = "INSTANT", description = "Expiry, e.g. 2027-01-31T00:00:00Z.")
+        String expiresAt;
+
         @Override
         int run(Output out) throws IOException {
+            if ((rotateEvery == null) != (webhook == null)) {
+                throw new ParameterException(spec.commandLine(), "--rotate-every and --webhook go together");
+            }
+            if (rotationMode != null && rotateEvery == null) {
+                throw new ParameterException(spec.commandLine(), "--rotation-mode needs --rotate-every and --webhook");
+            }
+            RotationPolicy rotation = rotateEvery == null ? null
+                    : RotationPolicy.of(rotateEvery, webhook).withMode(rotationMode);
+            Instant expiry = null;
+            if (expiresAt != null) {
+                try {
+                    expiry = Instant.parse(expiresAt);
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new ParameterException(spec.commandLine(), "--expires-at must be an ISO-8601 instant such as "
+                            + "2027-01-31T00:00:00Z");
+                }
+            }
             SecretValue value = SecretValue.of(readValue());
             Anima am = options.client();
             SecretMetadata stored;
             boolean created = false;
             try {
-                SecretUpdate update = new SecretUpdate(value, Optional.ofNullable(type), Optional.ofNullable(metadata));
+                SecretUpdate update = new SecretUpdate(value, Optional.ofNullable(type), Optional.ofNullable(metadata),
+                        Optional.ofNullable(rotation), Optional.ofNullable(expiry));
                 stored = am.vault().secrets().put(identityId, key, update);
             } catch (AnimaException.NotFound e) {
                 if (!"secret_not_found".equals(e.code())) {
                     throw e;
                 }
                 stored = am.vault().secrets().create(new NewSecret(identityId, key, value, type == null ? "api_key" : type,
-                        metadata == null ? Map.of() : metadata));
+                        metadata == null ? Map.of() : metadata, null, rotation, expiry));
                 created = true;
             }
             if (out.json()) {

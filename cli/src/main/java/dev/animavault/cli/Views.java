@@ -38,6 +38,25 @@ final class Views {
         m.put("metadata", s.metadata());
         m.put("createdAt", iso(s.createdAt()));
         m.put("updatedAt", iso(s.updatedAt()));
+        s.hint().ifPresent(h -> m.put("hint", h));
+        s.rotation().ifPresent(r -> m.put("rotation", rotation(r)));
+        return m;
+    }
+
+    static Map<String, Object> rotation(dev.animavault.client.RotationState r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("interval", r.interval());
+        m.put("webhookUrl", r.webhookUrl());
+        m.put("mode", r.mode());
+        m.put("leadTime", r.leadTime());
+        m.put("gracePeriod", r.gracePeriod());
+        m.put("nextRotationAt", iso(r.nextRotationAt()));
+        m.put("expiresAt", iso(r.expiresAt()));
+        m.put("lastRotatedAt", iso(r.lastRotatedAt()));
+        m.put("status", r.status());
+        if (r.lastError() != null) {
+            m.put("lastError", r.lastError());
+        }
         return m;
     }
 

@@ -190,6 +190,29 @@ class CliIT {
     }
 
     @Test
+    void secretsPutWithARotationPolicyAndExpiry() throws Exception {
+        cli("identities", "create", "cli-rot").ok();
+        JsonNode created = cli("secrets", "put", "cli-rot", "DATABASE_PASSWORD", "--type", "password",
+                "--file", write("rot", "temporary-pwd"), "--rotate-every", "30d",
+                "--webhook", "https://agent-api.com/rotate-db-secret", "-o", "json").ok().json();
+        assertEquals(1, created.path("version").asInt());
+        assertEquals("PT720H", created.path("rotation").path("interval").asText(), created.toString());
+        assertEquals("https://agent-api.com/rotate-db-secret", created.path("rotation").path("webhookUrl").asText());
+        assertEquals("ok", created.path("rotation").path("status").asText());
+        JsonNode listed = cli("secrets", "list", "cli-rot", "-o", "json").ok().json().path("items").get(0);
+        assertEquals("PT720H", listed.path("rotation").path("interval").asText(), listed.toString());
+
+        JsonNode expiring = cli("secrets", "put", "cli-rot", "TEMP", "--file", write("tmp", "value-tmp-1"),
+                "--expires-at", "2099-01-31T00:00:00Z", "-o", "json").ok().json();
+        assertEquals("2099-01-31T00:00:00Z", expiring.path("rotation").path("expiresAt").asText(), expiring.toString());
+        assertEquals(2, cli("secrets", "put", "cli-rot", "X", "--file", write("x", "v-123456"), "--rotate-every", "30d")
+                .exit(), "--rotate-every without --webhook is a usage error");
+        Run http = cli("secrets", "put", "cli-rot", "Y", "--type", "password", "--file", write("y", "v-123456"),
+                "--rotate-every", "30d", "--webhook", "http://agent-api.com/rotate");
+        assertEquals(6, http.exit(), "an http webhook is refused: " + http.err());
+    }
+
+    @Test
     void reportToStdoutAndToFiles() throws Exception {
         cli("identities", "create", "cli-rep").ok();
         cli("secrets", "put", "cli-rep", "K", "--file", write("rep", "value-rep-1")).ok();
