@@ -22,6 +22,12 @@ export interface SecretData {
   /** When the version read was written. */
   createdAt: string;
   updatedAt: string;
+  /** `oauth_refresh`: the live access token is `value`; these describe it (the refresh token never comes back). */
+  tokenType?: string;
+  /** `oauth_refresh`: when the access token in `value` expires. */
+  expiresAt?: string;
+  /** `oauth_refresh`: the access token's scope. */
+  scope?: string;
 }
 
 /**
@@ -39,6 +45,9 @@ export class Secret {
   readonly metadata: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly tokenType?: string;
+  readonly expiresAt?: string;
+  readonly scope?: string;
 
   constructor(data: SecretData) {
     this.organizationId = data.organizationId;
@@ -50,6 +59,10 @@ export class Secret {
     this.metadata = Object.freeze({ ...(data.metadata ?? {}) });
     this.createdAt = data.createdAt;
     this.updatedAt = data.updatedAt;
+    // fields a credential type adds beside the value (oauth_refresh); absent for other types
+    if (data.tokenType !== undefined) this.tokenType = data.tokenType;
+    if (data.expiresAt !== undefined) this.expiresAt = data.expiresAt;
+    if (data.scope !== undefined) this.scope = data.scope;
     values.set(this, data.value);
   }
 
@@ -71,6 +84,9 @@ export class Secret {
       metadata: { ...this.metadata },
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
+      ...(this.tokenType !== undefined ? { tokenType: this.tokenType } : {}),
+      ...(this.expiresAt !== undefined ? { expiresAt: this.expiresAt } : {}),
+      ...(this.scope !== undefined ? { scope: this.scope } : {}),
     };
   }
 

@@ -121,3 +121,18 @@ test("a non-JSON error body still gives a typed error with the status", async ()
   const am = new Anima("avk_test", { baseUrl });
   await assert.rejects(am.identities.get("a"), e => e instanceof ServerError && e.status === 502 && e.code === "http_502");
 });
+
+test("an oauth_refresh read carries tokenType, expiresAt and scope beside the masked access token", async () => {
+  const read = { organizationId: "default", identityId: "a", key: "GITHUB_TOKEN", type: "oauth_refresh", version: 1,
+    currentVersion: 1, value: "gho_live_access_token", metadata: {}, createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z", tokenType: "Bearer", expiresAt: "2026-01-01T01:00:00Z", scope: "repo" };
+  const { baseUrl } = await serve([{ status: 200, body: read }]);
+  const secret = await new Anima("avt_test", { baseUrl }).vault.secrets.get("a", "GITHUB_TOKEN");
+  assert.equal(secret.value, "gho_live_access_token");
+  assert.equal(secret.tokenType, "Bearer");
+  assert.equal(secret.expiresAt, "2026-01-01T01:00:00Z");
+  assert.equal(secret.scope, "repo");
+  const shown = JSON.stringify(secret);
+  assert.ok(!shown.includes("gho_live_access_token"), shown);
+  assert.equal(JSON.parse(shown).expiresAt, "2026-01-01T01:00:00Z");
+});

@@ -59,7 +59,21 @@ final class JsonViews {
     static Secret secret(JsonNode n) {
         return new Secret(text(n, "organizationId"), text(n, "identityId"), text(n, "key"), text(n, "type"),
                 n.path("version").asInt(), n.path("currentVersion").asInt(), SecretValue.of(text(n, "value")),
-                map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"));
+                map(n, "metadata"), instant(n, "createdAt"), instant(n, "updatedAt"), typeFields(n));
+    }
+
+    // the string members a credential type adds beside the value (oauth_refresh: tokenType, expiresAt, scope)
+    private static final java.util.Set<String> SECRET_MEMBERS = java.util.Set.of("organizationId", "identityId", "key",
+            "type", "version", "currentVersion", "value", "metadata", "createdAt", "updatedAt");
+
+    private static Map<String, String> typeFields(JsonNode n) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        n.properties().forEach(e -> {
+            if (!SECRET_MEMBERS.contains(e.getKey()) && e.getValue().isTextual()) {
+                out.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        return out;
     }
 
     static IssuedToken issuedToken(JsonNode n) {

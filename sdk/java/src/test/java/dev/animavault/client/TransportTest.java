@@ -139,6 +139,20 @@ class TransportTest {
     }
 
     @Test
+    void anOAuthReadCarriesItsTypeFieldsBesideTheMaskedAccessToken() throws IOException {
+        Anima am = serve(new Reply(200, "{\"organizationId\":\"default\",\"identityId\":\"a\",\"key\":\"GH\","
+                + "\"type\":\"oauth_refresh\",\"version\":1,\"currentVersion\":1,\"value\":\"gho_live_1\","
+                + "\"metadata\":{},\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
+                + "\"tokenType\":\"Bearer\",\"expiresAt\":\"2026-01-01T01:00:00Z\",\"scope\":\"repo\"}", Map.of()))
+                .build();
+        Secret s = am.vault().secrets().get("a", "GH");
+        assertEquals("gho_live_1", s.value().reveal());
+        assertEquals(Map.of("tokenType", "Bearer", "expiresAt", "2026-01-01T01:00:00Z", "scope", "repo"), s.fields());
+        assertEquals(java.time.Instant.parse("2026-01-01T01:00:00Z"), s.expiresAt().orElseThrow());
+        assertFalse(s.toString().contains("gho_live_1"), s.toString());
+    }
+
+    @Test
     void queryAndPathAreEncoded() throws IOException {
         Anima am = serve(new Reply(200, "{\"items\":[" + IDENTITY + "],\"nextCursor\":\"c2\"}", Map.of())).build();
         Page<Identity> page = am.identities().list(5, "c 1+");
