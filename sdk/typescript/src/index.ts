@@ -45,7 +45,7 @@ export type {
 export type { CreateIdentityParams, IssueTokenParams } from "./identities.js";
 export { Identities, IdentityTokens } from "./identities.js";
 export type {
-  AuditLogParams, CreateSecretParams, GeneratePolicy, GetSecretOptions, PutSecretParams, ReportParams,
+  AuditLogParams, CreateSecretParams, GeneratePolicy, GetSecretOptions, PutSecretParams, ReportParams, RotationDelivery,
 } from "./vault.js";
 export { Audit, Secrets, Vault } from "./vault.js";
 export { Sys, type Health, type PluginInfo } from "./sys.js";

@@ -88,6 +88,46 @@ export class Secrets {
   async delete(identityId: string, key: string, options?: RequestOptions): Promise<void> {
     await this.#t.request({ method: "DELETE", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}`, options });
   }
+
+  /** Sets the secret's rotation policy, merged into the one it has (`PATCH .../rotation`); returns the metadata. */
+  setRotation(identityId: string, key: string, policy: Partial<RotationPolicy>, options?: RequestOptions): Promise<SecretMetadata> {
+    return this.#t.request({
+      method: "PATCH", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}/rotation`, body: policy, idempotent: false, options,
+    });
+  }
+
+  /** Removes the secret's rotation policy (a plain `expiresAt` stays); returns the metadata. */
+  removeRotation(identityId: string, key: string, options?: RequestOptions): Promise<SecretMetadata> {
+    return this.#t.request({ method: "DELETE", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}/rotation`, options });
+  }
+
+  /** Rotates the secret now (also restarts a `failed` rotation). Not retried. */
+  rotate(identityId: string, key: string, options?: RequestOptions): Promise<SecretMetadata> {
+    return this.#t.request({
+      method: "POST", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}/rotate`, idempotent: false, options,
+    });
+  }
+
+  /** The last rotation webhook deliveries of the secret, oldest first. */
+  async deliveries(identityId: string, key: string, options?: RequestOptions): Promise<RotationDelivery[]> {
+    const page = await this.#t.request<{ items: RotationDelivery[] }>({
+      method: "GET", path: `/v1/vault/secrets/${seg(identityId)}/${seg(key)}/rotation/deliveries`, options,
+    });
+    return page.items;
+  }
+}
+
+/** One rotation webhook delivery attempt. */
+export interface RotationDelivery {
+  webhookId: string;
+  event: string;
+  attempt: number;
+  at: string;
+  /** The receiver's HTTP status; 0 when it was not reached. */
+  status: number;
+  error: string | null;
+  durationMs: number;
+  url: string;
 }
 
 /** Filters of {@link Audit.getLogs}. */

@@ -201,6 +201,20 @@ describe("the product's rotating secret", () => {
     assert.equal((await am.vault.secrets.get("agent_123", "DATABASE_PASSWORD")).value, "temporary-pwd");
   });
 
+  test("the policy is changed, its deliveries listed and the policy removed", async () => {
+    await am.identities.create({ id: "ts-rot" });
+    await am.vault.secrets.create({ identityId: "ts-rot", key: "DB", value: "pwd-1234567", type: "password",
+      rotation: { interval: "30d", webhookUrl: "https://agent-api.com/rotate" } });
+    const changed = await am.vault.secrets.setRotation("ts-rot", "DB", { gracePeriod: "2h" });
+    assert.equal(changed.rotation.interval, "PT720H", "merged into the existing policy");
+    assert.equal(changed.rotation.gracePeriod, "PT2H");
+    assert.deepEqual(await am.vault.secrets.deliveries("ts-rot", "DB"), [], "nothing delivered yet");
+    const removed = await am.vault.secrets.removeRotation("ts-rot", "DB");
+    assert.equal(removed.rotation?.interval ?? null, null);
+    await assert.rejects(am.vault.secrets.setRotation("ts-rot", "DB", { mode: "sometimes" }),
+      e => e instanceof InvalidRequestError);
+  });
+
   test("generate instead of a value, expiresAt, and an http webhook refused", async () => {
     await am.identities.create({ id: "ts-gen" });
     const expiresAt = new Date(Date.now() + 7 * 86_400_000);

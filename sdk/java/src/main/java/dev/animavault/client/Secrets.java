@@ -52,6 +52,37 @@ public final class Secrets {
         t.send(Transport.delete(path(identityId, key)));
     }
 
+    /**
+     * Sets the secret's rotation policy ({@code PATCH .../rotation}, merged into the one it has); returns the
+     * metadata. Not retried.
+     */
+    public SecretMetadata setRotation(String identityId, String key, RotationPolicy policy) {
+        return t.send(Transport.patch(path(identityId, key) + "/rotation").body(policy.json()).idempotent(false),
+                JsonViews::secretMetadata);
+    }
+
+    /** Removes the secret's rotation policy (a plain expiry stays); returns the metadata. */
+    public SecretMetadata removeRotation(String identityId, String key) {
+        return t.send(Transport.delete(path(identityId, key) + "/rotation"), JsonViews::secretMetadata);
+    }
+
+    /** Rotates the secret now (also restarts a failed rotation); returns the metadata. Not retried. */
+    public SecretMetadata rotate(String identityId, String key) {
+        return t.send(Transport.post(path(identityId, key) + "/rotate").idempotent(false), JsonViews::secretMetadata);
+    }
+
+    /** The secret's last rotation webhook deliveries, oldest first. */
+    public java.util.List<RotationDelivery> deliveries(String identityId, String key) {
+        return t.send(Transport.get(path(identityId, key) + "/rotation/deliveries"), n -> {
+            java.util.List<RotationDelivery> out = new java.util.ArrayList<>();
+            n.path("items").forEach(d -> out.add(new RotationDelivery(d.path("webhookId").asText(),
+                    d.path("event").asText(), d.path("attempt").asInt(), JsonViews.instant(d, "at"),
+                    d.path("status").asInt(), d.path("error").isTextual() ? d.get("error").asText() : null,
+                    d.path("durationMs").asLong(), d.path("url").asText())));
+            return java.util.List.copyOf(out);
+        });
+    }
+
     private static String path(String identityId, String key) {
         return "/v1/vault/secrets/" + seg(identityId) + "/" + seg(key);
     }

@@ -110,6 +110,10 @@ final class Transport {
         return new Call("DELETE", path);
     }
 
+    static Call patch(String path) {
+        return new Call("PATCH", path);
+    }
+
     /** Encodes one path segment. */
     static String seg(String value) {
         Objects.requireNonNull(value, "path parameter is null");

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TransportTest {
+    private static final String SECRET_METADATA = "{\"organizationId\":\"default\",\"identityId\":\"a\",\"key\":\"K\","
+            + "\"type\":\"password\",\"version\":1,\"metadata\":{},\"createdAt\":\"2026-01-01T00:00:00Z\","
+            + "\"updatedAt\":\"2026-01-01T00:00:00Z\"}";
     private static final String IDENTITY = "{\"id\":\"a\",\"organizationId\":\"default\",\"name\":\"a\",\"metadata\":{},"
             + "\"disabled\":false,\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}";
 
@@ -150,6 +153,25 @@ class TransportTest {
         assertEquals(Map.of("tokenType", "Bearer", "expiresAt", "2026-01-01T01:00:00Z", "scope", "repo"), s.fields());
         assertEquals(java.time.Instant.parse("2026-01-01T01:00:00Z"), s.expiresAt().orElseThrow());
         assertFalse(s.toString().contains("gho_live_1"), s.toString());
+    }
+
+    @Test
+    void rotationCallsUseTheirRoutesAndChangesAreNotRetried() throws IOException {
+        Anima am = serve(new Reply(200, SECRET_METADATA, Map.of()),
+                Reply.problem(503, "storage_unavailable", Map.of("Retry-After", "0")),
+                new Reply(200, "{\"items\":[{\"webhookId\":\"rot_1\",\"event\":\"secret.rotation.due\",\"attempt\":1,"
+                        + "\"at\":\"2026-01-01T00:00:00Z\",\"status\":500,\"error\":\"HTTP 500\",\"durationMs\":12,"
+                        + "\"url\":\"https://r.example/rotate\"}]}", Map.of())).build();
+        am.vault().secrets().setRotation("a", "K", RotationPolicy.of("30d", "https://r.example/rotate")
+                .withGracePeriod("2h"));
+        assertThrows(AnimaException.class, () -> am.vault().secrets().rotate("a", "K"));
+        List<RotationDelivery> d = am.vault().secrets().deliveries("a", "K");
+        assertEquals(List.of("PATCH /v1/vault/secrets/a/K/rotation", "POST /v1/vault/secrets/a/K/rotate",
+                "GET /v1/vault/secrets/a/K/rotation/deliveries"), seen.stream().map(x -> x.method() + " " + x.uri()).toList(),
+                "the 503 of the manual rotation was not retried");
+        assertTrue(seen.get(0).body().contains("\"gracePeriod\":\"2h\""), seen.get(0).body());
+        assertEquals(new RotationDelivery("rot_1", "secret.rotation.due", 1, java.time.Instant.parse("2026-01-01T00:00:00Z"),
+                500, "HTTP 500", 12, "https://r.example/rotate"), d.get(0));
     }
 
     @Test
