@@ -72,6 +72,13 @@ public final class SecretsCommand extends Group {
         @Option(names = "--expires-at", paramLabel = "INSTANT", description = "Expiry, e.g. 2027-01-31T00:00:00Z.")
         String expiresAt;
 
+        @Option(names = "--generate", description = "Create the secret with a value its credential type generates "
+                + "(e.g. --type password); read it with 'secrets get --reveal'. New secrets only.")
+        boolean generate;
+
+        @Option(names = "--length", paramLabel = "N", description = "With --generate: the generated value's length.")
+        Integer length;
+
         @Override
         int run(Output out) throws IOException {
             if ((rotateEvery == null) != (webhook == null)) {
@@ -91,8 +98,26 @@ public final class SecretsCommand extends Group {
                             + "2027-01-31T00:00:00Z");
                 }
             }
-            SecretValue value = SecretValue.of(readValue());
+            if (length != null && !generate) {
+                throw new ParameterException(spec.commandLine(), "--length goes with --generate");
+            }
+            if (generate && file != null) {
+                throw new ParameterException(spec.commandLine(), "give --generate or --file, not both");
+            }
             Anima am = options.client();
+            if (generate) { // POST only: a generated value never replaces an existing one by accident
+                SecretMetadata stored = am.vault().secrets().create(new NewSecret(identityId, key, null,
+                        type == null ? "password" : type, metadata == null ? Map.of() : metadata,
+                        length == null ? Map.of() : Map.of("length", length), rotation, expiry));
+                if (out.json()) {
+                    out.json(Views.secretMetadata(stored));
+                } else {
+                    out.writer().println("created " + identityId + "/" + key + " version " + stored.version()
+                            + " (generated)");
+                }
+                return ExitCodes.OK;
+            }
+            SecretValue value = SecretValue.of(readValue());
             SecretMetadata stored;
             boolean created = false;
             try {

@@ -210,6 +210,15 @@ class CliIT {
         Run http = cli("secrets", "put", "cli-rot", "Y", "--type", "password", "--file", write("y", "v-123456"),
                 "--rotate-every", "30d", "--webhook", "http://agent-api.com/rotate");
         assertEquals(6, http.exit(), "an http webhook is refused: " + http.err());
+
+        JsonNode generated = cli("secrets", "put", "cli-rot", "GENERATED", "--generate", "--length", "40", "-o", "json")
+                .ok().json();
+        assertEquals("password", generated.path("type").asText(), generated.toString());
+        assertEquals(40, cli("secrets", "get", "cli-rot", "GENERATED", "--reveal").ok().out().strip().length(),
+                "the generated value has the length asked for");
+        assertEquals(5, cli("secrets", "put", "cli-rot", "GENERATED", "--generate").exit(),
+                "a generated value never replaces an existing one");
+        assertEquals(2, cli("secrets", "put", "cli-rot", "Z", "--length", "8", "--file", write("z", "v-123456")).exit());
     }
 
     @Test
