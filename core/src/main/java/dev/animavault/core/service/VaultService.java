@@ -5,6 +5,7 @@ import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.credential.CredentialHints;
+import dev.animavault.core.credential.CredentialState;
 import dev.animavault.core.credential.DerivedValues;
 import dev.animavault.core.credential.ReadContext;
 import dev.animavault.spi.ErrorCode;
@@ -649,7 +650,8 @@ public final class VaultService {
             int next = nextVersion(current);
             Instant now = clock.instant();
             SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
-                    CredentialHints.withHint(credentialType, value, attributes.apply(current, now)), current.createdAt(),
+                    CredentialHints.withHint(credentialType, value,
+                            CredentialState.cleared(attributes.apply(current, now))), current.createdAt(),
                     now, current.revision());
             try {
                 return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
@@ -703,6 +705,8 @@ public final class VaultService {
             protected void reauthorizationRequired(int v) {
                 audit.record(event(ctx, "secret.reauthorization_required", AuditOutcome.FAILURE,
                         meta.ref().identityId(), meta.ref().key(), v, ErrorCode.REAUTHORIZATION_REQUIRED.code()));
+                // listings show it (the read path keeps learning it from the cache record)
+                CredentialState.markReauthorizationRequired(storage, meta.ref(), v);
             }
         };
     }

@@ -190,6 +190,18 @@ class OAuthRefreshTest {
         return grant;
     }
 
+    /** The listing entry of a secret of agent_1. */
+    private JsonNode listed(String key) {
+        Response r = vault.get("/v1/vault/secrets/agent_1?limit=100", OWNER);
+        assertEquals(200, r.status(), r.body());
+        for (JsonNode item : r.json().get("items")) {
+            if (item.get("key").asText().equals(key)) {
+                return item;
+            }
+        }
+        throw new AssertionError("secret " + key + " not listed: " + r.body());
+    }
+
     /** The token requests the authorization server received since the last call. */
     private List<RecordedRequest> tokenRequests() {
         List<RecordedRequest> out = new ArrayList<>();
@@ -333,11 +345,17 @@ class OAuthRefreshTest {
         });
         assertEquals(1, revoked.size(), audit.body());
         assertEquals("FAILURE", revoked.get(0).get("outcome").asText());
+        // listings show the state (no value, no cache read)
+        JsonNode listed = listed("REVOKED");
+        assertEquals("reauthorization_required", listed.path("state").asText(), listed.toString());
+        assertFalse(listed.has("value"));
 
         // an organization key stores a new refresh token: reads work again
         Response put = vault.put("/v1/vault/secrets/agent_1/REVOKED", OWNER, TestVault.json(Map.of("value",
                 grant(tokenUrl(), issuedRefreshToken(), "client_secret_post"))));
         assertEquals(200, put.status(), put.body());
+        assertFalse(put.json().has("state"), "a new grant clears the state: " + put.body());
+        assertFalse(listed("REVOKED").has("state"));
         assertEquals(200, read("REVOKED").status());
         List<RecordedRequest> calls = tokenRequests();
         assertEquals(1, calls.size());
