@@ -149,7 +149,16 @@ public final class DerivedValues {
         CompletableFuture<byte[]> mine = new CompletableFuture<>();
         CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
         if (running != null) {
-            return await(running, deadline, ref);
+            try {
+                return await(running, deadline, ref);
+            } catch (VaultException failed) {
+                // a failed proactive refresh puts the still valid value back: a read that waited for it gets that
+                Optional<Derived> kept = ahead.isZero() ? fresh(key, createdAt, versionRead, ahead) : Optional.empty();
+                if (kept.isPresent()) {
+                    return kept.get();
+                }
+                throw failed;
+            }
         }
         try {
             Derived d = lead(key, ref, createdAt, versionRead, access, deriver, deadline, ahead, proactive);
