@@ -15,6 +15,7 @@ import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.core.plugin.Tccl;
 import dev.animavault.core.report.ReportGenerator;
 import dev.animavault.core.report.ReportService;
+import dev.animavault.core.credential.CredentialRefresher;
 import dev.animavault.core.rotation.RotationEngine;
 import dev.animavault.core.rotation.RotationLifecycle;
 import dev.animavault.core.rotation.RotationService;
@@ -59,6 +60,7 @@ public final class VaultNode implements AutoCloseable {
     private final Organizations organizations;
     private final RotationService rotation;
     private final RotationEngine engine;
+    private final CredentialRefresher refresher;
     private final String storageType;
     private final HealthCheck health;
     private final FailedAuthThrottle authFailures;
@@ -146,6 +148,10 @@ public final class VaultNode implements AutoCloseable {
         this.rotation = new RotationService(storage, audit, types, clock, engine, lifecycle);
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
                 config.maxTokenTtl(), lifecycle);
+        // proactive refresh of derived values (OAuth access tokens) of secrets with a rotation policy
+        this.refresher = new CredentialRefresher(storage, service.derivedValues(), config.rotation().pollInterval(),
+                service::refreshAhead);
+        closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
@@ -215,10 +221,14 @@ public final class VaultNode implements AutoCloseable {
 
     /**
      * Starts what a serving node runs in the background: the rotation scheduler (overdue rotations run at
-     * its first poll). Idempotent.
+     * its first poll) and, on the same switch ({@code vault.rotation.enabled}), the proactive refresh of
+     * OAuth access tokens of secrets with a rotation policy. Idempotent.
      */
     public void startBackgroundWork() {
         engine.start();
+        if (config.rotation().enabled()) {
+            refresher.start();
+        }
     }
 
     /** The rotation API's operations. */

@@ -2,6 +2,8 @@ package dev.animavault.core.credential;
 
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.credential.MaterializationContext.Derived;
@@ -20,7 +22,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,7 +61,9 @@ import java.util.function.Function;
 public final class DerivedValues {
     /** The record namespace. */
     public static final String NAMESPACE = "credential-cache";
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT_1 = 1;
+    /** Adds the secret's ref, whether it is refreshed ahead, and when the value was derived. */
+    private static final byte FORMAT = 2;
     private static final byte READY = 1;
     private static final byte CLAIMED = 2;
     private static final byte REAUTH = 3;
@@ -122,20 +128,40 @@ public final class DerivedValues {
      */
     public Derived derive(SecretRef ref, Instant secretCreatedAt, int versionRead, SecretAccess access,
                           Function<Current, Produced> deriver) {
+        return derive(ref, secretCreatedAt, versionRead, access, deriver, Duration.ZERO, false);
+    }
+
+    /**
+     * As {@link #derive(SecretRef, Instant, int, SecretAccess, Function)}, with a cached value counting as
+     * fresh only while it stays fresh for {@code ahead} more (a proactive refresh passes its lead time; reads
+     * pass zero), and marking what it derives as refreshed {@code proactive}ly (the secret has a rotation
+     * policy, so {@link #due} lists it).
+     */
+    public Derived derive(SecretRef ref, Instant secretCreatedAt, int versionRead, SecretAccess access,
+                          Function<Current, Produced> deriver, Duration ahead, boolean proactive) {
         String key = recordKey(ref);
         Instant createdAt = millis(secretCreatedAt); // entries keep milliseconds; storage may keep more
         Instant deadline = clock.instant().plus(waitLimit);
-        Optional<Derived> cached = fresh(key, createdAt, versionRead);
+        Optional<Derived> cached = fresh(key, createdAt, versionRead, ahead);
         if (cached.isPresent()) {
             return cached.get();
         }
         CompletableFuture<byte[]> mine = new CompletableFuture<>();
         CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
         if (running != null) {
-            return await(running, deadline, ref);
+            try {
+                return await(running, deadline, ref);
+            } catch (VaultException failed) {
+                // a failed proactive refresh puts the still valid value back: a read that waited for it gets that
+                Optional<Derived> kept = ahead.isZero() ? fresh(key, createdAt, versionRead, ahead) : Optional.empty();
+                if (kept.isPresent()) {
+                    return kept.get();
+                }
+                throw failed;
+            }
         }
         try {
-            Derived d = lead(key, ref, createdAt, versionRead, access, deriver, deadline);
+            Derived d = lead(key, ref, createdAt, versionRead, access, deriver, deadline, ahead, proactive);
             byte[] encoded = encodeDerived(d);
             mine.complete(encoded);
             return d;
@@ -159,6 +185,54 @@ public final class DerivedValues {
                 .map(Entry::until);
     }
 
+    /**
+     * A cached value due for a proactive refresh.
+     *
+     * @param ref   the secret
+     * @param ahead the lead time to pass to {@link #derive(SecretRef, Instant, int, SecretAccess, Function,
+     *              Duration, boolean) derive} so the cached value no longer counts as fresh
+     */
+    public record Due(SecretRef ref, Duration ahead) {
+    }
+
+    /**
+     * The cached values of secrets refreshed proactively (derived while the secret had a rotation policy)
+     * that are within their lead time of {@code refreshAt}: {@code min(maxAhead, half the time from
+     * derivation to refreshAt)}, so short-lived tokens are not refreshed back to back. Reads every entry
+     * of the namespace (one per secret that has derived values), at most {@code limit} due ones returned.
+     */
+    public List<Due> due(Duration maxAhead, int limit) {
+        List<Due> out = new ArrayList<>();
+        Instant now = clock.instant();
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, cursor.isEmpty() ? PageRequest.first(500)
+                    : PageRequest.after(500, cursor.get()));
+            for (StoredRecord r : page.items()) {
+                Entry e;
+                try {
+                    e = open(r.key(), r);
+                } catch (VaultException unreadable) {
+                    continue;
+                }
+                Arrays.fill(e.value(), (byte) 0);
+                if (e.state() != READY || !e.proactive() || e.ref() == null) {
+                    continue;
+                }
+                Duration half = Duration.between(e.derivedAt(), e.until()).dividedBy(2);
+                Duration ahead = half.compareTo(maxAhead) < 0 ? half : maxAhead;
+                if (!now.isBefore(e.until().minus(ahead))) {
+                    out.add(new Due(e.ref(), ahead.plusMillis(1)));
+                    if (out.size() >= limit) {
+                        return out;
+                    }
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        return out;
+    }
+
     /** Forgets a secret's cache entry (the secret was deleted). Best effort. */
     public void forget(SecretRef ref) {
         String key = recordKey(ref);
@@ -178,7 +252,7 @@ public final class DerivedValues {
         }
     }
 
-    private Optional<Derived> fresh(String key, Instant createdAt, int versionRead) {
+    private Optional<Derived> fresh(String key, Instant createdAt, int versionRead, Duration ahead) {
         Optional<StoredRecord> rec = storage.getRecord(NAMESPACE, key);
         if (rec.isEmpty()) {
             return Optional.empty();
@@ -190,20 +264,20 @@ public final class DerivedValues {
         if (e.state() == REAUTH) {
             throw reauth();
         }
-        if (e.state() == READY && clock.instant().isBefore(e.until())) {
+        if (e.state() == READY && clock.instant().plus(ahead).isBefore(e.until())) {
             return Optional.of(new Derived(SecretValue.of(e.value()), e.until()));
         }
         return Optional.empty();
     }
 
     private Derived lead(String key, SecretRef ref, Instant createdAt, int versionRead, SecretAccess access,
-                         Function<Current, Produced> deriver, Instant deadline) {
+                         Function<Current, Produced> deriver, Instant deadline, Duration ahead, boolean proactive) {
         while (true) {
             Optional<StoredRecord> rec = storage.getRecord(NAMESPACE, key);
             Instant now = clock.instant();
             Entry e = rec.map(r -> open(key, r)).orElse(null);
             boolean same = e != null && e.createdAt().equals(createdAt) && e.version() >= versionRead;
-            if (same && e.state() == READY && now.isBefore(e.until())) {
+            if (same && e.state() == READY && now.plus(ahead).isBefore(e.until())) {
                 return new Derived(SecretValue.of(e.value()), e.until()); // another process refreshed meanwhile
             }
             if (same && e.state() == REAUTH) {
@@ -219,7 +293,7 @@ public final class DerivedValues {
             StoredRecord claim;
             try {
                 Entry claimed = new Entry(createdAt, e == null ? 0 : e.version(), CLAIMED, now.plus(claimTtl),
-                        nodeId, new byte[0]);
+                        nodeId, new byte[0], ref, proactive, now);
                 claim = storage.putRecord(NAMESPACE, key, seal(key, claimed), rec.map(StoredRecord::revision).orElse(0L));
             } catch (VaultException conflict) {
                 if (isLostRace(conflict)) {
@@ -227,12 +301,15 @@ public final class DerivedValues {
                 }
                 throw conflict;
             }
-            return derive(key, claim, createdAt, access, deriver);
+            // a still valid value is put back if this derivation fails (a proactive refresh that failed must
+            // not take away the token reads would still get)
+            Entry previous = same && e.state() == READY && now.isBefore(e.until()) ? e : null;
+            return derive(key, ref, claim, createdAt, access, deriver, previous, proactive);
         }
     }
 
-    private Derived derive(String key, StoredRecord claim, Instant createdAt, SecretAccess access,
-                           Function<Current, Produced> deriver) {
+    private Derived derive(String key, SecretRef ref, StoredRecord claim, Instant createdAt, SecretAccess access,
+                           Function<Current, Produced> deriver, Entry previous, boolean proactive) {
         Current current = access.readCurrent();
         Produced produced;
         try {
@@ -242,15 +319,15 @@ public final class DerivedValues {
             produced = deriver.apply(current);
         } catch (VaultException failure) {
             if (failure.errorCode() == ErrorCode.REAUTHORIZATION_REQUIRED) {
-                writeQuietly(key, new Entry(createdAt, current.version(), REAUTH, Instant.EPOCH, nodeId, new byte[0]),
-                        claim.revision());
+                writeQuietly(key, new Entry(createdAt, current.version(), REAUTH, Instant.EPOCH, nodeId, new byte[0],
+                        ref, false, clock.instant()), claim.revision());
                 access.reauthorizationRequired(current.version());
             } else {
-                release(key, claim);
+                release(key, claim, previous);
             }
             throw failure;
         } catch (RuntimeException failure) {
-            release(key, claim);
+            release(key, claim, previous);
             throw failure;
         } finally {
             current.value().wipe();
@@ -258,8 +335,8 @@ public final class DerivedValues {
         Derived d = Objects.requireNonNull(produced, "deriver returned null").derived();
         byte[] value = d.value().bytes();
         try {
-            writeQuietly(key, new Entry(createdAt, produced.version(), READY, d.refreshAt(), nodeId, value),
-                    claim.revision());
+            writeQuietly(key, new Entry(createdAt, produced.version(), READY, d.refreshAt(), nodeId, value, ref,
+                    proactive, clock.instant()), claim.revision());
         } finally {
             Arrays.fill(value, (byte) 0);
         }
@@ -277,8 +354,12 @@ public final class DerivedValues {
         }
     }
 
-    private void release(String key, StoredRecord claim) {
+    private void release(String key, StoredRecord claim, Entry previous) {
         try {
+            if (previous != null && clock.instant().isBefore(previous.until())) {
+                storage.putRecord(NAMESPACE, key, seal(key, previous), claim.revision());
+                return;
+            }
             storage.deleteRecord(NAMESPACE, key, claim.revision());
         } catch (VaultException e) {
             // someone else took over after our claim expired, or storage is down: the claim expires by itself
@@ -348,7 +429,9 @@ public final class DerivedValues {
 
     // ------------------------------------------------------------------ entry encoding
 
-    private record Entry(Instant createdAt, int version, byte state, Instant until, String holder, byte[] value) {
+    /** {@code ref} is null in entries of format 1; {@code derivedAt} is when the entry was written. */
+    private record Entry(Instant createdAt, int version, byte state, Instant until, String holder, byte[] value,
+                         SecretRef ref, boolean proactive, Instant derivedAt) {
         @Override
         public String toString() {
             return "Entry[version=" + version + ", state=" + state + ", until=" + until + "]";
@@ -366,6 +449,11 @@ public final class DerivedValues {
             out.writeUTF(e.holder());
             out.writeInt(e.value().length);
             out.write(e.value());
+            out.writeUTF(e.ref().organizationId());
+            out.writeUTF(e.ref().identityId());
+            out.writeUTF(e.ref().key());
+            out.writeBoolean(e.proactive());
+            out.writeLong(e.derivedAt().toEpochMilli());
         } catch (IOException impossible) {
             throw new IllegalStateException(impossible);
         }
@@ -380,7 +468,8 @@ public final class DerivedValues {
     private Entry open(String key, StoredRecord rec) {
         byte[] plain = barrier.openRecord(NAMESPACE, key, rec.value());
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(plain))) {
-            if (in.readByte() != FORMAT) {
+            byte format = in.readByte();
+            if (format != FORMAT && format != FORMAT_1) {
                 throw new VaultException(ErrorCode.INTEGRITY_ERROR, "unknown credential cache format");
             }
             Instant createdAt = Instant.ofEpochMilli(in.readLong());
@@ -390,7 +479,13 @@ public final class DerivedValues {
             String holder = in.readUTF();
             byte[] value = new byte[in.readInt()];
             in.readFully(value);
-            return new Entry(createdAt, version, state, until, holder, value);
+            if (format == FORMAT_1) {
+                return new Entry(createdAt, version, state, until, holder, value, null, false, until);
+            }
+            SecretRef ref = new SecretRef(in.readUTF(), in.readUTF(), in.readUTF());
+            boolean proactive = in.readBoolean();
+            Instant derivedAt = Instant.ofEpochMilli(in.readLong());
+            return new Entry(createdAt, version, state, until, holder, value, ref, proactive, derivedAt);
         } catch (IOException e) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "malformed credential cache record");
         } finally {

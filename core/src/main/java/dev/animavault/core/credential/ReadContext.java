@@ -5,6 +5,7 @@ import dev.animavault.spi.credential.MaterializationContext;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -30,11 +31,21 @@ public abstract class ReadContext implements MaterializationContext {
     private final int version;
     private final Clock clock;
     private final DerivedValues derived;
+    private final Duration ahead;
     private Map<String, String> fields;
     private int deriveBase = -1;
     private int storedVersion = -1;
 
     protected ReadContext(SecretMetadata meta, int version, Clock clock, DerivedValues derived) {
+        this(meta, version, clock, derived, Duration.ZERO);
+    }
+
+    /**
+     * @param ahead a cached derived value counts as fresh only while it stays fresh this much longer (zero for
+     *              reads; the lead time for a {@link CredentialRefresher proactive refresh})
+     */
+    protected ReadContext(SecretMetadata meta, int version, Clock clock, DerivedValues derived, Duration ahead) {
+        this.ahead = ahead;
         this.meta = meta;
         this.version = version;
         this.clock = clock;
@@ -123,7 +134,7 @@ public abstract class ReadContext implements MaterializationContext {
             } finally {
                 deriveBase = -1;
             }
-        });
+        }, ahead, CredentialRefresher.refreshedAhead(meta));
     }
 
     /** The fields a type added with {@link #responseField}; empty for almost every read. */

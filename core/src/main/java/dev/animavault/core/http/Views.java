@@ -41,6 +41,7 @@ final class Views {
         if (hint != null) {
             m.put("hint", hint);
         }
+        dev.animavault.core.credential.CredentialState.of(s).ifPresent(state -> m.put("state", state));
         m.put("metadata", s.metadata());
         m.put("createdAt", Timestamps.iso(s.createdAt()));
         m.put("updatedAt", Timestamps.iso(s.updatedAt()));

@@ -5,6 +5,7 @@ import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.credential.CredentialHints;
+import dev.animavault.core.credential.CredentialState;
 import dev.animavault.core.credential.DerivedValues;
 import dev.animavault.core.credential.ReadContext;
 import dev.animavault.spi.ErrorCode;
@@ -677,7 +678,8 @@ public final class VaultService {
             int next = nextVersion(current);
             Instant now = clock.instant();
             SecretMetadata updated = new SecretMetadata(ref, current.type(), next, metadata.orElse(current.metadata()),
-                    CredentialHints.withHint(credentialType, value, attributes.apply(current, now)), current.createdAt(),
+                    CredentialHints.withHint(credentialType, value,
+                            CredentialState.cleared(attributes.apply(current, now))), current.createdAt(),
                     now, current.revision());
             try {
                 return storage.addVersion(updated, current.revision(), new SecretVersion(ref, next,
@@ -695,8 +697,53 @@ public final class VaultService {
 
     // ------------------------------------------------------------------ materialization (core.credential)
 
+    /**
+     * Refreshes the derived value (OAuth access token) of a secret with a rotation policy ahead of its
+     * refreshAt, for {@link dev.animavault.core.credential.CredentialRefresher}: the ordinary materialization
+     * of the current version with a system actor ({@code apikey:system:credential-refresh}) and a lead time,
+     * its result discarded (the cache keeps it). Audited {@code secret.refresh} with detail
+     * {@code trigger: ahead}. Does nothing when the secret, its policy or its type is gone.
+     */
+    public void refreshAhead(SecretRef ref, Duration ahead) {
+        StoredSecret stored = storage.readSecret(ref, OptionalInt.empty()).orElse(null);
+        if (stored == null || !dev.animavault.core.credential.CredentialRefresher.refreshedAhead(stored.metadata())) {
+            return;
+        }
+        CredentialType type = types.get(stored.metadata().type());
+        if (type == null) {
+            return;
+        }
+        RequestContext ctx = new RequestContext("refresh-" + audit.newEventId(clock.instant().toEpochMilli()), null,
+                new Principal(Principal.Kind.ORG_API_KEY, ref.organizationId(), null, "system:credential-refresh",
+                        Set.of(), null));
+        int v = stored.version().version();
+        SecretValue plain = SecretValue.of(unprotect(ref, v, stored.version().value()));
+        try {
+            SecretValue out = type.materialize(plain, materializationContext(ctx, stored.metadata(), v, ahead));
+            if (out != plain) {
+                out.wipe();
+            }
+            audit.record(event(ctx, "secret.refresh", AuditOutcome.SUCCESS, ref.identityId(), ref.key(), v, null,
+                    Map.of("trigger", "ahead")));
+        } catch (VaultException e) {
+            auditFailure(ctx, "secret.refresh", ref.identityId(), ref.key(), v, e, Map.of("trigger", "ahead"));
+            throw e;
+        } finally {
+            plain.wipe();
+        }
+    }
+
+    /** The credential cache this service's reads use (for the proactive refresher). */
+    public DerivedValues derivedValues() {
+        return derivedValues;
+    }
+
     private ReadContext materializationContext(RequestContext ctx, SecretMetadata meta, int version) {
-        return new ReadContext(meta, version, clock, derivedValues) {
+        return materializationContext(ctx, meta, version, Duration.ZERO);
+    }
+
+    private ReadContext materializationContext(RequestContext ctx, SecretMetadata meta, int version, Duration ahead) {
+        return new ReadContext(meta, version, clock, derivedValues, ahead) {
             @Override
             protected int addVersion(SecretValue newValue, OptionalInt expectedCurrent) {
                 // a state change inside a read: recorded before (refused when no sink takes it) and after
@@ -731,6 +778,8 @@ public final class VaultService {
             protected void reauthorizationRequired(int v) {
                 audit.record(event(ctx, "secret.reauthorization_required", AuditOutcome.FAILURE,
                         meta.ref().identityId(), meta.ref().key(), v, ErrorCode.REAUTHORIZATION_REQUIRED.code()));
+                // listings show it (the read path keeps learning it from the cache record)
+                CredentialState.markReauthorizationRequired(storage, meta.ref(), v);
             }
         };
     }

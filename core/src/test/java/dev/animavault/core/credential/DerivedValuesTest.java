@@ -140,4 +140,53 @@ class DerivedValuesTest {
             assertEquals("after-reauthorization", reauthorized.value().asUtf8());
         }
     }
+
+    @Test
+    void proactiveEntriesAreListedDueWithinTheirLeadAndAFailedRefreshKeepsTheValidValue() throws Exception {
+        try (TestVault vault = TestVault.start(tmp)) {
+            StorageBackend storage = vault.node().storage();
+            Barrier barrier = Barrier.open(storage, RootKey.loadOrCreate(vault.dataDir().resolve("root.key"), Map.of()),
+                    CLOCK);
+            DerivedValues d = new DerivedValues(storage, barrier, CLOCK, Duration.ofSeconds(5), Duration.ofSeconds(5));
+            Instant createdAt = Instant.parse("2026-01-01T00:00:00Z");
+            AtomicInteger reauths = new AtomicInteger();
+            SecretRef withPolicy = new SecretRef("default", "agent_x", "AHEAD");
+            SecretRef without = new SecretRef("default", "agent_x", "ON_READ");
+            d.derive(withPolicy, createdAt, 1, access(createdAt, 1, reauths), c -> produced("ahead-1", 1),
+                    Duration.ZERO, true);
+            d.derive(without, createdAt, 1, access(createdAt, 1, reauths), c -> produced("on-read-1", 1),
+                    Duration.ZERO, false);
+            // refreshAt is 60 s away: due only with a lead of more than that (half of 60 s caps the lead at 30 s)
+            assertTrue(d.due(Duration.ofSeconds(10), 10).isEmpty());
+            assertTrue(d.due(Duration.ofSeconds(90), 10).isEmpty(), "the lead is at most half the cached life");
+
+            // a refresh with a lead past refreshAt derives anew even though the value is still fresh for reads
+            Derived refreshed = d.derive(withPolicy, createdAt, 1, access(createdAt, 1, reauths),
+                    c -> produced("ahead-2", 1), Duration.ofSeconds(90), true);
+            assertEquals("ahead-2", refreshed.value().asUtf8());
+
+            // a failed refresh (token endpoint down) puts the still valid value back for reads
+            VaultException down = assertThrows(VaultException.class, () -> d.derive(withPolicy, createdAt, 1,
+                    access(createdAt, 1, reauths), c -> {
+                        throw new VaultException(ErrorCode.UPSTREAM_UNAVAILABLE, "down");
+                    }, Duration.ofSeconds(90), true));
+            assertEquals(ErrorCode.UPSTREAM_UNAVAILABLE, down.errorCode());
+            Derived kept = d.derive(withPolicy, createdAt, 1, access(createdAt, 1, reauths), c -> {
+                throw new AssertionError("the valid cached value must still be served");
+            });
+            assertEquals("ahead-2", kept.value().asUtf8());
+
+            // an entry whose refreshAt is near is due; the one derived without a policy never is
+            d.derive(withPolicy, createdAt, 1, access(createdAt, 1, reauths), c -> new DerivedValues.Produced(
+                    new Derived(SecretValue.ofUtf8("ahead-short"), Instant.now().plusSeconds(2)), 1),
+                    Duration.ofSeconds(90), true);
+            d.derive(without, createdAt, 1, access(createdAt, 1, reauths), c -> new DerivedValues.Produced(
+                    new Derived(SecretValue.ofUtf8("on-read-short"), Instant.now().plusSeconds(2)), 1),
+                    Duration.ofSeconds(90), false);
+            Thread.sleep(1_200); // past refreshAt - half the cached life (1 s)
+            java.util.List<DerivedValues.Due> due = d.due(Duration.ofSeconds(30), 10);
+            assertEquals(1, due.size(), due.toString());
+            assertEquals(withPolicy, due.get(0).ref());
+        }
+    }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
 import dev.animavault.core.config.ProviderSpec;
+import dev.animavault.core.config.RotationConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,6 +59,9 @@ class OAuthRefreshTest {
     private static final String CLIENT_SECRET = "client-secret-" + Long.toHexString(System.nanoTime()) + "-s3cr3t";
     /** Access tokens live 4 s: the vault refreshes them 2 s before (half the lifetime; skew is 30 s). */
     private static final int TOKEN_SECONDS = 4;
+    /** An issuer whose access tokens live 10 s, for proactive refresh (refreshAt 5 s after issue). */
+    private static final String LONGER = "longer";
+    private static final int LONGER_TOKEN_SECONDS = 10;
 
     @TempDir
     static Path tmp;
@@ -90,11 +95,16 @@ class OAuthRefreshTest {
     void start() throws Exception {
         Logger.getLogger("").addHandler(logCapture);
         oauth = new MockOAuth2Server(new OAuth2Config(false, null, null, true, new OAuth2TokenProvider(),
-                Set.of(new DefaultOAuth2TokenCallback("default", "agent", "JWT", List.of("api"), Map.of(), TOKEN_SECONDS))));
+                Set.of(new DefaultOAuth2TokenCallback("default", "agent", "JWT", List.of("api"), Map.of(), TOKEN_SECONDS),
+                        new DefaultOAuth2TokenCallback(LONGER, "agent", "JWT", List.of("api"), Map.of(),
+                                LONGER_TOKEN_SECONDS))));
         oauth.start(InetAddress.getLoopbackAddress(), 0);
         ProviderSpec oauthType = new ProviderSpec("oauth_refresh", Map.of("timeout", "1s", "retry-after", "3s"));
         vault = TestVault.start(tmp, b -> b.credentialTypeSpecs(List.of(ProviderSpec.of("api_key"), oauthType))
-                .egressAllow(List.of("127.0.0.1")));
+                .egressAllow(List.of("127.0.0.1"))
+                // proactive refresh polls with the rotation engine (and leaves 3 x 200 ms + 1 s of lead)
+                .rotation(new RotationConfig(true, Duration.ofMillis(200), Duration.ofSeconds(1),
+                        RotationConfig.STANDARD_RETRIES, Duration.ofSeconds(3), Duration.ofHours(1))));
         assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
         Response issued = vault.post("/v1/identities/agent_1/tokens", OWNER, "{}");
         agentToken = issued.json().get("token").asText();
@@ -113,13 +123,21 @@ class OAuthRefreshTest {
     }
 
     private String tokenUrl() {
-        return oauth.tokenEndpointUrl("default").toString();
+        return tokenUrl("default");
+    }
+
+    private String tokenUrl(String issuer) {
+        return oauth.tokenEndpointUrl(issuer).toString();
     }
 
     /** A refresh token the authorization server really issued: authorization code flow, non-interactive. */
     private String issuedRefreshToken() throws Exception {
+        return issuedRefreshToken("default");
+    }
+
+    private String issuedRefreshToken(String issuer) throws Exception {
         HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-        String authorize = oauth.authorizationEndpointUrl("default") + "?response_type=code&client_id=agent-client"
+        String authorize = oauth.authorizationEndpointUrl(issuer) + "?response_type=code&client_id=agent-client"
                 + "&redirect_uri=" + URLEncoder.encode("http://127.0.0.1/callback", StandardCharsets.UTF_8)
                 + "&scope=" + URLEncoder.encode("openid api", StandardCharsets.UTF_8) + "&state=s1&nonce=n1";
         HttpResponse<String> redirect = http.send(HttpRequest.newBuilder(java.net.URI.create(authorize)).build(),
@@ -130,7 +148,7 @@ class OAuthRefreshTest {
         String form = "grant_type=authorization_code&code=" + code + "&redirect_uri="
                 + URLEncoder.encode("http://127.0.0.1/callback", StandardCharsets.UTF_8)
                 + "&client_id=agent-client&client_secret=" + URLEncoder.encode(CLIENT_SECRET, StandardCharsets.UTF_8);
-        HttpResponse<String> token = http.send(HttpRequest.newBuilder(java.net.URI.create(tokenUrl()))
+        HttpResponse<String> token = http.send(HttpRequest.newBuilder(java.net.URI.create(tokenUrl(issuer)))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, token.statusCode(), token.body());
@@ -190,6 +208,18 @@ class OAuthRefreshTest {
         return grant;
     }
 
+    /** The listing entry of a secret of agent_1. */
+    private JsonNode listed(String key) {
+        Response r = vault.get("/v1/vault/secrets/agent_1?limit=100", OWNER);
+        assertEquals(200, r.status(), r.body());
+        for (JsonNode item : r.json().get("items")) {
+            if (item.get("key").asText().equals(key)) {
+                return item;
+            }
+        }
+        throw new AssertionError("secret " + key + " not listed: " + r.body());
+    }
+
     /** The token requests the authorization server received since the last call. */
     private List<RecordedRequest> tokenRequests() {
         List<RecordedRequest> out = new ArrayList<>();
@@ -246,6 +276,42 @@ class OAuthRefreshTest {
         assertEquals("agent-client", stored("GITHUB_TOKEN").get("clientId").asText());
         Response audit = vault.get("/v1/vault/audit/logs?action=secret.read_stored&limit=10", OWNER);
         assertTrue(audit.json().get("items").size() >= 2, audit.body()); // the denied and the allowed one
+    }
+
+    @Test
+    void aSecretWithARotationPolicyIsRefreshedAheadOfExpiryByTheVault() throws Exception {
+        store("AHEAD", tokenUrl(LONGER), issuedRefreshToken(LONGER));
+        Response policy = vault.request("PATCH", "/v1/vault/secrets/agent_1/AHEAD/rotation", OWNER,
+                "{\"interval\":\"30d\",\"webhookUrl\":\"http://127.0.0.1:9/rotate\"}");
+        assertEquals(200, policy.status(), policy.body());
+        Response first = read("AHEAD");
+        assertEquals(200, first.status(), first.body());
+        Instant firstExpiresAt = Instant.parse(first.json().get("expiresAt").asText());
+        assertEquals(1, tokenRequests().size());
+
+        // no reads until past the first token's refreshAt (expiresAt - 5 s: half its lifetime)
+        long wait = firstExpiresAt.minusMillis(4_500).toEpochMilli() - System.currentTimeMillis();
+        Thread.sleep(Math.max(0, wait));
+        List<RecordedRequest> ahead = tokenRequests();
+        assertFalse(ahead.isEmpty(), "the vault refreshed the access token before any read asked");
+        assertTrue(ahead.get(0).getUtf8Body().contains("grant_type=refresh_token"));
+
+        // without the policy no more proactive refreshes: the next read alone is judged
+        assertEquals(200, vault.delete("/v1/vault/secrets/agent_1/AHEAD/rotation", OWNER).status());
+        tokenRequests();
+        Response next = read("AHEAD");
+        assertEquals(200, next.status(), next.body());
+        assertNotEquals(first.json().get("value").asText(), next.json().get("value").asText());
+        assertTrue(Instant.parse(next.json().get("expiresAt").asText()).isAfter(firstExpiresAt));
+        assertEquals(0, tokenRequests().size(), "the read found the token the vault refreshed ahead");
+        Response audit = vault.get("/v1/vault/audit/logs?action=secret.refresh&secretKey=AHEAD&limit=100", OWNER);
+        List<JsonNode> byRefresher = new ArrayList<>();
+        audit.json().get("items").forEach(e -> {
+            if (e.path("details").path("trigger").asText().equals("ahead")) {
+                byRefresher.add(e);
+            }
+        });
+        assertFalse(byRefresher.isEmpty(), audit.body());
     }
 
     @Test
@@ -333,11 +399,17 @@ class OAuthRefreshTest {
         });
         assertEquals(1, revoked.size(), audit.body());
         assertEquals("FAILURE", revoked.get(0).get("outcome").asText());
+        // listings show the state (no value, no cache read)
+        JsonNode listed = listed("REVOKED");
+        assertEquals("reauthorization_required", listed.path("state").asText(), listed.toString());
+        assertFalse(listed.has("value"));
 
         // an organization key stores a new refresh token: reads work again
         Response put = vault.put("/v1/vault/secrets/agent_1/REVOKED", OWNER, TestVault.json(Map.of("value",
                 grant(tokenUrl(), issuedRefreshToken(), "client_secret_post"))));
         assertEquals(200, put.status(), put.body());
+        assertFalse(put.json().has("state"), "a new grant clears the state: " + put.body());
+        assertFalse(listed("REVOKED").has("state"));
         assertEquals(200, read("REVOKED").status());
         List<RecordedRequest> calls = tokenRequests();
         assertEquals(1, calls.size());

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * A vault server in a process of its own (for {@link RotationCrashIT}, which SIGKILLs it): args are the
  * root directory (with {@code plugins/} prepared by the test) and, for a node on PostgreSQL, the JDBC
- * URL, user, password and shared root key file; writes its port to {@code <root>/port}.
+ * URL, user, password and shared root key file, optionally followed by {@code oauth} (credential types
+ * {@code api_key} and {@code oauth_refresh}); writes its port to {@code <root>/port}.
  */
 public final class VaultChild {
     private VaultChild() {
@@ -36,11 +37,16 @@ public final class VaultChild {
                     Map.of("url", args[1], "username", args[2], "password", args[3])))
                     .rootKeyFile(Path.of(args[4]));
         }
+        builder.port(0).bootstrapToken(TestVault.OWNER_TOKEN);
+        if (args.length >= 6 && args[5].equals("oauth")) {
+            // the oauth_refresh plugin (OAuthRefreshTwoProcessesIT) instead of the test's generating type
+            builder.credentialTypeSpecs(List.of(dev.animavault.core.config.ProviderSpec.of("api_key"),
+                    new dev.animavault.core.config.ProviderSpec("oauth_refresh", Map.of("timeout", "3s",
+                            "retry-after", "1s")))).defaultCredentialType("api_key");
+        } else {
+            builder.credentialTypes(List.of("test_password", "api_key")).defaultCredentialType("test_password");
+        }
         VaultConfig config = builder
-                .port(0)
-                .bootstrapToken(TestVault.OWNER_TOKEN)
-                .credentialTypes(List.of("test_password", "api_key"))
-                .defaultCredentialType("test_password")
                 .egressAllow(List.of("127.0.0.1"))
                 .rotation(rotationConfig())
                 .build();
