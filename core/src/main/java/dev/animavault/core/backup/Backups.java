@@ -78,8 +78,28 @@ public final class Backups {
         }
     }
 
-    /** Takes a backup of the vault {@code config} describes into the new directory {@code dest}. */
+    /**
+     * Takes a backup of the vault {@code config} describes into the new directory {@code dest}, loading
+     * the plugins itself: for a process of its own ({@code anima-vault backup}). In a process where a
+     * vault already runs on that SQLite file, use {@link #backup(VaultConfig, PluginRegistry, Path,
+     * boolean, PrintStream)} with that vault's plugins.
+     */
     public static void backup(VaultConfig config, Path dest, boolean includeRootKey, PrintStream out) throws IOException {
+        backup(config, null, dest, includeRootKey, out);
+    }
+
+    /**
+     * Takes a backup as {@link #backup(VaultConfig, Path, boolean, PrintStream)} does, but a SQLite copy
+     * goes through the storage-jdbc plugin of {@code plugins} (null: load the plugins afresh). In the
+     * process of a running vault pass that vault's registry: a freshly loaded plugin brings a second
+     * copy of the SQLite native library into the process, and two copies do not see each other's POSIX
+     * locks (fcntl locks are per process, and SQLite coordinates its connections of one process only
+     * within one library copy). The running vault's checkpoints then overwrite pages and WAL frames
+     * under the VACUUM's read snapshot (a copy mixing two states, e.g. a secret's current version 2
+     * without version 2), and closing the backup's connection drops the vault's own locks.
+     */
+    public static void backup(VaultConfig config, PluginRegistry plugins, Path dest, boolean includeRootKey,
+                              PrintStream out) throws IOException {
         Store store = storeOf(config);
         if (store.kind().equals("postgresql")) {
             throw new VaultException(ErrorCode.CONFIGURATION, "PostgreSQL storage: back it up with pg_dump "
@@ -90,7 +110,7 @@ public final class Backups {
         StringBuilder manifest = new StringBuilder("anima-vault backup 1\nstorage " + store.kind() + "\ntaken "
                 + java.time.Instant.now() + "\n");
         if (store.kind().equals("sqlite")) {
-            vacuumInto(config, store.path(), dest.resolve(SQLITE_FILE));
+            vacuumInto(config, plugins, store.path(), dest.resolve(SQLITE_FILE));
             out.println("sqlite: " + store.path() + " -> " + dest.resolve(SQLITE_FILE) + " (VACUUM INTO)");
         } else {
             int passes = copyFileStore(store.path(), dest.resolve(STORE_DIR));
@@ -167,11 +187,22 @@ public final class Backups {
      * {@code VACUUM INTO}: SQLite writes a compacted copy of the database as of one read transaction,
      * while the server keeps reading and writing (WAL). The driver comes from the storage-jdbc plugin.
      */
-    private static void vacuumInto(VaultConfig config, Path db, Path target) throws IOException {
+    private static void vacuumInto(VaultConfig config, PluginRegistry plugins, Path db, Path target)
+            throws IOException {
         if (!Files.isRegularFile(db)) {
             throw new VaultException(ErrorCode.CONFIGURATION, "no SQLite database at " + db);
         }
+        if (plugins != null) {
+            vacuumInto(plugins, db, target);
+            return;
+        }
         try (PluginRegistry registry = PluginRegistry.load(config.pluginsDir())) {
+            vacuumInto(registry, db, target);
+        }
+    }
+
+    private static void vacuumInto(PluginRegistry registry, Path db, Path target) throws IOException {
+        try {
             PluginRegistry.Registered<?> jdbc = PluginRegistry.require(registry.storageBackends(), "jdbc",
                     "storage backend", "vault.storage.type");
             Driver driver = (Driver) Class.forName("org.sqlite.JDBC", true, jdbc.loader()).getDeclaredConstructor()

@@ -76,7 +76,10 @@ class BackupRestoreTest {
             Thread.sleep(1500);
             backupStarted.set(true);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Backups.backup(config, dest, false, new PrintStream(out, true, StandardCharsets.UTF_8));
+            Set<String> sqliteLibraries = sqliteLibrariesMapped();
+            // in the server's process: through the server's plugins (one SQLite library, whose locks hold)
+            Backups.backup(config, v.node().plugins(), dest, false, new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(sqliteLibraries, sqliteLibrariesMapped(), "the backup loaded no second SQLite library");
             Thread.sleep(300);
             stop.set(true);
             for (Thread t : writers) {
@@ -112,6 +115,21 @@ class BackupRestoreTest {
             }
             System.out.printf("backup of %s during writes: %s, %d acknowledged before the backup%n", storage, check,
                     ackedBeforeBackup.size());
+        }
+    }
+
+    /**
+     * The SQLite native libraries mapped into this process (Linux; empty elsewhere). Each load of the
+     * storage-jdbc plugin extracts and loads its own copy; two copies do not see each other's locks.
+     */
+    private static Set<String> sqliteLibrariesMapped() throws java.io.IOException {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return Set.of();
+        }
+        try (java.util.stream.Stream<String> lines = Files.lines(maps)) {
+            return lines.filter(l -> l.contains("sqlitejdbc")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 }
