@@ -1,5 +1,6 @@
 package dev.animavault.plugin.audit.jdbc;
 
+import dev.animavault.spi.StringMapJson;
 import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -178,7 +179,7 @@ public final class JdbcAuditSink implements QueryableAuditSink {
                         String k = chainKey(e.organizationId());
                         Head h = heads.get(k);
                         long orgSeq = h.orgSeq() + 1;
-                        String details = DetailsCodec.encode(e.details());
+                        String details = StringMapJson.encode(e.details());
                         String hash = hash(sha256, h.hash(), k, orgSeq, e, details);
                         int i = 1;
                         ps.setString(i++, k);
@@ -442,7 +443,7 @@ public final class JdbcAuditSink implements QueryableAuditSink {
                 Math.floorMod(ns, 1_000_000_000L)), rs.getString(o + 4), AuditOutcome.valueOf(rs.getString(o + 5)),
                 rs.getString(o + 6), rs.getString(o + 7), rs.getString(o + 8), v, rs.getString(o + 10),
                 rs.getString(o + 11), rs.getString(o + 12), rs.getString(o + 13),
-                DetailsCodec.decode(rs.getString(o + 14)));
+                StringMapJson.decode(rs.getString(o + 14)));
     }
 
     @Override

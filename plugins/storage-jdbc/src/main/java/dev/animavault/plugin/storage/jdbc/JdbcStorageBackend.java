@@ -1,5 +1,6 @@
 package dev.animavault.plugin.storage.jdbc;
 
+import dev.animavault.spi.StringMapJson;
 import static java.util.Objects.requireNonNull;
 
 import dev.animavault.spi.ErrorCode;
@@ -239,7 +240,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
                     .bind("org", stored.organizationId())
                     .bind("id", stored.id())
                     .bind("name", stored.name())
-                    .bind("metadata", StringMapCodec.encode(stored.metadata()))
+                    .bind("metadata", StringMapJson.encode(stored.metadata()))
                     .bind("disabled", stored.disabled())
                     .bind("createdAt", Codec.micros(stored.createdAt()))
                     .bind("updatedAt", Codec.micros(stored.updatedAt()))
@@ -271,7 +272,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
                             + "disabled = :disabled, updated_at = :updatedAt, revision = revision + 1 "
                             + "WHERE org_id = :org AND id = :id AND revision = :expected RETURNING created_at")
                     .bind("name", in.name())
-                    .bind("metadata", StringMapCodec.encode(in.metadata()))
+                    .bind("metadata", StringMapJson.encode(in.metadata()))
                     .bind("disabled", in.disabled())
                     .bind("updatedAt", Codec.micros(in.updatedAt()))
                     .bind("org", in.organizationId())
@@ -372,8 +373,8 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
                         .bind("key", ref.key())
                         .bind("type", stored.type())
                         .bind("current", stored.currentVersion())
-                        .bind("metadata", StringMapCodec.encode(stored.metadata()))
-                        .bind("attributes", StringMapCodec.encode(stored.attributes()))
+                        .bind("metadata", StringMapJson.encode(stored.metadata()))
+                        .bind("attributes", StringMapJson.encode(stored.attributes()))
                         .bind("createdAt", Codec.micros(stored.createdAt()))
                         .bind("updatedAt", Codec.micros(stored.updatedAt()))
                         .execute();
@@ -534,8 +535,8 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
                         + "AND secret_key = :key AND revision = :expected RETURNING created_at")
                 .bind("type", in.type())
                 .bind("current", in.currentVersion())
-                .bind("metadata", StringMapCodec.encode(in.metadata()))
-                .bind("attributes", StringMapCodec.encode(in.attributes()))
+                .bind("metadata", StringMapJson.encode(in.metadata()))
+                .bind("attributes", StringMapJson.encode(in.attributes()))
                 .bind("updatedAt", Codec.micros(in.updatedAt()))
                 .bind("org", ref.organizationId())
                 .bind("identity", ref.identityId())
@@ -982,13 +983,13 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     private static SecretMetadata secretMetadata(ResultSet rs) throws SQLException {
         SecretRef ref = new SecretRef(rs.getString("org_id"), rs.getString("identity_id"), rs.getString("secret_key"));
         return new SecretMetadata(ref, rs.getString("type"), rs.getInt("current_version"),
-                StringMapCodec.decode(rs.getString("metadata")), StringMapCodec.decode(rs.getString("attributes")),
+                StringMapJson.decode(rs.getString("metadata")), StringMapJson.decode(rs.getString("attributes")),
                 Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
                 rs.getLong("revision"));
     }
 
     private static final RowMapper<Identity> IDENTITY = (rs, ctx) -> new Identity(rs.getString("org_id"),
-            rs.getString("id"), rs.getString("name"), StringMapCodec.decode(rs.getString("metadata")),
+            rs.getString("id"), rs.getString("name"), StringMapJson.decode(rs.getString("metadata")),
             rs.getBoolean("disabled"), Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
             rs.getLong("revision"));
 
@@ -999,8 +1000,8 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     // Hot-read rows, by column index (see HOT_QUERIES); the key columns come from the caller.
 
     private static SecretMetadata secretMetadataRow(ResultSet rs, String a, String b, SecretRef ref) throws SQLException {
-        return new SecretMetadata(ref, rs.getString(1), rs.getInt(2), StringMapCodec.decode(rs.getString(3)),
-                StringMapCodec.decode(rs.getString(4)), Codec.instant(rs.getLong(5)), Codec.instant(rs.getLong(6)),
+        return new SecretMetadata(ref, rs.getString(1), rs.getInt(2), StringMapJson.decode(rs.getString(3)),
+                StringMapJson.decode(rs.getString(4)), Codec.instant(rs.getLong(5)), Codec.instant(rs.getLong(6)),
                 rs.getLong(7));
     }
 
@@ -1012,7 +1013,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     }
 
     private static Identity identityRow(ResultSet rs, String org, String id, SecretRef unused) throws SQLException {
-        return new Identity(org, id, rs.getString(1), StringMapCodec.decode(rs.getString(2)), rs.getBoolean(3),
+        return new Identity(org, id, rs.getString(1), StringMapJson.decode(rs.getString(2)), rs.getBoolean(3),
                 Codec.instant(rs.getLong(4)), Codec.instant(rs.getLong(5)), rs.getLong(6));
     }
 

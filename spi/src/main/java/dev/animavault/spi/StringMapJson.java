@@ -1,4 +1,4 @@
-package dev.animavault.plugin.storage.jdbc;
+package dev.animavault.spi;
 
 import static java.util.Objects.requireNonNull;
 
@@ -14,12 +14,13 @@ import java.util.TreeMap;
  * exactly. Hand-written because a JSON library in the plugin for flat string maps is not worth its
  * weight.
  */
-final class StringMapCodec {
+public final class StringMapJson {
 
-    private StringMapCodec() {
+    private StringMapJson() {
     }
 
-    static String encode(Map<String, String> map) {
+    /** The map as a JSON object, keys sorted. */
+    public static String encode(Map<String, String> map) {
         requireNonNull(map, "map is null");
         StringBuilder sb = new StringBuilder(16 + map.size() * 16).append('{');
         boolean first = true;
@@ -35,7 +36,12 @@ final class StringMapCodec {
         return sb.append('}').toString();
     }
 
-    static Map<String, String> decode(String json) {
+    /**
+     * A JSON object written by {@link #encode} back into a map.
+     *
+     * @throws IllegalStateException when the text is not such an object (the message never quotes it)
+     */
+    public static Map<String, String> decode(String json) {
         requireNonNull(json, "json is null");
         if (json.equals("{}")) {
             return Map.of(); // most label maps are empty: no parser, no map to copy later
@@ -171,7 +177,7 @@ final class StringMapCodec {
         }
 
         private IllegalStateException corrupt(String what) {
-            return new IllegalStateException("stored label map is not a JSON object of strings: " + what
+            return new IllegalStateException("stored string map is not a JSON object of strings: " + what
                     + " at offset " + pos);
         }
     }
