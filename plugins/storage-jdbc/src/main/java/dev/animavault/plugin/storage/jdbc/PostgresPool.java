@@ -180,6 +180,11 @@ final class PostgresPool implements DataSource, AutoCloseable {
         if (config.getPassword() != null) {
             p.setProperty("password", config.getPassword());
         }
+        // not one of the pool's sessions: named apart so session counts (pg_stat_activity) see only the pool's
+        String app = p.getProperty("ApplicationName");
+        if (app != null) {
+            p.setProperty("ApplicationName", app + "-probe");
+        }
         try (Connection c = new org.postgresql.Driver().connect(config.getJdbcUrl(), p);
              Statement st = c.createStatement()) {
             st.setQueryTimeout(2);
