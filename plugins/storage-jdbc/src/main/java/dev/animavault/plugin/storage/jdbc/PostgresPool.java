@@ -181,11 +181,13 @@ final class PostgresPool implements DataSource, AutoCloseable {
             p.setProperty("password", config.getPassword());
         }
         // not one of the pool's sessions: named apart so session counts (pg_stat_activity) see only the pool's
+        // (the driver lets the URL's parameters win over these properties, so rename it in both)
         String app = p.getProperty("ApplicationName");
         if (app != null) {
             p.setProperty("ApplicationName", app + "-probe");
         }
-        try (Connection c = new org.postgresql.Driver().connect(config.getJdbcUrl(), p);
+        String url = config.getJdbcUrl().replaceAll("(?i)([?&]ApplicationName=[^&]*)", "$1-probe");
+        try (Connection c = new org.postgresql.Driver().connect(url, p);
              Statement st = c.createStatement()) {
             st.setQueryTimeout(2);
             st.execute("SELECT 1");
