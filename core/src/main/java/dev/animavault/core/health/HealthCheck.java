@@ -51,9 +51,11 @@ public final class HealthCheck {
      * @param storage the storage check
      * @param audit   each sink's state, in configuration order
      * @param problems what is wrong, one short sentence each (empty when OK)
+     * @param storageDownSince when storage stopped answering (the first failed probe of this outage), or null
+     * @param storageError    the stable error code of the last failed probe (never a host or a message), or null
      */
     public record Report(Status status, String storageType, Status storage, List<Map<String, Object>> audit,
-                         List<String> problems) {
+                         List<String> problems, java.time.Instant storageDownSince, String storageError) {
         /** The JSON body health answers. */
         public Map<String, Object> body() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -63,6 +65,10 @@ public final class HealthCheck {
             Map<String, Object> storageCheck = new LinkedHashMap<>();
             storageCheck.put("type", storageType);
             storageCheck.put("status", storage.text());
+            if (storageDownSince != null) {
+                storageCheck.put("since", storageDownSince.toString());
+                storageCheck.put("error", storageError);
+            }
             checks.put("storage", storageCheck);
             checks.put("audit", audit);
             m.put("checks", checks);
@@ -80,6 +86,8 @@ public final class HealthCheck {
     private volatile Report last;
     private volatile long lastAt;
     private boolean storageWasDown; // guarded by lock
+    private java.time.Instant storageDownSince; // guarded by lock
+    private String storageError; // guarded by lock
 
     public HealthCheck(StorageBackend storage, String storageType, List<Sink> sinks) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
@@ -130,9 +138,17 @@ public final class HealthCheck {
                 LOG.log(System.Logger.Level.INFO, "Health: storage {0} answers again", storageType);
                 storageWasDown = false;
             }
+            storageDownSince = null;
+            storageError = null;
         } catch (RuntimeException e) {
             storageStatus = Status.UNAVAILABLE;
-            problems.add("storage (" + storageType + ") is not reachable");
+            if (storageDownSince == null) {
+                storageDownSince = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            }
+            storageError = e instanceof dev.animavault.spi.VaultException ve ? ve.errorCode().code()
+                    : "storage_unavailable";
+            problems.add("storage (" + storageType + ") is not reachable since " + storageDownSince + " ("
+                    + storageError + ")");
             if (!storageWasDown) {
                 LOG.log(System.Logger.Level.WARNING, "Health: storage {0} does not answer its probe: {1}", storageType,
                         e.getMessage());
@@ -182,6 +198,7 @@ public final class HealthCheck {
         } else {
             overall = Status.OK;
         }
-        return new Report(overall, storageType, storageStatus, List.copyOf(audit), List.copyOf(problems));
+        return new Report(overall, storageType, storageStatus, List.copyOf(audit), List.copyOf(problems),
+                storageDownSince, storageError);
     }
 }

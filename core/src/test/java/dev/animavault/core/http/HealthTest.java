@@ -62,7 +62,15 @@ class HealthTest {
             Response r = awaitHealth(vault, h -> h.status() == 503);
             assertEquals(503, r.status(), r.body());
             assertEquals("unavailable", r.json().at("/checks/storage/status").asText());
-            assertTrue(r.body().contains("storage (jdbc) is not reachable"), r.body());
+            assertTrue(r.body().contains("storage (jdbc) is not reachable since "), r.body());
+            // when the outage began and its stable code: what an operator's dashboard needs
+            java.time.Instant since = java.time.Instant.parse(r.json().at("/checks/storage/since").asText());
+            assertTrue(!since.isAfter(java.time.Instant.now()), r.body());
+            assertTrue(r.json().at("/checks/storage/error").asText().matches("[a-z_]+"), r.body());
+            long later = System.nanoTime() + Duration.ofMillis(1200).toNanos(); // past the 1 s result cache
+            Response again = awaitHealth(vault, h -> System.nanoTime() > later);
+            assertEquals(503, again.status(), again.body());
+            assertEquals(since.toString(), again.json().at("/checks/storage/since").asText(), "one outage, one start");
         }
     }
 

@@ -17,7 +17,9 @@ import java.util.Map;
  * A vault server in a process of its own (for {@link RotationCrashIT}, which SIGKILLs it): args are the
  * root directory (with {@code plugins/} prepared by the test) and, for a node on PostgreSQL, the JDBC
  * URL, user, password and shared root key file, optionally followed by {@code oauth} (credential types
- * {@code api_key} and {@code oauth_refresh}); writes its port to {@code <root>/port}.
+ * {@code api_key} and {@code oauth_refresh}) or {@code plain} ({@code api_key} only); the system property
+ * {@code anima.child.token-cache-ttl} (ISO-8601) sets the token cache's lifetime; writes its port to
+ * {@code <root>/port}.
  */
 public final class VaultChild {
     private VaultChild() {
@@ -43,8 +45,16 @@ public final class VaultChild {
             builder.credentialTypeSpecs(List.of(dev.animavault.core.config.ProviderSpec.of("api_key"),
                     new dev.animavault.core.config.ProviderSpec("oauth_refresh", Map.of("timeout", "3s",
                             "retry-after", "1s")))).defaultCredentialType("api_key");
+        } else if (args.length >= 6 && args[5].equals("plain")) {
+            // the packaged api_key type only (ClusterProcessesIT)
+            builder.credentialTypeSpecs(List.of(dev.animavault.core.config.ProviderSpec.of("api_key")))
+                    .defaultCredentialType("api_key");
         } else {
             builder.credentialTypes(List.of("test_password", "api_key")).defaultCredentialType("test_password");
+        }
+        String cacheTtl = System.getProperty("anima.child.token-cache-ttl");
+        if (cacheTtl != null) {
+            builder.tokenCacheTtl(Duration.parse(cacheTtl));
         }
         VaultConfig config = builder
                 .egressAllow(List.of("127.0.0.1"))
