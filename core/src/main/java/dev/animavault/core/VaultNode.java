@@ -149,8 +149,8 @@ public final class VaultNode implements AutoCloseable {
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
                 config.maxTokenTtl(), lifecycle);
         // proactive refresh of derived values (OAuth access tokens) of secrets with a rotation policy
-        this.refresher = new CredentialRefresher(storage, service.derivedValues(), config.rotation().pollInterval(),
-                service::refreshAhead);
+        this.refresher = new CredentialRefresher(storage, service.secretReads().derivedValues(),
+                config.rotation().pollInterval(), service.secretReads()::refreshAhead);
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
