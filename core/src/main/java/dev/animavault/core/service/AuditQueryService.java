@@ -1,5 +1,7 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
@@ -16,7 +18,7 @@ public final class AuditQueryService {
     /** Queries the audit log of the caller's organization (organization API keys only). */
     public Page<AuditEvent> queryAudit(RequestContext ctx, AuditQuery query) {
         return audited.run(ctx, "audit.query", query.identityId().orElse(null), null, null, () -> {
-            Resources.requireOrgKey(ctx);
+            Authorizer.require(ctx, Permission.AUDIT_READ);
             if (!query.organizationId().equals(ctx.principal().organizationId())) {
                 throw Resources.denied("an API key may read only its own organization's audit log");
             }
@@ -25,15 +27,16 @@ public final class AuditQueryService {
     }
 
     /**
-     * Runs a read that needs an organization API key and touches no identity (e.g. {@code plugin.list}),
-     * audited as {@code action} (which must end in {@code .list}, {@code .read} or {@code .query}).
+     * Runs a read that needs an organization-wide {@code permission} and touches no identity (e.g.
+     * {@code plugin.list} with {@code sys:read}), audited as {@code action} (which must end in
+     * {@code .list}, {@code .read} or {@code .query}).
      */
-    public <T> T organizationRead(RequestContext ctx, String action, Supplier<T> read) {
+    public <T> T organizationRead(RequestContext ctx, String action, Permission permission, Supplier<T> read) {
         if (!OperationAudit.isRead(action)) {
             throw new IllegalArgumentException("not a read action: " + action);
         }
         return audited.run(ctx, action, null, null, null, () -> {
-            Resources.requireOrgKey(ctx);
+            Authorizer.require(ctx, permission);
             return read.get();
         });
     }

@@ -1,6 +1,7 @@
 package dev.animavault.core.service;
 
-import dev.animavault.core.auth.Principal;
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
@@ -25,8 +26,8 @@ public final class IdentityService {
     /** Creates an identity in the caller's organization. */
     public Identity createIdentity(RequestContext ctx, String id, String name, Map<String, String> metadata) {
         return audited.run(ctx, "identity.create", id, null, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(id);
+            Authorizer.require(ctx, Permission.IDENTITIES_WRITE, id);
             Names.identityName(name);
             Names.metadata(metadata);
             Instant now = r.clock.instant();
@@ -39,18 +40,15 @@ public final class IdentityService {
     public Identity getIdentity(RequestContext ctx, String id) {
         return audited.run(ctx, "identity.read", id, null, null, () -> {
             Names.identityId(id);
-            Principal p = ctx.principal();
-            if (p.kind() == Principal.Kind.IDENTITY && !p.identityId().equals(id)) {
-                throw Resources.denied("an identity token may read only its own identity");
-            }
-            return r.requireIdentity(p.organizationId(), id);
+            Authorizer.requireIdentityRead(ctx, id);
+            return r.requireIdentity(ctx.principal().organizationId(), id);
         });
     }
 
     /** Lists identities of the caller's organization. */
     public Page<Identity> listIdentities(RequestContext ctx, PageRequest page) {
         return audited.run(ctx, "identity.list", null, null, null, () -> {
-            Resources.requireOrgKey(ctx);
+            Authorizer.require(ctx, Permission.IDENTITIES_READ);
             return r.storage.listIdentities(ctx.principal().organizationId(), page);
         });
     }
@@ -58,8 +56,8 @@ public final class IdentityService {
     /** Disables an identity and revokes all its tokens; its secrets stay. Idempotent. */
     public Identity disableIdentity(RequestContext ctx, String id) {
         return audited.run(ctx, "identity.disable", id, null, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(id);
+            Authorizer.require(ctx, Permission.IDENTITIES_WRITE, id);
             String org = ctx.principal().organizationId();
             Identity updated = null;
             for (int attempt = 0; updated == null; attempt++) {

@@ -69,6 +69,16 @@ public final class OperationAudit {
     /** As {@link #run(RequestContext, String, String, String, Integer, Supplier)}, with event details. */
     public <T> T run(RequestContext ctx, String action, String identityId, String key, Integer version,
                      Map<String, String> extra, Supplier<T> op) {
+        return run(ctx, action, identityId, key, version, extra, op, result -> Map.of());
+    }
+
+    /**
+     * As above; {@code outcome} adds details to the success event from the result (e.g. the id of what was
+     * created). Details never hold a secret value or a token.
+     */
+    public <T> T run(RequestContext ctx, String action, String identityId, String key, Integer version,
+                     Map<String, String> extra, Supplier<T> op,
+                     java.util.function.Function<T, Map<String, String>> outcome) {
         String attemptId = null;
         if (!isRead(action)) {
             AuditEvent attempt = event(ctx, action, AuditOutcome.ATTEMPT, safeIdentity(identityId), safeKey(key),
@@ -98,6 +108,11 @@ public final class OperationAudit {
         Integer v = version;
         if (result instanceof SecretMetadata m) {
             v = m.currentVersion();
+        }
+        Map<String, String> added = outcome.apply(result);
+        if (!added.isEmpty()) {
+            details = new java.util.HashMap<>(details);
+            details.putAll(added);
         }
         if (!audit.record(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, v, null, details))) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, attemptId == null

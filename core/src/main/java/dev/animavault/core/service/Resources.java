@@ -1,6 +1,7 @@
 package dev.animavault.core.service;
 
-import dev.animavault.core.auth.Principal;
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
@@ -45,15 +46,8 @@ final class Resources {
         this.sealValues = storage.protection() == Protection.NONE;
     }
 
-    static void requireOrgKey(RequestContext ctx) {
-        if (ctx.principal().kind() != Principal.Kind.ORG_API_KEY) {
-            throw denied("this operation needs an organization API key; identity tokens may only read their own "
-                    + "identity's secrets");
-        }
-    }
-
     static VaultException denied(String message) {
-        return new VaultException(ErrorCode.PERMISSION_DENIED, message);
+        return Authorizer.denied(message);
     }
 
     Identity requireIdentity(String org, String id) {

@@ -1,5 +1,7 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.audit.AuditBroker;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.credential.CredentialRefresher;
@@ -69,27 +71,17 @@ public final class SecretReadService {
         Principal p = ctx.principal();
         String action = storedForm ? "secret.read_stored" : "secret.read";
         try {
-            if (storedForm && p.kind() != Principal.Kind.ORG_API_KEY) {
-                throw Resources.denied("only an organization API key may read the stored form of a secret");
-            }
             Names.identityId(identityId);
             Names.secretKey(key);
-            if (p.kind() == Principal.Kind.IDENTITY) {
-                if (!p.identityId().equals(identityId)) {
-                    throw Resources.denied("this identity token may read only the secrets of identity "
-                            + p.identityId());
-                }
-                if (!p.allowedKeys().isEmpty() && !p.allowedKeys().contains(key)) {
-                    throw Resources.denied("this identity token may not read secret " + key);
-                }
-            }
+            Authorizer.requireSecretRead(ctx, identityId, key, storedForm);
+            boolean identityToken = Authorizer.isIdentityToken(ctx);
             SecretRef ref = new SecretRef(p.organizationId(), identityId, key);
             StoredSecret stored = r.storage.readSecret(ref, version).orElseThrow(() -> version.isPresent()
                     ? new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret " + key + " of identity " + identityId
                     + " has no version " + version.getAsInt())
                     : Resources.secretNotFound(ref));
             int v = stored.version().version();
-            if (v != stored.metadata().currentVersion() && p.kind() == Principal.Kind.IDENTITY
+            if (v != stored.metadata().currentVersion() && identityToken
                     && !r.lifecycle.identityMayRead(stored.metadata(), v, r.clock.instant())) {
                 throw Resources.denied("version " + v + " of secret " + key + " is not readable by identity tokens "
                         + "(pending, or retired after its grace period)");
@@ -100,7 +92,7 @@ public final class SecretReadService {
             Map<String, String> fields = Map.of();
             boolean returned = false;
             try {
-                if (type == null && !storedForm && p.kind() == Principal.Kind.IDENTITY) {
+                if (type == null && !storedForm && identityToken) {
                     // without its type the stored form (e.g. an OAuth refresh token) would reach an agent
                     throw new VaultException(ErrorCode.UNKNOWN_TYPE, "credential type '" + stored.metadata().type()
                             + "' of secret " + key + " is not enabled");
@@ -137,13 +129,11 @@ public final class SecretReadService {
     public Page<SecretMetadata> listSecrets(RequestContext ctx, String identityId, PageRequest page) {
         return audited.run(ctx, "secret.list", identityId, null, null, () -> {
             Names.identityId(identityId);
+            Authorizer.requireSecretList(ctx, identityId);
             Principal p = ctx.principal();
-            if (p.kind() == Principal.Kind.IDENTITY && !p.identityId().equals(identityId)) {
-                throw Resources.denied("this identity token may list only the secrets of identity " + p.identityId());
-            }
             r.requireIdentity(p.organizationId(), identityId);
             Page<SecretMetadata> listed = r.storage.listSecrets(p.organizationId(), identityId, page);
-            if (p.kind() == Principal.Kind.IDENTITY && !p.allowedKeys().isEmpty()) {
+            if (Authorizer.isIdentityToken(ctx) && !p.allowedKeys().isEmpty()) {
                 // a token limited to some keys sees only those (pages may come back shorter; the cursor still works)
                 return new Page<>(listed.items().stream().filter(m -> p.allowedKeys().contains(m.ref().key())).toList(),
                         listed.nextCursor());

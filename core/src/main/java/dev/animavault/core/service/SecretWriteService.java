@@ -1,5 +1,7 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.credential.CredentialHints;
 import dev.animavault.core.credential.CredentialState;
 import dev.animavault.core.credential.DerivedValues;
@@ -49,8 +51,8 @@ public final class SecretWriteService {
                                        SecretLifecycle.Request lifecycleRequest) {
         String type = requestedType == null ? r.lifecycle.defaultType().orElse(null) : requestedType;
         SecretMetadata created = audited.run(ctx, "secret.create", identityId, key, 1, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.SECRETS_WRITE, identityId);
             Names.secretKey(key);
             Names.metadata(metadata);
             CredentialType credentialType = r.requireType(type);
@@ -96,8 +98,8 @@ public final class SecretWriteService {
                                     SecretLifecycle.Request lifecycleRequest) {
         SecretMetadata[] before = new SecretMetadata[1];
         SecretMetadata stored = audited.run(ctx, "secret.update", identityId, key, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.SECRETS_WRITE, identityId);
             Names.secretKey(key);
             metadata.ifPresent(Names::metadata);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
@@ -113,8 +115,8 @@ public final class SecretWriteService {
     /** Deletes a secret and all its versions. */
     public void deleteSecret(RequestContext ctx, String identityId, String key) {
         audited.run(ctx, "secret.delete", identityId, key, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.SECRETS_DELETE, identityId);
             Names.secretKey(key);
             SecretRef ref = new SecretRef(ctx.principal().organizationId(), identityId, key);
             return writeLocks.withLock(ref, () -> {

@@ -1,5 +1,7 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
@@ -35,8 +37,8 @@ public final class TokenAdminService {
     public TokenService.Issued issueIdentityToken(RequestContext ctx, String identityId, String name,
                                                   Optional<Set<String>> keys, Optional<Duration> ttl) {
         return audited.run(ctx, "token.issue", identityId, null, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.TOKENS_WRITE, identityId);
             Names.tokenName(name);
             keys.ifPresent(Names::tokenKeys);
             Instant expiresAt = ttl.map(this::expiry).orElse(null);
@@ -70,8 +72,8 @@ public final class TokenAdminService {
     /** Revokes one identity token. */
     public void revokeIdentityToken(RequestContext ctx, String identityId, String tokenId) {
         audited.run(ctx, "token.revoke", identityId, null, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.TOKENS_WRITE, identityId);
             if (!tokens.revoke(ctx.principal().organizationId(), identityId, tokenId)) {
                 throw new VaultException(ErrorCode.NOT_FOUND, "identity " + identityId + " has no token " + tokenId);
             }
@@ -85,8 +87,8 @@ public final class TokenAdminService {
      */
     public List<TokenService.TokenInfo> listIdentityTokens(RequestContext ctx, String identityId) {
         return audited.run(ctx, "token.list", identityId, null, null, () -> {
-            Resources.requireOrgKey(ctx);
             Names.identityId(identityId);
+            Authorizer.require(ctx, Permission.TOKENS_WRITE, identityId);
             r.requireIdentity(ctx.principal().organizationId(), identityId);
             return tokens.list(ctx.principal().organizationId(), identityId);
         });

@@ -22,6 +22,7 @@ public final class VaultService {
     private final SecretWriteService secretWrites;
     private final SecretReadService secretReads;
     private final AuditQueryService auditQueries;
+    private final ApiKeyService apiKeys;
 
     public VaultService(StorageBackend storage, Barrier barrier, TokenService tokens, AuditBroker audit,
                         Map<String, CredentialType> types, Clock clock, int maxValueBytes, Duration maxTokenTtl) {
@@ -40,6 +41,12 @@ public final class VaultService {
         this.secretWrites = new SecretWriteService(r, this.audit, derived);
         this.secretReads = new SecretReadService(r, this.audit, derived, secretWrites);
         this.auditQueries = new AuditQueryService(this.audit);
+        this.apiKeys = new ApiKeyService(r, tokens, this.audit, this.tokens);
+    }
+
+    /** Scoped organization API keys: create, list, revoke. */
+    public ApiKeyService apiKeys() {
+        return apiKeys;
     }
 
     /** Identities: create, read, list, disable. */
