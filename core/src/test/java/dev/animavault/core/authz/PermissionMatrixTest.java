@@ -66,6 +66,8 @@ class PermissionMatrixTest {
     // @formatter:off
     private static final List<Row> TABLE = List.of(
         //                                                                             INST OWNR ADMN AUDT CUST SCOP IDEN OTHR
+        row("GET",    "/v1/sys/health", null,                                          200, 200, 200, 200, 200, 200, 200, 200),
+        row("GET",    "/v1/openapi.json", null,                                        200, 200, 200, 200, 200, 200, 200, 200),
         row("GET",    "/v1/identities", null,                                          200, 200, 200, 200, 200, 403, 403, 200),
         row("POST",   "/v1/identities", "{\"id\":\"new_%w\"}",                         201, 201, 201, 403, 403, 403, 403, 201),
         row("GET",    "/v1/identities/agent_a", null,                                  200, 200, 200, 200, 200, 200, 200, 404),
@@ -73,6 +75,8 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/identities/victim_%w", null,                                200, 200, 200, 403, 403, 403, 403, 404),
         row("POST",   "/v1/identities/agent_a/tokens", "{}",                           201, 201, 201, 403, 403, 201, 403, 404),
         row("GET",    "/v1/identities/agent_a/tokens", null,                           200, 200, 200, 403, 403, 200, 403, 404),
+        row("DELETE", "/v1/identities/agent_a/tokens/0000000000000000", null,          404, 404, 404, 403, 403, 404, 403, 404),
+        row("DELETE", "/v1/identities/agent_b/tokens/0000000000000000", null,          404, 404, 404, 403, 403, 403, 403, 404),
         row("POST",   "/v1/vault/secrets",
                 "{\"identityId\":\"agent_a\",\"key\":\"k_%w\",\"value\":\"v\"}",          201, 201, 201, 403, 403, 201, 403, 404),
         row("PUT",    "/v1/vault/secrets/agent_a/db", "{\"value\":\"" + SECRET_A + "\"}", 200, 200, 200, 403, 403, 200, 403, 404),
