@@ -74,6 +74,8 @@ public final class TokenService {
         }
     }
 
+    private final ApiKeyRecords apiKeys;
+
     public TokenService(StorageBackend storage, Barrier barrier, Clock clock, Duration cacheTtl) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
         this.barrier = Objects.requireNonNull(barrier, "barrier is null");
@@ -81,6 +83,12 @@ public final class TokenService {
         this.cache = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
         this.revoked = Caffeine.newBuilder().expireAfterWrite(cacheTtl.multipliedBy(2).plusSeconds(1))
                 .maximumSize(100_000).build();
+        this.apiKeys = new ApiKeyRecords(this, storage);
+    }
+
+    /** The organizations' API keys: list, look up, revoke. */
+    public ApiKeyRecords apiKeys() {
+        return apiKeys;
     }
 
     /**
@@ -277,7 +285,8 @@ public final class TokenService {
         return true;
     }
 
-    private void delete(String tokenId, StoredRecord r) {
+    /** Deletes a token record and forgets its cached verifications (this node at once). */
+    void delete(String tokenId, StoredRecord r) {
         revoked.put(tokenId, Boolean.TRUE);
         try {
             storage.deleteRecord(NAMESPACE, tokenId, r.revision());
@@ -287,62 +296,6 @@ public final class TokenService {
             }
         }
         cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
-    }
-
-    /** An organization API key's metadata, as listed: never the key or its MAC. */
-    public record ApiKeyInfo(String id, String name, Set<Permission> permissions, String identityId,
-                             Instant createdAt, Instant expiresAt) {
-    }
-
-    /** The organization's API keys, oldest first (scans the token records: an operator's call). */
-    public List<ApiKeyInfo> listApiKeys(String organizationId) {
-        List<ApiKeyInfo> out = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                JsonNode json = parse(r);
-                if (organizationId.equals(json.path("organizationId").asText())
-                        && Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())) {
-                    out.add(apiKeyInfo(r.key(), json));
-                }
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        out.sort(java.util.Comparator.comparing(ApiKeyInfo::createdAt, java.util.Comparator.nullsFirst(
-                java.util.Comparator.naturalOrder())).thenComparing(ApiKeyInfo::id));
-        return out;
-    }
-
-    /** One API key of the organization, if there is one with that id. */
-    public Optional<ApiKeyInfo> apiKey(String organizationId, String id) {
-        return storage.getRecord(NAMESPACE, id).map(TokenService::parse)
-                .filter(json -> organizationId.equals(json.path("organizationId").asText())
-                        && Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText()))
-                .map(json -> apiKeyInfo(id, json));
-    }
-
-    /** Revokes one API key of the organization; false if it has none with that id. */
-    public boolean revokeApiKey(String organizationId, String id) {
-        Optional<StoredRecord> r = storage.getRecord(NAMESPACE, id);
-        if (r.isEmpty()) {
-            return false;
-        }
-        JsonNode json = parse(r.get());
-        if (!organizationId.equals(json.path("organizationId").asText())
-                || !Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())) {
-            return false;
-        }
-        delete(id, r.get());
-        return true;
-    }
-
-    private static ApiKeyInfo apiKeyInfo(String recordKey, JsonNode json) {
-        String exp = json.path("expiresAt").asText(null);
-        String created = json.path("createdAt").asText(null);
-        return new ApiKeyInfo(json.path("id").asText(recordKey), json.path("name").asText(""), permissions(json),
-                json.path("identityId").asText(null), created == null ? null : Instant.parse(created),
-                exp == null ? null : Instant.parse(exp));
     }
 
     /** A token's metadata, as listed: never the token or its MAC. */
@@ -467,7 +420,7 @@ public final class TokenService {
         return "h" + HEX.formatHex(mac).substring(0, 15);
     }
 
-    private static JsonNode parse(StoredRecord r) {
+    static JsonNode parse(StoredRecord r) {
         try {
             return JSON.readTree(r.value());
         } catch (IOException e) {
@@ -489,7 +442,7 @@ public final class TokenService {
      * it was made by {@code init} or the bootstrap token when one organization was all there was, so it is
      * an instance owner key. Unknown wire names (a newer version's) grant nothing.
      */
-    private static Set<Permission> permissions(JsonNode json) {
+    static Set<Permission> permissions(JsonNode json) {
         if (!json.has("permissions")) {
             return Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText()) ? INSTANCE_OWNER : Set.of();
         }

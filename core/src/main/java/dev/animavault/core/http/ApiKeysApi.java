@@ -1,6 +1,7 @@
 package dev.animavault.core.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.animavault.core.auth.ApiKeyRecords;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.authz.Permission;
 import dev.animavault.core.service.RequestContext;
@@ -79,7 +80,7 @@ final class ApiKeysApi implements HttpService {
         Api.noContent(res);
     }
 
-    static Map<String, Object> view(TokenService.ApiKeyInfo k) {
+    static Map<String, Object> view(ApiKeyRecords.ApiKeyInfo k) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", k.id());
         m.put("name", k.name());

@@ -1,5 +1,6 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.auth.ApiKeyRecords;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.authz.Authorizer;
@@ -75,10 +76,10 @@ public final class ApiKeyService {
     }
 
     /** The organization's API keys (metadata only). */
-    public List<TokenService.ApiKeyInfo> list(RequestContext ctx) {
+    public List<ApiKeyRecords.ApiKeyInfo> list(RequestContext ctx) {
         return audited.run(ctx, "apikey.list", null, null, null, () -> {
             Authorizer.require(ctx, Permission.TOKENS_WRITE);
-            return tokens.listApiKeys(ctx.principal().organizationId());
+            return tokens.apiKeys().listApiKeys(ctx.principal().organizationId());
         });
     }
 
@@ -88,7 +89,7 @@ public final class ApiKeyService {
                 ? "-" : id), () -> {
             Authorizer.require(ctx, Permission.TOKENS_WRITE);
             String org = ctx.principal().organizationId();
-            TokenService.ApiKeyInfo key = tokens.apiKey(org, id).orElseThrow(() -> new VaultException(
+            ApiKeyRecords.ApiKeyInfo key = tokens.apiKeys().apiKey(org, id).orElseThrow(() -> new VaultException(
                     ErrorCode.NOT_FOUND, "the organization has no API key " + id));
             Set<Permission> missing = key.permissions().isEmpty() ? EnumSet.noneOf(Permission.class)
                     : EnumSet.copyOf(key.permissions());
@@ -96,7 +97,7 @@ public final class ApiKeyService {
             if (!missing.isEmpty()) {
                 throw Authorizer.denied("API key " + id + " holds permissions the caller lacks: " + wires(missing));
             }
-            if (!tokens.revokeApiKey(org, id)) {
+            if (!tokens.apiKeys().revokeApiKey(org, id)) {
                 throw new VaultException(ErrorCode.NOT_FOUND, "the organization has no API key " + id);
             }
             return null;
