@@ -19,6 +19,7 @@ import dev.animavault.core.credential.CredentialRefresher;
 import dev.animavault.core.rotation.RotationEngine;
 import dev.animavault.core.rotation.RotationLifecycle;
 import dev.animavault.core.rotation.RotationService;
+import dev.animavault.core.service.OrganizationService;
 import dev.animavault.core.service.Organizations;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
@@ -58,6 +59,7 @@ public final class VaultNode implements AutoCloseable {
     private final AuditBroker audit;
     private final VaultService service;
     private final Organizations organizations;
+    private final OrganizationService organizationService;
     private final RotationService rotation;
     private final RotationEngine engine;
     private final CredentialRefresher refresher;
@@ -149,10 +151,11 @@ public final class VaultNode implements AutoCloseable {
         this.service = new VaultService(storage, barrier, tokens, audit, types, clock, config.maxValueBytes(),
                 config.maxTokenTtl(), lifecycle);
         // proactive refresh of derived values (OAuth access tokens) of secrets with a rotation policy
-        this.refresher = new CredentialRefresher(storage, service.derivedValues(), config.rotation().pollInterval(),
-                service::refreshAhead);
+        this.refresher = new CredentialRefresher(storage, service.secretReads().derivedValues(),
+                config.rotation().pollInterval(), service.secretReads()::refreshAhead);
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
+        this.organizationService = new OrganizationService(organizations, tokens, service.operationAudit());
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
                 audit, clock);
@@ -238,6 +241,11 @@ public final class VaultNode implements AutoCloseable {
 
     public Organizations organizations() {
         return organizations;
+    }
+
+    /** The instance owner's operations on organizations (HTTP). */
+    public OrganizationService organizationService() {
+        return organizationService;
     }
 
     public StorageBackend storage() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
@@ -45,6 +46,10 @@ import java.util.regex.Pattern;
 public final class TokenService {
     /** Record namespace of tokens. */
     public static final String NAMESPACE = "tokens";
+    /** Record namespace of organizations (read to refuse the tokens of a disabled one). */
+    private static final String ORGS_NAMESPACE = "orgs";
+    /** What an instance owner key holds: every permission, {@code orgs:write} included. */
+    public static final Set<Permission> INSTANCE_OWNER = Set.copyOf(java.util.EnumSet.allOf(Permission.class));
     private static final Pattern OURS = Pattern.compile("av[kt]_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HexFormat HEX = HexFormat.of();
@@ -69,6 +74,8 @@ public final class TokenService {
         }
     }
 
+    private final ApiKeyRecords apiKeys;
+
     public TokenService(StorageBackend storage, Barrier barrier, Clock clock, Duration cacheTtl) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
         this.barrier = Objects.requireNonNull(barrier, "barrier is null");
@@ -76,6 +83,12 @@ public final class TokenService {
         this.cache = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(100_000).build();
         this.revoked = Caffeine.newBuilder().expireAfterWrite(cacheTtl.multipliedBy(2).plusSeconds(1))
                 .maximumSize(100_000).build();
+        this.apiKeys = new ApiKeyRecords(this, storage);
+    }
+
+    /** The organizations' API keys: list, look up, revoke. */
+    public ApiKeyRecords apiKeys() {
+        return apiKeys;
     }
 
     /**
@@ -114,6 +127,9 @@ public final class TokenService {
         if (p.expiresAt() != null && !clock.instant().isBefore(p.expiresAt())) {
             throw unauthenticated();
         }
+        if (isOrganizationDisabled(p.organizationId())) {
+            throw unauthenticated();
+        }
         cache.put(cacheKey, p);
         if (changeGeneration.get() != generation) {
             // another node's change arrived while this read ran: it may be this token's revocation
@@ -126,7 +142,6 @@ public final class TokenService {
         return p;
     }
 
-    /** Issues a new organization API key. */
     /**
      * Drops cached verifications that a write committed by any node sharing the storage may have made
      * stale: a token record written or deleted (revocation), or anything at all ({@code ANY}). Called on
@@ -134,7 +149,8 @@ public final class TokenService {
      */
     public void changed(StorageChange change) {
         if (change.kind() == StorageChange.Kind.ANY
-                || (change.kind() == StorageChange.Kind.RECORD && NAMESPACE.equals(change.scope()))) {
+                || (change.kind() == StorageChange.Kind.RECORD && (NAMESPACE.equals(change.scope())
+                || ORGS_NAMESPACE.equals(change.scope())))) {
             changeGeneration.incrementAndGet();
         }
         switch (change.kind()) {
@@ -143,6 +159,10 @@ public final class TokenService {
                 if (NAMESPACE.equals(change.scope())) {
                     String tokenId = change.id();
                     cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
+                } else if (ORGS_NAMESPACE.equals(change.scope())) {
+                    // an organization disabled on another node: its tokens verify again (and are refused)
+                    String org = change.id();
+                    cache.asMap().values().removeIf(p -> p.organizationId().equals(org));
                 }
             }
             default -> {
@@ -151,17 +171,58 @@ public final class TokenService {
         }
     }
 
-    public Issued issueOrgKey(String organizationId, String name) {
-        return issue(generate("avk_"), Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null);
+    /**
+     * Stops every token of an organization that was just disabled: cached verifications of its tokens are
+     * dropped at once on this node (other nodes drop them on the storage's change notification, or within
+     * the cache TTL), and verification refuses tokens of a disabled organization.
+     */
+    public void organizationDisabled(String organizationId) {
+        changeGeneration.incrementAndGet();
+        cache.asMap().values().removeIf(p -> p.organizationId().equals(organizationId));
+    }
+
+    /** Whether the organization's record says it is disabled (read on a cache miss, never on a hit). */
+    private boolean isOrganizationDisabled(String organizationId) {
+        Optional<StoredRecord> r = storage.getRecord(ORGS_NAMESPACE, organizationId);
+        if (r.isEmpty()) {
+            return false; // a bootstrap that died before creating it; the organization comes back on restart
+        }
+        try {
+            return JSON.readTree(r.get().value()).path("disabled").asBoolean(false);
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "organization record " + organizationId
+                    + " is malformed");
+        }
     }
 
     /**
-     * Registers a token given from outside (bootstrap) as an organization API key. Idempotent: registering
-     * the same token again is a no-op.
+     * Issues a new <b>instance owner</b> API key (what {@code anima-vault init} prints): every permission of
+     * its organization plus {@code orgs:write}.
+     */
+    public Issued issueOrgKey(String organizationId, String name) {
+        return issue(generate("avk_"), Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null,
+                INSTANCE_OWNER);
+    }
+
+    /**
+     * Issues a new organization API key holding {@code permissions}, limited to one identity when
+     * {@code identityScope} is not null, expiring at {@code expiresAt} (null: never). The caller has checked
+     * that its creator holds all of them.
+     */
+    public Issued issueApiKey(String organizationId, String name, Set<Permission> permissions, String identityScope,
+                              Instant expiresAt) {
+        return issue(generate("avk_"), Principal.Kind.ORG_API_KEY, organizationId, identityScope, name, Set.of(),
+                expiresAt, permissions);
+    }
+
+    /**
+     * Registers a token given from outside (bootstrap) as an instance owner API key of the organization.
+     * Idempotent: registering the same token again is a no-op.
      */
     public Principal registerOrgKey(String organizationId, String token, String name) {
         try {
-            return issue(token, Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null).principal();
+            return issue(token, Principal.Kind.ORG_API_KEY, organizationId, null, name, Set.of(), null,
+                    INSTANCE_OWNER).principal();
         } catch (VaultException e) {
             if (e.errorCode() == ErrorCode.ALREADY_EXISTS) {
                 return verify(token);
@@ -173,11 +234,12 @@ public final class TokenService {
     /** Issues a new identity token. */
     public Issued issueIdentityToken(String organizationId, String identityId, String name, Set<String> keys,
                                      Instant expiresAt) {
-        return issue(generate("avt_"), Principal.Kind.IDENTITY, organizationId, identityId, name, keys, expiresAt);
+        return issue(generate("avt_"), Principal.Kind.IDENTITY, organizationId, identityId, name, keys, expiresAt,
+                null);
     }
 
     private Issued issue(String token, Principal.Kind kind, String org, String identity, String name, Set<String> keys,
-                         Instant expiresAt) {
+                         Instant expiresAt, Set<Permission> permissions) {
         byte[] mac = barrier.tokenMac(token.getBytes(StandardCharsets.UTF_8));
         String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
         Instant now = clock.instant();
@@ -194,6 +256,9 @@ public final class TokenService {
             json.put("expiresAt", expiresAt.toString());
         }
         keys.forEach(json.putArray("keys")::add);
+        if (permissions != null) {
+            permissions.stream().map(Permission::wire).sorted().forEach(json.putArray("permissions")::add);
+        }
         json.put("mac", Base64.getEncoder().encodeToString(mac));
         json.put("sig", Base64.getEncoder().encodeToString(signature(json)));
         try {
@@ -212,19 +277,25 @@ public final class TokenService {
         }
         JsonNode json = parse(r.get());
         if (!organizationId.equals(json.path("organizationId").asText())
+                || !Principal.Kind.IDENTITY.name().equals(json.path("kind").asText())
                 || !Objects.equals(identityId, json.path("identityId").asText(null))) {
             return false;
         }
+        delete(tokenId, r.get());
+        return true;
+    }
+
+    /** Deletes a token record and forgets its cached verifications (this node at once). */
+    void delete(String tokenId, StoredRecord r) {
         revoked.put(tokenId, Boolean.TRUE);
         try {
-            storage.deleteRecord(NAMESPACE, tokenId, r.get().revision());
+            storage.deleteRecord(NAMESPACE, tokenId, r.revision());
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.NOT_FOUND) {
                 throw e;
             }
         }
         cache.asMap().values().removeIf(p -> p.tokenId().equals(tokenId));
-        return true;
     }
 
     /** A token's metadata, as listed: never the token or its MAC. */
@@ -244,6 +315,7 @@ public final class TokenService {
             for (StoredRecord r : page.items()) {
                 JsonNode json = parse(r);
                 if (organizationId.equals(json.path("organizationId").asText())
+                        && Principal.Kind.IDENTITY.name().equals(json.path("kind").asText())
                         && identityId.equals(json.path("identityId").asText(null))) {
                     Set<String> keys = new java.util.TreeSet<>();
                     json.path("keys").forEach(k -> keys.add(k.asText()));
@@ -271,6 +343,7 @@ public final class TokenService {
     public int revokeAll(String organizationId, String identityId) {
         int n = 0;
         for (String id : tokenIds(json -> organizationId.equals(json.path("organizationId").asText())
+                && Principal.Kind.IDENTITY.name().equals(json.path("kind").asText())
                 && identityId.equals(json.path("identityId").asText(null)), false)) {
             if (revoke(organizationId, identityId, id)) {
                 n++;
@@ -314,6 +387,16 @@ public final class TokenService {
         for (String k : keys) {
             canonical.append("\nkey=").append(k.length()).append(':').append(k);
         }
+        if (json.has("permissions")) {
+            // absent in records written before scoped keys (their signature stays valid): those are owner keys
+            canonical.append("\npermissions");
+            java.util.List<String> perms = new java.util.ArrayList<>();
+            json.path("permissions").forEach(k -> perms.add(k.asText()));
+            java.util.Collections.sort(perms);
+            for (String k : perms) {
+                canonical.append("\nperm=").append(k.length()).append(':').append(k);
+            }
+        }
         return barrier.tokenMac(canonical.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -337,7 +420,7 @@ public final class TokenService {
         return "h" + HEX.formatHex(mac).substring(0, 15);
     }
 
-    private static JsonNode parse(StoredRecord r) {
+    static JsonNode parse(StoredRecord r) {
         try {
             return JSON.readTree(r.value());
         } catch (IOException e) {
@@ -351,7 +434,21 @@ public final class TokenService {
         String exp = json.path("expiresAt").asText(null);
         return new Principal(Principal.Kind.valueOf(json.get("kind").asText()), json.get("organizationId").asText(),
                 json.path("identityId").asText(null), json.get("id").asText(), keys,
-                exp == null ? null : Instant.parse(exp));
+                exp == null ? null : Instant.parse(exp), permissions(json));
+    }
+
+    /**
+     * The permissions a record grants. An API key record without {@code permissions} predates scoped keys:
+     * it was made by {@code init} or the bootstrap token when one organization was all there was, so it is
+     * an instance owner key. Unknown wire names (a newer version's) grant nothing.
+     */
+    static Set<Permission> permissions(JsonNode json) {
+        if (!json.has("permissions")) {
+            return Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText()) ? INSTANCE_OWNER : Set.of();
+        }
+        java.util.EnumSet<Permission> out = java.util.EnumSet.noneOf(Permission.class);
+        json.path("permissions").forEach(k -> Permission.fromWire(k.asText()).ifPresent(out::add));
+        return Set.copyOf(out);
     }
 
     private static VaultException unauthenticated() {

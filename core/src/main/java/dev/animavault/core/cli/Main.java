@@ -113,9 +113,14 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** {@code anima-vault init}: creates the first organization and prints its owner API key once. */
+    /**
+     * {@code anima-vault init}: creates an organization (the first, or another with a new
+     * {@code --organization}) and prints its instance owner API key once: every permission of the
+     * organization plus {@code orgs:write} (create, list and disable organizations over HTTP).
+     */
     @Command(name = "init", mixinStandardHelpOptions = true,
-            description = "Create the first organization and print its owner API key (shown once).")
+            description = "Create an organization and print its instance owner API key (shown once). Run it again "
+                    + "with another --organization for another organization, or use POST /v1/sys/organizations.")
     static final class InitCommand implements Callable<Integer> {
         @Option(names = "--organization", defaultValue = "default", description = "Organization id (default: ${DEFAULT-VALUE}).")
         String organizationId;
@@ -140,7 +145,7 @@ public final class Main implements Callable<Integer> {
                     System.out.println(new ObjectMapper().writeValueAsString(out));
                 } else {
                     System.out.println("Organization: " + organizationId);
-                    System.out.println("Owner API key (shown once, store it safely): " + issued.token());
+                    System.out.println("Instance owner API key (shown once, store it safely): " + issued.token());
                 }
             }
             return 0;

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * Reads {@link VaultConfig} from the YAML file and the environment. Environment variables win over the
  * file: {@code ANIMA_VAULT_CONFIG} (the file), {@code ANIMA_VAULT_HTTP_HOST}, {@code ANIMA_VAULT_HTTP_PORT},
- * {@code ANIMA_VAULT_HTTP_MAX_CONNECTIONS},
+ * {@code ANIMA_VAULT_HTTP_MAX_CONNECTIONS}, {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated),
  * {@code ANIMA_VAULT_DATA_DIR}, {@code ANIMA_VAULT_PLUGINS_DIR}, {@code ANIMA_VAULT_BOOTSTRAP_TOKEN}.
  * Relative directories resolve against {@code ANIMA_VAULT_HOME} (set by the launcher) or else the
  * working directory; the root key file resolves against the data directory. Provider configuration
@@ -122,7 +122,16 @@ public final class VaultConfigLoader {
         return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
                 maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
-                rotation(vault.get("rotation")));
+                rotation(vault.get("rotation")), trustedProxies(root));
+    }
+
+    /** {@code server.trusted-proxies} (a list), or {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated). */
+    private TrustedProxies trustedProxies(Config root) {
+        String fromEnv = env.get("ANIMA_VAULT_HTTP_TRUSTED_PROXIES");
+        List<String> entries = fromEnv != null
+                ? java.util.Arrays.stream(fromEnv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
+                : root.get("server.trusted-proxies").asList(String.class).orElse(List.of());
+        return TrustedProxies.of(entries);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.animavault.core.http;
 import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
+import dev.animavault.core.config.TrustedProxies;
 import dev.animavault.core.service.RequestContext;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
@@ -42,12 +43,20 @@ final class Api {
     private final VaultService service;
     private final FailedAuthThrottle authFailures;
     private final int maxBodyBytes;
+    private final TrustedProxies proxies;
+    private static final io.helidon.http.HeaderName X_FORWARDED_FOR = HeaderNames.create("X-Forwarded-For");
 
     Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes) {
+        this(tokens, service, authFailures, maxBodyBytes, TrustedProxies.NONE);
+    }
+
+    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes,
+        TrustedProxies proxies) {
         this.tokens = tokens;
         this.service = service;
         this.authFailures = authFailures;
         this.maxBodyBytes = maxBodyBytes;
+        this.proxies = proxies;
     }
 
     VaultService service() {
@@ -70,6 +79,20 @@ final class Api {
     }
 
     /**
+     * The client's address: the TCP peer, or, when the peer is a configured trusted proxy
+     * ({@code server.trusted-proxies}), the address its {@code X-Forwarded-For} names (see
+     * {@link TrustedProxies}). Throttling and audit events use this.
+     */
+    String clientAddress(ServerRequest req) {
+        String peer = remoteAddress(req);
+        if (!proxies.any()) {
+            return peer;
+        }
+        java.util.List<String> forwarded = req.headers().all(X_FORWARDED_FOR, java.util.List::of);
+        return proxies.clientAddress(peer, forwarded.isEmpty() ? null : String.join(",", forwarded));
+    }
+
+    /**
      * Authenticates the bearer token. A refusal is audited (best effort) with the action the request
      * attempted, unless its address has failed too often lately: then it is answered 429 with
      * {@code Retry-After} and counted into a periodic {@code auth.denied} summary (see
@@ -87,7 +110,7 @@ final class Api {
             }
             principal = tokens.verify(token);
         } catch (VaultException e) {
-            String address = remoteAddress(req);
+            String address = clientAddress(req);
             if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
                 long retryAfter = authFailures.failure(address);
                 if (retryAfter > 0) {
@@ -98,7 +121,7 @@ final class Api {
             service.auditUnauthenticated(requestId(), address, action, identityId, key);
             throw e;
         }
-        return new RequestContext(requestId(), remoteAddress(req), principal);
+        return new RequestContext(requestId(), clientAddress(req), principal);
     }
 
     /** Reads the body, refusing more than the configured limit with 413. */

@@ -39,7 +39,7 @@ final class AuditApi implements HttpService {
                 instant(req, "from"), instant(req, "to"), Api.page(req, 100),
                 req.query().first("secretKey").asOptional(), req.query().first("actor").asOptional(),
                 outcome(req));
-        Api.send(res, 200, Views.page(api.service().queryAudit(ctx, query), Views::auditEvent));
+        Api.send(res, 200, Views.page(api.service().auditQueries().queryAudit(ctx, query), Views::auditEvent));
     }
 
     private static Optional<AuditOutcome> outcome(ServerRequest req) {

@@ -43,24 +43,24 @@ final class IdentitiesApi implements HttpService {
         String id = Json.requiredString(body, "id");
         String name = Json.optionalString(body, "name").orElse(id);
         Map<String, String> metadata = Json.optionalStringMap(body, "metadata").orElse(Map.of());
-        Api.send(res, 201, Views.identity(api.service().createIdentity(ctx, id, name, metadata)));
+        Api.send(res, 201, Views.identity(api.service().identities().createIdentity(ctx, id, name, metadata)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "identity.list", null, null);
-        Api.send(res, 200, Views.page(api.service().listIdentities(ctx, Api.page(req, 100)), Views::identity));
+        Api.send(res, 200, Views.page(api.service().identities().listIdentities(ctx, Api.page(req, 100)), Views::identity));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         String id = Api.pathParam(req, "id");
         RequestContext ctx = api.authenticate(req, "identity.read", id, null);
-        Api.send(res, 200, Views.identity(api.service().getIdentity(ctx, id)));
+        Api.send(res, 200, Views.identity(api.service().identities().getIdentity(ctx, id)));
     }
 
     private void disable(ServerRequest req, ServerResponse res) {
         String id = Api.pathParam(req, "id");
         RequestContext ctx = api.authenticate(req, "identity.disable", id, null);
-        Api.send(res, 200, Views.identity(api.service().disableIdentity(ctx, id)));
+        Api.send(res, 200, Views.identity(api.service().identities().disableIdentity(ctx, id)));
     }
 
     private void issueToken(ServerRequest req, ServerResponse res) {
@@ -78,20 +78,20 @@ final class IdentitiesApi implements HttpService {
                 throw new VaultException(ErrorCode.INVALID_ARGUMENT, "field 'ttl' must be a duration such as 1h or 30d");
             }
         });
-        Api.send(res, 201, Views.issuedToken(api.service().issueIdentityToken(ctx, id, name, keys, ttl)));
+        Api.send(res, 201, Views.issuedToken(api.service().tokens().issueIdentityToken(ctx, id, name, keys, ttl)));
     }
 
     private void listTokens(ServerRequest req, ServerResponse res) {
         String id = Api.pathParam(req, "id");
         RequestContext ctx = api.authenticate(req, "token.list", id, null);
-        Api.send(res, 200, Map.of("items", api.service().listIdentityTokens(ctx, id).stream()
+        Api.send(res, 200, Map.of("items", api.service().tokens().listIdentityTokens(ctx, id).stream()
                 .map(Views::tokenInfo).toList()));
     }
 
     private void revokeToken(ServerRequest req, ServerResponse res) {
         String id = Api.pathParam(req, "id");
         RequestContext ctx = api.authenticate(req, "token.revoke", id, null);
-        api.service().revokeIdentityToken(ctx, id, Api.pathParam(req, "tokenId"));
+        api.service().tokens().revokeIdentityToken(ctx, id, Api.pathParam(req, "tokenId"));
         Api.noContent(res);
     }
 }

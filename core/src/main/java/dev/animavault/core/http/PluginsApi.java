@@ -32,7 +32,7 @@ final class PluginsApi implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "plugin.list", null, null);
         VaultService service = api.service();
-        List<Map<String, Object>> items = service.organizationRead(ctx, "plugin.list",
+        List<Map<String, Object>> items = service.auditQueries().organizationRead(ctx, "plugin.list", dev.animavault.core.authz.Permission.SYS_READ,
                 () -> plugins.plugins().stream().map(PluginsApi::view).toList());
         Api.send(res, 200, Map.of("items", items));
     }

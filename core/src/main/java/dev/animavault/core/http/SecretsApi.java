@@ -3,7 +3,8 @@ package dev.animavault.core.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.service.RequestContext;
 import dev.animavault.core.service.SecretLifecycle;
-import dev.animavault.core.service.VaultService;
+import dev.animavault.core.service.SecretReadService;
+import dev.animavault.core.service.SecretWriteService;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.SecretValue;
 import dev.animavault.spi.VaultException;
@@ -21,10 +22,14 @@ final class SecretsApi implements HttpService {
     private static final String PREFIX = MOUNT + "/";
     private final Api api;
     private final RotationApi rotationApi;
+    private final SecretReadService reads;
+    private final SecretWriteService writes;
 
     SecretsApi(Api api, RotationApi rotationApi) {
         this.api = api;
         this.rotationApi = rotationApi;
+        this.reads = api.service().secretReads();
+        this.writes = api.service().secretWrites();
     }
 
     @Override
@@ -48,10 +53,10 @@ final class SecretsApi implements HttpService {
         if (generate.isPresent() == (body.hasNonNull("value"))) {
             throw new VaultException(ErrorCode.INVALID_ARGUMENT, "give exactly one of 'value' and 'generate'");
         }
-        SecretValue value = generate.isPresent() ? api.service().generateValue(type, generate.get())
+        SecretValue value = generate.isPresent() ? writes.generateValue(type, generate.get())
                 : SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
-            Api.send(res, 201, Views.secretMetadata(api.service().createSecret(ctx, identityId, key, value, type,
+            Api.send(res, 201, Views.secretMetadata(writes.createSecret(ctx, identityId, key, value, type,
                     metadata, lifecycle(body))));
         } finally {
             value.wipe();
@@ -66,7 +71,7 @@ final class SecretsApi implements HttpService {
         Json.onlyFields(body, "value", "type", "metadata", "rotation", "expiresAt");
         SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
-            Api.send(res, 200, Views.secretMetadata(api.service().putSecret(ctx, identityId, key, value,
+            Api.send(res, 200, Views.secretMetadata(writes.putSecret(ctx, identityId, key, value,
                     Json.optionalString(body, "type"), Json.optionalStringMap(body, "metadata"), lifecycle(body))));
         } finally {
             value.wipe();
@@ -108,7 +113,7 @@ final class SecretsApi implements HttpService {
         // most reads carry no query: skip Helidon's query lookup (it costs more than the check)
         OptionalInt version = req.query().isEmpty() ? OptionalInt.empty() : version(req);
         boolean storedForm = !req.query().isEmpty() && storedForm(req);
-        VaultService.SecretRead read = api.service().readSecret(ctx, identityId, key, version, storedForm);
+        SecretReadService.SecretRead read = reads.readSecret(ctx, identityId, key, version, storedForm);
         byte[] json = null;
         try {
             json = Views.secretJson(read);
@@ -148,7 +153,7 @@ final class SecretsApi implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res, String identityId) {
         RequestContext ctx = api.authenticate(req, "secret.list", identityId, null);
-        Api.send(res, 200, Views.page(api.service().listSecrets(ctx, identityId, Api.page(req, 100)),
+        Api.send(res, 200, Views.page(reads.listSecrets(ctx, identityId, Api.page(req, 100)),
                 Views::secretMetadata));
     }
 
@@ -156,7 +161,7 @@ final class SecretsApi implements HttpService {
         String identityId = Api.pathParam(req, "identityId");
         String key = Api.pathParam(req, "key");
         RequestContext ctx = api.authenticate(req, "secret.delete", identityId, key);
-        api.service().deleteSecret(ctx, identityId, key);
+        writes.deleteSecret(ctx, identityId, key);
         Api.noContent(res);
     }
 }

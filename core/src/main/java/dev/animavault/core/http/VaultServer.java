@@ -48,7 +48,8 @@ public final class VaultServer implements AutoCloseable {
      */
     public static VaultServer start(VaultNode node, Clock clock) {
         VaultConfig config = node.config();
-        Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes());
+        Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes(),
+                config.trustedProxies());
         int maxConnections = ConnectionLimits.effectiveMaxConnections(config.maxConnections());
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -118,6 +119,8 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/sys/plugins", new PluginsApi(api, node.plugins())) // issue 16
                 .register("/v1/vault/audit/reports", new ReportsApi(api, node.reports())) // issue 15
                 .register("/v1/vault/audit", new AuditApi(api))
+                .register("/v1/api-keys", new ApiKeysApi(api, clock)) // issue 13
+                .register("/v1/sys/organizations", new OrganizationsApi(api, node.organizationService())) // issue 13
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
                 .error(VaultException.class, VaultServer::problem)

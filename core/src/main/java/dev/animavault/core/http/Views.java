@@ -2,7 +2,7 @@ package dev.animavault.core.http;
 
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.rotation.LifecycleAttributes;
-import dev.animavault.core.service.VaultService;
+import dev.animavault.core.service.SecretReadService;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.Timestamps;
 import dev.animavault.spi.audit.AuditEvent;
@@ -54,7 +54,7 @@ final class Views {
      * bytes into the response without becoming a {@code String}. The caller sends the array and then
      * zeroes it.
      */
-    static byte[] secretJson(VaultService.SecretRead r) {
+    static byte[] secretJson(SecretReadService.SecretRead r) {
         SecretMetadata s = r.metadata();
         byte[] value = r.value().bytes();
         JsonBytes out = new JsonBytes(320 + value.length + 64 * s.metadata().size());

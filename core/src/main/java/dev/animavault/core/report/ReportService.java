@@ -1,5 +1,7 @@
 package dev.animavault.core.report;
 
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import static java.util.Objects.requireNonNull;
 
 import dev.animavault.core.audit.AuditBroker;
@@ -37,15 +39,6 @@ public final class ReportService {
     }
 
     /**
-     * Whether the principal holds {@code reports:read}. Today only organization API keys exist, and they
-     * hold every permission of their organization. Seam for issue 13 (roles): an auditor role grants
-     * {@code reports:read} without write access; decide it here.
-     */
-    public static boolean mayReadReports(Principal p) {
-        return p.kind() == Principal.Kind.ORG_API_KEY;
-    }
-
-    /**
      * @param organizationId the organization asked for (must be the caller's), or null for the caller's
      * @throws VaultException {@code PERMISSION_DENIED} without {@code reports:read} or for another
      *                        organization, {@code INVALID_ARGUMENT} for a bad period,
@@ -55,11 +48,14 @@ public final class ReportService {
                                      Optional<Instant> from, Optional<Instant> to) {
         Principal p = ctx.principal();
         String org = organizationId == null ? p.organizationId() : organizationId;
-        if (!mayReadReports(p) || !org.equals(p.organizationId())) {
+        try {
+            Authorizer.require(ctx, Permission.REPORTS_READ);
+            if (!org.equals(p.organizationId())) {
+                throw Authorizer.denied("an API key may report only on its own organization");
+            }
+        } catch (VaultException e) {
             record(ctx, AuditOutcome.DENIED, identityId, ErrorCode.PERMISSION_DENIED.code(), Map.of());
-            throw new VaultException(ErrorCode.PERMISSION_DENIED, mayReadReports(p)
-                    ? "an API key may report only on its own organization"
-                    : "reports need the reports:read permission (an organization API key)");
+            throw e;
         }
         Instant end = to.orElse(clock.instant());
         Instant start = from.orElse(end.minus(DEFAULT_PERIOD));

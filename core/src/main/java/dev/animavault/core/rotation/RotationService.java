@@ -5,7 +5,8 @@ import static dev.animavault.core.rotation.LifecycleAttributes.SCHEDULE_KEY;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.audit.AuditBroker;
-import dev.animavault.core.auth.Principal;
+import dev.animavault.core.authz.Authorizer;
+import dev.animavault.core.authz.Permission;
 import dev.animavault.core.service.Names;
 import dev.animavault.core.service.RequestContext;
 import dev.animavault.spi.ErrorCode;
@@ -25,7 +26,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The rotation API's operations, for organization API keys only, each audited: change or remove a
+ * The rotation API's operations (secrets:write; deliveries secrets:list), each audited: change or remove a
  * secret's policy, rotate now, list deliveries, rotate the organization's webhook signing secret.
  * Thread-safe.
  */
@@ -112,7 +113,7 @@ public final class RotationService {
     /** The secret's recent deliveries, oldest first. */
     public List<JsonNode> deliveries(RequestContext ctx, String identityId, String key) {
         return audited(ctx, "secret.rotation.deliveries", identityId, key, () -> {
-            SecretRef ref = ref(ctx, identityId, key);
+            SecretRef ref = ref(ctx, identityId, key, Permission.SECRETS_LIST);
             require(ref);
             return engine.deliveries.list(ref);
         });
@@ -121,7 +122,7 @@ public final class RotationService {
     /** A new webhook signing secret for the caller's organization, shown this once. */
     public String rotateSigningSecret(RequestContext ctx) {
         return audited(ctx, "rotation.signing-secret.rotate", null, null, () -> {
-            requireOrgKey(ctx);
+            Authorizer.require(ctx, Permission.SECRETS_WRITE);
             return engine.signing.rotate(ctx.principal().organizationId(), clock.instant()).value();
         });
     }
@@ -147,8 +148,12 @@ public final class RotationService {
     }
 
     private SecretRef ref(RequestContext ctx, String identityId, String key) {
-        requireOrgKey(ctx);
+        return ref(ctx, identityId, key, Permission.SECRETS_WRITE);
+    }
+
+    private SecretRef ref(RequestContext ctx, String identityId, String key, Permission permission) {
         Names.identityId(identityId);
+        Authorizer.require(ctx, permission, identityId);
         Names.secretKey(key);
         return new SecretRef(ctx.principal().organizationId(), identityId, key);
     }
@@ -156,12 +161,6 @@ public final class RotationService {
     private SecretMetadata require(SecretRef ref) {
         return storage.getSecretMetadata(ref).orElseThrow(() -> new VaultException(ErrorCode.SECRET_NOT_FOUND,
                 "identity " + ref.identityId() + " has no secret " + ref.key()));
-    }
-
-    private static void requireOrgKey(RequestContext ctx) {
-        if (ctx.principal().kind() != Principal.Kind.ORG_API_KEY) {
-            throw new VaultException(ErrorCode.PERMISSION_DENIED, "rotation needs an organization API key");
-        }
     }
 
     private <T> T audited(RequestContext ctx, String action, String identityId, String key, Supplier<T> op) {

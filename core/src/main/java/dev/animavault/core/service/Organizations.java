@@ -1,28 +1,40 @@
 package dev.animavault.core.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StoredRecord;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Organizations (tenants), kept as records {@code orgs/<id>}, and the first-start initialization that
- * creates one with its owner API key.
+ * Organizations (tenants), kept as records {@code orgs/<id>}: the first-start initialization that creates
+ * one with its instance owner API key, and creating, listing and disabling more of them (the instance
+ * owner's {@link OrganizationService}). A disabled organization's tokens stop working
+ * ({@link TokenService#organizationDisabled}). Thread-safe.
  */
 public final class Organizations {
     /** Record namespace of organizations. */
     public static final String NAMESPACE = "orgs";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DISABLE_RETRIES = 5;
 
     private final StorageBackend storage;
     private final TokenService tokens;
     private final Clock clock;
+
+    /** An organization as listed. */
+    public record Info(String id, String name, Instant createdAt, boolean disabled, Instant disabledAt) {
+    }
 
     public Organizations(StorageBackend storage, TokenService tokens, Clock clock) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
@@ -36,13 +48,18 @@ public final class Organizations {
     }
 
     /**
-     * Creates the first organization and its owner API key.
+     * Creates an organization and its instance owner API key ({@code anima-vault init}: run by whoever
+     * holds the store, so the key also holds {@code orgs:write}). Several organizations may be created
+     * this way; each id only once.
      *
-     * @throws VaultException {@code ALREADY_EXISTS} when the vault is already initialized
+     * @throws VaultException {@code ALREADY_EXISTS} when that organization exists
      */
     public TokenService.Issued initialize(String organizationId, String name) {
-        if (initialized()) {
-            throw new VaultException(ErrorCode.ALREADY_EXISTS, "the vault is already initialized");
+        Names.identityId(organizationId);
+        if (storage.getRecord(NAMESPACE, organizationId).isPresent()) {
+            throw new VaultException(ErrorCode.ALREADY_EXISTS, "the vault is already initialized with organization "
+                    + organizationId + "; create another with 'init --organization <new id>' or POST "
+                    + "/v1/sys/organizations");
         }
         create(organizationId, name);
         return tokens.issueOrgKey(organizationId, "owner");
@@ -68,16 +85,87 @@ public final class Organizations {
         }
     }
 
-    private void create(String id, String name) {
+    /**
+     * Creates an organization record (no key).
+     *
+     * @throws VaultException {@code ALREADY_EXISTS} when it exists, {@code INVALID_NAME} for a bad id
+     */
+    public Info create(String id, String name) {
         Names.identityId(id);
+        Names.identityName(name);
+        Instant now = clock.instant();
         ObjectNode json = JSON.createObjectNode();
         json.put("id", id);
-        json.put("name", name);
-        json.put("createdAt", clock.instant().toString());
+        json.put("name", name == null ? id : name);
+        json.put("createdAt", now.toString());
+        if (storage.getRecord(NAMESPACE, id).isPresent()) {
+            throw new VaultException(ErrorCode.ALREADY_EXISTS, "organization " + id + " already exists");
+        }
+        put(id, json, 0);
+        return info(json);
+    }
+
+    /** One page of organizations, in id order. */
+    public Page<Info> list(PageRequest page) {
+        Page<StoredRecord> records = storage.listRecords(NAMESPACE, page);
+        return new Page<>(records.items().stream().map(r -> info(parse(r))).toList(), records.nextCursor());
+    }
+
+    /** An organization, if it exists. */
+    public Optional<Info> get(String id) {
+        return storage.getRecord(NAMESPACE, id).map(r -> info(parse(r)));
+    }
+
+    /**
+     * Disables an organization: its tokens stop working at once on this node (within the token cache TTL
+     * on others). Its data stays. Idempotent.
+     *
+     * @throws VaultException {@code NOT_FOUND} when it does not exist
+     */
+    public Info disable(String id) {
+        for (int attempt = 0; ; attempt++) {
+            StoredRecord r = storage.getRecord(NAMESPACE, id).orElseThrow(() -> new VaultException(
+                    ErrorCode.NOT_FOUND, "organization " + id + " does not exist"));
+            ObjectNode json = (ObjectNode) parse(r);
+            if (json.path("disabled").asBoolean(false)) {
+                tokens.organizationDisabled(id);
+                return info(json);
+            }
+            json.put("disabled", true);
+            json.put("disabledAt", clock.instant().toString());
+            try {
+                put(id, json, r.revision());
+                tokens.organizationDisabled(id);
+                return info(json);
+            } catch (VaultException e) {
+                if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= DISABLE_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void put(String id, ObjectNode json, long revision) {
         try {
-            storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), 0);
+            storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), revision);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static JsonNode parse(StoredRecord r) {
+        try {
+            return JSON.readTree(r.value());
+        } catch (IOException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "organization record " + r.key() + " is malformed");
+        }
+    }
+
+    private static Info info(JsonNode json) {
+        String created = json.path("createdAt").asText(null);
+        String disabledAt = json.path("disabledAt").asText(null);
+        return new Info(json.path("id").asText(), json.path("name").asText(json.path("id").asText()),
+                created == null ? null : Instant.parse(created), json.path("disabled").asBoolean(false),
+                disabledAt == null ? null : Instant.parse(disabledAt));
     }
 }
