@@ -1,5 +1,7 @@
 package dev.animavault.core.http;
 
+import dev.animavault.core.admin.AdminSessions;
+import dev.animavault.core.admin.Admins;
 import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
@@ -42,8 +44,10 @@ final class Api {
     private final VaultService service;
     private final FailedAuthThrottle authFailures;
     private final int maxBodyBytes;
+    private final Admins admins;
 
-    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes) {
+    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes, Admins admins) {
+        this.admins = admins;
         this.tokens = tokens;
         this.service = service;
         this.authFailures = authFailures;
@@ -52,6 +56,10 @@ final class Api {
 
     VaultService service() {
         return service;
+    }
+
+    Admins admins() {
+        return admins;
     }
 
     static void setRequestId(String id) {
@@ -85,7 +93,8 @@ final class Api {
                 throw new VaultException(ErrorCode.UNAUTHENTICATED, "missing bearer token: send 'Authorization: "
                         + "Bearer <token>'");
             }
-            principal = tokens.verify(token);
+            // admin sessions (avs_) are resolved by the admin package; every other form by the token service
+            principal = AdminSessions.isSession(token) ? admins.sessions().verify(token) : tokens.verify(token);
         } catch (VaultException e) {
             String address = remoteAddress(req);
             if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {
@@ -98,6 +107,7 @@ final class Api {
             service.auditUnauthenticated(requestId(), address, action, identityId, key);
             throw e;
         }
+        admins.gate(principal, action, requestId(), remoteAddress(req)); // interim: until the authorizer lands
         return new RequestContext(requestId(), remoteAddress(req), principal);
     }
 
