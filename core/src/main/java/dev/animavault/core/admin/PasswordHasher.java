@@ -96,7 +96,8 @@ public final class PasswordHasher {
         return permits.availablePermits();
     }
 
-    private byte[] limited(java.util.function.Supplier<byte[]> work) {
+    /** Runs one hash computation under the concurrency limit (package-private for the limit's test). */
+    byte[] limited(java.util.function.Supplier<byte[]> work) {
         boolean acquired;
         try {
             acquired = permits.tryAcquire(queueWait.toNanos(), TimeUnit.NANOSECONDS);
