@@ -124,11 +124,18 @@ public final class AdminLogin {
 
     /** {@code POST /v1/auth/mfa}: a TOTP code (6 digits) or a recovery code completes the login. */
     public SessionResult mfa(String challengeToken, String code, String requestId, String address) {
+        AdminAudit.Actor anonymous = new AdminAudit.Actor(null, "anonymous", requestId, address);
+        long addressWait = throttle.retryAfter(null, address);
+        if (addressWait > 0) {
+            audit.denied(anonymous, "admin.mfa", ErrorCode.RATE_LIMITED, Map.of());
+            throw throttled("too many failures from this address; retry after " + addressWait + " s", addressWait);
+        }
         AdminStore.Versioned<AdminSessions.Challenge> v;
         try {
             v = sessions.challenge(challengeToken);
         } catch (VaultException e) {
             throttle.failure(null, address);
+            audit.denied(anonymous, "admin.mfa", e.errorCode(), Map.of());
             throw e;
         }
         AdminSessions.Challenge c = v.value();

@@ -18,9 +18,10 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * Argon2id password hashes in the PHC string format
  * ({@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}, unpadded base64), through BouncyCastle.
  *
- * <p>Every hash computation (creating or verifying) holds one of {@code maxConcurrent} permits: a
- * login flood then costs at most that many cores' worth of Argon2id and that much memory, and the
- * secret read path keeps its CPU. A caller that waits longer than {@code queueWait} for a permit gets
+ * <p>Every hash computation (creating or verifying) holds one of {@code max-concurrent-hashes} permits,
+ * and keeps it for a rest after the hash so that each permit uses at most {@code hash-cpu-share} of a
+ * core: a login flood then costs at most permits x share cores of Argon2id and permits x memory, and the
+ * secret read path keeps the rest. Argon2id's memory blocks come from a pool, so hashing makes no garbage. A caller that waits longer than {@code queueWait} for a permit gets
  * {@code UNAVAILABLE} with {@code Retry-After} (HTTP 503) instead of queueing without bound. Hashing runs
  * on the caller's (virtual) thread; the semaphore is what limits it. Thread-safe.
  */
@@ -40,6 +41,13 @@ public final class PasswordHasher {
     private final Semaphore permits;
     private final Duration queueWait;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * Argon2id's 1 KiB blocks, reused across hashes (up to permits x memory): without it every hash leaves
+     * 19 MiB of garbage, and a login flood turns into young-GC pauses that stop the secret reads too.
+     */
+    private final Argon2BytesGenerator.BlockPool blocks;
+    /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
+    private final double restPerBusy;
     /** A hash of a random password, verified against for unknown usernames so they cost the same time. */
     private final String decoy;
 
@@ -49,6 +57,9 @@ public final class PasswordHasher {
         this.parallelism = config.argon2Parallelism();
         this.permits = new Semaphore(config.maxConcurrentHashes(), true);
         this.queueWait = config.hashQueueWait();
+        this.blocks = new Argon2BytesGenerator.FixedBlockPool((int) Math.min(Integer.MAX_VALUE,
+                (long) config.maxConcurrentHashes() * config.argon2MemoryKib()));
+        this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
         this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
@@ -109,20 +120,42 @@ public final class PasswordHasher {
             throw new VaultException(ErrorCode.UNAVAILABLE, "too many logins are being checked at once; retry shortly",
                     Duration.ofSeconds(1), null);
         }
+        long start = System.nanoTime();
         try {
             return work.get();
         } finally {
-            permits.release();
+            release(System.nanoTime() - start);
         }
     }
 
-    private static byte[] derive(int memory, int iterations, int parallelism, byte[] salt, byte[] password) {
+    /**
+     * Gives the permit back, after a rest proportional to the hashing time when {@code hash-cpu-share} is
+     * below 1: under a flood each permit then keeps at most that share of a core busy. The caller does not
+     * wait for the rest (a virtual thread releases the permit), so one login costs no extra latency.
+     */
+    private void release(long busyNanos) {
+        long rest = (long) (busyNanos * restPerBusy);
+        if (rest <= 0) {
+            permits.release();
+            return;
+        }
+        Thread.ofVirtual().name("argon2-rest").start(() -> {
+            try {
+                java.util.concurrent.locks.LockSupport.parkNanos(rest);
+            } finally {
+                permits.release();
+            }
+        });
+    }
+
+    private byte[] derive(int memory, int iterations, int parallelism, byte[] salt, byte[] password) {
         Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13)
                 .withMemoryAsKB(memory)
                 .withIterations(iterations)
                 .withParallelism(parallelism)
                 .withSalt(salt)
+                .withBlockPool(blocks)
                 .build();
         Argon2BytesGenerator gen = new Argon2BytesGenerator();
         gen.init(params);

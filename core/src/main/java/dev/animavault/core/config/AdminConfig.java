@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param argon2Parallelism  Argon2id lanes
  * @param maxConcurrentHashes password verifications (Argon2id) run at once on this node; more wait
  * @param hashQueueWait      how long a login waits for a verification slot before 503 + Retry-After
+ * @param hashCpuShare       the share of a core one verification slot may use under a flood (0 < x <= 1): after
+ *                           a hash its slot rests (busy time x (1 - share) / share) before the next one
  * @param accountFailuresBeforeDelay failed passwords per account before each further one is delayed
  * @param addressFailuresBeforeDelay failed logins and codes per source address before each further one is delayed
  * @param maxLockout         the longest temporary lockout the growing delay reaches
@@ -27,14 +29,15 @@ import java.util.Objects;
  */
 public record AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration sessionMaxAge, Duration mfaFreshness,
                           Duration challengeTtl, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism,
-                          int maxConcurrentHashes, Duration hashQueueWait, int accountFailuresBeforeDelay,
+                          int maxConcurrentHashes, Duration hashQueueWait, double hashCpuShare,
+                          int accountFailuresBeforeDelay,
                           int addressFailuresBeforeDelay, Duration maxLockout, int mfaFailuresToLock,
                           Duration mfaLockDuration) {
 
     /** OWASP's Argon2id parameters: m=19 MiB, t=2, p=1. */
     public static final AdminConfig DEFAULTS = new AdminConfig(true, Duration.ofMinutes(15), Duration.ofHours(8),
             Duration.ofMinutes(5), Duration.ofMinutes(5), 19 * 1024, 2, 1,
-            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), Duration.ofSeconds(2), 5, 50,
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), Duration.ofSeconds(2), 0.5, 5, 50,
             Duration.ofMinutes(15), 20, Duration.ofMinutes(15));
 
     public AdminConfig {
@@ -69,6 +72,9 @@ public record AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration se
         if (hashQueueWait.isNegative() || hashQueueWait.toSeconds() > 60) {
             throw VaultConfig.configError("vault.admin.hash-queue-wait must be between 0 and 60s");
         }
+        if (!(hashCpuShare > 0 && hashCpuShare <= 1)) {
+            throw VaultConfig.configError("vault.admin.hash-cpu-share must be above 0 and at most 1");
+        }
         if (accountFailuresBeforeDelay < 1 || addressFailuresBeforeDelay < 1 || mfaFailuresToLock < 1) {
             throw VaultConfig.configError("vault.admin failure thresholds must be at least 1");
         }
@@ -83,21 +89,29 @@ public record AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration se
     /** A copy with another MFA policy (tests, {@code vault.admin.mfa-required}). */
     public AdminConfig withMfaRequired(boolean v) {
         return new AdminConfig(v, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
-                argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, accountFailuresBeforeDelay,
+                argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare,
+                accountFailuresBeforeDelay,
                 addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
     }
 
     /** A copy with other Argon2id costs (tests use cheap ones). */
     public AdminConfig withArgon2(int memoryKib, int iterations, int parallelism) {
         return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, memoryKib,
-                iterations, parallelism, maxConcurrentHashes, hashQueueWait, accountFailuresBeforeDelay,
+                iterations, parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare, accountFailuresBeforeDelay,
                 addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
+    }
+
+    /** A copy with another CPU share per verification slot. */
+    public AdminConfig withHashCpuShare(double share) {
+        return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
+                argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, share,
+                accountFailuresBeforeDelay, addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
     }
 
     /** A copy with another verification limit. */
     public AdminConfig withHashLimit(int maxConcurrent, Duration queueWait) {
         return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
-                argon2Iterations, argon2Parallelism, maxConcurrent, queueWait, accountFailuresBeforeDelay,
+                argon2Iterations, argon2Parallelism, maxConcurrent, queueWait, hashCpuShare, accountFailuresBeforeDelay,
                 addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
     }
 }

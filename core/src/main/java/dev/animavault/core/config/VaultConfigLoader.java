@@ -166,7 +166,7 @@ public final class VaultConfigLoader {
 
     private static final Set<String> ADMIN_KEYS = Set.of("mfa-required", "session-idle-timeout", "session-max-age",
             "sensitive-mfa-max-age", "challenge-ttl", "argon2", "max-concurrent-hashes", "hash-queue-wait",
-            "account-failures-before-delay", "address-failures-before-delay", "max-lockout", "mfa-lock-threshold",
+            "hash-cpu-share", "account-failures-before-delay", "address-failures-before-delay", "max-lockout", "mfa-lock-threshold",
             "mfa-lock-duration");
 
     /** {@code vault.admin}: human admin accounts (issue 13); absent keys take {@link AdminConfig#DEFAULTS}. */
@@ -190,6 +190,7 @@ public final class VaultConfigLoader {
                 node.get("argon2.parallelism").asInt().orElse(d.argon2Parallelism()),
                 node.get("max-concurrent-hashes").asInt().orElse(d.maxConcurrentHashes()),
                 duration(node.get("hash-queue-wait"), d.hashQueueWait()),
+                node.get("hash-cpu-share").asDouble().orElse(d.hashCpuShare()),
                 node.get("account-failures-before-delay").asInt().orElse(d.accountFailuresBeforeDelay()),
                 node.get("address-failures-before-delay").asInt().orElse(d.addressFailuresBeforeDelay()),
                 duration(node.get("max-lockout"), d.maxLockout()),

@@ -44,7 +44,7 @@ class AdminLoginTest {
         // cheap Argon2id keeps the test fast; the address threshold is high so that only the per-account
         // counts (the subject here) lock anything; LoginThrottle's own test covers addresses
         AdminConfig admin = new AdminConfig(true, Duration.ofMinutes(15), Duration.ofHours(8), Duration.ofMinutes(5),
-                Duration.ofMinutes(5), 1024, 1, 1, 2, Duration.ofSeconds(5), 5, 1000, Duration.ofMinutes(15), 20,
+                Duration.ofMinutes(5), 1024, 1, 1, 2, Duration.ofSeconds(5), 1.0, 5, 1000, Duration.ofMinutes(15), 20,
                 Duration.ofMinutes(15));
         vault = TestVault.start(root, CLOCK, b -> b.admin(admin));
         assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());

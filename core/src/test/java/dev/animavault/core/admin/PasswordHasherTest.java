@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Argon2id hashes in PHC form, verification, and the concurrency limit that protects the read path. */
 class PasswordHasherTest {
     private static final AdminConfig CHEAP = AdminConfig.DEFAULTS.withArgon2(1024, 1, 1)
-            .withHashLimit(1, Duration.ZERO);
+            .withHashLimit(1, Duration.ZERO).withHashCpuShare(1.0);
 
     @Test
     void hashesVerifyAndCarryTheirParameters() {
@@ -54,6 +54,25 @@ class PasswordHasherTest {
         release.countDown();
         holder.join(10_000);
         assertTrue(h.verify(hash, "correct horse battery".toCharArray()));
+    }
+
+    @Test
+    void underAShareBelowOneAPermitRestsAfterEachHashWithoutDelayingItsCaller() throws Exception {
+        PasswordHasher h = new PasswordHasher(CHEAP.withHashCpuShare(0.5));
+        long start = System.nanoTime();
+        h.limited(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+            return new byte[0];
+        });
+        long took = System.nanoTime() - start;
+        if (took < Duration.ofMillis(550).toNanos()) { // the caller came back, the permit still rests ~300 ms
+            assertEquals(0, h.availablePermits());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (h.availablePermits() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, h.availablePermits());
     }
 
     @Test

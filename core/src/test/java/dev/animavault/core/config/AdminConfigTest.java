@@ -47,6 +47,7 @@ class AdminConfigTest {
                     argon2: {memory-kib: 65536, iterations: 3, parallelism: 2}
                     max-concurrent-hashes: 3
                     hash-queue-wait: 1s
+                    hash-cpu-share: 0.25
                     account-failures-before-delay: 3
                     address-failures-before-delay: 30
                     max-lockout: 1h
@@ -54,12 +55,14 @@ class AdminConfigTest {
                     mfa-lock-duration: 30m
                 """).admin();
         assertEquals(new AdminConfig(false, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMinutes(2),
-                Duration.ofMinutes(1), 65536, 3, 2, 3, Duration.ofSeconds(1), 3, 30, Duration.ofHours(1), 10,
+                Duration.ofMinutes(1), 65536, 3, 2, 3, Duration.ofSeconds(1), 0.25, 3, 30, Duration.ofHours(1), 10,
                 Duration.ofMinutes(30)), a);
         VaultException typo = assertThrows(VaultException.class, () -> load("vault:\n  admin: {mfa-requird: false}\n"));
         assertTrue(typo.getMessage().contains("'vault.admin.mfa-requird'"), typo.getMessage());
         VaultException argon = assertThrows(VaultException.class, () -> load("vault:\n  admin: {argon2: {memory: 1}}\n"));
         assertTrue(argon.getMessage().contains("'vault.admin.argon2.memory'"), argon.getMessage());
+        VaultException share = assertThrows(VaultException.class, () -> load("vault:\n  admin: {hash-cpu-share: 0}\n"));
+        assertTrue(share.getMessage().contains("hash-cpu-share"), share.getMessage());
         VaultException idle = assertThrows(VaultException.class,
                 () -> load("vault:\n  admin: {session-idle-timeout: 9h}\n"));
         assertTrue(idle.getMessage().contains("session-idle-timeout"), idle.getMessage());
