@@ -157,6 +157,7 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.admins = new Admins(storage, barrier, audit, config.admin(), clock);
+        closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
                 audit, clock);

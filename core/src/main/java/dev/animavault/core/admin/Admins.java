@@ -14,9 +14,10 @@ import java.util.Map;
  * Human admin accounts of a node, wired once: the store, the password hasher and its limit, the login
  * throttle, sessions, the login flow and account management. The HTTP layer resolves {@code avs_} bearer
  * tokens through {@link #sessions()} and asks {@link #gate} before running an existing action for an
- * admin session. Created by the node after the barrier and the audit broker; holds no thread.
+ * admin session. Created by the node after the barrier and the audit broker; {@link #close()} stops the
+ * password-hashing threads.
  */
-public final class Admins {
+public final class Admins implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Admins.class.getName());
 
     private final AdminConfig config;
@@ -62,6 +63,11 @@ public final class Admins {
     /** Accounts, roles and one's own sessions. */
     public AdminService service() {
         return service;
+    }
+
+    @Override
+    public void close() {
+        hasher.close();
     }
 
     /**

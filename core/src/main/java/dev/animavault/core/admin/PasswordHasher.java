@@ -23,9 +23,9 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * core: a login flood then costs at most permits x share cores of Argon2id and permits x memory, and the
  * secret read path keeps the rest. Argon2id's memory blocks come from a pool, so hashing makes no garbage. A caller that waits longer than {@code queueWait} for a permit gets
  * {@code UNAVAILABLE} with {@code Retry-After} (HTTP 503) instead of queueing without bound. Hashing runs
- * on the caller's (virtual) thread; the semaphore is what limits it. Thread-safe.
+ * on a small pool of platform threads (one per permit) while the caller's virtual thread waits. Thread-safe.
  */
-public final class PasswordHasher {
+public final class PasswordHasher implements AutoCloseable {
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
@@ -46,6 +46,12 @@ public final class PasswordHasher {
      * 19 MiB of garbage, and a login flood turns into young-GC pauses that stop the secret reads too.
      */
     private final Argon2BytesGenerator.BlockPool blocks;
+    /**
+     * Platform threads that run the hashes. Not the request's virtual thread: a 50-100 ms Argon2id run
+     * never yields, so on a virtual thread it holds one of the few carrier threads (one per core) and every
+     * secret read queues behind it; on a platform thread the OS time-slices it with the carriers.
+     */
+    private final java.util.concurrent.ExecutorService workers;
     /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
     private final double restPerBusy;
     /** A hash of a random password, verified against for unknown usernames so they cost the same time. */
@@ -60,6 +66,8 @@ public final class PasswordHasher {
         this.blocks = new Argon2BytesGenerator.FixedBlockPool((int) Math.min(Integer.MAX_VALUE,
                 (long) config.maxConcurrentHashes() * config.argon2MemoryKib()));
         this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
+        this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
+                Thread.ofPlatform().daemon().name("argon2-", 1).factory());
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
         this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
@@ -120,12 +128,35 @@ public final class PasswordHasher {
             throw new VaultException(ErrorCode.UNAVAILABLE, "too many logins are being checked at once; retry shortly",
                     Duration.ofSeconds(1), null);
         }
-        long start = System.nanoTime();
+        long[] busy = new long[1];
         try {
-            return work.get();
+            return workers.submit(() -> {
+                long start = System.nanoTime();
+                try {
+                    return work.get();
+                } finally {
+                    busy[0] = System.nanoTime() - start;
+                }
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.UNAVAILABLE, "interrupted while checking a password");
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new VaultException(ErrorCode.UNAVAILABLE, "the vault is shutting down");
         } finally {
-            release(System.nanoTime() - start);
+            release(busy[0]);
         }
+    }
+
+    /** Stops the hashing threads (node shutdown). Idempotent. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
     }
 
     /**
