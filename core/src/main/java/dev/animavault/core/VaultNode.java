@@ -1,5 +1,6 @@
 package dev.animavault.core;
 
+import dev.animavault.core.admin.Admins;
 import dev.animavault.core.audit.AuditBroker;
 import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.TokenService;
@@ -69,6 +70,8 @@ public final class VaultNode implements AutoCloseable {
     /** Compliance reports (issue 15): streams the audit trail through the broker. */
     private final ReportService reports;
     private final PluginRegistry plugins;
+    /** Human admin accounts, MFA and sessions (issue 13). */
+    private final Admins admins;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -156,6 +159,8 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.organizationService = new OrganizationService(organizations, tokens, service.operationAudit());
+        this.admins = new Admins(storage, barrier, audit, config.admin(), clock);
+        closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
                 audit, clock);
@@ -216,6 +221,11 @@ public final class VaultNode implements AutoCloseable {
     /** The loaded plugins. */
     public PluginRegistry plugins() {
         return plugins;
+    }
+
+    /** Human admin accounts, MFA and sessions. */
+    public Admins admins() {
+        return admins;
     }
 
     public TokenService tokens() {

@@ -67,13 +67,19 @@ public final class TestVault implements AutoCloseable {
 
     /** Starts a vault with configuration adjusted by {@code customize}. */
     public static TestVault start(Path root, UnaryOperator<VaultConfig.Builder> customize, Path... extraZips) {
+        return start(root, Clock.systemUTC(), customize, extraZips);
+    }
+
+    /** Starts a vault on a given clock (tests that move time: session expiry, lockouts). */
+    public static TestVault start(Path root, Clock clock, UnaryOperator<VaultConfig.Builder> customize,
+                                  Path... extraZips) {
         Path plugins = Files.isDirectory(root.resolve("plugins")) ? root.resolve("plugins") : pluginsDir(root, extraZips);
         VaultConfig config = customize.apply(VaultConfig.builder(root.resolve("data"), plugins)
                 .port(0)
                 .bootstrapToken(OWNER_TOKEN)).build();
-        VaultNode node = VaultNode.start(config, Map.of(), Clock.systemUTC());
+        VaultNode node = VaultNode.start(config, Map.of(), clock);
         try {
-            return new TestVault(root, node, VaultServer.start(node, Clock.systemUTC()));
+            return new TestVault(root, node, VaultServer.start(node, clock));
         } catch (RuntimeException e) {
             node.close();
             throw e;

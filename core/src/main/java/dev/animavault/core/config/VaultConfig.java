@@ -35,13 +35,14 @@ import java.util.Optional;
  * @param rotation          the rotation engine's settings ({@code vault.rotation})
  * @param trustedProxies    reverse proxies whose {@code X-Forwarded-For} is believed
  *                          ({@code server.trusted-proxies}); none by default
+ * @param admin             human admin accounts: MFA, sessions, Argon2id, throttling ({@code vault.admin})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
                           Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation,
-                          TrustedProxies trustedProxies) {
+                          TrustedProxies trustedProxies, AdminConfig admin) {
 
     /** As the canonical constructor, trusting no proxy. */
     public VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
@@ -51,7 +52,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
                        Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
         this(host, port, maxConnections, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes, egressAllow,
                 tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl,
-                defaultCredentialType, rotation, TrustedProxies.NONE);
+                defaultCredentialType, rotation, TrustedProxies.NONE, AdminConfig.DEFAULTS);
     }
 
     /** Default largest secret value: 64 KiB. */
@@ -123,6 +124,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         });
         Objects.requireNonNull(rotation, "rotation is null");
         Objects.requireNonNull(trustedProxies, "trustedProxies is null");
+        Objects.requireNonNull(admin, "admin is null");
     }
 
     /** The credential type of a secret created without one. */
@@ -175,6 +177,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private Optional<String> defaultCredentialType = Optional.empty();
         private RotationConfig rotation = RotationConfig.DEFAULTS;
         private TrustedProxies trustedProxies = TrustedProxies.NONE;
+        private AdminConfig admin = AdminConfig.DEFAULTS;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -200,12 +203,13 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder defaultCredentialType(String v) { defaultCredentialType = Optional.ofNullable(v); return this; }
         public Builder rotation(RotationConfig v) { rotation = v; return this; }
         public Builder trustedProxies(List<String> v) { trustedProxies = TrustedProxies.of(v); return this; }
+        public Builder admin(AdminConfig v) { admin = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies);
+                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies, admin);
         }
     }
 }

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class VaultConfigLoader {
     private static final Set<String> VAULT_KEYS = Set.of("data-dir", "plugins-dir", "root-key", "storage", "audit",
-            "credential-types", "egress", "auth", "limits", "bootstrap", "default-credential-type", "rotation");
+            "credential-types", "egress", "auth", "limits", "bootstrap", "default-credential-type", "rotation", "admin");
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -122,7 +122,7 @@ public final class VaultConfigLoader {
         return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
                 maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
-                rotation(vault.get("rotation")), trustedProxies(root));
+                rotation(vault.get("rotation")), trustedProxies(root), admin(vault.get("admin")));
     }
 
     /** {@code server.trusted-proxies} (a list), or {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated). */
@@ -171,6 +171,40 @@ public final class VaultConfigLoader {
             }
         }
         return new ProviderSpec(type.get().trim(), values);
+    }
+
+    private static final Set<String> ADMIN_KEYS = Set.of("mfa-required", "session-idle-timeout", "session-max-age",
+            "sensitive-mfa-max-age", "challenge-ttl", "argon2", "max-concurrent-hashes", "hash-queue-wait",
+            "hash-cpu-share", "account-failures-before-delay", "address-failures-before-delay", "max-lockout", "mfa-lock-threshold",
+            "mfa-lock-duration");
+
+    /** {@code vault.admin}: human admin accounts (issue 13); absent keys take {@link AdminConfig#DEFAULTS}. */
+    private static AdminConfig admin(Config node) {
+        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!ADMIN_KEYS.contains(top) || (top.equals("argon2") && !Set.of("argon2.memory-kib",
+                    "argon2.iterations", "argon2.parallelism").contains(key))) {
+                throw VaultConfig.configError("unknown configuration key 'vault.admin." + key + "'; known keys: "
+                        + new java.util.TreeSet<>(ADMIN_KEYS) + " (argon2: memory-kib, iterations, parallelism)");
+            }
+        }
+        AdminConfig d = AdminConfig.DEFAULTS;
+        return new AdminConfig(node.get("mfa-required").asBoolean().orElse(d.mfaRequired()),
+                duration(node.get("session-idle-timeout"), d.sessionIdle()),
+                duration(node.get("session-max-age"), d.sessionMaxAge()),
+                duration(node.get("sensitive-mfa-max-age"), d.mfaFreshness()),
+                duration(node.get("challenge-ttl"), d.challengeTtl()),
+                node.get("argon2.memory-kib").asInt().orElse(d.argon2MemoryKib()),
+                node.get("argon2.iterations").asInt().orElse(d.argon2Iterations()),
+                node.get("argon2.parallelism").asInt().orElse(d.argon2Parallelism()),
+                node.get("max-concurrent-hashes").asInt().orElse(d.maxConcurrentHashes()),
+                duration(node.get("hash-queue-wait"), d.hashQueueWait()),
+                node.get("hash-cpu-share").asDouble().orElse(d.hashCpuShare()),
+                node.get("account-failures-before-delay").asInt().orElse(d.accountFailuresBeforeDelay()),
+                node.get("address-failures-before-delay").asInt().orElse(d.addressFailuresBeforeDelay()),
+                duration(node.get("max-lockout"), d.maxLockout()),
+                node.get("mfa-lock-threshold").asInt().orElse(d.mfaFailuresToLock()),
+                duration(node.get("mfa-lock-duration"), d.mfaLockDuration()));
     }
 
     private static final Set<String> ROTATION_KEYS = Set.of("enabled", "poll-interval", "min-interval",

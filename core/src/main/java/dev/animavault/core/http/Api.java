@@ -1,5 +1,7 @@
 package dev.animavault.core.http;
 
+import dev.animavault.core.admin.AdminSessions;
+import dev.animavault.core.admin.Admins;
 import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
@@ -44,14 +46,12 @@ final class Api {
     private final FailedAuthThrottle authFailures;
     private final int maxBodyBytes;
     private final TrustedProxies proxies;
+    private final Admins admins;
     private static final io.helidon.http.HeaderName X_FORWARDED_FOR = HeaderNames.create("X-Forwarded-For");
 
-    Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes) {
-        this(tokens, service, authFailures, maxBodyBytes, TrustedProxies.NONE);
-    }
-
     Api(TokenService tokens, VaultService service, FailedAuthThrottle authFailures, int maxBodyBytes,
-        TrustedProxies proxies) {
+        TrustedProxies proxies, Admins admins) {
+        this.admins = admins;
         this.tokens = tokens;
         this.service = service;
         this.authFailures = authFailures;
@@ -61,6 +61,10 @@ final class Api {
 
     VaultService service() {
         return service;
+    }
+
+    Admins admins() {
+        return admins;
     }
 
     static void setRequestId(String id) {
@@ -108,7 +112,8 @@ final class Api {
                 throw new VaultException(ErrorCode.UNAUTHENTICATED, "missing bearer token: send 'Authorization: "
                         + "Bearer <token>'");
             }
-            principal = tokens.verify(token);
+            // admin sessions (avs_) are resolved by the admin package; every other form by the token service
+            principal = AdminSessions.isSession(token) ? admins.sessions().verify(token) : tokens.verify(token);
         } catch (VaultException e) {
             String address = clientAddress(req);
             if (e.errorCode() == ErrorCode.UNAUTHENTICATED) {

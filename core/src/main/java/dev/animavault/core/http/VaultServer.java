@@ -49,7 +49,7 @@ public final class VaultServer implements AutoCloseable {
     public static VaultServer start(VaultNode node, Clock clock) {
         VaultConfig config = node.config();
         Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes(),
-                config.trustedProxies());
+                config.trustedProxies(), node.admins());
         int maxConnections = ConnectionLimits.effectiveMaxConnections(config.maxConnections());
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -109,6 +109,7 @@ public final class VaultServer implements AutoCloseable {
         // Helidon tries routes in registration order: the agents' hot path (secret reads) goes first.
         RotationApi rotation = new RotationApi(api, node.rotation());
         SecretsApi secrets = new SecretsApi(api, rotation);
+        AdminsApi admins = new AdminsApi(api);
         routing.route(Method.GET, PathMatchers.prefix(SecretsApi.MOUNT + "/"), secrets::get)
                 .register(SecretsApi.MOUNT, secrets)
                 .register(SecretsApi.MOUNT, rotation)
@@ -121,6 +122,9 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/vault/audit", new AuditApi(api))
                 .register("/v1/api-keys", new ApiKeysApi(api, clock)) // issue 13
                 .register("/v1/sys/organizations", new OrganizationsApi(api, node.organizationService())) // issue 13
+                .register("/v1/auth", new AuthApi(api)) // issue 13: admin login, MFA, sessions
+                .register("/v1/admins", admins)
+                .register("/v1/admin-roles", admins.rolesService())
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
                 .error(VaultException.class, VaultServer::problem)

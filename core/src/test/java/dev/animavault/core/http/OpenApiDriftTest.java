@@ -58,7 +58,7 @@ class OpenApiDriftTest {
         RouteRecorder recorder = new RouteRecorder();
         HttpRouting.Builder builder = recorder.builder();
         Api api = new Api(vault.node().tokens(), vault.node().service(), vault.node().authFailures(),
-                vault.node().config().maxBodyBytes());
+                vault.node().config().maxBodyBytes(), vault.node().config().trustedProxies(), vault.node().admins());
         VaultServer.routing(builder, vault.node(), api, Clock.systemUTC());
         extra.accept(builder);
         return recorder.routes();

@@ -1,0 +1,86 @@
+package dev.animavault.core.admin;
+
+import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.auth.Principal;
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.config.AdminConfig;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.StorageBackend;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * Human admin accounts of a node, wired once: the store, the password hasher and its limit, the login
+ * throttle, sessions, the login flow and account management. The HTTP layer resolves {@code avs_} bearer
+ * tokens through {@link #sessions()} and asks {@link #gate} before running an existing action for an
+ * admin session. Created by the node after the barrier and the audit broker; {@link #close()} stops the
+ * password-hashing threads.
+ */
+public final class Admins implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Admins.class.getName());
+
+    private final AdminConfig config;
+    private final AdminSessions sessions;
+    private final AdminLogin login;
+    private final AdminService service;
+    private final AdminAudit audit;
+    private final PasswordHasher hasher;
+
+    public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock) {
+        this.config = config;
+        AdminStore store = new AdminStore(storage, barrier);
+        this.hasher = new PasswordHasher(config);
+        this.audit = new AdminAudit(broker, clock);
+        this.sessions = new AdminSessions(storage, barrier, store, config, clock);
+        this.login = new AdminLogin(store, sessions, hasher, new LoginThrottle(config, clock), audit, barrier, config,
+                clock);
+        this.service = new AdminService(store, sessions, hasher, audit, clock);
+        if (!config.mfaRequired()) {
+            LOG.log(System.Logger.Level.WARNING, "vault.admin.mfa-required is false: admins without TOTP log in with "
+                    + "a password alone. Enable it unless something else (an SSO proxy) provides a second factor.");
+        }
+        if (config.argon2MemoryKib() < AdminConfig.DEFAULTS.argon2MemoryKib()
+                || config.argon2Iterations() < AdminConfig.DEFAULTS.argon2Iterations()) {
+            LOG.log(System.Logger.Level.WARNING, "vault.admin.argon2 is below OWASP''s minimum (m=19456 KiB, t=2, p=1)");
+        }
+    }
+
+    public AdminConfig config() {
+        return config;
+    }
+
+    /** Session tokens: verification and the recent-MFA check of sensitive operations. */
+    public AdminSessions sessions() {
+        return sessions;
+    }
+
+    /** The login flow. */
+    public AdminLogin login() {
+        return login;
+    }
+
+    /** Accounts, roles and one's own sessions. */
+    public AdminService service() {
+        return service;
+    }
+
+    @Override
+    public void close() {
+        hasher.close();
+    }
+
+    /**
+     * Refuses an admin session an existing action its role does not hold ({@link SessionGate}), audited as
+     * denied; other principals pass. Interim, until the single authorizer checks every endpoint.
+     */
+    public void gate(Principal principal, String action, String requestId, String address) {
+        if (SessionGate.permits(principal, action)) {
+            return;
+        }
+        String needed = SessionGate.permissionFor(action).map(p -> p.wire()).orElse("(not open to admin sessions)");
+        audit.denied(new AdminAudit.Actor(principal.organizationId(), principal.actor(), requestId, address), action,
+                ErrorCode.PERMISSION_DENIED, Map.of("permission", needed));
+        throw new VaultException(ErrorCode.PERMISSION_DENIED, "this admin's role does not hold " + needed);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.animavault.core.admin;
+
+import dev.animavault.core.config.AdminConfig;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+/**
+ * Argon2id password hashes in the PHC string format
+ * ({@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}, unpadded base64), through BouncyCastle.
+ *
+ * <p>Every hash computation (creating or verifying) holds one of {@code max-concurrent-hashes} permits,
+ * and keeps it for a rest after the hash so that each permit uses at most {@code hash-cpu-share} of a
+ * core: a login flood then costs at most permits x share cores of Argon2id and permits x memory, and the
+ * secret read path keeps the rest. Argon2id's memory blocks come from a pool, so hashing makes no garbage. A caller that waits longer than {@code queueWait} for a permit gets
+ * {@code UNAVAILABLE} with {@code Retry-After} (HTTP 503) instead of queueing without bound. Hashing runs
+ * on a small pool of platform threads (one per permit) while the caller's virtual thread waits. Thread-safe.
+ */
+public final class PasswordHasher implements AutoCloseable {
+    private static final int SALT_BYTES = 16;
+    private static final int HASH_BYTES = 32;
+    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getDecoder();
+    /** The longest password accepted (bytes of UTF-8): Argon2id hashes any length, this bounds the work. */
+    public static final int MAX_PASSWORD_BYTES = 1024;
+    /** The shortest password an account may be given. */
+    public static final int MIN_PASSWORD_LENGTH = 12;
+
+    private final int memoryKib;
+    private final int iterations;
+    private final int parallelism;
+    private final Semaphore permits;
+    private final Duration queueWait;
+    private final SecureRandom random = new SecureRandom();
+    /**
+     * Argon2id's 1 KiB blocks, reused across hashes (up to permits x memory): without it every hash leaves
+     * 19 MiB of garbage, and a login flood turns into young-GC pauses that stop the secret reads too.
+     */
+    private final Argon2BytesGenerator.BlockPool blocks;
+    /**
+     * Platform threads that run the hashes. Not the request's virtual thread: a 50-100 ms Argon2id run
+     * never yields, so on a virtual thread it holds one of the few carrier threads (one per core) and every
+     * secret read queues behind it; on a platform thread the OS time-slices it with the carriers.
+     */
+    private final java.util.concurrent.ExecutorService workers;
+    /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
+    private final double restPerBusy;
+    /** A hash of a random password, verified against for unknown usernames so they cost the same time. */
+    private final String decoy;
+
+    public PasswordHasher(AdminConfig config) {
+        this.memoryKib = config.argon2MemoryKib();
+        this.iterations = config.argon2Iterations();
+        this.parallelism = config.argon2Parallelism();
+        this.permits = new Semaphore(config.maxConcurrentHashes(), true);
+        this.queueWait = config.hashQueueWait();
+        this.blocks = new Argon2BytesGenerator.FixedBlockPool((int) Math.min(Integer.MAX_VALUE,
+                (long) config.maxConcurrentHashes() * config.argon2MemoryKib()));
+        this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
+        this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
+                Thread.ofPlatform().daemon().name("argon2-", 1).factory());
+        byte[] salt = new byte[SALT_BYTES];
+        random.nextBytes(salt);
+        this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
+                salt));
+    }
+
+    /** Hashes a new password (checked for length first). */
+    public String hash(char[] password) {
+        byte[] pw = utf8(password);
+        try {
+            byte[] salt = new byte[SALT_BYTES];
+            random.nextBytes(salt);
+            return encode(memoryKib, iterations, parallelism, salt, limited(() -> derive(memoryKib, iterations,
+                    parallelism, salt, pw)));
+        } finally {
+            Arrays.fill(pw, (byte) 0);
+        }
+    }
+
+    /**
+     * Whether {@code password} matches {@code encoded}; with {@code encoded == null} (unknown user) a decoy
+     * hash is verified and the answer is false, so both cost the same.
+     *
+     * @throws VaultException {@code UNAVAILABLE} (503, Retry-After) when no verification slot frees up in time
+     */
+    public boolean verify(String encoded, char[] password) {
+        byte[] pw = utf8(password);
+        try {
+            Parsed p = parse(encoded == null ? decoy : encoded);
+            byte[] actual = limited(() -> derive(p.memory, p.iterations, p.parallelism, p.salt, pw));
+            return encoded != null && MessageDigest.isEqual(actual, p.hash);
+        } finally {
+            Arrays.fill(pw, (byte) 0);
+        }
+    }
+
+    /** Whether a stored hash was made with weaker parameters than configured now (rehash at next login). */
+    public boolean needsRehash(String encoded) {
+        Parsed p = parse(encoded);
+        return p.memory < memoryKib || p.iterations < iterations || p.parallelism != parallelism;
+    }
+
+    /** Permits free now (tests, metrics). */
+    int availablePermits() {
+        return permits.availablePermits();
+    }
+
+    /** Runs one hash computation under the concurrency limit (package-private for the limit's test). */
+    byte[] limited(java.util.function.Supplier<byte[]> work) {
+        boolean acquired;
+        try {
+            acquired = permits.tryAcquire(queueWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.UNAVAILABLE, "interrupted while waiting for a password check");
+        }
+        if (!acquired) {
+            throw new VaultException(ErrorCode.UNAVAILABLE, "too many logins are being checked at once; retry shortly",
+                    Duration.ofSeconds(1), null);
+        }
+        long[] busy = new long[1];
+        try {
+            return workers.submit(() -> {
+                long start = System.nanoTime();
+                try {
+                    return work.get();
+                } finally {
+                    busy[0] = System.nanoTime() - start;
+                }
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.UNAVAILABLE, "interrupted while checking a password");
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new VaultException(ErrorCode.UNAVAILABLE, "the vault is shutting down");
+        } finally {
+            release(busy[0]);
+        }
+    }
+
+    /** Stops the hashing threads (node shutdown). Idempotent. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+
+    /**
+     * Gives the permit back, after a rest proportional to the hashing time when {@code hash-cpu-share} is
+     * below 1: under a flood each permit then keeps at most that share of a core busy. The caller does not
+     * wait for the rest (a virtual thread releases the permit), so one login costs no extra latency.
+     */
+    private void release(long busyNanos) {
+        long rest = (long) (busyNanos * restPerBusy);
+        if (rest <= 0) {
+            permits.release();
+            return;
+        }
+        Thread.ofVirtual().name("argon2-rest").start(() -> {
+            try {
+                java.util.concurrent.locks.LockSupport.parkNanos(rest);
+            } finally {
+                permits.release();
+            }
+        });
+    }
+
+    private byte[] derive(int memory, int iterations, int parallelism, byte[] salt, byte[] password) {
+        Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                .withMemoryAsKB(memory)
+                .withIterations(iterations)
+                .withParallelism(parallelism)
+                .withSalt(salt)
+                .withBlockPool(blocks)
+                .build();
+        Argon2BytesGenerator gen = new Argon2BytesGenerator();
+        gen.init(params);
+        byte[] out = new byte[HASH_BYTES];
+        gen.generateBytes(password, out);
+        return out;
+    }
+
+    private static String encode(int m, int t, int p, byte[] salt, byte[] hash) {
+        return "$argon2id$v=19$m=" + m + ",t=" + t + ",p=" + p + "$" + B64.encodeToString(salt) + "$"
+                + B64.encodeToString(hash);
+    }
+
+    private record Parsed(int memory, int iterations, int parallelism, byte[] salt, byte[] hash) {
+    }
+
+    private static Parsed parse(String encoded) {
+        try {
+            String[] parts = encoded.split("\\$");
+            // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
+            if (parts.length != 6 || !parts[1].equals("argon2id") || !parts[2].equals("v=19")) {
+                throw new IllegalArgumentException("not an argon2id v19 hash");
+            }
+            int m = 0;
+            int t = 0;
+            int p = 0;
+            for (String kv : parts[3].split(",")) {
+                int v = Integer.parseInt(kv.substring(2));
+                switch (kv.substring(0, 2)) {
+                    case "m=" -> m = v;
+                    case "t=" -> t = v;
+                    case "p=" -> p = v;
+                    default -> throw new IllegalArgumentException("unknown parameter");
+                }
+            }
+            return new Parsed(m, t, p, B64D.decode(parts[4]), B64D.decode(parts[5]));
+        } catch (RuntimeException e) {
+            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "a stored password hash is malformed");
+        }
+    }
+
+    private static byte[] utf8(char[] password) {
+        java.nio.ByteBuffer b = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        if (b.hasArray()) {
+            Arrays.fill(b.array(), (byte) 0);
+        }
+        if (out.length > MAX_PASSWORD_BYTES) {
+            Arrays.fill(out, (byte) 0);
+            throw new VaultException(ErrorCode.INVALID_ARGUMENT, "password is longer than " + MAX_PASSWORD_BYTES
+                    + " bytes");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.animavault.core.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.animavault.core.config.AdminConfig;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Argon2id hashes in PHC form, verification, and the concurrency limit that protects the read path. */
+class PasswordHasherTest {
+    private static final AdminConfig CHEAP = AdminConfig.DEFAULTS.withArgon2(1024, 1, 1)
+            .withHashLimit(1, Duration.ZERO).withHashCpuShare(1.0);
+
+    @Test
+    void hashesVerifyAndCarryTheirParameters() {
+        PasswordHasher h = new PasswordHasher(CHEAP);
+        String hash = h.hash("correct horse battery".toCharArray());
+        assertTrue(hash.startsWith("$argon2id$v=19$m=1024,t=1,p=1$"), hash);
+        assertTrue(h.verify(hash, "correct horse battery".toCharArray()));
+        assertFalse(h.verify(hash, "correct horse batterx".toCharArray()));
+        assertFalse(h.verify(null, "anything at all".toCharArray())); // unknown user: decoy, false
+        assertFalse(h.needsRehash(hash));
+        assertTrue(new PasswordHasher(AdminConfig.DEFAULTS).needsRehash(hash));
+        assertThrows(VaultException.class, () -> h.verify("$argon2i$v=19$m=1,t=1,p=1$AA$AA", "x".toCharArray()));
+    }
+
+    @Test
+    void aVerificationFindingNoFreeSlotIsRefusedWith503InsteadOfQueueing() throws Exception {
+        PasswordHasher h = new PasswordHasher(CHEAP);
+        String hash = h.hash("correct horse battery".toCharArray());
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofVirtual().start(() -> h.limited(() -> {
+            holding.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new byte[0];
+        }));
+        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        VaultException e = assertThrows(VaultException.class, () -> h.verify(hash, "correct horse battery".toCharArray()));
+        assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
+        assertTrue(e.retryAfter().isPresent());
+        release.countDown();
+        holder.join(10_000);
+        assertTrue(h.verify(hash, "correct horse battery".toCharArray()));
+    }
+
+    @Test
+    void underAShareBelowOneAPermitRestsAfterEachHashWithoutDelayingItsCaller() throws Exception {
+        PasswordHasher h = new PasswordHasher(CHEAP.withHashCpuShare(0.5));
+        long start = System.nanoTime();
+        h.limited(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+            return new byte[0];
+        });
+        long took = System.nanoTime() - start;
+        if (took < Duration.ofMillis(550).toNanos()) { // the caller came back, the permit still rests ~300 ms
+            assertEquals(0, h.availablePermits());
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (h.availablePermits() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, h.availablePermits());
+    }
+
+    @Test
+    void loginThrottleLocksAnAccountWithAGrowingDelayAndASuccessClearsIt() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        LoginThrottle t = new LoginThrottle(AdminConfig.DEFAULTS, clock); // 5 per account, 50 per address
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, t.failure("org/a", "10.0.0.1"));
+        }
+        assertEquals(1, t.failure("org/a", "10.0.0.1"));
+        assertTrue(t.retryAfter("org/a", "10.0.0.2") > 0);
+        assertEquals(0, t.retryAfter("org/b", "10.0.0.1"));
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(0, t.retryAfter("org/a", "10.0.0.1"));
+        assertEquals(2, t.failure("org/a", "10.0.0.1"));
+        assertEquals(4, t.failure("org/a", "10.0.0.1"));
+        t.success("org/a");
+        assertEquals(0, t.retryAfter("org/a", "10.0.0.3"));
+        // the address: 50 failures spread over accounts
+        for (int i = 0; i < 43; i++) {
+            t.failure(null, "10.0.0.1");
+        }
+        assertTrue(t.retryAfter("org/z", "10.0.0.1") > 0);
+        assertEquals(0, t.retryAfter("org/z", "10.0.0.9"));
+    }
+}
