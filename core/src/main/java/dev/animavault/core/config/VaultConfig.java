@@ -33,12 +33,14 @@ import java.util.Optional;
  * @param defaultCredentialType the type a secret created without {@code type} gets; empty = the first
  *                          enabled type ({@code vault.default-credential-type})
  * @param rotation          the rotation engine's settings ({@code vault.rotation})
+ * @param keyring           the keyring's rotation and re-encryption settings ({@code vault.keyring})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
-                          Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
+                          Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation,
+                          KeyringConfig keyring) {
 
     /** Default largest secret value: 64 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
@@ -108,6 +110,18 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
             }
         });
         Objects.requireNonNull(rotation, "rotation is null");
+        Objects.requireNonNull(keyring, "keyring is null");
+    }
+
+    /** The configuration as before keyring settings existed: {@link KeyringConfig#DEFAULTS}. */
+    public VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
+                       ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
+                       List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
+                       Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
+                       Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
+        this(host, port, maxConnections, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes, egressAllow,
+                tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl,
+                defaultCredentialType, rotation, KeyringConfig.DEFAULTS);
     }
 
     /** The credential type of a secret created without one. */
@@ -159,6 +173,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private Duration maxTokenTtl = DEFAULT_MAX_TOKEN_TTL;
         private Optional<String> defaultCredentialType = Optional.empty();
         private RotationConfig rotation = RotationConfig.DEFAULTS;
+        private KeyringConfig keyring = KeyringConfig.DEFAULTS;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -183,12 +198,13 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder maxTokenTtl(Duration v) { maxTokenTtl = v; return this; }
         public Builder defaultCredentialType(String v) { defaultCredentialType = Optional.ofNullable(v); return this; }
         public Builder rotation(RotationConfig v) { rotation = v; return this; }
+        public Builder keyring(KeyringConfig v) { keyring = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl, defaultCredentialType, rotation);
+                    maxTokenTtl, defaultCredentialType, rotation, keyring);
         }
     }
 }

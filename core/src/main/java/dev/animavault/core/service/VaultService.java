@@ -233,6 +233,21 @@ public final class VaultService {
         });
     }
 
+    /**
+     * Runs an instance-level operation (the keyring's) that needs {@code permission}: an organization API key
+     * or an admin session holding it. Audited as {@code action}; a write ({@code action} not ending in
+     * {@code .read}/{@code .list}/{@code .query}) records its attempt first and is refused when no sink takes it.
+     */
+    public <T> T systemOperation(RequestContext ctx, String action, dev.animavault.core.authz.Permission permission,
+                                 java.util.function.Supplier<T> op) {
+        return audited(ctx, action, null, null, null, () -> {
+            if (ctx.principal().kind() == Principal.Kind.IDENTITY || !ctx.principal().holds(permission)) {
+                throw denied("this operation needs permission " + permission.wire());
+            }
+            return op.get();
+        });
+    }
+
     // ------------------------------------------------------------------ secrets
 
     /** Creates a secret with version 1. */
