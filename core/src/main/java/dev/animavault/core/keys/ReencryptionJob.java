@@ -78,6 +78,9 @@ final class ReencryptionJob {
     private final Duration leaseTtl;
 
     private Lease lease;
+    // token key retirement scans every token record: not more often than this
+    private final Duration tokenCheckInterval;
+    private Instant nextTokenCheck = Instant.MIN;
     private long stateRevision;
     private JobState state;
     private long examined;
@@ -97,6 +100,7 @@ final class ReencryptionJob {
         this.onKeysRemoved = onKeysRemoved;
         Duration threeRefreshes = config.refreshInterval().multipliedBy(3);
         this.leaseTtl = threeRefreshes.compareTo(Duration.ofSeconds(10)) > 0 ? threeRefreshes : Duration.ofSeconds(10);
+        this.tokenCheckInterval = config.refreshInterval().multipliedBy(20);
     }
 
     /** The job's state as stored, if it ever ran. */
@@ -113,7 +117,7 @@ final class ReencryptionJob {
         int active = view.activeKey();
         Set<Integer> old = new HashSet<>(barrier.dataKeyIds());
         old.remove(active);
-        boolean tokenWork = view.tokenKeys().size() > 1;
+        boolean tokenWork = view.tokenKeys().size() > 1 && !clock.instant().isBefore(nextTokenCheck);
         if (old.isEmpty() && !tokenWork) {
             return;
         }
@@ -146,6 +150,7 @@ final class ReencryptionJob {
                 run(old);
             }
             if (tokenWork) {
+                nextTokenCheck = clock.instant().plus(tokenCheckInterval);
                 retireTokenKeys();
             }
         } catch (Abort e) {
