@@ -7,6 +7,8 @@ import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.barrier.RootKey;
 import dev.animavault.core.barrier.RootKeyIds;
+import dev.animavault.core.credential.DerivedValues;
+import dev.animavault.core.keys.KeyringService;
 import dev.animavault.core.config.ProviderSpec;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.health.HealthCheck;
@@ -72,6 +74,8 @@ public final class VaultNode implements AutoCloseable {
     private final PluginRegistry plugins;
     /** Human admin accounts, MFA and sessions (issue 13). */
     private final Admins admins;
+    /** Keyring rotation and re-encryption (issue 14). */
+    private final KeyringService keyring;
 
     private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
         this.config = config;
@@ -166,6 +170,15 @@ public final class VaultNode implements AutoCloseable {
                 audit, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         this.engine = engine;
+        // keyring rotation (issue 14): counts encryptions from here on, re-encrypts in the background
+        this.keyring = new KeyringService(storage, barrier, tokens, audit, clock, config.keyring(),
+                // records sealed whole by Barrier.sealRecord: webhook signing secrets (rotation.SigningSecrets), cached
+                // access tokens
+                List.of("rotation-signing", DerivedValues.NAMESPACE));
+        closeables.push(keyring);
+        if (storage instanceof ChangeNotifying notifying) {
+            closeables.push(notifying.subscribe(keyring::changed));
+        }
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
                 config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
@@ -239,9 +252,15 @@ public final class VaultNode implements AutoCloseable {
      */
     public void startBackgroundWork() {
         engine.start();
+        keyring.start();
         if (config.rotation().enabled()) {
             refresher.start();
         }
+    }
+
+    /** Keyring rotation and re-encryption. */
+    public KeyringService keyring() {
+        return keyring;
     }
 
     /** The rotation API's operations. */

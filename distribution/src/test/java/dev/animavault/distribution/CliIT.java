@@ -251,6 +251,24 @@ class CliIT {
     }
 
     @Test
+    void keyringRotateWaitsWithAProgressBarAndStatusShowsTheNewKey() {
+        JsonNode before = cli("keyring", "status", "-o", "json").ok().json();
+        int active = before.path("activeKey").asInt();
+        assertTrue(active >= 1, before.toString());
+        Run rotate = cli("keyring", "rotate", "--wait").ok();
+        assertTrue(rotate.out().contains("activeKey") && rotate.out().contains(Integer.toString(active + 1)),
+                rotate.out());
+        assertTrue(rotate.out().contains("[##############################] 100%"), "the bar ends full: " + rotate.out());
+        JsonNode after = cli("keyring", "status", "-o", "json").ok().json();
+        assertEquals(active + 1, after.path("activeKey").asInt(), after.toString());
+        assertEquals("done", after.at("/reencryption/state").asText(), after.toString());
+        assertEquals(1, after.path("keys").size(), "the old key is gone: " + after);
+        Run table = cli("keyring", "status").ok();
+        assertTrue(table.out().contains("ENCRYPTIONS") && table.out().contains("TOKEN KEY"), table.out());
+        assertEquals(2, cliRaw("keyring", "rotate", "--retire-old-after", "1d").exit(), "--retire-old-after needs --token");
+    }
+
+    @Test
     void pluginsList() {
         JsonNode plugins = cli("plugins", "list", "-o", "json").ok().json().path("items");
         List<String> types = new ArrayList<>();
@@ -400,12 +418,12 @@ class CliIT {
                 && completion.out().contains("--reveal"), completion.out().substring(0, Math.min(300, completion.out().length())));
         Run help = launcher(null, Map.of(), "--help").ok();
         for (String command : List.of("server", "init", "identities", "tokens", "secrets", "audit", "report", "plugins",
-                "status", "generate-completion", "Exit codes")) {
+                "status", "keyring", "generate-completion", "Exit codes")) {
             assertTrue(help.out().contains(command), "bin/anima-vault --help lists " + command + ":\n" + help.out());
         }
         for (String command : List.of("identities create", "identities get", "identities list", "identities disable",
                 "tokens issue", "tokens list", "tokens revoke", "report", "plugins list", "secrets put", "secrets get", "secrets list", "secrets delete",
-                "secrets versions", "audit logs", "audit tail", "status")) {
+                "secrets versions", "audit logs", "audit tail", "status", "keyring status", "keyring rotate")) {
             List<String> args = new ArrayList<>(List.of(command.split(" ")));
             args.add("--help");
             Run help2 = cliRaw(args.toArray(String[]::new));

@@ -27,6 +27,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -100,7 +101,8 @@ public final class TokenService {
         if (token == null || token.isEmpty() || token.length() > 512) {
             throw unauthenticated();
         }
-        byte[] mac = barrier.tokenMac(token.getBytes(StandardCharsets.UTF_8));
+        Barrier.TokenMac activeMac = barrier.activeTokenMac(token.getBytes(StandardCharsets.UTF_8));
+        byte[] mac = activeMac.mac();
         String cacheKey = HEX.formatHex(mac);
         Principal cached = cache.getIfPresent(cacheKey);
         if (cached != null) {
@@ -111,17 +113,41 @@ public final class TokenService {
             }
             return cached;
         }
-        String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
+        boolean ours = OURS.matcher(token).matches();
         long generation = changeGeneration.get();
-        StoredRecord record = storage.getRecord(NAMESPACE, id).orElseThrow(TokenService::unauthenticated);
+        StoredRecord record = null;
+        if (ours) {
+            record = storage.getRecord(NAMESPACE, token.substring(4, 20)).orElseThrow(TokenService::unauthenticated);
+        } else {
+            // a token given from outside: its id derives from its MAC, under the key version it was registered with
+            record = storage.getRecord(NAMESPACE, derivedId(mac)).orElse(null);
+            for (int v : barrier.liveTokenKeyVersions()) {
+                if (record != null) {
+                    break;
+                }
+                byte[] older = barrier.tokenMac(v, token.getBytes(StandardCharsets.UTF_8)).orElse(null);
+                record = older == null ? null : storage.getRecord(NAMESPACE, derivedId(older)).orElse(null);
+            }
+            if (record == null) {
+                throw unauthenticated();
+            }
+        }
         JsonNode json = parse(record);
+        int keyVersion = json.path("kv").asInt(1);
+        // the common case: hashed under the active key, one HMAC in all; else under a live older version
+        byte[] recordMac = keyVersion == activeMac.version() ? mac
+                : barrier.tokenMac(keyVersion, token.getBytes(StandardCharsets.UTF_8))
+                        .orElseThrow(TokenService::unauthenticated); // its key version was retired
         byte[] stored = decodeB64(json.path("mac").asText(), record.key());
-        if (!MessageDigest.isEqual(stored, mac)) {
+        if (!MessageDigest.isEqual(stored, recordMac)) {
             throw unauthenticated();
         }
-        if (!MessageDigest.isEqual(decodeB64(json.path("sig").asText(), record.key()), signature(json))) {
+        if (!MessageDigest.isEqual(decodeB64(json.path("sig").asText(), record.key()), signature(json, keyVersion))) {
             // someone with write access to storage altered the record (kind, organization, keys, expiry)
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + record.key() + " fails its signature");
+        }
+        if (keyVersion != activeMac.version()) {
+            rekey(record, (ObjectNode) json, activeMac, ours);
         }
         Principal p = toPrincipal(json);
         if (p.expiresAt() != null && !clock.instant().isBefore(p.expiresAt())) {
@@ -240,7 +266,8 @@ public final class TokenService {
 
     private Issued issue(String token, Principal.Kind kind, String org, String identity, String name, Set<String> keys,
                          Instant expiresAt, Set<Permission> permissions) {
-        byte[] mac = barrier.tokenMac(token.getBytes(StandardCharsets.UTF_8));
+        int keyVersion = barrier.tokenKeyVersion();
+        byte[] mac = barrier.tokenMac(keyVersion, token.getBytes(StandardCharsets.UTF_8)).orElseThrow();
         String id = OURS.matcher(token).matches() ? token.substring(4, 20) : derivedId(mac);
         Instant now = clock.instant();
         ObjectNode json = JSON.createObjectNode();
@@ -260,7 +287,8 @@ public final class TokenService {
             permissions.stream().map(Permission::wire).sorted().forEach(json.putArray("permissions")::add);
         }
         json.put("mac", Base64.getEncoder().encodeToString(mac));
-        json.put("sig", Base64.getEncoder().encodeToString(signature(json)));
+        json.put("kv", keyVersion);
+        json.put("sig", Base64.getEncoder().encodeToString(signature(json, keyVersion)));
         try {
             storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), 0);
         } catch (IOException e) {
@@ -372,10 +400,11 @@ public final class TokenService {
     }
 
     /**
-     * HMAC under the token key over every field that grants something (kind, organization, identity,
-     * keys, expiry) and the token's own MAC, so a record edited in storage is refused.
+     * HMAC under token key {@code keyVersion} over every field that grants something (kind, organization,
+     * identity, keys, expiry), the token's own MAC and (from version 2 on) the key version, so a record
+     * edited in storage is refused.
      */
-    private byte[] signature(JsonNode json) {
+    private byte[] signature(JsonNode json, int keyVersion) {
         StringBuilder canonical = new StringBuilder("anima-vault/token/v1");
         for (String field : new String[] {"id", "kind", "organizationId", "identityId", "expiresAt", "mac"}) {
             String v = json.path(field).asText("");
@@ -397,7 +426,61 @@ public final class TokenService {
                 canonical.append("\nperm=").append(k.length()).append(':').append(k);
             }
         }
-        return barrier.tokenMac(canonical.toString().getBytes(StandardCharsets.UTF_8));
+        if (keyVersion > 1) {
+            canonical.append("\nkv=").append(keyVersion);
+        }
+        return barrier.tokenMac(keyVersion, canonical.toString().getBytes(StandardCharsets.UTF_8))
+                .orElseThrow(TokenService::unauthenticated);
+    }
+
+    /**
+     * Re-hashes a verified token's record under the active token key (the token itself is in hand), so a
+     * token in use outlives the deadline of the key version it was issued under. Ours keep their id and
+     * record (conditional on its revision: a revocation in between wins); a token given from outside
+     * (bootstrap) has an id derived from its MAC, so it moves to a new record under its new id. Best effort:
+     * the token stays valid either way until the old version's deadline.
+     */
+    private void rekey(StoredRecord record, ObjectNode json, Barrier.TokenMac activeMac, boolean ours) {
+        int active = activeMac.version();
+        ObjectNode updated = json.deepCopy();
+        String id = ours ? record.key() : derivedId(activeMac.mac());
+        updated.put("id", id);
+        updated.put("mac", Base64.getEncoder().encodeToString(activeMac.mac()));
+        updated.put("kv", active);
+        try {
+            updated.put("sig", Base64.getEncoder().encodeToString(signature(updated, active)));
+            if (ours) {
+                storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(updated), record.revision());
+            } else {
+                try {
+                    storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(updated), 0);
+                } catch (VaultException e) {
+                    if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
+                        throw e;
+                    }
+                }
+                storage.deleteRecord(NAMESPACE, record.key(), record.revision());
+            }
+        } catch (VaultException | IOException e) {
+            // a concurrent revocation or re-key, or storage trouble: the next use tries again
+        }
+    }
+
+    /**
+     * How many token records each token key version hashes (scans the token records: the keyring job's
+     * call, not a hot path).
+     */
+    public Map<Integer, Long> recordsPerKeyVersion() {
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
+            for (StoredRecord r : page.items()) {
+                out.merge(parse(r).path("kv").asInt(1), 1L, Long::sum);
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+        return out;
     }
 
     private static byte[] decodeB64(String text, String recordKey) {

@@ -1,26 +1,23 @@
 package dev.animavault.core.barrier;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.Base64;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntConsumer;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -30,9 +27,19 @@ import javax.crypto.spec.SecretKeySpec;
  * data key of the keyring before it reaches a {@code Protection.NONE} backend, with AAD binding it to
  * its organization, identity, key and version, so a value copied to another row fails to open.
  *
- * <p>The keyring (data keys, the token HMAC key and the audit HMAC key) lives in storage as record
+ * <p>The keyring (data keys, the token HMAC keys and the audit HMAC key) lives in storage as record
  * {@code sys/keyring}, sealed by the {@link RootKey}. The first node to start creates it; others read
- * it. Sealed value layout: {@code 0x01 | keyId (4 bytes, big endian) | nonce (12) | ciphertext+tag}.
+ * it. Sealed value layout: {@code 0x01 | keyId (4 bytes, big endian) | nonce (12) | ciphertext+tag}: the
+ * key id in every value lets a keyring hold several data keys, so values sealed before a rotation keep
+ * opening until the re-encryption job has moved them (see {@code dev.animavault.core.keys}).
+ *
+ * <p>The keyring can change while the node runs (rotation here or on another node sharing the storage):
+ * {@link #refresh()} reads it again when its record's revision moved; opening a value sealed under a key
+ * id this node does not know refreshes once before failing. Changes are conditional writes on the
+ * record's revision, so two nodes never both rotate from the same keyring.
+ *
+ * <p>Encryptions are counted per data key durably ({@link KeyUsage}): blocks are reserved in storage
+ * before use, and a key whose count passes the configured threshold asks for a rotation.
  *
  * <p>Thread-safe.
  */
@@ -42,21 +49,33 @@ public final class Barrier {
     private static final byte FORMAT = 1;
     private static final int HEADER = 5;
     private static final byte[] KEYRING_AAD = "anima-vault/keyring/v1".getBytes(StandardCharsets.UTF_8);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<Integer, SecretKey> dataKeys;
-    private final int activeKeyId;
-    private final SecretKey tokenKey;
-    private final InstancePool<Mac> tokenMacs;
-    /** The keyring's audit key; only keys derived from it leave the barrier. */
-    private final SecretKey auditKey;
+    /** The keyring in use and the MAC pools of its token keys. */
+    private record State(Keyring ring, Map<Integer, InstancePool<Mac>> tokenMacs) {
+    }
 
-    private Barrier(Map<Integer, SecretKey> dataKeys, int activeKeyId, SecretKey tokenKey, SecretKey auditKey) {
-        this.dataKeys = Map.copyOf(dataKeys);
-        this.activeKeyId = activeKeyId;
-        this.tokenKey = tokenKey;
-        this.auditKey = auditKey;
-        this.tokenMacs = new InstancePool<>(() -> newMac(tokenKey));
+    private final StorageBackend storage;
+    private final RootKey rootKey;
+    private final Clock clock;
+    private final boolean readOnly;
+    private final KeyUsage usage;
+    private volatile State state;
+
+    private Barrier(StorageBackend storage, RootKey rootKey, Clock clock, Keyring ring, boolean readOnly) {
+        this.storage = storage;
+        this.rootKey = rootKey;
+        this.clock = clock;
+        this.readOnly = readOnly;
+        this.usage = new KeyUsage(storage);
+        this.state = state(ring);
+    }
+
+    private static State state(Keyring ring) {
+        Map<Integer, InstancePool<Mac>> macs = new HashMap<>();
+        for (Keyring.TokenKey t : ring.tokenKeys) {
+            macs.put(t.version(), new InstancePool<>(() -> newMac(t.key())));
+        }
+        return new State(ring, Map.copyOf(macs));
     }
 
     /**
@@ -76,14 +95,13 @@ public final class Barrier {
                             + "missing, but storage holds a keyring sealed by a root key: restore the key file from "
                             + "its backup (or set " + RootKey.ENV + "); nothing was created");
                 }
-                return fromRecord(existing.get().value(), rootKey);
+                return new Barrier(storage, rootKey, clock, fromRecord(existing.get(), rootKey), false);
             }
             rootKey.save();
-            byte[] plain = newKeyring(clock);
+            byte[] plain = Keyring.create(clock.instant());
             try {
-                byte[] sealed = Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);
-                storage.putRecord(NAMESPACE, KEYRING, sealed, 0);
-                return fromJson(plain);
+                StoredRecord stored = storage.putRecord(NAMESPACE, KEYRING, wrap(rootKey, plain), 0);
+                return new Barrier(storage, rootKey, clock, Keyring.parse(plain, stored.revision()), false);
             } catch (VaultException e) {
                 if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
                     throw e;
@@ -98,7 +116,8 @@ public final class Barrier {
 
     /**
      * Opens the keyring already in {@code storage} without ever creating one or writing the root key
-     * (for tools such as {@code audit verify}).
+     * (for tools such as {@code audit verify}). The barrier opens values and records but refuses to seal
+     * (sealing counts encryptions in storage) and to rotate.
      *
      * @return the barrier, or empty when storage holds no keyring
      * @throws VaultException {@code CONFIGURATION} when the root key does not open it
@@ -108,7 +127,7 @@ public final class Barrier {
         if (existing.isEmpty() || rootKey.isUnsaved()) {
             return Optional.empty();
         }
-        return Optional.of(fromRecord(existing.get().value(), rootKey));
+        return Optional.of(new Barrier(storage, rootKey, Clock.systemUTC(), fromRecord(existing.get(), rootKey), true));
     }
 
     /**
@@ -120,7 +139,7 @@ public final class Barrier {
         if (purpose == null || purpose.isBlank()) {
             throw new IllegalArgumentException("purpose is blank");
         }
-        Mac mac = newMac(auditKey);
+        Mac mac = newMac(state.ring().auditKey);
         byte[] derived = mac.doFinal(("anima-vault/audit-key/v1/" + purpose).getBytes(StandardCharsets.UTF_8));
         try {
             return new SecretKeySpec(derived, "HmacSHA256");
@@ -129,80 +148,169 @@ public final class Barrier {
         }
     }
 
-    private static Barrier fromRecord(byte[] sealed, RootKey rootKey) {
-        byte[] plain;
+    // ---------------------------------------------------------------- the keyring record (root key layer)
+
+    /** Seals the keyring's plaintext under the root key (the one place the root key wraps). */
+    private static byte[] wrap(RootKey rootKey, byte[] plain) {
+        return Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);
+    }
+
+    /** Opens the keyring's plaintext with the root key (the one place the root key unwraps). */
+    private static byte[] unwrap(RootKey rootKey, byte[] sealed) {
         try {
-            plain = Aead.open(rootKey.key(), sealed, 1, KEYRING_AAD);
+            return Aead.open(rootKey.key(), sealed, 1, KEYRING_AAD);
         } catch (VaultException e) {
             throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + rootKey.source() + ") does not open "
                     + "the keyring in storage: wrong root key for this data");
         }
+    }
+
+    private static Keyring fromRecord(StoredRecord record, RootKey rootKey) {
+        byte[] plain = unwrap(rootKey, record.value());
         try {
-            return fromJson(plain);
+            return Keyring.parse(plain, record.revision());
         } finally {
             Arrays.fill(plain, (byte) 0);
         }
     }
 
-    private static byte[] newKeyring(Clock clock) {
-        SecureRandom random = new SecureRandom();
-        ObjectNode root = JSON.createObjectNode();
-        root.put("format", 1);
-        root.put("active", 1);
-        ArrayNode keys = root.putArray("keys");
-        ObjectNode k = keys.addObject();
-        k.put("id", 1);
-        k.put("created", clock.instant().toString());
-        k.put("key", randomB64(random));
-        root.put("tokenKey", randomB64(random));
-        root.put("auditKey", randomB64(random));
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    // ---------------------------------------------------------------- keyring changes
+
+    /**
+     * Reads the keyring record again and switches to it when its revision moved (another node rotated).
+     * Cheap when nothing changed: one record read.
+     *
+     * @return whether the keyring changed
+     */
+    public boolean refresh() {
+        Optional<StoredRecord> r = storage.getRecord(NAMESPACE, KEYRING);
+        if (r.isEmpty() || r.get().revision() == state.ring().revision) {
+            return false;
         }
-    }
-
-    private static String randomB64(SecureRandom random) {
-        byte[] b = new byte[32];
-        random.nextBytes(b);
-        String s = Base64.getEncoder().encodeToString(b);
-        Arrays.fill(b, (byte) 0);
-        return s;
-    }
-
-    private static Barrier fromJson(byte[] json) {
-        try {
-            JsonNode root = JSON.readTree(json);
-            Map<Integer, SecretKey> keys = new HashMap<>();
-            for (JsonNode k : root.get("keys")) {
-                keys.put(k.get("id").asInt(), aes(k.get("key").asText()));
+        synchronized (this) {
+            if (r.get().revision() <= state.ring().revision) {
+                return false;
             }
-            int active = root.get("active").asInt();
-            if (!keys.containsKey(active)) {
-                throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring names an active key it does not hold");
+            state = state(fromRecord(r.get(), rootKey));
+            return true;
+        }
+    }
+
+    /**
+     * Adds a new data key and makes it the one new values are sealed with, unless the stored keyring's
+     * active key is no longer {@code expectedActive} (another node rotated first: nothing is done).
+     * Conditional on the record's revision, so of two nodes rotating at once exactly one succeeds.
+     *
+     * @return the active key id afterwards
+     */
+    public int rotateDataKey(int expectedActive) {
+        return change(ring -> ring.active == expectedActive ? ring.withNewDataKey(clock.instant()) : null).active;
+    }
+
+    /**
+     * Adds a new token HMAC key version that new tokens are hashed with; the older versions keep verifying
+     * tokens until {@code retireOld} (null: until removed), unless the active version is no longer
+     * {@code expectedVersion} (then nothing is done).
+     *
+     * @return the active token key version afterwards
+     */
+    public int rotateTokenKey(int expectedVersion, Instant retireOld) {
+        return change(ring -> ring.activeTokenKey().version() == expectedVersion
+                ? ring.withNewTokenKey(clock.instant(), retireOld) : null).activeTokenKey().version();
+    }
+
+    /** Removes data keys nothing references any more (never the active one). Conditional like rotation. */
+    public void removeDataKeys(Set<Integer> ids) {
+        change(ring -> {
+            Set<Integer> present = new java.util.HashSet<>(ids);
+            present.retainAll(ring.dataKeys.keySet());
+            present.remove(ring.active);
+            return present.isEmpty() ? null : ring.withoutDataKeys(present);
+        });
+    }
+
+    /** Removes token key versions (never the active one). Conditional like rotation. */
+    public void removeTokenKeys(Set<Integer> versions) {
+        change(ring -> {
+            Set<Integer> present = new java.util.HashSet<>(versions);
+            present.retainAll(ring.tokenKeys.stream().map(Keyring.TokenKey::version).toList());
+            present.remove(ring.activeTokenKey().version());
+            return present.isEmpty() ? null : ring.withoutTokenKeys(present);
+        });
+    }
+
+    // the edit returns the new plaintext, or null for "nothing to do"; retried on a concurrent change
+    private Keyring change(java.util.function.Function<Keyring, byte[]> edit) {
+        if (readOnly) {
+            throw new IllegalStateException("this barrier was opened read-only");
+        }
+        for (int attempt = 0; attempt < 5; attempt++) {
+            refresh();
+            Keyring ring = state.ring();
+            byte[] plain = edit.apply(ring);
+            if (plain == null) {
+                return ring;
             }
-            return new Barrier(keys, active, hmac(root.get("tokenKey").asText()), hmac(root.get("auditKey").asText()));
-        } catch (IOException | NullPointerException | IllegalArgumentException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
+            try {
+                storage.putRecord(NAMESPACE, KEYRING, wrap(rootKey, plain), ring.revision);
+            } catch (VaultException e) {
+                if (e.errorCode() != ErrorCode.REVISION_CONFLICT && e.errorCode() != ErrorCode.NOT_FOUND) {
+                    throw e;
+                }
+                continue; // another node changed it first: look again
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+            refresh();
+            return state.ring();
         }
+        throw new VaultException(ErrorCode.REVISION_CONFLICT, "the keyring kept changing; try again");
     }
 
-    private static SecretKey aes(String b64) {
-        return new SecretKeySpec(key256(b64), "AES");
+    /**
+     * Sets the encryption counting: blocks of {@code blockSize} reserved in storage, {@code onLimit}
+     * told (with the key id) when a key's count reaches {@code rotateAt}.
+     */
+    public void configureUsage(long blockSize, long rotateAt, IntConsumer onLimit) {
+        usage.configure(blockSize, rotateAt, onLimit);
     }
 
-    private static SecretKey hmac(String b64) {
-        return new SecretKeySpec(key256(b64), "HmacSHA256");
+    /** A description of the keyring without key material. */
+    public KeyringView view() {
+        Keyring ring = state.ring();
+        Map<Integer, Long> counts = usage.counts();
+        List<KeyringView.DataKeyInfo> keys = ring.dataKeys.values().stream()
+                .sorted(java.util.Comparator.comparingInt(Keyring.DataKey::id))
+                .map(k -> new KeyringView.DataKeyInfo(k.id(), k.created(), counts.getOrDefault(k.id(), 0L),
+                        k.id() == ring.active))
+                .toList();
+        List<KeyringView.TokenKeyInfo> tokens = ring.tokenKeys.stream()
+                .map(t -> new KeyringView.TokenKeyInfo(t.version(), t.created(), t.retiresAt(),
+                        t.version() == ring.activeTokenKey().version()))
+                .toList();
+        return new KeyringView(ring.revision, ring.active, keys, ring.activeTokenKey().version(), tokens,
+                usage.rotateAt(), KeyUsage.HARD_LIMIT);
     }
 
-    // every key in the keyring is 256 bits; anything else means a damaged or forged keyring
-    private static byte[] key256(String b64) {
-        byte[] raw = Base64.getDecoder().decode(b64);
-        if (raw.length != 32) {
-            throw new IllegalArgumentException("keyring key is not 256 bits");
+    /** The id of the data key new values are sealed with. */
+    public int activeKeyId() {
+        return state.ring().active;
+    }
+
+    /** The data key ids the keyring holds. */
+    public Set<Integer> dataKeyIds() {
+        return state.ring().dataKeys.keySet();
+    }
+
+    /**
+     * The data key id a sealed value or record names, or -1 when the bytes are not in the sealed format
+     * (for instance a {@code Protection.NATIVE} backend's plaintext).
+     */
+    public static int keyIdOf(byte[] sealed) {
+        if (sealed == null || sealed.length < HEADER || sealed[0] != FORMAT) {
+            return -1;
         }
-        return raw;
+        return ByteBuffer.wrap(sealed, 1, 4).getInt();
     }
 
     /** Seals a secret value for the given secret version. */
@@ -238,8 +346,13 @@ public final class Barrier {
     }
 
     private byte[] sealWith(byte[] plaintext, byte[] aad) {
-        byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(activeKeyId).array();
-        return Aead.seal(dataKeys.get(activeKeyId), header, plaintext, aad);
+        if (readOnly) {
+            throw new IllegalStateException("this barrier was opened read-only");
+        }
+        Keyring.DataKey key = state.ring().activeKey();
+        usage.count(key.id());
+        byte[] header = ByteBuffer.allocate(HEADER).put(FORMAT).putInt(key.id()).array();
+        return Aead.seal(key.key(), header, plaintext, aad);
     }
 
     // what names the sealed thing in errors: never its content
@@ -248,16 +361,93 @@ public final class Barrier {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, what + " has an unknown format");
         }
         int keyId = ByteBuffer.wrap(sealed, 1, 4).getInt();
-        SecretKey key = dataKeys.get(keyId);
+        Keyring.DataKey key = state.ring().dataKeys.get(keyId);
+        if (key == null && refresh()) {
+            key = state.ring().dataKeys.get(keyId); // sealed by a node that rotated: this node had not seen it yet
+        }
         if (key == null) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, what + " uses unknown data key " + keyId);
         }
-        return Aead.open(key, sealed, HEADER, aad);
+        return Aead.open(key.key(), sealed, HEADER, aad);
     }
 
-    /** HMAC-SHA256 under the token key (token verification). */
+    /**
+     * Re-seals a secret value under the active data key.
+     *
+     * @return the new sealed bytes, or null when it is sealed under the active key already
+     */
+    public byte[] reseal(SecretRef ref, int version, byte[] sealed) {
+        if (keyIdOf(sealed) == activeKeyId()) {
+            return null;
+        }
+        byte[] plain = open(ref, version, sealed);
+        try {
+            return seal(ref, version, plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /** Re-seals a record sealed by {@link #sealRecord} under the active key; null when it is already. */
+    public byte[] resealRecord(String namespace, String key, byte[] sealed) {
+        if (keyIdOf(sealed) == activeKeyId()) {
+            return null;
+        }
+        byte[] plain = openRecord(namespace, key, sealed);
+        try {
+            return sealRecord(namespace, key, plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    /** HMAC-SHA256 under the active token key (issuing tokens, the verification cache). */
     public byte[] tokenMac(byte[] data) {
-        return mac(tokenMacs, data);
+        State s = state;
+        return mac(s.tokenMacs().get(s.ring().activeTokenKey().version()), data);
+    }
+
+    /** A token MAC and the key version it was made with. */
+    public record TokenMac(int version, byte[] mac) {
+        @Override
+        public String toString() {
+            return "TokenMac[" + version + ", <masked>]";
+        }
+    }
+
+    /** HMAC-SHA256 under the active token key, with its version (one HMAC: the token check's common case). */
+    public TokenMac activeTokenMac(byte[] data) {
+        State s = state;
+        int version = s.ring().activeTokenKey().version();
+        return new TokenMac(version, mac(s.tokenMacs().get(version), data));
+    }
+
+    /** The version of the active token key. */
+    public int tokenKeyVersion() {
+        return state.ring().activeTokenKey().version();
+    }
+
+    /**
+     * HMAC-SHA256 under token key {@code version}, if that version is still live (held and before its
+     * deadline).
+     */
+    public Optional<byte[]> tokenMac(int version, byte[] data) {
+        State s = state;
+        Optional<Keyring.TokenKey> key = s.ring().tokenKeys.stream().filter(t -> t.version() == version).findFirst();
+        if (key.isEmpty() && refresh()) {
+            s = state;
+            key = s.ring().tokenKeys.stream().filter(t -> t.version() == version).findFirst();
+        }
+        if (key.isEmpty() || !key.get().liveAt(clock.instant())) {
+            return Optional.empty();
+        }
+        return Optional.of(mac(s.tokenMacs().get(version), data));
+    }
+
+    /** The live token key versions, newest (active) first. */
+    public List<Integer> liveTokenKeyVersions() {
+        Instant now = clock.instant();
+        return state.ring().tokenKeys.stream().filter(t -> t.liveAt(now)).map(Keyring.TokenKey::version).toList();
     }
 
     private static byte[] mac(InstancePool<Mac> pool, byte[] data) {
@@ -300,6 +490,7 @@ public final class Barrier {
 
     @Override
     public String toString() {
-        return "Barrier[activeKey=" + activeKeyId + ", keys=" + dataKeys.size() + ", <masked>]";
+        Keyring ring = state.ring();
+        return "Barrier[activeKey=" + ring.active + ", keys=" + ring.dataKeys.size() + ", <masked>]";
     }
 }

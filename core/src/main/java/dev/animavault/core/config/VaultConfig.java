@@ -36,13 +36,14 @@ import java.util.Optional;
  * @param trustedProxies    reverse proxies whose {@code X-Forwarded-For} is believed
  *                          ({@code server.trusted-proxies}); none by default
  * @param admin             human admin accounts: MFA, sessions, Argon2id, throttling ({@code vault.admin})
+ * @param keyring           the keyring's rotation and re-encryption settings ({@code vault.keyring})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
                           Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation,
-                          TrustedProxies trustedProxies, AdminConfig admin) {
+                          TrustedProxies trustedProxies, AdminConfig admin, KeyringConfig keyring) {
 
     /** As the canonical constructor, trusting no proxy. */
     public VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
@@ -52,7 +53,8 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
                        Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
         this(host, port, maxConnections, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes, egressAllow,
                 tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl,
-                defaultCredentialType, rotation, TrustedProxies.NONE, AdminConfig.DEFAULTS);
+                defaultCredentialType, rotation, TrustedProxies.NONE, AdminConfig.DEFAULTS,
+                KeyringConfig.DEFAULTS);
     }
 
     /** Default largest secret value: 64 KiB. */
@@ -125,6 +127,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         Objects.requireNonNull(rotation, "rotation is null");
         Objects.requireNonNull(trustedProxies, "trustedProxies is null");
         Objects.requireNonNull(admin, "admin is null");
+        Objects.requireNonNull(keyring, "keyring is null");
     }
 
     /** The credential type of a secret created without one. */
@@ -178,6 +181,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private RotationConfig rotation = RotationConfig.DEFAULTS;
         private TrustedProxies trustedProxies = TrustedProxies.NONE;
         private AdminConfig admin = AdminConfig.DEFAULTS;
+        private KeyringConfig keyring = KeyringConfig.DEFAULTS;
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -204,12 +208,13 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder rotation(RotationConfig v) { rotation = v; return this; }
         public Builder trustedProxies(List<String> v) { trustedProxies = TrustedProxies.of(v); return this; }
         public Builder admin(AdminConfig v) { admin = v; return this; }
+        public Builder keyring(KeyringConfig v) { keyring = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies, admin);
+                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies, admin, keyring);
         }
     }
 }

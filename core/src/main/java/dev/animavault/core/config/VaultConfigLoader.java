@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  */
 public final class VaultConfigLoader {
     private static final Set<String> VAULT_KEYS = Set.of("data-dir", "plugins-dir", "root-key", "storage", "audit",
-            "credential-types", "egress", "auth", "limits", "bootstrap", "default-credential-type", "rotation", "admin");
+            "credential-types", "egress", "auth", "limits", "bootstrap", "default-credential-type", "rotation", "admin",
+            "keyring");
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -122,7 +123,8 @@ public final class VaultConfigLoader {
         return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
                 maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
-                rotation(vault.get("rotation")), trustedProxies(root), admin(vault.get("admin")));
+                rotation(vault.get("rotation")), trustedProxies(root), admin(vault.get("admin")),
+                keyring(vault.get("keyring")));
     }
 
     /** {@code server.trusted-proxies} (a list), or {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated). */
@@ -234,6 +236,29 @@ public final class VaultConfigLoader {
                 duration(node.get("poll-interval"), d.pollInterval()), duration(node.get("min-interval"), d.minInterval()),
                 retries, duration(node.get("webhook-timeout"), d.webhookTimeout()),
                 duration(node.get("default-grace-period"), d.defaultGracePeriod()));
+    }
+
+    private static final Set<String> KEYRING_KEYS = Set.of("max-key-age", "rotate-at-encryptions", "reserve-block",
+            "refresh-interval", "job", "token-key-grace");
+
+    private static KeyringConfig keyring(Config node) {
+        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            boolean jobKey = key.equals("job.enabled") || key.equals("job.rate") || key.equals("job.batch");
+            if (!KEYRING_KEYS.contains(top) || (top.equals("job") && !jobKey)) {
+                throw VaultConfig.configError("unknown configuration key 'vault.keyring." + key + "'; known keys: "
+                        + new java.util.TreeSet<>(KEYRING_KEYS) + " (job: enabled, rate, batch)");
+            }
+        }
+        KeyringConfig d = KeyringConfig.DEFAULTS;
+        return new KeyringConfig(duration(node.get("max-key-age"), d.maxKeyAge()),
+                node.get("rotate-at-encryptions").asLong().orElse(d.rotateAtEncryptions()),
+                node.get("reserve-block").asLong().orElse(d.reserveBlock()),
+                duration(node.get("refresh-interval"), d.refreshInterval()),
+                node.get("job.enabled").asBoolean().orElse(d.jobEnabled()),
+                node.get("job.rate").asInt().orElse(d.reencryptRate()),
+                node.get("job.batch").asInt().orElse(d.reencryptBatch()),
+                duration(node.get("token-key-grace"), d.tokenKeyGrace()));
     }
 
     /**

@@ -79,6 +79,19 @@ public final class VaultService {
         return audit;
     }
 
+    /**
+     * Runs an instance-level operation (the keyring's) that needs {@code permission}, asked of the authorizer.
+     * Audited as {@code action}; a write ({@code action} not ending in {@code .read}/{@code .list}/{@code .query})
+     * records its attempt first and is refused when no sink takes it.
+     */
+    public <T> T systemOperation(RequestContext ctx, String action, dev.animavault.core.authz.Permission permission,
+                                 java.util.function.Supplier<T> op) {
+        return audit.run(ctx, action, null, null, null, () -> {
+            dev.animavault.core.authz.Authorizer.require(ctx, permission);
+            return op.get();
+        });
+    }
+
     /** Records a refused authentication (unknown or missing token). Best effort. */
     public void auditUnauthenticated(String requestId, String remoteAddress, String action, String identityId,
                                      String key) {

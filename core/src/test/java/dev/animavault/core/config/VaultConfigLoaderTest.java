@@ -109,6 +109,31 @@ class VaultConfigLoaderTest {
     }
 
     @Test
+    void keyringSettings() throws Exception {
+        Path file = tmp.resolve("keyring.yaml");
+        Files.writeString(file, """
+                vault:
+                  keyring: {max-key-age: 30d, rotate-at-encryptions: 5000000, reserve-block: 200,
+                            refresh-interval: 2s, token-key-grace: 7d, job: {enabled: false, rate: 50, batch: 10}}
+                """);
+        VaultConfig c = new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load();
+        assertEquals(new KeyringConfig(Duration.ofDays(30), 5_000_000, 200, Duration.ofSeconds(2), false, 50, 10,
+                Duration.ofDays(7)), c.keyring());
+
+        Files.writeString(file, "vault:\n  credential-types: [api_key]\n");
+        assertEquals(KeyringConfig.DEFAULTS, new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load()
+                .keyring());
+
+        for (String bad : List.of("keyring: {rotate-at-encryptions: 4294967296}", "keyring: {job: {rat: 5}}",
+                "keyring: {max-age: 1d}")) {
+            Files.writeString(file, "vault:\n  " + bad + "\n");
+            VaultException e = assertThrows(VaultException.class,
+                    () -> new VaultConfigLoader(Map.of("ANIMA_VAULT_CONFIG", file.toString())).load());
+            assertTrue(e.getMessage().contains("vault.keyring."), bad + ": " + e.getMessage());
+        }
+    }
+
+    @Test
     void mistakesNameTheKey() throws Exception {
         Path file = tmp.resolve("v.yaml");
         Files.writeString(file, "vault:\n  storag: {type: jdbc}\n");

@@ -32,4 +32,69 @@ public final class Sys {
                 JsonViews.text(p, "version"), JsonViews.strings(p, "storageBackends"),
                 JsonViews.strings(p, "credentialTypes"), JsonViews.strings(p, "auditSinks"))));
     }
+
+    /** A data key of the keyring (never its material); {@code encryptions} is the durable reserved count. */
+    public record DataKey(int id, java.time.Instant created, long encryptions, boolean active) {
+    }
+
+    /** A token HMAC key version; {@code retiresAt} null without a deadline. */
+    public record TokenKey(int version, java.time.Instant created, java.time.Instant retiresAt, boolean active) {
+    }
+
+    /**
+     * The re-encryption job: {@code state} is {@code idle}, {@code pending}, {@code running}, {@code done} or
+     * {@code unsupported}; {@code done}/{@code total} count secrets in the current pass.
+     */
+    public record Reencryption(String state, int targetKey, int pass, long done, long total, long versionsMoved,
+                               long recordsMoved, String message) {
+    }
+
+    /** What {@code GET /v1/sys/keyring} reports. */
+    public record Keyring(int activeKey, java.util.List<DataKey> keys, int activeTokenKey,
+                          java.util.List<TokenKey> tokenKeys, Reencryption reencryption) {
+    }
+
+    /** The outcome of a keyring rotation. */
+    public record KeyringRotation(String key, int activeKey, int activeTokenKey, java.time.Instant retireOldAt) {
+    }
+
+    /** {@code GET /v1/sys/keyring} (permission {@code sys:read}). */
+    public Keyring keyring() {
+        return t.send(Transport.get("/v1/sys/keyring"), n -> {
+            com.fasterxml.jackson.databind.JsonNode r = n.path("reencryption");
+            return new Keyring(n.path("activeKey").asInt(),
+                    JsonViews.items(wrap(n.path("keys")), k -> new DataKey(k.path("id").asInt(),
+                            JsonViews.instant(k, "created"), k.path("encryptions").asLong(), k.path("active").asBoolean())),
+                    n.path("activeTokenKey").asInt(),
+                    JsonViews.items(wrap(n.path("tokenKeys")), k -> new TokenKey(k.path("version").asInt(),
+                            JsonViews.instant(k, "created"), JsonViews.instant(k, "retiresAt"),
+                            k.path("active").asBoolean())),
+                    new Reencryption(JsonViews.text(r, "state"), r.path("targetKey").asInt(), r.path("pass").asInt(),
+                            r.path("done").asLong(), r.path("total").asLong(), r.path("versionsMoved").asLong(),
+                            r.path("recordsMoved").asLong(), JsonViews.text(r, "message")));
+        });
+    }
+
+    /**
+     * {@code POST /v1/sys/keyring/rotate} (permission {@code keys:rotate}): {@code key} is {@code data} or
+     * {@code token}; {@code retireOldAfter} (token only, e.g. {@code 7d}) may be null. Not retried: a
+     * second rotation is not harmless.
+     */
+    public KeyringRotation rotateKeyring(String key, String retireOldAfter) {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("key", key);
+        if (retireOldAfter != null) {
+            body.put("retireOldAfter", retireOldAfter);
+        }
+        return t.send(Transport.post("/v1/sys/keyring/rotate").body(body).idempotent(false),
+                n -> new KeyringRotation(JsonViews.text(n, "key"), n.path("activeKey").asInt(),
+                        n.path("activeTokenKey").asInt(), JsonViews.instant(n, "retireOldAt")));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode wrap(com.fasterxml.jackson.databind.JsonNode array) {
+        com.fasterxml.jackson.databind.node.ObjectNode o =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        o.set("items", array);
+        return o;
+    }
 }

@@ -117,6 +117,15 @@ public abstract class StorageBackendContract {
         return true;
     }
 
+    /**
+     * Whether the backend implements {@link StorageBackend#replaceVersionValue} (keyring re-encryption).
+     * Backends with {@link Protection#NONE} should; a backend that answers false must refuse the call with
+     * {@code UNAVAILABLE}, which the contract checks.
+     */
+    protected boolean supportsVersionRewrite() {
+        return backend.protection() == Protection.NONE;
+    }
+
     /** Threads used by the concurrency tests. */
     protected int concurrentWriters() {
         return 8;
@@ -302,6 +311,36 @@ public abstract class StorageBackendContract {
         backend.createIdentity(identity(otherOrg, "ghost"));
         assertCode(ErrorCode.IDENTITY_NOT_FOUND, () -> backend.createSecret(secret(ref), version(ref, 1, "v")));
         assertEquals(Optional.empty(), backend.getSecretMetadata(ref));
+    }
+
+    @Test
+    void replaceVersionValueIsConditionalOnTheStoredBytes() {
+        backend.createIdentity(identity(org, "agent_1"));
+        SecretRef ref = new SecretRef(org, "agent_1", "REENCRYPTED");
+        SecretVersion v1 = version(ref, 1, "old-1");
+        SecretMetadata m1 = backend.createSecret(secret(ref), v1);
+        SecretMetadata m2 = backend.addVersion(withCurrent(m1, 2), m1.revision(), version(ref, 2, "old-2"));
+        byte[] old1 = "old-1".getBytes(StandardCharsets.UTF_8);
+        byte[] new1 = "new-1".getBytes(StandardCharsets.UTF_8);
+        if (!supportsVersionRewrite()) {
+            assertCode(ErrorCode.UNAVAILABLE, () -> backend.replaceVersionValue(ref, 1, old1, new1));
+            return;
+        }
+        assertEquals(m2, backend.getSecretMetadata(ref).orElseThrow());
+        assertFalse(backend.replaceVersionValue(ref, 1, "not-the-value".getBytes(StandardCharsets.UTF_8), new1),
+                "bytes differ: nothing replaced");
+        assertTrue(backend.replaceVersionValue(ref, 1, old1, new1));
+        assertFalse(backend.replaceVersionValue(ref, 1, old1, new1), "idempotent: the old bytes are gone");
+        assertFalse(backend.replaceVersionValue(ref, 3, old1, new1), "no such version");
+        assertFalse(backend.replaceVersionValue(new SecretRef(org, "agent_1", "NOPE"), 1, old1, new1), "no such secret");
+        SecretVersion read1 = backend.readSecret(ref, OptionalInt.of(1)).orElseThrow().version();
+        assertArrayEquals(new1, read1.value());
+        assertEquals(v1.createdAt(), read1.createdAt(), "created time kept");
+        assertEquals(v1.createdBy(), read1.createdBy(), "author kept");
+        assertArrayEquals("old-2".getBytes(StandardCharsets.UTF_8),
+                backend.readSecret(ref, OptionalInt.empty()).orElseThrow().version().value(), "other versions untouched");
+        assertEquals(m2, backend.getSecretMetadata(ref).orElseThrow(), "metadata and revision unchanged");
+        assertArrayEquals(new1, backend.listVersions(ref).get(0).value());
     }
 
     @Test

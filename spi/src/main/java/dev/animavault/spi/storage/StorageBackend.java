@@ -97,6 +97,28 @@ public interface StorageBackend extends AutoCloseable {
     List<SecretVersion> listVersions(SecretRef ref);
 
     /**
+     * Replaces the stored bytes of one existing version, if and only if they are still exactly
+     * {@code expected}: core's keyring re-encryption moves a sealed value to a newer data key this way
+     * (the version number, creation time, author and the secret's metadata and revision stay as they are;
+     * readers see the old bytes or the new ones, never a mix). Caches of the version must drop it, and a
+     * {@link ChangeNotifying} backend tells other nodes as for any write of the secret.
+     *
+     * <p>Optional: a backend that cannot rewrite a version in place keeps this default, which refuses with
+     * {@code UNAVAILABLE}; core then cannot re-encrypt its values (keyring rotation still works, the old
+     * data keys simply stay). Backends with {@link Protection#NATIVE} never receive this call.
+     * Thread-safe; idempotent (a repeated call finds {@code replacement}, not {@code expected}, and
+     * returns false).
+     *
+     * @return true when replaced; false when the version is gone or its bytes differ from {@code expected}
+     * @throws dev.animavault.spi.VaultException {@code UNAVAILABLE} when the backend does not support it
+     * @since 0.9 (keyring rotation)
+     */
+    default boolean replaceVersionValue(SecretRef ref, int version, byte[] expected, byte[] replacement) {
+        throw new dev.animavault.spi.VaultException(dev.animavault.spi.ErrorCode.UNAVAILABLE, getClass().getSimpleName()
+                + " cannot rewrite a stored version in place, so values cannot be re-encrypted under a new data key");
+    }
+
+    /**
      * Deletes a secret and all its versions.
      *
      * @throws dev.animavault.spi.VaultException {@code SECRET_NOT_FOUND}, {@code REVISION_CONFLICT}

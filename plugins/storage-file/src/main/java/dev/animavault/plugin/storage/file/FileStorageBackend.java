@@ -271,6 +271,34 @@ final class FileStorageBackend implements StorageBackend {
         });
     }
 
+    /** Rewrites the secret's file atomically under the identity lock when the version still holds {@code expected}. */
+    @Override
+    public boolean replaceVersionValue(SecretRef ref, int version, byte[] expected, byte[] replacement) {
+        requireNonNull(ref, "ref is null");
+        requireNonNull(expected, "expected is null");
+        requireNonNull(replacement, "replacement is null");
+        return withIdentityLock(ref.organizationId(), ref.identityId(), "replace a version's value", () -> {
+            Path file = secretFile(ref);
+            SecretFile current = files.readSecretFile(file);
+            if (current == null) {
+                return false;
+            }
+            List<SecretVersion> versions = new ArrayList<>(current.versions());
+            for (int i = 0; i < versions.size(); i++) {
+                SecretVersion v = versions.get(i);
+                if (v.version() == version) {
+                    if (!java.util.Arrays.equals(v.value(), expected)) {
+                        return false;
+                    }
+                    versions.set(i, new SecretVersion(ref, version, replacement, v.createdAt(), v.createdBy()));
+                    io.writeAtomically(file, Codec.secret(new SecretFile(current.metadata(), versions)));
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
     @Override
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");

@@ -462,6 +462,24 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         });
     }
 
+    /** One conditional UPDATE: the blob comparison is the condition (keyring re-encryption). */
+    @Override
+    public boolean replaceVersionValue(SecretRef ref, int version, byte[] expected, byte[] replacement) {
+        requireNonNull(ref, "ref is null");
+        requireNonNull(expected, "expected is null");
+        requireNonNull(replacement, "replacement is null");
+        return write("replaceVersionValue", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> h.createUpdate(
+                        "UPDATE secret_versions SET value = :replacement WHERE org_id = :org AND identity_id = :identity "
+                                + "AND secret_key = :key AND version = :version AND value = :expected")
+                .bind("replacement", replacement)
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .bind("version", version)
+                .bind("expected", expected)
+                .execute() == 1);
+    }
+
     @Override
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");
