@@ -327,6 +327,7 @@ class OAuthRefreshTest {
                     return read("CONCURRENT");
                 }));
             }
+            long t0 = System.nanoTime();
             go.countDown();
             Set<String> tokens = Collections.synchronizedSet(new java.util.HashSet<>());
             for (Future<Response> f : reads) {
@@ -334,11 +335,22 @@ class OAuthRefreshTest {
                 assertEquals(200, r.status(), r.body());
                 tokens.add(r.json().get("value").asText());
             }
-            assertEquals(1, tokens.size(), "every reader got the one refreshed token");
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            long freshMillis = TOKEN_SECONDS * 1000L / 2; // a token is handed out until 2 s before expiry
+            int refreshes = tokenRequests().size();
+            if (millis < freshMillis) {
+                assertEquals(1, tokens.size(), "every reader got the one refreshed token");
+                assertEquals(1, refreshes, "exactly one refresh for 50 concurrent reads");
+            } else {
+                // the reads outlasted the new token's fresh window (a loaded machine): later reads rightly
+                // refreshed again; still one refresh per window, each handed out
+                System.out.println("fiftyConcurrentReadsCauseOneRefresh: " + millis + " ms, " + refreshes + " refreshes");
+                assertEquals(refreshes, tokens.size(), "every refresh handed out, no other token");
+                assertTrue(refreshes <= 1 + millis / freshMillis, refreshes + " refreshes in " + millis + " ms");
+            }
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, tokenRequests().size(), "exactly one refresh for 50 concurrent reads");
     }
 
     @Test

@@ -94,14 +94,30 @@ class OAuthRefreshTwoNodesTest {
                 drain(oauth);
 
                 Set<String> previous = new HashSet<>();
+                int refreshed = 0;
+                long freshMillis = TOKEN_SECONDS * 1000L / 2; // a token is handed out until 2 s before expiry
                 for (int round = 0; round < 3; round++) {
+                    long t0 = System.nanoTime();
                     Set<String> tokens = concurrentReads(a, b, agent);
-                    assertEquals(1, tokens.size(), "round " + round + ": both nodes hand out the one refreshed token");
+                    long millis = (System.nanoTime() - t0) / 1_000_000;
+                    int refreshes = drain(oauth);
                     assertFalse(previous.containsAll(tokens), "round " + round + ": a fresh token");
                     previous.addAll(tokens);
-                    assertEquals(1, drain(oauth), "round " + round + ": one refresh between two nodes");
+                    if (millis < freshMillis) {
+                        assertEquals(1, tokens.size(), "round " + round + ": both nodes hand out the one refreshed token");
+                        assertEquals(1, refreshes, "round " + round + ": one refresh between two nodes");
+                    } else {
+                        // the reads outlasted the new token's fresh window (a loaded machine): later reads rightly
+                        // refreshed again; still no refresh wasted and none per node
+                        System.out.println("OAuthRefreshTwoNodesTest: round " + round + " took " + millis + " ms, "
+                                + refreshes + " refreshes");
+                        assertEquals(refreshes, tokens.size(), "round " + round + ": every refresh handed out, no other");
+                        assertTrue(refreshes <= 1 + millis / freshMillis, "round " + round + ": " + refreshes
+                                + " refreshes in " + millis + " ms");
+                    }
+                    refreshed += refreshes;
                     int version = a.get("/v1/vault/secrets/agent_1/SHARED?form=stored", OWNER).json().get("version").asInt();
-                    assertEquals(round + 2, version, "round " + round + ": each rotation is one new version");
+                    assertEquals(1 + refreshed, version, "round " + round + ": each refresh is one new version");
                     Thread.sleep(TOKEN_SECONDS * 1000L / 2 + 300);
                 }
             }
