@@ -8,7 +8,6 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
-import dev.animavault.spi.storage.StoredRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +30,8 @@ import javax.crypto.spec.SecretKeySpec;
  * its organization, identity, key and version, so a value copied to another row fails to open.
  *
  * <p>The keyring (data keys, the token HMAC key and the audit HMAC key) lives in storage as record
- * {@code sys/keyring}, sealed by the {@link RootKey}. The first node to start creates it; others read
- * it. Sealed value layout: {@code 0x01 | keyId (4 bytes, big endian) | nonce (12) | ciphertext+tag}.
+ * {@code sys/keyring}, wrapped by a root key provider ({@link KeyringStore}). The first node to start
+ * creates it; others read it. Sealed value layout: {@code 0x01 | keyId (4 bytes, big endian) | nonce (12) | ciphertext+tag}.
  *
  * <p>Thread-safe.
  */
@@ -41,7 +40,6 @@ public final class Barrier {
     static final String KEYRING = "keyring";
     private static final byte FORMAT = 1;
     private static final int HEADER = 5;
-    private static final byte[] KEYRING_AAD = "anima-vault/keyring/v1".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<Integer, SecretKey> dataKeys;
@@ -68,32 +66,22 @@ public final class Barrier {
      *                        when the key file is missing although storage holds a keyring
      */
     public static Barrier open(StorageBackend storage, RootKey rootKey, Clock clock) {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
-            if (existing.isPresent()) {
-                if (rootKey.isUnsaved()) {
-                    throw new VaultException(ErrorCode.CONFIGURATION, "the root key " + rootKey.source() + " is "
-                            + "missing, but storage holds a keyring sealed by a root key: restore the key file from "
-                            + "its backup (or set " + RootKey.ENV + "); nothing was created");
-                }
-                return fromRecord(existing.get().value(), rootKey);
-            }
-            rootKey.save();
-            byte[] plain = newKeyring(clock);
-            try {
-                byte[] sealed = Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);
-                storage.putRecord(NAMESPACE, KEYRING, sealed, 0);
-                return fromJson(plain);
-            } catch (VaultException e) {
-                if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
-                    throw e;
-                }
-                // another node created it at the same moment: read theirs
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
+        return open(new KeyringStore(storage, rootKey, "file", Map.of()), clock);
+    }
+
+    /**
+     * Opens the keyring through {@code keyring} (whose root key provider unwraps it), creating it on first
+     * start.
+     *
+     * @throws VaultException {@code CONFIGURATION} when the root key does not open the stored keyring
+     */
+    public static Barrier open(KeyringStore keyring, Clock clock) {
+        byte[] plain = keyring.openOrCreate(() -> newKeyring(clock), clock.instant());
+        try {
+            return fromJson(plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
         }
-        throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "could not create or read the keyring");
     }
 
     /**
@@ -104,11 +92,16 @@ public final class Barrier {
      * @throws VaultException {@code CONFIGURATION} when the root key does not open it
      */
     public static Optional<Barrier> openExisting(StorageBackend storage, RootKey rootKey) {
-        Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
-        if (existing.isEmpty() || rootKey.isUnsaved()) {
+        if (rootKey.isUnsaved()) {
             return Optional.empty();
         }
-        return Optional.of(fromRecord(existing.get().value(), rootKey));
+        return new KeyringStore(storage, rootKey, "file", Map.of()).openExisting().map(plain -> {
+            try {
+                return fromJson(plain);
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        });
     }
 
     /**
@@ -126,21 +119,6 @@ public final class Barrier {
             return new SecretKeySpec(derived, "HmacSHA256");
         } finally {
             Arrays.fill(derived, (byte) 0);
-        }
-    }
-
-    private static Barrier fromRecord(byte[] sealed, RootKey rootKey) {
-        byte[] plain;
-        try {
-            plain = Aead.open(rootKey.key(), sealed, 1, KEYRING_AAD);
-        } catch (VaultException e) {
-            throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + rootKey.source() + ") does not open "
-                    + "the keyring in storage: wrong root key for this data");
-        }
-        try {
-            return fromJson(plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
         }
     }
 

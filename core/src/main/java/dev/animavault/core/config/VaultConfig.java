@@ -33,12 +33,15 @@ import java.util.Optional;
  * @param defaultCredentialType the type a secret created without {@code type} gets; empty = the first
  *                          enabled type ({@code vault.default-credential-type})
  * @param rotation          the rotation engine's settings ({@code vault.rotation})
+ * @param rootKey           the root key provider ({@code vault.root-key.type}, default {@code file} at
+ *                          {@code rootKeyFile}) and its configuration ({@code vault.root-key.config})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
-                          Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation) {
+                          Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation,
+                          ProviderSpec rootKey) {
 
     /** Default largest secret value: 64 KiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
@@ -60,6 +63,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         dataDir = dataDir.toAbsolutePath().normalize();
         pluginsDir = pluginsDir.toAbsolutePath().normalize();
         rootKeyFile = rootKeyFile.toAbsolutePath().normalize();
+        rootKey = rootKey == null ? ProviderSpec.of("file") : rootKey;
         Objects.requireNonNull(storage, "storage is null");
         audit = List.copyOf(audit);
         if (audit.isEmpty()) {
@@ -159,6 +163,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private Duration maxTokenTtl = DEFAULT_MAX_TOKEN_TTL;
         private Optional<String> defaultCredentialType = Optional.empty();
         private RotationConfig rotation = RotationConfig.DEFAULTS;
+        private ProviderSpec rootKey = ProviderSpec.of("file");
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -183,12 +188,13 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder maxTokenTtl(Duration v) { maxTokenTtl = v; return this; }
         public Builder defaultCredentialType(String v) { defaultCredentialType = Optional.ofNullable(v); return this; }
         public Builder rotation(RotationConfig v) { rotation = v; return this; }
+        public Builder rootKey(ProviderSpec v) { rootKey = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl, defaultCredentialType, rotation);
+                    maxTokenTtl, defaultCredentialType, rotation, rootKey);
         }
     }
 }

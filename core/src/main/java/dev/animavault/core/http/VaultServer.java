@@ -116,6 +116,7 @@ public final class VaultServer implements AutoCloseable {
                 .get("/v1/openapi.json", OpenApiDocument::serve)
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/sys/plugins", new PluginsApi(api, node.plugins())) // issue 16
+                .register(RootKeyApi.MOUNT, new RootKeyApi(api, node.rootKeys())) // issue 14
                 .register("/v1/vault/audit/reports", new ReportsApi(api, node.reports())) // issue 15
                 .register("/v1/vault/audit", new AuditApi(api))
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
