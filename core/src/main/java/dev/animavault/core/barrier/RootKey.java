@@ -275,10 +275,12 @@ public final class RootKey implements dev.animavault.spi.rootkey.RootKeyProvider
     private SoftwareKey require(String keyId) {
         if (isUnsaved() && !keyId.equals(id())) {
             throw new VaultException(ErrorCode.CONFIGURATION, "the root key " + source + " is missing, but storage "
-                    + "holds a keyring sealed by a root key: restore the key file from its backup (or set " + ENV + ")");
+                    + "holds a keyring sealed by a root key: restore the key file from its backup (or set " + ENV + "); "
+                    + "nothing was created");
         }
         if (!keyId.equals(id())) {
-            throw new VaultException(ErrorCode.CONFIGURATION, "root key " + keyId + " is not the key in " + source);
+            throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + source + ") does not open the keyring in "
+                    + "storage (it is wrapped by root key " + keyId + "): wrong root key for this data");
         }
         return software();
     }

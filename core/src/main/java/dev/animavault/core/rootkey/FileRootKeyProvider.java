@@ -136,8 +136,8 @@ final class FileRootKeyProvider implements RootKeyProvider, LegacyDeploymentIds 
 
     private SoftwareKey require(String keyId) {
         return find(keyId).orElseThrow(() -> new VaultException(ErrorCode.CONFIGURATION, "root key " + keyId
-                + " is not in " + file + (Files.exists(file) ? " (that file holds another key)" : " (missing)")
-                + ": restore the key file from its backup"));
+                + " is not in " + file + (Files.exists(file) ? " (that file holds another key: wrong root key for this data)"
+                : " (missing)") + ": restore the key file from its backup"));
     }
 
     private Optional<SoftwareKey> find(String keyId) {

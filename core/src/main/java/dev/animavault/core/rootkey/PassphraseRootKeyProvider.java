@@ -1,6 +1,5 @@
 package dev.animavault.core.rootkey;
 
-import dev.animavault.core.barrier.LegacyDeploymentIds;
 import dev.animavault.core.barrier.SoftwareKey;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
@@ -18,8 +17,10 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 /**
  * {@code passphrase}: the root key derived from an operator's passphrase with Argon2id (BouncyCastle). The
  * key id carries the derivation's parameters and salt ({@code a2id.m<KiB>.t<iterations>.p<lanes>.<salt hex>}),
- * so a key made with older parameters still opens after they change. A new key is a new salt (a rotation
- * with the same passphrase), or a rotation to a provider reading another passphrase. Derived keys are cached
+ * so a key made with older parameters still opens after they change. Whoever knows the passphrase can
+ * derive every key made from it, so the provider counts as given its key ({@link #createsKeys()} false): a
+ * rotation names a provider reading another passphrase ({@code passphrase-file}); {@link #newKey()} picks a
+ * new salt for it. Derived keys are cached
  * per id; the passphrase stays in memory (wiped on close). Thread-safe.
  */
 final class PassphraseRootKeyProvider implements RootKeyProvider {
@@ -50,6 +51,11 @@ final class PassphraseRootKeyProvider implements RootKeyProvider {
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
         return "a2id.m" + memoryKib + ".t" + iterations + ".p" + parallelism + "." + HexFormat.of().formatHex(salt);
+    }
+
+    @Override
+    public boolean createsKeys() {
+        return false;
     }
 
     @Override

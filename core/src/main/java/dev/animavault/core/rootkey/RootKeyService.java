@@ -71,6 +71,12 @@ public final class RootKeyService {
             String type;
             Map<String, String> config;
             if (target.isEmpty()) {
+                if (!keyring.provider().createsKeys()) {
+                    throw new VaultException(ErrorCode.INVALID_ARGUMENT, "root key provider '" + keyring.providerType()
+                            + "' is given its key and cannot make a new one: rotate by naming the provider with a new "
+                            + "key, e.g. {\"type\": \"env\", \"config\": {\"variable\": \"NEW_ROOT_KEY\"}} or a "
+                            + "passphrase provider reading a new passphrase-file");
+                }
                 provider = keyring.provider();
                 type = keyring.providerType();
                 KeyringStore.State s = keyring.state();
