@@ -66,6 +66,10 @@ class RootKeyRotationTest {
                 assertEquals("file", before.json().get("type").asText());
 
                 assertEquals(401, a.post("/v1/sys/root-key/rotate", null, null).status());
+                String agentToken = a.post("/v1/identities/agent_1/tokens", OWNER, "{}").json().get("token").asText();
+                TestVault.Response denied = a.post("/v1/sys/root-key/rotate", agentToken, null);
+                assertEquals(403, denied.status(), denied.body());
+                assertEquals(403, a.get("/v1/sys/root-key", agentToken).status());
                 TestVault.Response rotated = a.post("/v1/sys/root-key/rotate", OWNER, null);
                 assertEquals(200, rotated.status(), rotated.body());
                 String newId = rotated.json().get("keyId").asText();
