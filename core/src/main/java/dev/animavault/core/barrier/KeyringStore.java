@@ -38,6 +38,7 @@ import java.util.function.Supplier;
  * <p>Thread-safe: rotations are serialized per process; reads may run beside them.
  */
 public final class KeyringStore {
+    private static final System.Logger LOG = System.getLogger(KeyringStore.class.getName());
     static final String NAMESPACE = Barrier.NAMESPACE;
     static final String KEY = Barrier.KEYRING;
     private static final byte LEGACY = 1;
@@ -201,7 +202,17 @@ public final class KeyringStore {
         StoredRecord record = storage.getRecord(NAMESPACE, KEY).orElseThrow(() -> new VaultException(
                 ErrorCode.INTEGRITY_ERROR, "the keyring record is gone from storage"));
         State before = parse(record, old);
-        byte[] plain = open(record);
+        byte[] plain;
+        try {
+            plain = open(record);
+        } catch (VaultException e) {
+            // another node may have rotated since the read, destroying the key the record named
+            if (storage.getRecord(NAMESPACE, KEY).map(StoredRecord::revision).orElse(-1L) != record.revision()) {
+                throw new VaultException(ErrorCode.REVISION_CONFLICT, "the keyring changed while this rotation ran "
+                        + "(another node rotated a key); nothing was changed, try again");
+            }
+            throw e;
+        }
         String newId = null;
         boolean adopted = false;
         try {
@@ -223,13 +234,26 @@ public final class KeyringStore {
                 throw e;
             }
             adopted = true;
-            target.keyInUse(newId);
-            if (!old.provider().equals(target) || !newId.equals(before.keyId())) {
-                // the old key opens nothing in storage any more: destroy it where the provider can
-                old.provider().destroyKey(before.keyId());
-            }
             active = new Active(target, targetType, targetConfig);
             state = new State(2, targetType, newId, targetConfig, before.deploymentId(), now, stored.revision());
+            // committed: what follows tidies up, and a failure there must not report the rotation as failed
+            try {
+                // only while the record still names this key: when another node rotated again meanwhile, it
+                // destroys this key (its "old" one), and promoting it here could replace the newer key's file
+                if (storage.getRecord(NAMESPACE, KEY).map(StoredRecord::revision).orElse(-1L) == stored.revision()) {
+                    target.keyInUse(newId);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "The keyring is wrapped by root key " + newId + ", but making it "
+                        + "the key the provider finds failed (retried at the next start): " + e.getMessage());
+            }
+            try {
+                // the old key opens nothing in storage any more: destroy it where the provider can
+                old.provider().destroyKey(before.keyId());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Old root key " + before.keyId() + " opens nothing any more but "
+                        + "could not be destroyed; remove it by hand: " + e.getMessage());
+            }
             if (old.provider() != target) {
                 old.provider().close();
             }
