@@ -135,4 +135,24 @@ class KeyringStoreTest {
         // the tools' RootKey (the key file) opens the new format too
         assertTrue(Barrier.openExisting(storage, RootKey.load(tmp.resolve("root.key"), Map.of())).isPresent());
     }
+
+    @Test
+    @Timeout(60)
+    void aRotationCutOffBeforeItsKeyFileMovedIsFinishedAtTheNextStart() throws Exception {
+        KeyringStore ks = store();
+        SecretRef ref = new SecretRef("org", "agent", "K");
+        byte[] sealed = Barrier.open(ks, Clock.systemUTC()).seal(ref, 1, new byte[] {9});
+        Path keyFile = tmp.resolve("root.key");
+        String oldKey = Files.readString(keyFile);
+        String newId = ks.rotate(ks.provider(), "file", Map.of(), Instant.now()).keyId();
+        // as if the process died between the keyring write and the move: new key still staged, old key in place
+        Files.move(keyFile, tmp.resolve("root.key.next-" + newId));
+        Files.writeString(keyFile, oldKey);
+        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+        KeyringStore restarted = store();
+        assertArrayEquals(new byte[] {9}, Barrier.open(restarted, Clock.systemUTC()).open(ref, 1, sealed));
+        assertEquals(newId, new FileRootKeyProvider(keyFile).currentKey().orElseThrow(), "the staged key moved in place");
+        assertTrue(!Files.exists(tmp.resolve("root.key.next-" + newId)));
+    }
 }
