@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class ClientCommands implements CommandLine.IModelTransformer {
     /** The top-level client commands, in the order {@code --help} lists them. */
     static final List<Class<?>> COMMANDS = List.of(IdentitiesCommand.class, TokensCommand.class, SecretsCommand.class,
-            AuditCommand.class, ReportCommand.class, PluginsCommand.class, StatusCommand.class, KeyringCommand.class);
+            AuditCommand.class, ReportCommand.class, PluginsCommand.class, StatusCommand.class, KeyringCommand.class,
+            RootKeyCommand.class);
 
     /** As the README's CLI reference documents them ({@link ExitCodes}). */
     static final Map<String, String> EXIT_CODES = exitCodes();

@@ -9,6 +9,11 @@ import dev.animavault.core.barrier.RootKey;
 import dev.animavault.core.barrier.RootKeyIds;
 import dev.animavault.core.credential.DerivedValues;
 import dev.animavault.core.keys.KeyringService;
+import dev.animavault.core.barrier.KeyringStore;
+import dev.animavault.core.rootkey.RootKeyProviders;
+import dev.animavault.core.rootkey.RootKeyService;
+import dev.animavault.core.rootkey.RootKeyWatcher;
+import dev.animavault.spi.rootkey.RootKeyProvider;
 import dev.animavault.core.config.ProviderSpec;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.health.HealthCheck;
@@ -46,6 +51,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One vault node without its HTTP server: plugins loaded, providers created, keyring open, services
@@ -76,8 +82,14 @@ public final class VaultNode implements AutoCloseable {
     private final Admins admins;
     /** Keyring rotation and re-encryption (issue 14). */
     private final KeyringService keyring;
+    /** How often a node checks whether another node rotated the root key (besides change notifications). */
+    private static final java.time.Duration ROOT_KEY_POLL = java.time.Duration.ofSeconds(30);
+    private final KeyringStore keyringStore;
+    private final RootKeyService rootKeys;
+    private final RootKeyWatcher rootKeyWatcher;
 
-    private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables) {
+    private VaultNode(VaultConfig config, Map<String, String> env, Clock clock, Deque<AutoCloseable> closeables,
+                      char[] passphrase) {
         this.config = config;
         this.closeables = closeables;
         prepareDataDir(config.dataDir());
@@ -85,11 +97,25 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(registry);
         this.plugins = registry;
 
-        // loaded, not yet created: a missing file is written only when storage has no keyring (Barrier.open)
-        RootKey rootKey = RootKey.load(config.rootKeyFile(), env);
         EgressPolicy egress = new EgressPolicy(config.egressAllow());
-        CorePluginContext context = new CorePluginContext(clock, config.dataDir(), egress,
-                RootKeyIds.deploymentId(rootKey));
+        // the deployment id lives in the keyring record (stable across root key rotations): known once it is open
+        java.util.concurrent.atomic.AtomicReference<String> deploymentId = new java.util.concurrent.atomic.AtomicReference<>();
+        CorePluginContext context = new CorePluginContext(clock, config.dataDir(), egress, () -> {
+            String id = deploymentId.get();
+            if (id == null) {
+                throw new IllegalStateException("the deployment id is known once the keyring is open");
+            }
+            return id;
+        });
+        // issue 14: the root key comes from a provider (vault.root-key.type); a missing key file is written only
+        // when storage has no keyring yet (KeyringStore)
+        RootKeyProviders rootKeyProviders = new RootKeyProviders(registry, env,
+                () -> Optional.ofNullable(passphrase).map(char[]::clone), context, config.rootKeyFile());
+        RootKeyProvider rootKey = rootKeyProviders.create(config.rootKey(), "vault.root-key");
+        closeables.push(() -> {
+            KeyringStore k = keyringRef(); // a rotation may have replaced the provider
+            (k != null ? k.provider() : rootKey).close();
+        });
 
         ProviderSpec storageSpec = config.storage();
         PluginRegistry.Registered<StorageBackendFactory> sf = PluginRegistry.require(registry.storageBackends(),
@@ -102,7 +128,9 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(storage);
 
         // the keyring opens before the audit sinks: they sign with keys derived from its audit key
-        Barrier barrier = Barrier.open(storage, rootKey, clock);
+        this.keyringStore = new KeyringStore(storage, rootKey, config.rootKey().type(), config.rootKey().config());
+        Barrier barrier = Barrier.open(keyringStore, clock);
+        deploymentId.set(keyringStore.state().deploymentId());
         context.auditKeys(barrier::deriveAuditKey);
 
         List<AuditSink> sinks = new ArrayList<>();
@@ -179,18 +207,32 @@ public final class VaultNode implements AutoCloseable {
         if (storage instanceof ChangeNotifying notifying) {
             closeables.push(notifying.subscribe(keyring::changed));
         }
+        this.rootKeys = new RootKeyService(keyringStore, rootKeyProviders, audit, clock);
+        this.rootKeyWatcher = new RootKeyWatcher(rootKeys, ROOT_KEY_POLL);
+        closeables.push(rootKeyWatcher);
+        if (storage instanceof ChangeNotifying notifying) {
+            closeables.push(notifying.subscribe(rootKeyWatcher::changed));
+        }
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
-                config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.source());
+                config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.describe());
     }
 
     /**
      * Starts a node. On failure everything created so far is closed and the exception is rethrown.
      */
     public static VaultNode start(VaultConfig config, Map<String, String> env, Clock clock) {
+        return start(config, env, clock, null);
+    }
+
+    /**
+     * Starts a node whose {@code passphrase} root key provider may use {@code passphrase} (read from standard
+     * input by {@code server --passphrase-stdin}; copied, the caller wipes its array).
+     */
+    public static VaultNode start(VaultConfig config, Map<String, String> env, Clock clock, char[] passphrase) {
         Deque<AutoCloseable> created = new ArrayDeque<>();
         try {
-            return new VaultNode(config, env, clock, created);
+            return new VaultNode(config, env, clock, created, passphrase);
         } catch (RuntimeException e) {
             while (!created.isEmpty()) {
                 closeQuietly(created.pop());
@@ -253,9 +295,19 @@ public final class VaultNode implements AutoCloseable {
     public void startBackgroundWork() {
         engine.start();
         keyring.start();
+        rootKeyWatcher.start();
         if (config.rotation().enabled()) {
             refresher.start();
         }
+    }
+
+    /** The root key API's operations (issue 14). */
+    public RootKeyService rootKeys() {
+        return rootKeys;
+    }
+
+    private KeyringStore keyringRef() {
+        return keyringStore;
     }
 
     /** Keyring rotation and re-encryption. */

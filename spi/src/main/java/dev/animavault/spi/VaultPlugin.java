@@ -29,4 +29,9 @@ public interface VaultPlugin extends ExtensionPoint {
     default List<AuditSinkFactory> auditSinks() {
         return List.of();
     }
+
+    /** Root key providers this plugin provides ({@code vault.root-key.type}). */
+    default List<dev.animavault.spi.rootkey.RootKeyProviderFactory> rootKeyProviders() {
+        return List.of();
+    }
 }

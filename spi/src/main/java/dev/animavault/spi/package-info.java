@@ -2,7 +2,8 @@
  * The Anima Vault plugin API.
  *
  * <p>A plugin contributes one {@link dev.animavault.spi.VaultPlugin} extension. Its default methods
- * return named, stateless factories for storage backends, credential types and audit sinks. Core
+ * return named, stateless factories for storage backends, credential types, audit sinks and root key
+ * providers ({@code dev.animavault.spi.rootkey}). Core
  * resolves the extensions once at startup, picks the factories named in configuration, validates each
  * factory's {@link dev.animavault.spi.ProviderConfig} against its declared
  * {@link dev.animavault.spi.ConfigProperty properties} and calls {@code create} once per configured

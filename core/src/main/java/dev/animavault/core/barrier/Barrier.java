@@ -48,22 +48,22 @@ public final class Barrier {
     static final String KEYRING = "keyring";
     private static final byte FORMAT = 1;
     private static final int HEADER = 5;
-    private static final byte[] KEYRING_AAD = "anima-vault/keyring/v1".getBytes(StandardCharsets.UTF_8);
 
     /** The keyring in use and the MAC pools of its token keys. */
     private record State(Keyring ring, Map<Integer, InstancePool<Mac>> tokenMacs) {
     }
 
     private final StorageBackend storage;
-    private final RootKey rootKey;
+    /** Wraps and unwraps the keyring record with this node's root key provider (the root key layer). */
+    private final KeyringStore store;
     private final Clock clock;
     private final boolean readOnly;
     private final KeyUsage usage;
     private volatile State state;
 
-    private Barrier(StorageBackend storage, RootKey rootKey, Clock clock, Keyring ring, boolean readOnly) {
-        this.storage = storage;
-        this.rootKey = rootKey;
+    private Barrier(KeyringStore store, Clock clock, Keyring ring, boolean readOnly) {
+        this.storage = store.storage();
+        this.store = store;
         this.clock = clock;
         this.readOnly = readOnly;
         this.usage = new KeyUsage(storage);
@@ -87,31 +87,22 @@ public final class Barrier {
      *                        when the key file is missing although storage holds a keyring
      */
     public static Barrier open(StorageBackend storage, RootKey rootKey, Clock clock) {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
-            if (existing.isPresent()) {
-                if (rootKey.isUnsaved()) {
-                    throw new VaultException(ErrorCode.CONFIGURATION, "the root key " + rootKey.source() + " is "
-                            + "missing, but storage holds a keyring sealed by a root key: restore the key file from "
-                            + "its backup (or set " + RootKey.ENV + "); nothing was created");
-                }
-                return new Barrier(storage, rootKey, clock, fromRecord(existing.get(), rootKey), false);
-            }
-            rootKey.save();
-            byte[] plain = Keyring.create(clock.instant());
-            try {
-                StoredRecord stored = storage.putRecord(NAMESPACE, KEYRING, wrap(rootKey, plain), 0);
-                return new Barrier(storage, rootKey, clock, Keyring.parse(plain, stored.revision()), false);
-            } catch (VaultException e) {
-                if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
-                    throw e;
-                }
-                // another node created it at the same moment: read theirs
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
+        return open(new KeyringStore(storage, rootKey, "file", Map.of()), clock);
+    }
+
+    /**
+     * Opens the keyring through {@code keyring} (whose root key provider unwraps it), creating it on first
+     * start.
+     *
+     * @throws VaultException {@code CONFIGURATION} when the root key does not open the stored keyring
+     */
+    public static Barrier open(KeyringStore keyring, Clock clock) {
+        byte[] plain = keyring.openOrCreate(() -> Keyring.create(clock.instant()), clock.instant());
+        try {
+            return new Barrier(keyring, clock, Keyring.parse(plain, keyring.state().revision()), false);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
         }
-        throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "could not create or read the keyring");
     }
 
     /**
@@ -123,11 +114,17 @@ public final class Barrier {
      * @throws VaultException {@code CONFIGURATION} when the root key does not open it
      */
     public static Optional<Barrier> openExisting(StorageBackend storage, RootKey rootKey) {
-        Optional<StoredRecord> existing = storage.getRecord(NAMESPACE, KEYRING);
-        if (existing.isEmpty() || rootKey.isUnsaved()) {
+        if (rootKey.isUnsaved()) {
             return Optional.empty();
         }
-        return Optional.of(new Barrier(storage, rootKey, Clock.systemUTC(), fromRecord(existing.get(), rootKey), true));
+        KeyringStore store = new KeyringStore(storage, rootKey, "file", Map.of());
+        return store.openExisting().map(plain -> {
+            try {
+                return new Barrier(store, Clock.systemUTC(), Keyring.parse(plain, store.state().revision()), true);
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        });
     }
 
     /**
@@ -148,32 +145,6 @@ public final class Barrier {
         }
     }
 
-    // ---------------------------------------------------------------- the keyring record (root key layer)
-
-    /** Seals the keyring's plaintext under the root key (the one place the root key wraps). */
-    private static byte[] wrap(RootKey rootKey, byte[] plain) {
-        return Aead.seal(rootKey.key(), new byte[] {FORMAT}, plain, KEYRING_AAD);
-    }
-
-    /** Opens the keyring's plaintext with the root key (the one place the root key unwraps). */
-    private static byte[] unwrap(RootKey rootKey, byte[] sealed) {
-        try {
-            return Aead.open(rootKey.key(), sealed, 1, KEYRING_AAD);
-        } catch (VaultException e) {
-            throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + rootKey.source() + ") does not open "
-                    + "the keyring in storage: wrong root key for this data");
-        }
-    }
-
-    private static Keyring fromRecord(StoredRecord record, RootKey rootKey) {
-        byte[] plain = unwrap(rootKey, record.value());
-        try {
-            return Keyring.parse(plain, record.revision());
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
-    }
-
     // ---------------------------------------------------------------- keyring changes
 
     /**
@@ -191,7 +162,12 @@ public final class Barrier {
             if (r.get().revision() <= state.ring().revision) {
                 return false;
             }
-            state = state(fromRecord(r.get(), rootKey));
+            byte[] plain = store.reopen(); // the record again, opened by this node's root key provider
+            try {
+                state = state(Keyring.parse(plain, store.state().revision()));
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
             return true;
         }
     }
@@ -252,7 +228,7 @@ public final class Barrier {
                 return ring;
             }
             try {
-                storage.putRecord(NAMESPACE, KEYRING, wrap(rootKey, plain), ring.revision);
+                store.rewrap(plain, ring.revision);
             } catch (VaultException e) {
                 if (e.errorCode() != ErrorCode.REVISION_CONFLICT && e.errorCode() != ErrorCode.NOT_FOUND) {
                     throw e;

@@ -25,8 +25,12 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>A missing key file is not written at once: {@link #load} generates a key in memory and
  * {@link Barrier#open} saves it only when storage holds no keyring yet. With an existing keyring a
  * missing key file is a lost or misplaced key, and startup refuses without creating anything.
+ *
+ * <p>As a {@link dev.animavault.spi.rootkey.RootKeyProvider} it serves the offline tools (migrate, audit
+ * verify, backup) that open a keyring with the configured key file; a serving node uses the {@code file} or
+ * {@code env} provider of {@code dev.animavault.core.rootkey}, which can also rotate.
  */
-public final class RootKey {
+public final class RootKey implements dev.animavault.spi.rootkey.RootKeyProvider, LegacyDeploymentIds {
     private static final System.Logger LOG = System.getLogger(RootKey.class.getName());
     /** Environment variable holding a base64 root key. */
     public static final String ENV = "ANIMA_VAULT_ROOT_KEY";
@@ -121,6 +125,26 @@ public final class RootKey {
                 + "the stored secrets cannot be decrypted.", source.substring("file ".length()));
     }
 
+    /**
+     * Creates a key file (mode 0600) holding {@code raw} as base64, atomically: the file appears complete
+     * or not at all. Zeroes {@code raw}. Used by the {@code file} root key provider too.
+     *
+     * @return false when the file exists already (nothing written)
+     */
+    public static boolean createKeyFile(Path file, byte[] raw) throws IOException {
+        return create(file, raw);
+    }
+
+    /**
+     * Reads a key file's text after checking that neither group nor others may read or write it.
+     *
+     * @throws VaultException {@code CONFIGURATION} when the permissions are too open
+     */
+    public static String readKeyFile(Path file) throws IOException {
+        checkPermissions(file);
+        return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    }
+
     /** Links a new key file into place; false when the file exists already. */
     private static boolean create(Path file, byte[] raw) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -186,6 +210,89 @@ public final class RootKey {
                     + "256 random bits), got " + raw.length);
         }
         return raw;
+    }
+
+    private SoftwareKey software() {
+        return new SoftwareKey(key.getEncoded());
+    }
+
+    private String id() {
+        SoftwareKey k = software();
+        try {
+            return k.id();
+        } finally {
+            k.wipe();
+        }
+    }
+
+    @Override
+    public java.util.Optional<String> currentKey() {
+        return isUnsaved() ? java.util.Optional.empty() : java.util.Optional.of(id());
+    }
+
+    /** Saves a generated key first; this key is the only one it offers. */
+    @Override
+    public String newKey() {
+        save();
+        return id();
+    }
+
+    @Override
+    public boolean createsKeys() {
+        return false;
+    }
+
+    @Override
+    public byte[] wrap(String keyId, byte[] plaintext, byte[] aad) {
+        SoftwareKey k = require(keyId);
+        try {
+            return k.wrap(plaintext, aad);
+        } finally {
+            k.wipe();
+        }
+    }
+
+    @Override
+    public byte[] unwrap(String keyId, byte[] wrapped, byte[] aad) {
+        SoftwareKey k = require(keyId);
+        try {
+            return k.unwrap(wrapped, aad);
+        } finally {
+            k.wipe();
+        }
+    }
+
+    @Override
+    public String legacyDeploymentId(String keyId) {
+        SoftwareKey k = require(keyId);
+        try {
+            return k.legacyDeploymentId();
+        } finally {
+            k.wipe();
+        }
+    }
+
+    private SoftwareKey require(String keyId) {
+        if (isUnsaved() && !keyId.equals(id())) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "the root key " + source + " is missing, but storage "
+                    + "holds a keyring sealed by a root key: restore the key file from its backup (or set " + ENV + "); "
+                    + "nothing was created");
+        }
+        if (!keyId.equals(id())) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "the root key (" + source + ") does not open the keyring in "
+                    + "storage (it is wrapped by root key " + keyId + "): wrong root key for this data");
+        }
+        return software();
+    }
+
+    @Override
+    public String describe() {
+        return source;
+    }
+
+    @Override
+    public void close() {
+        // the key is held for the process's life; nothing to release
     }
 
     @Override

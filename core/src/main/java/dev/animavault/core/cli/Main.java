@@ -74,13 +74,30 @@ public final class Main implements Callable<Integer> {
     /** {@code anima-vault server}: runs the HTTP server until stopped. */
     @Command(name = "server", mixinStandardHelpOptions = true, description = "Start the vault server.")
     static final class ServerCommand implements Callable<Integer> {
+        @Option(names = "--passphrase-stdin", description = "Read the root key passphrase (vault.root-key.type: "
+                + "passphrase) from the first line of standard input.")
+        boolean passphraseStdin;
+
         @Override
-        public Integer call() throws InterruptedException {
+        public Integer call() throws InterruptedException, java.io.IOException {
             long started = System.nanoTime();
             Map<String, String> env = System.getenv();
             VaultConfig config = new VaultConfigLoader(env).load();
             Clock clock = Clock.systemUTC();
-            VaultNode node = VaultNode.start(config, env, clock);
+            char[] passphrase = null;
+            if (passphraseStdin) {
+                byte[] in = System.in.readAllBytes();
+                passphrase = dev.animavault.core.rootkey.BuiltInRootKeyProviders.firstLine(in);
+                java.util.Arrays.fill(in, (byte) 0);
+            }
+            VaultNode node;
+            try {
+                node = VaultNode.start(config, env, clock, passphrase);
+            } finally {
+                if (passphrase != null) {
+                    java.util.Arrays.fill(passphrase, '\0');
+                }
+            }
             VaultServer server;
             try {
                 server = VaultServer.start(node, clock);

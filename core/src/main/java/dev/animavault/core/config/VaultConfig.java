@@ -37,13 +37,16 @@ import java.util.Optional;
  *                          ({@code server.trusted-proxies}); none by default
  * @param admin             human admin accounts: MFA, sessions, Argon2id, throttling ({@code vault.admin})
  * @param keyring           the keyring's rotation and re-encryption settings ({@code vault.keyring})
+ * @param rootKey           the root key provider ({@code vault.root-key.type}, default {@code file} at
+ *                          {@code rootKeyFile}) and its configuration ({@code vault.root-key.config})
  */
 public record VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
                           ProviderSpec storage, List<ProviderSpec> audit, List<ProviderSpec> credentialTypes,
                           List<String> egressAllow, Duration tokenCacheTtl, int maxValueBytes, int maxBodyBytes,
                           Duration auditTimeout, Optional<String> bootstrapToken, String bootstrapOrgId,
                           Duration maxTokenTtl, Optional<String> defaultCredentialType, RotationConfig rotation,
-                          TrustedProxies trustedProxies, AdminConfig admin, KeyringConfig keyring) {
+                          TrustedProxies trustedProxies, AdminConfig admin, KeyringConfig keyring,
+                          ProviderSpec rootKey) {
 
     /** As the canonical constructor, trusting no proxy. */
     public VaultConfig(String host, int port, int maxConnections, Path dataDir, Path pluginsDir, Path rootKeyFile,
@@ -54,7 +57,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         this(host, port, maxConnections, dataDir, pluginsDir, rootKeyFile, storage, audit, credentialTypes, egressAllow,
                 tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId, maxTokenTtl,
                 defaultCredentialType, rotation, TrustedProxies.NONE, AdminConfig.DEFAULTS,
-                KeyringConfig.DEFAULTS);
+                KeyringConfig.DEFAULTS, ProviderSpec.of("file"));
     }
 
     /** Default largest secret value: 64 KiB. */
@@ -77,6 +80,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         dataDir = dataDir.toAbsolutePath().normalize();
         pluginsDir = pluginsDir.toAbsolutePath().normalize();
         rootKeyFile = rootKeyFile.toAbsolutePath().normalize();
+        rootKey = rootKey == null ? ProviderSpec.of("file") : rootKey;
         Objects.requireNonNull(storage, "storage is null");
         audit = List.copyOf(audit);
         if (audit.isEmpty()) {
@@ -182,6 +186,7 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         private TrustedProxies trustedProxies = TrustedProxies.NONE;
         private AdminConfig admin = AdminConfig.DEFAULTS;
         private KeyringConfig keyring = KeyringConfig.DEFAULTS;
+        private ProviderSpec rootKey = ProviderSpec.of("file");
 
         private Builder(Path dataDir, Path pluginsDir) {
             this.dataDir = dataDir;
@@ -209,12 +214,14 @@ public record VaultConfig(String host, int port, int maxConnections, Path dataDi
         public Builder trustedProxies(List<String> v) { trustedProxies = TrustedProxies.of(v); return this; }
         public Builder admin(AdminConfig v) { admin = v; return this; }
         public Builder keyring(KeyringConfig v) { keyring = v; return this; }
+        public Builder rootKey(ProviderSpec v) { rootKey = v; return this; }
 
         public VaultConfig build() {
             Path key = rootKeyFile != null ? rootKeyFile : dataDir.resolve("root.key");
             return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, key, storage, audit, credentialTypes,
                     egressAllow, tokenCacheTtl, maxValueBytes, maxBodyBytes, auditTimeout, bootstrapToken, bootstrapOrgId,
-                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies, admin, keyring);
+                    maxTokenTtl, defaultCredentialType, rotation, trustedProxies, admin, keyring,
+                    rootKey);
         }
     }
 }

@@ -95,6 +95,7 @@ public final class VaultConfigLoader {
         Path pluginsDir = home().resolve(envOr("ANIMA_VAULT_PLUGINS_DIR",
                 vault.get("plugins-dir").asString().orElse("plugins")));
         Path rootKey = dataDir.resolve(vault.get("root-key.file").asString().orElse("root.key"));
+        ProviderSpec rootKeySpec = rootKey(vault.get("root-key"));
 
         // Absent sections take the embedded defaults: SQLite storage, audit to a file.
         ProviderSpec storage = vault.get("storage").exists() ? provider(vault.get("storage"), "vault.storage")
@@ -124,7 +125,7 @@ public final class VaultConfigLoader {
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
                 maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
                 rotation(vault.get("rotation")), trustedProxies(root), admin(vault.get("admin")),
-                keyring(vault.get("keyring")));
+                keyring(vault.get("keyring")), rootKeySpec);
     }
 
     /** {@code server.trusted-proxies} (a list), or {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated). */
@@ -153,6 +154,25 @@ public final class VaultConfigLoader {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    // vault.root-key: {type (default file; env ANIMA_VAULT_ROOT_KEY_TYPE), file (the file provider's path,
+    // as before), config: {...}}
+    private ProviderSpec rootKey(Config node) {
+        for (Config child : node.asNodeList().orElse(List.of())) {
+            String top = child.name();
+            if (!top.equals("type") && !top.equals("config") && !top.equals("file")) {
+                throw VaultConfig.configError("unknown key 'vault.root-key." + top + "' (use type, file and config)");
+            }
+        }
+        String type = envOr("ANIMA_VAULT_ROOT_KEY_TYPE", node.get("type").asString().orElse("file")).trim();
+        Map<String, String> values = new LinkedHashMap<>();
+        Config cfg = node.get("config");
+        if (cfg.exists()) {
+            cfg.detach().asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v,
+                    "vault.root-key.config." + k)));
+        }
+        return new ProviderSpec(type, values);
     }
 
     private ProviderSpec provider(Config node, String where) {

@@ -119,6 +119,7 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/identities", new IdentitiesApi(api, clock))
                 .register("/v1/sys/plugins", new PluginsApi(api, node.plugins())) // issue 16
                 .register("/v1/sys/keyring", new KeyringApi(api, node.keyring())) // issue 14
+                .register(RootKeyApi.MOUNT, new RootKeyApi(api, node.rootKeys())) // issue 14
                 .register("/v1/vault/audit/reports", new ReportsApi(api, node.reports())) // issue 15
                 .register("/v1/vault/audit", new AuditApi(api))
                 .register("/v1/api-keys", new ApiKeysApi(api, clock)) // issue 13

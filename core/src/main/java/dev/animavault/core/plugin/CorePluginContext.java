@@ -22,12 +22,21 @@ public final class CorePluginContext implements PluginContext {
     private final Clock clock;
     private final Path dataDirectory;
     private final EgressPolicy egress;
-    private final String deploymentId;
+    private final java.util.function.Supplier<String> deploymentId;
     private final OutboundHttpClient defaultClient;
     /** Derives audit signing keys once the keyring is open; null before (and in tools without one). */
     private volatile Function<String, SecretKey> auditKeys;
 
     public CorePluginContext(Clock clock, Path dataDirectory, EgressPolicy egress, String deploymentId) {
+        this(clock, dataDirectory, egress, constant(Objects.requireNonNull(deploymentId, "deploymentId is null")));
+    }
+
+    /**
+     * A context whose deployment id is known later (it is kept in the keyring record, which the storage
+     * backend created with this context reads): {@code deploymentId} is asked on each call.
+     */
+    public CorePluginContext(Clock clock, Path dataDirectory, EgressPolicy egress,
+                             java.util.function.Supplier<String> deploymentId) {
         this.clock = Objects.requireNonNull(clock, "clock is null");
         this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory is null");
         this.egress = Objects.requireNonNull(egress, "egress is null");
@@ -57,7 +66,7 @@ public final class CorePluginContext implements PluginContext {
 
     @Override
     public String deploymentId() {
-        return deploymentId;
+        return deploymentId.get();
     }
 
     @Override
@@ -87,5 +96,9 @@ public final class CorePluginContext implements PluginContext {
                     : HttpRequest.newBuilder(request, (n, v) -> true).timeout(REQUEST_TIMEOUT).build();
             return http.send(effective, HttpResponse.BodyHandlers.ofByteArray());
         };
+    }
+
+    private static java.util.function.Supplier<String> constant(String value) {
+        return () -> value;
     }
 }

@@ -7,6 +7,7 @@ import dev.animavault.spi.VaultException;
 import dev.animavault.spi.VaultPlugin;
 import dev.animavault.spi.audit.AuditSinkFactory;
 import dev.animavault.spi.credential.CredentialTypeFactory;
+import dev.animavault.spi.rootkey.RootKeyProviderFactory;
 import dev.animavault.spi.storage.StorageBackendFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,14 +51,17 @@ public final class PluginRegistry implements AutoCloseable {
     private final Map<String, Registered<StorageBackendFactory>> storage;
     private final Map<String, Registered<CredentialTypeFactory>> credentialTypes;
     private final Map<String, Registered<AuditSinkFactory>> auditSinks;
+    private final Map<String, Registered<RootKeyProviderFactory>> rootKeyProviders;
 
     private PluginRegistry(PluginManager manager, Map<String, Registered<StorageBackendFactory>> storage,
                            Map<String, Registered<CredentialTypeFactory>> credentialTypes,
-                           Map<String, Registered<AuditSinkFactory>> auditSinks) {
+                           Map<String, Registered<AuditSinkFactory>> auditSinks,
+                           Map<String, Registered<RootKeyProviderFactory>> rootKeyProviders) {
         this.manager = manager;
         this.storage = Collections.unmodifiableMap(storage);
         this.credentialTypes = Collections.unmodifiableMap(credentialTypes);
         this.auditSinks = Collections.unmodifiableMap(auditSinks);
+        this.rootKeyProviders = Collections.unmodifiableMap(rootKeyProviders);
     }
 
     /**
@@ -107,18 +111,20 @@ public final class PluginRegistry implements AutoCloseable {
             Map<String, Registered<StorageBackendFactory>> storage = new TreeMap<>();
             Map<String, Registered<CredentialTypeFactory>> types = new TreeMap<>();
             Map<String, Registered<AuditSinkFactory>> sinks = new TreeMap<>();
+            Map<String, Registered<RootKeyProviderFactory>> rootKeys = new TreeMap<>();
             for (PluginWrapper plugin : manager.getStartedPlugins()) {
                 ClassLoader loader = plugin.getPluginClassLoader();
                 for (VaultPlugin ext : manager.getExtensions(VaultPlugin.class, plugin.getPluginId())) {
                     register(storage, ext.storageBackends(), plugin, loader, "storage backend");
                     register(types, ext.credentialTypes(), plugin, loader, "credential type");
                     register(sinks, ext.auditSinks(), plugin, loader, "audit sink");
+                    register(rootKeys, ext.rootKeyProviders(), plugin, loader, "root key provider");
                 }
             }
             LOG.log(System.Logger.Level.INFO, "Loaded plugins {0}; storage backends {1}; credential types {2}; "
                     + "audit sinks {3}", manager.getStartedPlugins().stream().map(PluginWrapper::getPluginId).toList(),
                     storage.keySet(), types.keySet(), sinks.keySet());
-            return new PluginRegistry(manager, storage, types, sinks);
+            return new PluginRegistry(manager, storage, types, sinks, rootKeys);
         } catch (RuntimeException e) {
             shutdown(manager);
             throw e;
@@ -217,6 +223,11 @@ public final class PluginRegistry implements AutoCloseable {
     /** Audit sink factories by name. */
     public Map<String, Registered<AuditSinkFactory>> auditSinks() {
         return auditSinks;
+    }
+
+    /** Root key provider factories contributed by plugins, by name (core's built-in ones are not here). */
+    public Map<String, Registered<RootKeyProviderFactory>> rootKeyProviders() {
+        return rootKeyProviders;
     }
 
     /** Looks a factory up by name or fails with a message listing what is available. */
