@@ -177,14 +177,19 @@ public final class AdminSessions {
                 Base64.getDecoder().decode(j.path("mac").asText()))), r.revision());
     }
 
-    /** The live sessions of one account, newest first (scans the namespace: an operator's call). */
+    /**
+     * The live sessions of one account, newest first (scans the namespace: an operator's call). Ended
+     * sessions of any account met on the way are deleted (sessions nobody uses again are removed here).
+     */
     public List<Session> sessionsOf(String org, String username) {
         Instant now = clock.instant();
         List<Session> out = new ArrayList<>();
         forEach(SESSIONS, r -> {
             Session s = decodeSession(open(SESSIONS, r));
-            if (s.organizationId().equals(org) && s.username().equals(username) && now.isBefore(s.expiresAt())
-                    && now.isBefore(s.lastSeenAt().plus(config.sessionIdle()))) {
+            boolean live = now.isBefore(s.expiresAt()) && now.isBefore(s.lastSeenAt().plus(config.sessionIdle()));
+            if (!live) {
+                deleteQuietly(SESSIONS, r.key(), r.revision());
+            } else if (s.organizationId().equals(org) && s.username().equals(username)) {
                 out.add(s);
             }
         });
