@@ -214,12 +214,9 @@ public final class AdminService {
         }
     }
 
-    /** The one permission check of this class (swapped for the authorizer when it lands). */
+    /** The one permission check of this class: the authorizer's. */
     private static void require(Principal principal, Permission permission) {
-        if (!principal.holds(permission)) {
-            throw new VaultException(ErrorCode.PERMISSION_DENIED, "this operation needs permission "
-                    + permission.wire());
-        }
+        dev.animavault.core.authz.Authorizer.require(principal, permission);
     }
 
     private static void username(String username) {

@@ -69,18 +69,4 @@ public final class Admins implements AutoCloseable {
     public void close() {
         hasher.close();
     }
-
-    /**
-     * Refuses an admin session an existing action its role does not hold ({@link SessionGate}), audited as
-     * denied; other principals pass. Interim, until the single authorizer checks every endpoint.
-     */
-    public void gate(Principal principal, String action, String requestId, String address) {
-        if (SessionGate.permits(principal, action)) {
-            return;
-        }
-        String needed = SessionGate.permissionFor(action).map(p -> p.wire()).orElse("(not open to admin sessions)");
-        audit.denied(new AdminAudit.Actor(principal.organizationId(), principal.actor(), requestId, address), action,
-                ErrorCode.PERMISSION_DENIED, Map.of("permission", needed));
-        throw new VaultException(ErrorCode.PERMISSION_DENIED, "this admin's role does not hold " + needed);
-    }
 }

@@ -33,7 +33,11 @@ public final class Authorizer {
 
     /** Requires an organization-wide permission (refused to identity tokens and identity-scoped API keys). */
     public static void require(RequestContext ctx, Permission permission) {
-        Principal p = ctx.principal();
+        require(ctx.principal(), permission);
+    }
+
+    /** As {@link #require(RequestContext, Permission)}, for services that hold only the principal. */
+    public static void require(Principal p, Permission permission) {
         requireHeld(p, permission);
         if (p.identityId() != null) {
             throw denied("this API key is limited to identity " + p.identityId() + "; " + permission.wire()
