@@ -92,6 +92,7 @@ final class OtelAuditSink implements AuditSink {
     private final Logger logger;
     private final OtlpHttpLogRecordExporter exporter;
     private final Object writeLock = new Object();
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile String lastFailure;
     private volatile AuditSinkHealth health = AuditSinkHealth.ok();
@@ -250,7 +251,7 @@ final class OtelAuditSink implements AuditSink {
 
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
         closed = true;
