@@ -69,7 +69,7 @@ class DistributionIT {
                 "bin/anima-vault should be executable by everyone: " + Files.getPosixFilePermissions(launcher));
         assertTrue(Files.isRegularFile(home.resolve("config/anima-vault.yaml")), "config/anima-vault.yaml missing");
         for (String plugin : List.of("storage-jdbc", "credential-api-key", "credential-password", "credential-oauth-refresh",
-                "audit-file", "audit-jdbc", "storage-vaultwarden", "storage-file", "rootkey-pkcs11")) {
+                "audit-file", "audit-jdbc", "storage-vaultwarden", "storage-file", "rootkey-pkcs11", "audit-otel")) {
             assertTrue(Files.isRegularFile(home.resolve("plugins/" + plugin + ".zip")), "plugins/" + plugin + ".zip missing");
         }
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {

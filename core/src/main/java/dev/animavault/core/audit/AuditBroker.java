@@ -340,10 +340,13 @@ public final class AuditBroker implements AutoCloseable {
         }
     }
 
-    /** Queries the first sink that can answer queries. */
+    /**
+     * Queries the first sink that can answer queries; filters the sink does not apply itself (an older
+     * plugin) are applied here, see {@link FilteredQuery}.
+     */
     public Page<AuditEvent> query(AuditQuery query) {
-        return queryable.orElseThrow(() -> new VaultException(ErrorCode.UNAVAILABLE, "no configured audit sink can "
-                + "answer queries (configure one such as type: file)")).query(query);
+        return FilteredQuery.run(queryable.orElseThrow(() -> new VaultException(ErrorCode.UNAVAILABLE, "no "
+                + "configured audit sink can answer queries (configure one such as type: file)")), query);
     }
 
     private boolean writeBatch(List<Pending> batch) {

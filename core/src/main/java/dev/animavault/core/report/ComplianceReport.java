@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A generated compliance report: what it covers and its tables, in a fixed order (summary, inventory,
- * access_by_secret, access_by_actor, least_privilege, hygiene_stale_secrets, integrity, timeline).
+ * access_by_secret, access_by_actor, access_unusual, least_privilege, hygiene_stale_secrets,
+ * hygiene_admins_without_mfa, integrity, timeline).
  *
  * @param organizationId the organization reported on
  * @param identityId     the identity the report is limited to, or null for the whole organization

@@ -49,6 +49,7 @@ public final class ReportGenerator {
     private final Function<AuditQuery, Page<AuditEvent>> audit;
     private final Supplier<List<Map<String, Object>>> sinks;
     private final Clock clock;
+    private final AdminAccounts admins;
 
     /**
      * @param storage the vault's storage
@@ -57,10 +58,17 @@ public final class ReportGenerator {
      */
     public ReportGenerator(StorageBackend storage, Function<AuditQuery, Page<AuditEvent>> audit,
                            Supplier<List<Map<String, Object>>> sinks, Clock clock) {
+        this(storage, audit, sinks, clock, AdminAccounts.NONE);
+    }
+
+    /** As above, with the admin accounts the "admins without MFA" section lists. */
+    public ReportGenerator(StorageBackend storage, Function<AuditQuery, Page<AuditEvent>> audit,
+                           Supplier<List<Map<String, Object>>> sinks, Clock clock, AdminAccounts admins) {
         this.storage = requireNonNull(storage, "storage is null");
         this.audit = requireNonNull(audit, "audit is null");
         this.sinks = requireNonNull(sinks, "sinks is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.admins = requireNonNull(admins, "admins is null");
     }
 
     private static final class SecretStats {
@@ -88,6 +96,7 @@ public final class ReportGenerator {
         Map<String, SecretStats> bySecret = new HashMap<>();
         Map<String, ActorStats> byActor = new TreeMap<>();
         long scanned = 0;
+        UnusualAccess unusual = new UnusualAccess(from, to);
         Optional<String> cursor = Optional.empty();
         do {
             Page<AuditEvent> page = audit.apply(new AuditQuery(organizationId, identityId, Optional.empty(),
@@ -115,6 +124,7 @@ public final class ReportGenerator {
                     }
                 }
                 String actor = e.actor() == null ? "(unknown)" : e.actor();
+                unusual.add(actor, e);
                 ActorStats a = byActor.computeIfAbsent(actor, k -> new ActorStats());
                 a.events++;
                 if (read) {
@@ -138,8 +148,10 @@ public final class ReportGenerator {
         tables.add(inventory(secrets, now));
         tables.add(accessBySecret(secrets, bySecret));
         tables.add(accessByActor(byActor));
+        tables.add(unusual.table());
         tables.add(leastPrivilege(organizationId, identityId, secrets, byActor));
         tables.add(stale(secrets, bySecret, from, to));
+        tables.add(adminsWithoutMfa(organizationId));
         tables.add(integrity());
         List<ComplianceReport.TimelineBucket> timeline = new ArrayList<>();
         long n = Math.max(1, (Duration.between(from, to).getSeconds() + bucketSeconds - 1) / bucketSeconds);
@@ -305,6 +317,20 @@ public final class ReportGenerator {
         }
         return new ReportTable("hygiene_stale_secrets", "Hygiene: secrets not read in the period",
                 List.of("identityId", "key", "createdAt", "periodDays"), rows);
+    }
+
+    /** Hygiene: admin accounts without a second factor (through the {@link AdminAccounts} seam). */
+    private ReportTable adminsWithoutMfa(String organizationId) {
+        List<AdminAccounts.Admin> all = admins.list(organizationId);
+        List<List<Object>> rows = new ArrayList<>();
+        for (AdminAccounts.Admin a : all) {
+            if (!a.mfaEnabled()) {
+                rows.add(row(a.id(), a.name(), str(a.lastLogin())));
+            }
+        }
+        String title = "Hygiene: admins without MFA" + (all.isEmpty() ? " (no admin accounts)"
+                : " (" + rows.size() + " of " + all.size() + " admin accounts)");
+        return new ReportTable("hygiene_admins_without_mfa", title, List.of("adminId", "name", "lastLogin"), rows);
     }
 
     private ReportTable integrity() {

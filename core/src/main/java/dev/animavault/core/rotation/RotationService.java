@@ -163,31 +163,42 @@ public final class RotationService {
                 "identity " + ref.identityId() + " has no secret " + ref.key()));
     }
 
+    /**
+     * Runs {@code op} under the vault's audit rule: a state change (every action here but the deliveries
+     * listing) records an {@code ATTEMPT} first and does not run when no sink takes it, then its outcome
+     * with {@code details.attempt}; a read records one event after.
+     */
     private <T> T audited(RequestContext ctx, String action, String identityId, String key, Supplier<T> op) {
+        String safeIdentity = Names.isIdentityId(identityId) ? identityId : null;
+        String safeKey = Names.isSecretKey(key) ? key : null;
+        Map<String, String> details = new HashMap<>();
+        if (!action.equals("secret.rotation.deliveries")) {
+            AuditEvent attempt = event(ctx, action, AuditOutcome.ATTEMPT, safeIdentity, safeKey, null, null,
+                    clock.instant(), Map.of());
+            if (!audit.record(attempt)) {
+                throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "the request was refused and nothing was "
+                        + "changed because no audit sink could record the attempt");
+            }
+            details.put("attempt", attempt.id());
+        }
         T result;
         try {
             result = op.get();
         } catch (VaultException e) {
-            record(ctx, action, e.errorCode() == ErrorCode.PERMISSION_DENIED ? AuditOutcome.DENIED : AuditOutcome.FAILURE,
-                    identityId, key, null, e.errorCode().code());
+            audit.record(event(ctx, action, e.errorCode() == ErrorCode.PERMISSION_DENIED ? AuditOutcome.DENIED
+                    : AuditOutcome.FAILURE, safeIdentity, safeKey, null, e.errorCode().code(), clock.instant(), details));
             throw e;
         }
         Integer version = result instanceof SecretMetadata m ? m.currentVersion() : null;
-        Instant now = clock.instant();
-        audit.recordOrFail(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, version, null, now));
+        audit.recordOrFail(event(ctx, action, AuditOutcome.SUCCESS, identityId, key, version, null, clock.instant(),
+                details));
         return result;
     }
 
-    private void record(RequestContext ctx, String action, AuditOutcome outcome, String identityId, String key,
-                        Integer version, String errorCode) {
-        audit.record(event(ctx, action, outcome, Names.isIdentityId(identityId) ? identityId : null,
-                Names.isSecretKey(key) ? key : null, version, errorCode, clock.instant()));
-    }
-
     private AuditEvent event(RequestContext ctx, String action, AuditOutcome outcome, String identityId, String key,
-                             Integer version, String errorCode, Instant now) {
+                             Integer version, String errorCode, Instant now, Map<String, String> details) {
         return new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, outcome,
                 ctx.principal().organizationId(), identityId, key, version, ctx.principal().actor(), ctx.requestId(),
-                ctx.remoteAddress(), errorCode, new HashMap<>());
+                ctx.remoteAddress(), errorCode, details);
     }
 }

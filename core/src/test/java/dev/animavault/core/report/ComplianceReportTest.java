@@ -153,7 +153,7 @@ class ComplianceReportTest {
                 }
                 compared++;
             }
-            assertEquals(7, compared);
+            assertEquals(9, compared, "every table, access_unusual and hygiene_admins_without_mfa included");
 
             Response html = vault.get("/v1/vault/audit/reports?format=html", OWNER);
             assertEquals(200, html.status());
@@ -161,8 +161,8 @@ class ComplianceReportTest {
             String page = html.body();
             assertTrue(page.contains("<svg id=\"accesses-chart\"") && page.contains("class=\"reads\"")
                     && page.contains("class=\"denied\""), "chart with reads and denials");
-            for (String t : List.of("inventory", "access_by_secret", "access_by_actor", "least_privilege",
-                    "hygiene_stale_secrets", "integrity")) {
+            for (String t : List.of("inventory", "access_by_secret", "access_by_actor", "access_unusual",
+                    "least_privilege", "hygiene_stale_secrets", "hygiene_admins_without_mfa", "integrity")) {
                 assertTrue(page.contains("data-table=\"" + t + "\""), t);
             }
             assertFalse(page.contains("<script") || page.contains("http://") && !page.contains("http://www.w3.org/2000/svg"),

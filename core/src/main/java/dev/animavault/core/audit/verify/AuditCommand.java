@@ -1,6 +1,7 @@
 package dev.animavault.core.audit.verify;
 
 import dev.animavault.core.config.VaultConfigLoader;
+import dev.animavault.spi.audit.VerifiableAuditSink;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,13 +39,19 @@ public final class AuditCommand implements Callable<Integer> {
      */
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Verify audit files written by the file sink: the hash chain, and the signed checkpoints"
-                    + " in <file>.checkpoints (truncation).",
+                    + " in <file>.checkpoints (truncation). With --sink, verify the trail a configured sink keeps "
+                    + "itself (jdbc: every organization's chain of rows).",
                     "Names the first modified, inserted, deleted or reordered line. Exit status 0: verified; "
                             + EXIT_BROKEN + ": a file does not verify; 1: error."})
     public static final class Verify implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "<file|dir>",
+        @Parameters(arity = "0..*", paramLabel = "<file|dir>",
                 description = "Audit files, or directories whose *.jsonl files are verified.")
-        List<Path> targets;
+        List<Path> targets = new ArrayList<>();
+
+        @Option(names = "--sink", paramLabel = "<type>", description = "Verify the trail of the configured audit "
+                + "sink of this type (e.g. jdbc: the hash chain of every organization's rows, and each chain's head)."
+                + " Repeatable.")
+        List<String> sinks = new ArrayList<>();
 
         @Option(names = "--no-key", description = "Do not open the vault's keyring: check checkpoints' content "
                 + "but not their signatures (for a copy of the trail without the vault's keys).")
@@ -67,6 +74,18 @@ public final class AuditCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
+            if (targets.isEmpty() && sinks.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "name audit files or directories, "
+                        + "or --sink <type>");
+            }
+            boolean sinksOk = true;
+            for (String type : sinks) {
+                sinksOk &= verifySink(out, type);
+            }
+            if (targets.isEmpty()) {
+                out.flush();
+                return sinksOk ? 0 : EXIT_BROKEN;
+            }
             List<Path> files = new ArrayList<>();
             for (Path t : targets) {
                 if (Files.isDirectory(t)) {
@@ -99,7 +118,26 @@ public final class AuditCommand implements Callable<Integer> {
                 out.println("no audit files (*.jsonl) found");
             }
             out.flush();
-            return allOk ? 0 : EXIT_BROKEN;
+            return allOk && sinksOk ? 0 : EXIT_BROKEN;
+        }
+
+        private boolean verifySink(PrintWriter out, String type) {
+            List<VerifiableAuditSink.ChainVerification> chains = SinkTrailVerifier.verify(
+                    new VaultConfigLoader(env).load(), type);
+            boolean ok = true;
+            for (VerifiableAuditSink.ChainVerification c : chains) {
+                String name = type + " chain '" + c.chain() + "'";
+                if (c.ok()) {
+                    out.println("OK      " + name + ": " + c.records() + " record(s)");
+                } else {
+                    ok = false;
+                    out.println("BROKEN  " + name + ": at record " + c.firstBad().getAsLong() + ": " + c.problem());
+                }
+            }
+            if (chains.isEmpty()) {
+                out.println("OK      " + type + ": no records");
+            }
+            return ok;
         }
     }
 }

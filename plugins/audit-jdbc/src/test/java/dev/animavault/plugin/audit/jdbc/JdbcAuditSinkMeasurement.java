@@ -18,7 +18,9 @@ import java.util.Optional;
 /**
  * Measures the jdbc sink on SQLite: writing N events (default 10^6) in batches of 500, then query
  * latency (first page of 100, median of 21 runs) for several filters. Not a test: run it by hand, numbers
- * are printed, never asserted: {@code java -cp <test classpath> dev.animavault.plugin.audit.jdbc.JdbcAuditSinkMeasurement [n]}.
+ * are printed, never asserted: {@code java -cp <test classpath> dev.animavault.plugin.audit.jdbc.JdbcAuditSinkMeasurement [n] [pg]}.
+ * With {@code pg}, the sink writes to a fresh schema on the PostgreSQL server named by
+ * {@code ANIMA_TEST_PG_URL}/{@code _USER}/{@code _PASSWORD} (dropped at the end) instead of SQLite.
  */
 public final class JdbcAuditSinkMeasurement {
     private JdbcAuditSinkMeasurement() {
@@ -26,10 +28,12 @@ public final class JdbcAuditSinkMeasurement {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        boolean pg = args.length > 1 && args[1].equals("pg");
+        PostgresSchema schema = pg ? PostgresSchema.create() : null;
         Path dir = Files.createTempDirectory("audit-jdbc-measure");
         JdbcAuditSinkFactory factory = new JdbcAuditSinkFactory();
-        try (JdbcAuditSink sink = (JdbcAuditSink) factory.create(ProviderConfig.validate(factory, Map.of(), "m"),
-                TestPluginContext.denyingEgress(dir))) {
+        try (JdbcAuditSink sink = (JdbcAuditSink) factory.create(ProviderConfig.validate(factory,
+                pg ? schema.config() : Map.of(), "m"), TestPluginContext.denyingEgress(dir))) {
             Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
             long start = System.nanoTime();
             List<AuditEvent> batch = new ArrayList<>(500);
@@ -50,8 +54,9 @@ public final class JdbcAuditSinkMeasurement {
                 sink.write(batch);
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            System.out.printf("wrote %d events in %.1f s (%.0f events/s), db %d MB%n", n, secs, n / secs,
-                    Files.size(dir.resolve("audit.db")) >> 20);
+            System.out.printf("wrote %d events in %.1f s (%.0f events/s) to %s%n", n, secs, n / secs,
+                    pg ? "PostgreSQL schema " + schema.schema() : "SQLite, " + (Files.size(dir.resolve("audit.db")) >> 20)
+                            + " MB");
             PageRequest page = PageRequest.first(100);
             measure(sink, "org only", new AuditQuery("org_3", Optional.empty(), Optional.empty(), Optional.empty(),
                     Optional.empty(), page));
@@ -69,6 +74,9 @@ public final class JdbcAuditSinkMeasurement {
             System.out.printf("verify org_3 (%d rows): %s in %.1f s%n", n / 10, v < 0 ? "ok" : "broken at " + v,
                     (System.nanoTime() - vs) / 1e9);
         } finally {
+            if (schema != null) {
+                schema.drop();
+            }
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
