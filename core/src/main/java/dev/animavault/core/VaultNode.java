@@ -194,7 +194,8 @@ public final class VaultNode implements AutoCloseable {
         this.admins = new Admins(storage, barrier, audit, config.admin(), clock);
         closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
-        this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock),
+        this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock,
+                admins.reportView()),
                 audit, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         this.engine = engine;
@@ -207,7 +208,8 @@ public final class VaultNode implements AutoCloseable {
         if (storage instanceof ChangeNotifying notifying) {
             closeables.push(notifying.subscribe(keyring::changed));
         }
-        this.rootKeys = new RootKeyService(keyringStore, rootKeyProviders, audit, clock);
+        this.rootKeys = new RootKeyService(keyringStore, rootKeyProviders, audit, clock,
+                admins.sessions()::requireRecentMfa);
         this.rootKeyWatcher = new RootKeyWatcher(rootKeys, ROOT_KEY_POLL);
         closeables.push(rootKeyWatcher);
         if (storage instanceof ChangeNotifying notifying) {

@@ -26,10 +26,11 @@ public final class Admins implements AutoCloseable {
     private final AdminService service;
     private final AdminAudit audit;
     private final PasswordHasher hasher;
+    private final AdminStore store;
 
     public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock) {
         this.config = config;
-        AdminStore store = new AdminStore(storage, barrier);
+        this.store = new AdminStore(storage, barrier);
         this.hasher = new PasswordHasher(config);
         this.audit = new AdminAudit(broker, clock);
         this.sessions = new AdminSessions(storage, barrier, store, config, clock);
@@ -44,6 +45,17 @@ public final class Admins implements AutoCloseable {
                 || config.argon2Iterations() < AdminConfig.DEFAULTS.argon2Iterations()) {
             LOG.log(System.Logger.Level.WARNING, "vault.admin.argon2 is below OWASP''s minimum (m=19456 KiB, t=2, p=1)");
         }
+    }
+
+    /**
+     * The organization's enabled admin accounts as compliance reports see them ("admins without MFA"): name
+     * and whether TOTP is enrolled, never a credential. Last logins are not recorded yet (null).
+     */
+    public dev.animavault.core.report.AdminAccounts reportView() {
+        return org -> store.accounts(org).stream().filter(a -> !a.disabled())
+                .map(a -> new dev.animavault.core.report.AdminAccounts.Admin(a.username(), a.username(),
+                        a.mfaEnrolled(), null))
+                .toList();
     }
 
     public AdminConfig config() {

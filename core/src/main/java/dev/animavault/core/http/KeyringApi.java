@@ -87,7 +87,10 @@ final class KeyringApi implements HttpService {
         KeyringService.Which w = which;
         Duration r = retire;
         KeyringService.Rotated done = api.service().systemOperation(ctx, "keyring.rotate", Permission.KEYS_ROTATE,
-                () -> keyring.rotate(w, r));
+                () -> {
+                    api.admins().sessions().requireRecentMfa(ctx.principal()); // a sensitive operation (issue 13)
+                    return keyring.rotate(w, r);
+                });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("key", done.which().name().toLowerCase(Locale.ROOT));
         out.put("activeKey", done.activeKey());

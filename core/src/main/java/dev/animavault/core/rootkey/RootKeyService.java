@@ -34,7 +34,19 @@ public final class RootKeyService {
     /** Why this node's root key did not open the record at the last refresh; null when it did. */
     private volatile String followError;
 
+    private final java.util.function.Consumer<dev.animavault.core.auth.Principal> freshMfa;
+
     public RootKeyService(KeyringStore keyring, RootKeyProviders providers, AuditBroker audit, Clock clock) {
+        this(keyring, providers, audit, clock, principal -> { });
+    }
+
+    /**
+     * @param freshMfa refuses an admin session whose MFA is not recent enough (issue 13's sensitive-operation
+     *                 rule); other principals pass
+     */
+    public RootKeyService(KeyringStore keyring, RootKeyProviders providers, AuditBroker audit, Clock clock,
+                          java.util.function.Consumer<dev.animavault.core.auth.Principal> freshMfa) {
+        this.freshMfa = freshMfa;
         this.keyring = keyring;
         this.providers = providers;
         this.audit = audit;
@@ -65,8 +77,7 @@ public final class RootKeyService {
         target.ifPresent(t -> details.put("toType", t.type()));
         return audited(ctx, "rootkey.rotate", details, () -> {
             require(ctx, Permission.KEYS_ROTATE);
-            // SEAM (issue 14, admin MFA): once admin accounts exist, require a fresh MFA confirmation here
-            // for Principal.Kind.ADMIN callers before anything changes (another helper adds the check).
+            freshMfa.accept(ctx.principal()); // an admin session needs a recently proved MFA code
             RootKeyProvider provider;
             String type;
             Map<String, String> config;
