@@ -27,10 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -52,9 +50,10 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * {@code ALREADY_EXISTS} when no row was inserted. Every write is one transaction that has committed
  * (and, with the dialect's durability settings, reached the disk) before the method returns.
  *
- * <p>SQLite: writes are serialized through one connection guarded by a lock and begin with
+ * <p>SQLite: writes are serialized through one connection and begin with
  * {@code BEGIN IMMEDIATE} (so a transaction never has to upgrade a read lock, the source of
- * {@code SQLITE_BUSY} deadlocks); reads use a separate pool and, in WAL mode, never wait for the
+ * {@code SQLITE_BUSY} deadlocks); concurrent writes are committed in groups ({@link SqliteGroupCommit}:
+ * one transaction and one fsync for all writes waiting, each with its own savepoint and outcome); reads use a separate pool and, in WAL mode, never wait for the
  * writer. PostgreSQL: one pool, READ COMMITTED transactions, retried on serialization failure or
  * deadlock. The per-request reads run on {@link ReadSessions} (plain JDBC, statements prepared once per
  * connection), not Jdbi.
@@ -111,8 +110,8 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     private final Jdbi writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
     private final ReadSessions hot;
-    /** Serializes SQLite writers in this process; null on PostgreSQL. */
-    private final ReentrantLock writeLock;
+    /** Serializes SQLite writers in this process and commits them in groups; null on PostgreSQL. */
+    private final SqliteGroupCommit groupCommit;
     private final long writeLockTimeoutMillis;
     /** The read cache of {@code readSecret}; null when off. */
     private final SecretReadCache cache;
@@ -157,7 +156,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         this.clock = requireNonNull(clock, "clock is null");
         this.reader = jdbi(readPool);
         this.writer = readPool == writePool ? reader : jdbi(writePool);
-        this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock() : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
             throw new IllegalArgumentException("the read cache needs SQLite and its lock file");
@@ -203,6 +202,11 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     /** Test hook: the sessions of the per-request reads. */
     ReadSessions readSessions() {
         return hot;
+    }
+
+    /** Test hook: the group commit of SQLite writes, or null on PostgreSQL. */
+    SqliteGroupCommit groupCommit() {
+        return groupCommit;
     }
 
     /** Test hook: the read cache, or null when off. */
@@ -917,26 +921,20 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     }
 
     private <T> T writeTransaction(String operation, HandleCallback<T, RuntimeException> callback) {
-        if (writeLock == null) {
+        if (groupCommit == null) {
             return writePostgres(operation, callback);
         }
-        boolean locked;
         try {
-            locked = writeLock.tryLock(writeLockTimeoutMillis, TimeUnit.MILLISECONDS);
+            // the writer pool's transactions BEGIN IMMEDIATE; concurrent writes share one commit
+            return groupCommit.run(callback, writeLockTimeoutMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, operation + " was interrupted", e);
-        }
-        if (!locked) {
+        } catch (SqliteGroupCommit.TimeoutException e) {
             throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "storage at " + redactedUrl + ": " + operation
                     + " waited " + writeLockTimeoutMillis + " ms for the write lock");
-        }
-        try {
-            return writer.inTransaction(callback); // the writer pool's transactions BEGIN IMMEDIATE
         } catch (RuntimeException e) {
             throw failure(operation, e);
-        } finally {
-            writeLock.unlock();
         }
     }
 
