@@ -330,7 +330,7 @@ restart_times() {  # restart_times AOT_SETTING -> the startup times in ms, space
       ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
       "$DIST/bin/anima-vault" server >>"$WORK/vault-restarts.log" 2>&1 &
     VAULT_PID=$!
-    ms=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault-restarts.log" 60)
+    ms=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault-restarts.log" 300)
     times="$times $ms"
   done
   echo "$times"

@@ -8,9 +8,11 @@
 # acknowledgement; it is killed with SIGKILL after a random number (50..399) of them, and a fresh
 # backend on the same file must return every acknowledged record. Both sqlite-synchronous settings
 # (FULL, NORMAL), $ROUNDS rounds each, on one database file per setting. CI runs the same test with 2
-# rounds. Prints the test's summary lines.
+# rounds. Prints the test's summary lines. Don't rebuild the module while it runs: the children load its
+# classes from target/.
 set -euo pipefail
 ROUNDS=${ROUNDS:-100}
+SYNC=${SYNC:-}          # FULL or NORMAL: only that sqlite-synchronous setting (default: both)
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || { echo "ROUNDS must be a positive integer" >&2; exit 2; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/java-env.sh
@@ -19,7 +21,7 @@ LOG=$(mktemp "${TMPDIR:-/tmp}/anima-crash-rounds.XXXXXX")
 cd "$ROOT"
 start=$(date +%s)
 if mvn -B -ntp -pl plugins/storage-jdbc -am verify -Dit.test=none -Dtest=JdbcCrashDurabilityTest \
-    -Dsurefire.failIfNoSpecifiedTests=false -Danima.crash.rounds="$ROUNDS" >"$LOG" 2>&1; then
+    -Dsurefire.failIfNoSpecifiedTests=false -Danima.crash.rounds="$ROUNDS" -Danima.crash.sync="$SYNC" >"$LOG" 2>&1; then
   grep -h 'kill -9 durability' "$LOG" plugins/storage-jdbc/target/surefire-reports/*-output.txt 2>/dev/null | sort -u
   echo "PASS: $ROUNDS rounds per setting in $(($(date +%s) - start)) s, no acknowledged write lost (log: $LOG)"
 else

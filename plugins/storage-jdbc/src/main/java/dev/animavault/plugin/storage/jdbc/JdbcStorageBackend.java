@@ -97,6 +97,29 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         "SELECT value, revision, updated_at FROM records WHERE namespace = ? AND record_key = ?",
     };
 
+    /**
+     * The listings: keyset pagination on the primary key's last column after an equality on the ones
+     * before it, so both dialects answer a page from the primary key index (a range scan stopping after
+     * {@code limit} rows, no sort), whatever the table's size; {@code ListingPlanTest} checks the plans.
+     * Named parameters: the prefix's columns, {@code :after} (with a cursor) and {@code :limit}.
+     */
+    static String listIdentitiesSql(boolean after) {
+        return "SELECT org_id, id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
+                + " WHERE org_id = :org" + (after ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listSecretsSql(boolean after) {
+        return "SELECT " + SECRET_COLUMNS + " FROM secrets s WHERE s.org_id = :org AND s.identity_id = :identity"
+                + (after ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listRecordsSql(boolean after) {
+        return "SELECT namespace, record_key, value, revision, updated_at FROM records WHERE namespace = :ns"
+                + (after ? " AND record_key > :after" : "") + " ORDER BY record_key LIMIT :limit";
+    }
+
     private final Dialect dialect;
     private final String redactedUrl;
     private final Clock clock;
@@ -316,9 +339,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listIdentities", h -> page(h.createQuery("SELECT org_id, id, name, metadata, disabled, "
-                        + "created_at, updated_at, revision FROM identities WHERE org_id = :org"
-                        + (after.isPresent() ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit")
+        return read("listIdentities", h -> page(h.createQuery(listIdentitiesSql(after.isPresent()))
                 .bind("org", organizationId)
                 .bind("after", after.orElse(null))
                 .bind("limit", page.limit() + 1)
@@ -519,9 +540,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(identityId, "identityId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listSecrets", h -> page(h.createQuery("SELECT " + SECRET_COLUMNS + " FROM secrets s "
-                        + "WHERE s.org_id = :org AND s.identity_id = :identity"
-                        + (after.isPresent() ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit")
+        return read("listSecrets", h -> page(h.createQuery(listSecretsSql(after.isPresent()))
                 .bind("org", organizationId)
                 .bind("identity", identityId)
                 .bind("after", after.orElse(null))
@@ -677,9 +696,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(namespace, "namespace is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listRecords", h -> page(h.createQuery("SELECT namespace, record_key, value, revision, updated_at "
-                        + "FROM records WHERE namespace = :ns" + (after.isPresent() ? " AND record_key > :after" : "")
-                        + " ORDER BY record_key LIMIT :limit")
+        return read("listRecords", h -> page(h.createQuery(listRecordsSql(after.isPresent()))
                 .bind("ns", namespace)
                 .bind("after", after.orElse(null))
                 .bind("limit", page.limit() + 1)
