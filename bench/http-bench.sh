@@ -143,7 +143,7 @@ ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DA
   ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
   "$DIST/bin/anima-vault" server >"$WORK/vault.log" 2>&1 &
 VAULT_PID=$!
-STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 60)
+STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 300)
 RSS_IDLE=$(rss_kib "$VAULT_PID")
 log "vault healthy after $STARTUP_MS ms (pid $VAULT_PID, RSS $(mib "$RSS_IDLE"))"
 
@@ -417,6 +417,6 @@ RESULT="$BENCH/results/$STAMP.txt"
 {
   echo
   echo "---- raw wrk output ----"
-  cat "$WORK/wrk.txt"
+  cat "$WORK/wrk.txt" 2>/dev/null || echo "(no wrk run in PARTS=$PARTS)"
 } >>"$RESULT"
 log "summary written to ${RESULT#"$ROOT"/}"

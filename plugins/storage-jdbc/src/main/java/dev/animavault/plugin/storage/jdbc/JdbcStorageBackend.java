@@ -47,8 +47,9 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * <p>Conditional writes are {@code UPDATE/DELETE ... WHERE revision = :expected} statements whose row
  * count decides success; on a miss a second look inside the same transaction tells a missing item
  * from a stale revision. Creates use {@code INSERT ... ON CONFLICT DO NOTHING} and report
- * {@code ALREADY_EXISTS} when no row was inserted. Every write is one transaction that has committed
- * (and, with the dialect's durability settings, reached the disk) before the method returns.
+ * {@code ALREADY_EXISTS} when no row was inserted. Every write runs in a transaction that has committed
+ * (and, with the dialect's durability settings, reached the disk) before the method returns; on SQLite
+ * that transaction may also hold other callers' writes (group commit), each behind its own savepoint.
  *
  * <p>SQLite: writes are serialized through one connection and begin with
  * {@code BEGIN IMMEDIATE} (so a transaction never has to upgrade a read lock, the source of
