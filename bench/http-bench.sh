@@ -22,6 +22,8 @@ LOAD_CLIENTS=${LOAD_CLIENTS:-32}
 IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread over
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx512m); default: JVM defaults
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
+PARTS=${PARTS:-reads writes memory startup}  # which parts to run (the vault always starts once)
+STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
@@ -31,12 +33,16 @@ source "$ROOT/scripts/java-env.sh"
 die() { echo "http-bench: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES; do
+for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
 done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
 [ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
+for p in $PARTS; do
+  case $p in reads|writes|memory|startup) ;; *) die "PARTS: unknown part '$p' (reads writes memory startup)" ;; esac
+done
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk (or build it from https://github.com/wg/wrk)"
 command -v curl >/dev/null || die "curl not found"
 
@@ -137,7 +143,7 @@ ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DA
   ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
   "$DIST/bin/anima-vault" server >"$WORK/vault.log" 2>&1 &
 VAULT_PID=$!
-STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 60)
+STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 300)
 RSS_IDLE=$(rss_kib "$VAULT_PID")
 log "vault healthy after $STARTUP_MS ms (pid $VAULT_PID, RSS $(mib "$RSS_IDLE"))"
 
@@ -158,6 +164,18 @@ expect 200 "read OPENAI_API_KEY with the identity token"
 BODY_BYTES=$(printf '%s' "$API_BODY" | wc -c)
 API_BODY=""
 
+# --- helpers ------------------------------------------------------------------------------------------------
+# run_read NAME URL SECONDS -> "req_per_s p99_ms non2xx errors"; raw output appended to the work log.
+to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
+
+if has reads; then
 # --- start the bare baseline ------------------------------------------------------------------------------
 BARE_PORT=$(free_port)
 BARE_URL="http://127.0.0.1:$BARE_PORT"
@@ -169,17 +187,6 @@ wait_http "$BARE_URL/v1/sys/health" "$BARE_PID" "$WORK/bare.log" 30 >/dev/null
 BARE_BYTES=$(curl -s --max-time 5 "$BARE_URL$READ_PATH" | wc -c)
 [ "$BARE_BYTES" = "$BODY_BYTES" ] || die "bare body is $BARE_BYTES bytes, vault's is $BODY_BYTES"
 log "bare server on $BARE_URL (pid $BARE_PID), body $BODY_BYTES bytes like the vault's"
-
-# --- reads ------------------------------------------------------------------------------------------------
-# run_read NAME URL SECONDS -> "req_per_s p99_ms non2xx errors"; raw output appended to the work log.
-to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
 
 # run_read NAME URL SECONDS PID -> "req_per_s p99_ms non2xx errors cpu_us_per_request"; raw output appended
 # to the work log. CPU per request (the server's user+system time over the requests it answered) does not
@@ -248,8 +255,13 @@ P99_RATIO=$(awk -v a="$V_P99_MEAN" -v b="$B_P99_MEAN" 'BEGIN {printf "%.2f", a /
 verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
 RPS_VERDICT=$(verdict "$RPS_RATIO" ">=" 0.6)
 P99_VERDICT=$(verdict "$P99_RATIO" "<=" 1.5)
+stop_pid "$BARE_PID"; BARE_PID=""
+fi  # reads
+verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
 
 # --- writes -----------------------------------------------------------------------------------------------
+W1_CREATED=0; WN_CREATED=0
+if has writes || has memory; then
 log "creating $IDENTITIES identities for the writes"
 AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
   "$VAULT_URL" "$IDENTITIES" bench_ 0 4 UNUSED >>"$WORK/loader.log" 2>&1 \
@@ -270,6 +282,8 @@ run_writes() {
   duration_us=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' <<<"$summary")
   echo "$(awk -v c="$created" -v d="$duration_us" 'BEGIN {printf "%.1f", c / (d / 1e6)}') $p99 $created $failed"
 }
+fi
+if has writes; then
 result=$(run_writes 1 1 W1)
 read -r W1_RATE W1_P99 W1_CREATED W1_FAILED <<<"$result"
 log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAILED failed)"
@@ -277,8 +291,12 @@ WMANY_THREADS=$((WRITE_CLIENTS_MANY < THREADS ? WRITE_CLIENTS_MANY : THREADS))
 result=$(run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WN)
 read -r WN_RATE WN_P99 WN_CREATED WN_FAILED <<<"$result"
 log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed)"
+W_RATIO=$(awk -v a="$WN_RATE" -v b="$W1_RATE" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
+W_VERDICT=$(verdict "$W_RATIO" ">=" 8)
+fi  # writes
 
 # --- memory after many secrets -------------------------------------------------------------------------------
+if has memory; then
 log "storing $LOAD_SECRETS secrets with $LOAD_CLIENTS concurrent clients"
 AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
   "$VAULT_URL" "$IDENTITIES" bench_ "$LOAD_SECRETS" "$LOAD_CLIENTS" LOAD >>"$WORK/loader.log" 2>&1 \
@@ -296,6 +314,56 @@ RSS_LOADED=$(rss_kib "$VAULT_PID")
 HWM_LOADED=$(hwm_kib "$VAULT_PID")
 DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
 log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(mib "$HWM_LOADED")), data dir $DATA_SIZE"
+RSS_VERDICT=$(verdict "$((RSS_LOADED / 1024))" "<=" 256)
+fi  # memory
+
+# --- restarts -------------------------------------------------------------------------------------------------
+# The vault is stopped and started STARTUP_RUNS times on the data directory it has now, timed from launch to the
+# first 200 of /v1/sys/health: with the JDK's AOT cache when the distribution has one (lib/anima-vault.aot,
+# made by `anima-vault aot-cache`), and without (ANIMA_VAULT_AOT=off). Median of each.
+median() { tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -n | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+# restart_times AOT_SETTING: sets RESTART_MS and RESTART_CPU_MS (space separated, one per run). Not in a
+# subshell: VAULT_PID must stay current for the cleanup. CPU time (user + system of the JVM until healthy)
+# depends far less on what else the machine runs than the wall time does.
+restart_times() {
+  local aot=$1 i ms ticks
+  RESTART_MS=""; RESTART_CPU_MS=""
+  for ((i = 1; i <= STARTUP_RUNS; i++)); do
+    stop_pid "$VAULT_PID"
+    ANIMA_VAULT_AOT=$aot ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$WORK/data" \
+      ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
+      "$DIST/bin/anima-vault" server >>"$WORK/vault-restarts.log" 2>&1 &
+    VAULT_PID=$!
+    ms=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault-restarts.log" 300)
+    ticks=$(cpu_ticks "$VAULT_PID")
+    RESTART_MS="$RESTART_MS $ms"
+    RESTART_CPU_MS="$RESTART_CPU_MS $((ticks * 1000 / CLK_TCK))"
+  done
+}
+AOT_CACHE_FILE="$DIST/lib/anima-vault.aot"
+if has startup; then
+  log "restarting the vault $STARTUP_RUNS times without the AOT cache"
+  restart_times off
+  START_PLAIN=$RESTART_MS; START_PLAIN_MEDIAN=$(median "$START_PLAIN"); CPU_PLAIN_MEDIAN=$(median "$RESTART_CPU_MS")
+  log "  startup without AOT cache (ms):$START_PLAIN, median $START_PLAIN_MEDIAN; CPU until healthy (ms):$RESTART_CPU_MS, median $CPU_PLAIN_MEDIAN"
+  if [ ! -f "$AOT_CACHE_FILE" ] && [ "${BENCH_AOT_TRAIN:-1}" = 1 ]; then
+    log "no AOT cache at $AOT_CACHE_FILE: making one ($DIST/bin/anima-vault aot-cache)"
+    "$DIST/bin/anima-vault" aot-cache >>"$WORK/aot-cache.log" 2>&1 || log "  aot-cache failed (see $WORK/aot-cache.log)"
+  fi
+  if [ -f "$AOT_CACHE_FILE" ]; then
+    log "restarting the vault $STARTUP_RUNS times with the AOT cache $AOT_CACHE_FILE"
+    restart_times auto
+    START_AOT=$RESTART_MS; START_AOT_MEDIAN=$(median "$START_AOT"); CPU_AOT_MEDIAN=$(median "$RESTART_CPU_MS")
+    log "  startup with AOT cache (ms):$START_AOT, median $START_AOT_MEDIAN; CPU until healthy (ms):$RESTART_CPU_MS, median $CPU_AOT_MEDIAN"
+  else
+    START_AOT=""; START_AOT_MEDIAN="-"; CPU_AOT_MEDIAN="-"
+    log "  no AOT cache at $AOT_CACHE_FILE (make one with: $DIST/bin/anima-vault aot-cache)"
+  fi
+  START_BEST=$START_PLAIN_MEDIAN
+  [ "$START_AOT_MEDIAN" != "-" ] && [ "$START_AOT_MEDIAN" -lt "$START_BEST" ] && START_BEST=$START_AOT_MEDIAN
+  START_VERDICT=$(verdict "$START_BEST" "<=" 1000)
+  RSS_RESTARTED=$(rss_kib "$VAULT_PID")
+fi
 
 # --- summary --------------------------------------------------------------------------------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -310,7 +378,14 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "wrk on 127.0.0.1: $THREADS threads, $CONNECTIONS connections, $ROUNDS alternating rounds x ${DURATION}s after ${WARMUP}s warm-up each"
   echo
   echo "Startup to healthy (fresh data dir): $STARTUP_MS ms"
+  if has startup; then
+    echo "  restarts on the data dir above ($STARTUP_RUNS each), median: without AOT cache $START_PLAIN_MEDIAN ms (runs:$START_PLAIN),"
+    echo "  with AOT cache ${START_AOT_MEDIAN} ms (runs:${START_AOT:- none: no cache}); target <= 1000 ms: $START_VERDICT"
+    echo "  JVM CPU time until healthy, median: without AOT cache $CPU_PLAIN_MEDIAN ms, with $CPU_AOT_MEDIAN ms"
+    echo "  RSS after the last restart: $(mib "$RSS_RESTARTED")"
+  fi
   echo
+  if has reads; then
   echo "Secret read with an identity token (GET $READ_PATH, $BODY_BYTES-byte body) vs bare Helidon handler, same body size"
   printf '  %-6s %12s %12s %14s %12s %12s %14s\n' round "vault req/s" "vault p99" "vault CPU/req" "bare req/s" "bare p99" "bare CPU/req"
   for ((r = 1; r <= ROUNDS; r++)); do
@@ -321,20 +396,27 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "  server CPU time per request: vault ${CPU_RATIO}x the bare handler's (independent of other load on the machine)"
   echo "  non-2xx responses + socket errors during measured reads: $READ_ERRORS"
   echo
+  fi
+  if has writes; then
   echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s, org API key)"
   printf '  %-22s %12s %12s %10s %8s\n' clients "writes/s" "p99" created failed
   printf '  %-22s %12s %9s ms %10s %8s\n' 1 "$W1_RATE" "$W1_P99" "$W1_CREATED" "$W1_FAILED"
   printf '  %-22s %12s %9s ms %10s %8s\n' "$WRITE_CLIENTS_MANY" "$WN_RATE" "$WN_P99" "$WN_CREATED" "$WN_FAILED"
+  echo "  $WRITE_CLIENTS_MANY clients / 1 client: ${W_RATIO}x (target >= 8x: $W_VERDICT)"
   echo
+  fi
   echo "Memory (server process VmRSS)"
   echo "  after startup:                  $(mib "$RSS_IDLE")"
-  echo "  after the read runs:            $(mib "$RSS_AFTER_READS")"
+  if has reads; then echo "  after the read runs:            $(mib "$RSS_AFTER_READS")"; fi
+  if has memory; then
   echo "  after storing $LOAD_STORED more secrets ($TOTAL_SECRETS in total, $IDENTITIES identities): $(mib "$RSS_LOADED") (peak VmHWM $(mib "$HWM_LOADED"))"
   echo "  load: $LOAD_STORED secrets in ${LOAD_SECONDS}s = ${LOAD_RATE}/s with $LOAD_CLIENTS clients; data directory $DATA_SIZE"
+  echo "  target after the load <= 256 MiB: $RSS_VERDICT"
+  fi
 } | tee "$RESULT"
 {
   echo
   echo "---- raw wrk output ----"
-  cat "$WORK/wrk.txt"
+  cat "$WORK/wrk.txt" 2>/dev/null || echo "(no wrk run in PARTS=$PARTS)"
 } >>"$RESULT"
 log "summary written to ${RESULT#"$ROOT"/}"

@@ -279,7 +279,7 @@ public class StorageReadBenchmark {
     }
 
     /** bench/target/bench-plugins, next to the classes directory this class was loaded from. */
-    private static Path benchPlugins() {
+    static Path benchPlugins() {
         try {
             Path classes = Path.of(StorageReadBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return classes.resolveSibling("bench-plugins");

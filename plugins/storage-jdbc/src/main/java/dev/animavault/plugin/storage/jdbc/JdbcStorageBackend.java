@@ -27,10 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -49,12 +47,14 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * <p>Conditional writes are {@code UPDATE/DELETE ... WHERE revision = :expected} statements whose row
  * count decides success; on a miss a second look inside the same transaction tells a missing item
  * from a stale revision. Creates use {@code INSERT ... ON CONFLICT DO NOTHING} and report
- * {@code ALREADY_EXISTS} when no row was inserted. Every write is one transaction that has committed
- * (and, with the dialect's durability settings, reached the disk) before the method returns.
+ * {@code ALREADY_EXISTS} when no row was inserted. Every write runs in a transaction that has committed
+ * (and, with the dialect's durability settings, reached the disk) before the method returns; on SQLite
+ * that transaction may also hold other callers' writes (group commit), each behind its own savepoint.
  *
- * <p>SQLite: writes are serialized through one connection guarded by a lock and begin with
+ * <p>SQLite: writes are serialized through one connection and begin with
  * {@code BEGIN IMMEDIATE} (so a transaction never has to upgrade a read lock, the source of
- * {@code SQLITE_BUSY} deadlocks); reads use a separate pool and, in WAL mode, never wait for the
+ * {@code SQLITE_BUSY} deadlocks); concurrent writes are committed in groups ({@link SqliteGroupCommit}:
+ * one transaction and one fsync for all writes waiting, each with its own savepoint and outcome); reads use a separate pool and, in WAL mode, never wait for the
  * writer. PostgreSQL: one pool, READ COMMITTED transactions, retried on serialization failure or
  * deadlock. The per-request reads run on {@link ReadSessions} (plain JDBC, statements prepared once per
  * connection), not Jdbi.
@@ -98,6 +98,29 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         "SELECT value, revision, updated_at FROM records WHERE namespace = ? AND record_key = ?",
     };
 
+    /**
+     * The listings: keyset pagination on the primary key's last column after an equality on the ones
+     * before it, so both dialects answer a page from the primary key index (a range scan stopping after
+     * {@code limit} rows, no sort), whatever the table's size; {@code ListingPlanTest} checks the plans.
+     * Named parameters: the prefix's columns, {@code :after} (with a cursor) and {@code :limit}.
+     */
+    static String listIdentitiesSql(boolean after) {
+        return "SELECT org_id, id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
+                + " WHERE org_id = :org" + (after ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listSecretsSql(boolean after) {
+        return "SELECT " + SECRET_COLUMNS + " FROM secrets s WHERE s.org_id = :org AND s.identity_id = :identity"
+                + (after ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listRecordsSql(boolean after) {
+        return "SELECT namespace, record_key, value, revision, updated_at FROM records WHERE namespace = :ns"
+                + (after ? " AND record_key > :after" : "") + " ORDER BY record_key LIMIT :limit";
+    }
+
     private final Dialect dialect;
     private final String redactedUrl;
     private final Clock clock;
@@ -111,8 +134,8 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     private final Jdbi writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
     private final ReadSessions hot;
-    /** Serializes SQLite writers in this process; null on PostgreSQL. */
-    private final ReentrantLock writeLock;
+    /** Serializes SQLite writers in this process and commits them in groups; null on PostgreSQL. */
+    private final SqliteGroupCommit groupCommit;
     private final long writeLockTimeoutMillis;
     /** The read cache of {@code readSecret}; null when off. */
     private final SecretReadCache cache;
@@ -157,7 +180,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         this.clock = requireNonNull(clock, "clock is null");
         this.reader = jdbi(readPool);
         this.writer = readPool == writePool ? reader : jdbi(writePool);
-        this.writeLock = dialect == Dialect.SQLITE ? new ReentrantLock() : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
             throw new IllegalArgumentException("the read cache needs SQLite and its lock file");
@@ -203,6 +226,11 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     /** Test hook: the sessions of the per-request reads. */
     ReadSessions readSessions() {
         return hot;
+    }
+
+    /** Test hook: the group commit of SQLite writes, or null on PostgreSQL. */
+    SqliteGroupCommit groupCommit() {
+        return groupCommit;
     }
 
     /** Test hook: the read cache, or null when off. */
@@ -312,9 +340,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listIdentities", h -> page(h.createQuery("SELECT org_id, id, name, metadata, disabled, "
-                        + "created_at, updated_at, revision FROM identities WHERE org_id = :org"
-                        + (after.isPresent() ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit")
+        return read("listIdentities", h -> page(h.createQuery(listIdentitiesSql(after.isPresent()))
                 .bind("org", organizationId)
                 .bind("after", after.orElse(null))
                 .bind("limit", page.limit() + 1)
@@ -533,9 +559,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(identityId, "identityId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listSecrets", h -> page(h.createQuery("SELECT " + SECRET_COLUMNS + " FROM secrets s "
-                        + "WHERE s.org_id = :org AND s.identity_id = :identity"
-                        + (after.isPresent() ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit")
+        return read("listSecrets", h -> page(h.createQuery(listSecretsSql(after.isPresent()))
                 .bind("org", organizationId)
                 .bind("identity", identityId)
                 .bind("after", after.orElse(null))
@@ -691,9 +715,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         requireNonNull(namespace, "namespace is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return read("listRecords", h -> page(h.createQuery("SELECT namespace, record_key, value, revision, updated_at "
-                        + "FROM records WHERE namespace = :ns" + (after.isPresent() ? " AND record_key > :after" : "")
-                        + " ORDER BY record_key LIMIT :limit")
+        return read("listRecords", h -> page(h.createQuery(listRecordsSql(after.isPresent()))
                 .bind("ns", namespace)
                 .bind("after", after.orElse(null))
                 .bind("limit", page.limit() + 1)
@@ -935,26 +957,20 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
     }
 
     private <T> T writeTransaction(String operation, HandleCallback<T, RuntimeException> callback) {
-        if (writeLock == null) {
+        if (groupCommit == null) {
             return writePostgres(operation, callback);
         }
-        boolean locked;
         try {
-            locked = writeLock.tryLock(writeLockTimeoutMillis, TimeUnit.MILLISECONDS);
+            // the writer pool's transactions BEGIN IMMEDIATE; concurrent writes share one commit
+            return groupCommit.run(callback, writeLockTimeoutMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, operation + " was interrupted", e);
-        }
-        if (!locked) {
+        } catch (SqliteGroupCommit.TimeoutException e) {
             throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "storage at " + redactedUrl + ": " + operation
                     + " waited " + writeLockTimeoutMillis + " ms for the write lock");
-        }
-        try {
-            return writer.inTransaction(callback); // the writer pool's transactions BEGIN IMMEDIATE
         } catch (RuntimeException e) {
             throw failure(operation, e);
-        } finally {
-            writeLock.unlock();
         }
     }
 

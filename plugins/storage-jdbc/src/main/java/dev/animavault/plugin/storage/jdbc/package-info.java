@@ -17,8 +17,12 @@
  * vault must never lose a rotated credential, hence FULL. PostgreSQL commits are durable with the
  * server's defaults ({@code fsync}, {@code synchronous_commit} on).
  *
- * <p><b>Concurrency.</b> SQLite: one writing connection behind a lock, its transactions opened with
- * {@code BEGIN IMMEDIATE} (no read-to-write lock upgrade, so no {@code SQLITE_BUSY} deadlock); a pool
+ * <p><b>Concurrency.</b> SQLite: one writing connection, its transactions opened with
+ * {@code BEGIN IMMEDIATE} (no read-to-write lock upgrade, so no {@code SQLITE_BUSY} deadlock) and
+ * shared by concurrent writers through group commit
+ * ({@link dev.animavault.plugin.storage.jdbc.SqliteGroupCommit}: the writes waiting while one
+ * transaction commits run together in the next, each under its own savepoint, and are acknowledged
+ * after that one commit, so 32 writers pay one fsync instead of 32); a pool
  * of reading connections that WAL lets proceed while a write is in progress; {@code busy_timeout}
  * covers other processes on the same file. PostgreSQL: one pool; conditional writes are
  * {@code UPDATE ... WHERE revision = ?} with the row count deciding, so two writers never both

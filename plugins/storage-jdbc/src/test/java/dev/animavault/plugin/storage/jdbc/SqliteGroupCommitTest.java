@@ -1,0 +1,187 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.ProviderConfig;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.StoredRecord;
+import dev.animavault.spi.testkit.TestPluginContext;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Group commit of SQLite writes ({@link SqliteGroupCommit}) through the real backend: writers that
+ * queue while a transaction is open are committed together in the next one, and each keeps its own
+ * outcome: a failed revision check or an operation that throws after writing is rolled back to its
+ * savepoint without taking the others with it.
+ */
+class SqliteGroupCommitTest {
+
+    private static final long WAIT_SECONDS = 30;
+
+    @TempDir
+    Path dataDir;
+
+    private JdbcStorageBackend open(Map<String, String> properties) {
+        return (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
+                ProviderConfig.of("jdbc", properties, Set.of()), TestPluginContext.denyingEgress(dataDir));
+    }
+
+    @Test
+    void waitingWritersShareOneCommitEachWithItsOwnOutcome() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of())) {
+            SqliteGroupCommit gc = b.groupCommit();
+            b.putRecord("gc", "existing", new byte[] {9}, 0);
+            long[] before = gc.statistics();
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                // a first transaction stays open until released: everything written meanwhile queues
+                CountDownLatch inside = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                Future<Object> first = pool.submit(() -> gc.run(h -> {
+                    h.execute("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
+                            + "VALUES ('gc', 'first', x'01', 1, 0)");
+                    inside.countDown();
+                    await(release);
+                    return null;
+                }, 30_000));
+                assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+
+                int writers = 20;
+                List<Future<StoredRecord>> own = new ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    int n = i;
+                    own.add(pool.submit(() -> b.putRecord("gc", "own-" + n, new byte[] {(byte) n}, 0)));
+                }
+                List<Future<StoredRecord>> racing = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    int n = i;
+                    racing.add(pool.submit(() -> b.putRecord("gc", "shared", new byte[] {(byte) n}, 0)));
+                }
+                Future<StoredRecord> stale = pool.submit(() -> b.putRecord("gc", "existing", new byte[] {1}, 7));
+                Future<StoredRecord> missing = pool.submit(() -> b.putRecord("gc", "missing", new byte[] {1}, 3));
+                // an operation that writes and then fails: its row must not survive, the batch must
+                Future<Object> throwsAfterWriting = pool.submit(() -> gc.run(h -> {
+                    h.execute("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
+                            + "VALUES ('gc', 'rolled-back', x'02', 1, 0)");
+                    throw new VaultException(ErrorCode.INVALID_ARGUMENT, "refused after writing");
+                }, 30_000));
+                int queued = writers + 5 + 3;
+                waitFor(() -> gc.queued() == queued, "all writers queued behind the open transaction");
+                assertFalse(own.get(0).isDone(), "nothing returns before its commit");
+                release.countDown();
+
+                assertNull(first.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                for (int i = 0; i < writers; i++) {
+                    assertEquals(1, own.get(i).get(WAIT_SECONDS, TimeUnit.SECONDS).revision());
+                }
+                int won = 0;
+                for (Future<StoredRecord> f : racing) {
+                    try {
+                        assertEquals(1, f.get(WAIT_SECONDS, TimeUnit.SECONDS).revision());
+                        won++;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertEquals(ErrorCode.ALREADY_EXISTS, assertInstanceOf(VaultException.class, e.getCause()).errorCode());
+                    }
+                }
+                assertEquals(1, won, "exactly one of the racing creates wins");
+                assertEquals(ErrorCode.REVISION_CONFLICT, failure(stale).errorCode());
+                assertEquals(ErrorCode.NOT_FOUND, failure(missing).errorCode());
+                assertEquals(ErrorCode.INVALID_ARGUMENT, failure(throwsAfterWriting).errorCode());
+
+                long[] after = gc.statistics();
+                assertEquals(2, after[0] - before[0], "the open transaction, then one for all that queued");
+                assertEquals(queued + 1, after[1] - before[1]);
+                assertEquals(queued, after[2], "the queued writers went into one transaction");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        // what the callers were told holds after a reopen (the read cache is gone with the process's backend)
+        try (JdbcStorageBackend reopened = open(Map.of("read-cache", "off"))) {
+            assertTrue(reopened.getRecord("gc", "first").isPresent());
+            for (int i = 0; i < 20; i++) {
+                assertArrayEquals(new byte[] {(byte) i}, reopened.getRecord("gc", "own-" + i).orElseThrow().value());
+            }
+            assertTrue(reopened.getRecord("gc", "shared").isPresent());
+            assertEquals(1, reopened.getRecord("gc", "existing").orElseThrow().revision(), "the stale update changed nothing");
+            assertTrue(reopened.getRecord("gc", "missing").isEmpty());
+            assertTrue(reopened.getRecord("gc", "rolled-back").isEmpty(), "rolled back to its savepoint");
+        }
+    }
+
+    @Test
+    void aWriterQueuedBeyondTheTimeoutGivesUpWithoutRunning() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of("connection-timeout", "300ms"))) {
+            SqliteGroupCommit gc = b.groupCommit();
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                CountDownLatch inside = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                Future<Object> first = pool.submit(() -> gc.run(h -> {
+                    inside.countDown();
+                    await(release);
+                    return null;
+                }, 30_000));
+                assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                VaultException e = assertThrows(VaultException.class, () -> b.putRecord("gc", "late", new byte[] {1}, 0));
+                assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.errorCode(), e.getMessage());
+                assertEquals(0, gc.queued(), "the timed-out write left the queue");
+                release.countDown();
+                first.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertTrue(b.getRecord("gc", "late").isEmpty(), "the timed-out write never ran");
+                assertEquals(1, b.putRecord("gc", "late", new byte[] {1}, 0).revision());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static VaultException failure(Future<?> f) throws Exception {
+        try {
+            f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return assertInstanceOf(VaultException.class, e.getCause());
+        }
+        throw new AssertionError("expected a failure");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
