@@ -168,8 +168,10 @@ class KeyringChangeTest {
         byte[] v1 = a.activeTokenMac(bytes("t")).mac();
         a.rotateTokenKey(1, null);
         assertArrayEquals(v1, a.tokenMac(1, bytes("t")).orElseThrow(), "the legacy key is version 1");
-        byte[] plain = Aead.open(root.key(), storage.getRecord("sys", "keyring").orElseThrow().value(), 1,
-                "anima-vault/keyring/v1".getBytes(StandardCharsets.UTF_8));
+        // the record itself became the root key layer's format 2 (its envelope names the key that wraps it)
+        String envelope = new String(storage.getRecord("sys", "keyring").orElseThrow().value(), StandardCharsets.UTF_8);
+        assertTrue(envelope.startsWith("{") && envelope.contains("\"format\":2"), envelope);
+        byte[] plain = new KeyringStore(storage, root, "file", java.util.Map.of()).reopen();
         String json = new String(plain, StandardCharsets.UTF_8);
         assertTrue(json.contains("\"rootKeyId\":\"kept\""), "unknown fields are kept: " + json);
         assertFalse(json.contains("\"tokenKey\":"), json);
