@@ -232,6 +232,7 @@ public final class RotationEngine implements AutoCloseable {
             } else {
                 stored = storage.updateSecretMetadata(with(m, m.currentVersion(), a, now), m.revision());
             }
+            HaltPoints.reach(HaltPoints.START_COMMITTED);
             auditEvent("secret.rotation.start", AuditOutcome.SUCCESS, ref, pending, rid, null,
                     Map.of("mode", policy.mode().wire(), "attempt", attemptId));
             return stored;
@@ -254,7 +255,9 @@ public final class RotationEngine implements AutoCloseable {
         Instant at = clock.instant();
         WebhookClient.Result r;
         try {
+            HaltPoints.reach(HaltPoints.DELIVER_BEFORE);
             r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).signingAt(at));
+            HaltPoints.reach(HaltPoints.DELIVER_ANSWERED);
         } finally {
             Arrays.fill(body, (byte) 0);
         }
@@ -276,6 +279,7 @@ public final class RotationEngine implements AutoCloseable {
         }
         auditEvent("secret.rotation.deliver", r.ok() ? AuditOutcome.SUCCESS : AuditOutcome.FAILURE, ref, pending, rid,
                 r.ok() ? null : ErrorCode.UPSTREAM_ERROR.code(), details);
+        HaltPoints.reach(HaltPoints.DELIVER_AUDITED);
         if (!r.ok()) {
             retryOrFail(m, policy, attempt, r.error(), entryKey);
             return;
@@ -314,6 +318,7 @@ public final class RotationEngine implements AutoCloseable {
         Map<String, String> a = LifecycleAttributes.copy(m.attributes());
         String rid = a.get(ROTATION_ID);
         String attemptId = auditAttempt("secret.rotation.promote", m.ref(), rid);
+        HaltPoints.reach(HaltPoints.PROMOTE_ATTEMPT);
         Instant now = clock.instant();
         LifecycleAttributes.clearInProgress(a);
         a.remove(LAST_ERROR);
@@ -343,9 +348,11 @@ public final class RotationEngine implements AutoCloseable {
             }
             throw e;
         }
+        HaltPoints.reach(HaltPoints.PROMOTE_COMMITTED);
         schedule.remove(entryKey);
         auditEvent("secret.rotation.promote", AuditOutcome.SUCCESS, m.ref(), stored.currentVersion(), rid, null,
                 Map.of("previousVersion", Integer.toString(m.currentVersion()), "attempt", attemptId));
+        HaltPoints.reach(HaltPoints.PROMOTE_AUDITED);
     }
 
     private void awaiting(SecretMetadata m, String entryKey) {
