@@ -56,6 +56,7 @@ class RotationCrashIT {
         HaltPoints.PROMOTE_ATTEMPT + ",2",
         HaltPoints.PROMOTE_COMMITTED + ",1",
         HaltPoints.PROMOTE_AUDITED + ",1",
+        HaltPoints.EVENT_DELIVERED + ",1",
     })
     void haltedAtEveryStepConverges(String point, int dueDeliveries) throws Exception {
         Path root = tmp.resolve(point);
@@ -135,6 +136,16 @@ class RotationCrashIT {
             if (dueDeliveries >= 0) {
                 assertEquals(dueDeliveries, due.size(), "secret.rotation.due deliveries");
             }
+            // the succeeded event: at least once (twice when cut off after its delivery), always one webhook-id
+            WebhookReceiver.await("the succeeded event", Duration.ofSeconds(30),
+                    () -> !receiver.events("secret.rotation.succeeded").isEmpty());
+            Set<String> eventIds = new HashSet<>();
+            for (WebhookReceiver.Delivery d : receiver.events("secret.rotation.succeeded")) {
+                eventIds.add(d.id());
+                assertEquals(2, TestVault.JSON.readTree(d.body()).get("data").get("version").asInt());
+            }
+            assertEquals(Set.of(ids.iterator().next() + ".succeeded"), eventIds);
+            assertTrue(receiver.events("secret.rotation.succeeded").size() <= 2);
             HttpResponse<String> read = call(port2, "GET", "/v1/vault/secrets/agent_1/DB_PASSWORD", null);
             assertEquals(values.iterator().next(), TestVault.JSON.readTree(read.body()).get("value").asText());
             assertEquals(404, call(port2, "GET", "/v1/vault/secrets/agent_1/DB_PASSWORD?version=3", null)
