@@ -54,10 +54,18 @@ final class WebhookClient implements AutoCloseable {
     private final Duration timeout;
     private final Clock clock;
 
+    private final SSLContext tls;
+
     WebhookClient(EgressPolicy egress, Duration timeout, Clock clock) {
+        this(egress, timeout, clock, null);
+    }
+
+    /** With {@code tls} as the TLS context (null: the JDK's default, its trust store). */
+    WebhookClient(EgressPolicy egress, Duration timeout, Clock clock, SSLContext tls) {
         this.egress = egress;
         this.timeout = timeout;
         this.clock = clock;
+        this.tls = tls;
     }
 
     Result deliver(URI url, String id, byte[] body, List<String> signingSecrets) {
@@ -125,7 +133,10 @@ final class WebhookClient implements AutoCloseable {
         }
     }
 
-    private static SSLContext sslContext() throws IOException {
+    private SSLContext sslContext() throws IOException {
+        if (tls != null) {
+            return tls;
+        }
         try {
             return SSLContext.getDefault();
         } catch (NoSuchAlgorithmException e) {
