@@ -1,5 +1,6 @@
 // A rotation webhook receiver that verifies Anima Vault's Standard Webhooks signatures.
-// No dependencies: Node 18+ (`npx tsx server.ts`, or compile with tsc).
+// No dependencies: Node 18+ (`npx tsx server.ts`, or compile with tsc). Tested in CI by
+// sdk/typescript/test/example-receiver.test.mjs (a good signature accepted, bad ones refused).
 //   ANIMA_WEBHOOK_SECRET=whsec_...  (from POST /v1/vault/rotation/signing-secret)
 //   PORT=8080
 import { createServer } from "node:http";
@@ -23,7 +24,7 @@ function verify(id: string, timestamp: string, signatures: string, body: Buffer)
   });
 }
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", async () => {
@@ -54,6 +55,18 @@ createServer((req, res) => {
       }
       return;
     }
+    if (event.type === "secret.rotation.succeeded") {
+      console.log(`${d.identityId}/${d.key} rotated to version ${d.version}; previous readable until ${d.previousReadableUntil}`);
+    } else if (event.type === "secret.rotation.failed") {
+      console.log(`rotation of ${d.identityId}/${d.key} failed after ${d.attempts} attempts: ${d.lastError}`);
+    } else if (event.type === "secret.expiring") {
+      console.log(`${d.identityId}/${d.key} expires at ${d.expiresAt}: PUT a new value`);
+    }
+    seen.add(id);
     res.writeHead(204).end();
   });
-}).listen(Number(process.env.PORT ?? 8080), "127.0.0.1");
+});
+server.listen(Number(process.env.PORT ?? 8080), "127.0.0.1", () => {
+  const address = server.address();
+  console.log(`listening on http://127.0.0.1:${typeof address === "object" && address ? address.port : ""}`);
+});

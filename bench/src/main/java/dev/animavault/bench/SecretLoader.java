@@ -78,6 +78,8 @@ public final class SecretLoader {
         AtomicReference<String> firstFailure = new AtomicReference<>();
         // A value of typical API-key length; the barrier encrypts each write with a fresh nonce anyway.
         String value = "sk-bench-" + "0123456789abcdef".repeat(4);
+        // AV_ROTATION: a JSON rotation policy every stored secret carries (bench/rotation-bench.sh)
+        String rotation = System.getenv("AV_ROTATION");
         long start = System.nanoTime();
         try (ExecutorService clients = Executors.newFixedThreadPool(concurrency)) {
             List<Future<?>> running = new ArrayList<>();
@@ -85,7 +87,8 @@ public final class SecretLoader {
                 running.add(clients.submit(() -> {
                     for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
                         String body = "{\"identityId\":\"" + identityId(identityPrefix, n % identities)
-                                + "\",\"key\":\"" + keyPrefix + "_" + n + "\",\"value\":\"" + value + "\",\"type\":\"api_key\"}";
+                                + "\",\"key\":\"" + keyPrefix + "_" + n + "\",\"value\":\"" + value + "\",\"type\":\"api_key\""
+                                + (rotation == null || rotation.isBlank() ? "" : ",\"rotation\":" + rotation) + "}";
                         try {
                             HttpResponse<String> response = post(http, base, token, "/v1/vault/secrets", body);
                             if (response.statusCode() == 201) {

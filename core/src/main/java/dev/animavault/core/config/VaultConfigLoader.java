@@ -230,7 +230,7 @@ public final class VaultConfigLoader {
     }
 
     private static final Set<String> ROTATION_KEYS = Set.of("enabled", "poll-interval", "min-interval",
-            "retry-schedule", "webhook-timeout", "default-grace-period");
+            "retry-schedule", "webhook-timeout", "default-grace-period", "expiring-webhook-url", "expiring-lead-time");
 
     private static RotationConfig rotation(Config node) {
         for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
@@ -255,7 +255,15 @@ public final class VaultConfigLoader {
         return new RotationConfig(node.get("enabled").asBoolean().orElse(d.enabled()),
                 duration(node.get("poll-interval"), d.pollInterval()), duration(node.get("min-interval"), d.minInterval()),
                 retries, duration(node.get("webhook-timeout"), d.webhookTimeout()),
-                duration(node.get("default-grace-period"), d.defaultGracePeriod()));
+                duration(node.get("default-grace-period"), d.defaultGracePeriod()),
+                node.get("expiring-webhook-url").asString().map(u -> {
+                    try {
+                        return new java.net.URI(u);
+                    } catch (java.net.URISyntaxException e) {
+                        throw VaultConfig.configError("vault.rotation.expiring-webhook-url is not a valid URL");
+                    }
+                }).orElse(null),
+                duration(node.get("expiring-lead-time"), RotationConfig.DEFAULT_EXPIRING_LEAD_TIME));
     }
 
     private static final Set<String> KEYRING_KEYS = Set.of("max-key-age", "rotate-at-encryptions", "reserve-block",

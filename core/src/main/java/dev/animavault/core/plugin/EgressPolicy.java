@@ -22,6 +22,25 @@ public final class EgressPolicy {
 
     /** Throws {@code EGRESS_DENIED} unless the URI's host may be reached. */
     public void check(URI uri) {
+        if (!allow.contains(bareHost(uri))) {
+            checkedAddresses(uri);
+        }
+    }
+
+    private static String bareHost(URI uri) {
+        String h = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+    }
+
+    /**
+     * Resolves the URI's host once and returns its addresses after checking each of them (a host listed
+     * by name in the allow-list is not checked), so a caller can connect to exactly the address that
+     * was checked instead of resolving again (a DNS answer that changes between check and connect).
+     *
+     * @throws VaultException {@code EGRESS_DENIED} when an address may not be reached, {@code UPSTREAM_ERROR}
+     *                        when the host does not resolve
+     */
+    public InetAddress[] checkedAddresses(URI uri) {
         String host = uri.getHost();
         if (host == null) {
             throw new VaultException(ErrorCode.EGRESS_DENIED, "outbound URL has no host");
@@ -34,14 +53,14 @@ public final class EgressPolicy {
         if (h.startsWith("[") && h.endsWith("]")) {
             h = h.substring(1, h.length() - 1);
         }
-        if (allow.contains(h)) {
-            return;
-        }
         InetAddress[] addresses;
         try {
             addresses = InetAddress.getAllByName(h);
         } catch (UnknownHostException e) {
             throw new VaultException(ErrorCode.UPSTREAM_ERROR, "cannot resolve outbound host " + host);
+        }
+        if (allow.contains(h)) {
+            return addresses;
         }
         for (InetAddress a : addresses) {
             if (isInternal(a) && allow.stream().noneMatch(entry -> matches(entry, a))) {
@@ -49,6 +68,16 @@ public final class EgressPolicy {
                         + ") is denied: internal addresses must be allow-listed in vault.egress.allow");
             }
         }
+        return addresses;
+    }
+
+    /** Whether the allow-list names {@code host} itself, or an address or network {@code address} falls in. */
+    public boolean isAllowListed(String host, InetAddress address) {
+        String h = host == null ? "" : host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return allow.contains(h) || allow.stream().anyMatch(entry -> matches(entry, address));
     }
 
     /**

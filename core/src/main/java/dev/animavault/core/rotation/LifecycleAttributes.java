@@ -36,6 +36,8 @@ public final class LifecycleAttributes {
     public static final String SCHEDULE_KEY = "rotation.schedule";
     public static final String PREVIOUS_VERSION = "rotation.previousVersion";
     public static final String GRACE_UNTIL = "rotation.graceUntil";
+    /** {@code <rotation id> succeeded|failed}: how the last rotation ended (its events are checked against it). */
+    public static final String LAST_OUTCOME = "rotation.lastOutcome";
     /** Shared with VaultService, which numbers new versions past it. */
     public static final String PENDING_VERSION = "pendingVersion";
 

@@ -6,6 +6,7 @@ import static dev.animavault.core.rotation.LifecycleAttributes.EXPIRES_AT;
 import static dev.animavault.core.rotation.LifecycleAttributes.FAILED;
 import static dev.animavault.core.rotation.LifecycleAttributes.GRACE_UNTIL;
 import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ERROR;
+import static dev.animavault.core.rotation.LifecycleAttributes.LAST_OUTCOME;
 import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ROTATED_AT;
 import static dev.animavault.core.rotation.LifecycleAttributes.NEXT_ROTATION_AT;
 import static dev.animavault.core.rotation.LifecycleAttributes.OK;
@@ -91,7 +92,9 @@ public final class RotationEngine implements AutoCloseable {
     final RotationSchedule schedule;
     final SigningSecrets signing;
     final DeliveryLog deliveries;
+    final EventOutbox events;
     private final WebhookClient webhooks;
+    private final EventDelivery eventDelivery;
     private final String nodeId;
     private final Duration leaseTtl;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -110,11 +113,13 @@ public final class RotationEngine implements AutoCloseable {
         this.schedule = new RotationSchedule(storage);
         this.signing = new SigningSecrets(storage, barrier);
         this.deliveries = new DeliveryLog(storage);
+        this.events = new EventOutbox(storage);
         this.webhooks = new WebhookClient(egress, config.webhookTimeout(), clock);
         this.nodeId = "node-" + HexFormat.of().formatHex(randomBytes(8));
         // one step is at most a delivery (connect + response timeouts) plus a few storage writes; a node that
         // dies holding it delays that secret's rotation by this much (every write is conditional anyway)
         this.leaseTtl = config.webhookTimeout().multipliedBy(2).plusSeconds(10);
+        this.eventDelivery = new EventDelivery(this, storage, config, clock, webhooks, nodeId, leaseTtl);
     }
 
     /** Starts the scheduler (when {@code vault.rotation.enabled}); overdue rotations run at its first poll. */
@@ -147,8 +152,11 @@ public final class RotationEngine implements AutoCloseable {
     /** Starts a worker for every due entry not already running here. Returns how many were started. */
     int pollOnce() {
         int started = 0;
+        // one task per secret at a time on this node: steps and events of a secret share one lease, and a
+        // lease taken again by its own owner would be released by whichever task ends first
         for (RotationSchedule.Entry e : schedule.due(clock.instant(), MAX_DUE_PER_POLL)) {
-            if (inFlight.add(e.key())) {
+            String flight = RotationSchedule.refHash(e.ref());
+            if (inFlight.add(flight)) {
                 started++;
                 workers.submit(() -> {
                     try {
@@ -157,7 +165,23 @@ public final class RotationEngine implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "rotation step for " + e.ref().identityId() + "/"
                                 + e.ref().key() + " failed: " + ex);
                     } finally {
-                        inFlight.remove(e.key());
+                        inFlight.remove(flight);
+                    }
+                });
+            }
+        }
+        for (EventOutbox.Event e : events.due(clock.instant(), MAX_DUE_PER_POLL)) {
+            String flight = RotationSchedule.refHash(e.ref());
+            if (inFlight.add(flight)) {
+                started++;
+                workers.submit(() -> {
+                    try {
+                        eventDelivery.process(e);
+                    } catch (RuntimeException | Error ex) {
+                        LOG.log(System.Logger.Level.WARNING, "event delivery for " + e.ref().identityId() + "/"
+                                + e.ref().key() + " failed: " + ex);
+                    } finally {
+                        inFlight.remove(flight);
                     }
                 });
             }
@@ -232,6 +256,7 @@ public final class RotationEngine implements AutoCloseable {
             } else {
                 stored = storage.updateSecretMetadata(with(m, m.currentVersion(), a, now), m.revision());
             }
+            HaltPoints.reach(HaltPoints.START_COMMITTED);
             auditEvent("secret.rotation.start", AuditOutcome.SUCCESS, ref, pending, rid, null,
                     Map.of("mode", policy.mode().wire(), "attempt", attemptId));
             return stored;
@@ -254,7 +279,9 @@ public final class RotationEngine implements AutoCloseable {
         Instant at = clock.instant();
         WebhookClient.Result r;
         try {
+            HaltPoints.reach(HaltPoints.DELIVER_BEFORE);
             r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).signingAt(at));
+            HaltPoints.reach(HaltPoints.DELIVER_ANSWERED);
         } finally {
             Arrays.fill(body, (byte) 0);
         }
@@ -269,6 +296,7 @@ public final class RotationEngine implements AutoCloseable {
         d.put("url", policy.webhookUrl().toString());
         deliveries.append(ref, d);
         Map<String, String> details = new LinkedHashMap<>();
+        details.put("event", "secret.rotation.due");
         details.put("attempt", Integer.toString(attempt));
         details.put("status", Integer.toString(r.status()));
         if (r.error() != null) {
@@ -276,6 +304,7 @@ public final class RotationEngine implements AutoCloseable {
         }
         auditEvent("secret.rotation.deliver", r.ok() ? AuditOutcome.SUCCESS : AuditOutcome.FAILURE, ref, pending, rid,
                 r.ok() ? null : ErrorCode.UPSTREAM_ERROR.code(), details);
+        HaltPoints.reach(HaltPoints.DELIVER_AUDITED);
         if (!r.ok()) {
             retryOrFail(m, policy, attempt, r.error(), entryKey);
             return;
@@ -314,6 +343,7 @@ public final class RotationEngine implements AutoCloseable {
         Map<String, String> a = LifecycleAttributes.copy(m.attributes());
         String rid = a.get(ROTATION_ID);
         String attemptId = auditAttempt("secret.rotation.promote", m.ref(), rid);
+        HaltPoints.reach(HaltPoints.PROMOTE_ATTEMPT);
         Instant now = clock.instant();
         LifecycleAttributes.clearInProgress(a);
         a.remove(LAST_ERROR);
@@ -326,12 +356,23 @@ public final class RotationEngine implements AutoCloseable {
         a.put(EXPIRES_AT, LifecycleAttributes.iso(expires));
         a.put(NEXT_ROTATION_AT, LifecycleAttributes.iso(next));
         a.put(SCHEDULE_KEY, schedule.put(m.ref(), next));
+        int newVersion = value == null ? pending : nextVersion(m);
+        a.put(LAST_OUTCOME, rid + " succeeded");
+        Map<String, Object> data = eventData(m, rid);
+        data.put("version", newVersion);
+        data.put("previousVersion", m.currentVersion());
+        data.put("previousReadableUntil", a.get(GRACE_UNTIL));
+        data.put("expiresAt", a.get(EXPIRES_AT));
+        data.put("nextRotationAt", a.get(NEXT_ROTATION_AT));
+        // the event first (announced only once the secret shows this outcome), then the promotion
+        events.put(m.ref(), EventOutbox.SUCCEEDED, rid + ".succeeded", rid + " succeeded", 0, false,
+                LifecycleAttributes.iso(now), data, startedAt(m, now));
         SecretMetadata stored;
         try {
             if (value == null) {
                 stored = storage.updateSecretMetadata(with(m, pending, a, now), m.revision());
             } else {
-                int v = nextVersion(m);
+                int v = newVersion;
                 a.put(PENDING_VERSION, Integer.toString(v));
                 stored = storage.addVersion(with(m, v, a, now), m.revision(),
                         new SecretVersion(m.ref(), v, protect(m.ref(), v, value), now, ACTOR));
@@ -343,9 +384,11 @@ public final class RotationEngine implements AutoCloseable {
             }
             throw e;
         }
+        HaltPoints.reach(HaltPoints.PROMOTE_COMMITTED);
         schedule.remove(entryKey);
         auditEvent("secret.rotation.promote", AuditOutcome.SUCCESS, m.ref(), stored.currentVersion(), rid, null,
                 Map.of("previousVersion", Integer.toString(m.currentVersion()), "attempt", attemptId));
+        HaltPoints.reach(HaltPoints.PROMOTE_AUDITED);
     }
 
     private void awaiting(SecretMetadata m, String entryKey) {
@@ -384,6 +427,16 @@ public final class RotationEngine implements AutoCloseable {
         a.put(LAST_ERROR, error);
         LifecycleAttributes.clearInProgress(a);
         a.remove(SCHEDULE_KEY);
+        if (rid != null) {
+            a.put(LAST_OUTCOME, rid + " failed");
+            Instant now = clock.instant();
+            Map<String, Object> data = eventData(m, rid);
+            data.put("currentVersion", m.currentVersion());
+            data.put("attempts", attempt);
+            data.put("lastError", error);
+            events.put(m.ref(), EventOutbox.FAILED, rid + ".failed", rid + " failed", 0, false,
+                    LifecycleAttributes.iso(now), data, startedAt(m, now));
+        }
         if (write(m, a)) {
             schedule.remove(entryKey == null ? m.attributes().get(SCHEDULE_KEY) : entryKey);
             Map<String, String> details = new LinkedHashMap<>();
@@ -394,6 +447,20 @@ public final class RotationEngine implements AutoCloseable {
             auditEvent("secret.rotation.fail", AuditOutcome.FAILURE, m.ref(), null, rid, ErrorCode.UPSTREAM_ERROR.code(),
                     details);
         }
+    }
+
+    private static Map<String, Object> eventData(SecretMetadata m, String rid) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("rotationId", rid);
+        data.put("organizationId", m.ref().organizationId());
+        data.put("identityId", m.ref().identityId());
+        data.put("key", m.ref().key());
+        data.put("type", m.type());
+        return data;
+    }
+
+    private static Instant startedAt(SecretMetadata m, Instant fallback) {
+        return LifecycleAttributes.instant(m.attributes(), STARTED_AT).orElse(fallback);
     }
 
     /**
@@ -497,7 +564,7 @@ public final class RotationEngine implements AutoCloseable {
         return storage.protection() == Protection.NONE ? barrier.open(ref, version, stored) : stored;
     }
 
-    private static Duration jitter(Duration d) {
+    static Duration jitter(Duration d) {
         long ms = d.toMillis();
         long spread = ms / 10;
         return Duration.ofMillis(ms + (spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1)));

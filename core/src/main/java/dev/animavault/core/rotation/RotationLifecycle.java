@@ -73,9 +73,33 @@ public final class RotationLifecycle implements SecretLifecycle {
             a.put(STATUS, OK);
             schedule(a, ref, policy, now, expiresAt, now);
         } else {
-            expiresAt.ifPresent(t -> a.put(EXPIRES_AT, LifecycleAttributes.iso(t)));
+            expiresAt.ifPresent(t -> {
+                a.put(EXPIRES_AT, LifecycleAttributes.iso(t));
+                expiring(ref, type, t, now);
+            });
         }
         return a;
+    }
+
+    /**
+     * Writes the {@code secret.expiring} event of a secret with a plain expiry (index first, like the
+     * schedule: harmless if the write then fails, as it is delivered only while the secret shows this
+     * expiry). One per secret and expiry: its webhook-id is derived from both.
+     */
+    private void expiring(SecretRef ref, CredentialType type, Instant expires, Instant now) {
+        if (config.expiringWebhookUrl() == null) {
+            return;
+        }
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("organizationId", ref.organizationId());
+        data.put("identityId", ref.identityId());
+        data.put("key", ref.key());
+        data.put("type", type.id());
+        data.put("expiresAt", LifecycleAttributes.iso(expires));
+        Instant due = expires.minus(config.expiringLeadTime());
+        String id = "exp_" + RotationSchedule.refHash(ref).substring(0, 16) + "_" + expires.toEpochMilli();
+        engine.events.put(ref, EventOutbox.EXPIRING, id, LifecycleAttributes.iso(expires), 0, false,
+                LifecycleAttributes.iso(now), data, due.isBefore(now) ? now : due);
     }
 
     @Override
@@ -88,7 +112,10 @@ public final class RotationLifecycle implements SecretLifecycle {
         }
         RotationPolicy policy = RotationPolicy.from(a);
         if (policy == null) {
-            expiresAt.ifPresent(t -> a.put(EXPIRES_AT, LifecycleAttributes.iso(t)));
+            expiresAt.ifPresent(t -> {
+                a.put(EXPIRES_AT, LifecycleAttributes.iso(t));
+                expiring(current.ref(), type, t, now);
+            });
             return a;
         }
         // a new value from a client is a rotation: it ends any rotation in progress

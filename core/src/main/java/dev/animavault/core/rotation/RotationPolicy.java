@@ -68,7 +68,7 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
 
     /**
      * Checks a webhook URL at create time: absolute https (http only to a host listed in
-     * {@code vault.egress.allow}), no user info, and not resolving to a private or loopback address
+     * {@code vault.egress.allow}, by name or by every address it resolves to), no user info, and not resolving to a private or loopback address
      * unless allow-listed. A host that does not resolve now is accepted (checked again at delivery).
      */
     static URI webhookUrl(String text, List<String> egressAllow, EgressPolicy egress) {
@@ -88,7 +88,8 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
             h = h.substring(1, h.length() - 1);
         }
         boolean allowListed = egressAllow.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).anyMatch(h::equals);
-        if (scheme.equals("http") && !allowListed) {
+        // http to a host named in the allow-list, or one whose every address is (checked again at delivery)
+        if (scheme.equals("http") && !allowListed && !egress.isAllowListed(h)) {
             throw bad("rotation.webhookUrl must use https (http only to hosts listed in vault.egress.allow)");
         }
         if (!scheme.equals("https") && !scheme.equals("http")) {

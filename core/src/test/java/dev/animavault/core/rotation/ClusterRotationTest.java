@@ -82,7 +82,8 @@ class ClusterRotationTest {
             }
             WebhookReceiver.await("every secret rotated", Duration.ofSeconds(60), () -> rotated(a) == SECRETS);
             Thread.sleep(1000); // a duplicate would arrive now
-            assertEquals(SECRETS, receiver.deliveries.size(), "each due rotation delivered once");
+            assertEquals(SECRETS, receiver.deliveries.size(), () -> "each due rotation delivered once; failed attempts: "
+                    + failedAttempts(a));
             Set<String> ids = new HashSet<>();
             Set<String> keys = new HashSet<>();
             for (WebhookReceiver.Delivery d : receiver.deliveries) {
@@ -140,5 +141,18 @@ class ClusterRotationTest {
             n += "SUCCESS".equals(e.get("outcome").asText()) ? 1 : 0; // not the ATTEMPT recorded before each
         }
         return n;
+    }
+
+    private static String failedAttempts(TestVault node) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < SECRETS; i++) {
+            for (JsonNode d : node.get("/v1/vault/secrets/fleet/S" + i + "/rotation/deliveries", OWNER).json()
+                    .get("items")) {
+                if (d.get("status").asInt() / 100 != 2) {
+                    out.append("S").append(i).append(": ").append(d).append('\n');
+                }
+            }
+        }
+        return out.toString();
     }
 }

@@ -44,9 +44,10 @@ class EgressAtDeliveryTest {
                         "/v1/vault/secrets/agent_1?limit=10", OWNER).json().get("items").get(0).get("rotation")
                         .get("status").asText()));
                 assertEquals(0, receiver.deliveries.size(), "never contacted");
-                JsonNode deliveries = vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER).json();
-                assertEquals(2, deliveries.get("items").size());
-                deliveries.get("items").forEach(d -> {
+                List<JsonNode> deliveries = due(vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER)
+                    .json());
+                assertEquals(2, deliveries.size());
+                deliveries.forEach(d -> {
                     assertEquals(0, d.get("status").asInt());
                     assertTrue(d.get("error").asText().startsWith("egress_denied"), d.toString());
                 });
@@ -62,5 +63,90 @@ class EgressAtDeliveryTest {
                 assertEquals(1, read.json().get("version").asInt());
             }
         }
+    }
+
+    /**
+     * The name resolves to an allow-listed loopback address when the policy is set and to a private one at
+     * delivery (DNS rebinding, through a real resolution step: {@link TestDnsResolver}): the delivery is
+     * refused before any connection, the refusal names the address and is audited, the value stays.
+     */
+    @Test
+    void aDnsAnswerTurningPrivateAtDeliveryIsRefusedBeforeConnecting() throws Exception {
+        String host = "rebind.anima.test";
+        TestDnsResolver.answer(host, "127.0.0.1");
+        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
+             TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of("127.0.0.1")).rotation(ROTATION))) {
+            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
+            Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
+                    "key", "DB", "value", "keep-me-123", "type", "api_key",
+                    "rotation", Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)))));
+            assertEquals(201, r.status(), r.body());
+
+            TestDnsResolver.answer(host, "10.20.30.40");
+            assertEquals("10.20.30.40", java.net.InetAddress.getByName(host).getHostAddress(), "no cached answer");
+            assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
+            WebhookReceiver.await("status failed", Duration.ofSeconds(20), () -> "failed".equals(vault.get(
+                    "/v1/vault/secrets/agent_1?limit=10", OWNER).json().get("items").get(0).get("rotation")
+                    .get("status").asText()));
+            assertEquals(0, receiver.deliveries.size(), "never delivered");
+            List<JsonNode> deliveries = due(vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER)
+                    .json());
+            assertEquals(2, deliveries.size());
+            deliveries.forEach(d -> {
+                assertEquals(0, d.get("status").asInt());
+                assertTrue(d.get("error").asText().startsWith("egress_denied"), d.toString());
+                assertTrue(d.get("error").asText().contains("10.20.30.40"), d.toString());
+            });
+            JsonNode audit = vault.get("/v1/vault/audit/logs?identityId=agent_1&action=secret.rotation.deliver",
+                    OWNER).json();
+            assertEquals(2, audit.get("items").size());
+            audit.get("items").forEach(e -> {
+                assertEquals("FAILURE", e.get("outcome").asText());
+                assertTrue(e.get("details").get("error").asText().contains("10.20.30.40"), e.toString());
+            });
+            assertEquals("keep-me-123", vault.get("/v1/vault/secrets/agent_1/DB", OWNER).json().get("value").asText());
+        }
+    }
+
+    /**
+     * Each attempt resolves the name once and connects to the address it checked: a second resolution
+     * (as the JDK's HTTP client would make) could be answered differently and was the rebinding window.
+     */
+    @Test
+    void aDeliveryResolvesItsHostOnceAndConnectsToTheCheckedAddress() throws Exception {
+        String host = "pinned.anima.test";
+        TestDnsResolver.answer(host, "127.0.0.1");
+        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
+             TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of("127.0.0.1")).rotation(ROTATION))) {
+            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
+            assertEquals(201, vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
+                    "key", "DB", "value", "keep-me-123", "type", "api_key",
+                    "rotation", Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)))))
+                    .status());
+            int before = TestDnsResolver.lookups(host);
+            assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
+            WebhookReceiver.await("the delivery", Duration.ofSeconds(20), () -> receiver.deliveries.size() == 1);
+            Thread.sleep(300);
+            assertEquals(1, receiver.deliveries.size());
+            assertEquals(1, TestDnsResolver.lookups(host) - before, "one resolution for one delivery attempt");
+        }
+    }
+
+    private static final RotationConfig ROTATION = new RotationConfig(true, Duration.ofMillis(100),
+            Duration.ofSeconds(1), List.of(Duration.ofMillis(100)), Duration.ofSeconds(3), Duration.ofHours(1));
+
+    /** The due deliveries of a delivery listing (events of the rotation are listed too). */
+    static List<JsonNode> due(JsonNode listing) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        listing.get("items").forEach(d -> {
+            if (d.get("event").asText().equals("secret.rotation.due")) {
+                out.add(d);
+            }
+        });
+        return out;
+    }
+
+    private static String url(WebhookReceiver receiver, String host) {
+        return receiver.url().replace("127.0.0.1", host);
     }
 }

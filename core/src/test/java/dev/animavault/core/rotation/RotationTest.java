@@ -248,12 +248,30 @@ class RotationTest {
             Response deliveries = vault.get("/v1/vault/secrets/agent_123/RETRIED/rotation/deliveries", OWNER);
             assertEquals(200, deliveries.status(), deliveries.body());
             List<Integer> statuses = new java.util.ArrayList<>();
-            deliveries.json().get("items").forEach(i -> statuses.add(i.get("status").asInt()));
+            deliveries.json().get("items").forEach(i -> {
+                if (i.get("event").asText().equals("secret.rotation.due")) {
+                    statuses.add(i.get("status").asInt());
+                }
+            });
             assertEquals(List.of(500, 500, 200), statuses);
             assertFalse(deliveries.body().contains("gen-"), "deliveries never list values");
             assertEquals(3, audit("secret.rotation.deliver", "RETRIED").size());
             assertEquals(List.of("SUCCESS", "ATTEMPT"), audit("secret.rotation.trigger", "RETRIED").stream()
                     .map(e -> e.get("outcome").asText()).toList(), "one trigger: its attempt, then its outcome");
+
+            // then one secret.rotation.succeeded event: its own webhook-id, signed, no value
+            WebhookReceiver.await("the succeeded event", WAIT,
+                    () -> receiver.events("secret.rotation.succeeded").size() == 1);
+            WebhookReceiver.Delivery ok = receiver.events("secret.rotation.succeeded").get(0);
+            assertTrue(WebhookReceiver.verify(signingSecret, ok, Duration.ofMinutes(5)));
+            assertEquals(ids.iterator().next() + ".succeeded", ok.id());
+            JsonNode okData = TestVault.JSON.readTree(ok.body()).get("data");
+            assertEquals(2, okData.get("version").asInt());
+            assertEquals(1, okData.get("previousVersion").asInt());
+            assertEquals(ids.iterator().next(), okData.get("rotationId").asText());
+            assertFalse(ok.bodyText().contains("gen-"), "events carry no value");
+            assertEquals(1, audit("secret.event.deliver", "RETRIED").size());
+            assertTrue(receiver.events("secret.rotation.failed").isEmpty());
 
             // deleting the secret forgets its deliveries: a new secret of that name starts clean
             assertEquals(204, vault.delete("/v1/vault/secrets/agent_123/RETRIED", OWNER).status());
@@ -284,6 +302,17 @@ class RotationTest {
             assertEquals(3, attempts.size(), "every attempt audited");
             attempts.forEach(e -> assertEquals("FAILURE", e.get("outcome").asText()));
             assertEquals(1, audit("secret.rotation.fail", "FAILING").size());
+            // one secret.rotation.failed event once the attempts are exhausted
+            WebhookReceiver.await("the failed event", WAIT, () -> receiver.events("secret.rotation.failed").size() == 1);
+            WebhookReceiver.Delivery failed = receiver.events("secret.rotation.failed").get(0);
+            assertTrue(WebhookReceiver.verify(signingSecret, failed, Duration.ofMinutes(5)));
+            assertEquals(receiver.deliveries.get(0).id() + ".failed", failed.id());
+            JsonNode failedData = TestVault.JSON.readTree(failed.body()).get("data");
+            assertEquals(3, failedData.get("attempts").asInt());
+            assertTrue(failedData.get("lastError").asText().contains("503"), failedData.toString());
+            assertEquals(1, failedData.get("currentVersion").asInt());
+            Thread.sleep(500);
+            assertEquals(1, receiver.events.size(), "one event, no succeeded");
             // the abandoned pending version is never served to the agent
             assertEquals(403, vault.get("/v1/vault/secrets/agent_123/FAILING?version=2", token).status());
         }

@@ -30,7 +30,12 @@ final class WebhookReceiver implements AutoCloseable {
         }
     }
 
+    /** The {@code secret.rotation.due} deliveries, answered from the script, then the fallback. */
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+    /** Every other event ({@code secret.rotation.succeeded|failed}, {@code secret.expiring}). */
+    final List<Delivery> events = new CopyOnWriteArrayList<>();
+    /** The status events are answered with. */
+    volatile int eventStatus = 200;
     private final HttpServer server;
     private final Deque<Integer> script = new ArrayDeque<>();
     private volatile int fallback = 200;
@@ -40,7 +45,7 @@ final class WebhookReceiver implements AutoCloseable {
 
     WebhookReceiver() {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -49,7 +54,8 @@ final class WebhookReceiver implements AutoCloseable {
             Delivery delivery = new Delivery(exchange.getRequestHeaders().getFirst("webhook-id"),
                     exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                     exchange.getRequestHeaders().getFirst("webhook-signature"), body);
-            deliveries.add(delivery);
+            boolean due = isDue(body);
+            (due ? deliveries : events).add(delivery);
             try {
                 beforeAnswer.accept(delivery);
             } catch (RuntimeException e) {
@@ -58,8 +64,8 @@ final class WebhookReceiver implements AutoCloseable {
             }
             int status;
             synchronized (script) {
-                Integer next = script.poll();
-                status = next == null ? fallback : next;
+                Integer next = due ? script.poll() : null;
+                status = next == null ? (due ? fallback : eventStatus) : next;
             }
             byte[] answer = responseBody.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -71,6 +77,20 @@ final class WebhookReceiver implements AutoCloseable {
         });
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
+    }
+
+    private static boolean isDue(byte[] body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            return n == null || !n.has("type") || n.get("type").asText().equals("secret.rotation.due");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The events of one type. */
+    List<Delivery> events(String type) {
+        return events.stream().filter(d -> d.bodyText().contains("\"type\":\"" + type + "\"")).toList();
     }
 
     WebhookReceiver answer(int... statuses) {
