@@ -131,6 +131,37 @@ class ClusterNodesTest {
         }
     }
 
+    /**
+     * With a shared audit sink (audit-jdbc on the same PostgreSQL, listed first so it answers queries), an
+     * audit query on one node returns what another node recorded: cross-node audit without collecting files.
+     */
+    @Test
+    void anAuditQueryOnOneNodeSeesTheOtherNodesEventsThroughASharedJdbcSink() throws Exception {
+        Map<String, String> sink = new HashMap<>();
+        sink.put("url", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        sink.put("username", user);
+        sink.put("password", password);
+        UnaryOperator<VaultConfig.Builder> shared = b -> config().apply(b).audit(List.of(new ProviderSpec("jdbc", sink),
+                new ProviderSpec("file", Map.of())));
+        try (TestVault a = TestVault.start(tmp.resolve("a"), shared);
+             TestVault b = TestVault.start(tmp.resolve("b"), shared)) {
+            assertEquals(201, a.post("/v1/identities", OWNER, "{\"id\":\"agent\"}").status());
+            assertEquals(201, a.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent",
+                    "key", "K", "value", "v1"))).status());
+            JsonNode issued = a.post("/v1/identities/agent/tokens", OWNER, "{}").json();
+            String token = issued.get("token").asText();
+            assertEquals(200, a.get("/v1/vault/secrets/agent/K", token).status()); // only node a reads
+            String actor = "identity:agent/" + issued.get("id").asText();
+            Response logs = b.get("/v1/vault/audit/logs?identityId=agent&action=secret.read&limit=100", OWNER);
+            assertEquals(200, logs.status(), logs.body());
+            boolean found = false;
+            for (JsonNode e : logs.json().get("items")) {
+                found |= actor.equals(e.path("actor").asText()) && "SUCCESS".equals(e.path("outcome").asText());
+            }
+            assertTrue(found, "node b's audit query returns node a's read by " + actor + ": " + logs.body());
+        }
+    }
+
     @Test
     void twoTimesEightWritersLoseNoUpdateAndCreateNoDuplicateVersion() throws Exception {
         int secrets = 3;
