@@ -175,6 +175,13 @@ public final class AdminLogin {
 
     /** {@code POST /v1/auth/step-up}: a session proves a TOTP code again, for sensitive operations. */
     public Instant stepUp(dev.animavault.core.service.RequestContext ctx, String code) {
+        if (ctx.principal().kind() != dev.animavault.core.auth.Principal.Kind.ADMIN) {
+            // an API key is valid but has no session to step up: refused (403, audited), not "unknown token"
+            audit.denied(new AdminAudit.Actor(ctx.principal().organizationId(), ctx.principal().actor(),
+                    ctx.requestId(), ctx.remoteAddress()), "admin.mfa.step_up", ErrorCode.PERMISSION_DENIED, Map.of());
+            throw new VaultException(ErrorCode.PERMISSION_DENIED, "only an admin session steps up; this is "
+                    + ctx.principal().kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
         AdminSessions.Session s = sessions.byId(ctx.principal().tokenId()).orElseThrow(AdminSessions::unauthenticated);
         AdminAudit.Actor who = new AdminAudit.Actor(s.organizationId(), ctx.principal().actor(), ctx.requestId(),
                 ctx.remoteAddress());

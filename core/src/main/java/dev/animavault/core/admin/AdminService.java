@@ -157,14 +157,14 @@ public final class AdminService {
 
     /** The caller's own live sessions (admin sessions only). */
     public List<AdminSessions.Session> ownSessions(RequestContext ctx) {
-        AdminSessions.Session me = ownSession(ctx);
+        AdminSessions.Session me = ownSession(ctx, "admin.session.list");
         return audit.read(who(ctx), "admin.session.list", Map.of("username", me.username()),
                 () -> sessions.sessionsOf(me.organizationId(), me.username()));
     }
 
     /** Ends one of the caller's own sessions (its own included); {@code NOT_FOUND} for anyone else's. */
     public void revokeOwn(RequestContext ctx, String sessionId) {
-        AdminSessions.Session me = ownSession(ctx);
+        AdminSessions.Session me = ownSession(ctx, "admin.session.revoke");
         audit.change(who(ctx), "admin.session.revoke", Map.of("username", me.username(), "session", safe(sessionId)),
                 out -> {
                     AdminSessions.Session target = sessions.byId(sessionId)
@@ -179,15 +179,17 @@ public final class AdminService {
 
     /** Ends the caller's session. */
     public void logout(RequestContext ctx) {
-        AdminSessions.Session me = ownSession(ctx);
+        AdminSessions.Session me = ownSession(ctx, "admin.logout");
         audit.change(who(ctx), "admin.logout", Map.of("username", me.username(), "session", me.id()), out -> {
             sessions.end(me.id());
             return null;
         });
     }
 
-    private AdminSessions.Session ownSession(RequestContext ctx) {
+    /** The caller's session; another kind of principal is refused, and the refusal is audited as {@code action}. */
+    private AdminSessions.Session ownSession(RequestContext ctx, String action) {
         if (ctx.principal().kind() != Principal.Kind.ADMIN) {
+            audit.denied(who(ctx), action, ErrorCode.PERMISSION_DENIED, Map.of());
             throw new VaultException(ErrorCode.PERMISSION_DENIED, "only an admin session has sessions; this is "
                     + ctx.principal().kind().name().toLowerCase(java.util.Locale.ROOT));
         }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
+import dev.animavault.core.admin.Totp;
+import dev.animavault.core.config.AdminConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,6 +18,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +28,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.bouncycastle.util.encoders.Base32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +51,9 @@ class AuditActionTableTest {
     Path tmp;
 
     /** Values the rows use, made by the setup. */
-    record Fixture(String agentToken, String otherToken, String revocableTokenId, String webhookUrl) {
+    record Fixture(String agentToken, String otherToken, String revocableTokenId, String webhookUrl,
+                   String adminSession, String stepUpCode, String otherSessionId, String logoutSession,
+                   String challenge, String recoveryCode, String apiKeyId) {
     }
 
     enum Case { OK, DENIED, FAILED }
@@ -61,7 +68,11 @@ class AuditActionTableTest {
      * @param events    expected events of this request, oldest first ("secret.read SUCCESS")
      */
     record Row(String operation, Case kind, String method, Function<Fixture, String> path, Function<Fixture, String> token,
-               String body, int status, List<String> events) {
+               Function<Fixture, String> body, int status, List<String> events) {
+        Row(String operation, Case kind, String method, Function<Fixture, String> path, Function<Fixture, String> token,
+            String body, int status, List<String> events) {
+            this(operation, kind, method, path, token, f -> body, status, events);
+        }
     }
 
     private static Row row(String operation, Case kind, String path, Function<Fixture, String> token, String body,
@@ -71,6 +82,13 @@ class AuditActionTableTest {
 
     private static Row row(String operation, Case kind, Function<Fixture, String> path, Function<Fixture, String> token,
                            String body, int status, String... events) {
+        return rowWith(operation, kind, path, token, f -> body, status, events);
+    }
+
+    /** A row whose body depends on the fixture (a login challenge, a TOTP code). */
+    private static Row rowWith(String operation, Case kind, Function<Fixture, String> path,
+                               Function<Fixture, String> token, Function<Fixture, String> body, int status,
+                               String... events) {
         String method = operation.substring(0, operation.indexOf(' '));
         return new Row(operation, kind, method, path, token, body, status, List.of(events));
     }
@@ -78,6 +96,8 @@ class AuditActionTableTest {
     private static final Function<Fixture, String> OWNER_KEY = f -> OWNER;
     private static final Function<Fixture, String> AGENT = Fixture::agentToken;
     private static final Function<Fixture, String> NONE = f -> null;
+    private static final Function<Fixture, String> ADMIN = Fixture::adminSession;
+    private static final String PASSWORD = "a long enough passphrase";
 
     private static String change(String action, String outcome) {
         return action + " ATTEMPT|" + action + " " + outcome;
@@ -153,7 +173,7 @@ class AuditActionTableTest {
                         "{\"value\":\"value-three-3\"}", 403, seq(change("secret.update", "DENIED"))),
 
                 new Row("PATCH /v1/vault/secrets/{identityId}/{key}/rotation", Case.OK, "PATCH", f -> rotSecret + "/rotation",
-                        OWNER_KEY, null, 200, List.of(seq(change("secret.rotation.policy", "SUCCESS")))),
+                        OWNER_KEY, (String) null, 200, List.of(seq(change("secret.rotation.policy", "SUCCESS")))),
                 row("PATCH /v1/vault/secrets/{identityId}/{key}/rotation", Case.DENIED, rotSecret + "/rotation", AGENT,
                         "{\"interval\":\"30d\"}", 403, seq(change("secret.rotation.policy", "DENIED"))),
                 row("POST /v1/vault/secrets/{identityId}/{key}/rotate", Case.OK, rotSecret + "/rotate", OWNER_KEY, null,
@@ -194,7 +214,109 @@ class AuditActionTableTest {
                 row("DELETE /v1/identities/{id}", Case.FAILED, "/v1/identities/agent_nope", OWNER_KEY, null, 404,
                         seq(change("identity.disable", "FAILURE"))),
                 row("DELETE /v1/identities/{id}", Case.DENIED, "/v1/identities/agent_2", AGENT, null, 403,
-                        seq(change("identity.disable", "DENIED"))));
+                        seq(change("identity.disable", "DENIED"))),
+
+                // admins: login, sessions, accounts and roles
+                row("POST /v1/auth/login", Case.OK, "/v1/auth/login", NONE, loginBody("olivia", PASSWORD), 200,
+                        seq(change("admin.login", "SUCCESS"))),
+                row("POST /v1/auth/login", Case.DENIED, "/v1/auth/login", NONE, loginBody("nobody", PASSWORD), 401,
+                        seq(change("admin.login", "DENIED"))),
+                rowWith("POST /v1/auth/mfa", Case.OK, f -> "/v1/auth/mfa", NONE,
+                        f -> TestVault.json(Map.of("challenge", f.challenge(), "code", f.recoveryCode())), 200,
+                        seq(change("admin.mfa.recovery", "SUCCESS"))),
+                row("POST /v1/auth/mfa", Case.DENIED, "/v1/auth/mfa", NONE,
+                        "{\"challenge\":\"avc_unknown\",\"code\":\"123456\"}", 401, "admin.mfa DENIED"),
+                row("POST /v1/auth/step-up", Case.DENIED, "/v1/auth/step-up", OWNER_KEY, "{\"code\":\"123456\"}", 403,
+                        "admin.mfa.step_up DENIED"),
+                rowWith("POST /v1/auth/step-up", Case.OK, f -> "/v1/auth/step-up", ADMIN,
+                        f -> TestVault.json(Map.of("code", f.stepUpCode())), 200,
+                        seq(change("admin.mfa.step_up", "SUCCESS"))),
+                row("GET /v1/auth/sessions", Case.OK, "/v1/auth/sessions", ADMIN, null, 200,
+                        "admin.session.list SUCCESS"),
+                row("GET /v1/auth/sessions", Case.DENIED, "/v1/auth/sessions", OWNER_KEY, null, 403,
+                        "admin.session.list DENIED"),
+                row("DELETE /v1/auth/sessions/{id}", Case.OK, f -> "/v1/auth/sessions/" + f.otherSessionId(), ADMIN,
+                        null, 204, seq(change("admin.session.revoke", "SUCCESS"))),
+                row("DELETE /v1/auth/sessions/{id}", Case.FAILED, f -> "/v1/auth/sessions/" + f.otherSessionId(),
+                        ADMIN, null, 404, seq(change("admin.session.revoke", "FAILURE"))),
+                row("POST /v1/auth/logout", Case.OK, "/v1/auth/logout", Fixture::logoutSession, null, 204,
+                        seq(change("admin.logout", "SUCCESS"))),
+                row("POST /v1/auth/logout", Case.DENIED, "/v1/auth/logout", OWNER_KEY, null, 403, "admin.logout DENIED"),
+                row("POST /v1/admins", Case.OK, "/v1/admins", ADMIN, adminBody("bob", "auditor"), 201,
+                        seq(change("admin.create", "SUCCESS"))),
+                row("POST /v1/admins", Case.FAILED, "/v1/admins", ADMIN, adminBody("bob", "auditor"), 409,
+                        seq(change("admin.create", "FAILURE"))),
+                row("POST /v1/admins", Case.DENIED, "/v1/admins", AGENT, adminBody("eve", "owner"), 403,
+                        seq(change("admin.create", "DENIED"))),
+                row("GET /v1/admins", Case.OK, "/v1/admins", OWNER_KEY, null, 200, "admin.list SUCCESS"),
+                row("GET /v1/admins", Case.DENIED, "/v1/admins", AGENT, null, 403, "admin.list DENIED"),
+                row("GET /v1/admins/{username}", Case.OK, "/v1/admins/bob", ADMIN, null, 200, "admin.read SUCCESS"),
+                row("GET /v1/admins/{username}", Case.FAILED, "/v1/admins/nobody", OWNER_KEY, null, 404,
+                        "admin.read FAILURE"),
+                row("PATCH /v1/admins/{username}", Case.OK, "/v1/admins/bob", OWNER_KEY, "{\"role\":\"admin\"}", 200,
+                        seq(change("admin.update", "SUCCESS"))),
+                row("PATCH /v1/admins/{username}", Case.DENIED, "/v1/admins/bob", AGENT, "{\"role\":\"owner\"}", 403,
+                        seq(change("admin.update", "DENIED"))),
+                row("DELETE /v1/admins/{username}/mfa", Case.OK, "/v1/admins/bob/mfa", OWNER_KEY, null, 200,
+                        seq(change("admin.mfa.reset", "SUCCESS"))),
+                row("DELETE /v1/admins/{username}/mfa", Case.DENIED, "/v1/admins/bob/mfa", AGENT, null, 403,
+                        seq(change("admin.mfa.reset", "DENIED"))),
+                row("GET /v1/admin-roles", Case.OK, "/v1/admin-roles", OWNER_KEY, null, 200, "admin.role.list SUCCESS"),
+                row("GET /v1/admin-roles", Case.DENIED, "/v1/admin-roles", AGENT, null, 403, "admin.role.list DENIED"),
+                row("PUT /v1/admin-roles/{name}", Case.OK, "/v1/admin-roles/reader", ADMIN,
+                        "{\"permissions\":[\"secrets:list\"]}", 200, seq(change("admin.role.put", "SUCCESS"))),
+                row("PUT /v1/admin-roles/{name}", Case.DENIED, "/v1/admin-roles/reader", AGENT,
+                        "{\"permissions\":[\"secrets:list\"]}", 403, seq(change("admin.role.put", "DENIED"))),
+
+                // scoped API keys
+                row("POST /v1/api-keys", Case.OK, "/v1/api-keys", OWNER_KEY,
+                        "{\"name\":\"ci\",\"permissions\":[\"secrets:read\"]}", 201, seq(change("apikey.create", "SUCCESS"))),
+                row("POST /v1/api-keys", Case.DENIED, "/v1/api-keys", AGENT,
+                        "{\"name\":\"ci\",\"permissions\":[\"secrets:read\"]}", 403, seq(change("apikey.create", "DENIED"))),
+                row("GET /v1/api-keys", Case.OK, "/v1/api-keys", OWNER_KEY, null, 200, "apikey.list SUCCESS"),
+                row("GET /v1/api-keys", Case.DENIED, "/v1/api-keys", AGENT, null, 403, "apikey.list DENIED"),
+                row("DELETE /v1/api-keys/{id}", Case.OK, f -> "/v1/api-keys/" + f.apiKeyId(), OWNER_KEY, null, 204,
+                        seq(change("apikey.revoke", "SUCCESS"))),
+                row("DELETE /v1/api-keys/{id}", Case.DENIED, f -> "/v1/api-keys/" + f.apiKeyId(), AGENT, null, 403,
+                        seq(change("apikey.revoke", "DENIED"))),
+
+                // organizations
+                row("POST /v1/sys/organizations", Case.OK, "/v1/sys/organizations", OWNER_KEY, "{\"id\":\"acme\"}", 201,
+                        seq(change("org.create", "SUCCESS"))),
+                row("POST /v1/sys/organizations", Case.FAILED, "/v1/sys/organizations", OWNER_KEY, "{\"id\":\"acme\"}",
+                        409, seq(change("org.create", "FAILURE"))),
+                row("POST /v1/sys/organizations", Case.DENIED, "/v1/sys/organizations", AGENT, "{\"id\":\"evil\"}", 403,
+                        seq(change("org.create", "DENIED"))),
+                row("GET /v1/sys/organizations", Case.OK, "/v1/sys/organizations", OWNER_KEY, null, 200,
+                        "org.list SUCCESS"),
+                row("GET /v1/sys/organizations", Case.DENIED, "/v1/sys/organizations", AGENT, null, 403,
+                        "org.list DENIED"),
+                row("DELETE /v1/sys/organizations/{id}", Case.OK, "/v1/sys/organizations/acme", OWNER_KEY, null, 200,
+                        seq(change("org.disable", "SUCCESS"))),
+                row("DELETE /v1/sys/organizations/{id}", Case.DENIED, "/v1/sys/organizations/acme", AGENT, null, 403,
+                        seq(change("org.disable", "DENIED"))),
+
+                // keys: the keyring and the root key wrapping it
+                row("GET /v1/sys/keyring", Case.OK, "/v1/sys/keyring", OWNER_KEY, null, 200, "keyring.read SUCCESS"),
+                row("GET /v1/sys/keyring", Case.DENIED, "/v1/sys/keyring", AGENT, null, 403, "keyring.read DENIED"),
+                row("POST /v1/sys/keyring/rotate", Case.OK, "/v1/sys/keyring/rotate", OWNER_KEY, null, 200,
+                        seq(change("keyring.rotate", "SUCCESS"))),
+                row("POST /v1/sys/keyring/rotate", Case.DENIED, "/v1/sys/keyring/rotate", AGENT, null, 403,
+                        seq(change("keyring.rotate", "DENIED"))),
+                row("GET /v1/sys/root-key", Case.OK, "/v1/sys/root-key", OWNER_KEY, null, 200, "rootkey.read SUCCESS"),
+                row("GET /v1/sys/root-key", Case.DENIED, "/v1/sys/root-key", AGENT, null, 403, "rootkey.read DENIED"),
+                row("POST /v1/sys/root-key/rotate", Case.OK, "/v1/sys/root-key/rotate", OWNER_KEY, null, 200,
+                        seq(change("rootkey.rotate", "SUCCESS"))),
+                row("POST /v1/sys/root-key/rotate", Case.DENIED, "/v1/sys/root-key/rotate", AGENT, null, 403,
+                        seq(change("rootkey.rotate", "DENIED"))));
+    }
+
+    private static String loginBody(String username, String password) {
+        return TestVault.json(Map.of("organizationId", "default", "username", username, "password", password));
+    }
+
+    private static String adminBody(String username, String role) {
+        return TestVault.json(Map.of("username", username, "password", PASSWORD, "role", role));
     }
 
     @Test
@@ -228,15 +350,17 @@ class AuditActionTableTest {
             }
         });
         webhooks.start();
-        try (TestVault vault = TestVault.start(tmp, c -> c.egressAllow(List.of("127.0.0.1")))) {
+        // cheap Argon2id keeps the admin rows fast
+        AdminConfig admin = AdminConfig.DEFAULTS.withArgon2(1024, 1, 1).withHashLimit(2, Duration.ofSeconds(5));
+        try (TestVault vault = TestVault.start(tmp, c -> c.egressAllow(List.of("127.0.0.1")).admin(admin))) {
             Fixture f = setUp(vault, "http://127.0.0.1:" + webhooks.getAddress().getPort() + "/hook");
             Path auditFile = vault.dataDir().resolve("audit/audit.jsonl");
             List<String> problems = new ArrayList<>();
             int n = 0;
             for (Row r : rows()) {
                 String requestId = String.format("row-%02d", n++);
-                String body = r.body() == null && r.method().equals("PATCH")
-                        ? "{\"interval\":\"30d\",\"webhookUrl\":\"" + f.webhookUrl() + "\"}" : r.body();
+                String body = r.body().apply(f) == null && r.method().equals("PATCH")
+                        ? "{\"interval\":\"30d\",\"webhookUrl\":\"" + f.webhookUrl() + "\"}" : r.body().apply(f);
                 HttpRequest.Builder b = HttpRequest.newBuilder(vault.uri(r.path().apply(f)))
                         .header("X-Request-Id", requestId)
                         .method(r.method(), body == null ? HttpRequest.BodyPublishers.noBody()
@@ -289,8 +413,39 @@ class AuditActionTableTest {
         Response agent = vault.post("/v1/identities/agent_1/tokens", OWNER, "{}");
         Response other = vault.post("/v1/identities/agent_2/tokens", OWNER, "{}");
         Response revocable = vault.post("/v1/identities/agent_2/tokens", OWNER, "{}");
+        // an enrolled owner admin: its session, a second one to revoke, a third to log out, and a pending challenge
+        assertEquals(201, vault.post("/v1/admins", OWNER, TestVault.json(Map.of("username", "olivia",
+                "password", PASSWORD, "role", "owner"))).status());
+        JsonNode enrollment = login(vault, "olivia");
+        byte[] secret = Base32.decode(enrollment.path("totpSecret").asText());
+        long step = Totp.step(Instant.now());
+        Response enrolled = mfa(vault, enrollment.path("challenge").asText(), Totp.code(secret, step, 6));
+        List<String> recovery = new ArrayList<>();
+        enrolled.json().path("recoveryCodes").forEach(c -> recovery.add(c.asText()));
+        String second = mfa(vault, login(vault, "olivia").path("challenge").asText(), recovery.get(1)).json()
+                .path("session").asText();
+        String third = mfa(vault, login(vault, "olivia").path("challenge").asText(), recovery.get(2)).json()
+                .path("session").asText();
+        String challenge = login(vault, "olivia").path("challenge").asText();
+        Response apiKey = vault.post("/v1/api-keys", OWNER, "{\"name\":\"revocable\",\"permissions\":[\"secrets:read\"]}");
+        assertEquals(201, apiKey.status(), apiKey.body());
         return new Fixture(agent.json().get("token").asText(), other.json().get("token").asText(),
-                revocable.json().get("id").asText(), webhookUrl);
+                revocable.json().get("id").asText(), webhookUrl, enrolled.json().path("session").asText(),
+                Totp.code(secret, step + 1, 6), second.substring(4, 20), third, challenge, recovery.get(0),
+                apiKey.json().get("id").asText());
+    }
+
+    private static JsonNode login(TestVault vault, String username) {
+        Response r = vault.post("/v1/auth/login", null, TestVault.json(Map.of("organizationId", "default",
+                "username", username, "password", PASSWORD)));
+        assertEquals(200, r.status(), r.body());
+        return r.json();
+    }
+
+    private static Response mfa(TestVault vault, String challenge, String code) {
+        Response r = vault.post("/v1/auth/mfa", null, TestVault.json(Map.of("challenge", challenge, "code", code)));
+        assertEquals(200, r.status(), r.body());
+        return r;
     }
 
     private static List<JsonNode> eventsOf(Path auditFile, String requestId) throws IOException {
