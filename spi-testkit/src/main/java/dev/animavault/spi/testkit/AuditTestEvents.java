@@ -25,8 +25,11 @@ public final class AuditTestEvents {
         return BASE.plusSeconds(seconds);
     }
 
-    /** A fresh id such as {@code ev_1740830400000_000007}: time, then a per-instance sequence. */
-    public String nextId(Instant timestamp) {
+    /**
+     * A fresh id such as {@code ev_1740830400000_000007}: time, then a per-instance sequence. Thread-safe
+     * (contract tests build events on several threads; a lost increment would repeat an id).
+     */
+    public synchronized String nextId(Instant timestamp) {
         requireNonNull(timestamp, "timestamp is null");
         sequence++;
         return String.format("ev_%013d_%06d", timestamp.toEpochMilli(), sequence);
