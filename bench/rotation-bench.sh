@@ -150,7 +150,7 @@ read_run() {
   grep -q 'Non-2xx' <<<"$out" && die "$name answered non-2xx: $out"
   requests=$(awk '/ requests in / {print $1}' <<<"$out")
   echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")" \
-    "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${requests:-0}" 'BEGIN {printf "%.1f", n > 0 ? t * 1e6 / hz / n : 0}')"
+    "$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${requests:-0}" 'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')"
 }
 
 log "warming up both for ${WARMUP}s each"
@@ -163,7 +163,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
   log "round $r: plain ${P_RPS[-1]} req/s p99 ${P_P99[-1]} ms ${P_CPU[-1]} us CPU/req | rotating ${R_RPS[-1]} req/s p99 ${R_P99[-1]} ms ${R_CPU[-1]} us CPU/req"
 done
 mean() { printf '%s\n' "$@" | awk '{s += $1} END {printf "%.2f", s / NR}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b > 0 ? a / b : 0}'; }
+# parenthesized: awk reads an unparenthesized "printf ..., b > 0 ..." as output redirected to a file named 0
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}'; }
 MP=$(mean "${P_RPS[@]}"); MR=$(mean "${R_RPS[@]}")
 PP=$(mean "${P_P99[@]}"); PR=$(mean "${R_P99[@]}")
 CP=$(mean "${P_CPU[@]}"); CR=$(mean "${R_CPU[@]}")

@@ -26,6 +26,11 @@ public enum ErrorCode {
     IDENTITY_NOT_FOUND("identity_not_found"),
     /** The secret (or the requested version of it) does not exist. HTTP 404. */
     SECRET_NOT_FOUND("secret_not_found"),
+    /**
+     * The requested version of a secret existed but was destroyed (a rotation policy with
+     * {@code retiredVersions: destroy}); it will never be readable again. HTTP 410.
+     */
+    VERSION_DESTROYED("version_destroyed"),
     /** The identity is disabled. HTTP 409. */
     IDENTITY_DISABLED("identity_disabled"),
     /** Something with that name already exists. HTTP 409. */

@@ -1,6 +1,7 @@
 package dev.animavault.core.backup;
 
 import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.rotation.LifecycleAttributes;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -42,20 +43,42 @@ public final class StoreCheck {
                     forEach(p -> storage.listSecrets(identity.organizationId(), identity.id(), p), (SecretMetadata m) -> {
                         n[1]++;
                         List<SecretVersion> versions = storage.listVersions(m.ref());
-                        for (int i = 0; i < versions.size(); i++) {
-                            if (versions.get(i).version() != i + 1) {
-                                throw broken(m, "versions are not 1.." + versions.size());
+                        // versions are 1..n, except those a rotation policy destroyed (retiredVersions: destroy)
+                        int destroyed = destroyedBelow(m);
+                        int expected = 1;
+                        for (SecretVersion v : versions) {
+                            while (expected < v.version() && (expected < destroyed
+                                    || destroysRetired(m) && expected < m.currentVersion())) {
+                                expected++;
                             }
-                            byte[] plain = barrier.open(m.ref(), i + 1, versions.get(i).value());
+                            if (v.version() != expected) {
+                                throw broken(m, "versions are not 1.." + versions.size()
+                                        + " (apart from destroyed ones)");
+                            }
+                            byte[] plain = barrier.open(m.ref(), v.version(), v.value());
                             Arrays.fill(plain, (byte) 0);
                             n[2]++;
+                            expected++;
                         }
-                        if (m.currentVersion() > versions.size()) {
+                        int highest = versions.isEmpty() ? 0 : versions.get(versions.size() - 1).version();
+                        if (m.currentVersion() > highest) {
                             throw broken(m, "the current version " + m.currentVersion() + " is not stored");
                         }
                     });
                 }));
         return new Result(n[0], n[1], n[2], n[3]);
+    }
+
+    private static int destroyedBelow(SecretMetadata m) {
+        try {
+            return Integer.parseInt(m.attributes().getOrDefault(LifecycleAttributes.DESTROYED_BELOW, "1"));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    private static boolean destroysRetired(SecretMetadata m) {
+        return "destroy".equals(m.attributes().get(LifecycleAttributes.RETIRED_VERSIONS));
     }
 
     private static VaultException broken(SecretMetadata m, String what) {

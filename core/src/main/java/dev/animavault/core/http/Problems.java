@@ -19,6 +19,7 @@ final class Problems {
             case PERMISSION_DENIED -> 403;
             case NOT_FOUND, IDENTITY_NOT_FOUND, SECRET_NOT_FOUND -> 404;
             case METHOD_NOT_ALLOWED -> 405;
+            case VERSION_DESTROYED -> 410;
             case ALREADY_EXISTS, REVISION_CONFLICT, TYPE_MISMATCH, IDENTITY_DISABLED, REAUTHORIZATION_REQUIRED -> 409;
             case VALUE_TOO_LARGE, PAYLOAD_TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
@@ -42,6 +43,7 @@ final class Problems {
             case NOT_FOUND -> "Not found";
             case IDENTITY_NOT_FOUND -> "Identity not found";
             case SECRET_NOT_FOUND -> "Secret not found";
+            case VERSION_DESTROYED -> "Version destroyed";
             case IDENTITY_DISABLED -> "Identity disabled";
             case ALREADY_EXISTS -> "Already exists";
             case REVISION_CONFLICT -> "Conflicting update";

@@ -51,7 +51,7 @@ final class Migration {
     static final List<String> CORE_NAMESPACES = List.of("sys", "orgs", "tokens",
             // the rotation engine's (core.rotation): webhook signing secrets, the due schedule, delivery logs.
             // Not copied: "credential-cache" (derived access tokens, refetched) and "sys.leases" (transient).
-            "rotation-signing", "rotation-schedule", "rotation-deliveries");
+            "rotation-signing", "rotation-schedule", "rotation-deliveries", "rotation-retire");
     static final String ORGS = "orgs";
     private static final int PAGE = 500;
 

@@ -26,6 +26,8 @@ final class HaltPoints {
     static final String PROMOTE_AUDITED = "promote.audited";
     /** After an event (succeeded, failed, expiring) was delivered, before its outbox entry is removed. */
     static final String EVENT_DELIVERED = "event.delivered";
+    /** After retired versions were destroyed in storage, before the secret records it. */
+    static final String DESTROY_BEFORE_RECORD = "destroy.before-record";
 
     private static final String HALT_AT = System.getProperty(PROPERTY);
 

@@ -23,6 +23,8 @@ public final class LifecycleAttributes {
     public static final String LEAD_TIME = "rotation.leadTime";
     public static final String GRACE_PERIOD = "rotation.gracePeriod";
     public static final String MODE = "rotation.mode";
+    /** {@code keep} or {@code destroy}: what happens to retired versions. */
+    public static final String RETIRED_VERSIONS = "rotation.retiredVersions";
     // times
     public static final String EXPIRES_AT = "expiresAt";
     public static final String NEXT_ROTATION_AT = "rotation.nextRotationAt";
@@ -38,6 +40,8 @@ public final class LifecycleAttributes {
     public static final String GRACE_UNTIL = "rotation.graceUntil";
     /** {@code <rotation id> succeeded|failed}: how the last rotation ended (its events are checked against it). */
     public static final String LAST_OUTCOME = "rotation.lastOutcome";
+    /** Every version below this number has been destroyed (written after the destruction). */
+    public static final String DESTROYED_BELOW = "rotation.destroyedBelow";
     /** Shared with VaultService, which numbers new versions past it. */
     public static final String PENDING_VERSION = "pendingVersion";
 
@@ -121,6 +125,7 @@ public final class LifecycleAttributes {
             v.put("mode", a.get(MODE));
             v.put("leadTime", a.get(LEAD_TIME));
             v.put("gracePeriod", a.get(GRACE_PERIOD));
+            v.put("retiredVersions", a.getOrDefault(RETIRED_VERSIONS, RotationPolicy.KEEP));
         }
         v.put("nextRotationAt", a.get(NEXT_ROTATION_AT));
         v.put("expiresAt", a.get(EXPIRES_AT));
@@ -135,6 +140,9 @@ public final class LifecycleAttributes {
         if (a.containsKey(PREVIOUS_VERSION)) {
             v.put("previousVersion", integer(a, PREVIOUS_VERSION, 0));
             v.put("previousReadableUntil", a.get(GRACE_UNTIL));
+        }
+        if (a.containsKey(DESTROYED_BELOW)) {
+            v.put("destroyedBelow", integer(a, DESTROYED_BELOW, 1));
         }
         return Optional.of(v);
     }
@@ -155,6 +163,24 @@ public final class LifecycleAttributes {
         }
         return previous.equals(Integer.toString(version))
                 && instant(a, GRACE_UNTIL).map(now::isBefore).orElse(false);
+    }
+
+    /**
+     * Whether {@code version} of a secret has been destroyed, judged from metadata only (no storage
+     * access). {@code stored} says whether the read found the version: a found one is destroyed only when
+     * below the recorded {@link #DESTROYED_BELOW} (it is still being swept); a missing one below the current
+     * version of a secret whose policy destroys retired versions was destroyed by a sweep that has not
+     * recorded it yet (versions are numbered without gaps, and nothing else removes one).
+     */
+    static boolean destroyed(SecretMetadata m, int version, boolean stored) {
+        Map<String, String> a = m.attributes();
+        if (version < 1 || version >= m.currentVersion()) {
+            return false;
+        }
+        if (version < integer(a, DESTROYED_BELOW, 1)) {
+            return true;
+        }
+        return !stored && RotationPolicy.destroysRetired(a);
     }
 
     static Duration duration(Map<String, String> a, String key) {

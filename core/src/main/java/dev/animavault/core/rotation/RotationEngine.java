@@ -2,24 +2,15 @@ package dev.animavault.core.rotation;
 
 import static dev.animavault.core.rotation.LifecycleAttributes.ATTEMPT;
 import static dev.animavault.core.rotation.LifecycleAttributes.AWAITING;
-import static dev.animavault.core.rotation.LifecycleAttributes.EXPIRES_AT;
-import static dev.animavault.core.rotation.LifecycleAttributes.FAILED;
-import static dev.animavault.core.rotation.LifecycleAttributes.GRACE_UNTIL;
 import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ERROR;
-import static dev.animavault.core.rotation.LifecycleAttributes.LAST_OUTCOME;
-import static dev.animavault.core.rotation.LifecycleAttributes.LAST_ROTATED_AT;
-import static dev.animavault.core.rotation.LifecycleAttributes.NEXT_ROTATION_AT;
 import static dev.animavault.core.rotation.LifecycleAttributes.OK;
 import static dev.animavault.core.rotation.LifecycleAttributes.PENDING_VERSION;
-import static dev.animavault.core.rotation.LifecycleAttributes.PREVIOUS_VERSION;
 import static dev.animavault.core.rotation.LifecycleAttributes.ROTATING;
 import static dev.animavault.core.rotation.LifecycleAttributes.ROTATION_ID;
 import static dev.animavault.core.rotation.LifecycleAttributes.SCHEDULE_KEY;
 import static dev.animavault.core.rotation.LifecycleAttributes.STARTED_AT;
 import static dev.animavault.core.rotation.LifecycleAttributes.STATUS;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.animavault.core.audit.AuditBroker;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.config.RotationConfig;
@@ -36,8 +27,6 @@ import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
-import dev.animavault.spi.storage.StoredSecret;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +36,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,16 +48,15 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs due rotations. A scheduler on a virtual thread reads the due part of the {@link RotationSchedule}
  * every poll interval (or when woken), and runs each due entry on a virtual thread of its own under a
- * storage lease, so across vault processes sharing a store one process runs a given step.
+ * storage lease, so across vault processes sharing a store one process runs a given step. The same poll
+ * runs due events ({@link EventDelivery}) and due sweeps of retired versions ({@link RetiredVersions}),
+ * one task per secret at a time on this node.
  *
  * <p>Steps of one rotation, each idempotent under the rotation id (which is also the {@code webhook-id}
- * of every delivery attempt): <b>start</b> (a rotation id, and for {@code generate} the new value as a
- * pending version, in one conditional write), <b>deliver</b> (signed POST; the outcome is logged and
- * audited), then <b>promote</b> (pending becomes current, the old current becomes previous until the
- * grace period ends, the next rotation is scheduled) or <b>retry</b> later (backoff with jitter) or
- * <b>fail</b> after the last attempt (status {@code failed}; the current value is never touched). A
- * crash between steps resumes from the attributes: a started rotation is delivered again with the same
- * id and the same pending value.
+ * of every delivery attempt): <b>start</b> (here: a rotation id, and for {@code generate} the new value as
+ * a pending version, in one conditional write), then <b>deliver</b> and its outcome (promote, awaiting,
+ * retry or fail: {@link RotationDelivery}). A crash between steps resumes from the attributes: a started
+ * rotation is delivered again with the same id and the same pending value.
  *
  * <p>Lifecycle: {@link #start()} once after the node is ready; {@link #close()} stops the scheduler and
  * waits briefly for running steps. Thread-safe.
@@ -77,7 +64,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class RotationEngine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RotationEngine.class.getName());
     static final String ACTOR = "system:rotation";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_DUE_PER_POLL = 1000;
     /** How long a schedule entry that no secret names may still be waiting for its secret's write. */
@@ -95,6 +81,8 @@ public final class RotationEngine implements AutoCloseable {
     final EventOutbox events;
     private final WebhookClient webhooks;
     private final EventDelivery eventDelivery;
+    private final RotationDelivery delivery;
+    final RetiredVersions retired;
     private final String nodeId;
     private final Duration leaseTtl;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -120,6 +108,8 @@ public final class RotationEngine implements AutoCloseable {
         // dies holding it delays that secret's rotation by this much (every write is conditional anyway)
         this.leaseTtl = config.webhookTimeout().multipliedBy(2).plusSeconds(10);
         this.eventDelivery = new EventDelivery(this, storage, config, clock, webhooks, nodeId, leaseTtl);
+        this.delivery = new RotationDelivery(this, storage, this.types, clock, config, webhooks);
+        this.retired = new RetiredVersions(storage, audit, clock, nodeId, leaseTtl);
     }
 
     /** Starts the scheduler (when {@code vault.rotation.enabled}); overdue rotations run at its first poll. */
@@ -186,7 +176,36 @@ public final class RotationEngine implements AutoCloseable {
                 });
             }
         }
+        for (RotationSchedule.Entry e : retired.due(clock.instant(), MAX_DUE_PER_POLL)) {
+            String flight = RotationSchedule.refHash(e.ref());
+            if (inFlight.add(flight)) {
+                started++;
+                workers.submit(() -> {
+                    try {
+                        retired.process(e);
+                    } catch (RuntimeException | Error ex) {
+                        LOG.log(System.Logger.Level.WARNING, "destroying retired versions of " + e.ref().identityId()
+                                + "/" + e.ref().key() + " failed: " + ex);
+                    } finally {
+                        inFlight.remove(flight);
+                    }
+                });
+            }
+        }
         return started;
+    }
+
+    /**
+     * After the secret was written with a new current version or policy: schedules the destruction of
+     * its retired versions when its policy asks for it. Best effort.
+     */
+    void retiredVersionsWritten(SecretMetadata stored) {
+        try {
+            retired.scheduleIfNeeded(stored);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot schedule the destruction of retired versions of "
+                    + stored.ref().identityId() + "/" + stored.ref().key() + ": " + e.getMessage());
+        }
     }
 
     private void process(RotationSchedule.Entry entry) {
@@ -214,7 +233,7 @@ public final class RotationEngine implements AutoCloseable {
             }
             m = ensureStarted(m, policy);
             if (m != null) {
-                deliver(m, policy, entry.key());
+                delivery.deliver(m, policy, entry.key());
             }
         } finally {
             storage.releaseLease(lease.get());
@@ -244,7 +263,7 @@ public final class RotationEngine implements AutoCloseable {
                 CredentialType type = types.get(m.type());
                 Optional<SecretValue> value = type == null ? Optional.empty() : type.generate(Map.of());
                 if (value.isEmpty()) {
-                    fail(m, null, "credential type " + m.type() + " cannot generate a value", null);
+                    delivery.fail(m, null, "credential type " + m.type() + " cannot generate a value", null);
                     return null;
                 }
                 pending = nextVersion(m);
@@ -266,201 +285,6 @@ public final class RotationEngine implements AutoCloseable {
             }
             throw e;
         }
-    }
-
-    private void deliver(SecretMetadata m, RotationPolicy policy, String entryKey) {
-        Map<String, String> a = m.attributes();
-        String rid = a.get(ROTATION_ID);
-        int attempt = LifecycleAttributes.integer(a, ATTEMPT, 0) + 1;
-        SecretRef ref = m.ref();
-        Integer pending = policy.mode() == RotationMode.GENERATE ? LifecycleAttributes.integer(a, PENDING_VERSION, 0)
-                : null;
-        byte[] body = payload(m, policy, rid, pending);
-        Instant at = clock.instant();
-        WebhookClient.Result r;
-        try {
-            HaltPoints.reach(HaltPoints.DELIVER_BEFORE);
-            r = webhooks.deliver(policy.webhookUrl(), rid, body, signing.current(ref.organizationId(), at).signingAt(at));
-            HaltPoints.reach(HaltPoints.DELIVER_ANSWERED);
-        } finally {
-            Arrays.fill(body, (byte) 0);
-        }
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("webhookId", rid);
-        d.put("event", "secret.rotation.due");
-        d.put("attempt", attempt);
-        d.put("at", LifecycleAttributes.iso(at));
-        d.put("status", r.status());
-        d.put("error", r.error());
-        d.put("durationMs", r.millis());
-        d.put("url", policy.webhookUrl().toString());
-        deliveries.append(ref, d);
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("event", "secret.rotation.due");
-        details.put("attempt", Integer.toString(attempt));
-        details.put("status", Integer.toString(r.status()));
-        if (r.error() != null) {
-            details.put("error", r.error());
-        }
-        auditEvent("secret.rotation.deliver", r.ok() ? AuditOutcome.SUCCESS : AuditOutcome.FAILURE, ref, pending, rid,
-                r.ok() ? null : ErrorCode.UPSTREAM_ERROR.code(), details);
-        HaltPoints.reach(HaltPoints.DELIVER_AUDITED);
-        if (!r.ok()) {
-            retryOrFail(m, policy, attempt, r.error(), entryKey);
-            return;
-        }
-        switch (policy.mode()) {
-            case GENERATE -> promote(m, policy, entryKey, pending, null);
-            case NOTIFY -> awaiting(m, entryKey);
-            case WEBHOOK -> {
-                if (r.status() == 202) {
-                    awaiting(m, entryKey);
-                    return;
-                }
-                SecretValue value = valueFrom(r.body());
-                Arrays.fill(r.body(), (byte) 0);
-                if (value == null) {
-                    retryOrFail(m, policy, attempt, "2xx response has no JSON member 'value'", entryKey);
-                    return;
-                }
-                try {
-                    CredentialType type = types.get(m.type());
-                    if (type != null) {
-                        type.validate(value);
-                    }
-                    promote(m, policy, entryKey, null, value);
-                } catch (VaultException e) {
-                    retryOrFail(m, policy, attempt, "returned value refused: " + e.errorCode().code(), entryKey);
-                } finally {
-                    value.wipe();
-                }
-            }
-        }
-    }
-
-    /** Makes the new version current, keeps the old one as previous, schedules the next rotation. */
-    private void promote(SecretMetadata m, RotationPolicy policy, String entryKey, Integer pending, SecretValue value) {
-        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
-        String rid = a.get(ROTATION_ID);
-        String attemptId = auditAttempt("secret.rotation.promote", m.ref(), rid);
-        HaltPoints.reach(HaltPoints.PROMOTE_ATTEMPT);
-        Instant now = clock.instant();
-        LifecycleAttributes.clearInProgress(a);
-        a.remove(LAST_ERROR);
-        a.put(STATUS, OK);
-        a.put(PREVIOUS_VERSION, Integer.toString(m.currentVersion()));
-        a.put(GRACE_UNTIL, LifecycleAttributes.iso(now.plus(policy.gracePeriod())));
-        a.put(LAST_ROTATED_AT, LifecycleAttributes.iso(now));
-        Instant expires = now.plus(policy.interval());
-        Instant next = expires.minus(policy.leadTime());
-        a.put(EXPIRES_AT, LifecycleAttributes.iso(expires));
-        a.put(NEXT_ROTATION_AT, LifecycleAttributes.iso(next));
-        a.put(SCHEDULE_KEY, schedule.put(m.ref(), next));
-        int newVersion = value == null ? pending : nextVersion(m);
-        a.put(LAST_OUTCOME, rid + " succeeded");
-        Map<String, Object> data = eventData(m, rid);
-        data.put("version", newVersion);
-        data.put("previousVersion", m.currentVersion());
-        data.put("previousReadableUntil", a.get(GRACE_UNTIL));
-        data.put("expiresAt", a.get(EXPIRES_AT));
-        data.put("nextRotationAt", a.get(NEXT_ROTATION_AT));
-        // the event first (announced only once the secret shows this outcome), then the promotion
-        events.put(m.ref(), EventOutbox.SUCCEEDED, rid + ".succeeded", rid + " succeeded", 0, false,
-                LifecycleAttributes.iso(now), data, startedAt(m, now));
-        SecretMetadata stored;
-        try {
-            if (value == null) {
-                stored = storage.updateSecretMetadata(with(m, pending, a, now), m.revision());
-            } else {
-                int v = newVersion;
-                a.put(PENDING_VERSION, Integer.toString(v));
-                stored = storage.addVersion(with(m, v, a, now), m.revision(),
-                        new SecretVersion(m.ref(), v, protect(m.ref(), v, value), now, ACTOR));
-            }
-        } catch (VaultException e) {
-            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.ALREADY_EXISTS) {
-                schedule.remove(a.get(SCHEDULE_KEY));
-                return;
-            }
-            throw e;
-        }
-        HaltPoints.reach(HaltPoints.PROMOTE_COMMITTED);
-        schedule.remove(entryKey);
-        auditEvent("secret.rotation.promote", AuditOutcome.SUCCESS, m.ref(), stored.currentVersion(), rid, null,
-                Map.of("previousVersion", Integer.toString(m.currentVersion()), "attempt", attemptId));
-        HaltPoints.reach(HaltPoints.PROMOTE_AUDITED);
-    }
-
-    private void awaiting(SecretMetadata m, String entryKey) {
-        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
-        a.put(STATUS, AWAITING);
-        a.remove(SCHEDULE_KEY);
-        if (write(m, a)) {
-            schedule.remove(entryKey);
-            auditEvent("secret.rotation.awaiting", AuditOutcome.SUCCESS, m.ref(), null, m.attributes().get(ROTATION_ID),
-                    null, Map.of());
-        }
-    }
-
-    private void retryOrFail(SecretMetadata m, RotationPolicy policy, int attempt, String error, String entryKey) {
-        if (attempt >= config.maxAttempts()) {
-            fail(m, entryKey, error, attempt);
-            return;
-        }
-        Duration delay = jitter(config.retrySchedule().get(attempt - 1));
-        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
-        a.put(ATTEMPT, Integer.toString(attempt));
-        a.put(LAST_ERROR, error);
-        String key = schedule.put(m.ref(), clock.instant().plus(delay));
-        a.put(SCHEDULE_KEY, key);
-        if (write(m, a)) {
-            schedule.remove(entryKey);
-        } else {
-            schedule.remove(key);
-        }
-    }
-
-    private void fail(SecretMetadata m, String entryKey, String error, Integer attempt) {
-        Map<String, String> a = LifecycleAttributes.copy(m.attributes());
-        String rid = a.get(ROTATION_ID);
-        a.put(STATUS, FAILED);
-        a.put(LAST_ERROR, error);
-        LifecycleAttributes.clearInProgress(a);
-        a.remove(SCHEDULE_KEY);
-        if (rid != null) {
-            a.put(LAST_OUTCOME, rid + " failed");
-            Instant now = clock.instant();
-            Map<String, Object> data = eventData(m, rid);
-            data.put("currentVersion", m.currentVersion());
-            data.put("attempts", attempt);
-            data.put("lastError", error);
-            events.put(m.ref(), EventOutbox.FAILED, rid + ".failed", rid + " failed", 0, false,
-                    LifecycleAttributes.iso(now), data, startedAt(m, now));
-        }
-        if (write(m, a)) {
-            schedule.remove(entryKey == null ? m.attributes().get(SCHEDULE_KEY) : entryKey);
-            Map<String, String> details = new LinkedHashMap<>();
-            details.put("error", error);
-            if (attempt != null) {
-                details.put("attempts", Integer.toString(attempt));
-            }
-            auditEvent("secret.rotation.fail", AuditOutcome.FAILURE, m.ref(), null, rid, ErrorCode.UPSTREAM_ERROR.code(),
-                    details);
-        }
-    }
-
-    private static Map<String, Object> eventData(SecretMetadata m, String rid) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("rotationId", rid);
-        data.put("organizationId", m.ref().organizationId());
-        data.put("identityId", m.ref().identityId());
-        data.put("key", m.ref().key());
-        data.put("type", m.type());
-        return data;
-    }
-
-    private static Instant startedAt(SecretMetadata m, Instant fallback) {
-        return LifecycleAttributes.instant(m.attributes(), STARTED_AT).orElse(fallback);
     }
 
     /**
@@ -487,7 +311,7 @@ public final class RotationEngine implements AutoCloseable {
     }
 
     /** Writes new attributes conditionally; false when a concurrent writer won (the rotation is superseded). */
-    private boolean write(SecretMetadata m, Map<String, String> a) {
+    boolean write(SecretMetadata m, Map<String, String> a) {
         try {
             storage.updateSecretMetadata(with(m, m.currentVersion(), a, clock.instant()), m.revision());
             return true;
@@ -499,51 +323,7 @@ public final class RotationEngine implements AutoCloseable {
         }
     }
 
-    private byte[] payload(SecretMetadata m, RotationPolicy policy, String rid, Integer pending) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("rotationId", rid);
-        data.put("organizationId", m.ref().organizationId());
-        data.put("identityId", m.ref().identityId());
-        data.put("key", m.ref().key());
-        data.put("type", m.type());
-        data.put("mode", policy.mode().wire());
-        data.put("currentVersion", m.currentVersion());
-        data.put("expiresAt", m.attributes().get(EXPIRES_AT));
-        SecretValue value = null;
-        if (pending != null) {
-            data.put("version", pending);
-            StoredSecret s = storage.readSecret(m.ref(), OptionalInt.of(pending)).orElseThrow(() -> new VaultException(
-                    ErrorCode.SECRET_NOT_FOUND, "pending version " + pending + " of " + m.ref().key() + " is gone"));
-            value = SecretValue.of(unprotect(m.ref(), pending, s.version().value()));
-            data.put("value", value.asUtf8());
-        }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("type", "secret.rotation.due");
-        // the rotation's start, not the attempt's time: every attempt sends the same body
-        doc.put("timestamp", m.attributes().get(STARTED_AT));
-        doc.put("data", data);
-        try {
-            return JSON.writeValueAsBytes(doc);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode a webhook payload", e);
-        } finally {
-            if (value != null) {
-                value.wipe();
-            }
-        }
-    }
-
-    private static SecretValue valueFrom(byte[] body) {
-        try {
-            JsonNode n = JSON.readTree(body);
-            JsonNode v = n == null ? null : n.get("value");
-            return v != null && v.isTextual() && !v.textValue().isEmpty() ? SecretValue.ofUtf8(v.textValue()) : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static SecretMetadata with(SecretMetadata m, int current, Map<String, String> a, Instant now) {
+    static SecretMetadata with(SecretMetadata m, int current, Map<String, String> a, Instant now) {
         return new SecretMetadata(m.ref(), m.type(), current, m.metadata(), a, m.createdAt(), now, m.revision());
     }
 
@@ -551,7 +331,7 @@ public final class RotationEngine implements AutoCloseable {
         return Math.max(m.currentVersion(), LifecycleAttributes.integer(m.attributes(), PENDING_VERSION, 0)) + 1;
     }
 
-    private byte[] protect(SecretRef ref, int version, SecretValue value) {
+    byte[] protect(SecretRef ref, int version, SecretValue value) {
         byte[] plain = value.bytes();
         try {
             return storage.protection() == Protection.NONE ? barrier.seal(ref, version, plain) : plain.clone();
@@ -560,7 +340,7 @@ public final class RotationEngine implements AutoCloseable {
         }
     }
 
-    private byte[] unprotect(SecretRef ref, int version, byte[] stored) {
+    byte[] unprotect(SecretRef ref, int version, byte[] stored) {
         return storage.protection() == Protection.NONE ? barrier.open(ref, version, stored) : stored;
     }
 
@@ -574,7 +354,7 @@ public final class RotationEngine implements AutoCloseable {
      * Records that a step is about to change the secret (outcome {@code ATTEMPT}) and returns the event's id;
      * throws {@code AUDIT_UNAVAILABLE} when no sink took it, so the step changes nothing.
      */
-    private String auditAttempt(String action, SecretRef ref, String rotationId) {
+    String auditAttempt(String action, SecretRef ref, String rotationId) {
         Instant now = clock.instant();
         AuditEvent e = new AuditEvent(audit.newEventId(now.toEpochMilli()), now, action, AuditOutcome.ATTEMPT,
                 ref.organizationId(), ref.identityId(), ref.key(), null, ACTOR, rotationId == null ? "-" : rotationId,

@@ -158,6 +158,7 @@ public final class RotationLifecycle implements SecretLifecycle {
             engine.auditEvent("secret.rotation.policy", AuditOutcome.SUCCESS, after.ref(), null, null, null,
                     now.isEmpty() ? Map.of("policy", "removed") : policyDetails(now, ctx));
         }
+        engine.retiredVersionsWritten(after);
         if (after.attributes().containsKey(SCHEDULE_KEY)) {
             engine.wake();
         }
@@ -183,6 +184,11 @@ public final class RotationLifecycle implements SecretLifecycle {
     @Override
     public boolean identityMayRead(SecretMetadata metadata, int version, Instant now) {
         return LifecycleAttributes.identityMayRead(metadata, version, now);
+    }
+
+    @Override
+    public boolean destroyed(SecretMetadata metadata, int version, boolean stored) {
+        return LifecycleAttributes.destroyed(metadata, version, stored);
     }
 
     private static Instant expiry(String text, Instant now) {

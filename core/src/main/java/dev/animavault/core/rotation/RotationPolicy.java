@@ -15,17 +15,23 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A validated rotation policy: {@code {interval, webhookUrl, leadTime?, gracePeriod?, mode?}}.
+ * A validated rotation policy: {@code {interval, webhookUrl, leadTime?, gracePeriod?, mode?,
+ * retiredVersions?}}.
  *
  * @param interval    how long a value lives
  * @param webhookUrl  where deliveries go (https, or http to an allow-listed host)
  * @param leadTime    how long before expiry the rotation starts (default: a tenth of the interval)
  * @param gracePeriod how long the previous value stays readable by agents after a rotation
  * @param mode        how the next value is obtained
+ * @param destroyRetired {@code retiredVersions: destroy}: versions are destroyed in storage once retired
+ *                       (default {@code keep}: kept, unreadable by identity tokens)
  */
 public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTime, Duration gracePeriod,
-                             RotationMode mode) {
-    static final Set<String> FIELDS = Set.of("interval", "webhookUrl", "leadTime", "gracePeriod", "mode");
+                             RotationMode mode, boolean destroyRetired) {
+    static final Set<String> FIELDS = Set.of("interval", "webhookUrl", "leadTime", "gracePeriod", "mode",
+            "retiredVersions");
+    static final String KEEP = "keep";
+    static final String DESTROY = "destroy";
 
     /** Validates what a client sent; {@code canGenerate} decides the default mode. */
     static RotationPolicy parse(Map<String, String> in, RotationConfig config, List<String> egressAllow,
@@ -59,11 +65,16 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
             throw bad("rotation.mode generate needs a credential type that can generate values; use webhook or "
                     + "notify");
         }
+        String retired = in.getOrDefault("retiredVersions", KEEP);
+        if (!retired.equals(KEEP) && !retired.equals(DESTROY)) {
+            throw bad("rotation.retiredVersions must be 'keep' or 'destroy'");
+        }
         String url = in.get("webhookUrl");
         if (url == null) {
             throw bad("field 'rotation.webhookUrl' is required");
         }
-        return new RotationPolicy(interval, webhookUrl(url, egressAllow, egress), lead, grace, mode);
+        return new RotationPolicy(interval, webhookUrl(url, egressAllow, egress), lead, grace, mode,
+                retired.equals(DESTROY));
     }
 
     /**
@@ -113,6 +124,7 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
         a.put(LifecycleAttributes.LEAD_TIME, leadTime.toString());
         a.put(LifecycleAttributes.GRACE_PERIOD, gracePeriod.toString());
         a.put(LifecycleAttributes.MODE, mode.wire());
+        a.put(LifecycleAttributes.RETIRED_VERSIONS, destroyRetired ? DESTROY : KEEP);
     }
 
     /** The policy stored in attributes, or null when there is none. */
@@ -123,7 +135,12 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
         return new RotationPolicy(Duration.parse(a.get(LifecycleAttributes.INTERVAL)),
                 URI.create(a.get(LifecycleAttributes.WEBHOOK_URL)), Duration.parse(a.get(LifecycleAttributes.LEAD_TIME)),
                 Duration.parse(a.get(LifecycleAttributes.GRACE_PERIOD)),
-                RotationMode.parse(a.get(LifecycleAttributes.MODE)));
+                RotationMode.parse(a.get(LifecycleAttributes.MODE)), destroysRetired(a));
+    }
+
+    /** Whether the stored policy destroys retired versions (absent: {@code keep}, as before the field existed). */
+    static boolean destroysRetired(Map<String, String> a) {
+        return DESTROY.equals(a.get(LifecycleAttributes.RETIRED_VERSIONS));
     }
 
     /** The stored policy as the client's fields (for merging a PATCH). */
@@ -135,6 +152,7 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
             f.put("leadTime", a.get(LifecycleAttributes.LEAD_TIME));
             f.put("gracePeriod", a.get(LifecycleAttributes.GRACE_PERIOD));
             f.put("mode", a.get(LifecycleAttributes.MODE));
+            f.put("retiredVersions", a.getOrDefault(LifecycleAttributes.RETIRED_VERSIONS, KEEP));
         }
         return f;
     }
@@ -145,6 +163,7 @@ public record RotationPolicy(Duration interval, URI webhookUrl, Duration leadTim
         a.remove(LifecycleAttributes.LEAD_TIME);
         a.remove(LifecycleAttributes.GRACE_PERIOD);
         a.remove(LifecycleAttributes.MODE);
+        a.remove(LifecycleAttributes.RETIRED_VERSIONS);
     }
 
     private static Duration duration(String text, String field) {

@@ -35,9 +35,16 @@ final class RotationSchedule {
     }
 
     private final StorageBackend storage;
+    private final String namespace;
 
     RotationSchedule(StorageBackend storage) {
+        this(storage, NAMESPACE);
+    }
+
+    /** A schedule of the same layout in another namespace (the retired-version sweeps). */
+    RotationSchedule(StorageBackend storage, String namespace) {
         this.storage = storage;
+        this.namespace = namespace;
     }
 
     /** A short stable name for a secret (lease names and schedule keys are length-limited). */
@@ -61,7 +68,7 @@ final class RotationSchedule {
         byte[] value = (ref.organizationId() + "\n" + ref.identityId() + "\n" + ref.key())
                 .getBytes(StandardCharsets.UTF_8);
         try {
-            storage.putRecord(NAMESPACE, key, value, 0);
+            storage.putRecord(namespace, key, value, 0);
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
                 throw e;
@@ -76,12 +83,12 @@ final class RotationSchedule {
             return;
         }
         for (int attempt = 0; attempt < 3; attempt++) {
-            Optional<StoredRecord> r = storage.getRecord(NAMESPACE, key);
+            Optional<StoredRecord> r = storage.getRecord(namespace, key);
             if (r.isEmpty()) {
                 return;
             }
             try {
-                storage.deleteRecord(NAMESPACE, key, r.get().revision());
+                storage.deleteRecord(namespace, key, r.get().revision());
                 return;
             } catch (VaultException e) {
                 if (e.errorCode() == ErrorCode.NOT_FOUND) {
@@ -100,7 +107,7 @@ final class RotationSchedule {
         Optional<String> cursor = Optional.empty();
         int pageSize = Math.min(16, max); // usually nothing is due: read little; grow while everything is
         while (out.size() < max) {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(pageSize, cursor));
+            Page<StoredRecord> page = storage.listRecords(namespace, new PageRequest(pageSize, cursor));
             pageSize = Math.min(200, max);
             for (StoredRecord r : page.items()) {
                 Entry e = parse(r);
@@ -122,7 +129,7 @@ final class RotationSchedule {
 
     /** When the earliest entry is due, if any. */
     Optional<Instant> earliest() {
-        Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(1, Optional.empty()));
+        Page<StoredRecord> page = storage.listRecords(namespace, new PageRequest(1, Optional.empty()));
         return page.items().stream().findFirst().map(RotationSchedule::parse).map(Entry::due);
     }
 

@@ -72,4 +72,13 @@ public interface SecretLifecycle {
     default boolean identityMayRead(SecretMetadata metadata, int version, Instant now) {
         return version < metadata.currentVersion();
     }
+
+    /**
+     * Whether {@code version} of a secret was destroyed under its policy (reads answer 410
+     * {@code version_destroyed}), judged from metadata just read (no storage access). Asked only for a
+     * version other than the current one: {@code stored} says whether the store still returned it.
+     */
+    default boolean destroyed(SecretMetadata metadata, int version, boolean stored) {
+        return false;
+    }
 }

@@ -77,10 +77,12 @@ public final class SecretReadService {
             boolean identityToken = Authorizer.isIdentityToken(ctx);
             SecretRef ref = new SecretRef(p.organizationId(), identityId, key);
             StoredSecret stored = r.storage.readSecret(ref, version).orElseThrow(() -> version.isPresent()
-                    ? new VaultException(ErrorCode.SECRET_NOT_FOUND, "secret " + key + " of identity " + identityId
-                    + " has no version " + version.getAsInt())
+                    ? versionMiss(ref, version.getAsInt())
                     : Resources.secretNotFound(ref));
             int v = stored.version().version();
+            if (v != stored.metadata().currentVersion() && r.lifecycle.destroyed(stored.metadata(), v, true)) {
+                throw destroyed(ref, v);
+            }
             if (v != stored.metadata().currentVersion() && identityToken
                     && !r.lifecycle.identityMayRead(stored.metadata(), v, r.clock.instant())) {
                 throw Resources.denied("version " + v + " of secret " + key + " is not readable by identity tokens "
@@ -123,6 +125,23 @@ public final class SecretReadService {
                     new VaultException(ErrorCode.INTERNAL, "unexpected failure", e));
             throw e;
         }
+    }
+
+    /** A version not found: destroyed (410) when the secret's metadata says so, else not found (404). */
+    private VaultException versionMiss(SecretRef ref, int version) {
+        // off the hot path: only a read of a missing version pays this second round trip
+        Optional<SecretMetadata> m = r.storage.getSecretMetadata(ref);
+        if (m.isPresent() && r.lifecycle.destroyed(m.get(), version, false)) {
+            return destroyed(ref, version);
+        }
+        return m.isEmpty() ? Resources.secretNotFound(ref) : new VaultException(ErrorCode.SECRET_NOT_FOUND,
+                "secret " + ref.key() + " of identity " + ref.identityId() + " has no version " + version);
+    }
+
+    private static VaultException destroyed(SecretRef ref, int version) {
+        return new VaultException(ErrorCode.VERSION_DESTROYED, "version " + version + " of secret " + ref.key()
+                + " of identity " + ref.identityId() + " was destroyed after it was retired (rotation policy "
+                + "retiredVersions: destroy)");
     }
 
     /** Lists an identity's secrets (metadata only). */

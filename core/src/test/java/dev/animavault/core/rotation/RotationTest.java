@@ -153,6 +153,8 @@ class RotationTest {
                 "loopback not listed", Map.of("interval", "1h", "webhookUrl", "https://[::1]/x"),
                 "mode", Map.of("interval", "1h", "webhookUrl", "https://agent-api.com/x", "mode", "bogus"),
                 "unknown field", Map.of("interval", "1h", "webhookUrl", "https://agent-api.com/x", "every", "1h"),
+                "retired versions", Map.of("interval", "1h", "webhookUrl", "https://agent-api.com/x",
+                        "retiredVersions", "shred"),
                 "no url", Map.of("interval", "1h"));
         for (Map.Entry<String, Map<String, String>> e : bad.entrySet()) {
             Response r = create("BAD_" + e.getKey().replace(' ', '_').toUpperCase(), "v-123456", e.getValue());

@@ -126,6 +126,15 @@ public abstract class StorageBackendContract {
         return backend.protection() == Protection.NONE;
     }
 
+    /**
+     * Whether the backend implements {@link StorageBackend#destroyVersion} (retired versions destroyed by a
+     * rotation policy). A backend that answers false must refuse the call with {@code UNAVAILABLE}, which
+     * the contract checks.
+     */
+    protected boolean supportsVersionDestruction() {
+        return backend.protection() == Protection.NONE;
+    }
+
     /** Threads used by the concurrency tests. */
     protected int concurrentWriters() {
         return 8;
@@ -341,6 +350,40 @@ public abstract class StorageBackendContract {
                 backend.readSecret(ref, OptionalInt.empty()).orElseThrow().version().value(), "other versions untouched");
         assertEquals(m2, backend.getSecretMetadata(ref).orElseThrow(), "metadata and revision unchanged");
         assertArrayEquals(new1, backend.listVersions(ref).get(0).value());
+    }
+
+    @Test
+    void destroyVersionRemovesOneOldVersionIdempotently() {
+        backend.createIdentity(identity(org, "agent_1"));
+        SecretRef ref = new SecretRef(org, "agent_1", "DESTROYED");
+        SecretVersion v1 = version(ref, 1, "old-1");
+        SecretMetadata m1 = backend.createSecret(secret(ref), v1);
+        SecretMetadata m2 = backend.addVersion(withCurrent(m1, 2), m1.revision(), version(ref, 2, "old-2"));
+        SecretVersion v3 = version(ref, 3, "cur-3");
+        SecretMetadata m3 = backend.addVersion(withCurrent(m2, 3), m2.revision(), v3);
+        SecretMetadata m4 = backend.addVersion(withCurrent(m3, 3), m3.revision(), version(ref, 4, "pending-4"));
+        if (!supportsVersionDestruction()) {
+            assertCode(ErrorCode.UNAVAILABLE, () -> backend.destroyVersion(ref, 1));
+            assertEquals(4, backend.listVersions(ref).size(), "nothing destroyed");
+            return;
+        }
+        assertCode(ErrorCode.INVALID_ARGUMENT, () -> backend.destroyVersion(ref, 3)); // current
+        assertCode(ErrorCode.INVALID_ARGUMENT, () -> backend.destroyVersion(ref, 4)); // above current (pending)
+        assertTrue(backend.destroyVersion(ref, 1));
+        assertFalse(backend.destroyVersion(ref, 1), "idempotent: already gone");
+        assertFalse(backend.destroyVersion(new SecretRef(org, "agent_1", "NOPE"), 1), "no such secret");
+        assertEquals(Optional.empty(), backend.readSecret(ref, OptionalInt.of(1)), "value gone");
+        assertEquals(List.of(2, 3, 4), backend.listVersions(ref).stream().map(SecretVersion::version).toList());
+        assertArrayEquals("old-2".getBytes(StandardCharsets.UTF_8),
+                backend.readSecret(ref, OptionalInt.of(2)).orElseThrow().version().value(), "other versions untouched");
+        assertEquals(v3, backend.readSecret(ref, OptionalInt.empty()).orElseThrow().version(), "current untouched");
+        assertEquals(m4, backend.getSecretMetadata(ref).orElseThrow(), "metadata and revision unchanged");
+        // the next version is numbered past every stored one, as before
+        SecretMetadata m5 = backend.addVersion(withCurrent(m4, 5), m4.revision(), version(ref, 5, "new-5"));
+        assertEquals(5, m5.currentVersion());
+        assertTrue(backend.destroyVersion(ref, 2));
+        assertTrue(backend.destroyVersion(ref, 4), "an abandoned pending version below current");
+        assertEquals(List.of(3, 5), backend.listVersions(ref).stream().map(SecretVersion::version).toList());
     }
 
     @Test

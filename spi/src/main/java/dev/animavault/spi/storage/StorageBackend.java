@@ -119,6 +119,34 @@ public interface StorageBackend extends AutoCloseable {
     }
 
     /**
+     * Destroys one stored version of a secret: its value is removed from the store for good (not merely
+     * hidden), so afterwards {@link #readSecret} of that version is empty and {@link #listVersions} no
+     * longer lists it; the secret's metadata, revision and other versions stay as they are. Core calls it
+     * for versions its policy retired (rotation {@code retiredVersions: destroy}) and remembers the
+     * destruction in the secret's attributes, so a gap below the current version is expected. Caches of
+     * the version must drop it, and a {@link ChangeNotifying} backend tells other nodes as for any write
+     * of the secret. Backends that keep freed pages (SQLite) should overwrite them.
+     *
+     * <p>Only versions below the secret's current version may be destroyed: the current one and any
+     * version above it (a pending one) are refused with {@code INVALID_ARGUMENT}, so a destroyed number is
+     * never reused by {@link #addVersion}.
+     *
+     * <p>Optional: a backend that cannot remove one version keeps this default, which refuses with
+     * {@code UNAVAILABLE}; core then keeps retired versions (unreadable by identity tokens) and says so in
+     * its audit. Thread-safe; idempotent (destroying a version that is already gone returns false).
+     *
+     * @return true when the version was removed now; false when it (or the secret) was not there
+     * @throws dev.animavault.spi.VaultException {@code INVALID_ARGUMENT} for the current version or one
+     *                                           above it, {@code UNAVAILABLE} when the backend does not
+     *                                           support it
+     * @since 0.10 (retired versions destroyed by rotation policy)
+     */
+    default boolean destroyVersion(SecretRef ref, int version) {
+        throw new dev.animavault.spi.VaultException(dev.animavault.spi.ErrorCode.UNAVAILABLE, getClass().getSimpleName()
+                + " cannot destroy a single stored version, so retired versions are kept");
+    }
+
+    /**
      * Deletes a secret and all its versions.
      *
      * @throws dev.animavault.spi.VaultException {@code SECRET_NOT_FOUND}, {@code REVISION_CONFLICT}

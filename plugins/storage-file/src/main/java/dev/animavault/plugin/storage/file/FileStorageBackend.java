@@ -299,6 +299,30 @@ final class FileStorageBackend implements StorageBackend {
         });
     }
 
+    /** The secret's file rewritten without the version (atomically: a new file renamed over the old one). */
+    @Override
+    public boolean destroyVersion(SecretRef ref, int version) {
+        requireNonNull(ref, "ref is null");
+        return withIdentityLock(ref.organizationId(), ref.identityId(), "destroy a version", () -> {
+            Path file = secretFile(ref);
+            SecretFile current = files.readSecretFile(file);
+            if (current == null) {
+                return false;
+            }
+            int currentVersion = current.metadata().currentVersion();
+            if (version >= currentVersion) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "version " + version + " of secret " + ref.key()
+                        + " is not below the current version " + currentVersion + " and cannot be destroyed");
+            }
+            List<SecretVersion> kept = new ArrayList<>(current.versions());
+            if (!kept.removeIf(v -> v.version() == version)) {
+                return false;
+            }
+            io.writeAtomically(file, Codec.secret(new SecretFile(current.metadata(), kept)));
+            return true;
+        });
+    }
+
     @Override
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");

@@ -506,6 +506,39 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
                 .execute() == 1);
     }
 
+    /**
+     * One DELETE of the version row, checked against the secret's current version in the same
+     * transaction. SQLite connections run with {@code secure_delete}, so the freed page is zeroed;
+     * PostgreSQL removes the dead tuple at its next vacuum.
+     */
+    @Override
+    public boolean destroyVersion(SecretRef ref, int version) {
+        requireNonNull(ref, "ref is null");
+        return write("destroyVersion", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
+            Optional<Integer> current = h.createQuery("SELECT current_version FROM secrets WHERE org_id = :org "
+                            + "AND identity_id = :identity AND secret_key = :key")
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .bind("key", ref.key())
+                    .mapTo(Integer.class)
+                    .findOne();
+            if (current.isEmpty()) {
+                return false;
+            }
+            if (version >= current.get()) {
+                throw new VaultException(ErrorCode.INVALID_ARGUMENT, "version " + version + " of secret " + ref.key()
+                        + " is not below the current version " + current.get() + " and cannot be destroyed");
+            }
+            return h.createUpdate("DELETE FROM secret_versions WHERE org_id = :org AND identity_id = :identity "
+                            + "AND secret_key = :key AND version = :version")
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .bind("key", ref.key())
+                    .bind("version", version)
+                    .execute() == 1;
+        });
+    }
+
     @Override
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");

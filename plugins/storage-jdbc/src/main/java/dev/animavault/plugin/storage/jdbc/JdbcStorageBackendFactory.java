@@ -158,6 +158,8 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         p.setProperty("synchronous", s.sqliteSynchronous());
         p.setProperty("busy_timeout", Long.toString(s.busyTimeout().toMillis()));
         p.setProperty("foreign_keys", "true");
+        // deleted content (a destroyed secret version) is overwritten with zeros, not left in free pages
+        p.setProperty("secure_delete", "true");
         if (writer) {
             // every write transaction takes the write lock up front: no read-to-write lock upgrade
             p.setProperty("transaction_mode", "IMMEDIATE");
