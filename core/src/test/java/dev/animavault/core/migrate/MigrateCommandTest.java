@@ -82,14 +82,14 @@ class MigrateCommandTest {
         copyRootKey(rootKey, b);
         copyRootKey(rootKey, c);
 
-        // A -> B, interrupted after the first progress line (500 secrets), then run again
+        // A -> B, interrupted at the progress line of 50 % (500 secrets), then run again
         PrintStream interrupting = new PrintStream(new OutputStream() {
             final ByteArrayOutputStream seen = new ByteArrayOutputStream();
 
             @Override
             public void write(int x) {
                 seen.write(x);
-                if (seen.toString(StandardCharsets.UTF_8).contains("secrets: ")) {
+                if (seen.toString(StandardCharsets.UTF_8).contains("secrets: " + SECRETS / 2 + "/")) {
                     throw new IllegalStateException("killed halfway");
                 }
             }
@@ -104,6 +104,15 @@ class MigrateCommandTest {
         assertTrue(resumed.secretsCopied > 0 && resumed.secretsCopied <= SECRETS - 499,
                 "the rerun skipped what the first run copied: " + resumed);
         assertEquals(expected.size(), resumed.verified, "every version verified: " + log);
+        // plain progress lines (not a terminal): every 10 %, the last at 100 % with the right counts
+        List<String> lines = log.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> secretLines = lines.stream().filter(l -> l.startsWith("secrets: ")).toList();
+        assertEquals("secrets: " + SECRETS + "/" + SECRETS + " (100%)", secretLines.get(secretLines.size() - 1),
+                lines.toString());
+        assertEquals(10, secretLines.size(), lines.toString());
+        List<String> verifyLines = lines.stream().filter(l -> l.startsWith("verify (versions): ")).toList();
+        assertEquals("verify (versions): " + expected.size() + "/" + expected.size() + " (100%)",
+                verifyLines.get(verifyLines.size() - 1), lines.toString());
         // a third run copies nothing
         Migration.Stats again = MigrateCommand.run(cfgA, cfgB, List.of(), true, Map.of(),
                 new PrintStream(OutputStream.nullOutputStream()));
