@@ -53,6 +53,12 @@ final class Migration {
             // Not copied: "credential-cache" (derived access tokens, refetched) and "sys.leases" (transient).
             "rotation-signing", "rotation-schedule", "rotation-deliveries");
     static final String ORGS = "orgs";
+    /**
+     * The barrier's durable count of encryptions per data key ({@code KeyUsage}): when values are sealed
+     * for the target its barrier adds its own encryptions to the copied count, so an existing target
+     * count is kept (it is at least the source's) rather than overwritten, and not compared.
+     */
+    static final String KEY_USAGE = "keyring-usage";
     private static final int PAGE = 500;
 
     private final StorageBackend from;
@@ -149,6 +155,9 @@ final class Migration {
         Progress check = new Progress(progress, progressMode, "verify (versions)", stats.versions);
         for (String ns : namespaces) {
             forEach(p -> from.listRecords(ns, p), r -> {
+                if (targetCountsItsOwn(ns, r.key())) {
+                    return;
+                }
                 Optional<StoredRecord> t = to.getRecord(ns, r.key());
                 if (t.isEmpty() || !Arrays.equals(t.get().value(), r.value())) {
                     throw mismatch("record " + ns + "/" + r.key());
@@ -201,10 +210,14 @@ final class Migration {
         if (t.isEmpty()) {
             to.putRecord(ns, r.key(), r.value(), 0);
             stats.recordsCopied++;
-        } else if (!Arrays.equals(t.get().value(), r.value())) {
+        } else if (!Arrays.equals(t.get().value(), r.value()) && !targetCountsItsOwn(ns, r.key())) {
             to.putRecord(ns, r.key(), r.value(), t.get().revision());
             stats.recordsCopied++;
         }
+    }
+
+    private boolean targetCountsItsOwn(String ns, String key) {
+        return !values.asIs() && ns.equals("sys") && key.equals(KEY_USAGE);
     }
 
     private void copyIdentity(Identity identity) {
