@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -113,11 +114,9 @@ public final class Backups {
             vacuumInto(config, plugins, store.path(), dest.resolve(SQLITE_FILE));
             out.println("sqlite: " + store.path() + " -> " + dest.resolve(SQLITE_FILE) + " (VACUUM INTO)");
         } else {
-            int passes = copyFileStore(store.path(), dest.resolve(STORE_DIR));
-            manifest.append("store-passes ").append(passes).append('\n');
-            out.println("file store: " + store.path() + " -> " + dest.resolve(STORE_DIR) + " (" + passes + " pass"
-                    + (passes == 1 ? "" : "es") + (passes > MAX_PASSES ? ", the store never stood still: per-file "
-                    + "consistent only" : "") + ")");
+            FileStoreCopy how = copyFileStore(store.path(), dest.resolve(STORE_DIR), SNAPSHOT_WAIT);
+            manifest.append("store-copy ").append(how.manifestLine()).append('\n');
+            out.println("file store: " + store.path() + " -> " + dest.resolve(STORE_DIR) + " (" + how.describe() + ")");
         }
         Path audit = config.dataDir().resolve("audit");
         if (Files.isDirectory(audit)) {
@@ -222,15 +221,126 @@ public final class Backups {
         }
     }
 
+    /** How long a backup waits for a serving file backend to answer its snapshot request. */
+    static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(60);
+    static final String SERVING = ".serving";
+    static final String SNAPSHOT_REQUEST = ".snapshot-request";
+    static final String SNAPSHOT_PREFIX = ".snapshot-";
+
+    /** How a file store was copied: from a single-instant snapshot, or by passes (see {@link #copyFileStore}). */
+    record FileStoreCopy(boolean snapshot, long files, int passes) {
+        String describe() {
+            return snapshot ? "single-instant snapshot of " + files + " files taken by the serving vault"
+                    : passes > MAX_PASSES ? "no snapshot answer and the store never stood still in " + MAX_PASSES
+                    + " passes: consistent per item only" : "store not served; copied in " + passes + " passes";
+        }
+
+        String manifestLine() {
+            return snapshot ? "snapshot " + files : "passes " + passes;
+        }
+    }
+
     /**
-     * Copies a live file store. Its files are only ever replaced whole by atomic renames and carry a
-     * checksum, so every copied file is a complete, valid version. The copy is repeated (only files
-     * whose size or modification time changed) until a pass finds nothing changed, at most
-     * {@value #MAX_PASSES} passes: after a quiet pass the copy equals the store as it stood during that
-     * pass. The lock file is never opened (on Linux that would drop the server's lock if both ran in one
-     * process). Returns the passes made, {@code MAX_PASSES + 1} when the store never stood still.
+     * Copies a file store as of one instant. When a vault serves it ({@code .serving} names a live
+     * process), the copy comes from a snapshot that vault takes on request: it pauses its writers, hard-links
+     * every file into {@code .snapshot-<name>/} (files are never changed in place, so a link keeps the
+     * content of that instant) and lets them go; this copies the links and deletes them (see the
+     * storage-file plugin's {@code Snapshots}). A store nobody serves is copied directly, again until a pass
+     * finds nothing changed. If a serving vault does not answer within {@code wait} (an older version),
+     * the copy falls back to passes: consistent per item (files are replaced whole and checksummed) and,
+     * after a quiet pass, as a whole. The lock file is never opened (on Linux that would drop the server's
+     * lock if both ran in one process).
      */
-    static int copyFileStore(Path store, Path target) throws IOException {
+    static FileStoreCopy copyFileStore(Path store, Path target, Duration wait) throws IOException {
+        if (servedByALiveProcess(store)) {
+            String name = java.util.HexFormat.of().formatHex(randomBytes());
+            Path snapshot = store.resolve(SNAPSHOT_PREFIX + name);
+            Path tmp = store.resolve(".tmp-" + name);
+            Files.writeString(tmp, name);
+            Files.move(tmp, store.resolve(SNAPSHOT_REQUEST), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            long deadline = System.nanoTime() + wait.toNanos();
+            try {
+                while (!Files.isRegularFile(snapshot.resolve(".done")) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for the file store's snapshot", e);
+            }
+            try {
+                if (Files.isRegularFile(snapshot.resolve(".done"))) {
+                    long files = Long.parseLong(Files.readString(snapshot.resolve(".done")).trim());
+                    Files.delete(snapshot.resolve(".done"));
+                    copyTree(snapshot, target);
+                    return new FileStoreCopy(true, files, 1);
+                }
+                Files.deleteIfExists(store.resolve(SNAPSHOT_REQUEST));
+            } finally {
+                deleteTree(snapshot);
+            }
+        }
+        return new FileStoreCopy(false, 0, copyByPasses(store, target));
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[8];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    /**
+     * Whether {@code .serving} names a process that is alive (on this host; a process of another host is
+     * assumed alive). A stale file after a crash names a dead pid.
+     */
+    static boolean servedByALiveProcess(Path store) throws IOException {
+        Path serving = store.resolve(SERVING);
+        String line;
+        try {
+            line = Files.readString(serving).trim();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        int at = line.indexOf('@');
+        int space = line.indexOf(' ', Math.max(at, 0));
+        if (at <= 0) {
+            return true;
+        }
+        String host = line.substring(at + 1, space < 0 ? line.length() : space);
+        String localHost;
+        try {
+            localHost = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            localHost = "localhost";
+        }
+        if (!host.equals(localHost)) {
+            return true;
+        }
+        try {
+            long pid = Long.parseLong(line.substring(0, at));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    /**
+     * Copies the store's files, repeated (only files whose size or modification time changed) until a
+     * pass finds nothing changed, at most {@value #MAX_PASSES} passes. Returns the passes made,
+     * {@code MAX_PASSES + 1} when the store never stood still.
+     */
+    static int copyByPasses(Path store, Path target) throws IOException {
         Map<Path, String> copied = new HashMap<>();
         for (int pass = 1; pass <= MAX_PASSES; pass++) {
             int changed = syncPass(store, target, copied);
@@ -254,6 +364,8 @@ public final class Backups {
             Path rel = store.relativize(p);
             String name = p.getFileName().toString();
             if (name.equals(".lock") || name.startsWith(".tmp-") || rel.startsWith(".trash")
+                    || rel.getNameCount() >= 1 && (rel.getName(0).toString().startsWith(SNAPSHOT_PREFIX)
+                    || rel.getName(0).toString().equals(SERVING))
                     || rel.toString().contains("/.tmp-")) {
                 continue;
             }

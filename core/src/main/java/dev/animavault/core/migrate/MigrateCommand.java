@@ -1,5 +1,7 @@
 package dev.animavault.core.migrate;
 
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.core.cli.Progress;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.config.VaultConfigLoader;
 import dev.animavault.spi.ErrorCode;
@@ -42,9 +44,20 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip the verify pass.")
     boolean noVerify;
 
+    @Option(names = "--progress", description = "auto (a bar on a terminal, else lines), bar, lines or none. "
+            + "Default: ${DEFAULT-VALUE}.", defaultValue = "auto")
+    String progress;
+
     @Override
     public Integer call() {
-        Migration.Stats stats = run(from, to, namespaces, !noVerify, System.getenv(), System.out);
+        Progress.Mode mode = switch (progress) {
+            case "auto" -> Progress.detect();
+            case "bar" -> Progress.Mode.BAR;
+            case "lines" -> Progress.Mode.LINES;
+            case "none" -> Progress.Mode.NONE;
+            default -> throw new VaultException(ErrorCode.CONFIGURATION, "--progress: auto, bar, lines or none");
+        };
+        Migration.Stats stats = run(from, to, namespaces, !noVerify, System.getenv(), System.out, mode);
         System.out.println("migration done: " + stats);
         return 0;
     }
@@ -56,9 +69,17 @@ public final class MigrateCommand implements Callable<Integer> {
         return new VaultConfigLoader(e).load();
     }
 
-    /** The whole command, for tests: open both stores, copy, verify, audit. */
     static Migration.Stats run(Path fromFile, Path toFile, List<String> namespaces, boolean verify,
                                Map<String, String> env, PrintStream out) {
+        return run(fromFile, toFile, namespaces, verify, env, out, Progress.Mode.LINES);
+    }
+
+    /**
+     * The whole command (for tests too): open both stores, copy, verify, audit. Progress and counts go
+     * to {@code out}; never a value.
+     */
+    public static Migration.Stats run(Path fromFile, Path toFile, List<String> namespaces, boolean verify,
+                                      Map<String, String> env, PrintStream out, Progress.Mode progress) {
         Clock clock = Clock.systemUTC();
         VaultConfig source = load(fromFile, env);
         VaultConfig target = load(toFile, env);
@@ -71,13 +92,17 @@ public final class MigrateCommand implements Callable<Integer> {
             if (!src.deploymentId.equals(dst.deploymentId)) {
                 throw new VaultException(ErrorCode.CONFIGURATION, "the two configurations use different root keys ("
                         + src.rootKey.source() + ", " + dst.rootKey.source() + "): values move as ciphertext, so the "
-                        + "target must use the source's root key");
+                        + "target must use the source's root key (the keyring moves with the data)");
             }
             out.printf("migrating %s (%s) -> %s (%s)%n", src.storageType(), fromFile, dst.storageType(), toFile);
-            Migration m = new Migration(src.storage, dst.storage, namespaces, out);
+            ValueTransfer values = new ValueTransfer(src.storage.protection(), dst.storage.protection(),
+                    () -> Barrier.openExisting(src.storage, src.rootKey).orElseThrow(() -> new VaultException(
+                            ErrorCode.CONFIGURATION, "the source store holds secrets but no keyring")),
+                    () -> Barrier.open(dst.storage, dst.rootKey, clock));
+            Migration m = new Migration(src.storage, dst.storage, values, namespaces, out, progress);
             Migration.Stats stats = m.copy();
             if (verify) {
-                m.verify(dst.rootKey);
+                m.verify();
             }
             Instant now = clock.instant();
             Map<String, String> details = new LinkedHashMap<>();

@@ -2,8 +2,7 @@ package dev.animavault.core.migrate;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.animavault.core.barrier.Barrier;
-import dev.animavault.core.barrier.RootKey;
+import dev.animavault.core.cli.Progress;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
@@ -16,7 +15,6 @@ import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
 import java.io.PrintStream;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,11 +28,13 @@ import java.util.function.Function;
  * and any namespace named), every organization's identities, and every secret with all its versions
  * and metadata (labels, attributes: rotation and other policies live there), then verifies.
  *
- * <p><b>Values move as ciphertext.</b> Both backends must be {@link Protection#NONE} and the vault's
- * keyring is one of the copied records, so with the same root key the target opens exactly what the
- * source sealed (the barrier's AAD binds organization, identity, key and version, which the copy keeps).
- * Nothing is decrypted except by the verify pass, which opens every copied version through the target's
- * keyring. A target that already holds another keyring is refused.
+ * <p><b>Values.</b> The vault's keyring is one of the copied records, so with the same root key the
+ * target opens exactly what the source sealed (the barrier's AAD binds organization, identity, key and
+ * version, which the copy keeps). Between two backends of the same {@link Protection} values move as
+ * stored (ciphertext between {@code NONE} backends, nothing decrypted except by the verify pass); between
+ * a {@code NONE} and a {@code NATIVE} backend (Vaultwarden) each value is opened through the source's
+ * path and stored through the target's ({@link ValueTransfer}), in memory only. A target that already
+ * holds another keyring is refused.
  *
  * <p><b>Resumable and idempotent.</b> Every item is compared with what the target holds: equal is
  * skipped, missing is created, a missing tail of versions is added, different metadata is replaced. A
@@ -53,16 +53,25 @@ final class Migration {
             // Not copied: "credential-cache" (derived access tokens, refetched) and "sys.leases" (transient).
             "rotation-signing", "rotation-schedule", "rotation-deliveries", "rotation-retire");
     static final String ORGS = "orgs";
+    /**
+     * The barrier's durable count of encryptions per data key ({@code KeyUsage}): when values are sealed
+     * for the target its barrier adds its own encryptions to the copied count, so an existing target
+     * count is kept (it is at least the source's) rather than overwritten, and not compared.
+     */
+    static final String KEY_USAGE = "keyring-usage";
     private static final int PAGE = 500;
 
     private final StorageBackend from;
     private final StorageBackend to;
     private final List<String> namespaces;
     private final PrintStream progress;
+    private final Progress.Mode progressMode;
+    private final ValueTransfer values;
     private final Stats stats = new Stats();
+    private Progress bar;
 
     /** What a run did. */
-    static final class Stats {
+    public static final class Stats {
         long records;
         long recordsCopied;
         long organizations;
@@ -75,6 +84,22 @@ final class Migration {
         long verified;
         final List<String> organizationIds = new ArrayList<>();
 
+        public long secrets() {
+            return secrets;
+        }
+
+        public long versions() {
+            return versions;
+        }
+
+        public long versionsCopied() {
+            return versionsCopied;
+        }
+
+        public long verified() {
+            return verified;
+        }
+
         @Override
         public String toString() {
             return "records " + recordsCopied + "/" + records + " copied, organizations " + organizations
@@ -84,9 +109,12 @@ final class Migration {
         }
     }
 
-    Migration(StorageBackend from, StorageBackend to, List<String> extraNamespaces, PrintStream progress) {
+    Migration(StorageBackend from, StorageBackend to, ValueTransfer values, List<String> extraNamespaces,
+              PrintStream progress, Progress.Mode progressMode) {
         this.from = requireNonNull(from, "from is null");
         this.to = requireNonNull(to, "to is null");
+        this.values = requireNonNull(values, "values is null");
+        this.progressMode = requireNonNull(progressMode, "progressMode is null");
         List<String> ns = new ArrayList<>(CORE_NAMESPACES);
         extraNamespaces.stream().filter(n -> !ns.contains(n)).forEach(ns::add);
         this.namespaces = List.copyOf(ns);
@@ -99,20 +127,22 @@ final class Migration {
 
     /** Copies everything (see the class comment). */
     Stats copy() {
-        if (from.protection() != Protection.NONE || to.protection() != Protection.NONE) {
-            throw new VaultException(ErrorCode.CONFIGURATION, "migration moves ciphertext and needs two backends "
-                    + "that store it (protection NONE); from " + from.protection() + " to " + to.protection()
-                    + " is not supported yet");
-        }
         checkKeyring();
+        progress.println(values.describe());
         for (String ns : namespaces) {
             forEach(p -> from.listRecords(ns, p), r -> copyRecord(ns, r));
         }
+        long[] total = new long[1];
+        forEach(p -> from.listRecords(ORGS, p), org -> forEach(p -> from.listIdentities(org.key(), p),
+                identity -> forEach(p -> from.listSecrets(identity.organizationId(), identity.id(), p),
+                        m -> total[0]++)));
+        bar = new Progress(progress, progressMode, "secrets", total[0]);
         forEach(p -> from.listRecords(ORGS, p), org -> {
             stats.organizations++;
             stats.organizationIds.add(org.key());
             forEach(p -> from.listIdentities(org.key(), p), this::copyIdentity);
         });
+        bar.finish();
         progress.printf("copied: %s%n", stats);
         return stats;
     }
@@ -121,10 +151,13 @@ final class Migration {
      * Reads every version of every source secret back through the target: byte-equal ciphertext, and
      * opened by the target's keyring (which proves the root key and the keyring made it across).
      */
-    Stats verify(RootKey targetRootKey) {
-        Barrier barrier = Barrier.open(to, targetRootKey, Clock.systemUTC());
+    Stats verify() {
+        Progress check = new Progress(progress, progressMode, "verify (versions)", stats.versions);
         for (String ns : namespaces) {
             forEach(p -> from.listRecords(ns, p), r -> {
+                if (targetCountsItsOwn(ns, r.key())) {
+                    return;
+                }
                 Optional<StoredRecord> t = to.getRecord(ns, r.key());
                 if (t.isEmpty() || !Arrays.equals(t.get().value(), r.value())) {
                     throw mismatch("record " + ns + "/" + r.key());
@@ -146,18 +179,17 @@ final class Migration {
                     SecretVersion tv = to.readSecret(m.ref(), OptionalInt.of(v.version()))
                             .orElseThrow(() -> mismatch("version " + v.version() + " of " + m.ref().key()))
                             .version();
-                    if (!v.equals(tv)) {
+                    if (!values.same(v, tv)) {
                         throw mismatch("version " + v.version() + " of " + m.ref().key());
                     }
-                    byte[] plain = barrier.open(m.ref(), v.version(), tv.value());
-                    Arrays.fill(plain, (byte) 0);
-                    if (++stats.verified % 1000 == 0) {
-                        progress.printf("verified %d versions%n", stats.verified);
-                    }
+                    values.openInTarget(tv);
+                    stats.verified++;
+                    check.advance(1);
                 }
             });
         }));
-        progress.printf("verified: %d versions read back through the target and opened by its keyring%n",
+        check.finish();
+        progress.printf("verified: %d versions read back through the target, equal to the source's%n",
                 stats.verified);
         return stats;
     }
@@ -178,10 +210,14 @@ final class Migration {
         if (t.isEmpty()) {
             to.putRecord(ns, r.key(), r.value(), 0);
             stats.recordsCopied++;
-        } else if (!Arrays.equals(t.get().value(), r.value())) {
+        } else if (!Arrays.equals(t.get().value(), r.value()) && !targetCountsItsOwn(ns, r.key())) {
             to.putRecord(ns, r.key(), r.value(), t.get().revision());
             stats.recordsCopied++;
         }
+    }
+
+    private boolean targetCountsItsOwn(String ns, String key) {
+        return !values.asIs() && ns.equals("sys") && key.equals(KEY_USAGE);
     }
 
     private void copyIdentity(Identity identity) {
@@ -202,6 +238,7 @@ final class Migration {
         SecretRef ref = m.ref();
         List<SecretVersion> versions = from.listVersions(ref);
         if (versions.isEmpty()) {
+            bar.advance(1);
             return; // deleted since it was listed
         }
         stats.versions += versions.size();
@@ -211,7 +248,7 @@ final class Migration {
         int have;
         if (t.isEmpty()) {
             SecretVersion first = versions.get(0);
-            target = to.createSecret(withCurrent(m, first.version()), first);
+            target = to.createSecret(withCurrent(m, first.version()), values.forTarget(first));
             have = 1;
             stats.versionsCopied++;
             changed = true;
@@ -219,7 +256,7 @@ final class Migration {
             target = t.get();
             List<SecretVersion> existing = to.listVersions(ref);
             for (int i = 0; i < existing.size(); i++) {
-                if (i >= versions.size() || !existing.get(i).equals(versions.get(i))) {
+                if (i >= versions.size() || !values.same(versions.get(i), existing.get(i))) {
                     throw new VaultException(ErrorCode.REVISION_CONFLICT, "secret " + ref.identityId() + "/"
                             + ref.key() + " of organization " + ref.organizationId() + ": the target holds version "
                             + existing.get(i).version() + " and it differs from the source's; resolve by hand");
@@ -230,7 +267,8 @@ final class Migration {
         for (int i = have; i < versions.size(); i++) {
             SecretVersion v = versions.get(i);
             // the pointer may not run ahead of the stored versions; the exact metadata is set after the last
-            target = to.addVersion(withCurrent(m, Math.min(m.currentVersion(), v.version())), target.revision(), v);
+            target = to.addVersion(withCurrent(m, Math.min(m.currentVersion(), v.version())), target.revision(),
+                    values.forTarget(v));
             stats.versionsCopied++;
             changed = true;
         }
@@ -241,10 +279,7 @@ final class Migration {
         if (changed) {
             stats.secretsCopied++;
         }
-        if (stats.secrets % 500 == 0) {
-            progress.printf("secrets: %d seen, %d copied (%d versions)%n", stats.secrets, stats.secretsCopied,
-                    stats.versionsCopied);
-        }
+        bar.advance(1);
     }
 
     private static SecretMetadata withCurrent(SecretMetadata m, int current) {

@@ -1,14 +1,16 @@
 package dev.animavault.core.migrate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
 import dev.animavault.core.config.ProviderSpec;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code anima-vault migrate} SQLite -> file -> SQLite through the real plugins: a vault with
  * {@value #SECRETS} secrets (some with several versions, labels and a disabled identity) is copied, the
- * first copy interrupted halfway and rerun, and the last vault serves every value to the token issued on
- * the first, with the migration in its audit trail.
+ * first copy (a child JVM) killed with SIGKILL halfway and rerun, and the last vault serves every value
+ * to the token issued on the first, with the migration in its audit trail.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class MigrateCommandTest {
@@ -82,20 +84,9 @@ class MigrateCommandTest {
         copyRootKey(rootKey, b);
         copyRootKey(rootKey, c);
 
-        // A -> B, interrupted after the first progress line (500 secrets), then run again
-        PrintStream interrupting = new PrintStream(new OutputStream() {
-            final ByteArrayOutputStream seen = new ByteArrayOutputStream();
-
-            @Override
-            public void write(int x) {
-                seen.write(x);
-                if (seen.toString(StandardCharsets.UTF_8).contains("secrets: ")) {
-                    throw new IllegalStateException("killed halfway");
-                }
-            }
-        }, true, StandardCharsets.UTF_8);
-        assertThrows(RuntimeException.class,
-                () -> MigrateCommand.run(cfgA, cfgB, List.of(), true, Map.of(), interrupting));
+        // A -> B by 'anima-vault migrate' in a JVM of its own, killed with SIGKILL at its progress line of
+        // 50 % (500 secrets), then run again
+        killAtHalfway(cfgA, cfgB);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Migration.Stats resumed = MigrateCommand.run(cfgA, cfgB, List.of(), true, Map.of(),
                 new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -104,6 +95,15 @@ class MigrateCommandTest {
         assertTrue(resumed.secretsCopied > 0 && resumed.secretsCopied <= SECRETS - 499,
                 "the rerun skipped what the first run copied: " + resumed);
         assertEquals(expected.size(), resumed.verified, "every version verified: " + log);
+        // plain progress lines (not a terminal): every 10 %, the last at 100 % with the right counts
+        List<String> lines = log.toString(StandardCharsets.UTF_8).lines().toList();
+        List<String> secretLines = lines.stream().filter(l -> l.startsWith("secrets: ")).toList();
+        assertEquals("secrets: " + SECRETS + "/" + SECRETS + " (100%)", secretLines.get(secretLines.size() - 1),
+                lines.toString());
+        assertEquals(10, secretLines.size(), lines.toString());
+        List<String> verifyLines = lines.stream().filter(l -> l.startsWith("verify (versions): ")).toList();
+        assertEquals("verify (versions): " + expected.size() + "/" + expected.size() + " (100%)",
+                verifyLines.get(verifyLines.size() - 1), lines.toString());
         // a third run copies nothing
         Migration.Stats again = MigrateCommand.run(cfgA, cfgB, List.of(), true, Map.of(),
                 new PrintStream(OutputStream.nullOutputStream()));
@@ -129,6 +129,32 @@ class MigrateCommandTest {
             assertEquals(1, items.size(), logs.body());
             assertEquals("file", items.get(0).path("details").path("from").asText(), logs.body());
         }
+    }
+
+    /** Runs {@code anima-vault migrate} in a child JVM and SIGKILLs it once it reports half the secrets. */
+    private static void killAtHalfway(Path from, Path to) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        Process child = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("java.class.path"), "dev.animavault.core.cli.Main", "migrate", "--from",
+                from.toString(), "--to", to.toString(), "--progress", "lines").redirectErrorStream(true).start();
+        String halfway = "secrets: " + SECRETS / 2 + "/" + SECRETS;
+        List<String> seen = new java.util.ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                seen.add(line);
+                if (line.startsWith(halfway)) {
+                    child.destroyForcibly(); // SIGKILL
+                    break;
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+        }
+        assertTrue(seen.stream().anyMatch(l -> l.startsWith(halfway)), "the child reached half way: " + seen);
+        assertTrue(child.exitValue() != 0, "killed, not finished");
     }
 
     /** Every version of every secret, the labels, the current version, and the agent's token. */

@@ -34,6 +34,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
@@ -45,7 +46,8 @@ import java.util.function.Function;
  * {@value #STRIPES} striped locks, writes to one record by another; reads take no lock (files are only
  * ever replaced by atomic renames, so a read sees the old file or the new one). Conditional writes are
  * check-then-write under the lock, which is sound because the {@link StoreLock} keeps every other
- * process out of the directory.
+ * process out of the directory. Every write also holds a store-wide gate shared, which a single-instant
+ * snapshot for a backup takes exclusively ({@link Snapshots}).
  */
 final class FileStorageBackend implements StorageBackend {
 
@@ -65,6 +67,9 @@ final class FileStorageBackend implements StorageBackend {
     private final DirIndex index;
     private final ReentrantLock[] identityLocks = newLocks();
     private final ReentrantLock[] recordLocks = newLocks();
+    /** Held shared by every write, exclusively by a snapshot ({@link Snapshots}): writers pause for it. */
+    private final ReentrantReadWriteLock writeGate = new ReentrantReadWriteLock();
+    private Snapshots snapshots;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Function<Path, String> identityIdOf;
     private final Function<Path, String> leafIdOf;
@@ -101,6 +106,7 @@ final class FileStorageBackend implements StorageBackend {
                 StoreFiles.deleteTree(p);
             }
         }
+        snapshots = new Snapshots(root, io, writeGate.writeLock());
     }
 
     Path root() {
@@ -441,6 +447,9 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (snapshots != null) {
+                snapshots.close();
+            }
             lock.close();
         }
     }
@@ -520,11 +529,16 @@ final class FileStorageBackend implements StorageBackend {
 
     private <R> R withLock(ReentrantLock l, String what, IoSupplier<R> body) {
         ensureOpen();
-        l.lock();
+        writeGate.readLock().lock();
         try {
-            return io(body, what);
+            l.lock();
+            try {
+                return io(body, what);
+            } finally {
+                l.unlock();
+            }
         } finally {
-            l.unlock();
+            writeGate.readLock().unlock();
         }
     }
 

@@ -15,6 +15,9 @@
  * store/o/&lt;org&gt;/&lt;identity&gt;/&lt;key&gt;       a secret: metadata and every version (ciphertext)
  * store/r/&lt;namespace&gt;/&lt;key&gt;            one of core's records
  * store/.trash/                       deleted identities, emptied at once (and at start after a crash)
+ * store/.serving                      "pid@host since time" while a backend serves the store
+ * store/.snapshot-request             a backup's request for a snapshot (see Snapshots)
+ * store/.snapshot-&lt;name&gt;/              a single-instant snapshot (hard links), removed by the backup
  * </pre>
  *
  * <p><b>Crash safety</b> ({@link dev.animavault.plugin.storage.file.FileIo}): temp file, fsync, atomic
@@ -24,8 +27,10 @@
  * by renaming a prepared directory into place and deleted (with its secrets) by renaming it into the trash.
  *
  * <p><b>Concurrency</b>: one process per directory (the lock file); inside it, striped locks per
- * identity and per record make conditional writes check-then-write; reads take no lock. Leases use the
- * SPI's default implementation over conditional record writes.
+ * identity and per record make conditional writes check-then-write; reads take no lock. Every write
+ * also holds a store-wide gate shared, which a backup's snapshot
+ * ({@link dev.animavault.plugin.storage.file.Snapshots}) takes exclusively while it hard-links the files.
+ * Leases use the SPI's default implementation over conditional record writes.
  *
  * <p><b>Listings</b> ({@link dev.animavault.plugin.storage.file.DirIndex}): each directory's names are
  * read once, decoded and kept sorted in memory; a page is a {@code tailMap} plus one file read per item.

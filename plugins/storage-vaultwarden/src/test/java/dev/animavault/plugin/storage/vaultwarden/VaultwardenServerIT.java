@@ -223,7 +223,7 @@ class VaultwardenServerIT {
             }
         }
         names.sort(null);
-        assertEquals(List.of("audit-file.zip", "credential-api-key.zip"), names);
+        assertEquals(List.of("audit-file.zip", "credential-api-key.zip", "storage-jdbc.zip"), names);
         return dir;
     }
 
