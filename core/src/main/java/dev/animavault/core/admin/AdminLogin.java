@@ -72,6 +72,26 @@ public final class AdminLogin {
         this.clock = clock;
     }
 
+    /**
+     * The refusals of {@code POST /v1/auth/login} that need no request body, made before the route reads
+     * it: an address in a lockout (429) and a full verification waiting room (503, see
+     * {@link PasswordHasher#saturated()}). Each costs two counter reads and one DENIED audit event, so a
+     * flood past the limits is answered without parsing, account lookups, hashing or a waiting thread.
+     */
+    public void admit(String requestId, String address) {
+        long wait = throttle.retryAfter(null, address);
+        if (wait > 0) {
+            audit.denied(new AdminAudit.Actor(null, "anonymous", requestId, address), "admin.login",
+                    ErrorCode.RATE_LIMITED, Map.of());
+            throw throttled("too many failed logins from this address; retry after " + wait + " s", wait);
+        }
+        if (hasher.saturated()) {
+            audit.denied(new AdminAudit.Actor(null, "anonymous", requestId, address), "admin.login",
+                    ErrorCode.UNAVAILABLE, Map.of());
+            throw PasswordHasher.busy();
+        }
+    }
+
     /** {@code POST /v1/auth/login}. */
     public LoginResult login(String org, String username, char[] password, String requestId, String address) {
         if (!Names.isIdentityId(org) || username == null || !AdminAccount.USERNAME.matcher(username).matches()) {
