@@ -292,12 +292,14 @@ public final class VaultNode implements AutoCloseable {
     /**
      * Starts what a serving node runs in the background: the rotation scheduler (overdue rotations run at
      * its first poll) and, on the same switch ({@code vault.rotation.enabled}), the proactive refresh of
-     * OAuth access tokens of secrets with a rotation policy. Idempotent.
+     * OAuth access tokens of secrets with a rotation policy; the sweep of ended admin sessions and login
+     * challenges. Idempotent.
      */
     public void startBackgroundWork() {
         engine.start();
         keyring.start();
         rootKeyWatcher.start();
+        admins.sweeper().start();
         if (config.rotation().enabled()) {
             refresher.start();
         }

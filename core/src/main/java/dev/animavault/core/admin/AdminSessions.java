@@ -302,6 +302,46 @@ public final class AdminSessions {
         }
     }
 
+    // ------------------------------------------------------------------ sweeping
+
+    /**
+     * One page of {@code ns} ({@link #SESSIONS} or {@link #CHALLENGES}) from {@code cursor}: deletes the
+     * records that ended by {@code now} (a session past its maximum age or idle timeout, a challenge past
+     * its expiry), at most {@code maxDeletes}; a record that does not open (sealed with a key gone, or
+     * edited) is left for an operator. Returns the deleted count and the next page's cursor ({@code cursor}
+     * itself when the budget ran out within the page: its remaining records come again next time).
+     */
+    SweepPage sweepPage(String ns, Optional<String> cursor, int pageSize, int maxDeletes, Instant now) {
+        Page<StoredRecord> page = storage.listRecords(ns, new PageRequest(pageSize, cursor));
+        int deleted = 0;
+        for (StoredRecord r : page.items()) {
+            if (deleted >= maxDeletes) {
+                return new SweepPage(deleted, cursor); // out of budget: this page again next time
+            }
+            boolean ended;
+            try {
+                JsonNode j = open(ns, r);
+                if (SESSIONS.equals(ns)) {
+                    Session s = decodeSession(j);
+                    ended = !now.isBefore(s.expiresAt()) || !now.isBefore(s.lastSeenAt().plus(config.sessionIdle()));
+                } else {
+                    ended = !now.isBefore(decodeChallenge(j).expiresAt());
+                }
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (ended) {
+                deleteQuietly(ns, r.key(), r.revision());
+                deleted++;
+            }
+        }
+        return new SweepPage(deleted, page.nextCursor());
+    }
+
+    /** What {@link #sweepPage} did: records deleted, and where the next page starts (empty: the end). */
+    record SweepPage(int deleted, Optional<String> next) {
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void forEach(String ns, java.util.function.Consumer<StoredRecord> each) {
