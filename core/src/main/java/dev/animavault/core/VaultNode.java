@@ -191,7 +191,8 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.organizationService = new OrganizationService(organizations, tokens, service.operationAudit());
-        this.admins = new Admins(storage, barrier, audit, config.admin(), clock);
+        this.admins = new Admins(storage, barrier, audit, config.admin(), clock,
+                org -> organizations.get(org).map(Organizations.Info::disabled).orElse(false));
         closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock,

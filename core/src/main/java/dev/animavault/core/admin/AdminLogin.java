@@ -114,7 +114,7 @@ public final class AdminLogin {
                 throw throttled("this account is locked after too many wrong codes; retry after " + s + " s", s);
             }
             boolean ok = hasher.verify(a == null ? null : a.passwordHash(), password);
-            if (!ok || a.disabled()) {
+            if (!ok || a.disabled() || sessions.organizationDisabled(org)) {
                 long lock = throttle.failure(a == null ? null : accountKey, address);
                 if (lock > 0) {
                     out.put("lockout", lock + "s");

@@ -62,6 +62,7 @@ public final class AdminSessions {
     private final Clock clock;
     private final AdminConfig config;
     private final SecureRandom random = new SecureRandom();
+    private final java.util.function.Predicate<String> organizationDisabled;
 
     /** A session as stored (never the token). */
     public record Session(String id, String organizationId, String username, Instant createdAt, Instant lastSeenAt,
@@ -85,7 +86,9 @@ public final class AdminSessions {
         }
     }
 
-    public AdminSessions(StorageBackend storage, Barrier barrier, AdminStore store, AdminConfig config, Clock clock) {
+    public AdminSessions(StorageBackend storage, Barrier barrier, AdminStore store, AdminConfig config, Clock clock,
+                         java.util.function.Predicate<String> organizationDisabled) {
+        this.organizationDisabled = organizationDisabled;
         this.storage = storage;
         this.barrier = barrier;
         this.store = store;
@@ -118,6 +121,9 @@ public final class AdminSessions {
      */
     public Principal verify(String token) {
         Session s = session(token);
+        if (organizationDisabled.test(s.organizationId())) {
+            throw unauthenticated();
+        }
         AdminAccount a = store.account(s.organizationId(), s.username()).map(AdminStore.Versioned::value)
                 .filter(x -> !x.disabled()).orElseThrow(AdminSessions::unauthenticated);
         Set<Permission> perms = store.permissions(a.organizationId(), a.role());
@@ -239,6 +245,11 @@ public final class AdminSessions {
     }
 
     // ------------------------------------------------------------------ challenges
+
+    /** Whether the organization is disabled (its admins neither log in nor use sessions). */
+    boolean organizationDisabled(String org) {
+        return organizationDisabled.test(org);
+    }
 
     /** Issues a challenge after a right password: to prove a code, or (with a pending secret) to enroll. */
     Issued<Challenge> challenge(AdminAccount account, byte[] pendingSecret) {

@@ -30,11 +30,20 @@ public final class Admins implements AutoCloseable {
     private final AdminSweeper sweeper;
 
     public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock) {
+        this(storage, barrier, broker, config, clock, org -> false);
+    }
+
+    /**
+     * @param organizationDisabled whether an organization is disabled: its admins can neither log in nor use
+     *                             their sessions (asked at each login and session verification)
+     */
+    public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock,
+                  java.util.function.Predicate<String> organizationDisabled) {
         this.config = config;
         this.store = new AdminStore(storage, barrier);
         this.hasher = new PasswordHasher(config);
         this.audit = new AdminAudit(broker, clock);
-        this.sessions = new AdminSessions(storage, barrier, store, config, clock);
+        this.sessions = new AdminSessions(storage, barrier, store, config, clock, organizationDisabled);
         this.login = new AdminLogin(store, sessions, hasher, new LoginThrottle(config, clock), audit, barrier, config,
                 clock);
         this.service = new AdminService(store, sessions, hasher, audit, clock);

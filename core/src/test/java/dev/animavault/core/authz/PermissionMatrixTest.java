@@ -110,6 +110,9 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/api-keys/0000000000000000", null,                           404, 404, 404, 403, 403, 403, 403, 404),
         row("POST",   "/v1/sys/organizations", "{\"id\":\"org_%w\"}",                  201, 403, 403, 403, 403, 403, 403, 403),
         row("GET",    "/v1/sys/organizations", null,                                   200, 403, 403, 403, 403, 403, 403, 403),
+        row("DELETE", "/v1/admins/nobody", null,                                       404, 404, 403, 403, 403, 403, 403, 404),
+        row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 404, 403, 403, 403, 403, 403, 404),
+        row("POST",   "/v1/sys/organizations/other/enable", null,                      200, 403, 403, 403, 403, 403, 403, 403),
         row("DELETE", "/v1/sys/organizations/nothing_here", null,                      404, 403, 403, 403, 403, 403, 403, 403)
     );
     // @formatter:on
@@ -172,6 +175,9 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/api-keys/0000000000000000", null,                           404, 404, 403, 403),
         row("POST",   "/v1/sys/organizations", "{\"id\":\"org_%w\"}",                  403, 403, 403, 403),
         row("GET",    "/v1/sys/organizations", null,                                   403, 403, 403, 403),
+        row("DELETE", "/v1/admins/nobody", null,                                       404, 403, 403, 403),
+        row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 403, 403, 403),
+        row("POST",   "/v1/sys/organizations/other/enable", null,                      403, 403, 403, 403),
         row("DELETE", "/v1/sys/organizations/nothing_here", null,                      403, 403, 403, 403)
     );
     // @formatter:on
