@@ -75,8 +75,9 @@ public final class AdminLogin {
     /**
      * The refusals of {@code POST /v1/auth/login} that need no request body, made before the route reads
      * it: an address in a lockout (429) and a full verification waiting room (503, see
-     * {@link PasswordHasher#saturated()}). Each costs two counter reads and one DENIED audit event, so a
-     * flood past the limits is answered without parsing, account lookups, hashing or a waiting thread.
+     * {@link PasswordHasher#saturated()}, answered after {@code hash-queue-wait} like a login that waited in
+     * vain). Each costs two counter reads, a parked virtual thread and one DENIED audit event, so a flood
+     * past the limits is answered without parsing, account lookups or hashing, and no faster than before.
      */
     public void admit(String requestId, String address) {
         long wait = throttle.retryAfter(null, address);
@@ -86,6 +87,10 @@ public final class AdminLogin {
             throw throttled("too many failed logins from this address; retry after " + wait + " s", wait);
         }
         if (hasher.saturated()) {
+            // answered after the time a waiting login would have waited, parked (no CPU, no permit, no body
+            // read): an immediate 503 lets a flooding client that retries at once send thousands of
+            // requests a second, and serving those costs the read path more than parked connections do
+            java.util.concurrent.locks.LockSupport.parkNanos(hasher.refusalDelay().toNanos());
             audit.denied(new AdminAudit.Actor(null, "anonymous", requestId, address), "admin.login",
                     ErrorCode.UNAVAILABLE, Map.of());
             throw PasswordHasher.busy();

@@ -94,6 +94,11 @@ public final class PasswordHasher implements AutoCloseable {
         return permits.availablePermits() == 0 && waiting.get() >= waitingRoom();
     }
 
+    /** How long a login refused for a full waiting room is held before its 503: {@code hash-queue-wait}. */
+    public Duration refusalDelay() {
+        return queueWait;
+    }
+
     /**
      * How many logins may wait for a permit: as many as the permits can serve within {@code queueWait}
      * at the measured cycle time (at least one per permit, at most 1024). A login that would wait longer
