@@ -16,7 +16,7 @@ public final class ClientCommands implements CommandLine.IModelTransformer {
     /** The top-level client commands, in the order {@code --help} lists them. */
     static final List<Class<?>> COMMANDS = List.of(IdentitiesCommand.class, TokensCommand.class, SecretsCommand.class,
             AuditCommand.class, ReportCommand.class, PluginsCommand.class, StatusCommand.class, KeyringCommand.class,
-            RootKeyCommand.class);
+            RootKeyCommand.class, AdminCommand.class);
 
     /** As the README's CLI reference documents them ({@link ExitCodes}). */
     static final Map<String, String> EXIT_CODES = exitCodes();

@@ -191,7 +191,8 @@ public final class VaultNode implements AutoCloseable {
         closeables.push(refresher);
         this.organizations = new Organizations(storage, tokens, clock);
         this.organizationService = new OrganizationService(organizations, tokens, service.operationAudit());
-        this.admins = new Admins(storage, barrier, audit, config.admin(), clock);
+        this.admins = new Admins(storage, barrier, audit, config.admin(), clock,
+                org -> organizations.get(org).map(Organizations.Info::disabled).orElse(false));
         closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock,
@@ -292,12 +293,14 @@ public final class VaultNode implements AutoCloseable {
     /**
      * Starts what a serving node runs in the background: the rotation scheduler (overdue rotations run at
      * its first poll) and, on the same switch ({@code vault.rotation.enabled}), the proactive refresh of
-     * OAuth access tokens of secrets with a rotation policy. Idempotent.
+     * OAuth access tokens of secrets with a rotation policy; the sweep of ended admin sessions and login
+     * challenges. Idempotent.
      */
     public void startBackgroundWork() {
         engine.start();
         keyring.start();
         rootKeyWatcher.start();
+        admins.sweeper().start();
         if (config.rotation().enabled()) {
             refresher.start();
         }

@@ -74,7 +74,12 @@ public enum ErrorCode {
     /** Startup configuration is wrong: unknown provider, unknown key, bad value. Never an HTTP answer. */
     CONFIGURATION("configuration"),
     /** A bug or unexpected failure. HTTP 500, logged with the request id, no details to the client. */
-    INTERNAL("internal");
+    INTERNAL("internal"),
+    /**
+     * The thing is still used and cannot be removed (a custom role assigned to admins, the last owner of
+     * an organization). HTTP 409.
+     */
+    IN_USE("in_use");
 
     private final String code;
 

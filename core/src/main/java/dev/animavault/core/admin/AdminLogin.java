@@ -72,6 +72,31 @@ public final class AdminLogin {
         this.clock = clock;
     }
 
+    /**
+     * The refusals of {@code POST /v1/auth/login} that need no request body, made before the route reads
+     * it: an address in a lockout (429) and a full verification waiting room (503, see
+     * {@link PasswordHasher#saturated()}, answered after {@code hash-queue-wait} like a login that waited in
+     * vain). Each costs two counter reads, a parked virtual thread and one DENIED audit event, so a flood
+     * past the limits is answered without parsing, account lookups or hashing, and no faster than before.
+     */
+    public void admit(String requestId, String address) {
+        long wait = throttle.retryAfter(null, address);
+        if (wait > 0) {
+            audit.denied(new AdminAudit.Actor(null, "anonymous", requestId, address), "admin.login",
+                    ErrorCode.RATE_LIMITED, Map.of());
+            throw throttled("too many failed logins from this address; retry after " + wait + " s", wait);
+        }
+        if (hasher.saturated()) {
+            // answered after the time a waiting login would have waited, parked (no CPU, no permit, no body
+            // read): an immediate 503 lets a flooding client that retries at once send thousands of
+            // requests a second, and serving those costs the read path more than parked connections do
+            java.util.concurrent.locks.LockSupport.parkNanos(hasher.refusalDelay().toNanos());
+            audit.denied(new AdminAudit.Actor(null, "anonymous", requestId, address), "admin.login",
+                    ErrorCode.UNAVAILABLE, Map.of());
+            throw PasswordHasher.busy();
+        }
+    }
+
     /** {@code POST /v1/auth/login}. */
     public LoginResult login(String org, String username, char[] password, String requestId, String address) {
         if (!Names.isIdentityId(org) || username == null || !AdminAccount.USERNAME.matcher(username).matches()) {
@@ -94,7 +119,7 @@ public final class AdminLogin {
                 throw throttled("this account is locked after too many wrong codes; retry after " + s + " s", s);
             }
             boolean ok = hasher.verify(a == null ? null : a.passwordHash(), password);
-            if (!ok || a.disabled()) {
+            if (!ok || a.disabled() || sessions.organizationDisabled(org)) {
                 long lock = throttle.failure(a == null ? null : accountKey, address);
                 if (lock > 0) {
                     out.put("lockout", lock + "s");

@@ -20,6 +20,7 @@ import java.util.Set;
  * themselves. Listing needs {@code admins:read}. Every call is audited ({@link AdminAudit}). Thread-safe.
  */
 public final class AdminService {
+    private static final String OWNER_ROLE = dev.animavault.core.authz.Role.OWNER.wire();
     private final AdminStore store;
     private final AdminSessions sessions;
     private final PasswordHasher hasher;
@@ -123,6 +124,52 @@ public final class AdminService {
             store.replace(reset, v.revision());
             out.put("sessionsEnded", Integer.toString(sessions.endAll(reset.organizationId(), reset.username())));
             return view(reset);
+        });
+    }
+
+    /**
+     * Deletes an account and ends its sessions. Refused ({@code IN_USE}, 409) for the organization's last
+     * enabled owner account: nobody could then manage owners by login.
+     */
+    public void delete(RequestContext ctx, String username) {
+        audit.change(who(ctx), "admin.delete", Map.of("username", safe(username)), out -> {
+            require(ctx.principal(), Permission.ADMINS_WRITE);
+            sessions.requireRecentMfa(ctx.principal());
+            AdminStore.Versioned<AdminAccount> v = existing(ctx, username);
+            AdminAccount a = v.value();
+            requireGrantable(ctx.principal(), a.organizationId(), a.role());
+            if (OWNER_ROLE.equals(a.role()) && !a.disabled() && store.accounts(a.organizationId()).stream()
+                    .noneMatch(o -> OWNER_ROLE.equals(o.role()) && !o.disabled() && !o.username().equals(a.username()))) {
+                throw new VaultException(ErrorCode.IN_USE, "admin " + a.username() + " is the organization's last "
+                        + "enabled owner; make another owner first");
+            }
+            store.deleteAccount(a, v.revision());
+            out.put("role", a.role());
+            out.put("sessionsEnded", Integer.toString(sessions.endAll(a.organizationId(), a.username())));
+            return null;
+        });
+    }
+
+    /**
+     * Deletes a custom role of the caller's organization. Refused ({@code IN_USE}, 409, naming how many)
+     * while an account, enabled or disabled, has it; the caller must hold each of its permissions.
+     */
+    public void deleteRole(RequestContext ctx, String name) {
+        audit.change(who(ctx), "admin.role.delete", Map.of("role", safe(name)), out -> {
+            require(ctx.principal(), Permission.ADMINS_WRITE);
+            sessions.requireRecentMfa(ctx.principal());
+            AdminStore.customRoleName(name);
+            String org = ctx.principal().organizationId();
+            AdminStore.Versioned<AdminStore.CustomRole> role = store.role(org, name).orElseThrow(() ->
+                    new VaultException(ErrorCode.NOT_FOUND, "role " + name + " does not exist"));
+            requireGrantable(ctx.principal(), org, name);
+            long holders = store.accounts(org).stream().filter(a -> name.equals(a.role())).count();
+            if (holders > 0) {
+                throw new VaultException(ErrorCode.IN_USE, "role " + name + " is assigned to " + holders + " admin"
+                        + (holders == 1 ? "" : "s") + "; give them another role first");
+            }
+            store.deleteRole(org, name, role.revision());
+            return null;
         });
     }
 

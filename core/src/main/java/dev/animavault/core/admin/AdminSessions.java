@@ -62,6 +62,7 @@ public final class AdminSessions {
     private final Clock clock;
     private final AdminConfig config;
     private final SecureRandom random = new SecureRandom();
+    private final java.util.function.Predicate<String> organizationDisabled;
 
     /** A session as stored (never the token). */
     public record Session(String id, String organizationId, String username, Instant createdAt, Instant lastSeenAt,
@@ -85,7 +86,9 @@ public final class AdminSessions {
         }
     }
 
-    public AdminSessions(StorageBackend storage, Barrier barrier, AdminStore store, AdminConfig config, Clock clock) {
+    public AdminSessions(StorageBackend storage, Barrier barrier, AdminStore store, AdminConfig config, Clock clock,
+                         java.util.function.Predicate<String> organizationDisabled) {
+        this.organizationDisabled = organizationDisabled;
         this.storage = storage;
         this.barrier = barrier;
         this.store = store;
@@ -118,6 +121,9 @@ public final class AdminSessions {
      */
     public Principal verify(String token) {
         Session s = session(token);
+        if (organizationDisabled.test(s.organizationId())) {
+            throw unauthenticated();
+        }
         AdminAccount a = store.account(s.organizationId(), s.username()).map(AdminStore.Versioned::value)
                 .filter(x -> !x.disabled()).orElseThrow(AdminSessions::unauthenticated);
         Set<Permission> perms = store.permissions(a.organizationId(), a.role());
@@ -240,6 +246,11 @@ public final class AdminSessions {
 
     // ------------------------------------------------------------------ challenges
 
+    /** Whether the organization is disabled (its admins neither log in nor use sessions). */
+    boolean organizationDisabled(String org) {
+        return organizationDisabled.test(org);
+    }
+
     /** Issues a challenge after a right password: to prove a code, or (with a pending secret) to enroll. */
     Issued<Challenge> challenge(AdminAccount account, byte[] pendingSecret) {
         String token = generate(CHALLENGE_PREFIX);
@@ -300,6 +311,46 @@ public final class AdminSessions {
             }
             throw e;
         }
+    }
+
+    // ------------------------------------------------------------------ sweeping
+
+    /**
+     * One page of {@code ns} ({@link #SESSIONS} or {@link #CHALLENGES}) from {@code cursor}: deletes the
+     * records that ended by {@code now} (a session past its maximum age or idle timeout, a challenge past
+     * its expiry), at most {@code maxDeletes}; a record that does not open (sealed with a key gone, or
+     * edited) is left for an operator. Returns the deleted count and the next page's cursor ({@code cursor}
+     * itself when the budget ran out within the page: its remaining records come again next time).
+     */
+    SweepPage sweepPage(String ns, Optional<String> cursor, int pageSize, int maxDeletes, Instant now) {
+        Page<StoredRecord> page = storage.listRecords(ns, new PageRequest(pageSize, cursor));
+        int deleted = 0;
+        for (StoredRecord r : page.items()) {
+            if (deleted >= maxDeletes) {
+                return new SweepPage(deleted, cursor); // out of budget: this page again next time
+            }
+            boolean ended;
+            try {
+                JsonNode j = open(ns, r);
+                if (SESSIONS.equals(ns)) {
+                    Session s = decodeSession(j);
+                    ended = !now.isBefore(s.expiresAt()) || !now.isBefore(s.lastSeenAt().plus(config.sessionIdle()));
+                } else {
+                    ended = !now.isBefore(decodeChallenge(j).expiresAt());
+                }
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (ended) {
+                deleteQuietly(ns, r.key(), r.revision());
+                deleted++;
+            }
+        }
+        return new SweepPage(deleted, page.nextCursor());
+    }
+
+    /** What {@link #sweepPage} did: records deleted, and where the next page starts (empty: the end). */
+    record SweepPage(int deleted, Optional<String> next) {
     }
 
     // ------------------------------------------------------------------ helpers

@@ -83,6 +83,11 @@ public final class AdminStore {
         return storage.putRecord(ACCOUNTS, key(a), seal(ACCOUNTS, key(a), encode(a)), revision).revision();
     }
 
+    /** Deletes an account read at {@code revision}; {@code REVISION_CONFLICT} when it changed meanwhile. */
+    public void deleteAccount(AdminAccount a, long revision) {
+        storage.deleteRecord(ACCOUNTS, key(a), revision);
+    }
+
     /** The organization's accounts ordered by username (scans the namespace: an operator's call). */
     public List<AdminAccount> accounts(String org) {
         List<AdminAccount> out = new ArrayList<>();
@@ -137,6 +142,11 @@ public final class AdminStore {
         json.put("updatedAt", role.updatedAt().toString());
         long revision = storage.getRecord(ROLES, key).map(StoredRecord::revision).orElse(0L);
         storage.putRecord(ROLES, key, seal(ROLES, key, bytes(json)), revision);
+    }
+
+    /** Deletes a custom role read at {@code revision}; {@code REVISION_CONFLICT} when it changed meanwhile. */
+    public void deleteRole(String org, String name, long revision) {
+        storage.deleteRecord(ROLES, org + "/" + name, revision);
     }
 
     /** The organization's custom roles ordered by name. */

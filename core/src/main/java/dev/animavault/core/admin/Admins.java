@@ -27,16 +27,27 @@ public final class Admins implements AutoCloseable {
     private final AdminAudit audit;
     private final PasswordHasher hasher;
     private final AdminStore store;
+    private final AdminSweeper sweeper;
 
     public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock) {
+        this(storage, barrier, broker, config, clock, org -> false);
+    }
+
+    /**
+     * @param organizationDisabled whether an organization is disabled: its admins can neither log in nor use
+     *                             their sessions (asked at each login and session verification)
+     */
+    public Admins(StorageBackend storage, Barrier barrier, AuditBroker broker, AdminConfig config, Clock clock,
+                  java.util.function.Predicate<String> organizationDisabled) {
         this.config = config;
         this.store = new AdminStore(storage, barrier);
         this.hasher = new PasswordHasher(config);
         this.audit = new AdminAudit(broker, clock);
-        this.sessions = new AdminSessions(storage, barrier, store, config, clock);
+        this.sessions = new AdminSessions(storage, barrier, store, config, clock, organizationDisabled);
         this.login = new AdminLogin(store, sessions, hasher, new LoginThrottle(config, clock), audit, barrier, config,
                 clock);
         this.service = new AdminService(store, sessions, hasher, audit, clock);
+        this.sweeper = new AdminSweeper(sessions, clock, AdminSweeper.INTERVAL);
         if (!config.mfaRequired()) {
             LOG.log(System.Logger.Level.WARNING, "vault.admin.mfa-required is false: admins without TOTP log in with "
                     + "a password alone. Enable it unless something else (an SSO proxy) provides a second factor.");
@@ -77,8 +88,14 @@ public final class Admins implements AutoCloseable {
         return service;
     }
 
+    /** Deletes ended sessions and expired login challenges; {@link AdminSweeper#start()}ed by a serving node. */
+    public AdminSweeper sweeper() {
+        return sweeper;
+    }
+
     @Override
     public void close() {
+        sweeper.close();
         hasher.close();
     }
 }

@@ -38,7 +38,8 @@ public final class LoginThrottle {
     /** Seconds until the account or the address may try again, or 0 when neither is locked. */
     public long retryAfter(String account, String address) {
         Instant now = clock.instant();
-        return Math.max(remaining("a:" + account, now), remaining("ip:" + address, now));
+        long a = account == null ? 0 : remaining("a:" + account, now);
+        return Math.max(a, remaining("ip:" + address, now));
     }
 
     /** Counts a failure against the account (when known) and the address; returns the resulting lock in seconds. */

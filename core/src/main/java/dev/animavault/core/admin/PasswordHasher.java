@@ -39,7 +39,15 @@ public final class PasswordHasher implements AutoCloseable {
     private final int iterations;
     private final int parallelism;
     private final Semaphore permits;
+    private final int maxPermits;
     private final Duration queueWait;
+    /** Logins waiting for a permit now. */
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * A moving average of one permit's cycle (hash time plus its rest), in nanoseconds: how many waiters a
+     * permit can serve within {@code queueWait} follows from it. Starts at the decoy's first hash.
+     */
+    private volatile long cycleNanos;
     private final SecureRandom random = new SecureRandom();
     /**
      * Argon2id's 1 KiB blocks, reused across hashes (up to permits x memory): without it every hash leaves
@@ -61,7 +69,8 @@ public final class PasswordHasher implements AutoCloseable {
         this.memoryKib = config.argon2MemoryKib();
         this.iterations = config.argon2Iterations();
         this.parallelism = config.argon2Parallelism();
-        this.permits = new Semaphore(config.maxConcurrentHashes(), true);
+        this.maxPermits = config.maxConcurrentHashes();
+        this.permits = new Semaphore(maxPermits, true);
         this.queueWait = config.hashQueueWait();
         this.blocks = new Argon2BytesGenerator.FixedBlockPool((int) Math.min(Integer.MAX_VALUE,
                 (long) config.maxConcurrentHashes() * config.argon2MemoryKib()));
@@ -70,8 +79,34 @@ public final class PasswordHasher implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("argon2-", 1).factory());
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
+        long start = System.nanoTime();
         this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
                 salt));
+        this.cycleNanos = Math.max(1, (long) ((System.nanoTime() - start) * (1 + restPerBusy)));
+    }
+
+    /**
+     * Whether a verification asked now would be refused at once because the waiting room is full (see
+     * {@link #waitingRoom()}). Two reads of counters: the login route asks it before reading the request's
+     * body, so a flood past the limit costs no parsing, no account lookup and no waiting thread.
+     */
+    public boolean saturated() {
+        return permits.availablePermits() == 0 && waiting.get() >= waitingRoom();
+    }
+
+    /** How long a login refused for a full waiting room is held before its 503: {@code hash-queue-wait}. */
+    public Duration refusalDelay() {
+        return queueWait;
+    }
+
+    /**
+     * How many logins may wait for a permit: as many as the permits can serve within {@code queueWait}
+     * at the measured cycle time (at least one per permit, at most 1024). A login that would wait longer
+     * than that would be refused after waiting anyway; it is refused at once instead.
+     */
+    int waitingRoom() {
+        long room = maxPermits * queueWait.toNanos() / Math.max(1, cycleNanos);
+        return (int) Math.max(maxPermits, Math.min(1024, room));
     }
 
     /** Hashes a new password (checked for length first). */
@@ -110,6 +145,16 @@ public final class PasswordHasher implements AutoCloseable {
         return p.memory < memoryKib || p.iterations < iterations || p.parallelism != parallelism;
     }
 
+    /** Logins waiting for a permit now (tests, metrics). */
+    int waiting() {
+        return waiting.get();
+    }
+
+    /** Sets the cycle estimate (tests: a waiting room of a known size). */
+    void assumeCycle(Duration cycle) {
+        cycleNanos = Math.max(1, cycle.toNanos());
+    }
+
     /** Permits free now (tests, metrics). */
     int availablePermits() {
         return permits.availablePermits();
@@ -118,15 +163,20 @@ public final class PasswordHasher implements AutoCloseable {
     /** Runs one hash computation under the concurrency limit (package-private for the limit's test). */
     byte[] limited(java.util.function.Supplier<byte[]> work) {
         boolean acquired;
+        if (waiting.incrementAndGet() > waitingRoom() && permits.availablePermits() == 0) {
+            waiting.decrementAndGet();
+            throw busy();
+        }
         try {
             acquired = permits.tryAcquire(queueWait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VaultException(ErrorCode.UNAVAILABLE, "interrupted while waiting for a password check");
+        } finally {
+            waiting.decrementAndGet();
         }
         if (!acquired) {
-            throw new VaultException(ErrorCode.UNAVAILABLE, "too many logins are being checked at once; retry shortly",
-                    Duration.ofSeconds(1), null);
+            throw busy();
         }
         long[] busy = new long[1];
         try {
@@ -153,6 +203,12 @@ public final class PasswordHasher implements AutoCloseable {
         }
     }
 
+    /** The refusal of a login that finds no verification slot: 503 with {@code Retry-After}. */
+    public static VaultException busy() {
+        return new VaultException(ErrorCode.UNAVAILABLE, "too many logins are being checked at once; retry shortly",
+                Duration.ofSeconds(1), null);
+    }
+
     /** Stops the hashing threads (node shutdown). Idempotent. */
     @Override
     public void close() {
@@ -166,6 +222,10 @@ public final class PasswordHasher implements AutoCloseable {
      */
     private void release(long busyNanos) {
         long rest = (long) (busyNanos * restPerBusy);
+        if (busyNanos > 0) {
+            long cycle = busyNanos + rest;
+            cycleNanos = cycleNanos - cycleNanos / 8 + cycle / 8; // racy by design: an estimate
+        }
         if (rest <= 0) {
             permits.release();
             return;

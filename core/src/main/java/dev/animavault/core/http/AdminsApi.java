@@ -35,12 +35,13 @@ final class AdminsApi implements HttpService {
                 .get("/", this::list)
                 .get("/{username}", this::get)
                 .patch("/{username}", this::update)
+                .delete("/{username}", this::delete)
                 .delete("/{username}/mfa", this::resetMfa);
     }
 
     /** Routes of {@code /v1/admin-roles}. */
     HttpService rolesService() {
-        return rules -> rules.get("/", this::roles).put("/{name}", this::putRole);
+        return rules -> rules.get("/", this::roles).put("/{name}", this::putRole).delete("/{name}", this::deleteRole);
     }
 
     private AdminService admins() {
@@ -58,6 +59,18 @@ final class AdminsApi implements HttpService {
         } finally {
             java.util.Arrays.fill(password, '\0');
         }
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        RequestContext ctx = api.authenticate(req, "admin.delete", null, null);
+        admins().delete(ctx, Api.pathParam(req, "username"));
+        Api.noContent(res);
+    }
+
+    private void deleteRole(ServerRequest req, ServerResponse res) {
+        RequestContext ctx = api.authenticate(req, "admin.role.delete", null, null);
+        admins().deleteRole(ctx, Api.pathParam(req, "name"));
+        Api.noContent(res);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

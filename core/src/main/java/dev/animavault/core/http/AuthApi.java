@@ -36,6 +36,9 @@ final class AuthApi implements HttpService {
     }
 
     private void login(ServerRequest req, ServerResponse res) {
+        String address = api.clientAddress(req);
+        // a locked address or a full verification queue is refused before the body is read or parsed
+        api.admins().login().admit(Api.requestId(), address);
         JsonNode body = Json.object(api.body(req));
         Json.onlyFields(body, "organizationId", "username", "password");
         String org = Json.requiredString(body, "organizationId");
@@ -43,7 +46,7 @@ final class AuthApi implements HttpService {
         char[] password = Json.requiredString(body, "password").toCharArray();
         AdminLogin.LoginResult r;
         try {
-            r = api.admins().login().login(org, username, password, Api.requestId(), Api.remoteAddress(req));
+            r = api.admins().login().login(org, username, password, Api.requestId(), address);
         } finally {
             java.util.Arrays.fill(password, '\0');
         }
@@ -70,7 +73,7 @@ final class AuthApi implements HttpService {
         JsonNode body = Json.object(api.body(req));
         Json.onlyFields(body, "challenge", "code");
         AdminLogin.SessionResult r = api.admins().login().mfa(Json.requiredString(body, "challenge"),
-                Json.requiredString(body, "code"), Api.requestId(), Api.remoteAddress(req));
+                Json.requiredString(body, "code"), Api.requestId(), api.clientAddress(req));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session", r.session());
         m.put("expiresAt", r.expiresAt().toString());

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * {@code /v1/sys/organizations}: the instance owner's organizations ({@code orgs:write}).
  * {@code POST /} ({@code {id, name?}}) creates one with its owner API key (in the answer, shown once),
- * {@code GET /} lists them, {@code DELETE /{id}} disables one (its tokens stop working; its data stays).
+ * {@code GET /} lists them, {@code DELETE /{id}} disables one (its tokens stop working; its data stays),
+ * {@code POST /{id}/enable} enables it again.
  */
 final class OrganizationsApi implements HttpService {
     private final Api api;
@@ -31,7 +32,8 @@ final class OrganizationsApi implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/", this::create)
                 .get("/", this::list)
-                .delete("/{id}", this::disable);
+                .delete("/{id}", this::disable)
+                .post("/{id}/enable", this::enable);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -59,6 +61,11 @@ final class OrganizationsApi implements HttpService {
     private void disable(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "org.disable", null, null);
         Api.send(res, 200, view(organizations.disable(ctx, Api.pathParam(req, "id"))));
+    }
+
+    private void enable(ServerRequest req, ServerResponse res) {
+        RequestContext ctx = api.authenticate(req, "org.enable", null, null);
+        Api.send(res, 200, view(organizations.enable(ctx, Api.pathParam(req, "id"))));
     }
 
     static Map<String, Object> view(Organizations.Info o) {

@@ -20,7 +20,8 @@ final class Problems {
             case NOT_FOUND, IDENTITY_NOT_FOUND, SECRET_NOT_FOUND -> 404;
             case METHOD_NOT_ALLOWED -> 405;
             case VERSION_DESTROYED -> 410;
-            case ALREADY_EXISTS, REVISION_CONFLICT, TYPE_MISMATCH, IDENTITY_DISABLED, REAUTHORIZATION_REQUIRED -> 409;
+            case ALREADY_EXISTS, REVISION_CONFLICT, TYPE_MISMATCH, IDENTITY_DISABLED, REAUTHORIZATION_REQUIRED,
+                 IN_USE -> 409;
             case VALUE_TOO_LARGE, PAYLOAD_TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
             case INVALID_VALUE, UNKNOWN_TYPE -> 422;
@@ -59,6 +60,7 @@ final class Problems {
             case EGRESS_DENIED -> "Outbound call denied";
             case UPSTREAM_UNAVAILABLE -> "Upstream unavailable";
             case REAUTHORIZATION_REQUIRED -> "Reauthorization required";
+            case IN_USE -> "In use";
             case UNAVAILABLE -> "Unavailable";
             case INTEGRITY_ERROR -> "Integrity error";
             case CONFIGURATION -> "Configuration error";

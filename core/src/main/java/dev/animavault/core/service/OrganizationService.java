@@ -64,6 +64,15 @@ public final class OrganizationService {
         });
     }
 
+    /** Enables a disabled organization again (instance owner, {@code orgs:write}). Idempotent. */
+    public Organizations.Info enable(RequestContext ctx, String id) {
+        return audited.run(ctx, "org.enable", null, null, null, Map.of("organization", safe(id)), () -> {
+            Authorizer.require(ctx, Permission.ORGS_WRITE);
+            Names.identityId(id);
+            return organizations.enable(id);
+        });
+    }
+
     private static String safe(String id) {
         return Names.isIdentityId(id) ? id : "-";
     }

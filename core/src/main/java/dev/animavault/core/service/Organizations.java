@@ -145,6 +145,33 @@ public final class Organizations {
         }
     }
 
+    /**
+     * Enables a disabled organization again: its tokens (not expired or revoked meanwhile) and data work
+     * again. Idempotent.
+     *
+     * @throws VaultException {@code NOT_FOUND} when it does not exist
+     */
+    public Info enable(String id) {
+        for (int attempt = 0; ; attempt++) {
+            StoredRecord r = storage.getRecord(NAMESPACE, id).orElseThrow(() -> new VaultException(
+                    ErrorCode.NOT_FOUND, "organization " + id + " does not exist"));
+            ObjectNode json = (ObjectNode) parse(r);
+            if (!json.path("disabled").asBoolean(false)) {
+                return info(json);
+            }
+            json.remove("disabled");
+            json.remove("disabledAt");
+            try {
+                put(id, json, r.revision());
+                return info(json);
+            } catch (VaultException e) {
+                if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= DISABLE_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private void put(String id, ObjectNode json, long revision) {
         try {
             storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), revision);

@@ -239,6 +239,37 @@ class AdminLoginTest {
         assertTrue(count(auditEvents("admin.mfa.reset"), "SUCCESS", "dora") >= 1);
     }
 
+    @Test
+    void deletingAnAdminEndsItsSessionsARoleInUseAndTheLastOwnerAreKept() {
+        Enrolled owner = enroll("delia", "owner");
+        assertEquals(200, vault.put("/v1/admin-roles/temp-role", owner.session(),
+                "{\"permissions\":[\"secrets:list\"]}").status());
+        Enrolled temp = enroll("tempo", "temp-role");
+        assertEquals(200, vault.get("/v1/vault/secrets/agent_1", temp.session()).status());
+        TestVault.Response inUse = vault.delete("/v1/admin-roles/temp-role", owner.session());
+        assertEquals(409, inUse.status(), inUse.body());
+        assertEquals("in_use", inUse.code());
+        assertEquals(403, vault.delete("/v1/admins/delia", temp.session()).status(), "no admins:write");
+        assertEquals(204, vault.delete("/v1/admins/tempo", owner.session()).status());
+        assertEquals(401, vault.get("/v1/vault/secrets/agent_1", temp.session()).status(), "its session ended");
+        assertEquals(401, login("tempo", PASSWORD, 401).status());
+        assertEquals(404, vault.delete("/v1/admins/tempo", owner.session()).status());
+        assertEquals(204, vault.delete("/v1/admin-roles/temp-role", owner.session()).status());
+        assertEquals(404, vault.delete("/v1/admin-roles/temp-role", owner.session()).status());
+        assertEquals(400, vault.delete("/v1/admin-roles/owner", owner.session()).status(), "built in");
+        // other tests made owners too: delete every other enabled owner, then the last one is refused
+        for (JsonNode a : vault.get("/v1/admins", OWNER).json().path("items")) {
+            String name = a.path("username").asText();
+            if ("owner".equals(a.path("role").asText()) && !name.equals("delia") && !a.path("disabled").asBoolean()) {
+                assertEquals(204, vault.delete("/v1/admins/" + name, OWNER).status(), name);
+            }
+        }
+        TestVault.Response last = vault.delete("/v1/admins/delia", OWNER);
+        assertEquals(409, last.status(), last.body());
+        assertEquals("in_use", last.code());
+        assertTrue(count(auditEvents("admin.delete"), "SUCCESS", "tempo") >= 1);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static void create(String username, String role) {

@@ -57,6 +57,47 @@ class PasswordHasherTest {
     }
 
     @Test
+    void pastTheWaitingRoomAVerificationIsRefusedAtOnceAndSaturatedSaysSoBeforeAnyWork() throws Exception {
+        // one permit, 60 s of queue wait, a 30 s cycle: the permit serves two waiters within the wait
+        PasswordHasher h = new PasswordHasher(CHEAP.withHashLimit(1, Duration.ofSeconds(60)));
+        String hash = h.hash("correct horse battery".toCharArray());
+        h.assumeCycle(Duration.ofSeconds(30));
+        assertEquals(2, h.waitingRoom());
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofVirtual().start(() -> h.limited(() -> {
+            holding.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new byte[0];
+        }));
+        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        assertFalse(h.saturated());
+        boolean[] ok = new boolean[2];
+        Thread w1 = Thread.ofVirtual().start(() -> ok[0] = h.verify(hash, "correct horse battery".toCharArray()));
+        Thread w2 = Thread.ofVirtual().start(() -> ok[1] = h.verify(hash, "correct horse battery".toCharArray()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (h.waiting() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(2, h.waiting());
+        assertTrue(h.saturated());
+        VaultException e = assertThrows(VaultException.class, () -> h.verify(hash, "correct horse battery".toCharArray()));
+        assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
+        assertTrue(e.retryAfter().isPresent());
+        assertEquals(2, h.waiting()); // the refused one never joined the queue
+        release.countDown();
+        holder.join(10_000);
+        w1.join(10_000);
+        w2.join(10_000);
+        assertTrue(ok[0] && ok[1]);
+        assertEquals(0, h.waiting());
+    }
+
+    @Test
     void underAShareBelowOneAPermitRestsAfterEachHashWithoutDelayingItsCaller() throws Exception {
         PasswordHasher h = new PasswordHasher(CHEAP.withHashCpuShare(0.5));
         long start = System.nanoTime();

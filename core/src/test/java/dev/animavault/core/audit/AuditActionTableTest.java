@@ -267,6 +267,21 @@ class AuditActionTableTest {
                         "{\"permissions\":[\"secrets:list\"]}", 200, seq(change("admin.role.put", "SUCCESS"))),
                 row("PUT /v1/admin-roles/{name}", Case.DENIED, "/v1/admin-roles/reader", AGENT,
                         "{\"permissions\":[\"secrets:list\"]}", 403, seq(change("admin.role.put", "DENIED"))),
+                // bob gets the custom role: deleting it is refused while he has it; then bob goes, then the role
+                row("PATCH /v1/admins/{username}", Case.OK, "/v1/admins/bob", OWNER_KEY, "{\"role\":\"reader\"}", 200,
+                        seq(change("admin.update", "SUCCESS"))),
+                row("DELETE /v1/admin-roles/{name}", Case.FAILED, "/v1/admin-roles/reader", OWNER_KEY, null, 409,
+                        seq(change("admin.role.delete", "FAILURE"))),
+                row("DELETE /v1/admin-roles/{name}", Case.DENIED, "/v1/admin-roles/reader", AGENT, null, 403,
+                        seq(change("admin.role.delete", "DENIED"))),
+                row("DELETE /v1/admins/{username}", Case.DENIED, "/v1/admins/bob", AGENT, null, 403,
+                        seq(change("admin.delete", "DENIED"))),
+                row("DELETE /v1/admins/{username}", Case.FAILED, "/v1/admins/olivia", OWNER_KEY, null, 409,
+                        seq(change("admin.delete", "FAILURE"))),
+                row("DELETE /v1/admins/{username}", Case.OK, "/v1/admins/bob", OWNER_KEY, null, 204,
+                        seq(change("admin.delete", "SUCCESS"))),
+                row("DELETE /v1/admin-roles/{name}", Case.OK, "/v1/admin-roles/reader", OWNER_KEY, null, 204,
+                        seq(change("admin.role.delete", "SUCCESS"))),
 
                 // scoped API keys
                 row("POST /v1/api-keys", Case.OK, "/v1/api-keys", OWNER_KEY,
@@ -295,6 +310,12 @@ class AuditActionTableTest {
                         seq(change("org.disable", "SUCCESS"))),
                 row("DELETE /v1/sys/organizations/{id}", Case.DENIED, "/v1/sys/organizations/acme", AGENT, null, 403,
                         seq(change("org.disable", "DENIED"))),
+                row("POST /v1/sys/organizations/{id}/enable", Case.OK, "/v1/sys/organizations/acme/enable", OWNER_KEY,
+                        null, 200, seq(change("org.enable", "SUCCESS"))),
+                row("POST /v1/sys/organizations/{id}/enable", Case.FAILED, "/v1/sys/organizations/nothing/enable",
+                        OWNER_KEY, null, 404, seq(change("org.enable", "FAILURE"))),
+                row("POST /v1/sys/organizations/{id}/enable", Case.DENIED, "/v1/sys/organizations/acme/enable", AGENT,
+                        null, 403, seq(change("org.enable", "DENIED"))),
 
                 // keys: the keyring and the root key wrapping it
                 row("GET /v1/sys/keyring", Case.OK, "/v1/sys/keyring", OWNER_KEY, null, 200, "keyring.read SUCCESS"),

@@ -39,6 +39,19 @@ class OrganizationsAndApiKeysTest {
                     "the same identity id in another organization is another identity");
             assertEquals(1, vault.get("/v1/identities", acmeKey).json().get("items").size());
             String botToken = vault.post("/v1/identities/bot/tokens", acmeKey, "{}").json().get("token").asText();
+            // an admin of acme with a session (password + TOTP enrollment)
+            String login = TestVault.json(java.util.Map.of("organizationId", "acme", "username", "ada",
+                    "password", "a long enough passphrase"));
+            assertEquals(201, vault.post("/v1/admins", acmeKey, TestVault.json(java.util.Map.of("username", "ada",
+                    "password", "a long enough passphrase", "role", "admin"))).status());
+            JsonNode first = vault.post("/v1/auth/login", null, login).json();
+            byte[] totp = org.bouncycastle.util.encoders.Base32.decode(first.get("totpSecret").asText());
+            Response enrolled = vault.post("/v1/auth/mfa", null, TestVault.json(java.util.Map.of("challenge",
+                    first.get("challenge").asText(), "code", dev.animavault.core.admin.Totp.code(totp,
+                            dev.animavault.core.admin.Totp.step(java.time.Instant.now()), 6))));
+            assertEquals(200, enrolled.status(), enrolled.body());
+            String adaSession = enrolled.json().get("session").asText();
+            assertEquals(200, vault.get("/v1/identities", adaSession).status());
 
             JsonNode listed = vault.get("/v1/sys/organizations", INSTANCE).json().get("items");
             assertEquals(List.of("acme", "default"), ids(listed));
@@ -56,6 +69,22 @@ class OrganizationsAndApiKeysTest {
             assertEquals(401, vault.get("/v1/vault/secrets/bot", botToken).status(), "and its identity tokens");
             assertEquals(200, vault.delete("/v1/sys/organizations/acme", INSTANCE).status(), "idempotent");
             assertEquals(200, vault.get("/v1/identities", INSTANCE).status(), "other organizations go on");
+            assertEquals(401, vault.get("/v1/identities", adaSession).status(), "its admin sessions end");
+            assertEquals(401, vault.post("/v1/auth/login", null, login).status(), "and its admins cannot log in");
+
+            // enabled again by the instance owner only: its keys and identity tokens work again
+            assertEquals(401, vault.post("/v1/sys/organizations/acme/enable", acmeKey, null).status(), "its own key is off");
+            assertEquals(404, vault.post("/v1/sys/organizations/nobody/enable", INSTANCE, null).status());
+            Response enabled = vault.post("/v1/sys/organizations/acme/enable", INSTANCE, null);
+            assertEquals(200, enabled.status(), enabled.body());
+            assertFalse(enabled.json().get("disabled").asBoolean());
+            assertTrue(enabled.json().get("disabledAt").isNull());
+            assertEquals(200, vault.get("/v1/identities", acmeKey).status(), "its API keys work again");
+            assertEquals(200, vault.get("/v1/vault/secrets/bot", botToken).status(), "and its identity tokens");
+            assertEquals(200, vault.get("/v1/identities", adaSession).status(), "and its admin sessions");
+            assertEquals(200, vault.post("/v1/sys/organizations/acme/enable", INSTANCE, null).status(), "idempotent");
+            assertTrue(vault.get("/v1/vault/audit/logs?action=org.enable&outcome=SUCCESS&limit=10", INSTANCE)
+                    .json().get("items").size() >= 1);
 
             // every change is audited in the instance owner's organization, naming the organization
             JsonNode events = vault.get("/v1/vault/audit/logs?action=org.disable&outcome=SUCCESS&limit=10", INSTANCE)

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
+import dev.animavault.core.admin.MutableClock;
+import dev.animavault.core.admin.Totp;
+import dev.animavault.core.config.AdminConfig;
+import java.time.Instant;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.bouncycastle.util.encoders.Base32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,18 +110,116 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/api-keys/0000000000000000", null,                           404, 404, 404, 403, 403, 403, 403, 404),
         row("POST",   "/v1/sys/organizations", "{\"id\":\"org_%w\"}",                  201, 403, 403, 403, 403, 403, 403, 403),
         row("GET",    "/v1/sys/organizations", null,                                   200, 403, 403, 403, 403, 403, 403, 403),
+        row("DELETE", "/v1/admins/nobody", null,                                       404, 404, 403, 403, 403, 403, 403, 404),
+        row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 404, 403, 403, 403, 403, 403, 404),
+        row("POST",   "/v1/sys/organizations/other/enable", null,                      200, 403, 403, 403, 403, 403, 403, 403),
         row("DELETE", "/v1/sys/organizations/nothing_here", null,                      404, 403, 403, 403, 403, 403, 403, 403)
     );
     // @formatter:on
+
+    /**
+     * Admin sessions (avs_ tokens of admin accounts, obtained through the real password + TOTP login), as
+     * four more columns of {@link #TABLE}: one row per TABLE row, same method, path and body, in the same
+     * order (checked). Kept apart so that TABLE's rows merge without touching these.
+     */
+    enum Session {
+        /** An admin account with the owner role. */
+        S_OWNER,
+        /** An admin account with the admin role. */
+        S_ADMIN,
+        /** An admin account with the auditor role: never a secret value. */
+        S_AUDITOR,
+        /** An admin account with a custom role: identities:read, secrets:list, secrets:read. */
+        S_CUSTOM
+    }
+
+    // @formatter:off
+    private static final List<Row> SESSIONS = List.of(
+        //                                                                             SOWN SADM SAUD SCUS
+        row("GET",    "/v1/sys/health", null,                                          200, 200, 200, 200),
+        row("GET",    "/v1/openapi.json", null,                                        200, 200, 200, 200),
+        row("GET",    "/v1/identities", null,                                          200, 200, 200, 200),
+        row("POST",   "/v1/identities", "{\"id\":\"new_%w\"}",                         201, 201, 403, 403),
+        row("GET",    "/v1/identities/agent_a", null,                                  200, 200, 200, 200),
+        row("GET",    "/v1/identities/agent_b", null,                                  200, 200, 200, 200),
+        row("DELETE", "/v1/identities/victim_%w", null,                                200, 200, 403, 403),
+        row("POST",   "/v1/identities/agent_a/tokens", "{}",                           201, 201, 403, 403),
+        row("GET",    "/v1/identities/agent_a/tokens", null,                           200, 200, 403, 403),
+        row("DELETE", "/v1/identities/agent_a/tokens/0000000000000000", null,          404, 404, 403, 403),
+        row("DELETE", "/v1/identities/agent_b/tokens/0000000000000000", null,          404, 404, 403, 403),
+        row("POST",   "/v1/vault/secrets",
+                "{\"identityId\":\"agent_a\",\"key\":\"k_%w\",\"value\":\"v\"}",          201, 201, 403, 403),
+        row("PUT",    "/v1/vault/secrets/agent_a/db", "{\"value\":\"" + SECRET_A + "\"}", 200, 200, 403, 403),
+        row("GET",    "/v1/vault/secrets/agent_a/db", null,                            200, 200, 403, 200),
+        row("GET",    "/v1/vault/secrets/agent_a/db?form=stored", null,                200, 200, 403, 403),
+        row("GET",    "/v1/vault/secrets/agent_b/db", null,                            200, 200, 403, 200),
+        row("GET",    "/v1/vault/secrets/agent_a", null,                               200, 200, 200, 200),
+        row("GET",    "/v1/vault/secrets/agent_b", null,                               200, 200, 200, 200),
+        row("DELETE", "/v1/vault/secrets/agent_a/del_%w", null,                        204, 204, 403, 403),
+        row("PATCH",  "/v1/vault/secrets/agent_a/db/rotation", "{\"interval\":\"1h\"}", 400, 400, 403, 403),
+        row("DELETE", "/v1/vault/secrets/agent_a/db/rotation", null,                   404, 404, 403, 403),
+        row("POST",   "/v1/vault/secrets/agent_a/db/rotate", null,                     400, 400, 403, 403),
+        row("GET",    "/v1/vault/secrets/agent_a/db/rotation/deliveries", null,        200, 200, 200, 200),
+        row("POST",   "/v1/vault/rotation/signing-secret", null,                       201, 201, 403, 403),
+        row("GET",    "/v1/vault/audit/logs?limit=5", null,                            200, 200, 200, 403),
+        row("GET",    "/v1/vault/audit/logs?limit=5&organizationId=default", null,     200, 200, 200, 403),
+        row("GET",    "/v1/vault/audit/reports", null,                                 200, 200, 200, 403),
+        row("GET",    "/v1/sys/plugins", null,                                         200, 200, 200, 403),
+        row("POST",   "/v1/api-keys", "{\"name\":\"%w\",\"permissions\":[\"secrets:list\"]}",
+                                                                                       201, 201, 403, 403),
+        row("POST",   "/v1/api-keys", "{\"permissions\":[\"orgs:write\"]}",            403, 403, 403, 403),
+        row("POST",   "/v1/api-keys", "{\"permissions\":[\"keys:rotate\"]}",           201, 403, 403, 403),
+        row("POST",   "/v1/api-keys",
+                "{\"permissions\":[\"secrets:read\"],\"identityId\":\"agent_a\"}",     201, 201, 403, 403),
+        row("GET",    "/v1/api-keys", null,                                            200, 200, 403, 403),
+        row("DELETE", "/v1/api-keys/0000000000000000", null,                           404, 404, 403, 403),
+        row("POST",   "/v1/sys/organizations", "{\"id\":\"org_%w\"}",                  403, 403, 403, 403),
+        row("GET",    "/v1/sys/organizations", null,                                   403, 403, 403, 403),
+        row("DELETE", "/v1/admins/nobody", null,                                       404, 403, 403, 403),
+        row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 403, 403, 403),
+        row("POST",   "/v1/sys/organizations/other/enable", null,                      403, 403, 403, 403),
+        row("DELETE", "/v1/sys/organizations/nothing_here", null,                      403, 403, 403, 403)
+    );
+    // @formatter:on
+
+    private static final String PASSWORD = "a long enough passphrase";
+    private static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-03-01T00:00:10Z"));
 
     @TempDir
     Path tmp;
 
     @Test
     void everyEndpointAnswersEveryPrincipalAsTheTableSays() {
-        try (TestVault vault = TestVault.start(tmp)) {
+        // cheap Argon2id and an injected clock: the admin sessions log in with a TOTP code of that clock
+        try (TestVault vault = TestVault.start(tmp, CLOCK, b -> b.admin(AdminConfig.DEFAULTS.withArgon2(1024, 1, 1)))) {
             Map<Who, String> tokens = principals(vault);
+            Map<Session, String> sessions = sessions(vault);
             List<String> mismatches = new ArrayList<>();
+            assertEquals(TABLE.size(), SESSIONS.size(), "SESSIONS needs one row per TABLE row");
+            for (int i = 0; i < TABLE.size(); i++) {
+                Row row = TABLE.get(i);
+                Row srow = SESSIONS.get(i);
+                assertEquals(row.label() + " " + row.body(), srow.label() + " " + srow.body(), "SESSIONS row " + i);
+                assertEquals(Session.values().length, srow.expected().length, "row " + srow.label());
+                for (Session who : Session.values()) {
+                    String name = who.name().toLowerCase(Locale.ROOT).replace("_", "");
+                    String path = srow.path().replace("%w", name);
+                    String body = srow.body() == null ? null : srow.body().replace("%w", name);
+                    Response r = vault.request(srow.method(), path, sessions.get(who), body);
+                    int want = srow.expected()[who.ordinal()];
+                    if (r.status() != want) {
+                        mismatches.add(srow.method() + " " + path + " as " + who + ": " + r.status() + " (expected "
+                                + want + ") " + r.body());
+                    }
+                    if (r.status() == 403) {
+                        assertEquals("permission_denied", r.code(), r.body());
+                    }
+                    if (who == Session.S_AUDITOR || r.status() >= 300) {
+                        assertFalse(r.body().contains(SECRET_A) || r.body().contains(SECRET_B),
+                                who + " received a secret value from " + srow.label() + ": " + r.body());
+                    }
+                }
+            }
             for (Row row : TABLE) {
                 assertEquals(Who.values().length, row.expected().length, "row " + row.label() + " needs one status "
                         + "per principal " + List.of(Who.values()));
@@ -190,6 +293,42 @@ class PermissionMatrixTest {
         ok(org, 201);
         tokens.put(Who.OTHER_ORG, org.json().get("ownerKey").get("token").asText());
         return tokens;
+    }
+
+    /**
+     * Admin accounts of the default organization, one per {@link Session} column (the custom one with a
+     * custom role), each logged in through {@code POST /v1/auth/login}, TOTP enrollment and
+     * {@code POST /v1/auth/mfa} with a code of the injected clock; returns each column's session token.
+     */
+    static Map<Session, String> sessions(TestVault vault) {
+        String instance = TestVault.OWNER_TOKEN;
+        for (Session who : Session.values()) {
+            String name = who.name().toLowerCase(Locale.ROOT).replace("_", "");
+            ok(vault.post("/v1/identities", instance, "{\"id\":\"victim_" + name + "\"}"), 201);
+            ok(vault.post("/v1/vault/secrets", instance, "{\"identityId\":\"agent_a\",\"key\":\"del_" + name
+                    + "\",\"value\":\"x\"}"), 201);
+        }
+        ok(vault.put("/v1/admin-roles/matrix-custom", instance,
+                "{\"permissions\":[\"identities:read\",\"secrets:list\",\"secrets:read\"]}"), 200);
+        Map<Session, String> out = new EnumMap<>(Session.class);
+        for (Session who : Session.values()) {
+            String role = who == Session.S_CUSTOM ? "matrix-custom"
+                    : who.name().substring(2).toLowerCase(Locale.ROOT);
+            String username = "matrix-" + role;
+            ok(vault.post("/v1/admins", instance, TestVault.json(Map.of("username", username, "password", PASSWORD,
+                    "role", role))), 201);
+            Response login = vault.post("/v1/auth/login", null, TestVault.json(Map.of("organizationId", "default",
+                    "username", username, "password", PASSWORD)));
+            ok(login, 200);
+            assertEquals("enroll", login.json().path("next").asText(), login.body());
+            byte[] secret = Base32.decode(login.json().path("totpSecret").asText());
+            Response mfa = vault.post("/v1/auth/mfa", null, TestVault.json(Map.of("challenge",
+                    login.json().path("challenge").asText(), "code", Totp.code(secret, Totp.step(CLOCK.instant()), 6))));
+            ok(mfa, 200);
+            assertEquals(role, mfa.json().path("role").asText());
+            out.put(who, mfa.json().path("session").asText());
+        }
+        return out;
     }
 
     static String apiKey(TestVault vault, String creator, Set<Permission> permissions, String identityId) {

@@ -19,6 +19,7 @@ public final class Anima {
     private final Identities identities;
     private final Vault vault;
     private final Sys sys;
+    private final Auth auth;
 
     /** A client of the vault at {@code ANIMA_VAULT_ADDR} (or the default) with this API key or token. */
     public Anima(String apiKey) {
@@ -53,6 +54,7 @@ public final class Anima {
         this.identities = new Identities(transport);
         this.vault = new Vault(transport);
         this.sys = new Sys(transport);
+        this.auth = new Auth(transport);
     }
 
     /** A builder: base URL, timeouts, TLS trust, retries. */
@@ -68,6 +70,11 @@ public final class Anima {
     /** {@code /v1/vault}: secrets and the audit log. */
     public Vault vault() {
         return vault;
+    }
+
+    /** {@code /v1/auth}: an admin's login (password, then a TOTP or recovery code). */
+    public Auth auth() {
+        return auth;
     }
 
     /** {@code /v1/sys}: health. */
