@@ -18,8 +18,9 @@ import java.util.Optional;
 
 /**
  * The persisted form of an {@link AuditIndex}: {@code <segment>.idx}, written when a segment is sealed
- * (rollover) and, for the open segment, at a clean close. Layout, little-endian: a 64-byte header
- * ({@code AVIDX001}, segment number, line count, end offset, SHA-256 of the last line), the index's
+ * (rollover) and, for the open segment, at a clean close. Layout, little-endian: a 128-byte header
+ * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, SHA-256 of the
+ * segment's bytes up to the end offset for the open segment or zeros, padding), the index's
  * chunks verbatim ({@link AuditIndex#CHUNK_BYTES} each, the last one zero-padded), then the five
  * dictionaries (count, then length-prefixed UTF-8 values, in code order).
  *
@@ -30,11 +31,11 @@ import java.util.Optional;
  * under pressure. Stateless; thread-safe.
  */
 final class AuditIndexFile {
-    private static final byte[] MAGIC = "AVIDX001".getBytes(StandardCharsets.US_ASCII);
-    static final int HEADER_BYTES = 64;
+    private static final byte[] MAGIC = "AVIDX002".getBytes(StandardCharsets.US_ASCII);
+    static final int HEADER_BYTES = 128;
 
     /** What an index file says about its segment. */
-    record Header(long segment, long lines, long end, byte[] head) {
+    record Header(long segment, long lines, long end, byte[] head, byte[] digest) {
     }
 
     /** A loaded index and its header. */
@@ -46,12 +47,23 @@ final class AuditIndexFile {
 
     /** Writes the index of a segment, crash-safely (temporary file, force, rename). */
     static void write(Path file, long segment, long end, byte[] head, AuditIndex index) throws IOException {
+        write(file, segment, end, head, new byte[32], index);
+    }
+
+    /**
+     * Writes the index with {@code digest}: the SHA-256 of the segment's bytes {@code [0, end)} (the open
+     * segment at a clean close: the next open checks the file is byte for byte what was indexed, instead of
+     * re-reading every line's chain).
+     */
+    static void write(Path file, long segment, long end, byte[] head, byte[] digest, AuditIndex index)
+            throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         ByteBuffer[] chunks = index.chunksInUse();
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            header.put(MAGIC).putLong(segment).putLong(index.size()).putLong(end).put(head, 0, 32).flip();
+            header.put(MAGIC).putLong(segment).putLong(index.size()).putLong(end).put(head, 0, 32).put(digest, 0, 32)
+                    .clear();
             writeFully(ch, header);
             for (ByteBuffer c : chunks) {
                 writeFully(ch, c.duplicate().clear());
@@ -103,6 +115,8 @@ final class AuditIndexFile {
             long end = map.getLong(24);
             byte[] head = new byte[32];
             map.get(32, head);
+            byte[] digest = new byte[32];
+            map.get(64, digest);
             if (lines < 0 || lines > Integer.MAX_VALUE || end < 0) {
                 return Optional.empty();
             }
@@ -133,7 +147,7 @@ final class AuditIndexFile {
                 }
                 dictionaries.add(values);
             }
-            return Optional.of(new Loaded(new Header(segment, lines, end, head),
+            return Optional.of(new Loaded(new Header(segment, lines, end, head, digest),
                     new AuditIndex(chunks, (int) lines, dictionaries, copy)));
         } catch (NoSuchFileException e) {
             return Optional.empty();

@@ -152,9 +152,10 @@ final class TrailLoader {
             index = prefix.get().index();
             from = prefix.get().header().end();
             lines = index.size();
-            if (config.verifyOnOpen()) {
-                // hashed, not parsed: each line's prev is its last field
+            if (config.verifyOnOpen() && !Arrays.equals(digest(path, from), prefix.get().header().digest())) {
+                // changed since the clean close that wrote the index: find the line (hashed, not parsed)
                 scan(path, 0, expected, null, expected, new long[1], true, from);
+                expected = prefix.get().header().head().clone();
             } else {
                 expected = prefix.get().header().head().clone();
             }
@@ -167,6 +168,25 @@ final class TrailLoader {
             quarantineTornTail(writer.file(), end[0], from + result.totalBytes());
         }
         return new Loaded(sealed, number, index, end[0], lines + result.lines(), expected);
+    }
+
+    /** SHA-256 of a file's bytes {@code [0, end)}. */
+    static byte[] digest(Path file, long end) throws IOException {
+        MessageDigest d = AuditHashChain.sha256();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            long pos = 0;
+            while (pos < end) {
+                b.clear().limit((int) Math.min(b.capacity(), end - pos));
+                int n = ch.read(b, pos);
+                if (n < 0) {
+                    break;
+                }
+                pos += n;
+                d.update(b.flip());
+            }
+        }
+        return d.digest();
     }
 
     private AuditLineScanner.Result scan(Path file, long from, byte[] expected, AuditIndex index, byte[] head,
