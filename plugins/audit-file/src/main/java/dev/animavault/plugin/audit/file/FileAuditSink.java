@@ -10,22 +10,16 @@ import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSinkHealth;
 import dev.animavault.spi.audit.QueryableAuditSink;
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.crypto.SecretKey;
@@ -62,8 +56,6 @@ public final class FileAuditSink implements QueryableAuditSink {
     private static final System.Logger LOG = System.getLogger(FileAuditSink.class.getName());
     /** How far ahead of the end disk blocks are kept reserved. */
     static final long RESERVE_AHEAD = SegmentWriter.RESERVE_AHEAD;
-    /** How often the background thread checks the path and the free space. */
-    static final long CHECK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final FileAuditSinkConfig config;
     private final SegmentLayout layout;
@@ -92,22 +84,8 @@ public final class FileAuditSink implements QueryableAuditSink {
     private long checkpointedLines = -1;
     private long checkpointedAt = System.nanoTime();
     private boolean checkpointWarned;
-    private volatile boolean failed;
-    private volatile boolean closed;
-
-    private volatile long appended;
-    private final boolean backgroundFlush;
-    private final Thread background;
-    private volatile boolean stopBackground;
-    private final AtomicLong flushes = new AtomicLong();
-    private volatile String refusal;
-    private volatile String lastWriteError;
-    private long lastFlushAt = System.nanoTime();
-
-    private record Space(long usable, long atEnd) {
-    }
-
-    private volatile Space space;
+    private final SinkState state;
+    private final SegmentWatch watch;
 
     private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey) throws IOException {
         this.config = config;
@@ -139,11 +117,9 @@ public final class FileAuditSink implements QueryableAuditSink {
             w.close();
             throw e;
         }
-        this.appended = end;
-        this.space = new Space(store.getUsableSpace(), end);
+        this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
-        this.backgroundFlush = !config.fsync() && !config.flushInterval().isZero();
-        this.background = Thread.ofPlatform().daemon().name("audit-file-flusher").start(this::backgroundLoop);
+        this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
     }
 
     /** The head of the last sealed segment (from its index header), or null without sealed segments. */
@@ -187,104 +163,14 @@ public final class FileAuditSink implements QueryableAuditSink {
         }
     }
 
-    /** Every tick: top up the reservation, the checks once a second, and a flush when due and the file grew. */
-    private void backgroundLoop() {
-        long interval = backgroundFlush ? Math.min(config.flushInterval().toNanos(), CHECK_INTERVAL_NANOS)
-                : CHECK_INTERVAL_NANOS;
-        long flushedTo = appended;
-        SegmentWriter flushedWriter = writer;
-        long checkedAt = System.nanoTime();
-        boolean warned = false;
-        while (!stopBackground && !closed) {
-            LockSupport.parkNanos(this, interval);
-            if (stopBackground || closed) {
-                continue;
-            }
-            if (System.nanoTime() - checkedAt >= CHECK_INTERVAL_NANOS) {
-                checkNow();
-                checkedAt = System.nanoTime();
-            }
-            SegmentWriter w = writer;
-            long target = appended;
-            w.reserveAhead(target);
-            boolean due = interval >= config.flushInterval().toNanos()
-                    || System.nanoTime() - lastFlushAt >= config.flushInterval().toNanos();
-            if (!backgroundFlush || (target == flushedTo && w == flushedWriter) || !due) {
-                continue;
-            }
-            lastFlushAt = System.nanoTime();
-            try {
-                w.force();
-                flushedTo = target;
-                flushedWriter = w;
-                flushes.incrementAndGet();
-                warned = false;
-            } catch (ClosedChannelException e) {
-                // rolled over meanwhile (the sealed file was forced) or closing
-            } catch (IOException e) {
-                if (!warned) {
-                    LOG.log(System.Logger.Level.WARNING, "audit file {0}: background flush failed: {1}",
-                            config.path(), e.toString());
-                    warned = true;
-                }
-            }
-        }
-    }
-
-    /**
-     * Checks that the configured path still names the open file (refusing writes for good when not) and
-     * measures the free space. Runs on the background thread once a second; tests call it directly.
-     */
+    /** Checks the path and measures free space now (the background thread does it once a second). */
     void checkNow() {
-        if (closed || refusal != null) {
-            return;
-        }
-        Path path = config.path();
-        String change = null;
-        SegmentWriter w = writer;
-        try {
-            Object current = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-            if (!Objects.equals(current, w.fileKey()) && w == writer) {
-                change = "replaced";
-            }
-        } catch (NoSuchFileException e) {
-            if (w == writer) {
-                change = "deleted";
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "audit file {0}: cannot read its attributes: {1}", path, e.toString());
-        }
-        if (change != null) {
-            writeLock.lock(); // a rollover renames the file: look again under the lock before refusing
-            try {
-                if (closed || w != writer) {
-                    return;
-                }
-            } finally {
-                writeLock.unlock();
-            }
-            refusal = "the audit file was " + change + " while the vault had it open; restart the vault to open "
-                    + "the file at the configured path";
-            LOG.log(System.Logger.Level.ERROR, "audit file {0} was {1} while open: the sink refuses every write "
-                    + "from now on (fail closed); restart the vault to open the file at that path. Events up to "
-                    + "now are in the old file.", path, change);
-            return;
-        }
-        try {
-            space = new Space(store.getUsableSpace(), appended);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "audit file {0}: cannot measure free space: {1}", path, e.toString());
-        }
-    }
-
-    private long estimatedFree(long more) {
-        Space s = space;
-        return s.usable() - Math.max(0, appended - s.atEnd()) - more;
+        watch.checkNow();
     }
 
     /** How many background flushes have completed (for tests and diagnostics). */
     long backgroundFlushes() {
-        return flushes.get();
+        return watch.flushes();
     }
 
     /**
@@ -295,14 +181,14 @@ public final class FileAuditSink implements QueryableAuditSink {
     public void probe() {
         writeLock.lock();
         try {
-            ensureWritable();
+            state.ensureWritable();
             Object current = Files.readAttributes(config.path(), BasicFileAttributes.class).fileKey();
             if (!Objects.equals(current, writer.fileKey())) {
                 throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
                         + " was moved or replaced while open");
             }
-            space = new Space(store.getUsableSpace(), appended);
-            checkReserve(0);
+            state.measure();
+            state.checkReserve(0);
             writer.sync();
         } catch (IOException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
@@ -317,7 +203,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         requireNonNull(events, "events is null");
         writeLock.lock();
         try {
-            ensureWritable();
+            state.ensureWritable();
             if (events.isEmpty()) {
                 return;
             }
@@ -338,7 +224,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 buffer.put((byte) '\n');
             }
             starts[n] = buffer.size();
-            checkReserve(buffer.size());
+            state.checkReserve(buffer.size());
             long day = Math.floorDiv(events.get(0).timestamp().getEpochSecond(), 86_400L);
             if (lineCount > 0 && (config.rolloverBytes() > 0 && end + buffer.size() > config.rolloverBytes()
                     || config.rolloverDaily() && day != segmentDay)) {
@@ -347,7 +233,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             append();
             long base = end;
             end += buffer.size();
-            appended = end;
+            state.appended = end;
             System.arraycopy(chain, 0, headHash, 0, headHash.length);
             if (lineCount == 0) {
                 segmentDay = day;
@@ -416,15 +302,15 @@ public final class FileAuditSink implements QueryableAuditSink {
             previous.close();
             checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             end = 0;
-            appended = 0;
+            state.appended = 0;
             lineCount = 0;
             checkpointedLines = -1;
-            space = new Space(store.getUsableSpace(), 0);
+            state.measure();
             LOG.log(System.Logger.Level.INFO, "audit file {0}: rolled over to segment {1}; sealed {2}",
                     config.path(), fresh.number(), sealedFile.getFileName());
         } catch (IOException | RuntimeException e) {
-            failed = true;
-            lastWriteError = "rolling the audit file over failed (" + e.getClass().getSimpleName() + ")";
+            state.failed = true;
+            state.lastWriteError = "rolling the audit file over failed (" + e.getClass().getSimpleName() + ")";
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
                     + " could not be rolled over: " + e.getClass().getSimpleName() + "; restart to recover", e);
         }
@@ -450,81 +336,23 @@ public final class FileAuditSink implements QueryableAuditSink {
     private void append() {
         try {
             writer.append(buffer.array(), buffer.size(), end, config.fsync());
-            if (lastWriteError != null) {
-                lastWriteError = null;
+            if (state.lastWriteError != null) {
+                state.lastWriteError = null;
             }
         } catch (IOException e) {
-            lastWriteError = "the last write to the audit file failed (" + e.getClass().getSimpleName() + ")";
+            state.lastWriteError = "the last write to the audit file failed (" + e.getClass().getSimpleName() + ")";
             if (e instanceof SegmentWriter.UncutAppendException) {
-                failed = true;
+                state.failed = true;
             }
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path()
                     + " could not be written: " + e.getClass().getSimpleName(), e);
         }
     }
 
-    private void checkReserve(long bytes) {
-        long min = config.minFreeBytes();
-        if (min > 0 && estimatedFree(bytes) < min) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": the file system "
-                    + "has about " + mib(Math.max(0, estimatedFree(0))) + " MiB free and the sink keeps "
-                    + mib(min) + " MiB in reserve ('" + FileAuditSinkFactory.MIN_FREE_SPACE + "'); free space or "
-                    + "move the audit file");
-        }
-    }
-
-    private static long mib(long bytes) {
-        return bytes >> 20;
-    }
-
-    /**
-     * The sink's state, without taking the write lock: unavailable when closed, stopped after a failed
-     * write it could not undo, refusing because the file was deleted or replaced, when the last write
-     * failed, or when free space is below the reserve; degraded below twice the reserve.
-     */
+    /** The sink's state, without taking the write lock (see {@link SinkState#health()}). */
     @Override
     public AuditSinkHealth health() {
-        if (closed) {
-            return AuditSinkHealth.unavailable("the audit file sink is closed");
-        }
-        if (failed) {
-            return AuditSinkHealth.unavailable("a failed write to the audit file could not be undone; restart the "
-                    + "vault");
-        }
-        String refused = refusal;
-        if (refused != null) {
-            return AuditSinkHealth.unavailable(refused);
-        }
-        String writeError = lastWriteError;
-        if (writeError != null) {
-            return AuditSinkHealth.unavailable(writeError);
-        }
-        long min = config.minFreeBytes();
-        long free = estimatedFree(0);
-        if (min > 0 && free < min) {
-            return AuditSinkHealth.unavailable("the audit file system has " + mib(Math.max(0, free)) + " MiB free, "
-                    + "below the reserve of " + mib(min) + " MiB: audit writes are refused");
-        }
-        if (min > 0 && free < 2 * min) {
-            return AuditSinkHealth.degraded("the audit file system has " + mib(free) + " MiB free; audit writes "
-                    + "stop below " + mib(min) + " MiB");
-        }
-        return AuditSinkHealth.ok();
-    }
-
-    private void ensureWritable() {
-        String refused = refusal;
-        if (refused != null) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": " + refused);
-        }
-        if (closed) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
-                    + "' for " + config.path() + " is closed");
-        }
-        if (failed) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
-                    + "' for " + config.path() + " stopped after a failed write it could not undo; restart to recover");
-        }
+        return state.health();
     }
 
     /** Every filter, secret key, actor and outcome included, is applied by the index. */
@@ -536,7 +364,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     @Override
     public Page<AuditEvent> query(AuditQuery query) {
         requireNonNull(query, "query is null");
-        if (closed) {
+        if (state.closed) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
                     + "' for " + config.path() + " is closed");
         }
@@ -602,22 +430,14 @@ public final class FileAuditSink implements QueryableAuditSink {
      */
     @Override
     public void close() {
-        if (background != null) {
-            stopBackground = true;
-            LockSupport.unpark(background);
-            try {
-                background.join(Duration.ofSeconds(10)); // a pass in progress ends with its fdatasync
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        watch.stop();
         writeLock.lock();
         try {
-            if (closed) {
+            if (state.closed) {
                 return;
             }
-            closed = true;
-            if (!failed) {
+            state.closed = true;
+            if (!state.failed) {
                 checkpoint(AuditCheckpoints.Kind.CLOSE);
             }
             try {
@@ -631,9 +451,9 @@ public final class FileAuditSink implements QueryableAuditSink {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "audit file {0}: final sync failed: {1}", config.path(), e.toString());
             }
-            if (!failed) {
+            if (!state.failed) {
                 writer.trim(end); // gives the blocks reserved past the end back
-                if (refusal == null) {
+                if (state.refusal == null) {
                     try {
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
                                 TrailLoader.digest(config.path(), end), active.index());
@@ -669,6 +489,6 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     @Override
     public String toString() {
-        return "FileAuditSink[" + config.path() + ", fsync=" + config.fsync() + ", closed=" + closed + "]";
+        return "FileAuditSink[" + config.path() + ", fsync=" + config.fsync() + ", closed=" + state.closed + "]";
     }
 }
