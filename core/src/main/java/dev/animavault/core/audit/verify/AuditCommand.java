@@ -45,7 +45,8 @@ public final class AuditCommand implements Callable<Integer> {
                             + EXIT_BROKEN + ": a file does not verify; 1: error."})
     public static final class Verify implements Callable<Integer> {
         @Parameters(arity = "0..*", paramLabel = "<file|dir>",
-                description = "Audit files, or directories whose *.jsonl files are verified.")
+                description = "Audit files, or directories: every trail in them (its segments <stem>.NNNNNN.jsonl in order, "
+                        + "then <stem>.jsonl) is verified as one chain.")
         List<Path> targets = new ArrayList<>();
 
         @Option(names = "--sink", paramLabel = "<type>", description = "Verify the trail of the configured audit "
@@ -56,6 +57,10 @@ public final class AuditCommand implements Callable<Integer> {
         @Option(names = "--no-key", description = "Do not open the vault's keyring: check checkpoints' content "
                 + "but not their signatures (for a copy of the trail without the vault's keys).")
         boolean noKey;
+
+        @Option(names = "--require-close", description = "The vault is stopped: fail (TRUNCATED) unless each trail "
+                + "ends with the signed close checkpoint of a clean shutdown covering every record.")
+        boolean requireClose;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -86,15 +91,12 @@ public final class AuditCommand implements Callable<Integer> {
                 out.flush();
                 return sinksOk ? 0 : EXIT_BROKEN;
             }
-            List<Path> files = new ArrayList<>();
+            Map<String, List<SegmentedTrailVerifier.SegmentFile>> trails = new java.util.LinkedHashMap<>();
             for (Path t : targets) {
                 if (Files.isDirectory(t)) {
-                    try (Stream<Path> s = Files.list(t)) {
-                        s.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p))
-                                .sorted().forEach(files::add);
-                    }
+                    trails.putAll(SegmentedTrailVerifier.trails(t));
                 } else if (Files.isRegularFile(t)) {
-                    files.add(t);
+                    trails.put(t.toString(), List.of(new SegmentedTrailVerifier.SegmentFile(-1, t)));
                 } else {
                     throw new CommandLine.ParameterException(spec.commandLine(), "no such file or directory: " + t);
                 }
@@ -102,23 +104,53 @@ public final class AuditCommand implements Callable<Integer> {
             SecretKey key = noKey ? null
                     : AuditKeys.derive(new VaultConfigLoader(env).load(), env, AuditTrailVerifier.CHECKPOINT_KEY_PURPOSE);
             boolean allOk = true;
-            for (Path f : files) {
-                AuditTrailVerifier.Report r = AuditTrailVerifier.verify(f, key);
+            for (Map.Entry<String, List<SegmentedTrailVerifier.SegmentFile>> trail : trails.entrySet()) {
+                List<SegmentedTrailVerifier.SegmentFile> segments = trail.getValue();
+                if (segments.size() == 1 && segments.get(0).number() < 0) {
+                    allOk &= verifyOneFile(out, segments.get(0).file(), key);
+                    continue;
+                }
+                SegmentedTrailVerifier.TrailReport r = SegmentedTrailVerifier.verify(trail.getKey(), segments, key,
+                        requireClose);
+                Path name = segments.get(segments.size() - 1).file();
                 String signed = r.checkpoints() == 0 ? "no checkpoints"
                         : r.checkpoints() + " checkpoint(s)" + (r.macsChecked() ? ", signatures verified" : ", signatures not checked (--no-key)");
                 if (r.ok()) {
-                    out.println("OK      " + f + ": " + r.lines() + " record(s), head " + r.head() + ", " + signed);
+                    out.println("OK      " + name + ": " + r.lines() + " record(s) in " + r.segments() + " segment(s), head "
+                            + r.head() + ", " + signed + (r.closed() ? ", closed cleanly" : ", not closed (running, or "
+                            + "it crashed; records after the last checkpoint are not signed)"));
                 } else {
                     allOk = false;
-                    out.println("BROKEN  " + f + ": " + r.problem().kind() + " at line " + r.problem().line() + ": "
+                    out.println("BROKEN  " + r.file() + ": " + r.problem().kind() + " at line " + r.problem().line() + ": "
                             + r.problem().message());
                 }
             }
-            if (files.isEmpty()) {
+            if (trails.isEmpty()) {
                 out.println("no audit files (*.jsonl) found");
             }
             out.flush();
             return allOk && sinksOk ? 0 : EXIT_BROKEN;
+        }
+
+        /** A file named alone: its own chain and checkpoints; its link to a segment before it is not checked. */
+        private boolean verifyOneFile(PrintWriter out, Path f, SecretKey key) throws IOException {
+            Map<String, List<SegmentedTrailVerifier.SegmentFile>> siblings = f.toAbsolutePath().getParent() == null
+                    ? Map.of() : SegmentedTrailVerifier.trails(f.toAbsolutePath().getParent());
+            boolean first = siblings.values().stream().filter(l -> l.stream().anyMatch(s -> s.file().getFileName()
+                    .equals(f.getFileName()))).findFirst().map(l -> l.get(0).file().getFileName().equals(f.getFileName()))
+                    .orElse(true);
+            AuditTrailVerifier.Report r = AuditTrailVerifier.verifySegment(f, key, first ? AuditTrailVerifier.GENESIS
+                    : null).report();
+            String signed = r.checkpoints() == 0 ? "no checkpoints"
+                    : r.checkpoints() + " checkpoint(s)" + (r.macsChecked() ? ", signatures verified" : ", signatures not checked (--no-key)");
+            if (r.ok()) {
+                out.println("OK      " + f + ": " + r.lines() + " record(s), head " + r.head() + ", " + signed
+                        + (first ? "" : " (its link to the segment before is checked when the directory is verified)"));
+                return true;
+            }
+            out.println("BROKEN  " + f + ": " + r.problem().kind() + " at line " + r.problem().line() + ": "
+                    + r.problem().message());
+            return false;
         }
 
         private boolean verifySink(PrintWriter out, String type) {

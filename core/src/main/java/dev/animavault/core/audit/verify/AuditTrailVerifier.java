@@ -41,6 +41,7 @@ public final class AuditTrailVerifier {
     /** The purpose under which the file sink's checkpoint key is derived. */
     public static final String CHECKPOINT_KEY_PURPOSE = "audit-file-checkpoint";
     private static final String MAC_CONTEXT = "anima-vault/audit-checkpoint/v1|";
+    private static final String MAC_CONTEXT_V2 = "anima-vault/audit-checkpoint/v2|";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HexFormat HEX = HexFormat.of();
 
@@ -86,7 +87,20 @@ public final class AuditTrailVerifier {
         }
     }
 
-    private record Checkpoint(int index, long lines, String head, String at, String mac) {
+    private record Checkpoint(int index, long lines, String head, String at, String mac, long segment, String kind) {
+    }
+
+    /**
+     * One segment's result plus what linking it into a trail needs.
+     *
+     * @param report        the segment's own result (its first line's prev not checked when {@code firstPrev} was
+     *                      not given)
+     * @param firstPrev     the {@code prev} of its first line (GENESIS for an empty file)
+     * @param lastKind      the kind of its last checkpoint ({@code batch}, {@code rollover}, {@code close};
+     *                      {@code batch} for version-1 checkpoints), or null without checkpoints
+     * @param lastCovered   the line count of its last checkpoint (0 without checkpoints)
+     */
+    public record SegmentResult(Report report, String firstPrev, String lastKind, long lastCovered) {
     }
 
     private record Line(long number, String prev, String hash, boolean wellFormed) {
@@ -101,8 +115,37 @@ public final class AuditTrailVerifier {
      * @throws IOException when a file cannot be read
      */
     public static Report verify(Path file, SecretKey checkpointKey) throws IOException {
+        return verifySegment(file, checkpointKey, GENESIS).report();
+    }
+
+    /**
+     * Verifies one segment of a trail and its checkpoints.
+     *
+     * @param expectedFirstPrev what the first line's {@code prev} must be, or null to accept any (the link to
+     *                          the segment before is checked by the caller)
+     */
+    public static SegmentResult verifySegment(Path file, SecretKey checkpointKey, String expectedFirstPrev)
+            throws IOException {
         requireNonNull(file, "file is null");
         Mac mac = checkpointKey == null ? null : mac(checkpointKey);
+        String[] firstPrev = {GENESIS};
+        Report r = verifySegment(file, mac, expectedFirstPrev, firstPrev);
+        Path cpFile = file.resolveSibling(file.getFileName() + ".checkpoints");
+        String lastKind = null;
+        long lastCovered = 0;
+        if (r.problem() == null || r.problem().kind() != Kind.BAD_CHECKPOINT) {
+            List<Checkpoint> cps = new ArrayList<>();
+            if (Files.exists(cpFile) && readCheckpoints(cpFile, null, cps) == null && !cps.isEmpty()) {
+                Checkpoint last = cps.get(cps.size() - 1);
+                lastKind = last.kind();
+                lastCovered = last.lines();
+            }
+        }
+        return new SegmentResult(r, firstPrev[0], lastKind, lastCovered);
+    }
+
+    private static Report verifySegment(Path file, Mac mac, String expectedFirstPrev, String[] firstPrevOut)
+            throws IOException {
         // the checkpoints first: a live sink appends to the audit file before it checkpoints
         Path cpFile = file.resolveSibling(file.getFileName() + ".checkpoints");
         List<Checkpoint> cps = new ArrayList<>();
@@ -112,7 +155,7 @@ public final class AuditTrailVerifier {
         }
         MessageDigest sha256 = sha256();
         try (LineReader in = new LineReader(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            String[] recent = {GENESIS, null}; // hash of the line before, and of the one before that
+            String[] recent = {expectedFirstPrev == null ? GENESIS : expectedFirstPrev, null}; // the line before, and the one before that
             int next = 0; // next checkpoint to check
             long number = 0;
             while (true) {
@@ -125,6 +168,12 @@ public final class AuditTrailVerifier {
                 if (!line.wellFormed()) {
                     return new Report(file, number - 1, recent[0], cps.size(), mac != null, new Finding(number,
                             Kind.MALFORMED, "line " + number + " is not a well-formed audit record (it was edited)"));
+                }
+                if (number == 1) {
+                    firstPrevOut[0] = line.prev();
+                    if (expectedFirstPrev == null) {
+                        recent[0] = line.prev(); // the link to the segment before is the caller's to check
+                    }
                 }
                 if (!line.prev().equals(recent[0])) {
                     Finding f = classify(line, recent, in, sha256);
@@ -210,8 +259,10 @@ public final class AuditTrailVerifier {
             Checkpoint cp;
             try {
                 JsonNode n = JSON.readTree(text);
+                boolean v2 = n.hasNonNull("v") && n.get("v").asInt() == 2;
                 cp = new Checkpoint(k, n.get("lines").asLong(-1), n.get("head").asText(), n.get("at").asText(),
-                        n.hasNonNull("mac") ? n.get("mac").asText() : null);
+                        n.hasNonNull("mac") ? n.get("mac").asText() : null,
+                        v2 ? n.get("segment").asLong(-1) : -1, v2 ? n.get("kind").asText() : "batch");
             } catch (IOException | NullPointerException e) {
                 return new Finding(0, Kind.BAD_CHECKPOINT, "checkpoint " + k + " in " + cpFile.getFileName()
                         + " is not well-formed");
@@ -227,8 +278,10 @@ public final class AuditTrailVerifier {
                             + ") is not signed, but a key was given");
                 }
                 mac.reset();
-                byte[] expected = mac.doFinal((MAC_CONTEXT + cp.lines() + "|" + cp.head() + "|" + cp.at())
-                        .getBytes(StandardCharsets.UTF_8));
+                String input = cp.segment() < 0 ? MAC_CONTEXT + cp.lines() + "|" + cp.head() + "|" + cp.at()
+                        : MAC_CONTEXT_V2 + cp.segment() + "|" + cp.lines() + "|" + cp.head() + "|" + cp.at() + "|"
+                        + cp.kind();
+                byte[] expected = mac.doFinal(input.getBytes(StandardCharsets.UTF_8));
                 byte[] actual;
                 try {
                     actual = HEX.parseHex(cp.mac());

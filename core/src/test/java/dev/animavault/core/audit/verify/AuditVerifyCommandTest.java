@@ -55,8 +55,9 @@ class AuditVerifyCommandTest {
         checkpoints = Files.readAllLines(audit.resolveSibling("audit.jsonl.checkpoints"), StandardCharsets.UTF_8);
         assertTrue(lines.size() >= 15, "enough events: " + lines.size());
         assertTrue(checkpoints.size() >= 2, "a checkpoint at the first batch and at close: " + checkpoints);
-        assertTrue(checkpoints.get(checkpoints.size() - 1).startsWith("{\"lines\":" + lines.size() + ","),
-                "the last checkpoint covers the whole file");
+        assertTrue(checkpoints.get(checkpoints.size() - 1).contains("\"lines\":" + lines.size() + ",")
+                && checkpoints.get(checkpoints.size() - 1).contains("\"kind\":\"close\""),
+                "the last checkpoint is the close checkpoint and covers the whole file");
         assertTrue(checkpoints.get(0).contains("\"mac\":\""), "signed: " + checkpoints.get(0));
     }
 
@@ -162,12 +163,125 @@ class AuditVerifyCommandTest {
         Run withoutKey = verify(l, cps, "--no-key");
         assertEquals(0, withoutKey.status(), "dropping the last checkpoint too is only caught with copies elsewhere");
         String head = sha256Hex(l.get(l.size() - 1));
-        cps.add(last.replaceFirst("\"lines\":\\d+", "\"lines\":" + l.size())
+        cps.add(last.replaceFirst("\"lines\":\\d+", "\"lines\":" + l.size()).replace("\"kind\":\"close\"", "\"kind\":\"batch\"")
                 .replaceFirst("\"head\":\"[0-9a-f]+\"", "\"head\":\"" + head + "\""));
         assertEquals(0, verify(l, cps, "--no-key").status(), "content alone is consistent");
         Run r = verify(l, cps);
         assertEquals(AuditCommand.EXIT_BROKEN, r.status(), r.out());
         assertTrue(r.out().contains("BAD_CHECKPOINT") && r.out().contains("fails its MAC"), r.out());
+    }
+
+    // ------------------------------------------------------------------ segments (rollover)
+
+    private Map<String, String> env() {
+        return Map.of("ANIMA_VAULT_HOME", vaultRoot.toString(),
+                "ANIMA_VAULT_CONFIG", vaultRoot.resolve("none.yaml").toString());
+    }
+
+    /** A checkpoint line as the sink writes it, signed with the vault's derived key. */
+    private String checkpoint(long segment, List<String> seg, String kind) throws Exception {
+        javax.crypto.SecretKey key = AuditKeys.derive(new dev.animavault.core.config.VaultConfigLoader(env()).load(),
+                env(), AuditTrailVerifier.CHECKPOINT_KEY_PURPOSE);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(key);
+        String head = sha256Hex(seg.get(seg.size() - 1));
+        String at = "2026-01-01T00:00:00Z";
+        String sig = java.util.HexFormat.of().formatHex(mac.doFinal(("anima-vault/audit-checkpoint/v2|" + segment + "|"
+                + seg.size() + "|" + head + "|" + at + "|" + kind).getBytes(StandardCharsets.UTF_8)));
+        return "{\"v\":2,\"segment\":" + segment + ",\"lines\":" + seg.size() + ",\"head\":\"" + head + "\",\"at\":\""
+                + at + "\",\"kind\":\"" + kind + "\",\"mac\":\"" + sig + "\"}";
+    }
+
+    /** The recorded trail cut into segments 1 and 2 (sealed by rollover) and the open one (closed cleanly). */
+    private Path segmented() throws Exception {
+        Path dir = Files.createTempDirectory(tmp, "segments");
+        List<List<String>> parts = List.of(lines.subList(0, 5), lines.subList(5, 10), lines.subList(10, lines.size()));
+        String[] names = {"audit.000001.jsonl", "audit.000002.jsonl", "audit.jsonl"};
+        for (int i = 0; i < 3; i++) {
+            Files.write(dir.resolve(names[i]), parts.get(i), StandardCharsets.UTF_8);
+            Files.write(dir.resolve(names[i] + ".checkpoints"), List.of(checkpoint(i + 1, parts.get(i),
+                    i < 2 ? "rollover" : "close")), StandardCharsets.UTF_8);
+        }
+        return dir;
+    }
+
+    private Run verifyDir(Path dir, String... options) {
+        StringWriter out = new StringWriter();
+        List<String> args = new ArrayList<>(List.of(options));
+        args.add(dir.toString());
+        int status = new CommandLine(new AuditCommand.Verify(env())).setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(out)).execute(args.toArray(String[]::new));
+        return new Run(status, out.toString());
+    }
+
+    private static void assertBrokenIn(Run r, String file, AuditTrailVerifier.Kind kind, long line) {
+        assertEquals(AuditCommand.EXIT_BROKEN, r.status(), r.out());
+        assertTrue(r.out().contains("BROKEN") && r.out().contains(file + ": " + kind + " at line " + line + ":"), r.out());
+    }
+
+    @Test
+    void aTrailOfSegmentsVerifiesAsOneChainWithItsSignatures() throws Exception {
+        Run r = verifyDir(segmented(), "--require-close");
+        assertEquals(0, r.status(), r.out());
+        assertTrue(r.out().contains(lines.size() + " record(s) in 3 segment(s)") && r.out().contains("signatures verified")
+                && r.out().contains("closed cleanly"), r.out());
+    }
+
+    @Test
+    void anEditedLineInASealedSegmentIsNamedWithItsFile() throws Exception {
+        Path dir = segmented();
+        List<String> two = new ArrayList<>(Files.readAllLines(dir.resolve("audit.000002.jsonl")));
+        two.set(1, two.get(1).replace("\"action\":\"", "\"action\":\"x"));
+        Files.write(dir.resolve("audit.000002.jsonl"), two, StandardCharsets.UTF_8);
+        assertBrokenIn(verifyDir(dir), "audit.000002.jsonl", AuditTrailVerifier.Kind.MODIFIED, 2);
+    }
+
+    @Test
+    void aDeletedSegmentIsCaught() throws Exception {
+        Path dir = segmented();
+        Files.delete(dir.resolve("audit.000002.jsonl"));
+        Files.delete(dir.resolve("audit.000002.jsonl.checkpoints"));
+        assertBrokenIn(verifyDir(dir), "audit.jsonl", AuditTrailVerifier.Kind.DELETED, 1);
+    }
+
+    @Test
+    void theNewestSegmentDeletedIsCaughtByTheRolloverCheckpoint() throws Exception {
+        Path dir = segmented();
+        Files.delete(dir.resolve("audit.jsonl"));
+        Files.delete(dir.resolve("audit.jsonl.checkpoints"));
+        assertBrokenIn(verifyDir(dir), "audit.000002.jsonl", AuditTrailVerifier.Kind.TRUNCATED, 6);
+    }
+
+    @Test
+    void swappedSegmentsAreNamedAsReordered() throws Exception {
+        Path dir = segmented();
+        Path a = dir.resolve("audit.000001.jsonl");
+        Path b = dir.resolve("audit.000002.jsonl");
+        Path t = dir.resolve("swap");
+        Files.move(a, t);
+        Files.move(b, a);
+        Files.move(t, b);
+        Run r = verifyDir(dir, "--no-key");
+        assertBrokenIn(r, "audit.000001.jsonl", AuditTrailVerifier.Kind.REORDERED, 1);
+    }
+
+    @Test
+    void aCutTailWithoutTheCloseCheckpointIsCaughtWhenTheVaultIsStopped() throws Exception {
+        Path dir = segmented();
+        List<String> open = new ArrayList<>(Files.readAllLines(dir.resolve("audit.jsonl")));
+        List<String> cut = open.subList(0, open.size() - 2);
+        Files.write(dir.resolve("audit.jsonl"), cut, StandardCharsets.UTF_8);
+        // the attacker also drops the close checkpoint and writes nothing it cannot sign
+        Files.write(dir.resolve("audit.jsonl.checkpoints"), List.of(checkpoint(3, cut.subList(0, 1), "batch")),
+                StandardCharsets.UTF_8);
+        Run lenient = verifyDir(dir);
+        assertEquals(0, lenient.status(), lenient.out());
+        assertTrue(lenient.out().contains("not closed"), lenient.out());
+        assertBrokenIn(verifyDir(dir, "--require-close"), "audit.jsonl", AuditTrailVerifier.Kind.TRUNCATED, 2);
+        // without touching the checkpoints, the close checkpoint alone names the cut
+        Path dir2 = segmented();
+        Files.write(dir2.resolve("audit.jsonl"), cut, StandardCharsets.UTF_8);
+        assertBrokenIn(verifyDir(dir2), "audit.jsonl", AuditTrailVerifier.Kind.TRUNCATED, cut.size() + 1);
     }
 
     private static String sha256Hex(String line) {

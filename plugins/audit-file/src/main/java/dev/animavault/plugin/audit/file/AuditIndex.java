@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +32,8 @@ final class AuditIndex {
     private static final int MASK = CHUNK - 1;
     /** Bytes per entry: two longs and eight ints. */
     static final int ENTRY_BYTES = 2 * Long.BYTES + 8 * Integer.BYTES;
+    /** Bytes per chunk (columns one after another), also in a persisted index file. */
+    static final int CHUNK_BYTES = CHUNK * ENTRY_BYTES;
 
     // Each chunk is one direct buffer holding its columns one after another (every value aligned to its
     // size, and a scan over one column reads contiguous memory). Appending never copies entries: a
@@ -45,14 +49,83 @@ final class AuditIndex {
     private static final int ACTORS = SECRET_KEYS + CHUNK * Integer.BYTES;
     private static final int OUTCOMES = ACTORS + CHUNK * Integer.BYTES;
 
-    private ByteBuffer[] chunks = new ByteBuffer[16];
+    private ByteBuffer[] chunks;
     private int size;
+    /** Whether the chunks are a read-only view (a persisted index file mapped into memory). */
+    private final boolean readOnly;
 
-    private final Dictionary organizationCodes = new Dictionary();
-    private final Dictionary identityCodes = new Dictionary();
-    private final Dictionary actionCodes = new Dictionary();
-    private final Dictionary secretKeyCodes = new Dictionary();
-    private final Dictionary actorCodes = new Dictionary();
+    private final Dictionary organizationCodes;
+    private final Dictionary identityCodes;
+    private final Dictionary actionCodes;
+    private final Dictionary secretKeyCodes;
+    private final Dictionary actorCodes;
+
+    /** An empty index that grows as lines are added. */
+    AuditIndex() {
+        this.chunks = new ByteBuffer[16];
+        this.readOnly = false;
+        this.organizationCodes = new Dictionary();
+        this.identityCodes = new Dictionary();
+        this.actionCodes = new Dictionary();
+        this.secretKeyCodes = new Dictionary();
+        this.actorCodes = new Dictionary();
+    }
+
+    /**
+     * An index over given chunks (little-endian, {@link #CHUNK_BYTES} each) and dictionaries (values in code
+     * order: organizations, identities, actions, secret keys, actors). With {@code copy} the chunks are copied
+     * into fresh direct buffers and the index can grow; without, it is a read-only view.
+     */
+    AuditIndex(ByteBuffer[] chunks, int size, List<List<String>> dictionaries, boolean copy) {
+        this.size = size;
+        this.readOnly = !copy;
+        this.chunks = new ByteBuffer[Math.max(16, chunks.length * 2)];
+        for (int c = 0; c < chunks.length; c++) {
+            if (copy) {
+                ByteBuffer b = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.put(0, chunks[c], 0, CHUNK_BYTES);
+                this.chunks[c] = b;
+            } else {
+                this.chunks[c] = chunks[c].order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        this.organizationCodes = new Dictionary(dictionaries.get(0));
+        this.identityCodes = new Dictionary(dictionaries.get(1));
+        this.actionCodes = new Dictionary(dictionaries.get(2));
+        this.secretKeyCodes = new Dictionary(dictionaries.get(3));
+        this.actorCodes = new Dictionary(dictionaries.get(4));
+    }
+
+    /** The chunks in use ({@code ceil(size / CHUNK)}), for persisting. */
+    ByteBuffer[] chunksInUse() {
+        return Arrays.copyOf(chunks, (size + CHUNK - 1) >>> CHUNK_SHIFT);
+    }
+
+    /** The dictionaries' values in code order (organizations, identities, actions, secret keys, actors). */
+    List<List<String>> dictionaries() {
+        return List.of(organizationCodes.values(), identityCodes.values(), actionCodes.values(),
+                secretKeyCodes.values(), actorCodes.values());
+    }
+
+    /** The first byte after the last indexed line (its offset plus length plus the newline), 0 when empty. */
+    long endOffset() {
+        return size == 0 ? 0 : offset(size - 1) + length(size - 1) + 1;
+    }
+
+    /** The epoch second of the first indexed event, or empty when there is none. */
+    java.util.OptionalLong firstSecond() {
+        return size == 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(longAt(SECONDS, 0));
+    }
+
+    /** Byte offset of a line. */
+    long offsetOf(int ordinal) {
+        return offset(ordinal);
+    }
+
+    /** Length of a line, without its newline. */
+    int lengthOf(int ordinal) {
+        return length(ordinal);
+    }
 
     /** The matches of one scan: ordinals newest first. */
     record Matches(int[] ordinals, long[] offsets, int[] lengths, int count, boolean more) {
@@ -64,13 +137,16 @@ final class AuditIndex {
 
     /** Appends the line that holds the event. */
     void add(long offset, int length, AuditEvent e) {
+        if (readOnly) {
+            throw new IllegalStateException("a persisted audit index is read-only");
+        }
         int c = size >>> CHUNK_SHIFT;
         int k = size & MASK;
         if (k == 0) {
             if (c == chunks.length) {
                 chunks = Arrays.copyOf(chunks, c * 2);
             }
-            chunks[c] = ByteBuffer.allocateDirect(CHUNK * ENTRY_BYTES).order(ByteOrder.nativeOrder());
+            chunks[c] = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         }
         ByteBuffer b = chunks[c];
         b.putLong(OFFSETS + k * Long.BYTES, offset);
@@ -131,7 +207,7 @@ final class AuditIndex {
         Integer action = q.action().isPresent() ? actionCodes.find(q.action().get()) : Integer.valueOf(NONE);
         Integer secretKey = q.secretKey().isPresent() ? secretKeyCodes.find(q.secretKey().get()) : Integer.valueOf(NONE);
         Integer actor = q.actor().isPresent() ? actorCodes.find(q.actor().get()) : Integer.valueOf(NONE);
-        int[] found = new int[limit];
+        int[] found = new int[Math.max(0, limit)];
         if (org == null || identity == null || action == null || secretKey == null || actor == null) {
             return new Matches(found, new long[0], new int[0], 0, false);
         }
@@ -182,8 +258,23 @@ final class AuditIndex {
      */
     private static final class Dictionary {
         private final Map<String, Integer> codes = new HashMap<>();
+        private final List<String> values = new ArrayList<>();
         private String last;
         private int lastCode = NONE;
+
+        Dictionary() {
+        }
+
+        Dictionary(List<String> values) {
+            for (String v : values) {
+                codes.put(v, this.values.size());
+                this.values.add(v);
+            }
+        }
+
+        List<String> values() {
+            return values;
+        }
 
         int code(String value) {
             if (value == null) {
@@ -196,6 +287,7 @@ final class AuditIndex {
             if (code == null) {
                 code = codes.size();
                 codes.put(value, code);
+                values.add(value);
             }
             last = value;
             lastCode = code;

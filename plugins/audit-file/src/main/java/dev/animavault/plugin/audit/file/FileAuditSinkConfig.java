@@ -20,9 +20,16 @@ import java.time.Duration;
  * @param checkpointInterval how often, while events are written, a signed checkpoint (line count and head
  *                      hash) is appended to {@code <path>.checkpoints}; zero: after every batch. One is
  *                      always written at close.
+ * @param rolloverBytes the size past which the open segment is sealed and a new one started before the next
+ *                      batch (0: never by size)
+ * @param rolloverDaily whether a batch whose first event falls on another UTC day than the open segment's
+ *                      first event starts a new segment
  */
 public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
-                                  long minFreeBytes, Duration checkpointInterval) {
+                                  long minFreeBytes, Duration checkpointInterval, long rolloverBytes,
+                                  boolean rolloverDaily) {
+    /** The default {@link #rolloverBytes}: 64 MiB (about 200,000 events; bounds the open segment's in-memory index). */
+    public static final long DEFAULT_ROLLOVER_BYTES = 64L << 20;
     /** The default {@link #checkpointInterval}. */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** The default {@link #flushInterval}. */
@@ -46,7 +53,17 @@ public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen
         if (minFreeBytes < 0) {
             throw new IllegalArgumentException("minFreeBytes must not be negative");
         }
+        if (rolloverBytes < 0) {
+            throw new IllegalArgumentException("rolloverBytes must not be negative");
+        }
         path = path.normalize();
+    }
+
+    /** A configuration with the default rollover (by size, not daily). */
+    public FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
+                               long minFreeBytes, Duration checkpointInterval) {
+        this(path, fsync, verifyOnOpen, flushInterval, minFreeBytes, checkpointInterval, DEFAULT_ROLLOVER_BYTES,
+                false);
     }
 
     /** A configuration with the default checkpoint interval. */

@@ -43,6 +43,10 @@ import java.util.List;
  *       often the sink appends a checkpoint (line count, hash of the last line, time, HMAC under a key
  *       derived from the keyring's audit key) to {@code <path>.checkpoints}, and once more at close, so
  *       {@code anima-vault audit verify} detects lines cut from the end of the file.</li>
+ *   <li>{@code rollover-size} (bytes, default 67108864 = 64 MiB; 0 = never by size) and {@code rollover-daily}
+ *       (default false): when the open segment would grow past the size, or a batch starts a new UTC day,
+ *       the segment is sealed (renamed {@code audit.000001.jsonl}, ...) with its index and checkpoints, and
+ *       a new file continues the chain at the configured path.</li>
  * </ul>
  */
 public final class FileAuditSinkFactory implements AuditSinkFactory {
@@ -60,6 +64,10 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
     public static final String VERIFY_ON_OPEN = "verify-on-open";
     /** Configuration key: how often a signed checkpoint is written. */
     public static final String CHECKPOINT_INTERVAL = "checkpoint-interval";
+    /** Configuration key: the size past which a new segment is started. */
+    public static final String ROLLOVER_SIZE = "rollover-size";
+    /** Configuration key: start a new segment every UTC day. */
+    public static final String ROLLOVER_DAILY = "rollover-daily";
     /** The default audit file, relative to the data directory. */
     public static final String DEFAULT_PATH = "audit/audit.jsonl";
 
@@ -91,7 +99,13 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
                         "verify the hash chain at startup and refuse to start when it is broken"),
                 ConfigProperty.optional(CHECKPOINT_INTERVAL, ConfigProperty.Type.DURATION, "1s",
                         "how often a signed checkpoint (line count, head hash) is appended to <path>.checkpoints "
-                                + "while events are written (0 = after every batch)"));
+                                + "while events are written (0 = after every batch)"),
+                ConfigProperty.optional(ROLLOVER_SIZE, ConfigProperty.Type.LONG,
+                        Long.toString(FileAuditSinkConfig.DEFAULT_ROLLOVER_BYTES),
+                        "bytes past which the open segment is sealed (renamed <stem>.NNNNNN<ext>) and a new one "
+                                + "started; the hash chain continues across segments (0 = never by size)"),
+                ConfigProperty.optional(ROLLOVER_DAILY, ConfigProperty.Type.BOOLEAN, "false",
+                        "also start a new segment with the first event of each UTC day"));
     }
 
     @Override
@@ -105,10 +119,16 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
             throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + MIN_FREE_SPACE
                     + " must not be negative");
         }
+        long rollover = config.getLong(ROLLOVER_SIZE, FileAuditSinkConfig.DEFAULT_ROLLOVER_BYTES);
+        if (rollover < 0) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + ROLLOVER_SIZE
+                    + " must not be negative");
+        }
         return FileAuditSink.open(new FileAuditSinkConfig(path, config.getBoolean(FSYNC, false),
                 config.getBoolean(VERIFY_ON_OPEN, true),
                 config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL),
-                minFree, config.getDuration(CHECKPOINT_INTERVAL, FileAuditSinkConfig.DEFAULT_CHECKPOINT_INTERVAL)),
+                minFree, config.getDuration(CHECKPOINT_INTERVAL, FileAuditSinkConfig.DEFAULT_CHECKPOINT_INTERVAL),
+                rollover, config.getBoolean(ROLLOVER_DAILY, false)),
                 context.auditSigningKey(AuditCheckpoints.KEY_PURPOSE).orElse(null));
     }
 

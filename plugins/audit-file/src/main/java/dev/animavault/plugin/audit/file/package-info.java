@@ -1,6 +1,7 @@
 /**
- * The {@code file} audit sink: an append-only JSON-lines file with a SHA-256 hash chain, queryable
- * through an in-memory index.
+ * The {@code file} audit sink: append-only JSON-lines segments with one SHA-256 hash chain across them,
+ * rolled over by size or day, signed checkpoints, queryable through per-segment indexes (the open one in
+ * memory, sealed ones persisted and memory-mapped).
  *
  * <p>Line format (UTF-8, one object per line, fields in this order, null fields and empty details left
  * out): {@code id}, {@code timestamp} (ISO-8601, as precise as the event), {@code action},

@@ -50,7 +50,9 @@ class AuditCheckpointsTest {
             assertEquals(AuditHashChain.hex(AuditHashChain.unhex(sink.headHash())), sink.headHash());
         }
         List<String> cps = Files.readAllLines(AuditCheckpoints.pathFor(file), StandardCharsets.UTF_8);
-        assertEquals(3, cps.size(), "one per batch, none more at close: " + cps);
+        assertEquals(4, cps.size(), "one per batch, and the close checkpoint: " + cps);
+        assertEquals("close", field(cps.get(3), "kind"));
+        assertEquals(6, lines(cps.get(3)));
         long[] expectedLines = {1, 3, 6};
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         var mac = AuditCheckpoints.mac(key);
@@ -59,8 +61,10 @@ class AuditCheckpointsTest {
             assertEquals(expectedLines[i], lines(cp));
             byte[] line = lines.get((int) expectedLines[i] - 1).getBytes(StandardCharsets.UTF_8);
             assertEquals(AuditHashChain.hash(AuditHashChain.sha256(), line, 0, line.length), field(cp, "head"));
-            assertEquals(AuditCheckpoints.sign(mac, lines(cp), field(cp, "head"),
-                    field(cp, "at")), field(cp, "mac"));
+            assertEquals("batch", field(cp, "kind"));
+            assertEquals("1", field(cp, "segment"));
+            assertEquals(AuditCheckpoints.sign(mac, 1, lines(cp), field(cp, "head"),
+                    field(cp, "at"), "batch"), field(cp, "mac"));
         }
 
         // reopened without a key (older core): unsigned checkpoints continue the count; close adds the last
@@ -70,10 +74,10 @@ class AuditCheckpointsTest {
             sink.write(List.of(events.next()));
         }
         cps = Files.readAllLines(AuditCheckpoints.pathFor(file), StandardCharsets.UTF_8);
-        assertEquals(5, cps.size(), "the first batch after opening, then close: " + cps);
-        assertEquals(7, lines(cps.get(3)));
-        assertEquals(8, lines(cps.get(4)));
-        assertFalse(cps.get(4).contains("mac"));
+        assertEquals(6, cps.size(), "the first batch after opening, then close: " + cps);
+        assertEquals(7, lines(cps.get(4)));
+        assertEquals(8, lines(cps.get(5)));
+        assertFalse(cps.get(5).contains("mac"));
         assertTrue(AuditHashChain.verify(file) < 0);
     }
 }

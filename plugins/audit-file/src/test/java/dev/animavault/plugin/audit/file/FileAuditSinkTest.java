@@ -440,7 +440,8 @@ class FileAuditSinkTest {
     void configurationIsDeclaredAndPrintable() {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
         assertEquals("file", factory.name());
-        assertEquals(List.of("path", "fsync", "flush-interval", "min-free-space", "verify-on-open", "checkpoint-interval"),
+        assertEquals(List.of("path", "fsync", "flush-interval", "min-free-space", "verify-on-open", "checkpoint-interval",
+                        "rollover-size", "rollover-daily"),
                 factory.configProperties().stream().map(p -> p.name()).toList());
         assertFalse(factory.configProperties().stream().anyMatch(p -> p.sensitive()));
         FileAuditSink sink = open(Map.of("path", "elsewhere/a.log", "fsync", "true"));
