@@ -379,15 +379,9 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         }
         SecretMetadata stored = normalize(metadata).withRevision(1);
         write("createSecret", Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
-            boolean identityExists = h.createQuery("SELECT 1 FROM identities WHERE org_id = :org AND id = :identity")
-                    .bind("org", ref.organizationId())
-                    .bind("identity", ref.identityId())
-                    .mapTo(Integer.class)
-                    .findOne()
-                    .isPresent();
-            if (!identityExists) {
-                throw missingIdentity(ref);
-            }
+            // No look-up of the identity first: the foreign key (org_id, identity_id) -> identities, enforced
+            // in both dialects (SQLite foreign_keys=true), refuses the insert when it is missing; ON CONFLICT
+            // DO NOTHING covers only the primary key. One statement less in the single SQLite writer's turn.
             int n;
             try {
                 n = h.createUpdate("INSERT INTO secrets (org_id, identity_id, secret_key, type, current_version, "
@@ -407,7 +401,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
             } catch (RuntimeException e) {
                 SQLException sql = SqlErrors.sqlCause(e);
                 if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.FOREIGN_KEY_VIOLATION) {
-                    throw missingIdentity(ref); // deleted between the check and the insert
+                    throw missingIdentity(ref); // no such identity (or deleted meanwhile)
                 }
                 throw e;
             }
