@@ -54,8 +54,14 @@ public final class PasswordHasher implements AutoCloseable {
     private final java.util.concurrent.ExecutorService workers;
     /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
     private final double restPerBusy;
-    /** A hash of a random password, verified against for unknown usernames so they cost the same time. */
-    private final String decoy;
+    /**
+     * A hash of a random password, verified against for unknown usernames so they cost the same time. Made
+     * at the first verification that needs it, not at startup: one Argon2id derivation (19 MiB, run mostly
+     * interpreted that early) was a sizeable part of the start's CPU time, and its memory blocks stayed in
+     * the pool (heap) of every node, including those that never see an admin login.
+     */
+    private volatile String decoy;
+    private final java.util.concurrent.locks.ReentrantLock decoyLock = new java.util.concurrent.locks.ReentrantLock();
 
     public PasswordHasher(AdminConfig config) {
         this.memoryKib = config.argon2MemoryKib();
@@ -68,10 +74,25 @@ public final class PasswordHasher implements AutoCloseable {
         this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
         this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
                 Thread.ofPlatform().daemon().name("argon2-", 1).factory());
-        byte[] salt = new byte[SALT_BYTES];
-        random.nextBytes(salt);
-        this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
-                salt));
+    }
+
+    private String decoy() {
+        String d = decoy;
+        if (d != null) {
+            return d;
+        }
+        decoyLock.lock();
+        try {
+            if (decoy == null) {
+                byte[] salt = new byte[SALT_BYTES];
+                random.nextBytes(salt);
+                decoy = encode(memoryKib, iterations, parallelism, salt, limited(() -> derive(memoryKib, iterations,
+                        parallelism, salt, salt)));
+            }
+            return decoy;
+        } finally {
+            decoyLock.unlock();
+        }
     }
 
     /** Hashes a new password (checked for length first). */
@@ -96,7 +117,7 @@ public final class PasswordHasher implements AutoCloseable {
     public boolean verify(String encoded, char[] password) {
         byte[] pw = utf8(password);
         try {
-            Parsed p = parse(encoded == null ? decoy : encoded);
+            Parsed p = parse(encoded == null ? decoy() : encoded);
             byte[] actual = limited(() -> derive(p.memory, p.iterations, p.parallelism, p.salt, pw));
             return encoded != null && MessageDigest.isEqual(actual, p.hash);
         } finally {
