@@ -45,7 +45,8 @@ public final class PasswordHasher implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * A moving average of one permit's cycle (hash time plus its rest), in nanoseconds: how many waiters a
-     * permit can serve within {@code queueWait} follows from it. Starts at the decoy's first hash.
+     * permit can serve within {@code queueWait} follows from it. 0 until the first hash (the decoy is made
+     * lazily, at the first unknown username), which seeds it.
      */
     private volatile long cycleNanos;
     private final SecureRandom random = new SecureRandom();
@@ -62,8 +63,14 @@ public final class PasswordHasher implements AutoCloseable {
     private final java.util.concurrent.ExecutorService workers;
     /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
     private final double restPerBusy;
-    /** A hash of a random password, verified against for unknown usernames so they cost the same time. */
-    private final String decoy;
+    /**
+     * A hash of a random password, verified against for unknown usernames so they cost the same time. Made
+     * at the first verification that needs it, not at startup: one Argon2id derivation (19 MiB, run mostly
+     * interpreted that early) was a sizeable part of the start's CPU time, and its memory blocks stayed in
+     * the pool (heap) of every node, including those that never see an admin login.
+     */
+    private volatile String decoy;
+    private final java.util.concurrent.locks.ReentrantLock decoyLock = new java.util.concurrent.locks.ReentrantLock();
 
     public PasswordHasher(AdminConfig config) {
         this.memoryKib = config.argon2MemoryKib();
@@ -77,12 +84,6 @@ public final class PasswordHasher implements AutoCloseable {
         this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
         this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
                 Thread.ofPlatform().daemon().name("argon2-", 1).factory());
-        byte[] salt = new byte[SALT_BYTES];
-        random.nextBytes(salt);
-        long start = System.nanoTime();
-        this.decoy = encode(memoryKib, iterations, parallelism, salt, derive(memoryKib, iterations, parallelism, salt,
-                salt));
-        this.cycleNanos = Math.max(1, (long) ((System.nanoTime() - start) * (1 + restPerBusy)));
     }
 
     /**
@@ -105,8 +106,31 @@ public final class PasswordHasher implements AutoCloseable {
      * than that would be refused after waiting anyway; it is refused at once instead.
      */
     int waitingRoom() {
-        long room = maxPermits * queueWait.toNanos() / Math.max(1, cycleNanos);
+        long cycle = cycleNanos;
+        if (cycle <= 0) {
+            return maxPermits; // no hash measured yet (the decoy is made lazily): the smallest room
+        }
+        long room = maxPermits * queueWait.toNanos() / cycle;
         return (int) Math.max(maxPermits, Math.min(1024, room));
+    }
+
+    private String decoy() {
+        String d = decoy;
+        if (d != null) {
+            return d;
+        }
+        decoyLock.lock();
+        try {
+            if (decoy == null) {
+                byte[] salt = new byte[SALT_BYTES];
+                random.nextBytes(salt);
+                decoy = encode(memoryKib, iterations, parallelism, salt, limited(() -> derive(memoryKib, iterations,
+                        parallelism, salt, salt)));
+            }
+            return decoy;
+        } finally {
+            decoyLock.unlock();
+        }
     }
 
     /** Hashes a new password (checked for length first). */
@@ -131,7 +155,7 @@ public final class PasswordHasher implements AutoCloseable {
     public boolean verify(String encoded, char[] password) {
         byte[] pw = utf8(password);
         try {
-            Parsed p = parse(encoded == null ? decoy : encoded);
+            Parsed p = parse(encoded == null ? decoy() : encoded);
             byte[] actual = limited(() -> derive(p.memory, p.iterations, p.parallelism, p.salt, pw));
             return encoded != null && MessageDigest.isEqual(actual, p.hash);
         } finally {
@@ -224,7 +248,8 @@ public final class PasswordHasher implements AutoCloseable {
         long rest = (long) (busyNanos * restPerBusy);
         if (busyNanos > 0) {
             long cycle = busyNanos + rest;
-            cycleNanos = cycleNanos - cycleNanos / 8 + cycle / 8; // racy by design: an estimate
+            long current = cycleNanos;
+            cycleNanos = current <= 0 ? cycle : current - current / 8 + cycle / 8; // racy by design: an estimate
         }
         if (rest <= 0) {
             permits.release();

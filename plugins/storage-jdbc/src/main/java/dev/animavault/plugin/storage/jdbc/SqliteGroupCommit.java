@@ -2,6 +2,8 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,19 +56,21 @@ final class SqliteGroupCommit {
 
     private static final class Op {
         final HandleCallback<?, RuntimeException> callback;
+        /** Signalled when this operation is done, or when it is first in the queue and no batch runs. */
+        final Condition wake;
         /** Guarded by the monitor: 0 queued, 1 running, 2 done. */
         int state;
         Object result;
         Throwable failure;
 
-        Op(HandleCallback<?, RuntimeException> callback) {
+        Op(HandleCallback<?, RuntimeException> callback, Condition wake) {
             this.callback = callback;
+            this.wake = wake;
         }
     }
 
     private final Jdbi writer;
     private final ReentrantLock monitor = new ReentrantLock();
-    private final Condition finished = monitor.newCondition();
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
     private boolean leaderActive;
     // statistics (guarded by the monitor): batches and operations committed, for tests and tuning
@@ -91,7 +95,7 @@ final class SqliteGroupCommit {
     @SuppressWarnings("unchecked")
     <T> T run(HandleCallback<T, RuntimeException> callback, long timeoutMillis)
             throws TimeoutException, InterruptedException {
-        Op op = new Op(callback);
+        Op op = new Op(callback, monitor.newCondition());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<Op> batch;
         monitor.lock();
@@ -108,18 +112,18 @@ final class SqliteGroupCommit {
                 }
                 long left = deadline - System.nanoTime();
                 if (op.state == 0 && left <= 0) {
-                    queue.remove(op);
+                    leaveQueue(op);
                     throw new TimeoutException();
                 }
                 try {
                     if (op.state == 0) {
-                        finished.awaitNanos(left);
+                        op.wake.awaitNanos(left);
                     } else {
-                        finished.awaitUninterruptibly(); // running: its outcome comes with the commit
+                        op.wake.awaitUninterruptibly(); // running: its outcome comes with the commit
                     }
                 } catch (InterruptedException e) {
                     if (op.state == 0) {
-                        queue.remove(op);
+                        leaveQueue(op);
                         throw e;
                     }
                     Thread.currentThread().interrupt(); // running: wait for the commit, keep the flag
@@ -131,6 +135,23 @@ final class SqliteGroupCommit {
         lead(batch);
         // the batch taken by this leader always holds its own operation (it was queued and not yet taken)
         return (T) outcome(op);
+    }
+
+    /**
+     * Under the monitor: an operation gives up its place; if no batch runs, the new first one is woken to
+     * lead (it may have been signalled to lead instead of the one leaving).
+     */
+    private void leaveQueue(Op op) {
+        queue.remove(op);
+        wakeNextLeader();
+    }
+
+    /** Under the monitor: when no batch runs, wakes the first queued operation's caller to lead the next. */
+    private void wakeNextLeader() {
+        Op next = queue.peek();
+        if (!leaderActive && next != null) {
+            next.wake.signal();
+        }
     }
 
     /** Under the monitor: takes the queued operations into a batch (marking them running). */
@@ -169,6 +190,7 @@ final class SqliteGroupCommit {
                         o.failure = batchFailure;
                     }
                     o.state = 2;
+                    o.wake.signal();
                 }
                 if (batchFailure == null) {
                     batches++;
@@ -176,7 +198,9 @@ final class SqliteGroupCommit {
                     largestBatch = Math.max(largestBatch, batch.size());
                 }
                 leaderActive = false;
-                finished.signalAll(); // the callers of this batch return; one waiting caller leads the next
+                // only the callers of this batch and the next leader wake (signalAll woke every waiting
+                // caller once per batch, and all but one went back to waiting)
+                wakeNextLeader();
             } finally {
                 monitor.unlock();
             }
@@ -185,7 +209,7 @@ final class SqliteGroupCommit {
 
     private static void runAll(Handle h, List<Op> batch) {
         for (Op o : batch) {
-            h.execute("SAVEPOINT op");
+            statement(h, "SAVEPOINT op");
             try {
                 o.result = o.callback.withHandle(h);
             } catch (RuntimeException e) {
@@ -198,7 +222,20 @@ final class SqliteGroupCommit {
                     throw e;
                 }
             }
-            h.execute("RELEASE op");
+            statement(h, "RELEASE op");
+        }
+    }
+
+    /**
+     * Runs a savepoint statement on the handle's connection directly: Jdbi's statement machinery
+     * (parsing, configuration look-ups, listeners) cost more than SQLite's savepoint itself, twice per
+     * operation of every batch, inside the single writer's critical section.
+     */
+    private static void statement(Handle h, String sql) {
+        try (Statement s = h.getConnection().createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " failed: " + e.getMessage(), e);
         }
     }
 
