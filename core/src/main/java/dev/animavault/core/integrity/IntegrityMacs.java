@@ -105,18 +105,29 @@ final class IntegrityMacs {
             return i((int) (v >>> 32)).i((int) v);
         }
 
-        /** A string as its length and UTF-16 code units (injective, no encoder allocation). */
+        /**
+         * A string as its length in chars and its chars in UTF-8 (surrogates encoded one by one, as CESU-8):
+         * injective, one byte per ASCII char, no encoder allocation.
+         */
         Hasher s(String v) {
             if (v == null) {
                 return i(-1);
             }
             int n = v.length();
             i(n);
-            room(2 * n);
+            room(3 * n);
             for (int k = 0; k < n; k++) {
                 char c = v.charAt(k);
-                buf[len++] = (byte) (c >>> 8);
-                buf[len++] = (byte) c;
+                if (c < 0x80) {
+                    buf[len++] = (byte) c;
+                } else if (c < 0x800) {
+                    buf[len++] = (byte) (0xC0 | (c >>> 6));
+                    buf[len++] = (byte) (0x80 | (c & 0x3F));
+                } else {
+                    buf[len++] = (byte) (0xE0 | (c >>> 12));
+                    buf[len++] = (byte) (0x80 | ((c >>> 6) & 0x3F));
+                    buf[len++] = (byte) (0x80 | (c & 0x3F));
+                }
             }
             return this;
         }

@@ -254,19 +254,22 @@ public class IntegrityStorage implements StorageBackend {
     }
 
     private SecretMetadata verified(SecretMetadata m) {
-        FieldMac f = parseField(m.attributes().get(FIELD));
+        verified(m, parseField(m.attributes().get(FIELD)));
+        return m;
+    }
+
+    private void verified(SecretMetadata m, FieldMac f) {
         String bad = checkMetadata(m, f);
         if (bad != null) {
             SecretRef r = m.ref();
             throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(), bad);
         }
-        return m;
     }
 
     /** Checks metadata read at the item's latest: MAC and replay; null when it must be read again. */
     private SecretMetadata verifiedLatest(SecretMetadata m, boolean lastTry) {
-        verified(m);
         FieldMac f = parseField(m.attributes().get(FIELD));
+        verified(m, f);
         if (f == null) {
             return m; // legacy, before the upgrade finished
         }

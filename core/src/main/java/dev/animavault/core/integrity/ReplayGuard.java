@@ -22,8 +22,9 @@ final class ReplayGuard {
     private record Seen(long revision, long tag) {
     }
 
-    private final Cache<Object, Seen> seen = Caffeine.newBuilder().maximumSize(MAX).build();
-    private final Cache<Long, Boolean> retired = Caffeine.newBuilder().maximumSize(MAX).build();
+    // maintenance on the calling thread: no task handed to the common pool from the read path
+    private final Cache<Object, Seen> seen = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
+    private final Cache<Long, Boolean> retired = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
 
     /** Whether a read of {@code item} at {@code revision} with MAC tag {@code tag} looks like a replay. */
     boolean suspect(Object item, long revision, long tag) {
