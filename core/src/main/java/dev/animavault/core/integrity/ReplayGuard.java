@@ -19,7 +19,8 @@ import dev.animavault.spi.storage.StorageChange;
 final class ReplayGuard {
     private static final int MAX = 200_000;
 
-    private record Seen(long revision, long tag) {
+    /** {@code foreign}: a change by any node was notified since; the revision no longer orders reads. */
+    private record Seen(long revision, long tag, boolean foreign) {
     }
 
     // maintenance on the calling thread: no task handed to the common pool from the read path
@@ -32,17 +33,18 @@ final class ReplayGuard {
             return true;
         }
         Seen s = seen.getIfPresent(item);
-        return s != null && (revision < s.revision || (revision == s.revision && tag != s.tag));
+        return s != null && !s.foreign && (revision < s.revision || (revision == s.revision && tag != s.tag));
     }
 
     /** A verified read or a write of this node: remembers it, retiring the row it supersedes. */
     void saw(Object item, long revision, long tag) {
         Seen s = seen.getIfPresent(item);
-        if (s != null && s.revision >= revision) {
+        if (s != null && !s.foreign && s.revision >= revision) {
             return;
         }
-        seen.put(item, new Seen(revision, tag));
-        if (s != null && s.tag != tag) {
+        seen.put(item, new Seen(revision, tag, false));
+        // only a row with a higher revision proves the one seen superseded (a read racing a write can be older)
+        if (s != null && s.tag != tag && revision > s.revision) {
             retired.put(s.tag, Boolean.TRUE);
         }
     }
@@ -61,17 +63,25 @@ final class ReplayGuard {
                 && r.identityId().equals(identity));
     }
 
-    /** Another node (or this one) committed a write: forget what it may have replaced (not retired: unknown). */
+    /**
+     * A node (maybe this one) committed a write: the notification does not say which row it replaced, so the
+     * revision seen no longer orders reads (a row deleted and created again starts at revision 1); the MAC
+     * seen is kept, to be retired when this node deletes the row.
+     */
     void changed(StorageChange c) {
         switch (c.kind()) {
-            case ANY -> seen.invalidateAll();
-            case SECRET -> seen.invalidate(new SecretRef(c.scope(), c.id(), c.key()));
+            case ANY -> seen.asMap().replaceAll((k, s) -> new Seen(s.revision, s.tag, true));
+            case SECRET -> foreign(new SecretRef(c.scope(), c.id(), c.key()));
             case IDENTITY -> {
-                seen.invalidate(new IntegrityStorage.IdentityItem(c.scope(), c.id()));
+                foreign(new IntegrityStorage.IdentityItem(c.scope(), c.id()));
                 identityDeleted(c.scope(), c.id());
             }
-            case RECORD -> seen.invalidate(new IntegrityStorage.RecordItem(c.scope(), c.id()));
+            case RECORD -> foreign(new IntegrityStorage.RecordItem(c.scope(), c.id()));
             default -> { }
         }
+    }
+
+    private void foreign(Object item) {
+        seen.asMap().computeIfPresent(item, (k, s) -> new Seen(s.revision, s.tag, true));
     }
 }

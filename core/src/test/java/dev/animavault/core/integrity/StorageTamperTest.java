@@ -49,11 +49,42 @@ class StorageTamperTest {
     }
 
     @Test
-    void editsMadeDirectlyInTheDatabaseAreRefusedAndAudited() throws Exception {
+    void editsMadeDirectlyInASqliteDatabaseAreRefusedAndAudited() throws Exception {
         try (TestVault vault = TestVault.start(tmp, b -> b
                 .storage(new ProviderSpec("jdbc", Map.of("read-cache", "off")))
                 .tokenCacheTtl(Duration.ofMillis(100)));
              Connection db = db(tmp.resolve("data"))) {
+            tamperAndCheck(vault, db);
+        }
+    }
+
+    /** The same against the shared PostgreSQL test server, in a schema of this test's own (skipped without it). */
+    @Test
+    void editsMadeDirectlyInAPostgresDatabaseAreRefusedAndAudited() throws Exception {
+        String url = System.getenv("ANIMA_TEST_PG_URL");
+        org.junit.jupiter.api.Assumptions.assumeTrue(url != null && !url.isBlank(), "ANIMA_TEST_PG_URL not set");
+        String user = System.getenv("ANIMA_TEST_PG_USER");
+        String password = System.getenv("ANIMA_TEST_PG_PASSWORD");
+        String schema = "tamper_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        try (Connection admin = new org.postgresql.Driver().connect(url, p); Statement st = admin.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+            String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            try (TestVault vault = TestVault.start(tmp, b -> b
+                    .storage(new ProviderSpec("jdbc", Map.of("url", schemaUrl, "username", user, "password", password)))
+                    .tokenCacheTtl(Duration.ofMillis(100)));
+                 Connection db = new org.postgresql.Driver().connect(schemaUrl, p)) {
+                tamperAndCheck(vault, db);
+            } finally {
+                st.execute("DROP SCHEMA " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private void tamperAndCheck(TestVault vault, Connection db) throws Exception {
+        {
             assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_a\"}").status());
             assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_b\"}").status());
             secret(vault, "agent_a", "ROLLED", "value-one-1234", Map.of());
