@@ -37,6 +37,7 @@ import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.audit.AuditSinkFactory;
 import dev.animavault.spi.credential.CredentialType;
 import dev.animavault.spi.credential.CredentialTypeFactory;
+import dev.animavault.core.integrity.IntegrityStorage;
 import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StorageBackendFactory;
@@ -64,6 +65,11 @@ public final class VaultNode implements AutoCloseable {
     private final VaultConfig config;
     private final Deque<AutoCloseable> closeables;
     private final StorageBackend storage;
+    private final IntegrityStorage integrity;
+    /** Core's record namespaces, walked by the integrity upgrade and re-MAC (issue 14). */
+    static final List<String> CORE_NAMESPACES = List.of("orgs", "tokens", "rotation-schedule", "rotation-events",
+            "rotation-deliveries", "rotation-signing", "credential-cache", "admins", "admin-roles", "admin-sessions",
+            "admin-challenges");
     private final TokenService tokens;
     private final AuditBroker audit;
     private final VaultService service;
@@ -123,13 +129,25 @@ public final class VaultNode implements AutoCloseable {
         ProviderConfig storageConfig = ProviderConfig.validate(sf.factory(), storageSpec.config(),
                 "vault.storage.config");
         StorageBackend rawStorage = Tccl.call(sf.loader(), () -> sf.factory().create(storageConfig, context));
-        this.storage = Tccl.wrap(StorageBackend.class, rawStorage, sf.loader());
+        StorageBackend backend = Tccl.wrap(StorageBackend.class, rawStorage, sf.loader());
         this.storageType = storageSpec.type();
-        closeables.push(storage);
+        closeables.push(backend);
 
         // the keyring opens before the audit sinks: they sign with keys derived from its audit key
-        this.keyringStore = new KeyringStore(storage, rootKey, config.rootKey().type(), config.rootKey().config());
+        this.keyringStore = new KeyringStore(backend, rootKey, config.rootKey().type(), config.rootKey().config());
         Barrier barrier = Barrier.open(keyringStore, clock);
+        // issue 14, tamper evidence: everything but the keyring layer sees storage through the MAC'ing layer;
+        // rows written before it are MAC'd once here (then rows without a MAC are refused)
+        this.integrity = IntegrityStorage.wrap(backend, barrier, CORE_NAMESPACES);
+        this.storage = integrity;
+        long upgraded = integrity.upgrade();
+        if (upgraded > 0) {
+            LOG.log(System.Logger.Level.INFO, "Storage integrity: MAC''d {0} rows written before tamper evidence",
+                    upgraded);
+        }
+        if (backend instanceof ChangeNotifying notifying) {
+            closeables.push(notifying.subscribe(integrity::changed));
+        }
         deploymentId.set(keyringStore.state().deploymentId());
         context.auditKeys(barrier::deriveAuditKey);
 
@@ -175,6 +193,7 @@ public final class VaultNode implements AutoCloseable {
         }
         this.audit = new AuditBroker(sinks, config.auditTimeout());
         closeables.push(audit);
+        integrity.onViolation(v -> auditIntegrity(v, clock));
         this.authFailures = new FailedAuthThrottle(audit, clock);
         closeables.push(authFailures); // closed before the broker: its last summary still reaches the sinks
         // rotation: its own package; VaultService sees it only as a SecretLifecycle
@@ -219,6 +238,21 @@ public final class VaultNode implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "Vault node ready: storage {0} ({1}), audit {2}, credential types {3}, "
                 + "root key from {4}", storageType, storage.protection(),
                 config.audit().stream().map(ProviderSpec::type).toList(), types.keySet(), rootKey.describe());
+    }
+
+    private void auditIntegrity(IntegrityStorage.Violation v, Clock clock) {
+        java.time.Instant now = clock.instant();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("kind", v.kind());
+        details.put("reason", v.reason());
+        boolean secret = v.identityId() != null && v.key() != null;
+        if (!secret && v.key() != null) {
+            details.put("record", v.key());
+        }
+        audit.record(new dev.animavault.spi.audit.AuditEvent(audit.newEventId(now.toEpochMilli()), now,
+                "storage.integrity_violation", dev.animavault.spi.audit.AuditOutcome.FAILURE, v.organizationId(),
+                v.identityId(), secret ? v.key() : null, null, "system:integrity", "-", null,
+                ErrorCode.INTEGRITY_ERROR.code(), details));
     }
 
     /**

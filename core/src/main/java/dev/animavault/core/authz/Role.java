@@ -5,8 +5,12 @@ import java.util.Set;
 
 /** The built-in roles of an organization's admin accounts (custom roles are plain permission sets). */
 public enum Role {
-    /** Everything inside the organization. */
-    OWNER(EnumSet.complementOf(EnumSet.of(Permission.ORGS_WRITE))),
+    /**
+     * Everything inside the organization. Not {@code keys:rotate}: the keyring and the root key are
+     * instance-wide, so only the instance owner (the key {@code init} or the bootstrap token makes, and keys
+     * it grants {@code keys:rotate} to) rotates them.
+     */
+    OWNER(EnumSet.complementOf(EnumSet.of(Permission.ORGS_WRITE, Permission.KEYS_ROTATE))),
     /** Day-to-day administration: everything but admin accounts and keys. */
     ADMIN(EnumSet.complementOf(EnumSet.of(Permission.ORGS_WRITE, Permission.ADMINS_WRITE, Permission.KEYS_ROTATE))),
     /** Reads audit logs, reports and metadata; never a secret value. */

@@ -145,6 +145,36 @@ public final class Barrier {
         }
     }
 
+    /**
+     * The storage integrity key of data key {@code keyId} (issue 14, tamper evidence):
+     * {@code HMAC-SHA256(dataKey, "anima-vault/integrity/v1")} as an {@code HmacSHA256} key. Versioned with
+     * the data key: MACs made under an older key keep verifying while its data key is in the keyring (the
+     * re-encryption job re-MACs before it removes one). An unknown id refreshes the keyring once.
+     *
+     * @return the key, or empty when the keyring holds no data key {@code keyId}
+     */
+    public Optional<SecretKey> integrityKey(int keyId) {
+        Keyring.DataKey key = state.ring().dataKeys.get(keyId);
+        if (key == null && refresh()) {
+            key = state.ring().dataKeys.get(keyId);
+        }
+        if (key == null) {
+            return Optional.empty();
+        }
+        byte[] raw = key.key().getEncoded();
+        try {
+            Mac mac = newMac(new SecretKeySpec(raw, "HmacSHA256"));
+            byte[] derived = mac.doFinal("anima-vault/integrity/v1".getBytes(StandardCharsets.UTF_8));
+            try {
+                return Optional.of(new SecretKeySpec(derived, "HmacSHA256"));
+            } finally {
+                Arrays.fill(derived, (byte) 0);
+            }
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
     // ---------------------------------------------------------------- keyring changes
 
     /**

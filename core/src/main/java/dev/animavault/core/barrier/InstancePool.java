@@ -15,17 +15,17 @@ import java.util.function.Supplier;
  * thread is out at a time; when the slots are full, a returned instance is dropped, and when they are
  * empty a new one is made. Thread-safe.
  */
-final class InstancePool<T> {
+public final class InstancePool<T> {
     static final int SLOTS = 32;
 
     private final AtomicReferenceArray<T> slots = new AtomicReferenceArray<>(SLOTS);
     private final Supplier<T> factory;
 
-    InstancePool(Supplier<T> factory) {
+    public InstancePool(Supplier<T> factory) {
         this.factory = factory;
     }
 
-    T take() {
+    public T take() {
         for (int i = 0; i < SLOTS; i++) {
             T t = slots.getPlain(i);
             if (t != null && slots.compareAndSet(i, t, null)) {
@@ -35,7 +35,7 @@ final class InstancePool<T> {
         return factory.get();
     }
 
-    void give(T t) {
+    public void give(T t) {
         for (int i = 0; i < SLOTS; i++) {
             if (slots.getPlain(i) == null && slots.compareAndSet(i, null, t)) {
                 return;

@@ -189,6 +189,11 @@ final class ReencryptionJob {
             save();
         }
         checkpointChecks();
+        if (storage instanceof dev.animavault.core.integrity.IntegrityStorage integrity) {
+            // storage MACs name their data key too (issue 14, tamper evidence): move them before the key goes
+            long remacd = integrity.rewriteStale();
+            LOG.log(System.Logger.Level.INFO, "Keyring re-encryption re-MAC''d {0} rows", remacd);
+        }
         barrier.removeDataKeys(old);
         state = state.finished(JobState.DONE, clock.instant(), null);
         save();

@@ -103,7 +103,7 @@ class PermissionMatrixTest {
         row("POST",   "/v1/api-keys", "{\"name\":\"%w\",\"permissions\":[\"secrets:list\"]}",
                                                                                        201, 201, 201, 403, 403, 403, 403, 201),
         row("POST",   "/v1/api-keys", "{\"permissions\":[\"orgs:write\"]}",            201, 403, 403, 403, 403, 403, 403, 403),
-        row("POST",   "/v1/api-keys", "{\"permissions\":[\"keys:rotate\"]}",           201, 201, 403, 403, 403, 403, 403, 201),
+        row("POST",   "/v1/api-keys", "{\"permissions\":[\"keys:rotate\"]}",           201, 403, 403, 403, 403, 403, 403, 403),
         row("POST",   "/v1/api-keys",
                 "{\"permissions\":[\"secrets:read\"],\"identityId\":\"agent_a\"}",     201, 201, 201, 403, 403, 201, 403, 404),
         row("GET",    "/v1/api-keys", null,                                            200, 200, 200, 403, 403, 403, 403, 200),
@@ -113,7 +113,9 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/admins/nobody", null,                                       404, 404, 403, 403, 403, 403, 403, 404),
         row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 404, 403, 403, 403, 403, 403, 404),
         row("POST",   "/v1/sys/organizations/other/enable", null,                      200, 403, 403, 403, 403, 403, 403, 403),
-        row("DELETE", "/v1/sys/organizations/nothing_here", null,                      404, 403, 403, 403, 403, 403, 403, 403)
+        row("DELETE", "/v1/sys/organizations/nothing_here", null,                      404, 403, 403, 403, 403, 403, 403, 403),
+        // keys:rotate is instance-wide: the instance owner only, not an organization's owner (issue 14)
+        row("POST",   "/v1/sys/keyring/rotate", null,                                  200, 403, 403, 403, 403, 403, 403, 403)
     );
     // @formatter:on
 
@@ -168,7 +170,7 @@ class PermissionMatrixTest {
         row("POST",   "/v1/api-keys", "{\"name\":\"%w\",\"permissions\":[\"secrets:list\"]}",
                                                                                        201, 201, 403, 403),
         row("POST",   "/v1/api-keys", "{\"permissions\":[\"orgs:write\"]}",            403, 403, 403, 403),
-        row("POST",   "/v1/api-keys", "{\"permissions\":[\"keys:rotate\"]}",           201, 403, 403, 403),
+        row("POST",   "/v1/api-keys", "{\"permissions\":[\"keys:rotate\"]}",           403, 403, 403, 403),
         row("POST",   "/v1/api-keys",
                 "{\"permissions\":[\"secrets:read\"],\"identityId\":\"agent_a\"}",     201, 201, 403, 403),
         row("GET",    "/v1/api-keys", null,                                            200, 200, 403, 403),
@@ -178,7 +180,8 @@ class PermissionMatrixTest {
         row("DELETE", "/v1/admins/nobody", null,                                       404, 403, 403, 403),
         row("DELETE", "/v1/admin-roles/nothing_here", null,                            404, 403, 403, 403),
         row("POST",   "/v1/sys/organizations/other/enable", null,                      403, 403, 403, 403),
-        row("DELETE", "/v1/sys/organizations/nothing_here", null,                      403, 403, 403, 403)
+        row("DELETE", "/v1/sys/organizations/nothing_here", null,                      403, 403, 403, 403),
+        row("POST",   "/v1/sys/keyring/rotate", null,                                  403, 403, 403, 403)
     );
     // @formatter:on
 

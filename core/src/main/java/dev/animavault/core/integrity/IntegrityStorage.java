@@ -1,0 +1,712 @@
+package dev.animavault.core.integrity;
+
+import dev.animavault.core.barrier.Barrier;
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ChangeNotifying;
+import dev.animavault.spi.storage.Identity;
+import dev.animavault.spi.storage.Lease;
+import dev.animavault.spi.storage.Protection;
+import dev.animavault.spi.storage.SecretMetadata;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.SecretVersion;
+import dev.animavault.spi.storage.StorageBackend;
+import dev.animavault.spi.storage.StorageChange;
+import dev.animavault.spi.storage.StoredRecord;
+import dev.animavault.spi.storage.StoredSecret;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Tamper evidence for storage (issue 14): a {@link StorageBackend} in front of the plugin's that MACs what
+ * core writes and checks it on every read, so a row edited, swapped or put back directly in the database is
+ * refused with {@code INTEGRITY_ERROR} (and reported to {@code onViolation}, which audits it) instead of
+ * being served. One place for every backend; the SPI is unchanged:
+ * <ul>
+ *   <li><b>Secret metadata</b>: the MAC is the attribute {@value #FIELD} (attributes are core-managed and
+ *       round-tripped exactly by every backend). It binds organization, identity, key, type,
+ *       {@code currentVersion}, labels, the other attributes (rotation policy, expiry, ...) and the revision
+ *       the write was based on. Left in the attributes core sees (core reads attributes by name), so the
+ *       secret read stays one round trip with no copy.</li>
+ *   <li><b>Identities</b>: the MAC is the metadata label {@value #FIELD} (stripped before core sees it):
+ *       organization, id, name, disabled, labels.</li>
+ *   <li><b>Records</b> of every namespace but {@code sys} and {@code sys.leases} (the keyring is sealed by
+ *       the root key; usage counters, job state and leases carry no authority): the value is prefixed with
+ *       a 56-byte envelope {@code "AVM" 1 | keyId | basedOn | writtenAt | mac}, the MAC binding namespace,
+ *       key, basedOn, writtenAt and the value.</li>
+ * </ul>
+ * MACs are HMAC-SHA256 under {@link Barrier#integrityKey} of the active data key, named by its id, so
+ * keyring rotation keeps older MACs verifiable ({@link #rewriteStale} moves them before a key is removed).
+ * {@code basedOn} is the revision the write expected (0 for a create): it makes every write's MAC
+ * distinct, and {@link ReplayGuard} uses MACs and revisions to catch a row put back with its old MAC.
+ *
+ * <p>Rows written before this layer existed carry no MAC: they are accepted until {@link #upgrade} has
+ * MAC'd every row once and written its marker ({@code sys/integrity}); from then on a row without a MAC
+ * is refused like a wrong one. Thread-safe.
+ */
+public class IntegrityStorage implements StorageBackend {
+    /** The attribute (secret metadata) and label (identities) holding the MAC. */
+    public static final String FIELD = "_mac";
+    static final String SYS = "sys";
+    static final String MARKER = "integrity";
+    private static final byte[] MAGIC = {'A', 'V', 'M', 1};
+    static final int ENVELOPE = 4 + 4 + 8 + 8 + IntegrityMacs.MAC_BYTES;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    record IdentityItem(String org, String id) {
+    }
+
+    record RecordItem(String namespace, String key) {
+    }
+
+    /** What was refused: the kind of row and its names (never a value). */
+    public record Violation(String kind, String organizationId, String identityId, String key, String reason) {
+    }
+
+    private final StorageBackend delegate;
+    private final IntegrityMacs macs;
+    private final List<String> namespaces;
+    private final ReplayGuard guard = new ReplayGuard();
+    private volatile Consumer<Violation> onViolation = v -> { };
+    /** Whether rows without a MAC are refused (the upgrade pass finished). Never goes back while running. */
+    private volatile boolean strict;
+
+    IntegrityStorage(StorageBackend delegate, Barrier barrier, List<String> namespaces) {
+        this.delegate = delegate;
+        this.macs = new IntegrityMacs(barrier);
+        this.namespaces = List.copyOf(namespaces);
+    }
+
+    /**
+     * Wraps {@code delegate} (keeping {@link ChangeNotifying} visible when it has it) and reads the upgrade
+     * marker.
+     *
+     * @param namespaces core's record namespaces, which {@link #upgrade} and {@link #rewriteStale} walk
+     */
+    public static IntegrityStorage wrap(StorageBackend delegate, Barrier barrier, List<String> namespaces) {
+        IntegrityStorage s = delegate instanceof ChangeNotifying n
+                ? new Notifying(delegate, n, barrier, namespaces) : new IntegrityStorage(delegate, barrier, namespaces);
+        s.strict = s.markerPresent();
+        return s;
+    }
+
+    /** Where refusals are reported (the audit), set once the audit broker exists. */
+    public void onViolation(Consumer<Violation> listener) {
+        this.onViolation = listener;
+    }
+
+    /** The backend underneath (the keyring, its usage counters and tools that copy rows raw use it). */
+    public StorageBackend delegate() {
+        return delegate;
+    }
+
+    /** Whether rows without a MAC are refused. */
+    public boolean strict() {
+        return strict;
+    }
+
+    // ---------------------------------------------------------------- MAC'ing
+
+    private static boolean covered(String namespace) {
+        return !namespace.equals(SYS) && !namespace.equals(LEASE_NAMESPACE);
+    }
+
+    private IntegrityMacs.Hasher hasher(int keyId) {
+        IntegrityMacs.Hasher h = macs.take(keyId);
+        if (h == null) {
+            throw new IllegalStateException("the keyring holds no data key " + keyId);
+        }
+        return h;
+    }
+
+    private static void metadataFields(IntegrityMacs.Hasher h, SecretMetadata m, long basedOn) {
+        SecretRef r = m.ref();
+        h.b('S').s(r.organizationId()).s(r.identityId()).s(r.key()).s(m.type()).i(m.currentVersion()).l(basedOn)
+                .map(m.metadata(), FIELD).map(m.attributes(), FIELD);
+    }
+
+    private static void identityFields(IntegrityMacs.Hasher h, Identity i, long basedOn) {
+        h.b('I').s(i.organizationId()).s(i.id()).s(i.name()).b(i.disabled() ? 1 : 0).l(basedOn).map(i.metadata(), FIELD);
+    }
+
+    private String fieldMac(int keyId, long basedOn, byte[] mac) {
+        return "v1." + keyId + "." + basedOn + "." + B64.encodeToString(mac);
+    }
+
+    SecretMetadata macd(SecretMetadata m, long basedOn) {
+        int keyId = macs.activeKeyId();
+        IntegrityMacs.Hasher h = hasher(keyId);
+        byte[] mac;
+        try {
+            metadataFields(h, m, basedOn);
+            mac = h.mac();
+        } finally {
+            macs.give(h);
+        }
+        Map<String, String> a = new HashMap<>(m.attributes());
+        a.put(FIELD, fieldMac(keyId, basedOn, mac));
+        return new SecretMetadata(m.ref(), m.type(), m.currentVersion(), m.metadata(), a, m.createdAt(), m.updatedAt(),
+                m.revision());
+    }
+
+    Identity macd(Identity i, long basedOn) {
+        int keyId = macs.activeKeyId();
+        IntegrityMacs.Hasher h = hasher(keyId);
+        byte[] mac;
+        try {
+            identityFields(h, i, basedOn);
+            mac = h.mac();
+        } finally {
+            macs.give(h);
+        }
+        Map<String, String> md = new HashMap<>(i.metadata());
+        md.put(FIELD, fieldMac(keyId, basedOn, mac));
+        return new Identity(i.organizationId(), i.id(), i.name(), md, i.disabled(), i.createdAt(), i.updatedAt(),
+                i.revision());
+    }
+
+    byte[] macd(String namespace, String key, byte[] value, long basedOn) {
+        int keyId = macs.activeKeyId();
+        long writtenAt = System.currentTimeMillis();
+        IntegrityMacs.Hasher h = hasher(keyId);
+        byte[] mac;
+        try {
+            h.b('R').s(namespace).s(key).l(basedOn).l(writtenAt).bytes(value, 0, value.length);
+            mac = h.mac();
+        } finally {
+            macs.give(h);
+        }
+        byte[] out = new byte[ENVELOPE + value.length];
+        System.arraycopy(MAGIC, 0, out, 0, 4);
+        putInt(out, 4, keyId);
+        putLong(out, 8, basedOn);
+        putLong(out, 16, writtenAt);
+        System.arraycopy(mac, 0, out, 24, mac.length);
+        System.arraycopy(value, 0, out, ENVELOPE, value.length);
+        return out;
+    }
+
+    /** A parsed field MAC: key id, basedOn, the MAC bytes; null when malformed. */
+    private record FieldMac(int keyId, long basedOn, byte[] mac) {
+        long tag() {
+            return getLong(mac, 0);
+        }
+    }
+
+    private static FieldMac parseField(String s) {
+        if (s == null || !s.startsWith("v1.")) {
+            return null;
+        }
+        int a = s.indexOf('.', 3);
+        int b = a < 0 ? -1 : s.indexOf('.', a + 1);
+        if (b < 0) {
+            return null;
+        }
+        try {
+            byte[] mac = B64D.decode(s.substring(b + 1));
+            if (mac.length != IntegrityMacs.MAC_BYTES) {
+                return null;
+            }
+            return new FieldMac(Integer.parseInt(s, 3, a, 10), Long.parseLong(s, a + 1, b, 10), mac);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- checking
+
+    private VaultException refuse(String kind, String org, String identity, String key, String reason) {
+        try {
+            onViolation.accept(new Violation(kind, org, identity, key, reason));
+        } catch (RuntimeException ignored) {
+            // the refusal stands even when the audit cannot record it
+        }
+        return new VaultException(ErrorCode.INTEGRITY_ERROR, "stored " + kind + " failed its integrity check ("
+                + reason + "); it is not served");
+    }
+
+    /** Null when the metadata checks out, else why not. Does not consult the replay guard. */
+    private String checkMetadata(SecretMetadata m, FieldMac f) {
+        if (f == null) {
+            return m.attributes().containsKey(FIELD) ? "malformed MAC" : (strict ? "no MAC" : null);
+        }
+        IntegrityMacs.Hasher h = macs.take(f.keyId());
+        if (h == null) {
+            return "MAC under unknown key " + f.keyId();
+        }
+        try {
+            metadataFields(h, m, f.basedOn());
+            return h.matches(f.mac(), 0) ? null : "MAC mismatch";
+        } finally {
+            macs.give(h);
+        }
+    }
+
+    private SecretMetadata verified(SecretMetadata m) {
+        verified(m, parseField(m.attributes().get(FIELD)));
+        return m;
+    }
+
+    private void verified(SecretMetadata m, FieldMac f) {
+        String bad = checkMetadata(m, f);
+        if (bad != null) {
+            SecretRef r = m.ref();
+            throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(), bad);
+        }
+    }
+
+    /** Checks metadata read at the item's latest: MAC and replay; null when it must be read again. */
+    private SecretMetadata verifiedLatest(SecretMetadata m, boolean lastTry) {
+        FieldMac f = parseField(m.attributes().get(FIELD));
+        verified(m, f);
+        if (f == null) {
+            return m; // legacy, before the upgrade finished
+        }
+        SecretRef r = m.ref();
+        if (guard.suspect(r, m.revision(), f.tag())) {
+            if (!lastTry) {
+                return null;
+            }
+            throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(),
+                    "an older row was put back (replay)");
+        }
+        guard.saw(r, m.revision(), f.tag());
+        return m;
+    }
+
+    private Identity verified(Identity i) {
+        Map<String, String> md = i.metadata();
+        String field = md.get(FIELD);
+        FieldMac f = parseField(field);
+        String bad;
+        if (f == null) {
+            bad = field != null ? "malformed MAC" : (strict ? "no MAC" : null);
+        } else {
+            IntegrityMacs.Hasher h = macs.take(f.keyId());
+            if (h == null) {
+                bad = "MAC under unknown key " + f.keyId();
+            } else {
+                try {
+                    identityFields(h, i, f.basedOn());
+                    bad = h.matches(f.mac(), 0) ? null : "MAC mismatch";
+                } finally {
+                    macs.give(h);
+                }
+            }
+        }
+        if (bad != null) {
+            throw refuse("identity", i.organizationId(), i.id(), null, bad);
+        }
+        if (field == null) {
+            return i;
+        }
+        Map<String, String> stripped = new HashMap<>(md);
+        stripped.remove(FIELD);
+        return new Identity(i.organizationId(), i.id(), i.name(), stripped, i.disabled(), i.createdAt(), i.updatedAt(),
+                i.revision());
+    }
+
+    private static boolean enveloped(byte[] v) {
+        return v.length >= ENVELOPE && v[0] == MAGIC[0] && v[1] == MAGIC[1] && v[2] == MAGIC[2] && v[3] == MAGIC[3];
+    }
+
+    /** The record with its envelope checked and removed; throws when it fails. */
+    private StoredRecord verified(StoredRecord r) {
+        if (!covered(r.namespace())) {
+            return r;
+        }
+        byte[] v = r.value();
+        if (!enveloped(v)) {
+            if (strict) {
+                throw refuse("record", null, null, r.namespace() + "/" + r.key(), "no MAC");
+            }
+            return r;
+        }
+        int keyId = getInt(v, 4);
+        IntegrityMacs.Hasher h = macs.take(keyId);
+        if (h == null) {
+            throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC under unknown key " + keyId);
+        }
+        try {
+            h.b('R').s(r.namespace()).s(r.key()).l(getLong(v, 8)).l(getLong(v, 16)).bytes(v, ENVELOPE, v.length - ENVELOPE);
+            if (!h.matches(v, 24)) {
+                throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC mismatch");
+            }
+        } finally {
+            macs.give(h);
+        }
+        return new StoredRecord(r.namespace(), r.key(), java.util.Arrays.copyOfRange(v, ENVELOPE, v.length),
+                r.revision(), r.updatedAt());
+    }
+
+    private static long tagOf(StoredRecord raw) {
+        byte[] v = raw.value();
+        return enveloped(v) ? getLong(v, 24) : 0;
+    }
+
+    // ---------------------------------------------------------------- identities
+
+    @Override
+    public Protection protection() {
+        return delegate.protection();
+    }
+
+    @Override
+    public Identity createIdentity(Identity identity) {
+        return verified(delegate.createIdentity(macd(identity, 0)));
+    }
+
+    @Override
+    public Optional<Identity> getIdentity(String organizationId, String identityId) {
+        return delegate.getIdentity(organizationId, identityId).map(this::verified);
+    }
+
+    @Override
+    public Identity updateIdentity(Identity identity, long expectedRevision) {
+        return verified(delegate.updateIdentity(macd(identity, expectedRevision), expectedRevision));
+    }
+
+    @Override
+    public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
+        delegate.deleteIdentity(organizationId, identityId, expectedRevision);
+        guard.identityDeleted(organizationId, identityId);
+    }
+
+    @Override
+    public Page<Identity> listIdentities(String organizationId, PageRequest page) {
+        Page<Identity> p = delegate.listIdentities(organizationId, page);
+        return new Page<>(p.items().stream().map(this::verified).toList(), p.nextCursor());
+    }
+
+    // ---------------------------------------------------------------- secrets
+
+    private void sawWrite(SecretMetadata stored) {
+        FieldMac f = parseField(stored.attributes().get(FIELD));
+        if (f != null) {
+            guard.saw(stored.ref(), stored.revision(), f.tag());
+        }
+    }
+
+    @Override
+    public SecretMetadata createSecret(SecretMetadata metadata, SecretVersion firstVersion) {
+        SecretMetadata stored = delegate.createSecret(macd(metadata, 0), firstVersion);
+        sawWrite(stored);
+        return stored;
+    }
+
+    @Override
+    public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
+        Optional<StoredSecret> s = delegate.readSecret(ref, version);
+        if (s.isEmpty() || verifiedLatest(s.get().metadata(), false) != null) {
+            return s;
+        }
+        s = delegate.readSecret(ref, version); // raced a write, or a replay: once more
+        s.ifPresent(x -> verifiedLatest(x.metadata(), true));
+        return s;
+    }
+
+    @Override
+    public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
+        Optional<SecretMetadata> m = delegate.getSecretMetadata(ref);
+        if (m.isEmpty() || verifiedLatest(m.get(), false) != null) {
+            return m;
+        }
+        m = delegate.getSecretMetadata(ref);
+        m.ifPresent(x -> verifiedLatest(x, true));
+        return m;
+    }
+
+    @Override
+    public SecretMetadata addVersion(SecretMetadata metadata, long expectedRevision, SecretVersion newVersion) {
+        SecretMetadata stored = delegate.addVersion(macd(metadata, expectedRevision), expectedRevision, newVersion);
+        sawWrite(stored);
+        return stored;
+    }
+
+    @Override
+    public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
+        SecretMetadata stored = delegate.updateSecretMetadata(macd(metadata, expectedRevision), expectedRevision);
+        sawWrite(stored);
+        return stored;
+    }
+
+    @Override
+    public List<SecretVersion> listVersions(SecretRef ref) {
+        return delegate.listVersions(ref); // values are sealed with AAD by the barrier
+    }
+
+    @Override
+    public boolean replaceVersionValue(SecretRef ref, int version, byte[] expected, byte[] replacement) {
+        return delegate.replaceVersionValue(ref, version, expected, replacement);
+    }
+
+    @Override
+    public void deleteSecret(SecretRef ref, long expectedRevision) {
+        delegate.deleteSecret(ref, expectedRevision);
+        guard.deleted(ref);
+    }
+
+    @Override
+    public Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
+        Page<SecretMetadata> p = delegate.listSecrets(organizationId, identityId, page);
+        p.items().forEach(this::verified);
+        return p;
+    }
+
+    // ---------------------------------------------------------------- records
+
+    @Override
+    public Optional<StoredRecord> getRecord(String namespace, String key) {
+        Optional<StoredRecord> raw = delegate.getRecord(namespace, key);
+        if (raw.isEmpty() || !covered(namespace)) {
+            return raw;
+        }
+        RecordItem item = new RecordItem(namespace, key);
+        StoredRecord r = verified(raw.get());
+        long tag = tagOf(raw.get());
+        if (tag != 0 && guard.suspect(item, raw.get().revision(), tag)) {
+            raw = delegate.getRecord(namespace, key); // raced a write, or a replay: once more
+            if (raw.isEmpty()) {
+                return raw;
+            }
+            r = verified(raw.get());
+            tag = tagOf(raw.get());
+            if (tag != 0 && guard.suspect(item, raw.get().revision(), tag)) {
+                throw refuse("record", null, null, namespace + "/" + key, "an older row was put back (replay)");
+            }
+        }
+        if (tag != 0) {
+            guard.saw(item, raw.get().revision(), tag);
+        }
+        return Optional.of(r);
+    }
+
+    @Override
+    public StoredRecord putRecord(String namespace, String key, byte[] value, long expectedRevision) {
+        if (!covered(namespace)) {
+            return delegate.putRecord(namespace, key, value, expectedRevision);
+        }
+        byte[] sealed = macd(namespace, key, value, expectedRevision);
+        StoredRecord stored = delegate.putRecord(namespace, key, sealed, expectedRevision);
+        guard.saw(new RecordItem(namespace, key), stored.revision(), getLong(sealed, 24));
+        return new StoredRecord(namespace, key, value, stored.revision(), stored.updatedAt());
+    }
+
+    @Override
+    public void deleteRecord(String namespace, String key, long expectedRevision) {
+        delegate.deleteRecord(namespace, key, expectedRevision);
+        if (covered(namespace)) {
+            guard.deleted(new RecordItem(namespace, key));
+        }
+    }
+
+    @Override
+    public Page<StoredRecord> listRecords(String namespace, PageRequest page) {
+        Page<StoredRecord> p = delegate.listRecords(namespace, page);
+        if (!covered(namespace)) {
+            return p;
+        }
+        return new Page<>(p.items().stream().map(this::verified).toList(), p.nextCursor());
+    }
+
+    // ---------------------------------------------------------------- leases, health, close: the backend's
+
+    @Override
+    public Optional<Lease> tryAcquireLease(String name, String owner, Duration ttl) {
+        return delegate.tryAcquireLease(name, owner, ttl);
+    }
+
+    @Override
+    public Optional<Lease> renewLease(Lease lease, Duration ttl) {
+        return delegate.renewLease(lease, ttl);
+    }
+
+    @Override
+    public void releaseLease(Lease lease) {
+        delegate.releaseLease(lease);
+    }
+
+    @Override
+    public void probe() {
+        delegate.probe();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    /** Tells the replay guard about a change committed by any node (subscribed by the node). */
+    public void changed(StorageChange change) {
+        guard.changed(change);
+    }
+
+    // ---------------------------------------------------------------- upgrade and re-MAC
+
+    private boolean markerPresent() {
+        Optional<StoredRecord> m = delegate.getRecord(SYS, MARKER);
+        if (m.isEmpty()) {
+            return false;
+        }
+        return true; // even when damaged or forged: refusing rows without MAC is the safe side
+    }
+
+    /**
+     * The one-time upgrade of rows written before this layer: MACs every row of core's namespaces, every
+     * identity and every secret's metadata that has no MAC (or one under a data key no longer active), then
+     * writes the marker {@code sys/integrity}; from then on rows without a MAC are refused. Does nothing
+     * when the marker is there. Idempotent and safe to run on several nodes at once (conditional writes; a
+     * conflict means another writer MAC'd the row).
+     *
+     * @return the rows rewritten
+     */
+    public long upgrade() {
+        if (strict) {
+            return 0;
+        }
+        long n = rewriteStale();
+        try {
+            delegate.putRecord(SYS, MARKER, macd(SYS, MARKER, "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0), 0);
+        } catch (VaultException e) {
+            if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
+        strict = true;
+        return n;
+    }
+
+    /**
+     * Re-MACs, under the active data key, every row whose MAC is missing or made under another key (before
+     * the keyring re-encryption removes old data keys). A row that fails its check is left as it is (reads
+     * keep refusing it). Walks core's namespaces and every organization's identities and secrets.
+     *
+     * @return the rows rewritten
+     */
+    public long rewriteStale() {
+        int active = macs.activeKeyId();
+        long[] n = {0};
+        for (String ns : namespaces) {
+            if (!covered(ns)) {
+                continue;
+            }
+            each(p -> delegate.listRecords(ns, p), raw -> {
+                byte[] v = raw.value();
+                if (enveloped(v) && getInt(v, 4) == active) {
+                    return;
+                }
+                StoredRecord r;
+                try {
+                    r = verified(raw);
+                } catch (VaultException e) {
+                    return;
+                }
+                n[0] += conditional(() -> putRecord(ns, r.key(), r.value(), r.revision()));
+            });
+        }
+        each(p -> delegate.listRecords("orgs", p), org -> each(p -> delegate.listIdentities(org.key(), p), raw -> {
+            FieldMac f = parseField(raw.metadata().get(FIELD));
+            if (f == null || f.keyId() != active) {
+                try {
+                    Identity i = verified(raw);
+                    n[0] += conditional(() -> updateIdentity(i, i.revision()));
+                } catch (VaultException e) {
+                    // refused rows stay refused
+                }
+            }
+            each(p -> delegate.listSecrets(org.key(), raw.id(), p), m -> {
+                FieldMac g = parseField(m.attributes().get(FIELD));
+                if (g != null && g.keyId() == active) {
+                    return;
+                }
+                try {
+                    verified(m);
+                } catch (VaultException e) {
+                    return;
+                }
+                n[0] += conditional(() -> updateSecretMetadata(m, m.revision()));
+            });
+        }));
+        return n[0];
+    }
+
+    private static int conditional(Runnable write) {
+        try {
+            write.run();
+            return 1;
+        } catch (VaultException e) {
+            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.NOT_FOUND
+                    || e.errorCode() == ErrorCode.SECRET_NOT_FOUND || e.errorCode() == ErrorCode.IDENTITY_NOT_FOUND) {
+                return 0; // written meanwhile (with a MAC) or gone
+            }
+            throw e;
+        }
+    }
+
+    private static <T> void each(java.util.function.Function<PageRequest, Page<T>> list, Consumer<T> each) {
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<T> p = list.apply(cursor.isEmpty() ? PageRequest.first(200) : PageRequest.after(200, cursor.get()));
+            new ArrayList<>(p.items()).forEach(each);
+            cursor = p.nextCursor();
+        } while (cursor.isPresent());
+    }
+
+    // ---------------------------------------------------------------- bytes
+
+    private static void putInt(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
+    }
+
+    private static void putLong(byte[] b, int off, long v) {
+        putInt(b, off, (int) (v >>> 32));
+        putInt(b, off + 4, (int) v);
+    }
+
+    private static int getInt(byte[] b, int off) {
+        return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
+    }
+
+    private static long getLong(byte[] b, int off) {
+        return ((long) getInt(b, off) << 32) | (getInt(b, off + 4) & 0xffffffffL);
+    }
+
+    @Override
+    public String toString() {
+        return "IntegrityStorage[" + delegate + "]";
+    }
+
+    /** The wrapper of a backend that notifies changes: stays visible to {@code instanceof ChangeNotifying}. */
+    static final class Notifying extends IntegrityStorage implements ChangeNotifying {
+        private final ChangeNotifying notifying;
+
+        Notifying(StorageBackend delegate, ChangeNotifying notifying, Barrier barrier, List<String> namespaces) {
+            super(delegate, barrier, namespaces);
+            this.notifying = notifying;
+        }
+
+        @Override
+        public AutoCloseable subscribe(Consumer<StorageChange> listener) {
+            return notifying.subscribe(listener);
+        }
+
+        @Override
+        public Duration fallbackBound() {
+            return notifying.fallbackBound();
+        }
+    }
+}
