@@ -94,6 +94,7 @@ class PermissionMatrixTest {
         row("GET",    "/v1/vault/audit/logs?limit=5", null,                            200, 200, 200, 200, 403, 403, 403, 200),
         row("GET",    "/v1/vault/audit/logs?limit=5&organizationId=default", null,     200, 200, 200, 200, 403, 403, 403, 403),
         row("GET",    "/v1/vault/audit/reports", null,                                 200, 200, 200, 200, 403, 403, 403, 200),
+        row("POST",   "/v1/sys/audit-hash", "{\"value\":\"10.0.0.1\"}",                200, 200, 200, 200, 403, 403, 403, 200),
         row("GET",    "/v1/sys/plugins", null,                                         200, 200, 200, 200, 403, 403, 403, 200),
         row("POST",   "/v1/api-keys", "{\"name\":\"%w\",\"permissions\":[\"secrets:list\"]}",
                                                                                        201, 201, 201, 403, 403, 403, 403, 201),
