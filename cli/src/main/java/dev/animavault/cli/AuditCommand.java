@@ -10,10 +10,47 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code anima-vault audit logs}. */
+/** {@code anima-vault audit logs|tail|hash}. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "The organization's audit log.",
-        subcommands = {AuditCommand.Logs.class, AuditCommand.Tail.class})
+        subcommands = {AuditCommand.Logs.class, AuditCommand.Tail.class, AuditCommand.Hash.class})
 public final class AuditCommand extends Group {
+
+    @Command(name = "hash", mixinStandardHelpOptions = true,
+            description = {"Print a value as audit events record it: token and API key ids (and, when configured, "
+                    + "client addresses) are HMACs under the audit key.",
+                    "VALUE is a token id, an API key id, an address, or an actor such as identity:agent_1/<token id>.",
+                    "With --all-versions: one line per audit key version, newest first (events recorded before an "
+                    + "audit key rotation use the older ones)."})
+    static final class Hash extends ClientCommand {
+        @picocli.CommandLine.Parameters(paramLabel = "VALUE", description = "The value to hash (never recorded).")
+        String value;
+
+        @Option(names = "--all-versions", description = "Every audit key version, not only the active one.")
+        boolean allVersions;
+
+        @Override
+        int run(Output out) {
+            var h = options.client().vault().audit().hash(value, allVersions);
+            java.util.List<String> lines = allVersions ? h.versions()
+                    : java.util.List.of(h.actor() != null ? h.actor() : h.hmac());
+            if (out.json()) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("activeVersion", h.activeVersion());
+                m.put("hmac", h.hmac());
+                if (h.actor() != null) {
+                    m.put("actor", h.actor());
+                }
+                if (allVersions) {
+                    m.put("versions", h.versions());
+                }
+                out.jsonLine(m);
+            } else {
+                lines.forEach(out.writer()::println);
+                out.writer().flush();
+            }
+            return ExitCodes.OK;
+        }
+    }
 
     @Command(name = "logs", mixinStandardHelpOptions = true, description = "Show audit events, newest first.")
     static final class Logs extends ClientCommand {

@@ -2,6 +2,8 @@ package dev.animavault.core;
 
 import dev.animavault.core.admin.Admins;
 import dev.animavault.core.audit.AuditBroker;
+import dev.animavault.core.audit.SensitiveFields;
+import dev.animavault.core.telemetry.Tracing;
 import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
@@ -99,6 +101,10 @@ public final class VaultNode implements AutoCloseable {
         this.config = config;
         this.closeables = closeables;
         prepareDataDir(config.dataDir());
+        // issue 15: spans per request and plugin call when an OpenTelemetry SDK is registered globally, else none
+        if (Tracing.configureFromGlobal()) {
+            LOG.log(System.Logger.Level.INFO, "OpenTelemetry SDK present: tracing requests and plugin calls");
+        }
         PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
         closeables.push(registry);
         this.plugins = registry;
@@ -192,6 +198,9 @@ public final class VaultNode implements AutoCloseable {
             closeables.push(notifying.subscribe(tokens::changed));
         }
         this.audit = new AuditBroker(sinks, config.auditTimeout());
+        // issue 15: token/API key ids (and, if configured, client addresses) reach the sinks as audit-key HMACs
+        audit.sensitiveFields(new SensitiveFields(barrier::auditKeyVersion, barrier::auditKeyVersions,
+                barrier::auditFieldMac, config.keyring().auditHashRemoteAddress()));
         closeables.push(audit);
         integrity.onViolation(v -> auditIntegrity(v, clock));
         this.authFailures = new FailedAuthThrottle(audit, clock);
@@ -214,8 +223,9 @@ public final class VaultNode implements AutoCloseable {
                 org -> organizations.get(org).map(Organizations.Info::disabled).orElse(false));
         closeables.push(admins);
         this.health = new HealthCheck(storage, storageType, sinkHealth);
+        SensitiveFields sensitive = audit.sensitiveFields();
         this.reports = new ReportService(new ReportGenerator(storage, audit::query, () -> health.check().audit(), clock,
-                admins.reportView()),
+                admins.reportView()).actorForms(sensitive::actorForms),
                 audit, clock);
         config.bootstrapToken().ifPresent(t -> organizations.bootstrap(config.bootstrapOrgId(), t));
         this.engine = engine;

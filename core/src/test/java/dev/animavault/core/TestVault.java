@@ -141,6 +141,19 @@ public final class TestVault implements AutoCloseable {
         return request("GET", path, token, null);
     }
 
+    /**
+     * A value as audit events record it (issue 15: token and API key ids are HMACs under the audit key):
+     * an actor such as {@code identity:agent_1/<token id>} with its token id hashed, or a bare value hashed,
+     * under the active audit key version, asked of {@code POST /v1/sys/audit-hash} with the owner key.
+     */
+    public String recorded(String value) {
+        Response r = post("/v1/sys/audit-hash", OWNER_TOKEN, json(Map.of("value", value)));
+        if (r.status() != 200) {
+            throw new IllegalStateException("audit-hash answered " + r.status() + ": " + r.body());
+        }
+        return r.json().has("actor") ? r.json().get("actor").asText() : r.json().get("hmac").asText();
+    }
+
     public Response post(String path, String token, String body) {
         return request("POST", path, token, body);
     }

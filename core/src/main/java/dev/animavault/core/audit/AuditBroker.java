@@ -117,6 +117,10 @@ public final class AuditBroker implements AutoCloseable {
     private final Thread watchdog;
     private final AtomicLong sequence = new AtomicLong();
     private final String nodeTag;
+    /** Hashes sensitive fields before any sink sees an event; null: fields in clear (tools, tests). */
+    private volatile SensitiveFields sensitive;
+    /** How many events this thread has handed in (see {@link #handedInOnThisThread}). */
+    private final ThreadLocal<long[]> handedIn = ThreadLocal.withInitial(() -> new long[1]);
 
     /**
      * Starts the broker's flusher and watchdog threads; {@link #close()} stops them.
@@ -177,6 +181,11 @@ public final class AuditBroker implements AutoCloseable {
         if (closed) {
             return false;
         }
+        SensitiveFields f = sensitive;
+        if (f != null) {
+            event = f.apply(event);
+        }
+        handedIn.get()[0]++;
         Pending p = new Pending(event, Thread.currentThread(), System.nanoTime() + timeoutNanos);
         waiting.add(p);
         try {
@@ -330,6 +339,28 @@ public final class AuditBroker implements AutoCloseable {
         if (withdrew) {
             queue.removeIf(p -> p.state() == WITHDRAWN);
         }
+    }
+
+    /**
+     * Makes every event recorded from now on carry its sensitive fields as HMACs (see
+     * {@link SensitiveFields}); set once when the node starts, before it serves.
+     */
+    public void sensitiveFields(SensitiveFields fields) {
+        this.sensitive = fields;
+    }
+
+    /** The hashing of sensitive fields, or null when fields are recorded in clear. */
+    public SensitiveFields sensitiveFields() {
+        return sensitive;
+    }
+
+    /**
+     * How many events the calling thread has handed to {@link #record} (recorded or not). Compared before
+     * and after a request's handling, it tells the HTTP layer a request refused before any operation ran
+     * (bad JSON, an unknown field, a bad query parameter) from one whose operation recorded its outcome.
+     */
+    public long handedInOnThisThread() {
+        return handedIn.get()[0];
     }
 
     /** Records an event or throws {@code AUDIT_UNAVAILABLE} (fail closed). */

@@ -49,9 +49,13 @@ public final class Barrier {
     private static final byte FORMAT = 1;
     private static final int HEADER = 5;
 
-    /** The keyring in use and the MAC pools of its token keys. */
-    private record State(Keyring ring, Map<Integer, InstancePool<Mac>> tokenMacs) {
+    /** The keyring in use and the MAC pools of its token keys and of its audit field keys. */
+    private record State(Keyring ring, Map<Integer, InstancePool<Mac>> tokenMacs,
+                         Map<Integer, InstancePool<Mac>> auditMacs) {
     }
+
+    /** The purpose of the key audit event fields are hashed with ({@link #auditFieldMac}). */
+    static final String AUDIT_FIELD_PURPOSE = "field-hmac";
 
     private final StorageBackend storage;
     /** Wraps and unwraps the keyring record with this node's root key provider (the root key layer). */
@@ -75,7 +79,12 @@ public final class Barrier {
         for (Keyring.TokenKey t : ring.tokenKeys) {
             macs.put(t.version(), new InstancePool<>(() -> newMac(t.key())));
         }
-        return new State(ring, Map.copyOf(macs));
+        Map<Integer, InstancePool<Mac>> audits = new HashMap<>();
+        for (Keyring.AuditKey a : ring.auditKeys) {
+            SecretKey field = derive(a.key(), AUDIT_FIELD_PURPOSE);
+            audits.put(a.version(), new InstancePool<>(() -> newMac(field)));
+        }
+        return new State(ring, Map.copyOf(macs), Map.copyOf(audits));
     }
 
     /**
@@ -136,7 +145,11 @@ public final class Barrier {
         if (purpose == null || purpose.isBlank()) {
             throw new IllegalArgumentException("purpose is blank");
         }
-        Mac mac = newMac(state.ring().auditKey);
+        return derive(state.ring().auditKey, purpose);
+    }
+
+    private static SecretKey derive(SecretKey auditKey, String purpose) {
+        Mac mac = newMac(auditKey);
         byte[] derived = mac.doFinal(("anima-vault/audit-key/v1/" + purpose).getBytes(StandardCharsets.UTF_8));
         try {
             return new SecretKeySpec(derived, "HmacSHA256");
@@ -173,6 +186,45 @@ public final class Barrier {
         } finally {
             Arrays.fill(raw, (byte) 0);
         }
+    }
+
+    /**
+     * HMAC-SHA256 of a sensitive audit event field (a token id, a client address) under audit key
+     * {@code version}'s field key ({@code deriveAuditKey}-style derivation with purpose
+     * {@value #AUDIT_FIELD_PURPOSE}, so no value hashed here can reveal another derived key).
+     *
+     * @return the MAC, or empty when the keyring holds no such version (after a refresh)
+     */
+    public Optional<byte[]> auditFieldMac(int version, byte[] data) {
+        State s = state;
+        InstancePool<Mac> pool = s.auditMacs().get(version);
+        if (pool == null && refresh()) {
+            s = state;
+            pool = s.auditMacs().get(version);
+        }
+        return pool == null ? Optional.empty() : Optional.of(mac(pool, data));
+    }
+
+    /** The active audit key version (new events' field HMACs use it). */
+    public int auditKeyVersion() {
+        return state.ring().activeAuditKey().version();
+    }
+
+    /** Every audit key version the keyring holds, newest (active) first. */
+    public List<Integer> auditKeyVersions() {
+        return state.ring().auditKeys.stream().map(Keyring.AuditKey::version).toList();
+    }
+
+    /**
+     * Adds a new audit key version that new events' field HMACs use; earlier versions stay (events hashed
+     * under them stay searchable). Nothing is done when the active version is no longer
+     * {@code expectedVersion}.
+     *
+     * @return the active audit key version afterwards
+     */
+    public int rotateAuditKey(int expectedVersion) {
+        return change(ring -> ring.activeAuditKey().version() == expectedVersion
+                ? ring.withNewAuditKey(clock.instant()) : null).activeAuditKey().version();
     }
 
     // ---------------------------------------------------------------- keyring changes

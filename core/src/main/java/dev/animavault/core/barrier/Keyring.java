@@ -27,8 +27,10 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Layout: {@code format}, {@code active} (the data key new writes use), {@code keys} (data keys:
  * {@code id}, {@code created}, {@code key}), {@code tokenActive} and {@code tokenKeys} (token HMAC keys:
- * {@code version}, {@code created}, optional {@code retiresAt}, {@code key}), {@code auditKey}. Format 1
- * keyrings hold one {@code tokenKey} instead of {@code tokenKeys}: it is token key version 1.
+ * {@code version}, {@code created}, optional {@code retiresAt}, {@code key}), {@code auditKey} (audit HMAC
+ * key version 1) and, once the audit key was rotated, {@code auditKeys} (versions 2 and later: {@code version},
+ * {@code created}, {@code key}). Format 1 keyrings hold one {@code tokenKey} instead of {@code tokenKeys}: it is
+ * token key version 1. Audit key versions are never retired: events hashed under any of them stay searchable.
  */
 final class Keyring {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,22 +56,34 @@ final class Keyring {
         }
     }
 
+    /** An audit HMAC key version (the field HMACs of audit events are made under keys derived from it). */
+    record AuditKey(int version, Instant created, SecretKey key) {
+        @Override
+        public String toString() {
+            return "AuditKey[" + version + ", <masked>]";
+        }
+    }
+
     private final ObjectNode json;
     final long revision;
     final Map<Integer, DataKey> dataKeys;
     final int active;
     /** Newest first; the first is the active one. */
     final List<TokenKey> tokenKeys;
+    /** Audit key version 1 (the keyring's original {@code auditKey}; derived signing keys come from it). */
     final SecretKey auditKey;
+    /** Every audit key version, newest (active) first. */
+    final List<AuditKey> auditKeys;
 
     private Keyring(ObjectNode json, long revision, Map<Integer, DataKey> dataKeys, int active,
-                    List<TokenKey> tokenKeys, SecretKey auditKey) {
+                    List<TokenKey> tokenKeys, SecretKey auditKey, List<AuditKey> auditKeys) {
         this.json = json;
         this.revision = revision;
         this.dataKeys = Map.copyOf(dataKeys);
         this.active = active;
         this.tokenKeys = List.copyOf(tokenKeys);
         this.auditKey = auditKey;
+        this.auditKeys = List.copyOf(auditKeys);
     }
 
     /** The plaintext of a new keyring: data key 1, token key 1, an audit key. */
@@ -118,7 +132,18 @@ final class Keyring {
             if (tokens.isEmpty() || tokens.get(0).version() != tokenActive) {
                 throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring's active token key is not its newest");
             }
-            return new Keyring(root, revision, keys, active, tokens, hmac(root.get("auditKey").asText()));
+            SecretKey audit1 = hmac(root.get("auditKey").asText());
+            List<AuditKey> audits = new ArrayList<>();
+            audits.add(new AuditKey(1, Instant.EPOCH, audit1));
+            for (JsonNode a : root.path("auditKeys")) {
+                int v = a.get("version").asInt();
+                if (v < 2) {
+                    throw new IllegalArgumentException("audit key version below 2 in auditKeys");
+                }
+                audits.add(new AuditKey(v, instant(a.path("created")), hmac(a.get("key").asText())));
+            }
+            audits.sort(Comparator.comparingInt(AuditKey::version).reversed());
+            return new Keyring(root, revision, keys, active, tokens, audit1, audits);
         } catch (IOException | NullPointerException | IllegalArgumentException | ClassCastException
                  | java.time.format.DateTimeParseException e) {
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "keyring record is malformed");
@@ -131,6 +156,21 @@ final class Keyring {
 
     TokenKey activeTokenKey() {
         return tokenKeys.get(0);
+    }
+
+    AuditKey activeAuditKey() {
+        return auditKeys.get(0);
+    }
+
+    /** This keyring's plaintext with a new audit key version that becomes the active one. */
+    byte[] withNewAuditKey(Instant now) {
+        ObjectNode root = json.deepCopy();
+        ArrayNode arr = root.has("auditKeys") ? (ArrayNode) root.get("auditKeys") : root.putArray("auditKeys");
+        ObjectNode a = arr.addObject();
+        a.put("version", activeAuditKey().version() + 1);
+        a.put("created", now.toString());
+        a.put("key", randomB64());
+        return bytes(root);
     }
 
     /** This keyring's plaintext with a new data key that becomes the active one. */

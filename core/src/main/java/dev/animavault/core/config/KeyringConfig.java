@@ -20,13 +20,24 @@ import java.util.Objects;
  * @param reencryptBatch      secrets handled between two cursor saves ({@code job.batch})
  * @param tokenKeyGrace       how long tokens hashed under a rotated-out token key keep working unless used
  *                            (and so re-hashed) before then ({@code token-key-grace})
+ * @param auditHashRemoteAddress whether audit events record client addresses as HMACs under the audit key
+ *                            instead of in clear ({@code audit-hash-remote-address}, default false); token and
+ *                            API key ids are always hashed
  */
 public record KeyringConfig(Duration maxKeyAge, long rotateAtEncryptions, long reserveBlock, Duration refreshInterval,
-                            boolean jobEnabled, int reencryptRate, int reencryptBatch, Duration tokenKeyGrace) {
+                            boolean jobEnabled, int reencryptRate, int reencryptBatch, Duration tokenKeyGrace,
+                            boolean auditHashRemoteAddress) {
 
     /** The defaults. */
     public static final KeyringConfig DEFAULTS = new KeyringConfig(Duration.ofDays(90), 100_000_000L, 1000,
-            Duration.ofSeconds(5), true, 500, 100, Duration.ofDays(30));
+            Duration.ofSeconds(5), true, 500, 100, Duration.ofDays(30), false);
+
+    /** As the canonical constructor, client addresses in clear. */
+    public KeyringConfig(Duration maxKeyAge, long rotateAtEncryptions, long reserveBlock, Duration refreshInterval,
+                         boolean jobEnabled, int reencryptRate, int reencryptBatch, Duration tokenKeyGrace) {
+        this(maxKeyAge, rotateAtEncryptions, reserveBlock, refreshInterval, jobEnabled, reencryptRate, reencryptBatch,
+                tokenKeyGrace, false);
+    }
 
     public KeyringConfig {
         Objects.requireNonNull(maxKeyAge, "maxKeyAge is null");

@@ -267,7 +267,7 @@ public final class VaultConfigLoader {
     }
 
     private static final Set<String> KEYRING_KEYS = Set.of("max-key-age", "rotate-at-encryptions", "reserve-block",
-            "refresh-interval", "job", "token-key-grace");
+            "refresh-interval", "job", "token-key-grace", "audit-hash-remote-address");
 
     private static KeyringConfig keyring(Config node) {
         for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
@@ -286,7 +286,8 @@ public final class VaultConfigLoader {
                 node.get("job.enabled").asBoolean().orElse(d.jobEnabled()),
                 node.get("job.rate").asInt().orElse(d.reencryptRate()),
                 node.get("job.batch").asInt().orElse(d.reencryptBatch()),
-                duration(node.get("token-key-grace"), d.tokenKeyGrace()));
+                duration(node.get("token-key-grace"), d.tokenKeyGrace()),
+                node.get("audit-hash-remote-address").asBoolean().orElse(d.auditHashRemoteAddress()));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.animavault.core.auth.FailedAuthThrottle;
 import dev.animavault.core.auth.Principal;
 import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.config.TrustedProxies;
+import dev.animavault.core.service.OperationAudit;
 import dev.animavault.core.service.RequestContext;
 import dev.animavault.core.service.VaultService;
 import dev.animavault.spi.ErrorCode;
@@ -41,6 +42,21 @@ final class Api {
      */
     private static final ThreadLocal<String> REQUEST_ID = new ThreadLocal<>();
 
+    /**
+     * The request this thread authenticated last, what it attempted and the thread's audit event count then
+     * (see {@link #auditRefusal}). One mutable holder per thread (a connection's), so the hot path allocates
+     * nothing for it per request.
+     */
+    private static final class Authenticated {
+        RequestContext ctx;
+        String action;
+        String identityId;
+        String key;
+        long events;
+    }
+
+    private static final ThreadLocal<Authenticated> AUTHENTICATED = ThreadLocal.withInitial(Authenticated::new);
+
     private final TokenService tokens;
     private final VaultService service;
     private final FailedAuthThrottle authFailures;
@@ -69,6 +85,32 @@ final class Api {
 
     static void setRequestId(String id) {
         REQUEST_ID.set(id);
+    }
+
+    /** Forgets the previous request's authentication (the routing filter, before every request). */
+    static void clearAuthenticated() {
+        AUTHENTICATED.get().ctx = null;
+    }
+
+    /**
+     * Records the outcome of an authenticated request that failed before its operation recorded anything:
+     * refused while its body or query parameters were parsed (bad JSON, an unknown field, a bad query
+     * parameter, a body over the limit), as a DENIED/FAILURE event of the action it attempted with the error
+     * code and {@code details.stage = request}; nothing of the body. Best effort, like every failure event.
+     * Requests that never authenticated were recorded by {@link #authenticate} already.
+     */
+    void auditRefusal(VaultException e) {
+        Authenticated a = AUTHENTICATED.get();
+        RequestContext ctx = a.ctx;
+        if (ctx == null || !ctx.requestId().equals(REQUEST_ID.get())) {
+            return;
+        }
+        a.ctx = null;
+        OperationAudit audit = service.operationAudit();
+        if (audit.broker().handedInOnThisThread() != a.events) {
+            return; // the operation ran and recorded its own outcome
+        }
+        audit.refusedBeforeOperation(ctx, a.action, a.identityId, a.key, e);
     }
 
     /** The id of the request the current thread is handling (set by the routing filter), or "-". */
@@ -126,7 +168,14 @@ final class Api {
             service.auditUnauthenticated(requestId(), address, action, identityId, key);
             throw e;
         }
-        return new RequestContext(requestId(), clientAddress(req), principal);
+        RequestContext ctx = new RequestContext(requestId(), clientAddress(req), principal);
+        Authenticated a = AUTHENTICATED.get();
+        a.ctx = ctx;
+        a.action = action;
+        a.identityId = identityId;
+        a.key = key;
+        a.events = service.operationAudit().broker().handedInOnThisThread();
+        return ctx;
     }
 
     /** Reads the body, refusing more than the configured limit with 413. */

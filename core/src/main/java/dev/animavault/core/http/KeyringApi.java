@@ -21,7 +21,8 @@ import java.util.Set;
  * {@code GET /v1/sys/keyring} (permission {@code sys:read}; audited {@code keyring.read}): data keys with
  * their encryption counts, token key versions, limits and the re-encryption job's progress.
  * {@code POST /v1/sys/keyring/rotate} (permission {@code keys:rotate}; audited {@code keyring.rotate}):
- * body optional, {@code {"key":"data"}} (default) or {@code {"key":"token","retireOldAfter":"7d"}}.
+ * body optional, {@code {"key":"data"}} (default), {@code {"key":"token","retireOldAfter":"7d"}} or
+ * {@code {"key":"audit"}} (a new audit HMAC key version; earlier versions are kept).
  */
 final class KeyringApi implements HttpService {
     private static final Set<String> FIELDS = Set.of("key", "retireOldAfter");
@@ -62,8 +63,9 @@ final class KeyringApi implements HttpService {
                 which = switch (k) {
                     case "data" -> KeyringService.Which.DATA;
                     case "token" -> KeyringService.Which.TOKEN;
+                    case "audit" -> KeyringService.Which.AUDIT;
                     default -> throw new VaultException(ErrorCode.INVALID_ARGUMENT,
-                            "field 'key' must be \"data\" or \"token\"");
+                            "field 'key' must be \"data\", \"token\" or \"audit\"");
                 };
             }
             JsonNode after = body.get("retireOldAfter");
@@ -95,6 +97,9 @@ final class KeyringApi implements HttpService {
         out.put("key", done.which().name().toLowerCase(Locale.ROOT));
         out.put("activeKey", done.activeKey());
         out.put("activeTokenKey", done.activeTokenKey());
+        if (done.which() == KeyringService.Which.AUDIT) {
+            out.put("activeAuditKey", keyring.auditKeyVersion());
+        }
         if (done.retireOldAt() != null) {
             out.put("retireOldAt", done.retireOldAt().toString());
         }

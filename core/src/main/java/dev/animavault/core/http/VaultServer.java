@@ -1,5 +1,6 @@
 package dev.animavault.core.http;
 
+import dev.animavault.core.telemetry.Tracing;
 import dev.animavault.core.VaultNode;
 import dev.animavault.core.config.VaultConfig;
 import dev.animavault.core.health.HealthCheck;
@@ -94,12 +95,19 @@ public final class VaultServer implements AutoCloseable {
         routing.addFilter((chain, req, res) -> {
             String id = RequestIds.of(req.headers().first(REQUEST_ID).orElse(null));
             Api.setRequestId(id);
+            Api.clearAuthenticated();
             res.header(REQUEST_ID, id);
             if (Method.HEAD.equals(req.prologue().method())) {
                 head(node, req, res);
                 return;
             }
-            chain.proceed();
+            io.opentelemetry.api.trace.Tracer tracer = Tracing.tracer();
+            if (tracer == null) {
+                chain.proceed(); // untraced (no OpenTelemetry SDK): the common case
+            } else {
+                Tracing.request(tracer, req.prologue().method().text(), req.path().path(), id, chain::proceed,
+                        () -> res.status().code());
+            }
             // Helidon sends "Connection: close" but then goes on parsing the connection where a broken body
             // stopped, which runs a request hidden in an oversized chunked body: end the connection here
             if (res.headers().contains(HeaderValues.CONNECTION_CLOSE)) {
@@ -122,6 +130,7 @@ public final class VaultServer implements AutoCloseable {
                 .register(RootKeyApi.MOUNT, new RootKeyApi(api, node.rootKeys())) // issue 14
                 .register("/v1/vault/audit/reports", new ReportsApi(api, node.reports())) // issue 15
                 .register("/v1/vault/audit", new AuditApi(api))
+                .register(AuditHashApi.MOUNT, new AuditHashApi(api)) // issue 15: sensitive audit fields
                 .register("/v1/api-keys", new ApiKeysApi(api, clock)) // issue 13
                 .register("/v1/sys/organizations", new OrganizationsApi(api, node.organizationService())) // issue 13
                 .register("/v1/auth", new AuthApi(api)) // issue 13: admin login, MFA, sessions
@@ -129,13 +138,18 @@ public final class VaultServer implements AutoCloseable {
                 .register("/v1/admin-roles", admins.rolesService())
                 .any((req, res) -> problem(req, res, new VaultException(ErrorCode.NOT_FOUND, "no endpoint "
                         + req.prologue().method().text() + " " + req.path().absolute().path())))
-                .error(VaultException.class, VaultServer::problem)
+                .error(VaultException.class, (req, res, e) -> {
+                    api.auditRefusal(e); // issue 15: a request refused while its parameters were parsed
+                    problem(req, res, e);
+                })
                 .error(Exception.class, (req, res, e) -> {
                     String id = Api.requestId();
                     LOG.log(System.Logger.Level.ERROR, "Unexpected error in request " + id + " "
                             + req.prologue().method().text() + " " + req.path().path(), e);
-                    problem(req, res, new VaultException(ErrorCode.INTERNAL, "unexpected error; quote request id "
-                            + id + " when reporting it"));
+                    VaultException v = new VaultException(ErrorCode.INTERNAL, "unexpected error; quote request id "
+                            + id + " when reporting it");
+                    api.auditRefusal(v);
+                    problem(req, res, v);
                 });
     }
 

@@ -47,7 +47,9 @@ public final class KeyringService implements AutoCloseable {
         /** The data key values and records are sealed with. */
         DATA,
         /** The token HMAC key. */
-        TOKEN
+        TOKEN,
+        /** The audit HMAC key (sensitive audit event fields); earlier versions are kept. */
+        AUDIT
     }
 
     /** The outcome of a rotation: the active data key and token key version afterwards. */
@@ -126,7 +128,18 @@ public final class KeyringService implements AutoCloseable {
                 wakeUp();
                 yield new Rotated(which, barrier.activeKeyId(), after, retire);
             }
+            case AUDIT -> {
+                int before = barrier.auditKeyVersion();
+                int after = barrier.rotateAuditKey(before);
+                LOG.log(System.Logger.Level.INFO, "Audit key rotated on request: version {0} -> {1}", before, after);
+                yield new Rotated(which, barrier.activeKeyId(), barrier.tokenKeyVersion(), null);
+            }
         };
+    }
+
+    /** The active audit key version. */
+    public int auditKeyVersion() {
+        return barrier.auditKeyVersion();
     }
 
     /** The keyring (without key material) and the re-encryption job's progress. */
@@ -153,6 +166,8 @@ public final class KeyringService implements AutoCloseable {
             m.put("active", t.active());
             return m;
         }).toList());
+        out.put("activeAuditKey", barrier.auditKeyVersion());
+        out.put("auditKeys", barrier.auditKeyVersions());
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("rotateAtEncryptions", v.rotateAtEncryptions());
         limits.put("hardLimit", v.hardLimit());

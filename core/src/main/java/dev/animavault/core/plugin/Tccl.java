@@ -1,5 +1,6 @@
 package dev.animavault.core.plugin;
 
+import dev.animavault.core.telemetry.Tracing;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -43,8 +44,19 @@ public final class Tccl {
         Set<Class<?>> interfaces = new LinkedHashSet<>();
         interfaces.add(primary);
         collectSpiInterfaces(target.getClass(), interfaces);
-        InvocationHandler handler = new Handler(target, loader);
+        InvocationHandler handler = new Handler(target, loader, kind(primary));
         return (T) Proxy.newProxyInstance(Tccl.class.getClassLoader(), interfaces.toArray(Class<?>[]::new), handler);
+    }
+
+    // the span name prefix of a plugin's calls (issue 15: core's spans per plugin call)
+    private static String kind(Class<?> primary) {
+        return switch (primary.getSimpleName()) {
+            case "StorageBackend" -> "storage";
+            case "AuditSink" -> "audit";
+            case "CredentialType" -> "credential";
+            case "RootKeyProvider" -> "rootkey";
+            default -> primary.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 
     private static void collectSpiInterfaces(Class<?> type, Set<Class<?>> into) {
@@ -58,10 +70,10 @@ public final class Tccl {
         }
     }
 
-    private record Handler(Object target, ClassLoader loader, ConcurrentHashMap<Method, Method> accessible)
+    private record Handler(Object target, ClassLoader loader, String kind, ConcurrentHashMap<Method, Method> accessible)
             implements InvocationHandler {
-        Handler(Object target, ClassLoader loader) {
-            this(target, loader, new ConcurrentHashMap<>());
+        Handler(Object target, ClassLoader loader, String kind) {
+            this(target, loader, kind, new ConcurrentHashMap<>());
         }
 
         /**
@@ -93,6 +105,27 @@ public final class Tccl {
                     default -> method.invoke(target, args);
                 };
             }
+            io.opentelemetry.api.trace.Tracer tracer = Tracing.tracer();
+            if (tracer == null) {
+                return call(method, args); // untraced: no SDK (the common case), nothing allocated for tracing
+            }
+            try {
+                return Tracing.plugin(tracer, kind, target.getClass().getSimpleName(), method.getName(),
+                        () -> {
+                            try {
+                                return call(method, args);
+                            } catch (Exception | Error e) {
+                                throw e;
+                            } catch (Throwable e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+            } catch (Exception | Error e) {
+                throw e;
+            }
+        }
+
+        private Object call(Method method, Object[] args) throws Throwable {
             Thread t = Thread.currentThread();
             ClassLoader previous = t.getContextClassLoader();
             t.setContextClassLoader(loader);

@@ -50,6 +50,8 @@ public final class ReportGenerator {
     private final Supplier<List<Map<String, Object>>> sinks;
     private final Clock clock;
     private final AdminAccounts admins;
+    /** A token's actor in clear -> the forms audit events record it in (hashed under each audit key). */
+    private volatile Function<String, List<String>> actorForms = List::of;
 
     /**
      * @param storage the vault's storage
@@ -71,6 +73,15 @@ public final class ReportGenerator {
         this.admins = requireNonNull(admins, "admins is null");
     }
 
+    /**
+     * How events record a token's actor: with sensitive fields hashed ({@code SensitiveFields#actorForms}),
+     * one form per audit key version. Default: the actor in clear. Set before the node serves.
+     */
+    public ReportGenerator actorForms(Function<String, List<String>> forms) {
+        this.actorForms = requireNonNull(forms, "forms is null");
+        return this;
+    }
+
     private static final class SecretStats {
         long reads;
         long denied;
@@ -85,6 +96,20 @@ public final class ReportGenerator {
         Instant first;
         Instant last;
         final Set<String> keysRead = new LinkedHashSet<>();
+    }
+
+    // one token's events under several audit key versions count as one actor
+    private static ActorStats merge(ActorStats a, ActorStats b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        ActorStats m = new ActorStats();
+        m.reads = a.reads + b.reads;
+        m.denied = a.denied + b.denied;
+        m.events = a.events + b.events;
+        m.keysRead.addAll(a.keysRead);
+        m.keysRead.addAll(b.keysRead);
+        return m;
     }
 
     /** Makes the report for an organization, or one identity of it, over {@code [from, to)}. */
@@ -274,7 +299,10 @@ public final class ReportGenerator {
             boolean orgKey = "ORG_API_KEY".equals(t.path("kind").asText());
             String identity = orgKey ? null : t.path("identityId").asText();
             String actor = orgKey ? "apikey:" + t.path("id").asText() : "identity:" + identity + "/" + t.path("id").asText();
-            ActorStats used = byActor.get(actor);
+            ActorStats used = null;
+            for (String form : actorForms.apply(actor)) {
+                used = merge(used, byActor.get(form));
+            }
             long readable;
             long read;
             List<String> unused = new ArrayList<>();

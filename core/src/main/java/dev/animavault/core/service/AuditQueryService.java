@@ -1,5 +1,6 @@
 package dev.animavault.core.service;
 
+import dev.animavault.core.audit.SensitiveFields;
 import dev.animavault.core.authz.Authorizer;
 import dev.animavault.core.authz.Permission;
 import dev.animavault.spi.Page;
@@ -15,8 +16,18 @@ public final class AuditQueryService {
         this.audited = audited;
     }
 
-    /** Queries the audit log of the caller's organization (organization API keys only). */
-    public Page<AuditEvent> queryAudit(RequestContext ctx, AuditQuery query) {
+    /**
+     * Queries the audit log of the caller's organization (organization API keys only). An {@code actor}
+     * filter in clear (e.g. {@code apikey:ak_1}) is hashed as events record it under the active audit key
+     * version; one already hashed ({@code apikey:hmac:v1:...}, from {@code POST /v1/sys/audit-hash}) is used
+     * as given, which is how events recorded under an earlier version are found.
+     */
+    public Page<AuditEvent> queryAudit(RequestContext ctx, AuditQuery given) {
+        SensitiveFields fields = audited.broker().sensitiveFields();
+        AuditQuery query = fields == null || given.actor().isEmpty() ? given
+                : new AuditQuery(given.organizationId(), given.identityId(), given.action(), given.from(), given.to(),
+                given.page(), given.secretKey(),
+                given.actor().map(a -> fields.hashActor(a, fields.activeVersion())), given.outcome());
         return audited.run(ctx, "audit.query", query.identityId().orElse(null), null, null, () -> {
             Authorizer.require(ctx, Permission.AUDIT_READ);
             if (!query.organizationId().equals(ctx.principal().organizationId())) {

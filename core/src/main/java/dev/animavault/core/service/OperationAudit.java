@@ -149,6 +149,16 @@ public final class OperationAudit {
                 e.errorCode().code(), details));
     }
 
+    /**
+     * Records the outcome of a request refused before its operation ran (while the HTTP layer parsed its
+     * body or parameters): DENIED or FAILURE with the error code and {@code details.stage = request}. The
+     * identity and key are recorded only when they are valid names. Best effort.
+     */
+    public void refusedBeforeOperation(RequestContext ctx, String action, String identityId, String key,
+                                       VaultException e) {
+        failure(ctx, action, identityId, key, null, e, Map.of("stage", "request"));
+    }
+
     AuditEvent event(RequestContext ctx, String action, AuditOutcome outcome, String identityId, String key,
                      Integer version, String errorCode) {
         return event(ctx, action, outcome, identityId, key, version, errorCode, Map.of());

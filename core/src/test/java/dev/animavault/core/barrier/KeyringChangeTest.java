@@ -85,6 +85,35 @@ class KeyringChangeTest {
     }
 
     @Test
+    void auditKeyVersionsAreSharedKeptAndLeaveTheDerivedSigningKeyAlone() {
+        Barrier a = Barrier.open(storage, root, Clock.systemUTC());
+        Barrier b = Barrier.open(storage, root, Clock.systemUTC());
+        byte[] id = bytes("tok_1234");
+        byte[] v1 = a.auditFieldMac(1, id).orElseThrow();
+        byte[] signing = a.deriveAuditKey("checkpoint").getEncoded();
+        assertEquals(1, a.auditKeyVersion());
+        assertTrue(a.auditFieldMac(2, id).isEmpty(), "no version 2 yet");
+
+        assertEquals(2, a.rotateAuditKey(1));
+        assertEquals(2, a.rotateAuditKey(1), "a stale expectation changes nothing");
+        assertEquals(List.of(2, 1), a.auditKeyVersions());
+        byte[] v2 = a.auditFieldMac(2, id).orElseThrow();
+        assertFalse(java.util.Arrays.equals(v1, v2), "a new version hashes differently");
+        assertArrayEquals(v1, a.auditFieldMac(1, id).orElseThrow(), "version 1 is kept and unchanged");
+        assertArrayEquals(v2, b.auditFieldMac(2, id).orElseThrow(), "another node finds version 2 by refreshing");
+        assertEquals(2, b.auditKeyVersion());
+        assertArrayEquals(signing, b.deriveAuditKey("checkpoint").getEncoded(), "derived keys stay on version 1");
+        assertFalse(java.util.Arrays.equals(v1, a.deriveAuditKey(Barrier.AUDIT_FIELD_PURPOSE).getEncoded()));
+
+        Barrier reopened = Barrier.open(storage, root, Clock.systemUTC());
+        assertEquals(List.of(2, 1), reopened.auditKeyVersions(), "versions are in the stored keyring");
+        assertArrayEquals(v1, reopened.auditFieldMac(1, id).orElseThrow());
+        assertArrayEquals(v2, reopened.auditFieldMac(2, id).orElseThrow());
+        assertEquals(2, reopened.rotateDataKey(1), "a data key rotation keeps the audit keys");
+        assertEquals(List.of(2, 1), reopened.auditKeyVersions());
+    }
+
+    @Test
     void racingRotationsFromTheSameKeyAddOneKey() throws Exception {
         int nodes = 4;
         List<Barrier> barriers = new java.util.ArrayList<>();

@@ -151,7 +151,7 @@ class ClusterNodesTest {
             JsonNode issued = a.post("/v1/identities/agent/tokens", OWNER, "{}").json();
             String token = issued.get("token").asText();
             assertEquals(200, a.get("/v1/vault/secrets/agent/K", token).status()); // only node a reads
-            String actor = "identity:agent/" + issued.get("id").asText();
+            String actor = b.recorded("identity:agent/" + issued.get("id").asText()); // hashed token id (issue 15)
             Response logs = b.get("/v1/vault/audit/logs?identityId=agent&action=secret.read&limit=100", OWNER);
             assertEquals(200, logs.status(), logs.body());
             boolean found = false;

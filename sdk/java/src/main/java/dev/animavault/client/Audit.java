@@ -32,6 +32,32 @@ public final class Audit {
     }
 
     /**
+     * A value as audit events record it (issue 15): {@code hmac} is its HMAC under the active audit key
+     * version; {@code actor}, when the value is an actor such as {@code identity:agent_1/<token id>}, the
+     * actor with its token id hashed (for the {@code actor} filter); {@code versions} every audit key
+     * version's HMAC, newest first (empty unless asked for).
+     */
+    public record AuditHash(int activeVersion, String hmac, String actor, java.util.List<String> versions) {
+    }
+
+    /**
+     * {@code POST /v1/sys/audit-hash} (permission {@code audit:read}): the HMAC(s) under which audit events
+     * record {@code value} (a token id, an API key id, a client address or an actor), to search for it.
+     */
+    public AuditHash hash(String value, boolean allVersions) {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("value", value);
+        body.put("allVersions", allVersions);
+        return t.send(Transport.post("/v1/sys/audit-hash").body(body), n -> {
+            java.util.List<String> versions = new java.util.ArrayList<>();
+            n.path("versions").forEach(v -> versions.add(v.has("actor") ? v.path("actor").asText()
+                    : v.path("hmac").asText()));
+            return new AuditHash(n.path("activeVersion").asInt(), JsonViews.text(n, "hmac"), JsonViews.text(n, "actor"),
+                    java.util.List.copyOf(versions));
+        });
+    }
+
+    /**
      * {@code GET /v1/vault/audit/reports}: a compliance report of the organization (or one identity) over a
      * time window, as the server writes it.
      *
