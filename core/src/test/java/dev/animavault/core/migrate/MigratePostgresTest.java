@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MigratePostgresTest {
 
     private static final String OWNER = TestVault.OWNER_TOKEN;
-    private static final int SECRETS = 300;
+    /** 300 in the suite; {@code -Danima.migrate.pg.secrets=10000} for the full size. */
+    private static final int SECRETS = Integer.getInteger("anima.migrate.pg.secrets", 300);
 
     @TempDir
     Path tmp;
