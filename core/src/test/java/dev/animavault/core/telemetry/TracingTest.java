@@ -58,11 +58,16 @@ class TracingTest {
             assertEquals(200, read.status());
             assertTrue(read.body().contains(VALUE));
 
-            List<SpanData> spans = exporter.getFinishedSpanItems();
-            SpanData request = spans.stream()
-                    .filter(s -> "/v1/vault/secrets/agent_1/DB".equals(s.getAttributes().get(
-                            io.opentelemetry.api.common.AttributeKey.stringKey("url.path"))))
-                    .findFirst().orElseThrow(() -> new AssertionError("no request span: " + spans));
+            // the request span ends after the response has been sent: wait for it (bounded)
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            List<SpanData> finished = exporter.getFinishedSpanItems();
+            while (requestSpan(finished).isEmpty() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                finished = exporter.getFinishedSpanItems();
+            }
+            List<SpanData> spans = finished;
+            SpanData request = requestSpan(spans)
+                    .orElseThrow(() -> new AssertionError("no request span: " + spans));
             assertEquals("GET", request.getName());
             assertEquals(200L, request.getAttributes().get(
                     io.opentelemetry.api.common.AttributeKey.longKey("http.response.status_code")));
@@ -80,6 +85,13 @@ class TracingTest {
         } finally {
             sdk.close();
         }
+    }
+
+    private static java.util.Optional<SpanData> requestSpan(List<SpanData> spans) {
+        return spans.stream()
+                .filter(s -> "/v1/vault/secrets/agent_1/DB".equals(s.getAttributes().get(
+                        io.opentelemetry.api.common.AttributeKey.stringKey("url.path"))))
+                .findFirst();
     }
 
     @Test
