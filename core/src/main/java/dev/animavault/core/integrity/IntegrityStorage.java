@@ -452,6 +452,11 @@ public class IntegrityStorage implements StorageBackend {
     }
 
     @Override
+    public boolean destroyVersion(SecretRef ref, int version) {
+        return delegate.destroyVersion(ref, version); // the secret's metadata (destroyedBelow) is MAC'd on its write
+    }
+
+    @Override
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         delegate.deleteSecret(ref, expectedRevision);
         guard.deleted(ref);

@@ -139,10 +139,21 @@ class MigratePostgresTest {
 
     /** The identity's secrets as listed (metadata views: labels, times, current version, rotation/expiry). */
     private static String listing(TestVault v) {
-        Response r = v.get("/v1/vault/secrets/agent_0?limit=1000", OWNER);
-        assertEquals(200, r.status(), r.body());
-        assertEquals(SECRETS, r.json().get("items").size(), r.body());
-        return r.json().get("items").toString();
+        StringBuilder all = new StringBuilder();
+        int count = 0;
+        String cursor = null;
+        do { // pages of 1,000 (the API's largest) followed by their cursor
+            Response r = v.get("/v1/vault/secrets/agent_0?limit=1000"
+                    + (cursor == null ? "" : "&cursor=" + java.net.URLEncoder.encode(cursor,
+                            java.nio.charset.StandardCharsets.UTF_8)), OWNER);
+            assertEquals(200, r.status(), r.body());
+            com.fasterxml.jackson.databind.JsonNode items = r.json().get("items");
+            count += items.size();
+            all.append(items);
+            cursor = r.json().path("nextCursor").isTextual() ? r.json().get("nextCursor").asText() : null;
+        } while (cursor != null);
+        assertEquals(SECRETS, count, "secrets listed");
+        return all.toString();
     }
 
     /** The PostgreSQL driver of the storage-jdbc plugin (core itself has none). */
