@@ -81,9 +81,17 @@ public class IntegrityStorage implements StorageBackend {
     private volatile Consumer<Violation> onViolation = v -> { };
     /** Whether rows without a MAC are refused (the upgrade pass finished). Never goes back while running. */
     private volatile boolean strict;
+    /**
+     * Whether secret metadata is legitimately edited outside the vault, so its MAC is written but not
+     * checked: a {@link Protection#NATIVE} backend (Vaultwarden) lets people change a value, labels or
+     * attributes in the Bitwarden apps (a supported path, docs/vaultwarden.md), and protects the item with
+     * its own authenticated encryption. Core records and identities stay checked.
+     */
+    private final boolean secretsEditedOutside;
 
     IntegrityStorage(StorageBackend delegate, Barrier barrier, List<String> namespaces) {
         this.delegate = delegate;
+        this.secretsEditedOutside = delegate.protection() == Protection.NATIVE;
         this.macs = new IntegrityMacs(barrier);
         this.namespaces = List.copyOf(namespaces);
     }
@@ -238,6 +246,9 @@ public class IntegrityStorage implements StorageBackend {
 
     /** Null when the metadata checks out, else why not. Does not consult the replay guard. */
     private String checkMetadata(SecretMetadata m, FieldMac f) {
+        if (secretsEditedOutside) {
+            return null;
+        }
         if (f == null) {
             return m.attributes().containsKey(FIELD) ? "malformed MAC" : (strict ? "no MAC" : null);
         }
@@ -270,8 +281,8 @@ public class IntegrityStorage implements StorageBackend {
     private SecretMetadata verifiedLatest(SecretMetadata m, boolean lastTry) {
         FieldMac f = parseField(m.attributes().get(FIELD));
         verified(m, f);
-        if (f == null) {
-            return m; // legacy, before the upgrade finished
+        if (f == null || secretsEditedOutside) {
+            return m; // legacy, before the upgrade finished; or edited in the backend's own apps
         }
         SecretRef r = m.ref();
         if (guard.suspect(r, m.revision(), f.tag())) {
