@@ -33,6 +33,6 @@ for sink in $SINKS; do
   java --enable-native-access=ALL-UNNAMED -Xmx192m -XX:+UseSerialGC -XX:MaxDirectMemorySize=256m \
     -Danima.test.plugins="$ROOT/core/target/test-plugins" -cp "$CP" \
     dev.animavault.core.report.AuditScaleMeasurement "$EVENTS" "$sink" "$READ_SECONDS" 2>&1 \
-    | grep -v '^WARNING\|^SLF4J\|^INFO\|^\s*at \|^[A-Z][a-z][a-z] [0-9][0-9], 20'
+    | grep -v '^WARNING\|^SLF4J\|^INFO\|^\s*at \|^[A-Z][a-z][a-z] [0-9][0-9], 20\| INFO '
 done
 echo "== done, $(uptime)"

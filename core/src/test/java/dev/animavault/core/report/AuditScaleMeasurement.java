@@ -99,8 +99,9 @@ public final class AuditScaleMeasurement {
             Instant end = Instant.now().minusSeconds(60);
             Instant start = end.minus(Duration.ofDays(20));
             write(broker, sink, n, start, end, tokenIds);
-            System.out.printf("after writing: heap used %d MB, RSS %d MB, peak RSS %d MB; %s%n", heapUsed() >> 20,
-                    status("VmRSS") >> 10, status("VmHWM") >> 10, load());
+            System.out.printf("after writing: heap used %d MB, RSS %d MB (anonymous %d MB, files %d MB), peak RSS %d MB;"
+                    + " %s%n", heapUsed() >> 20, status("VmRSS") >> 10, status("RssAnon") >> 10, status("RssFile") >> 10,
+                    status("VmHWM") >> 10, load());
 
             String range = "&from=" + start.minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(3600);
             SplittableRandom rnd = new SplittableRandom(7);
@@ -195,6 +196,7 @@ public final class AuditScaleMeasurement {
         long[] t = new long[runs];
         long peakHeap = 0;
         long peakRss = 0;
+        long peakAnon = 0;
         boolean rssReset = false;
         String scanned = "?";
         for (int i = 0; i < runs; i++) {
@@ -220,11 +222,12 @@ public final class AuditScaleMeasurement {
                     .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
             peakHeap = Math.max(peakHeap, Math.max(heap, sampler.heap.get()));
             peakRss = Math.max(peakRss, rssReset ? status("VmHWM") << 10 : sampler.rss.get());
+            peakAnon = Math.max(peakAnon, sampler.rssAnon.get());
         }
         Arrays.sort(t);
         System.out.printf("%-42s median %8.1f ms  max %8.1f ms  (%s)  peak heap %d MB, peak RSS %d MB"
-                        + " (%s)  %s%n", what, t[runs / 2] / 1e6, t[runs - 1] / 1e6, scanned, peakHeap >> 20,
-                peakRss >> 20, rssReset ? "VmHWM reset before" : "sampled every 5 ms", load());
+                        + " (%s; anonymous part, sampled: %d MB)  %s%n", what, t[runs / 2] / 1e6, t[runs - 1] / 1e6,
+                scanned, peakHeap >> 20, peakRss >> 20, rssReset ? "VmHWM reset before" : "sampled every 5 ms", peakAnon >> 20, load());
     }
 
     /** Secret reads over HTTP by 8 clients for {@code seconds}: each one records its event in the sink. */
@@ -265,11 +268,13 @@ public final class AuditScaleMeasurement {
     private static final class MemorySampler {
         final AtomicLong heap = new AtomicLong();
         final AtomicLong rss = new AtomicLong();
+        final AtomicLong rssAnon = new AtomicLong();
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread = Thread.ofPlatform().daemon().start(() -> {
             while (!stop.get()) {
                 heap.accumulateAndGet(heapUsed(), Math::max);
                 rss.accumulateAndGet(status("VmRSS") << 10, Math::max);
+                rssAnon.accumulateAndGet(status("RssAnon") << 10, Math::max);
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
