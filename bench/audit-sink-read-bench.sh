@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 WORK=$(mktemp -d /tmp/audit-sink-read-bench.XXXXXX)
 SCHEMA=i15_readbench_$(date +%s)_$$
 pgsql() {
-  PGPASSWORD=$ANIMA_TEST_PG_PASSWORD psql "${ANIMA_TEST_PG_URL#jdbc:}" -U "$ANIMA_TEST_PG_USER" -qAtc "$1"
+  PGPASSWORD=$ANIMA_TEST_PG_PASSWORD PGOPTIONS="-c client_min_messages=warning" psql "${ANIMA_TEST_PG_URL#jdbc:}" -U "$ANIMA_TEST_PG_USER" -qAtc "$1"
 }
 cleanup() {
   if [ -n "${ANIMA_TEST_PG_URL:-}" ]; then pgsql "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" || true; fi
