@@ -197,6 +197,7 @@ public final class AuditScaleMeasurement {
         long peakHeap = 0;
         long peakRss = 0;
         long peakAnon = 0;
+        long peakOld = 0;
         boolean rssReset = false;
         String scanned = "?";
         for (int i = 0; i < runs; i++) {
@@ -221,13 +222,19 @@ public final class AuditScaleMeasurement {
             long heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                     .filter(p -> p.getType() == MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
             peakHeap = Math.max(peakHeap, Math.max(heap, sampler.heap.get()));
+            // the old generation: what survived young collections during the report (garbage excluded until
+            // a full collection, but not the young generation's short-lived pages of events)
+            peakOld = Math.max(peakOld, ManagementFactory.getMemoryPoolMXBeans().stream()
+                    .filter(p -> p.getType() == MemoryType.HEAP && p.getName().contains("Tenured")
+                            || p.getName().contains("Old Gen"))
+                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum());
             peakRss = Math.max(peakRss, rssReset ? status("VmHWM") << 10 : sampler.rss.get());
             peakAnon = Math.max(peakAnon, sampler.rssAnon.get());
         }
         Arrays.sort(t);
-        System.out.printf("%-42s median %8.1f ms  max %8.1f ms  (%s)  peak heap %d MB, peak RSS %d MB"
-                        + " (%s; anonymous part, sampled: %d MB)  %s%n", what, t[runs / 2] / 1e6, t[runs - 1] / 1e6,
-                scanned, peakHeap >> 20, peakRss >> 20, rssReset ? "VmHWM reset before" : "sampled every 5 ms", peakAnon >> 20, load());
+        System.out.printf("%-42s median %8.1f ms  max %8.1f ms  (%s)  peak heap %d MB (old generation %d MB),"
+                        + " peak RSS %d MB (%s; anonymous part, sampled: %d MB)  %s%n", what, t[runs / 2] / 1e6,
+                t[runs - 1] / 1e6, scanned, peakHeap >> 20, peakOld >> 20, peakRss >> 20, rssReset ? "VmHWM reset before" : "sampled every 5 ms", peakAnon >> 20, load());
     }
 
     /** Secret reads over HTTP by 8 clients for {@code seconds}: each one records its event in the sink. */
