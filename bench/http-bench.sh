@@ -23,6 +23,7 @@ LOAD_CLIENTS=${LOAD_CLIENTS:-32}
 IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread over
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx512m); default: JVM defaults
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
+BENCH_VAULT_CONFIG=${BENCH_VAULT_CONFIG:-}  # a configuration file for the vault (ANIMA_VAULT_CONFIG); default: the distribution's
 PARTS=${PARTS:-reads writes memory startup}  # which parts to run (the vault always starts once)
 STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
 
@@ -140,6 +141,7 @@ ORG_KEY="avk_$(random_token)"
 (umask 077 && printf 'Authorization: Bearer %s\n' "$ORG_KEY" >"$WORK/org.header")
 
 log "starting $DIST/bin/anima-vault server on $VAULT_URL (data: $WORK/data)"
+[ -z "$BENCH_VAULT_CONFIG" ] || export ANIMA_VAULT_CONFIG="$BENCH_VAULT_CONFIG"
 ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$WORK/data" \
   ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
   "$DIST/bin/anima-vault" server >"$WORK/vault.log" 2>&1 &
@@ -383,7 +385,7 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "Anima Vault HTTP benchmark, $STAMP"
   echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo));" \
     "$("$JAVA_HOME/bin/java" -version 2>&1 | head -n1); $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
-  echo "server: $DIST (embedded default: SQLite storage, audit to file), JVM options: ${BENCH_JAVA_OPTS:-<defaults>}"
+  echo "server: $DIST (${BENCH_VAULT_CONFIG:-embedded default: SQLite storage, audit to file}), JVM options: ${BENCH_JAVA_OPTS:-<defaults>}"
   echo "load average (1/5/15 min) at start: $LOAD_AT_START, at end: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running competes for the same CPUs)"
   echo "wrk on 127.0.0.1: $THREADS threads, $CONNECTIONS connections, $ROUNDS alternating rounds x ${DURATION}s after ${WARMUP}s warm-up each"
   echo
