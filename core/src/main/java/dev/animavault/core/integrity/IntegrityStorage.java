@@ -452,6 +452,13 @@ public class IntegrityStorage implements StorageBackend {
     }
 
     @Override
+    public boolean destroyVersion(SecretRef ref, int version) {
+        // a version's value is sealed with its ref and number as AAD and carries no MAC of its own; the
+        // metadata that records the destruction (destroyedBelow) is written, and MACed, through this class
+        return delegate.destroyVersion(ref, version);
+    }
+
+    @Override
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         delegate.deleteSecret(ref, expectedRevision);
         guard.deleted(ref);
