@@ -42,6 +42,12 @@ export interface RotationPolicy {
   leadTime?: string;
   /** How long the previous version stays readable after a rotation. */
   gracePeriod?: string;
+  /**
+   * What happens to retired versions (older than current, except the previous one during its grace
+   * period): `keep` (default) or `destroy` (deleted from storage; a read of one then fails with 410
+   * `version_destroyed`).
+   */
+  retiredVersions?: "keep" | "destroy";
 }
 
 /** A secret's rotation policy and state, as metadata shows it (never a value). */
@@ -59,6 +65,10 @@ export interface RotationState {
   pendingVersion?: number;
   previousVersion?: number;
   previousReadableUntil?: string;
+  /** `keep` or `destroy`; shown when the secret has a policy. */
+  retiredVersions?: "keep" | "destroy";
+  /** Every version below this one was destroyed (`retiredVersions: destroy`); absent until one was. */
+  destroyedBelow?: number;
 }
 
 /** A token's metadata as `tokens.list` shows it: never the token itself. */

@@ -215,6 +215,30 @@ describe("the product's rotating secret", () => {
       e => e instanceof InvalidRequestError);
   });
 
+  test("retiredVersions: destroy is accepted, shown, and destroyedBelow reported once a version is destroyed", async () => {
+    await am.identities.create({ id: "ts-retire" });
+    const created = await am.vault.secrets.create({ identityId: "ts-retire", key: "DB", value: "pwd-v1-123456",
+      type: "password", rotation: { interval: "30d", webhookUrl: "https://agent-api.com/rotate", retiredVersions: "destroy" } });
+    assert.equal(created.rotation.retiredVersions, "destroy");
+    assert.equal(created.rotation.destroyedBelow, undefined, "nothing destroyed yet");
+    // a client PUT under a policy is a rotation: after v3, v1 is retired (below the previous version) and destroyed
+    await am.vault.secrets.put("ts-retire", "DB", { value: "pwd-v2-123456" });
+    await am.vault.secrets.put("ts-retire", "DB", { value: "pwd-v3-123456" });
+    let meta;
+    for (let i = 0; i < 600 && meta?.rotation?.destroyedBelow === undefined; i++) {
+      if (i > 0) await new Promise(ok => setTimeout(ok, 100));
+      [meta] = (await am.vault.secrets.list("ts-retire")).filter(s => s.key === "DB");
+    }
+    assert.equal(meta.rotation.destroyedBelow, 2, JSON.stringify(meta.rotation));
+    await assert.rejects(am.vault.secrets.get("ts-retire", "DB", { version: 1 }),
+      e => e instanceof AnimaApiError && e.status === 410 && e.code === "version_destroyed");
+    assert.equal((await am.vault.secrets.get("ts-retire", "DB", { version: 2 })).value, "pwd-v2-123456", "previous kept");
+    const kept = await am.vault.secrets.setRotation("ts-retire", "DB", { retiredVersions: "keep" });
+    assert.equal(kept.rotation.retiredVersions, "keep");
+    await assert.rejects(am.vault.secrets.setRotation("ts-retire", "DB", { retiredVersions: "shred" }),
+      e => e instanceof InvalidRequestError);
+  });
+
   test("generate instead of a value, expiresAt, and an http webhook refused", async () => {
     await am.identities.create({ id: "ts-gen" });
     const expiresAt = new Date(Date.now() + 7 * 86_400_000);

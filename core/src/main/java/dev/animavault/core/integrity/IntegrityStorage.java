@@ -464,7 +464,9 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public boolean destroyVersion(SecretRef ref, int version) {
-        return delegate.destroyVersion(ref, version); // the secret's metadata (destroyedBelow) is MAC'd on its write
+        // a version's value is sealed with its ref and number as AAD and carries no MAC of its own; the
+        // metadata that records the destruction (destroyedBelow) is written, and MACed, through this class
+        return delegate.destroyVersion(ref, version);
     }
 
     @Override

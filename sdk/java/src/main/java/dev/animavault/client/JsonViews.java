@@ -30,7 +30,8 @@ final class JsonViews {
         return new RotationState(text(r, "interval"), text(r, "webhookUrl"), text(r, "mode"), text(r, "leadTime"),
                 text(r, "gracePeriod"), instant(r, "nextRotationAt"), instant(r, "expiresAt"),
                 instant(r, "lastRotatedAt"), text(r, "status"), text(r, "lastError"), integer(r, "pendingVersion"),
-                integer(r, "previousVersion"), instant(r, "previousReadableUntil"));
+                integer(r, "previousVersion"), instant(r, "previousReadableUntil"), text(r, "retiredVersions"),
+                integer(r, "destroyedBelow"));
     }
 
     static TokenInfo tokenInfo(JsonNode n) {

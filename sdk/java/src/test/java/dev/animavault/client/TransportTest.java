@@ -175,6 +175,27 @@ class TransportTest {
     }
 
     @Test
+    void retiredVersionsIsSentAndItsStateRead() throws IOException {
+        String withRotation = SECRET_METADATA.substring(0, SECRET_METADATA.length() - 1)
+                + ",\"rotation\":{\"interval\":\"PT720H\",\"webhookUrl\":\"https://r.example/rotate\",\"status\":\"ok\","
+                + "\"retiredVersions\":\"destroy\",\"destroyedBelow\":2}}";
+        Anima am = serve(new Reply(200, withRotation, Map.of()), new Reply(200, SECRET_METADATA.substring(0,
+                SECRET_METADATA.length() - 1) + ",\"rotation\":{\"interval\":\"PT720H\",\"status\":\"ok\"}}",
+                Map.of())).build();
+        SecretMetadata m = am.vault().secrets().setRotation("a", "K", RotationPolicy.of("30d",
+                "https://r.example/rotate").withRetiredVersions(RotationPolicy.DESTROY));
+        assertTrue(seen.get(0).body().contains("\"retiredVersions\":\"destroy\""), seen.get(0).body());
+        RotationState r = m.rotation().orElseThrow();
+        assertEquals("destroy", r.retiredVersions());
+        assertEquals(2, r.destroyedBelow());
+        SecretMetadata plain = am.vault().secrets().setRotation("a", "K", RotationPolicy.of("30d",
+                "https://r.example/rotate"));
+        assertFalse(seen.get(1).body().contains("retiredVersions"), "the vault's default when not given");
+        assertEquals(null, plain.rotation().orElseThrow().retiredVersions());
+        assertEquals(null, plain.rotation().orElseThrow().destroyedBelow(), "nothing destroyed");
+    }
+
+    @Test
     void queryAndPathAreEncoded() throws IOException {
         Anima am = serve(new Reply(200, "{\"items\":[" + IDENTITY + "],\"nextCursor\":\"c2\"}", Map.of())).build();
         Page<Identity> page = am.identities().list(5, "c 1+");
