@@ -18,7 +18,6 @@ import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +58,8 @@ public class IntegrityStorage implements StorageBackend {
     public static final String FIELD = "_mac";
     static final String SYS = "sys";
     static final String MARKER = "integrity";
-    private static final byte[] MAGIC = {'A', 'V', 'M', 1};
+    static final byte[] MAGIC = {'A', 'V', 'M', 1};
     static final int ENVELOPE = 4 + 4 + 8 + 8 + IntegrityMacs.MAC_BYTES;
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
     record IdentityItem(String org, String id) {
     }
@@ -76,6 +73,7 @@ public class IntegrityStorage implements StorageBackend {
 
     private final StorageBackend delegate;
     private final IntegrityMacs macs;
+    private final RowMacs rows;
     private final List<String> namespaces;
     private final ReplayGuard guard = new ReplayGuard();
     private volatile Consumer<Violation> onViolation = v -> { };
@@ -93,6 +91,7 @@ public class IntegrityStorage implements StorageBackend {
         this.delegate = delegate;
         this.secretsEditedOutside = delegate.protection() == Protection.NATIVE;
         this.macs = new IntegrityMacs(barrier);
+        this.rows = new RowMacs(macs);
         this.namespaces = List.copyOf(namespaces);
     }
 
@@ -119,6 +118,14 @@ public class IntegrityStorage implements StorageBackend {
         return delegate;
     }
 
+    IntegrityMacs macs() {
+        return macs;
+    }
+
+    List<String> namespaces() {
+        return namespaces;
+    }
+
     /** Whether rows without a MAC are refused. */
     public boolean strict() {
         return strict;
@@ -126,110 +133,8 @@ public class IntegrityStorage implements StorageBackend {
 
     // ---------------------------------------------------------------- MAC'ing
 
-    private static boolean covered(String namespace) {
+    static boolean covered(String namespace) {
         return !namespace.equals(SYS) && !namespace.equals(LEASE_NAMESPACE);
-    }
-
-    private IntegrityMacs.Hasher hasher(int keyId) {
-        IntegrityMacs.Hasher h = macs.take(keyId);
-        if (h == null) {
-            throw new IllegalStateException("the keyring holds no data key " + keyId);
-        }
-        return h;
-    }
-
-    private static void metadataFields(IntegrityMacs.Hasher h, SecretMetadata m, long basedOn) {
-        SecretRef r = m.ref();
-        h.b('S').s(r.organizationId()).s(r.identityId()).s(r.key()).s(m.type()).i(m.currentVersion()).l(basedOn)
-                .map(m.metadata(), FIELD).map(m.attributes(), FIELD);
-    }
-
-    private static void identityFields(IntegrityMacs.Hasher h, Identity i, long basedOn) {
-        h.b('I').s(i.organizationId()).s(i.id()).s(i.name()).b(i.disabled() ? 1 : 0).l(basedOn).map(i.metadata(), FIELD);
-    }
-
-    private String fieldMac(int keyId, long basedOn, byte[] mac) {
-        return "v1." + keyId + "." + basedOn + "." + B64.encodeToString(mac);
-    }
-
-    SecretMetadata macd(SecretMetadata m, long basedOn) {
-        int keyId = macs.activeKeyId();
-        IntegrityMacs.Hasher h = hasher(keyId);
-        byte[] mac;
-        try {
-            metadataFields(h, m, basedOn);
-            mac = h.mac();
-        } finally {
-            macs.give(h);
-        }
-        Map<String, String> a = new HashMap<>(m.attributes());
-        a.put(FIELD, fieldMac(keyId, basedOn, mac));
-        return new SecretMetadata(m.ref(), m.type(), m.currentVersion(), m.metadata(), a, m.createdAt(), m.updatedAt(),
-                m.revision());
-    }
-
-    Identity macd(Identity i, long basedOn) {
-        int keyId = macs.activeKeyId();
-        IntegrityMacs.Hasher h = hasher(keyId);
-        byte[] mac;
-        try {
-            identityFields(h, i, basedOn);
-            mac = h.mac();
-        } finally {
-            macs.give(h);
-        }
-        Map<String, String> md = new HashMap<>(i.metadata());
-        md.put(FIELD, fieldMac(keyId, basedOn, mac));
-        return new Identity(i.organizationId(), i.id(), i.name(), md, i.disabled(), i.createdAt(), i.updatedAt(),
-                i.revision());
-    }
-
-    byte[] macd(String namespace, String key, byte[] value, long basedOn) {
-        int keyId = macs.activeKeyId();
-        long writtenAt = System.currentTimeMillis();
-        IntegrityMacs.Hasher h = hasher(keyId);
-        byte[] mac;
-        try {
-            h.b('R').s(namespace).s(key).l(basedOn).l(writtenAt).bytes(value, 0, value.length);
-            mac = h.mac();
-        } finally {
-            macs.give(h);
-        }
-        byte[] out = new byte[ENVELOPE + value.length];
-        System.arraycopy(MAGIC, 0, out, 0, 4);
-        putInt(out, 4, keyId);
-        putLong(out, 8, basedOn);
-        putLong(out, 16, writtenAt);
-        System.arraycopy(mac, 0, out, 24, mac.length);
-        System.arraycopy(value, 0, out, ENVELOPE, value.length);
-        return out;
-    }
-
-    /** A parsed field MAC: key id, basedOn, the MAC bytes; null when malformed. */
-    private record FieldMac(int keyId, long basedOn, byte[] mac) {
-        long tag() {
-            return getLong(mac, 0);
-        }
-    }
-
-    private static FieldMac parseField(String s) {
-        if (s == null || !s.startsWith("v1.")) {
-            return null;
-        }
-        int a = s.indexOf('.', 3);
-        int b = a < 0 ? -1 : s.indexOf('.', a + 1);
-        if (b < 0) {
-            return null;
-        }
-        try {
-            byte[] mac = B64D.decode(s.substring(b + 1));
-            if (mac.length != IntegrityMacs.MAC_BYTES) {
-                return null;
-            }
-            return new FieldMac(Integer.parseInt(s, 3, a, 10), Long.parseLong(s, a + 1, b, 10), mac);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     // ---------------------------------------------------------------- checking
@@ -257,15 +162,15 @@ public class IntegrityStorage implements StorageBackend {
             return "MAC under unknown key " + f.keyId();
         }
         try {
-            metadataFields(h, m, f.basedOn());
+            RowMacs.metadataFields(h, m, f.basedOn());
             return h.matches(f.mac(), 0) ? null : "MAC mismatch";
         } finally {
             macs.give(h);
         }
     }
 
-    private SecretMetadata verified(SecretMetadata m) {
-        verified(m, parseField(m.attributes().get(FIELD)));
+    SecretMetadata verified(SecretMetadata m) {
+        verified(m, FieldMac.parse(m.attributes().get(FIELD)));
         return m;
     }
 
@@ -279,7 +184,7 @@ public class IntegrityStorage implements StorageBackend {
 
     /** Checks metadata read at the item's latest: MAC and replay; null when it must be read again. */
     private SecretMetadata verifiedLatest(SecretMetadata m, boolean lastTry) {
-        FieldMac f = parseField(m.attributes().get(FIELD));
+        FieldMac f = FieldMac.parse(m.attributes().get(FIELD));
         verified(m, f);
         if (f == null || secretsEditedOutside) {
             return m; // legacy, before the upgrade finished; or edited in the backend's own apps
@@ -296,10 +201,10 @@ public class IntegrityStorage implements StorageBackend {
         return m;
     }
 
-    private Identity verified(Identity i) {
+    Identity verified(Identity i) {
         Map<String, String> md = i.metadata();
         String field = md.get(FIELD);
-        FieldMac f = parseField(field);
+        FieldMac f = FieldMac.parse(field);
         String bad;
         if (f == null) {
             bad = field != null ? "malformed MAC" : (strict ? "no MAC" : null);
@@ -309,7 +214,7 @@ public class IntegrityStorage implements StorageBackend {
                 bad = "MAC under unknown key " + f.keyId();
             } else {
                 try {
-                    identityFields(h, i, f.basedOn());
+                    RowMacs.identityFields(h, i, f.basedOn());
                     bad = h.matches(f.mac(), 0) ? null : "MAC mismatch";
                 } finally {
                     macs.give(h);
@@ -328,12 +233,12 @@ public class IntegrityStorage implements StorageBackend {
                 i.revision());
     }
 
-    private static boolean enveloped(byte[] v) {
+    static boolean enveloped(byte[] v) {
         return v.length >= ENVELOPE && v[0] == MAGIC[0] && v[1] == MAGIC[1] && v[2] == MAGIC[2] && v[3] == MAGIC[3];
     }
 
     /** The record with its envelope checked and removed; throws when it fails. */
-    private StoredRecord verified(StoredRecord r) {
+    StoredRecord verified(StoredRecord r) {
         if (!covered(r.namespace())) {
             return r;
         }
@@ -344,13 +249,13 @@ public class IntegrityStorage implements StorageBackend {
             }
             return r;
         }
-        int keyId = getInt(v, 4);
+        int keyId = Bytes.getInt(v, 4);
         IntegrityMacs.Hasher h = macs.take(keyId);
         if (h == null) {
             throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC under unknown key " + keyId);
         }
         try {
-            h.b('R').s(r.namespace()).s(r.key()).l(getLong(v, 8)).l(getLong(v, 16)).bytes(v, ENVELOPE, v.length - ENVELOPE);
+            h.b('R').s(r.namespace()).s(r.key()).l(Bytes.getLong(v, 8)).l(Bytes.getLong(v, 16)).bytes(v, ENVELOPE, v.length - ENVELOPE);
             if (!h.matches(v, 24)) {
                 throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC mismatch");
             }
@@ -363,7 +268,7 @@ public class IntegrityStorage implements StorageBackend {
 
     private static long tagOf(StoredRecord raw) {
         byte[] v = raw.value();
-        return enveloped(v) ? getLong(v, 24) : 0;
+        return enveloped(v) ? Bytes.getLong(v, 24) : 0;
     }
 
     // ---------------------------------------------------------------- identities
@@ -375,7 +280,7 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Identity createIdentity(Identity identity) {
-        return verified(delegate.createIdentity(macd(identity, 0)));
+        return verified(delegate.createIdentity(rows.macd(identity, 0)));
     }
 
     @Override
@@ -385,7 +290,7 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Identity updateIdentity(Identity identity, long expectedRevision) {
-        return verified(delegate.updateIdentity(macd(identity, expectedRevision), expectedRevision));
+        return verified(delegate.updateIdentity(rows.macd(identity, expectedRevision), expectedRevision));
     }
 
     @Override
@@ -403,7 +308,7 @@ public class IntegrityStorage implements StorageBackend {
     // ---------------------------------------------------------------- secrets
 
     private void sawWrite(SecretMetadata stored) {
-        FieldMac f = parseField(stored.attributes().get(FIELD));
+        FieldMac f = FieldMac.parse(stored.attributes().get(FIELD));
         if (f != null) {
             guard.saw(stored.ref(), stored.revision(), f.tag());
         }
@@ -411,7 +316,7 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public SecretMetadata createSecret(SecretMetadata metadata, SecretVersion firstVersion) {
-        SecretMetadata stored = delegate.createSecret(macd(metadata, 0), firstVersion);
+        SecretMetadata stored = delegate.createSecret(rows.macd(metadata, 0), firstVersion);
         sawWrite(stored);
         return stored;
     }
@@ -440,14 +345,14 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public SecretMetadata addVersion(SecretMetadata metadata, long expectedRevision, SecretVersion newVersion) {
-        SecretMetadata stored = delegate.addVersion(macd(metadata, expectedRevision), expectedRevision, newVersion);
+        SecretMetadata stored = delegate.addVersion(rows.macd(metadata, expectedRevision), expectedRevision, newVersion);
         sawWrite(stored);
         return stored;
     }
 
     @Override
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
-        SecretMetadata stored = delegate.updateSecretMetadata(macd(metadata, expectedRevision), expectedRevision);
+        SecretMetadata stored = delegate.updateSecretMetadata(rows.macd(metadata, expectedRevision), expectedRevision);
         sawWrite(stored);
         return stored;
     }
@@ -515,9 +420,9 @@ public class IntegrityStorage implements StorageBackend {
         if (!covered(namespace)) {
             return delegate.putRecord(namespace, key, value, expectedRevision);
         }
-        byte[] sealed = macd(namespace, key, value, expectedRevision);
+        byte[] sealed = rows.macd(namespace, key, value, expectedRevision);
         StoredRecord stored = delegate.putRecord(namespace, key, sealed, expectedRevision);
-        guard.saw(new RecordItem(namespace, key), stored.revision(), getLong(sealed, 24));
+        guard.saw(new RecordItem(namespace, key), stored.revision(), Bytes.getLong(sealed, 24));
         return new StoredRecord(namespace, key, value, stored.revision(), stored.updatedAt());
     }
 
@@ -595,7 +500,7 @@ public class IntegrityStorage implements StorageBackend {
         }
         long n = rewriteStale();
         try {
-            delegate.putRecord(SYS, MARKER, macd(SYS, MARKER, "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0), 0);
+            delegate.putRecord(SYS, MARKER, rows.macd(SYS, MARKER, "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0), 0);
         } catch (VaultException e) {
             if (e.errorCode() != ErrorCode.ALREADY_EXISTS) {
                 throw e;
@@ -613,94 +518,7 @@ public class IntegrityStorage implements StorageBackend {
      * @return the rows rewritten
      */
     public long rewriteStale() {
-        int active = macs.activeKeyId();
-        long[] n = {0};
-        for (String ns : namespaces) {
-            if (!covered(ns)) {
-                continue;
-            }
-            each(p -> delegate.listRecords(ns, p), raw -> {
-                byte[] v = raw.value();
-                if (enveloped(v) && getInt(v, 4) == active) {
-                    return;
-                }
-                StoredRecord r;
-                try {
-                    r = verified(raw);
-                } catch (VaultException e) {
-                    return;
-                }
-                n[0] += conditional(() -> putRecord(ns, r.key(), r.value(), r.revision()));
-            });
-        }
-        each(p -> delegate.listRecords("orgs", p), org -> each(p -> delegate.listIdentities(org.key(), p), raw -> {
-            FieldMac f = parseField(raw.metadata().get(FIELD));
-            if (f == null || f.keyId() != active) {
-                try {
-                    Identity i = verified(raw);
-                    n[0] += conditional(() -> updateIdentity(i, i.revision()));
-                } catch (VaultException e) {
-                    // refused rows stay refused
-                }
-            }
-            each(p -> delegate.listSecrets(org.key(), raw.id(), p), m -> {
-                FieldMac g = parseField(m.attributes().get(FIELD));
-                if (g != null && g.keyId() == active) {
-                    return;
-                }
-                try {
-                    verified(m);
-                } catch (VaultException e) {
-                    return;
-                }
-                n[0] += conditional(() -> updateSecretMetadata(m, m.revision()));
-            });
-        }));
-        return n[0];
-    }
-
-    private static int conditional(Runnable write) {
-        try {
-            write.run();
-            return 1;
-        } catch (VaultException e) {
-            if (e.errorCode() == ErrorCode.REVISION_CONFLICT || e.errorCode() == ErrorCode.NOT_FOUND
-                    || e.errorCode() == ErrorCode.SECRET_NOT_FOUND || e.errorCode() == ErrorCode.IDENTITY_NOT_FOUND) {
-                return 0; // written meanwhile (with a MAC) or gone
-            }
-            throw e;
-        }
-    }
-
-    private static <T> void each(java.util.function.Function<PageRequest, Page<T>> list, Consumer<T> each) {
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<T> p = list.apply(cursor.isEmpty() ? PageRequest.first(200) : PageRequest.after(200, cursor.get()));
-            new ArrayList<>(p.items()).forEach(each);
-            cursor = p.nextCursor();
-        } while (cursor.isPresent());
-    }
-
-    // ---------------------------------------------------------------- bytes
-
-    private static void putInt(byte[] b, int off, int v) {
-        b[off] = (byte) (v >>> 24);
-        b[off + 1] = (byte) (v >>> 16);
-        b[off + 2] = (byte) (v >>> 8);
-        b[off + 3] = (byte) v;
-    }
-
-    private static void putLong(byte[] b, int off, long v) {
-        putInt(b, off, (int) (v >>> 32));
-        putInt(b, off + 4, (int) v);
-    }
-
-    private static int getInt(byte[] b, int off) {
-        return ((b[off] & 0xff) << 24) | ((b[off + 1] & 0xff) << 16) | ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
-    }
-
-    private static long getLong(byte[] b, int off) {
-        return ((long) getInt(b, off) << 32) | (getInt(b, off + 4) & 0xffffffffL);
+        return new IntegrityRewrite(this).run();
     }
 
     @Override
