@@ -54,6 +54,12 @@ final class Views {
         m.put("expiresAt", iso(r.expiresAt()));
         m.put("lastRotatedAt", iso(r.lastRotatedAt()));
         m.put("status", r.status());
+        if (r.retiredVersions() != null) {
+            m.put("retiredVersions", r.retiredVersions());
+        }
+        if (r.destroyedBelow() != null) {
+            m.put("destroyedBelow", r.destroyedBelow());
+        }
         if (r.lastError() != null) {
             m.put("lastError", r.lastError());
         }
