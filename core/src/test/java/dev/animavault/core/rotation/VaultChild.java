@@ -18,7 +18,8 @@ import java.util.Map;
  * root directory (with {@code plugins/} prepared by the test) and, for a node on PostgreSQL, the JDBC
  * URL, user, password and shared root key file, optionally followed by {@code oauth} (credential types
  * {@code api_key} and {@code oauth_refresh}) or {@code plain} ({@code api_key} only); the system property
- * {@code anima.child.token-cache-ttl} (ISO-8601) sets the token cache's lifetime; writes its port to
+ * {@code anima.child.token-cache-ttl} (ISO-8601) sets the token cache's lifetime, and
+ * {@code anima.child.jdbc-audit=true} adds the shared audit-jdbc sink on the same database; writes its port to
  * {@code <root>/port}.
  */
 public final class VaultChild {
@@ -51,6 +52,13 @@ public final class VaultChild {
                     .defaultCredentialType("api_key");
         } else {
             builder.credentialTypes(List.of("test_password", "api_key")).defaultCredentialType("test_password");
+        }
+        if (args.length >= 5 && Boolean.getBoolean("anima.child.jdbc-audit")) {
+            // the shared audit-jdbc sink on the same schema first (it answers queries and reports), then the
+            // node's own file sink
+            builder.audit(List.of(new dev.animavault.core.config.ProviderSpec("jdbc",
+                    Map.of("url", args[1], "username", args[2], "password", args[3])),
+                    new dev.animavault.core.config.ProviderSpec("file", Map.of())));
         }
         String cacheTtl = System.getProperty("anima.child.token-cache-ttl");
         if (cacheTtl != null) {
