@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.animavault.cli.ClientCommands;
 import dev.animavault.core.TestVault;
+import dev.animavault.core.cli.ClientCli;
+import dev.animavault.core.cli.ClientCli.Run;
 import dev.animavault.core.config.AdminConfig;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +17,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bouncycastle.util.encoders.Base32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code anima-vault admin mfa enroll} and {@code admin login} against a real server: the prompts read from
@@ -41,29 +38,8 @@ class AdminCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, JsonNode json, String err) {
-    }
-
     private static Run run(TestVault vault, String stdin, String... args) throws Exception {
-        @CommandLine.Command(name = "anima-vault")
-        final class Root {
-        }
-        CommandLine cli = ClientCommands.addTo(new CommandLine(new Root()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(new String[] {"--addr", vault.uri("").toString(), "-o", "json"}, 0, all, args.length, 4);
-        InputStream in = System.in;
-        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        try {
-            int status = cli.execute(all);
-            String text = out.toString().trim();
-            return new Run(status, text.isEmpty() ? null : new ObjectMapper().readTree(text), err.toString());
-        } finally {
-            System.setIn(in);
-        }
+        return ClientCli.run(vault, null, stdin, args);
     }
 
     @Test
@@ -114,15 +90,18 @@ class AdminCliTest {
      * computes the code when the prompt asks for it, after the URI went to stderr.
      */
     private String enrollSecretAndConfirm(TestVault vault, Path session) throws Exception {
-        @CommandLine.Command(name = "anima-vault")
-        final class Root {
-        }
-        CommandLine cli = ClientCommands.addTo(new CommandLine(new Root()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
         String[] secret = new String[1];
-        InputStream lazy = new InputStream() {
+        Run run = ClientCli.runPrompted(vault, null, err -> codeAfterTheQr(err, secret), "admin", "mfa", "enroll", "-u",
+                "cleo", "--save", session.toString());
+        assertEquals(0, run.status(), run.err());
+        JsonNode doc = run.json();
+        assertEquals(10, doc.path("recoveryCodes").size(), doc.toString());
+        return secret[0];
+    }
+
+    /** The password, then (once the otpauth URI is on stderr) the current TOTP code of its secret. */
+    private static InputStream codeAfterTheQr(Supplier<String> err, String[] secret) {
+        return new InputStream() {
             private byte[] data = (PASSWORD + "\n").getBytes(StandardCharsets.UTF_8);
             private int pos;
             private boolean codeSent;
@@ -133,7 +112,7 @@ class AdminCliTest {
                     if (codeSent) {
                         return -1;
                     }
-                    Matcher m = SECRET.matcher(err.toString());
+                    Matcher m = SECRET.matcher(err.get());
                     if (!m.find()) {
                         return -1;
                     }
@@ -159,17 +138,5 @@ class AdminCliTest {
                 return 1;
             }
         };
-        InputStream in = System.in;
-        System.setIn(lazy);
-        try {
-            int status = cli.execute("admin", "mfa", "enroll", "-u", "cleo", "--save", session.toString(), "--addr",
-                    vault.uri("").toString(), "-o", "json");
-            assertEquals(0, status, err.toString());
-        } finally {
-            System.setIn(in);
-        }
-        JsonNode doc = new ObjectMapper().readTree(out.toString());
-        assertEquals(10, doc.path("recoveryCodes").size(), doc.toString());
-        return secret[0];
     }
 }

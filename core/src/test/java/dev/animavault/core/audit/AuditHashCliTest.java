@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.animavault.cli.ClientCommands;
 import dev.animavault.core.TestVault;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.animavault.core.cli.ClientCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code anima-vault audit hash [--all-versions] VALUE} over HTTP against a running vault (issue 15). */
 class AuditHashCliTest {
@@ -22,19 +18,9 @@ class AuditHashCliTest {
     Path tmp;
 
     private static JsonNode run(TestVault vault, Path tokenFile, String... args) throws Exception {
-        @CommandLine.Command(name = "anima-vault")
-        final class Root {
-        }
-        CommandLine cli = ClientCommands.addTo(new CommandLine(new Root()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 6];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(new String[] {"--addr", vault.uri("").toString(), "--token-file", tokenFile.toString(), "-o",
-                "json"}, 0, all, args.length, 6);
-        assertEquals(0, cli.execute(all), err.toString());
-        return new ObjectMapper().readTree(out.toString().trim());
+        ClientCli.Run run = ClientCli.run(vault, tokenFile, null, args);
+        assertEquals(0, run.status(), run.err());
+        return run.json();
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
+import dev.animavault.core.cluster.PgSchema;
 import dev.animavault.core.config.ProviderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,25 +62,13 @@ class StorageTamperTest {
     /** The same against the shared PostgreSQL test server, in a schema of this test's own (skipped without it). */
     @Test
     void editsMadeDirectlyInAPostgresDatabaseAreRefusedAndAudited() throws Exception {
-        String url = System.getenv("ANIMA_TEST_PG_URL");
-        org.junit.jupiter.api.Assumptions.assumeTrue(url != null && !url.isBlank(), "ANIMA_TEST_PG_URL not set");
-        String user = System.getenv("ANIMA_TEST_PG_USER");
-        String password = System.getenv("ANIMA_TEST_PG_PASSWORD");
-        String schema = "tamper_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        Properties p = new Properties();
-        p.setProperty("user", user);
-        p.setProperty("password", password);
-        try (Connection admin = new org.postgresql.Driver().connect(url, p); Statement st = admin.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-            String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-            try (TestVault vault = TestVault.start(tmp, b -> b
-                    .storage(new ProviderSpec("jdbc", Map.of("url", schemaUrl, "username", user, "password", password)))
-                    .tokenCacheTtl(Duration.ofMillis(100)));
-                 Connection db = new org.postgresql.Driver().connect(schemaUrl, p)) {
-                tamperAndCheck(vault, db);
-            } finally {
-                st.execute("DROP SCHEMA " + schema + " CASCADE");
-            }
+        try (PgSchema pg = PgSchema.create("tamper");
+             TestVault vault = TestVault.start(tmp, b -> b
+                     .storage(new ProviderSpec("jdbc", Map.of("url", pg.url(), "username", pg.user(),
+                             "password", pg.password())))
+                     .tokenCacheTtl(Duration.ofMillis(100)));
+             Connection db = pg.connect()) {
+            tamperAndCheck(vault, db);
         }
     }
 

@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
-import dev.animavault.core.plugin.PluginRegistry;
+import dev.animavault.core.cluster.PgSchema;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Driver;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -46,8 +41,6 @@ class MigratePostgresTest {
             throw new AssertionError("CI must run the PostgreSQL migration test: ANIMA_TEST_PG_URL is not set");
         }
         Assumptions.assumeTrue(url != null, "ANIMA_TEST_PG_URL not set (eval \"$(scripts/postgres.sh env)\")");
-        String user = System.getenv("ANIMA_TEST_PG_USER");
-        String password = System.getenv("ANIMA_TEST_PG_PASSWORD");
 
         Path a = tmp.resolve("a");
         Map<String, String> expected = new HashMap<>();
@@ -83,16 +76,10 @@ class MigratePostgresTest {
             assertTrue(listing.contains("\"expiresAt\":\"" + expiry), "the expiry policy is listed: " + listing);
         }
         Path plugins = a.resolve("plugins");
-        String schema = "i18_migrate_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        Driver driver = postgresDriver(plugins);
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        try (Connection c = driver.connect(url, props); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-        try {
-            String pgUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        try (PgSchema pg = PgSchema.create("i18_migrate")) {
+            String pgUrl = pg.url();
+            String user = pg.user();
+            String password = pg.password();
             Path b = tmp.resolve("b");
             Path c = tmp.resolve("c");
             Path d = tmp.resolve("d");
@@ -119,10 +106,6 @@ class MigratePostgresTest {
                 assertEquals(listing, listing(vd), "metadata, policies, times and current versions");
                 Response logs = vd.get("/v1/vault/audit/logs?action=storage.migrate&limit=10", OWNER);
                 assertTrue(logs.body().contains("\"from\":\"jdbc\""), logs.body());
-            }
-        } finally {
-            try (Connection c = driver.connect(url, props); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
     }
@@ -154,12 +137,5 @@ class MigratePostgresTest {
         } while (cursor != null);
         assertEquals(SECRETS, count, "secrets listed");
         return all.toString();
-    }
-
-    /** The PostgreSQL driver of the storage-jdbc plugin (core itself has none). */
-    private static Driver postgresDriver(Path plugins) throws Exception {
-        PluginRegistry registry = PluginRegistry.load(plugins); // kept open: the driver's classes live in it
-        ClassLoader loader = registry.storageBackends().get("jdbc").loader();
-        return (Driver) Class.forName("org.postgresql.Driver", true, loader).getDeclaredConstructor().newInstance();
     }
 }

@@ -4,42 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.animavault.cli.ClientCommands;
 import dev.animavault.core.TestVault;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.animavault.core.cli.ClientCli;
+import dev.animavault.core.cli.ClientCli.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code anima-vault root-key status|rotate} over HTTP against a running vault. */
 class RootKeyCliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int status, JsonNode json, String err) {
-    }
-
     private static Run run(TestVault vault, Path tokenFile, String... args) throws Exception {
-        @CommandLine.Command(name = "anima-vault")
-        final class Root {
-        }
-        CommandLine cli = ClientCommands.addTo(new CommandLine(new Root()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 6];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(new String[] {"--addr", vault.uri("").toString(), "--token-file", tokenFile.toString(), "-o",
-                "json"}, 0, all, args.length, 6);
-        int status = cli.execute(all);
-        String text = out.toString().trim();
-        return new Run(status, text.isEmpty() ? null : new ObjectMapper().readTree(text), err.toString());
+        return ClientCli.run(vault, tokenFile, null, args);
     }
 
     @Test

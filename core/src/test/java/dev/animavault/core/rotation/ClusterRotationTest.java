@@ -5,22 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
+import dev.animavault.core.cluster.PgSchema;
 import dev.animavault.core.TestVault.Response;
 import dev.animavault.core.config.ProviderSpec;
 import dev.animavault.core.config.RotationConfig;
 import dev.animavault.core.config.VaultConfig;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,25 +32,18 @@ class ClusterRotationTest {
     @TempDir
     Path tmp;
 
-    private static String setting(String name) {
-        String v = System.getenv(name);
-        return v != null ? v : System.getProperty(name);
-    }
-
     @Test
     void twoNodesOnOnePostgresDeliverEachDueRotationOnce() throws Exception {
-        String base = setting("ANIMA_TEST_PG_URL");
-        Assumptions.assumeTrue(base != null, "ANIMA_TEST_PG_URL is not set (eval \"$(scripts/postgres.sh env)\")");
-        String user = setting("ANIMA_TEST_PG_USER");
-        String password = setting("ANIMA_TEST_PG_PASSWORD");
-        String schema = "i11_rotation_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
+        try (PgSchema pg = PgSchema.create("i11_rotation")) {
+            twoNodesDeliverEachDueRotationOnce(pg);
         }
+    }
+
+    private void twoNodesDeliverEachDueRotationOnce(PgSchema pg) throws Exception {
         Map<String, String> storage = new HashMap<>();
-        storage.put("url", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
-        storage.put("username", user);
-        storage.put("password", password);
+        storage.put("url", pg.url());
+        storage.put("username", pg.user());
+        storage.put("password", pg.password());
         Path zip = RotationTest.generatingTypePlugin(tmp.resolve("built"));
         Path rootKey = tmp.resolve("root.key");
         UnaryOperator<VaultConfig.Builder> config = b -> b
@@ -101,26 +91,7 @@ class ClusterRotationTest {
             int promotedByB = promotions(b);
             assertEquals(SECRETS, promotedByA + promotedByB, "each promotion audited once, on the node that ran it");
             System.out.println("ClusterRotationTest: node a promoted " + promotedByA + ", node b " + promotedByB);
-        } finally {
-            try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
         }
-    }
-
-    /**
-     * The driver directly, not through DriverManager: in this JVM DriverManager may have been initialized
-     * under a plugin's class loader and then not offer the test class path's driver to this class.
-     */
-    private static Connection connect(String url, String user, String password) throws java.sql.SQLException {
-        java.util.Properties p = new java.util.Properties();
-        if (user != null) {
-            p.setProperty("user", user);
-        }
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        return new org.postgresql.Driver().connect(url, p);
     }
 
     private static int rotated(TestVault node) {

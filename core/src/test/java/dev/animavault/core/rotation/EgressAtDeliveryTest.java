@@ -31,33 +31,11 @@ class EgressAtDeliveryTest {
                 List.of(Duration.ofMillis(100)), Duration.ofSeconds(3), Duration.ofHours(1));
         try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200)) {
             try (TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of("127.0.0.1")).rotation(rotation))) {
-                assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
-                Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
-                        "key", "DB", "value", "keep-me-123", "type", "api_key",
-                        "rotation", Map.of("interval", "1h", "webhookUrl", receiver.url()))));
-                assertEquals(201, r.status(), r.body());
+                createRotatingSecret(vault, Map.of("interval", "1h", "webhookUrl", receiver.url()));
             }
             // the operator removes 127.0.0.1 from vault.egress.allow
             try (TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of()).rotation(rotation))) {
-                assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
-                WebhookReceiver.await("status failed", Duration.ofSeconds(20), () -> "failed".equals(vault.get(
-                        "/v1/vault/secrets/agent_1?limit=10", OWNER).json().get("items").get(0).get("rotation")
-                        .get("status").asText()));
-                assertEquals(0, receiver.deliveries.size(), "never contacted");
-                List<JsonNode> deliveries = due(vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER)
-                    .json());
-                assertEquals(2, deliveries.size());
-                deliveries.forEach(d -> {
-                    assertEquals(0, d.get("status").asInt());
-                    assertTrue(d.get("error").asText().startsWith("egress_denied"), d.toString());
-                });
-                JsonNode audit = vault.get("/v1/vault/audit/logs?identityId=agent_1&action=secret.rotation.deliver",
-                        OWNER).json();
-                assertEquals(2, audit.get("items").size());
-                audit.get("items").forEach(e -> {
-                    assertEquals("FAILURE", e.get("outcome").asText());
-                    assertTrue(e.get("details").get("error").asText().startsWith("egress_denied"), e.toString());
-                });
+                rotateAndExpectEgressDenied(vault, receiver, "");
                 Response read = vault.get("/v1/vault/secrets/agent_1/DB", OWNER);
                 assertEquals("keep-me-123", read.json().get("value").asText());
                 assertEquals(1, read.json().get("version").asInt());
@@ -76,34 +54,11 @@ class EgressAtDeliveryTest {
         TestDnsResolver.answer(host, "127.0.0.1");
         try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
              TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of("127.0.0.1")).rotation(ROTATION))) {
-            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
-            Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
-                    "key", "DB", "value", "keep-me-123", "type", "api_key",
-                    "rotation", Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)))));
-            assertEquals(201, r.status(), r.body());
+            createRotatingSecret(vault, Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)));
 
             TestDnsResolver.answer(host, "10.20.30.40");
             assertEquals("10.20.30.40", java.net.InetAddress.getByName(host).getHostAddress(), "no cached answer");
-            assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
-            WebhookReceiver.await("status failed", Duration.ofSeconds(20), () -> "failed".equals(vault.get(
-                    "/v1/vault/secrets/agent_1?limit=10", OWNER).json().get("items").get(0).get("rotation")
-                    .get("status").asText()));
-            assertEquals(0, receiver.deliveries.size(), "never delivered");
-            List<JsonNode> deliveries = due(vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER)
-                    .json());
-            assertEquals(2, deliveries.size());
-            deliveries.forEach(d -> {
-                assertEquals(0, d.get("status").asInt());
-                assertTrue(d.get("error").asText().startsWith("egress_denied"), d.toString());
-                assertTrue(d.get("error").asText().contains("10.20.30.40"), d.toString());
-            });
-            JsonNode audit = vault.get("/v1/vault/audit/logs?identityId=agent_1&action=secret.rotation.deliver",
-                    OWNER).json();
-            assertEquals(2, audit.get("items").size());
-            audit.get("items").forEach(e -> {
-                assertEquals("FAILURE", e.get("outcome").asText());
-                assertTrue(e.get("details").get("error").asText().contains("10.20.30.40"), e.toString());
-            });
+            rotateAndExpectEgressDenied(vault, receiver, "10.20.30.40");
             assertEquals("keep-me-123", vault.get("/v1/vault/secrets/agent_1/DB", OWNER).json().get("value").asText());
         }
     }
@@ -118,11 +73,7 @@ class EgressAtDeliveryTest {
         TestDnsResolver.answer(host, "127.0.0.1");
         try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
              TestVault vault = TestVault.start(tmp, b -> b.egressAllow(List.of("127.0.0.1")).rotation(ROTATION))) {
-            assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
-            assertEquals(201, vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
-                    "key", "DB", "value", "keep-me-123", "type", "api_key",
-                    "rotation", Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)))))
-                    .status());
+            createRotatingSecret(vault, Map.of("interval", "1h", "mode", "notify", "webhookUrl", url(receiver, host)));
             int before = TestDnsResolver.lookups(host);
             assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
             WebhookReceiver.await("the delivery", Duration.ofSeconds(20), () -> receiver.deliveries.size() == 1);
@@ -144,6 +95,44 @@ class EgressAtDeliveryTest {
             }
         });
         return out;
+    }
+
+    /** Creates identity agent_1 and its api_key secret DB (value keep-me-123) with the given rotation policy. */
+    private static void createRotatingSecret(TestVault vault, Map<String, String> rotation) {
+        assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"agent_1\"}").status());
+        Response r = vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_1",
+                "key", "DB", "value", "keep-me-123", "type", "api_key", "rotation", rotation)));
+        assertEquals(201, r.status(), r.body());
+    }
+
+    /**
+     * Rotates agent_1/DB and waits for the rotation to fail: the receiver is never contacted, both due deliveries
+     * are refused by the egress policy before any connection ({@code egress_denied}, naming {@code address}), and
+     * both are audited as failures naming it.
+     */
+    private static void rotateAndExpectEgressDenied(TestVault vault, WebhookReceiver receiver, String address)
+            throws Exception {
+        assertEquals(202, vault.post("/v1/vault/secrets/agent_1/DB/rotate", OWNER, "").status());
+        WebhookReceiver.await("status failed", Duration.ofSeconds(20), () -> "failed".equals(vault.get(
+                "/v1/vault/secrets/agent_1?limit=10", OWNER).json().get("items").get(0).get("rotation")
+                .get("status").asText()));
+        assertEquals(0, receiver.deliveries.size(), "never contacted");
+        List<JsonNode> deliveries = due(vault.get("/v1/vault/secrets/agent_1/DB/rotation/deliveries", OWNER)
+                .json());
+        assertEquals(2, deliveries.size());
+        deliveries.forEach(d -> {
+            assertEquals(0, d.get("status").asInt());
+            assertTrue(d.get("error").asText().startsWith("egress_denied"), d.toString());
+            assertTrue(d.get("error").asText().contains(address), d.toString());
+        });
+        JsonNode audit = vault.get("/v1/vault/audit/logs?identityId=agent_1&action=secret.rotation.deliver",
+                OWNER).json();
+        assertEquals(2, audit.get("items").size());
+        audit.get("items").forEach(e -> {
+            assertEquals("FAILURE", e.get("outcome").asText());
+            assertTrue(e.get("details").get("error").asText().startsWith("egress_denied"), e.toString());
+            assertTrue(e.get("details").get("error").asText().contains(address), e.toString());
+        });
     }
 
     private static String url(WebhookReceiver receiver, String host) {

@@ -5,20 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
+import dev.animavault.core.cluster.ChildVault;
+import dev.animavault.core.cluster.PgSchema;
 import dev.animavault.core.config.ProviderSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,29 +31,16 @@ class LeaseTakeoverIT {
     @TempDir
     Path tmp;
 
-    private static String setting(String name) {
-        String v = System.getenv(name);
-        return v != null ? v : System.getProperty(name);
-    }
-
     @Test
     void killingTheLeaseHolderLetsTheOtherNodeFinish() throws Exception {
-        String base = setting("ANIMA_TEST_PG_URL");
-        Assumptions.assumeTrue(base != null, "ANIMA_TEST_PG_URL is not set (eval \"$(scripts/postgres.sh env)\")");
-        String user = setting("ANIMA_TEST_PG_USER");
-        String password = setting("ANIMA_TEST_PG_PASSWORD");
-        String schema = "i17_lease_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
         Path rootKey = tmp.resolve("root.key");
         Path zip = RotationTest.generatingTypePlugin(tmp.resolve("built"));
         Path rootA = tmp.resolve("a");
         TestVault.pluginsDir(rootA, zip);
         CountDownLatch release = new CountDownLatch(1);
-        Process a = null;
-        try (WebhookReceiver receiver = new WebhookReceiver().otherwise(200)) {
+        try (PgSchema pg = PgSchema.create("i17_lease");
+             WebhookReceiver receiver = new WebhookReceiver().otherwise(200);
+             ChildVault a = ChildVault.start(rootA, pg, rootKey, List.of(), null)) {
             receiver.beforeAnswer = d -> {
                 try {
                     release.await(60, TimeUnit.SECONDS);
@@ -64,31 +48,22 @@ class LeaseTakeoverIT {
                     Thread.currentThread().interrupt();
                 }
             };
-            String java = ProcessHandle.current().info().command().orElse("java");
-            a = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                    System.getProperty("java.class.path"), VaultChild.class.getName(), rootA.toString(), url, user,
-                    password, rootKey.toString()))
-                    .redirectErrorStream(true).redirectOutput(rootA.resolve("child.log").toFile()).start();
-            Path portFile = rootA.resolve("port");
-            WebhookReceiver.await("node a to start (see " + rootA + "/child.log)", Duration.ofSeconds(60),
-                    () -> Files.exists(portFile));
-            int portA = Integer.parseInt(Files.readString(portFile).trim());
-            assertEquals(201, call(portA, "POST", "/v1/identities", "{\"id\":\"agent_1\"}")
-                    .statusCode());
-            assertEquals(201, call(portA, "POST", "/v1/vault/secrets", TestVault.json(Map.of(
+            assertEquals(201, a.call("POST", "/v1/identities", OWNER, "{\"id\":\"agent_1\"}").statusCode());
+            assertEquals(201, a.call("POST", "/v1/vault/secrets", OWNER, TestVault.json(Map.of(
                     "identityId", "agent_1", "key", "DB_PASSWORD", "value", "before", "rotation", Map.of(
                             "interval", "1h", "webhookUrl", receiver.url())))).statusCode());
-            assertEquals(202, call(portA, "POST", "/v1/vault/secrets/agent_1/DB_PASSWORD/rotate",
-                    "").statusCode());
+            assertEquals(202, a.call("POST", "/v1/vault/secrets/agent_1/DB_PASSWORD/rotate", OWNER, null)
+                    .statusCode());
             WebhookReceiver.await("node a's delivery", Duration.ofSeconds(30), () -> !receiver.deliveries.isEmpty());
-            a.destroyForcibly(); // SIGKILL mid-delivery: the lease is never released
-            assertTrue(a.waitFor(30, TimeUnit.SECONDS));
+            a.process().destroyForcibly(); // SIGKILL mid-delivery: the lease is never released
+            assertTrue(a.process().waitFor(30, TimeUnit.SECONDS));
             long killed = System.nanoTime();
-            long[] held = liveLease(url, user, password); // {fence, micros left}
+            long[] held = liveLease(pg); // {fence, micros left}
             assertTrue(held != null, "node a held a live lease when it was killed");
 
             try (TestVault b = TestVault.start(tmp.resolve("b"), builder -> builder
-                    .storage(new ProviderSpec("jdbc", Map.of("url", url, "username", user, "password", password)))
+                    .storage(new ProviderSpec("jdbc", Map.of("url", pg.url(), "username", pg.user(),
+                            "password", pg.password())))
                     .rootKeyFile(rootKey)
                     .credentialTypes(List.of("test_password", "api_key"))
                     .defaultCredentialType("test_password")
@@ -103,7 +78,7 @@ class LeaseTakeoverIT {
                 long afterKillMillis = (System.nanoTime() - killed) / 1_000_000;
                 assertTrue(afterKillMillis * 1000 >= held[1] - 500_000,
                         "node b finished only once node a's lease had expired");
-                long[] now = leaseFence(url, user, password);
+                long[] now = leaseFence(pg);
                 assertTrue(now[0] > held[0], "node b was granted the lease (a higher fence)");
                 System.out.println("LeaseTakeoverIT: node b finished the rotation " + (System.nanoTime() - killed)
                         / 1_000_000 + " ms after node a was killed holding a lease with " + held[1] / 1000
@@ -123,32 +98,12 @@ class LeaseTakeoverIT {
                 }
                 assertEquals(1, promoted, "promoted once, by node b");
             }
-        } finally {
-            if (a != null) {
-                a.destroyForcibly();
-                a.waitFor(30, TimeUnit.SECONDS);
-            }
-            try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
-        }
-    }
-
-    private static java.net.http.HttpResponse<String> call(int port, String method, String path, String body)
-            throws IOException, InterruptedException {
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + OWNER)
-                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
-        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-            return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         }
     }
 
     /** The fence and remaining microseconds of the one unexpired lease, or null. */
-    private static long[] liveLease(String url, String user, String password) throws java.sql.SQLException {
-        try (Connection c = connect(url, user, password); Statement st = c.createStatement();
+    private static long[] liveLease(PgSchema pg) throws java.sql.SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              java.sql.ResultSet rs = st.executeQuery("SELECT fence, expires_at - (extract(epoch FROM clock_timestamp())"
                      + " * 1000000)::bigint FROM leases WHERE name LIKE 'rotation/%' AND expires_at > "
                      + "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint")) {
@@ -156,22 +111,11 @@ class LeaseTakeoverIT {
         }
     }
 
-    private static long[] leaseFence(String url, String user, String password) throws java.sql.SQLException {
-        try (Connection c = connect(url, user, password); Statement st = c.createStatement();
+    private static long[] leaseFence(PgSchema pg) throws java.sql.SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
              java.sql.ResultSet rs = st.executeQuery("SELECT max(fence) FROM leases WHERE name LIKE 'rotation/%'")) {
             rs.next();
             return new long[] {rs.getLong(1)};
         }
-    }
-
-    private static Connection connect(String url, String user, String password) throws java.sql.SQLException {
-        Properties p = new Properties();
-        if (user != null) {
-            p.setProperty("user", user);
-        }
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        return new org.postgresql.Driver().connect(url, p);
     }
 }
