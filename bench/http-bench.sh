@@ -62,8 +62,8 @@ if ! DIST=$(find_dist); then
   DIST=$(find_dist) || die "the build produced no distribution/target/anima-vault-*/bin/anima-vault"
 fi
 if [ ! -f "$BENCH/target/classes/dev/animavault/bench/BareServer.class" ] || [ ! -d "$BENCH/target/lib" ]; then
-  log "building the bench module (mvn -pl bench package)"
-  (cd "$ROOT" && mvn -B -q -pl bench package) || die "building the bench module failed"
+  log "building the bench module (mvn -pl bench -am package -DskipTests: the modules it uses from this tree, not stale snapshots in ~/.m2)"
+  (cd "$ROOT" && mvn -B -q -pl bench -am package -DskipTests) || die "building the bench module failed"
 fi
 BENCH_CP="$BENCH/target/classes:$BENCH/target/lib/*"
 

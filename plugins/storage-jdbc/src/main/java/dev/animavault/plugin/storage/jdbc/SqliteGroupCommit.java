@@ -7,6 +7,10 @@ import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,6 +41,14 @@ import org.jdbi.v3.core.Jdbi;
  * batch gets that failure (none of them committed, or, for a failed commit, as before: a failed write
  * may have committed). A batch of one runs without savepoint, as a plain transaction.
  *
+ * <p><b>The batch runs on a platform thread.</b> SQLite is native code: a virtual thread inside a JNI call
+ * cannot unmount, so a leader running on a virtual thread would hold one of the scheduler's carriers
+ * (two on a 2-core machine) for the whole batch, {@code fsync} included, and every other request would
+ * share what is left. A leader on a virtual thread therefore hands its batch to the committer, one
+ * platform thread (started on demand, ended after {@value #COMMITTER_IDLE_SECONDS} s idle), and parks
+ * until the commit returned: one hand-off per batch, not per write. A leader on a platform thread
+ * (tools, tests) runs the batch itself.
+ *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
  * caller still queued after that is removed from the queue and gets {@link TimeoutException}; once its
  * operation runs, it waits for the commit. Thread-safe; callbacks must not call back into the group
@@ -46,6 +58,22 @@ final class SqliteGroupCommit {
 
     /** The most operations one transaction takes: bounds a batch's work and the time its first caller waits. */
     static final int MAX_BATCH = 256;
+
+    /** Seconds the committer thread stays alive without a batch (it is started again on demand). */
+    static final int COMMITTER_IDLE_SECONDS = 30;
+
+    /**
+     * A committer: at most one platform thread, daemon, ended when idle (so nothing needs closing and an
+     * unused group commit holds no thread). One per database: batches never wait for another database.
+     */
+    private static ExecutorService committer() {
+        return new ThreadPoolExecutor(0, 1, COMMITTER_IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = Thread.ofPlatform().name("sqlite-group-commit").daemon(true).unstarted(r);
+                    t.setContextClassLoader(SqliteGroupCommit.class.getClassLoader());
+                    return t;
+                });
+    }
 
     /** Thrown by {@link #run} when the operation could not start within the timeout (nothing was done). */
     static final class TimeoutException extends Exception {
@@ -70,6 +98,7 @@ final class SqliteGroupCommit {
     }
 
     private final Jdbi writer;
+    private final ExecutorService committer = committer();
     private final ReentrantLock monitor = new ReentrantLock();
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
     private boolean leaderActive;
@@ -132,7 +161,13 @@ final class SqliteGroupCommit {
         } finally {
             monitor.unlock();
         }
-        lead(batch);
+        if (Thread.currentThread().isVirtual()) {
+            // park (unmounted) while the committer runs the native batch and its fsync; join does not
+            // throw: lead() records every failure in the operations
+            CompletableFuture.runAsync(() -> lead(batch), committer).join();
+        } else {
+            lead(batch);
+        }
         // the batch taken by this leader always holds its own operation (it was queued and not yet taken)
         return (T) outcome(op);
     }

@@ -36,7 +36,10 @@ public final class SqliteCrashChild {
         Thread[] threads = new Thread[writers];
         for (int t = 0; t < writers; t++) {
             int id = t;
-            threads[t] = Thread.ofPlatform().start(() -> {
+            // half virtual, as the HTTP server's request threads (their batches run on the group commit's
+            // platform committer), half platform (they commit their batches themselves)
+            Thread.Builder builder = id % 2 == 0 ? Thread.ofVirtual() : Thread.ofPlatform();
+            threads[t] = builder.start(() -> {
                 for (long n = 0; ; n++) {
                     backend.putRecord("crash", SqliteCrashChild.key(prefix, id, n), value(prefix, id, n), 0);
                     synchronized (out) {

@@ -155,6 +155,48 @@ class SqliteGroupCommitTest {
         }
     }
 
+    /**
+     * SQLite runs as native code, which a virtual thread cannot leave mounted-free: a batch led by a virtual
+     * thread runs on the committer's platform thread (the virtual caller parks meanwhile and its carrier
+     * serves other requests); a platform caller runs its batch itself.
+     */
+    @Test
+    void aVirtualLeaderHandsItsBatchToAPlatformThread() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of())) {
+            SqliteGroupCommit gc = b.groupCommit();
+            Thread[] ranOn = new Thread[2];
+            Thread virtual = Thread.ofVirtual().start(() -> {
+                try {
+                    gc.run(h -> {
+                        ranOn[0] = Thread.currentThread();
+                        return h.execute("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
+                                + "VALUES ('gc', 'virtual', x'01', 1, 0)");
+                    }, 30_000);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(virtual.join(java.time.Duration.ofSeconds(WAIT_SECONDS)));
+            assertFalse(ranOn[0].isVirtual(), "the batch ran on " + ranOn[0]);
+            assertEquals("sqlite-group-commit", ranOn[0].getName());
+            boolean[] generatedKeys = new boolean[1];
+            gc.run(h -> {
+                ranOn[1] = Thread.currentThread();
+                try {
+                    generatedKeys[0] = h.getConnection().unwrap(org.sqlite.SQLiteConnection.class)
+                            .getConnectionConfig().isGetGeneratedKeys();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            }, 30_000);
+            // no SELECT last_insert_rowid() after every INSERT in the writer's turn (nothing reads generated keys)
+            assertFalse(generatedKeys[0], "jdbc.get_generated_keys is off on the writing connection");
+            assertEquals(Thread.currentThread(), ranOn[1]);
+            assertTrue(b.getRecord("gc", "virtual").isPresent(), "the virtual caller's write committed");
+        }
+    }
+
     private static VaultException failure(Future<?> f) throws Exception {
         try {
             f.get(WAIT_SECONDS, TimeUnit.SECONDS);
