@@ -87,22 +87,51 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final SinkState state;
     private final SegmentWatch watch;
 
+    /** How long a query waits for the open segment's index after an unclean shutdown before it is refused. */
+    static final java.time.Duration INDEX_WAIT = java.time.Duration.ofSeconds(30);
+    private final TrailLoader loader;
+    /**
+     * While the open segment's lines from before the open are parsed in the background (after a crash,
+     * or lines written after the last clean close): the index they go into, grown by the background thread
+     * and then joined (under writeLock and the index lock) by the lines written meanwhile, which go to the
+     * open segment's own index. Null once joined. Guarded by writeLock.
+     */
+    private AuditIndex pendingIndex;
+    /** Completes when the background parse of {@link #pendingIndex} has ended (normally or not). */
+    private final java.util.concurrent.CompletableFuture<Void> parsed = new java.util.concurrent.CompletableFuture<>();
+    /** Completes when the open segment's index is complete (at once when there was nothing to parse). */
+    private final java.util.concurrent.CompletableFuture<Void> activeReady = new java.util.concurrent.CompletableFuture<>();
+    private final Thread background;
+
     private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey) throws IOException {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
         this.queries = new AuditQueryEngine(config.path().toString());
         TrailLoader loader = new TrailLoader(config);
+        this.loader = loader;
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
-        List<Segment> oldestFirst = loader.sealed();
+        TrailLoader.SealedTrail trail = loader.sealed();
+        List<Segment> oldestFirst = trail.segments();
         long number = oldestFirst.isEmpty() ? 1 : oldestFirst.get(oldestFirst.size() - 1).number() + 1;
-        byte[] previousHead = previousHead(oldestFirst);
         SegmentWriter w = SegmentWriter.open(config.path());
+        TrailLoader.Loaded loaded;
         try {
-            TrailLoader.Loaded loaded = loader.active(number, w, oldestFirst, previousHead);
+            loaded = loader.active(number, w, trail.head());
             this.writer = w;
-            this.active = new Segment(number, config.path(), loaded.activeIndex());
+            if (loaded.pending()) {
+                this.pendingIndex = loaded.activeIndex();
+                this.active = new Segment(number, config.path(), new AuditIndex());
+                if (config.rolloverDaily()) {
+                    java.util.OptionalLong first = pendingIndex.size() > 0 ? pendingIndex.firstSecond()
+                            : loader.firstSecond(config.path());
+                    first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
+                }
+            } else {
+                this.active = new Segment(number, config.path(), loaded.activeIndex());
+                loaded.activeIndex().firstSecond().ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
+            }
             this.active.openChannel();
             List<Segment> newestFirst = new ArrayList<>(oldestFirst);
             java.util.Collections.reverse(newestFirst);
@@ -110,7 +139,6 @@ public final class FileAuditSink implements QueryableAuditSink {
             this.end = loaded.end();
             this.lineCount = loaded.lines();
             System.arraycopy(loaded.head(), 0, headHash, 0, headHash.length);
-            loaded.activeIndex().firstSecond().ifPresent(s -> segmentDay = Math.floorDiv(s, 86_400L));
             this.checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             this.store = Files.getFileStore(config.path());
         } catch (IOException | RuntimeException e) {
@@ -120,22 +148,104 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
+        if (!loaded.pending()) {
+            parsed.complete(null);
+            activeReady.complete(null);
+        }
+        long from = loaded.indexFrom();
+        long to = loaded.indexTo();
+        this.background = Thread.ofVirtual().name("audit-file-index").start(() -> indexInBackground(from, to));
     }
 
-    /** The head of the last sealed segment (from its index header), or null without sealed segments. */
-    private byte[] previousHead(List<Segment> oldestFirst) throws IOException {
-        if (oldestFirst.isEmpty()) {
-            return null;
+    /**
+     * The background part of opening: parses the open segment's lines that the open only hashed (then
+     * joins the lines written meanwhile), then maps the sealed segments' indexes newest first so that the
+     * first queries find them loaded. Queries that come earlier load a sealed index themselves and wait
+     * (up to {@link #INDEX_WAIT}) for the open segment's.
+     */
+    private void indexInBackground(long from, long to) {
+        if (!parsed.isDone()) {
+            long started = System.nanoTime();
+            try {
+                loader.index(config.path(), from, to, pendingIndex);
+                parsed.complete(null);
+            } catch (IOException | RuntimeException e) {
+                parsed.completeExceptionally(e);
+            }
+            writeLock.lock();
+            try {
+                joinPendingIndex();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: indexing the open segment failed: {1}",
+                        config.path(), e.toString());
+            } finally {
+                writeLock.unlock();
+            }
+            LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
+                    + " {2} ms)", config.path(), to - from, (System.nanoTime() - started) / 1_000_000);
         }
-        Segment last = oldestFirst.get(oldestFirst.size() - 1);
-        AuditIndex index = last.index();
-        if (index.size() == 0) {
-            return previousHead(oldestFirst.subList(0, oldestFirst.size() - 1));
+        for (Segment s : sealed) {
+            if (state.closed) {
+                return;
+            }
+            try {
+                s.index();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: {1}", config.path(), e.getMessage());
+            }
         }
-        byte[] line = last.read(index.offsetOf(index.size() - 1), index.lengthOf(index.size() - 1));
-        byte[] hash = new byte[AuditLineCodec.HASH_BYTES];
-        AuditHashChain.hash(sha256, line, 0, line.length, hash);
-        return hash;
+    }
+
+    /**
+     * Under writeLock: once the background parse has ended, joins the lines written since the open to the
+     * parsed index and makes it the open segment's (nothing when joined already). Waits for the parse; a
+     * failed parse fails every later query and rollover.
+     */
+    private void joinPendingIndex() {
+        if (pendingIndex == null) {
+            return;
+        }
+        try {
+            parsed.join();
+            if (state.closed) {
+                activeReady.completeExceptionally(new IllegalStateException("closed"));
+                return;
+            }
+            indexLock.writeLock().lock();
+            try {
+                AuditIndex live = active.index();
+                for (int i = 0; i < live.size(); i++) {
+                    pendingIndex.addFrom(live, i);
+                }
+                active.replaceIndex(pendingIndex);
+                pendingIndex = null;
+            } finally {
+                indexLock.writeLock().unlock();
+            }
+            activeReady.complete(null);
+        } catch (RuntimeException e) {
+            activeReady.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Waits (bounded) until the open segment's index holds every line (see {@link #indexInBackground}). */
+    private void awaitActiveIndex() {
+        if (activeReady.isDone() && !activeReady.isCompletedExceptionally()) {
+            return;
+        }
+        try {
+            activeReady.get(INDEX_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + " is still being"
+                    + " indexed after an unclean shutdown; retry shortly");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": its open segment"
+                    + " could not be indexed (" + e.getCause().getClass().getSimpleName() + "); restart to retry", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "interrupted waiting for the audit index", e);
+        }
     }
 
     /**
@@ -264,6 +374,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         Segment old = active;
         Path sealedFile = layout.sealed(old.number());
         try {
+            joinPendingIndex(); // the sealed index must cover every line
             checkpoint(AuditCheckpoints.Kind.ROLLOVER);
             checkpoints.sync();
             checkpoints.close();
@@ -368,6 +479,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
                     + "' for " + config.path() + " is closed");
         }
+        awaitActiveIndex();
         List<Segment> segments;
         indexLock.readLock().lock();
         try {
@@ -402,6 +514,7 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     /** The number of indexed events in every segment (unreadable lines, with verify-on-open off, not counted). */
     public int size() {
+        awaitActiveIndex();
         indexLock.readLock().lock();
         try {
             long n = active.index().size();
@@ -431,6 +544,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     @Override
     public void close() {
         watch.stop();
+        loader.cancelled = true;
         writeLock.lock();
         try {
             if (state.closed) {
@@ -453,7 +567,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
             if (!state.failed) {
                 writer.trim(end); // gives the blocks reserved past the end back
-                if (state.refusal == null) {
+                if (state.refusal == null && pendingIndex == null) { // else the next open parses again
                     try {
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
                                 TrailLoader.digest(config.path(), end), active.index());
@@ -466,6 +580,11 @@ public final class FileAuditSink implements QueryableAuditSink {
             writer.close();
         } finally {
             writeLock.unlock();
+        }
+        try {
+            background.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         indexLock.writeLock().lock();
         try {
