@@ -102,9 +102,13 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Completes when the open segment's index is complete (at once when there was nothing to parse). */
     private final java.util.concurrent.CompletableFuture<Void> activeReady = new java.util.concurrent.CompletableFuture<>();
     private final Thread background;
+    /** Tests only: the background parse waits for it (null: it does not wait). */
+    private final java.util.concurrent.CountDownLatch indexGate;
 
-    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey) throws IOException {
+    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
+                          java.util.concurrent.CountDownLatch indexGate) throws IOException {
         this.config = config;
+        this.indexGate = indexGate;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
         this.queries = new AuditQueryEngine(config.path().toString());
@@ -164,13 +168,23 @@ public final class FileAuditSink implements QueryableAuditSink {
      * (up to {@link #INDEX_WAIT}) for the open segment's.
      */
     private void indexInBackground(long from, long to) {
-        if (!parsed.isDone()) {
+        if (parsed.isDone()) {
+            try {
+                awaitGate();
+            } catch (InterruptedException e) {
+                return;
+            }
+        } else {
             long started = System.nanoTime();
             try {
+                awaitGate();
                 loader.index(config.path(), from, to, pendingIndex);
                 parsed.complete(null);
             } catch (IOException | RuntimeException e) {
                 parsed.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                parsed.completeExceptionally(e);
+                Thread.currentThread().interrupt();
             }
             writeLock.lock();
             try {
@@ -193,6 +207,12 @@ public final class FileAuditSink implements QueryableAuditSink {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "audit file {0}: {1}", config.path(), e.getMessage());
             }
+        }
+    }
+
+    private void awaitGate() throws InterruptedException {
+        while (indexGate != null && !indexGate.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !loader.cancelled) {
+            // held by a test
         }
     }
 
@@ -266,11 +286,25 @@ public final class FileAuditSink implements QueryableAuditSink {
     public static FileAuditSink open(FileAuditSinkConfig config, SecretKey checkpointKey) {
         requireNonNull(config, "config is null");
         try {
-            return new FileAuditSink(config, checkpointKey);
+            return new FileAuditSink(config, checkpointKey, null);
         } catch (IOException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + " cannot be opened: "
                     + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /**
+     * Tests only: opens like {@link #open(FileAuditSinkConfig)}, but the background parse of the open
+     * segment starts only once {@code indexGate} is counted down (or the sink is closed).
+     */
+    static FileAuditSink openHoldingIndex(FileAuditSinkConfig config, java.util.concurrent.CountDownLatch indexGate)
+            throws IOException {
+        return new FileAuditSink(config, null, requireNonNull(indexGate));
+    }
+
+    /** Whether the open segment's index holds every line (false while it is parsed in the background). */
+    boolean activeIndexComplete() {
+        return activeReady.isDone() && !activeReady.isCompletedExceptionally();
     }
 
     /** Checks the path and measures free space now (the background thread does it once a second). */
