@@ -116,6 +116,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.loader = loader;
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
+        loader.startDigest();
         TrailLoader.SealedTrail trail = loader.sealed();
         List<Segment> oldestFirst = trail.segments();
         long number = oldestFirst.isEmpty() ? 1 : oldestFirst.get(oldestFirst.size() - 1).number() + 1;

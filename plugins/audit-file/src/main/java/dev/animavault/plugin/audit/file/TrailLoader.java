@@ -39,6 +39,9 @@ final class TrailLoader {
     private final MessageDigest sha256 = AuditHashChain.sha256();
     /** Set by the sink's close: a background {@link #index} stops at the next line. */
     volatile boolean cancelled;
+    /** The open segment's digest up to its index's end, computed while the rest of the open goes on; or null. */
+    private java.util.concurrent.CompletableFuture<byte[]> earlyDigest;
+    private long earlyDigestEnd = -1;
 
     /**
      * What the sink needs to go on: the open segment's state. {@code activeIndex} covers the lines before
@@ -59,6 +62,48 @@ final class TrailLoader {
     TrailLoader(FileAuditSinkConfig config) {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
+    }
+
+    /**
+     * Starts hashing the bytes the open segment's index file says it covers on a virtual thread, so that
+     * the digest check of {@link #active} overlaps the sealed segments' checks and the writer's opening.
+     * Call after {@link #finishInterruptedRollover}; without verify-on-open or a usable header, does nothing.
+     */
+    void startDigest() {
+        Path path = config.path();
+        if (!config.verifyOnOpen()) {
+            return;
+        }
+        Optional<AuditIndexFile.Header> header = AuditIndexFile.readHeader(SegmentLayout.index(path));
+        try {
+            if (header.isEmpty() || header.get().end() <= 0 || header.get().end() > Files.size(path)) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        long end = header.get().end();
+        earlyDigestEnd = end;
+        earlyDigest = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("audit-file-digest").start(() -> {
+            try {
+                earlyDigest.complete(digest(path, end));
+            } catch (IOException | RuntimeException e) {
+                earlyDigest.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** The digest of the open segment's bytes {@code [0, end)}: the early one when it covers just that. */
+    private byte[] digestOfActive(Path path, long end) throws IOException {
+        if (earlyDigest != null && earlyDigestEnd == end) {
+            try {
+                return earlyDigest.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // read again below; a real error shows there
+            }
+        }
+        return digest(path, end);
     }
 
     /** Before the open segment is opened: a crash between the two renames of a rollover is finished. */
@@ -290,7 +335,7 @@ final class TrailLoader {
             index = prefix.get().index();
             from = prefix.get().header().end();
             lines = index.size();
-            if (config.verifyOnOpen() && !Arrays.equals(digest(path, from), prefix.get().header().digest())) {
+            if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), prefix.get().header().digest())) {
                 // changed since the clean close that wrote the index: find the line (hashed, not parsed)
                 scan(path, 0, expected, null, expected, new long[1], true, from);
                 expected = prefix.get().header().head().clone();
