@@ -159,7 +159,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         }
         long from = loaded.indexFrom();
         long to = loaded.indexTo();
-        this.background = Thread.ofVirtual().name("audit-file-index").start(() -> indexInBackground(from, to));
+        // nothing to do in the background for a trail without sealed segments opened cleanly (an empty one)
+        this.background = loaded.pending() || !sealed.isEmpty()
+                ? Thread.ofVirtual().name("audit-file-index").start(() -> indexInBackground(from, to)) : null;
     }
 
     /**
@@ -617,7 +619,9 @@ public final class FileAuditSink implements QueryableAuditSink {
             writeLock.unlock();
         }
         try {
-            background.join(java.time.Duration.ofSeconds(5));
+            if (background != null) {
+                background.join(java.time.Duration.ofSeconds(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
