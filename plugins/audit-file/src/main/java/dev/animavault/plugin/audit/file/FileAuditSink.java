@@ -223,16 +223,18 @@ public final class FileAuditSink implements QueryableAuditSink {
      * Under writeLock: once the background parse has ended, joins the lines written since the open to the
      * parsed index and makes it the open segment's (nothing when joined already). Waits for the parse; a
      * failed parse fails every later query and rollover.
+     *
+     * @return false when the parse was stopped by a close (the index is incomplete and stays pending)
      */
-    private void joinPendingIndex() {
+    private boolean joinPendingIndex() {
         if (pendingIndex == null) {
-            return;
+            return true;
         }
         try {
             parsed.join();
-            if (state.closed) {
+            if (state.closed || loader.cancelled) {
                 activeReady.completeExceptionally(new IllegalStateException("closed"));
-                return;
+                return false;
             }
             indexLock.writeLock().lock();
             try {
@@ -246,6 +248,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 indexLock.writeLock().unlock();
             }
             activeReady.complete(null);
+            return true;
         } catch (RuntimeException e) {
             activeReady.completeExceptionally(e);
             throw e;
@@ -411,7 +414,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         Segment old = active;
         Path sealedFile = layout.sealed(old.number());
         try {
-            joinPendingIndex(); // the sealed index must cover every line
+            if (!joinPendingIndex()) { // the sealed index must cover every line
+                throw new IOException("closed while the open segment was being indexed");
+            }
             checkpoint(AuditCheckpoints.Kind.ROLLOVER);
             checkpoints.sync();
             checkpoints.close();
