@@ -29,7 +29,8 @@ import javax.crypto.SecretKey;
  * {@link AuditHashChain}) across segments, rolls over by size or by day, signs checkpoints, and answers
  * queries from per-segment indexes. The parts: {@link SegmentWriter} (the open file), {@link TrailLoader}
  * (opening and recovery), {@link AuditIndex}/{@link AuditIndexFile} (the index, persisted per segment),
- * {@link AuditQueryEngine} (queries), {@link AuditCheckpoints} (signed checkpoints).
+ * {@link AuditQueryEngine} (queries), {@link AuditCheckpoints} (signed checkpoints), {@link OpenSegmentIndexer}
+ * (indexing in the background, after the open, what the open only hashed).
  *
  * <p><b>Writing.</b> A batch is encoded into one buffer and appended with one {@code write} system call
  * (then one fsync when {@code fsync} is on). If the append fails, the file is cut back to where the batch
@@ -86,34 +87,16 @@ public final class FileAuditSink implements QueryableAuditSink {
     private boolean checkpointWarned;
     private final SinkState state;
     private final SegmentWatch watch;
-
-    /** How long a query waits for the open segment's index after an unclean shutdown before it is refused. */
-    static final java.time.Duration INDEX_WAIT = java.time.Duration.ofSeconds(30);
-    private final TrailLoader loader;
-    /**
-     * While the open segment's lines from before the open are parsed in the background (after a crash,
-     * or lines written after the last clean close): the index they go into, grown by the background thread
-     * and then joined (under writeLock and the index lock) by the lines written meanwhile, which go to the
-     * open segment's own index. Null once joined. Guarded by writeLock.
-     */
-    private AuditIndex pendingIndex;
-    /** Completes when the background parse of {@link #pendingIndex} has ended (normally or not). */
-    private final java.util.concurrent.CompletableFuture<Void> parsed = new java.util.concurrent.CompletableFuture<>();
-    /** Completes when the open segment's index is complete (at once when there was nothing to parse). */
-    private final java.util.concurrent.CompletableFuture<Void> activeReady = new java.util.concurrent.CompletableFuture<>();
-    private final Thread background;
-    /** Tests only: the background parse waits for it (null: it does not wait). */
-    private final java.util.concurrent.CountDownLatch indexGate;
+    /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
+    private final OpenSegmentIndexer indexer;
 
     private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
                           java.util.concurrent.CountDownLatch indexGate) throws IOException {
         this.config = config;
-        this.indexGate = indexGate;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
         this.queries = new AuditQueryEngine(config.path().toString());
         TrailLoader loader = new TrailLoader(config);
-        this.loader = loader;
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
         loader.startDigest();
@@ -125,22 +108,16 @@ public final class FileAuditSink implements QueryableAuditSink {
         try {
             loaded = loader.active(number, w, trail.head());
             this.writer = w;
-            if (loaded.pending()) {
-                this.pendingIndex = loaded.activeIndex();
-                this.active = new Segment(number, config.path(), new AuditIndex());
-                if (config.rolloverDaily()) {
-                    java.util.OptionalLong first = pendingIndex.size() > 0 ? pendingIndex.firstSecond()
-                            : loader.firstSecond(config.path());
-                    first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
-                }
-            } else {
-                this.active = new Segment(number, config.path(), loaded.activeIndex());
-                loaded.activeIndex().firstSecond().ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
+            // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
+            AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
+            this.active = new Segment(number, config.path(), activeIndex);
+            java.util.OptionalLong first = loaded.activeIndex().firstSecond();
+            if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
+                first = loader.firstSecond(config.path()); // the first line is still to be parsed
             }
+            first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
             this.active.openChannel();
-            List<Segment> newestFirst = new ArrayList<>(oldestFirst);
-            java.util.Collections.reverse(newestFirst);
-            this.sealed = List.copyOf(newestFirst);
+            this.sealed = List.copyOf(oldestFirst.reversed());
             this.end = loaded.end();
             this.lineCount = loaded.lines();
             System.arraycopy(loaded.head(), 0, headHash, 0, headHash.length);
@@ -153,125 +130,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
-        if (!loaded.pending()) {
-            parsed.complete(null);
-            activeReady.complete(null);
-        }
-        long from = loaded.indexFrom();
-        long to = loaded.indexTo();
-        // nothing to do in the background for a trail without sealed segments opened cleanly (an empty one)
-        this.background = loaded.pending() || !sealed.isEmpty()
-                ? Thread.ofVirtual().name("audit-file-index").start(() -> indexInBackground(from, to)) : null;
-    }
-
-    /**
-     * The background part of opening: parses the open segment's lines that the open only hashed (then
-     * joins the lines written meanwhile), then maps the sealed segments' indexes newest first so that the
-     * first queries find them loaded. Queries that come earlier load a sealed index themselves and wait
-     * (up to {@link #INDEX_WAIT}) for the open segment's.
-     */
-    private void indexInBackground(long from, long to) {
-        if (parsed.isDone()) {
-            try {
-                awaitGate();
-            } catch (InterruptedException e) {
-                return;
-            }
-        } else {
-            long started = System.nanoTime();
-            try {
-                awaitGate();
-                loader.index(config.path(), from, to, pendingIndex);
-                parsed.complete(null);
-            } catch (IOException | RuntimeException e) {
-                parsed.completeExceptionally(e);
-            } catch (InterruptedException e) {
-                parsed.completeExceptionally(e);
-                Thread.currentThread().interrupt();
-            }
-            writeLock.lock();
-            try {
-                joinPendingIndex();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "audit file {0}: indexing the open segment failed: {1}",
-                        config.path(), e.toString());
-            } finally {
-                writeLock.unlock();
-            }
-            LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
-                    + " {2} ms)", config.path(), to - from, (System.nanoTime() - started) / 1_000_000);
-        }
-        for (Segment s : sealed) {
-            if (state.closed) {
-                return;
-            }
-            try {
-                s.index();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "audit file {0}: {1}", config.path(), e.getMessage());
-            }
-        }
-    }
-
-    private void awaitGate() throws InterruptedException {
-        while (indexGate != null && !indexGate.await(20, java.util.concurrent.TimeUnit.MILLISECONDS) && !loader.cancelled) {
-            // held by a test
-        }
-    }
-
-    /**
-     * Under writeLock: once the background parse has ended, joins the lines written since the open to the
-     * parsed index and makes it the open segment's (nothing when joined already). Waits for the parse; a
-     * failed parse fails every later query and rollover.
-     *
-     * @return false when the parse was stopped by a close (the index is incomplete and stays pending)
-     */
-    private boolean joinPendingIndex() {
-        if (pendingIndex == null) {
-            return true;
-        }
-        try {
-            parsed.join();
-            if (state.closed || loader.cancelled) {
-                activeReady.completeExceptionally(new IllegalStateException("closed"));
-                return false;
-            }
-            indexLock.writeLock().lock();
-            try {
-                AuditIndex live = active.index();
-                for (int i = 0; i < live.size(); i++) {
-                    pendingIndex.addFrom(live, i);
-                }
-                active.replaceIndex(pendingIndex);
-                pendingIndex = null;
-            } finally {
-                indexLock.writeLock().unlock();
-            }
-            activeReady.complete(null);
-            return true;
-        } catch (RuntimeException e) {
-            activeReady.completeExceptionally(e);
-            throw e;
-        }
-    }
-
-    /** Waits (bounded) until the open segment's index holds every line (see {@link #indexInBackground}). */
-    private void awaitActiveIndex() {
-        if (activeReady.isDone() && !activeReady.isCompletedExceptionally()) {
-            return;
-        }
-        try {
-            activeReady.get(INDEX_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + " is still being"
-                    + " indexed after an unclean shutdown; retry shortly");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + ": its open segment"
-                    + " could not be indexed (" + e.getCause().getClass().getSimpleName() + "); restart to retry", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "interrupted waiting for the audit index", e);
-        }
+        this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, indexLock, () -> active,
+                () -> sealed, loaded.pending() ? loaded.activeIndex() : null, loaded.indexFrom(), loaded.indexTo(),
+                indexGate);
     }
 
     /**
@@ -310,7 +171,7 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     /** Whether the open segment's index holds every line (false while it is parsed in the background). */
     boolean activeIndexComplete() {
-        return activeReady.isDone() && !activeReady.isCompletedExceptionally();
+        return indexer.complete();
     }
 
     /** Checks the path and measures free space now (the background thread does it once a second). */
@@ -414,7 +275,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         Segment old = active;
         Path sealedFile = layout.sealed(old.number());
         try {
-            if (!joinPendingIndex()) { // the sealed index must cover every line
+            if (!indexer.join()) { // the sealed index must cover every line
                 throw new IOException("closed while the open segment was being indexed");
             }
             checkpoint(AuditCheckpoints.Kind.ROLLOVER);
@@ -521,7 +382,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
                     + "' for " + config.path() + " is closed");
         }
-        awaitActiveIndex();
+        indexer.await();
         List<Segment> segments;
         indexLock.readLock().lock();
         try {
@@ -556,7 +417,7 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     /** The number of indexed events in every segment (unreadable lines, with verify-on-open off, not counted). */
     public int size() {
-        awaitActiveIndex();
+        indexer.await();
         indexLock.readLock().lock();
         try {
             long n = active.index().size();
@@ -586,7 +447,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     @Override
     public void close() {
         watch.stop();
-        loader.cancelled = true;
+        indexer.cancel();
         writeLock.lock();
         try {
             if (state.closed) {
@@ -609,7 +470,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
             if (!state.failed) {
                 writer.trim(end); // gives the blocks reserved past the end back
-                if (state.refusal == null && pendingIndex == null) { // else the next open parses again
+                if (state.refusal == null && !indexer.pending()) { // else the next open parses again
                     try {
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
                                 TrailLoader.digest(config.path(), end), active.index());
@@ -623,13 +484,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         } finally {
             writeLock.unlock();
         }
-        try {
-            if (background != null) {
-                background.join(java.time.Duration.ofSeconds(5));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        indexer.awaitEnd(java.time.Duration.ofSeconds(5));
         indexLock.writeLock().lock();
         try {
             closeQuietly(active);
