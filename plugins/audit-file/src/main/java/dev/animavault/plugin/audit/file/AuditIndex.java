@@ -137,6 +137,24 @@ final class AuditIndex {
 
     /** Appends the line that holds the event. */
     void add(long offset, int length, AuditEvent e) {
+        put(offset, length, e.timestamp().getEpochSecond(), e.timestamp().getNano(), e.organizationId(),
+                e.identityId(), e.action(), e.secretKey(), e.actor(), e.outcome().ordinal());
+    }
+
+    /**
+     * Appends entry {@code i} of another index (its dictionary codes translated to this index's): how the
+     * lines appended while the open segment was being re-indexed in the background join the rebuilt index.
+     */
+    void addFrom(AuditIndex other, int i) {
+        put(other.offset(i), other.length(i), other.longAt(SECONDS, i), other.intAt(NANOS, i),
+                other.organizationCodes.value(other.intAt(ORGANIZATIONS, i)),
+                other.identityCodes.value(other.intAt(IDENTITIES, i)), other.actionCodes.value(other.intAt(ACTIONS, i)),
+                other.secretKeyCodes.value(other.intAt(SECRET_KEYS, i)), other.actorCodes.value(other.intAt(ACTORS, i)),
+                other.intAt(OUTCOMES, i));
+    }
+
+    private void put(long offset, int length, long seconds, int nanos, String organization, String identity,
+                     String action, String secretKey, String actor, int outcome) {
         if (readOnly) {
             throw new IllegalStateException("a persisted audit index is read-only");
         }
@@ -150,15 +168,15 @@ final class AuditIndex {
         }
         ByteBuffer b = chunks[c];
         b.putLong(OFFSETS + k * Long.BYTES, offset);
-        b.putLong(SECONDS + k * Long.BYTES, e.timestamp().getEpochSecond());
+        b.putLong(SECONDS + k * Long.BYTES, seconds);
         b.putInt(LENGTHS + k * Integer.BYTES, length);
-        b.putInt(NANOS + k * Integer.BYTES, e.timestamp().getNano());
-        b.putInt(ORGANIZATIONS + k * Integer.BYTES, organizationCodes.code(e.organizationId()));
-        b.putInt(IDENTITIES + k * Integer.BYTES, identityCodes.code(e.identityId()));
-        b.putInt(ACTIONS + k * Integer.BYTES, actionCodes.code(e.action()));
-        b.putInt(SECRET_KEYS + k * Integer.BYTES, secretKeyCodes.code(e.secretKey()));
-        b.putInt(ACTORS + k * Integer.BYTES, actorCodes.code(e.actor()));
-        b.putInt(OUTCOMES + k * Integer.BYTES, e.outcome().ordinal());
+        b.putInt(NANOS + k * Integer.BYTES, nanos);
+        b.putInt(ORGANIZATIONS + k * Integer.BYTES, organizationCodes.code(organization));
+        b.putInt(IDENTITIES + k * Integer.BYTES, identityCodes.code(identity));
+        b.putInt(ACTIONS + k * Integer.BYTES, actionCodes.code(action));
+        b.putInt(SECRET_KEYS + k * Integer.BYTES, secretKeyCodes.code(secretKey));
+        b.putInt(ACTORS + k * Integer.BYTES, actorCodes.code(actor));
+        b.putInt(OUTCOMES + k * Integer.BYTES, outcome);
         size++;
     }
 
@@ -292,6 +310,11 @@ final class AuditIndex {
             last = value;
             lastCode = code;
             return code;
+        }
+
+        /** The value of a code, null for {@code NONE}. */
+        String value(int code) {
+            return code == NONE ? null : values.get(code);
         }
 
         /** The value's code, or null if it never appeared. */

@@ -94,6 +94,36 @@ final class AuditIndexFile {
     }
 
     /**
+     * Reads only an index file's header (128 bytes): what opening the trail needs of a sealed segment.
+     * Empty when the file is missing or is no index file.
+     */
+    static Optional<Header> readHeader(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() < HEADER_BYTES) {
+                return Optional.empty();
+            }
+            ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b, b.position()) >= 0) {
+                // positional reads until the header is in
+            }
+            byte[] magic = new byte[MAGIC.length];
+            b.get(0, magic);
+            long lines = b.getLong(16);
+            long end = b.getLong(24);
+            if (b.hasRemaining() || !Arrays.equals(magic, MAGIC) || lines < 0 || lines > Integer.MAX_VALUE || end < 0) {
+                return Optional.empty();
+            }
+            byte[] head = new byte[32];
+            b.get(32, head);
+            byte[] digest = new byte[32];
+            b.get(64, digest);
+            return Optional.of(new Header(b.getLong(8), lines, end, head, digest));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Reads an index file: mapped read-only ({@code copy} false) or copied into a growable index. Empty
      * when the file is missing or not a well-formed index (then the segment is read instead).
      */

@@ -29,7 +29,8 @@ import javax.crypto.SecretKey;
  * {@link AuditHashChain}) across segments, rolls over by size or by day, signs checkpoints, and answers
  * queries from per-segment indexes. The parts: {@link SegmentWriter} (the open file), {@link TrailLoader}
  * (opening and recovery), {@link AuditIndex}/{@link AuditIndexFile} (the index, persisted per segment),
- * {@link AuditQueryEngine} (queries), {@link AuditCheckpoints} (signed checkpoints).
+ * {@link AuditQueryEngine} (queries), {@link AuditCheckpoints} (signed checkpoints), {@link OpenSegmentIndexer}
+ * (indexing in the background, after the open, what the open only hashed).
  *
  * <p><b>Writing.</b> A batch is encoded into one buffer and appended with one {@code write} system call
  * (then one fsync when {@code fsync} is on). If the append fails, the file is cut back to where the batch
@@ -86,8 +87,11 @@ public final class FileAuditSink implements QueryableAuditSink {
     private boolean checkpointWarned;
     private final SinkState state;
     private final SegmentWatch watch;
+    /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
+    private final OpenSegmentIndexer indexer;
 
-    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey) throws IOException {
+    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
+                          java.util.concurrent.CountDownLatch indexGate) throws IOException {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
@@ -95,22 +99,28 @@ public final class FileAuditSink implements QueryableAuditSink {
         TrailLoader loader = new TrailLoader(config);
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
-        List<Segment> oldestFirst = loader.sealed();
+        loader.startDigest();
+        TrailLoader.SealedTrail trail = loader.sealed();
+        List<Segment> oldestFirst = trail.segments();
         long number = oldestFirst.isEmpty() ? 1 : oldestFirst.get(oldestFirst.size() - 1).number() + 1;
-        byte[] previousHead = previousHead(oldestFirst);
         SegmentWriter w = SegmentWriter.open(config.path());
+        TrailLoader.Loaded loaded;
         try {
-            TrailLoader.Loaded loaded = loader.active(number, w, oldestFirst, previousHead);
+            loaded = loader.active(number, w, trail.head());
             this.writer = w;
-            this.active = new Segment(number, config.path(), loaded.activeIndex());
+            // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
+            AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
+            this.active = new Segment(number, config.path(), activeIndex);
+            java.util.OptionalLong first = loaded.activeIndex().firstSecond();
+            if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
+                first = loader.firstSecond(config.path()); // the first line is still to be parsed
+            }
+            first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
             this.active.openChannel();
-            List<Segment> newestFirst = new ArrayList<>(oldestFirst);
-            java.util.Collections.reverse(newestFirst);
-            this.sealed = List.copyOf(newestFirst);
+            this.sealed = List.copyOf(oldestFirst.reversed());
             this.end = loaded.end();
             this.lineCount = loaded.lines();
             System.arraycopy(loaded.head(), 0, headHash, 0, headHash.length);
-            loaded.activeIndex().firstSecond().ifPresent(s -> segmentDay = Math.floorDiv(s, 86_400L));
             this.checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             this.store = Files.getFileStore(config.path());
         } catch (IOException | RuntimeException e) {
@@ -120,22 +130,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
-    }
-
-    /** The head of the last sealed segment (from its index header), or null without sealed segments. */
-    private byte[] previousHead(List<Segment> oldestFirst) throws IOException {
-        if (oldestFirst.isEmpty()) {
-            return null;
-        }
-        Segment last = oldestFirst.get(oldestFirst.size() - 1);
-        AuditIndex index = last.index();
-        if (index.size() == 0) {
-            return previousHead(oldestFirst.subList(0, oldestFirst.size() - 1));
-        }
-        byte[] line = last.read(index.offsetOf(index.size() - 1), index.lengthOf(index.size() - 1));
-        byte[] hash = new byte[AuditLineCodec.HASH_BYTES];
-        AuditHashChain.hash(sha256, line, 0, line.length, hash);
-        return hash;
+        this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, indexLock, () -> active,
+                () -> sealed, loaded.pending() ? loaded.activeIndex() : null, loaded.indexFrom(), loaded.indexTo(),
+                indexGate);
     }
 
     /**
@@ -156,11 +153,25 @@ public final class FileAuditSink implements QueryableAuditSink {
     public static FileAuditSink open(FileAuditSinkConfig config, SecretKey checkpointKey) {
         requireNonNull(config, "config is null");
         try {
-            return new FileAuditSink(config, checkpointKey);
+            return new FileAuditSink(config, checkpointKey, null);
         } catch (IOException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + " cannot be opened: "
                     + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /**
+     * Tests only: opens like {@link #open(FileAuditSinkConfig)}, but the background parse of the open
+     * segment starts only once {@code indexGate} is counted down (or the sink is closed).
+     */
+    static FileAuditSink openHoldingIndex(FileAuditSinkConfig config, java.util.concurrent.CountDownLatch indexGate)
+            throws IOException {
+        return new FileAuditSink(config, null, requireNonNull(indexGate));
+    }
+
+    /** Whether the open segment's index holds every line (false while it is parsed in the background). */
+    boolean activeIndexComplete() {
+        return indexer.complete();
     }
 
     /** Checks the path and measures free space now (the background thread does it once a second). */
@@ -264,6 +275,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         Segment old = active;
         Path sealedFile = layout.sealed(old.number());
         try {
+            if (!indexer.join()) { // the sealed index must cover every line
+                throw new IOException("closed while the open segment was being indexed");
+            }
             checkpoint(AuditCheckpoints.Kind.ROLLOVER);
             checkpoints.sync();
             checkpoints.close();
@@ -368,6 +382,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink '" + FileAuditSinkFactory.NAME
                     + "' for " + config.path() + " is closed");
         }
+        indexer.await();
         List<Segment> segments;
         indexLock.readLock().lock();
         try {
@@ -402,6 +417,7 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     /** The number of indexed events in every segment (unreadable lines, with verify-on-open off, not counted). */
     public int size() {
+        indexer.await();
         indexLock.readLock().lock();
         try {
             long n = active.index().size();
@@ -431,6 +447,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     @Override
     public void close() {
         watch.stop();
+        indexer.cancel();
         writeLock.lock();
         try {
             if (state.closed) {
@@ -453,7 +470,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             }
             if (!state.failed) {
                 writer.trim(end); // gives the blocks reserved past the end back
-                if (state.refusal == null) {
+                if (state.refusal == null && !indexer.pending()) { // else the next open parses again
                     try {
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
                                 TrailLoader.digest(config.path(), end), active.index());
@@ -467,6 +484,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         } finally {
             writeLock.unlock();
         }
+        indexer.awaitEnd(java.time.Duration.ofSeconds(5));
         indexLock.writeLock().lock();
         try {
             closeQuietly(active);

@@ -14,9 +14,16 @@ import java.nio.file.StandardOpenOption;
  * reads and need no lock.
  */
 final class Segment implements AutoCloseable {
+    /** Loads a sealed segment's index on first use. */
+    @FunctionalInterface
+    interface IndexLoader {
+        AuditIndex load() throws IOException;
+    }
+
     private final long number;
     private volatile Path file;
     private volatile AuditIndex index;
+    private IndexLoader loader;
     private FileChannel channel;
     private boolean closed;
 
@@ -24,6 +31,16 @@ final class Segment implements AutoCloseable {
         this.number = number;
         this.file = file;
         this.index = index;
+    }
+
+    /**
+     * A sealed segment whose index is loaded (mapped, or rebuilt from the segment when its file no longer
+     * matches) by the first {@link #index()}: opening the trail touches no index but the open segment's.
+     */
+    Segment(long number, Path file, IndexLoader loader) {
+        this.number = number;
+        this.file = file;
+        this.loader = loader;
     }
 
     long number() {
@@ -34,14 +51,46 @@ final class Segment implements AutoCloseable {
         return file;
     }
 
+    /**
+     * The segment's index, loaded on first use for a sealed segment (any thread; loading runs once).
+     *
+     * @throws dev.animavault.spi.VaultException {@code AUDIT_UNAVAILABLE} when the index can be neither read
+     *                                           nor rebuilt
+     */
     AuditIndex index() {
+        AuditIndex i = index;
+        return i != null ? i : load();
+    }
+
+    /** Whether the index is in memory (mapped) already. */
+    boolean indexLoaded() {
+        return index != null;
+    }
+
+    private synchronized AuditIndex load() {
+        if (index == null) {
+            try {
+                index = loader.load();
+                loader = null;
+            } catch (IOException e) {
+                throw new dev.animavault.spi.VaultException(dev.animavault.spi.ErrorCode.AUDIT_UNAVAILABLE,
+                        "the index of audit segment " + file.getFileName() + " cannot be loaded: "
+                        + e.getClass().getSimpleName(), e);
+            }
+        }
         return index;
     }
 
     /** At rollover: the segment now lives at its sealed name, indexed by the mapped index. */
-    void sealed(Path sealedFile, AuditIndex sealedIndex) {
+    synchronized void sealed(Path sealedFile, AuditIndex sealedIndex) {
         this.file = sealedFile;
         this.index = sealedIndex;
+        this.loader = null;
+    }
+
+    /** The open segment's index rebuilt in the background replaces the partial one (under the index lock). */
+    synchronized void replaceIndex(AuditIndex rebuilt) {
+        this.index = rebuilt;
     }
 
     /** Reads {@code length} bytes at {@code offset}. */

@@ -19,11 +19,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Opens a trail: finishes a rollover a crash interrupted, maps each sealed segment's persisted index
- * (rebuilding one that is missing or does not match its segment), checks that consecutive segments chain,
- * and loads the open segment: from its index file when one from a clean close still matches the file (then
- * only the lines after it are read and parsed, the covered ones only hashed to check the chain), else by
- * reading it whole. A torn last line is set aside. Runs once, before the sink is published.
+ * Opens a trail in time that does not grow with the trail: finishes a rollover a crash interrupted; for
+ * each sealed segment reads only its index file's 128-byte header, checks it against the segment's last
+ * line (and, with {@code verify-on-open}, the segment's first line against the previous segment's last),
+ * and leaves the index to be mapped on first use (one missing or not matching is rebuilt now); loads the
+ * open segment: its index from a clean close when it still matches the file (the covered bytes checked
+ * against the digest the close recorded), and the lines after it (all of them after a crash) are only
+ * hashed now to check the chain and find the end; parsing them into the index is left to
+ * {@link #index}, which the sink runs in the background. The open segment is bounded by
+ * {@code rollover-size}. A torn last line is set aside. Runs before the sink is published, except
+ * {@link #index}.
  */
 final class TrailLoader {
     private static final System.Logger LOG = System.getLogger(TrailLoader.class.getName());
@@ -32,15 +37,73 @@ final class TrailLoader {
     private final SegmentLayout layout;
     private final AuditLineCodec codec = new AuditLineCodec();
     private final MessageDigest sha256 = AuditHashChain.sha256();
+    /** Set by the sink's close: a background {@link #index} stops at the next line. */
+    volatile boolean cancelled;
+    /** The open segment's digest up to its index's end, computed while the rest of the open goes on; or null. */
+    private java.util.concurrent.CompletableFuture<byte[]> earlyDigest;
+    private long earlyDigestEnd = -1;
 
-    /** What the sink needs to go on: sealed segments oldest first, and the open segment's state. */
-    record Loaded(List<Segment> sealed, long activeNumber, AuditIndex activeIndex, long end, long lines,
-                  byte[] head) {
+    /**
+     * What the sink needs to go on: the open segment's state. {@code activeIndex} covers the lines before
+     * {@code indexFrom}; the lines in {@code [indexFrom, indexTo)} are verified but still to be indexed
+     * (growing {@code activeIndex}) when {@link #pending()}.
+     */
+    record Loaded(long activeNumber, AuditIndex activeIndex, long end, long lines, byte[] head, long indexFrom,
+                  long indexTo) {
+        boolean pending() {
+            return indexTo > indexFrom;
+        }
+    }
+
+    /** The sealed segments, oldest first, and the last one's head (the hash of its last line), or null. */
+    record SealedTrail(List<Segment> segments, byte[] head) {
     }
 
     TrailLoader(FileAuditSinkConfig config) {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
+    }
+
+    /**
+     * Starts hashing the bytes the open segment's index file says it covers on a virtual thread, so that
+     * the digest check of {@link #active} overlaps the sealed segments' checks and the writer's opening.
+     * Call after {@link #finishInterruptedRollover}; without verify-on-open or a usable header, does nothing.
+     */
+    void startDigest() {
+        Path path = config.path();
+        if (!config.verifyOnOpen()) {
+            return;
+        }
+        Optional<AuditIndexFile.Header> header = AuditIndexFile.readHeader(SegmentLayout.index(path));
+        try {
+            if (header.isEmpty() || header.get().end() <= 0 || header.get().end() > Files.size(path)) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
+        long end = header.get().end();
+        earlyDigestEnd = end;
+        earlyDigest = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("audit-file-digest").start(() -> {
+            try {
+                earlyDigest.complete(digest(path, end));
+            } catch (IOException | RuntimeException e) {
+                earlyDigest.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** The digest of the open segment's bytes {@code [0, end)}: the early one when it covers just that. */
+    private byte[] digestOfActive(Path path, long end) throws IOException {
+        if (earlyDigest != null && earlyDigestEnd == end) {
+            try {
+                return earlyDigest.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // read again below; a real error shows there
+            }
+        }
+        return digest(path, end);
     }
 
     /** Before the open segment is opened: a crash between the two renames of a rollover is finished. */
@@ -60,34 +123,50 @@ final class TrailLoader {
         }
     }
 
-    /** Maps (or rebuilds) the sealed segments' indexes and checks that they chain. */
-    List<Segment> sealed() throws IOException {
+    /**
+     * Lists the sealed segments with their indexes left to load on first use, checks each index file's
+     * header against its segment and, with verify-on-open, that consecutive segments chain (two short reads
+     * per segment).
+     */
+    SealedTrail sealed() throws IOException {
         List<Segment> out = new ArrayList<>();
         byte[] previousHead = null;
         for (SegmentLayout.Sealed s : layout.sealed()) {
-            AuditIndexFile.Loaded loaded = sealedIndex(s.number(), s.file());
-            Segment segment = new Segment(s.number(), s.file(), loaded.index());
-            out.add(segment);
-            if (config.verifyOnOpen() && previousHead != null && loaded.index().size() > 0) {
-                String prev = firstPrev(segment);
-                if (!prev.equals(AuditHashChain.hex(previousHead))) {
-                    throw broken("segment " + s.file().getFileName() + " does not continue the segment before it"
-                            + " (a segment was deleted, replaced or reordered)");
-                }
+            Path idx = SegmentLayout.index(s.file());
+            Optional<AuditIndexFile.Header> header = AuditIndexFile.readHeader(idx)
+                    .filter(h -> headerMatches(h, s.number(), s.file()));
+            AuditIndexFile.Header h;
+            Segment segment;
+            if (header.isPresent()) {
+                h = header.get();
+                segment = new Segment(s.number(), s.file(), () -> mapIndex(s.number(), s.file(), h));
+            } else {
+                AuditIndexFile.Loaded loaded = rebuild(s.number(), s.file());
+                h = loaded.header();
+                segment = new Segment(s.number(), s.file(), loaded.index());
             }
-            previousHead = loaded.header().head();
+            out.add(segment);
+            if (h.lines() > 0) {
+                if (config.verifyOnOpen() && previousHead != null) {
+                    checkContinues(s.file(), previousHead);
+                }
+                previousHead = h.head();
+            }
         }
-        return out;
+        return new SealedTrail(out, previousHead);
     }
 
-    private AuditIndexFile.Loaded sealedIndex(long number, Path file) throws IOException {
+    /** On first use of a sealed segment: maps its index file, or rebuilds it when it changed since open. */
+    private AuditIndex mapIndex(long number, Path file, AuditIndexFile.Header expected) throws IOException {
+        Optional<AuditIndexFile.Loaded> loaded = AuditIndexFile.read(SegmentLayout.index(file), false)
+                .filter(l -> l.header().segment() == number && l.header().end() == expected.end()
+                        && Arrays.equals(l.header().head(), expected.head()) && l.index().size() == expected.lines()
+                        && l.index().endOffset() == expected.end());
+        return loaded.isPresent() ? loaded.get().index() : rebuild(number, file).index();
+    }
+
+    private AuditIndexFile.Loaded rebuild(long number, Path file) throws IOException {
         Path idx = SegmentLayout.index(file);
-        long size = Files.size(file);
-        Optional<AuditIndexFile.Loaded> loaded = AuditIndexFile.read(idx, false)
-                .filter(l -> matches(l, number, file, size));
-        if (loaded.isPresent()) {
-            return loaded.get();
-        }
         LOG.log(System.Logger.Level.INFO, "audit segment {0}: rebuilding its index", file.getFileName());
         AuditIndex index = new AuditIndex();
         byte[] head = new byte[AuditLineCodec.HASH_BYTES];
@@ -95,6 +174,120 @@ final class TrailLoader {
         scan(file, 0, null, index, head, end, true);
         AuditIndexFile.write(idx, number, end[0], head, index);
         return AuditIndexFile.read(idx, false).orElseThrow(() -> new IOException("cannot read back " + idx));
+    }
+
+    /** Whether an index file's header belongs to the segment as it is: number, end and the last line's hash. */
+    private boolean headerMatches(AuditIndexFile.Header h, long number, Path file) {
+        try {
+            if (h.segment() != number || h.end() > Files.size(file)) {
+                return false;
+            }
+            if (h.lines() == 0) {
+                return h.end() == 0;
+            }
+            byte[] line = lastLine(file, h.end());
+            if (line == null) {
+                return false;
+            }
+            byte[] hash = new byte[AuditLineCodec.HASH_BYTES];
+            AuditHashChain.hash(sha256, line, 0, line.length, hash);
+            return Arrays.equals(hash, h.head());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The line that ends (with its newline) at {@code end}, without the newline; null if none ends there. */
+    static byte[] lastLine(Path file, long end) throws IOException {
+        if (end <= 0) {
+            return null;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (end > ch.size()) {
+                return null;
+            }
+            for (long window = 4096; ; window *= 4) {
+                long from = Math.max(0, end - window);
+                byte[] a = readAt(ch, from, (int) (end - from));
+                if (a[a.length - 1] != '\n') {
+                    return null;
+                }
+                for (int i = a.length - 2; i >= 0; i--) {
+                    if (a[i] == '\n') {
+                        return Arrays.copyOfRange(a, i + 1, a.length - 1);
+                    }
+                }
+                if (from == 0) {
+                    return Arrays.copyOf(a, a.length - 1);
+                }
+                if (window >= 1 << 26) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /** The first line of a file, without its newline; null when the file holds no complete line. */
+    static byte[] firstLine(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            for (long window = 4096; ; window *= 4) {
+                byte[] a = readAt(ch, 0, (int) Math.min(size, window));
+                for (int i = 0; i < a.length; i++) {
+                    if (a[i] == '\n') {
+                        return Arrays.copyOf(a, i);
+                    }
+                }
+                if (window >= size || window >= 1 << 26) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static byte[] readAt(FileChannel ch, long at, int length) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                throw new IOException("file ends before byte " + (at + length));
+            }
+        }
+        return b.array();
+    }
+
+    /** Checks that a segment's first line names {@code previousHead} as its prev (without parsing it when it can). */
+    private void checkContinues(Path file, byte[] previousHead) throws IOException {
+        byte[] line = firstLine(file);
+        if (line != null && line.length >= 66 && line[line.length - 1] == '}' && line[line.length - 2] == '"'
+                && hexEquals(line, line.length - 66, previousHead)) {
+            return;
+        }
+        String prev;
+        try {
+            if (line == null) {
+                throw new AuditLineCodec.MalformedLineException("no complete line");
+            }
+            prev = codec.decode(line, 0, line.length).prev();
+        } catch (AuditLineCodec.MalformedLineException e) {
+            throw broken("the first line of segment " + file.getFileName() + " is not a well-formed record");
+        }
+        if (!prev.equals(AuditHashChain.hex(previousHead))) {
+            throw broken("segment " + file.getFileName() + " does not continue the segment before it"
+                    + " (a segment was deleted, replaced or reordered)");
+        }
+    }
+
+    /** The epoch second of a file's first event (for daily rollover after a crash), or empty. */
+    java.util.OptionalLong firstSecond(Path file) throws IOException {
+        byte[] line = firstLine(file);
+        if (line == null) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            return java.util.OptionalLong.of(codec.decode(line, 0, line.length).event().timestamp().getEpochSecond());
+        } catch (AuditLineCodec.MalformedLineException e) {
+            return java.util.OptionalLong.empty();
+        }
     }
 
     /** Whether an index file belongs to the segment as it is: number, size and the last line's hash. */
@@ -123,22 +316,12 @@ final class TrailLoader {
         }
     }
 
-    private String firstPrev(Segment segment) throws IOException {
-        AuditIndex index = segment.index();
-        byte[] line = segment.read(index.offsetOf(0), index.lengthOf(0));
-        try {
-            return codec.decode(line, 0, line.length).prev();
-        } catch (AuditLineCodec.MalformedLineException e) {
-            throw broken("the first line of segment " + segment.file().getFileName() + " is not a well-formed record");
-        }
-    }
-
     /**
      * Loads the open segment, whose writer is open and locked.
      *
      * @param previousHead the last sealed segment's head, or null (then the chain starts at GENESIS)
      */
-    Loaded active(long number, SegmentWriter writer, List<Segment> sealed, byte[] previousHead) throws IOException {
+    Loaded active(long number, SegmentWriter writer, byte[] previousHead) throws IOException {
         Path path = config.path();
         byte[] expected = previousHead == null ? new byte[AuditLineCodec.HASH_BYTES] : previousHead.clone();
         Path idx = SegmentLayout.index(path);
@@ -152,7 +335,7 @@ final class TrailLoader {
             index = prefix.get().index();
             from = prefix.get().header().end();
             lines = index.size();
-            if (config.verifyOnOpen() && !Arrays.equals(digest(path, from), prefix.get().header().digest())) {
+            if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), prefix.get().header().digest())) {
                 // changed since the clean close that wrote the index: find the line (hashed, not parsed)
                 scan(path, 0, expected, null, expected, new long[1], true, from);
                 expected = prefix.get().header().head().clone();
@@ -163,11 +346,20 @@ final class TrailLoader {
             index = new AuditIndex();
         }
         long[] end = {from};
-        AuditLineScanner.Result result = scan(path, from, expected, index, expected, end, config.verifyOnOpen());
+        // only hashed now (the chain checked, the end found); parsed into the index by index(), later
+        AuditLineScanner.Result result = scan(path, from, expected, null, expected, end, config.verifyOnOpen());
         if (result.hasTornTail()) {
             quarantineTornTail(writer.file(), end[0], from + result.totalBytes());
         }
-        return new Loaded(sealed, number, index, end[0], lines + result.lines(), expected);
+        return new Loaded(number, index, end[0], lines + result.lines(), expected, from, end[0]);
+    }
+
+    /**
+     * Parses the lines in {@code [from, to)} of a file into {@code index} (verified already, so the chain is
+     * not checked again); stops early when {@link #cancelled}. Meant for a background thread.
+     */
+    void index(Path file, long from, long to, AuditIndex index) throws IOException {
+        scan(file, from, null, index, new byte[AuditLineCodec.HASH_BYTES], new long[1], false, to);
     }
 
     /** SHA-256 of a file's bytes {@code [0, end)}. */
@@ -225,6 +417,9 @@ final class TrailLoader {
                 }
             }, 1 << 16);
             result = AuditLineScanner.scan(in, (lineNumber, offset, buf, start, length) -> {
+                if (cancelled) {
+                    return false;
+                }
                 boolean ok = true;
                 boolean check = verify && (checkFirst || lineNumber > 1);
                 if (index == null && length >= 66 && buf[start + length - 1] == '}' && buf[start + length - 2] == '"') {

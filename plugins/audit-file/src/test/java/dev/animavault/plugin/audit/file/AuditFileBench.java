@@ -74,7 +74,18 @@ public final class AuditFileBench {
                 long t = System.nanoTime();
                 FileAuditSink sink = open(dir);
                 double ms = (System.nanoTime() - t) / 1e6;
-                System.out.printf("open: %d events, %.1f ms, peak RSS %s%n", sink.size(), ms, peakRss());
+                // CPU time of the whole JVM so far (JIT and class loading included): steadier than wall time
+                // on a loaded machine
+                double cpu = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(-1.0);
+                String rssOpen = peakRss();
+                int size = sink.size(); // waits for the open segment's index when it is built in the background
+                double ready = (System.nanoTime() - t) / 1e6;
+                var page = sink.query(new AuditQuery("org_3", Optional.of("agent_3"), Optional.empty(),
+                        Optional.empty(), Optional.empty(), PageRequest.first(100)));
+                double firstQuery = (System.nanoTime() - t) / 1e6;
+                System.out.printf("open: %d events, %.1f ms (JVM CPU %.0f ms), peak RSS %s; index complete at %.1f ms,"
+                        + " first query (%d events) answered at %.1f ms; peak RSS %s%n", size, ms, cpu, rssOpen, ready,
+                        page.items().size(), firstQuery, peakRss());
                 sink.close();
             }
             case "query" -> {

@@ -1,0 +1,265 @@
+package dev.animavault.plugin.audit.file;
+
+import dev.animavault.spi.ErrorCode;
+import dev.animavault.spi.VaultException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * The background part of opening a {@link FileAuditSink}: indexing what {@link TrailLoader} only hashed.
+ *
+ * <p><b>What it does.</b> When the open segment has lines from before the open that are not in its index
+ * (all of them after a crash, or those written after the last clean close), {@link TrailLoader#index} parses
+ * them into a <i>pending</i> index on a virtual thread named {@code audit-file-index}, while the sink
+ * already takes writes: the lines written meanwhile go to the open segment's own (live) index. Once the
+ * parse has ended, the lines of the live index are added to the pending one ({@link AuditIndex#addFrom}),
+ * which becomes the open segment's index ({@link #join}). Then, and also when nothing had to be parsed, the
+ * thread maps the sealed segments' indexes newest first, so that the first queries find them loaded. A
+ * trail with nothing to parse and no sealed segment (an empty one) starts no thread.
+ *
+ * <p><b>Waiting.</b> Queries call {@link #await} and wait up to {@link #INDEX_WAIT} for the open segment's
+ * index to be complete, then are refused with {@code AUDIT_UNAVAILABLE} (retry shortly); a failed parse
+ * refuses them until restart. A rollover calls {@link #join} first and waits for the parse, since the sealed
+ * index must cover every line.
+ *
+ * <p><b>Close.</b> The sink's close calls {@link #cancel()}, which stops the parse at the next
+ * line and releases a held test gate; the index stays pending ({@link #pending()}), so the close writes no
+ * index file and the next open parses again; {@link #join} then reports false (a rollover racing the close
+ * fails closed), and waiting queries are refused. The close waits a bounded time for the thread to end
+ * ({@link #awaitEnd}); the mapping of sealed indexes stops once the sink is closed.
+ *
+ * <p><b>Threads.</b> The background thread takes the sink's write lock only to join, and the index write
+ * lock (inside it) only to swap the index. {@link #join} and {@link #pending()} must be called holding the
+ * sink's write lock (the pending index is guarded by it); {@link #await}, {@link #complete()},
+ * {@link #cancel()} and {@link #awaitEnd} may be called from any thread. The sink's open segment and
+ * sealed list are read through suppliers, since a rollover replaces them.
+ */
+final class OpenSegmentIndexer {
+    /** The sink's logger: these messages are about the sink and were logged under its name before. */
+    private static final System.Logger LOG = System.getLogger(FileAuditSink.class.getName());
+    /** How long a query waits for the open segment's index after an unclean shutdown before it is refused. */
+    static final Duration INDEX_WAIT = Duration.ofSeconds(30);
+
+    private final Path path;
+    private final TrailLoader loader;
+    private final SinkState state;
+    private final ReentrantLock writeLock;
+    private final ReentrantReadWriteLock indexLock;
+    private final Supplier<Segment> active;
+    private final Supplier<List<Segment>> sealed;
+    /** Tests only: the background parse waits for it (null: it does not wait). */
+    private final CountDownLatch gate;
+    /**
+     * The index the lines from before the open are parsed into, grown by the background thread and then
+     * joined by the live index's lines. Null when there was nothing to parse, or once joined. Guarded by
+     * the sink's write lock.
+     */
+    private AuditIndex pending;
+    /** Completes when the background parse of {@link #pending} has ended (normally or not). */
+    private final CompletableFuture<Void> parsed = new CompletableFuture<>();
+    /** Completes when the open segment's index is complete (at once when there was nothing to parse). */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final Thread thread;
+
+    private OpenSegmentIndexer(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
+                               ReentrantReadWriteLock indexLock, Supplier<Segment> active,
+                               Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
+                               CountDownLatch gate) {
+        this.path = path;
+        this.loader = loader;
+        this.state = state;
+        this.writeLock = writeLock;
+        this.indexLock = indexLock;
+        this.active = active;
+        this.sealed = sealed;
+        this.pending = pending;
+        this.gate = gate;
+        if (pending == null) {
+            parsed.complete(null);
+            ready.complete(null);
+        }
+        // nothing to do in the background for a trail without sealed segments opened cleanly (an empty one)
+        this.thread = pending != null || !sealed.get().isEmpty()
+                ? Thread.ofVirtual().name("audit-file-index").unstarted(() -> run(from, to)) : null;
+    }
+
+    /**
+     * Starts the background work (the last step of the sink's open).
+     *
+     * @param pending the index the lines in {@code [from, to)} of the open segment go into, or null when
+     *                the open segment's index is complete already
+     * @param active  the sink's open segment (whose index takes the lines written meanwhile)
+     * @param sealed  the sink's sealed segments, newest first
+     * @param gate    tests only: the parse starts once it is counted down (or the sink closed); or null
+     */
+    static OpenSegmentIndexer start(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
+                                    ReentrantReadWriteLock indexLock, Supplier<Segment> active,
+                                    Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
+                                    CountDownLatch gate) {
+        OpenSegmentIndexer indexer = new OpenSegmentIndexer(path, loader, state, writeLock, indexLock, active,
+                sealed, pending, from, to, gate);
+        if (indexer.thread != null) {
+            indexer.thread.start();
+        }
+        return indexer;
+    }
+
+    /**
+     * The background thread: parses the open segment's lines that the open only hashed (then joins the
+     * lines written meanwhile), then maps the sealed segments' indexes newest first so that the first
+     * queries find them loaded. Queries that come earlier load a sealed index themselves and wait (up to
+     * {@link #INDEX_WAIT}) for the open segment's.
+     */
+    private void run(long from, long to) {
+        if (parsed.isDone()) {
+            try {
+                awaitGate();
+            } catch (InterruptedException e) {
+                return;
+            }
+        } else {
+            long started = System.nanoTime();
+            try {
+                awaitGate();
+                loader.index(path, from, to, pending);
+                parsed.complete(null);
+            } catch (IOException | RuntimeException e) {
+                parsed.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                parsed.completeExceptionally(e);
+                Thread.currentThread().interrupt();
+            }
+            writeLock.lock();
+            try {
+                join();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: indexing the open segment failed: {1}",
+                        path, e.toString());
+            } finally {
+                writeLock.unlock();
+            }
+            LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
+                    + " {2} ms)", path, to - from, (System.nanoTime() - started) / 1_000_000);
+        }
+        for (Segment s : sealed.get()) {
+            if (state.closed) {
+                return;
+            }
+            try {
+                s.index();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "audit file {0}: {1}", path, e.getMessage());
+            }
+        }
+    }
+
+    private void awaitGate() throws InterruptedException {
+        while (gate != null && !gate.await(20, TimeUnit.MILLISECONDS) && !loader.cancelled) {
+            // held by a test
+        }
+    }
+
+    /**
+     * Under the sink's write lock: once the background parse has ended, joins the lines written since the
+     * open to the parsed index and makes it the open segment's (nothing when joined already). Waits for the
+     * parse; a failed parse fails every later query and rollover.
+     *
+     * @return false when the parse was stopped by a close (the index is incomplete and stays pending)
+     */
+    boolean join() {
+        if (pending == null) {
+            return true;
+        }
+        try {
+            parsed.join();
+            if (state.closed || loader.cancelled) {
+                ready.completeExceptionally(new IllegalStateException("closed"));
+                return false;
+            }
+            indexLock.writeLock().lock();
+            try {
+                Segment segment = active.get();
+                AuditIndex live = segment.index();
+                for (int i = 0; i < live.size(); i++) {
+                    pending.addFrom(live, i);
+                }
+                segment.replaceIndex(pending);
+                pending = null;
+            } finally {
+                indexLock.writeLock().unlock();
+            }
+            ready.complete(null);
+            return true;
+        } catch (RuntimeException e) {
+            ready.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Under the sink's write lock: whether the open segment's index still lacks lines from before the open. */
+    boolean pending() {
+        return pending != null;
+    }
+
+    /**
+     * Waits (bounded by {@link #INDEX_WAIT}) until the open segment's index holds every line.
+     *
+     * @throws VaultException {@code AUDIT_UNAVAILABLE} when it still does not, or its parse failed or was
+     *                        stopped by a close
+     */
+    void await() {
+        if (complete()) {
+            return;
+        }
+        try {
+            ready.get(INDEX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + " is still being"
+                    + " indexed after an unclean shutdown; retry shortly");
+        } catch (ExecutionException e) {
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + ": its open segment"
+                    + " could not be indexed (" + e.getCause().getClass().getSimpleName() + "); restart to retry", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "interrupted waiting for the audit index", e);
+        }
+    }
+
+    /** Whether the open segment's index holds every line (false while it is parsed in the background). */
+    boolean complete() {
+        return ready.isDone() && !ready.isCompletedExceptionally();
+    }
+
+    /**
+     * The sink's close, before it takes the write lock: stops the parse at the next line (and releases a
+     * held test gate), so that a rollover waiting in {@link #join} does not wait for the whole parse.
+     */
+    void cancel() {
+        loader.cancelled = true;
+    }
+
+    /**
+     * Waits up to {@code timeout} for the background thread to end (at once when none was started); an
+     * interrupt ends the wait and is kept (the thread's interrupt status set again).
+     */
+    void awaitEnd(Duration timeout) {
+        if (thread == null) {
+            return;
+        }
+        try {
+            thread.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
