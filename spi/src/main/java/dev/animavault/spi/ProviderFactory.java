@@ -10,6 +10,7 @@ import java.util.List;
  * <p>Lifecycle: core calls {@link #configProperties()} to validate the configuration, then
  * {@link #create} once per configured instance, at startup, on one thread, with the plugin's class
  * loader as the thread context class loader. Core closes what it created in reverse creation order.
+ * Before {@code create}, core may call {@link #warmUp} on another thread (see there).
  *
  * @param <T> what the factory creates
  */
