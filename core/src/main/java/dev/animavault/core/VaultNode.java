@@ -22,6 +22,7 @@ import dev.animavault.core.health.HealthCheck;
 import dev.animavault.core.plugin.CorePluginContext;
 import dev.animavault.core.plugin.EgressPolicy;
 import dev.animavault.core.plugin.PluginRegistry;
+import dev.animavault.core.plugin.ProviderWarmUp;
 import dev.animavault.core.plugin.Tccl;
 import dev.animavault.core.report.ReportGenerator;
 import dev.animavault.core.report.ReportService;
@@ -108,6 +109,11 @@ public final class VaultNode implements AutoCloseable {
         PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
         closeables.push(registry);
         this.plugins = registry;
+        // issue 19: the selected providers' one-time preparation runs on the other core meanwhile
+        for (ProviderSpec spec : config.audit()) {
+            ProviderWarmUp.start(registry.auditSinks(), spec);
+        }
+        ProviderWarmUp.start(registry.storageBackends(), config.storage());
 
         EgressPolicy egress = new EgressPolicy(config.egressAllow());
         // the deployment id lives in the keyring record (stable across root key rotations): known once it is open

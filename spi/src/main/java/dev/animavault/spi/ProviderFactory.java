@@ -10,6 +10,7 @@ import java.util.List;
  * <p>Lifecycle: core calls {@link #configProperties()} to validate the configuration, then
  * {@link #create} once per configured instance, at startup, on one thread, with the plugin's class
  * loader as the thread context class loader. Core closes what it created in reverse creation order.
+ * Before {@code create}, core may call {@link #warmUp} on another thread (see there).
  *
  * @param <T> what the factory creates
  */
@@ -43,4 +44,20 @@ public interface ProviderFactory<T extends AutoCloseable> {
      *                        dependency cannot be reached
      */
     T create(ProviderConfig config, PluginContext context);
+
+    /**
+     * Optional: prepares, ahead of {@link #create}, the slow one-time work that creating will need and that
+     * touches nothing of the vault's: initializing classes, loading a native library (issue 19, startup).
+     * Core calls it at most once per configured provider, at startup, right after the plugins are loaded, on
+     * a background thread of its own (the plugin's class loader as the thread context class loader), while
+     * it goes on opening the root key, storage and keyring. {@link #create} may therefore run before this
+     * returns or concurrently with it: an implementation must be thread-safe and idempotent (class
+     * initialization and the JDK's native library loading are), must not open files or connections that
+     * {@code create} would own, and must not fail: what it throws is logged at DEBUG and otherwise ignored
+     * ({@code create} reports the real problem). Default: nothing.
+     *
+     * @param config the validated configuration the provider will be created with
+     */
+    default void warmUp(ProviderConfig config) {
+    }
 }

@@ -52,9 +52,13 @@ public final class PasswordHasher implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     /**
      * Argon2id's 1 KiB blocks, reused across hashes (up to permits x memory): without it every hash leaves
-     * 19 MiB of garbage, and a login flood turns into young-GC pauses that stop the secret reads too.
+     * 19 MiB of garbage, and a login flood turns into young-GC pauses that stop the secret reads too. Made
+     * at the first hash, not at startup (issue 19): it is the first use of Bouncy Castle, whose signed jar
+     * costs a signature check of its manifest (~0.1-0.2 s of CPU) and whose classes the JDK's AOT cache
+     * cannot hold (signed jars are excluded), on every start of a node that may never see an admin login.
      */
-    private final Argon2BytesGenerator.BlockPool blocks;
+    private volatile Argon2BytesGenerator.BlockPool blocks;
+    private final int blockPoolKib;
     /**
      * Platform threads that run the hashes. Not the request's virtual thread: a 50-100 ms Argon2id run
      * never yields, so on a virtual thread it holds one of the few carrier threads (one per core) and every
@@ -79,8 +83,8 @@ public final class PasswordHasher implements AutoCloseable {
         this.maxPermits = config.maxConcurrentHashes();
         this.permits = new Semaphore(maxPermits, true);
         this.queueWait = config.hashQueueWait();
-        this.blocks = new Argon2BytesGenerator.FixedBlockPool((int) Math.min(Integer.MAX_VALUE,
-                (long) config.maxConcurrentHashes() * config.argon2MemoryKib()));
+        this.blockPoolKib = (int) Math.min(Integer.MAX_VALUE,
+                (long) config.maxConcurrentHashes() * config.argon2MemoryKib());
         this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
         this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
                 Thread.ofPlatform().daemon().name("argon2-", 1).factory());
@@ -264,6 +268,30 @@ public final class PasswordHasher implements AutoCloseable {
         });
     }
 
+    private Argon2BytesGenerator.BlockPool blocks() {
+        Argon2BytesGenerator.BlockPool pool = blocks;
+        if (pool == null) {
+            synchronized (this) {
+                pool = blocks;
+                if (pool == null) {
+                    pool = Pools.fixed(blockPoolKib);
+                    blocks = pool;
+                }
+            }
+        }
+        return pool;
+    }
+
+    /**
+     * Keeps {@code FixedBlockPool} out of this class's own bytecode: verifying an assignment of it to the
+     * field would make the JVM load Bouncy Castle when this class is linked, at startup.
+     */
+    private static final class Pools {
+        static Argon2BytesGenerator.BlockPool fixed(int kib) {
+            return new Argon2BytesGenerator.FixedBlockPool(kib);
+        }
+    }
+
     private byte[] derive(int memory, int iterations, int parallelism, byte[] salt, byte[] password) {
         Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13)
@@ -271,7 +299,7 @@ public final class PasswordHasher implements AutoCloseable {
                 .withIterations(iterations)
                 .withParallelism(parallelism)
                 .withSalt(salt)
-                .withBlockPool(blocks)
+                .withBlockPool(blocks())
                 .build();
         Argon2BytesGenerator gen = new Argon2BytesGenerator();
         gen.init(params);

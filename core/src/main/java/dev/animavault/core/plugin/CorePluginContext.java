@@ -23,7 +23,11 @@ public final class CorePluginContext implements PluginContext {
     private final Path dataDirectory;
     private final EgressPolicy egress;
     private final java.util.function.Supplier<String> deploymentId;
-    private final OutboundHttpClient defaultClient;
+    /**
+     * Made at the first {@link #http()} (issue 19): a JDK HttpClient starts a selector thread and loads
+     * ~50 classes, at every start, for plugins that mostly never call out (the default ones don't).
+     */
+    private volatile OutboundHttpClient defaultClient;
     /** Derives audit signing keys once the keyring is open; null before (and in tools without one). */
     private volatile Function<String, SecretKey> auditKeys;
 
@@ -41,7 +45,6 @@ public final class CorePluginContext implements PluginContext {
         this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory is null");
         this.egress = Objects.requireNonNull(egress, "egress is null");
         this.deploymentId = Objects.requireNonNull(deploymentId, "deploymentId is null");
-        this.defaultClient = client(HttpClient.newBuilder());
     }
 
     @Override
@@ -56,7 +59,17 @@ public final class CorePluginContext implements PluginContext {
 
     @Override
     public OutboundHttpClient http() {
-        return defaultClient;
+        OutboundHttpClient c = defaultClient;
+        if (c == null) {
+            synchronized (this) {
+                c = defaultClient;
+                if (c == null) {
+                    c = client(HttpClient.newBuilder());
+                    defaultClient = c;
+                }
+            }
+        }
+        return c;
     }
 
     @Override

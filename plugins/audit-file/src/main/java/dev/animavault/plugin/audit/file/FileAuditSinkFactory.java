@@ -108,6 +108,12 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
                         "also start a new segment with the first event of each UTC day"));
     }
 
+    /** Initializes the {@code fallocate} downcall handles ahead of {@link #create} (see {@link Preallocator#available()}). */
+    @Override
+    public void warmUp(ProviderConfig config) {
+        Preallocator.available();
+    }
+
     @Override
     public AuditSink create(ProviderConfig config, PluginContext context) {
         requireNonNull(config, "config is null");

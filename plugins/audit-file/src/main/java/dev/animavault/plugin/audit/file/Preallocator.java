@@ -100,6 +100,15 @@ final class Preallocator implements AutoCloseable {
         this.fd = fd;
     }
 
+    /**
+     * Whether {@code fallocate} can be called here. Its first call initializes this class, whose downcall
+     * handles take the JDK ~0.1-0.3 s of CPU to generate: {@link FileAuditSinkFactory#warmUp} calls it on
+     * core's warm-up thread so that this happens while the vault opens its storage (issue 19).
+     */
+    static boolean available() {
+        return OPEN != null;
+    }
+
     /** A preallocator for the file, or empty where {@code fallocate} cannot be called. */
     static Optional<Preallocator> open(Path path) {
         if (OPEN == null) {

@@ -47,6 +47,22 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         return JdbcSettings.PROPERTIES;
     }
 
+    /**
+     * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library, which
+     * sqlite-jdbc copies out of its jar and reads back at every start, while core opens the root key (issue 19).
+     */
+    @Override
+    public void warmUp(ProviderConfig config) {
+        String url = config.get(JdbcSettings.URL).orElse("");
+        if (url.isEmpty() || url.startsWith(Dialect.SQLITE.urlPrefix())) {
+            try {
+                org.sqlite.SQLiteJDBCLoader.initialize();
+            } catch (Exception e) {
+                LOG.fine(() -> "SQLite native library warm-up: " + e); // create() reports it
+            }
+        }
+    }
+
     @Override
     public StorageBackend create(ProviderConfig config, PluginContext context) {
         requireNonNull(config, "config is null");
