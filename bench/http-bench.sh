@@ -24,6 +24,7 @@ IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread 
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx512m); default: JVM defaults
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
 BENCH_VAULT_CONFIG=${BENCH_VAULT_CONFIG:-}  # a configuration file for the vault (ANIMA_VAULT_CONFIG); default: the distribution's
+BENCH_NMT=${BENCH_NMT:-0}           # 1: the vault runs with -XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary` after the reads and the load go to the result file
 PARTS=${PARTS:-reads writes memory startup}  # which parts to run (the vault always starts once)
 STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
 
@@ -131,6 +132,17 @@ json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n1; 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+# nmt_dump LABEL [histogram]: with BENCH_NMT=1, the vault's native memory summary, RSS and heap histogram appended to $WORK/nmt.txt
+nmt_dump() {
+  [ "$BENCH_NMT" = 1 ] || return 0
+  { echo "### $1: VmRSS $(mib "$(rss_kib "$VAULT_PID")")"
+    "$JAVA_HOME/bin/jcmd" "$VAULT_PID" VM.native_memory summary 2>&1 | sed -n '/^Total:/,$p'
+    # last (its full collection would shrink the heap the next part measures)
+    [ "${2:-}" != histogram ] || "$JAVA_HOME/bin/jcmd" "$VAULT_PID" GC.class_histogram 2>&1 | head -n 33
+    echo; } >>"$WORK/nmt.txt" || true
+}
+VAULT_JAVA_OPTS=$BENCH_JAVA_OPTS
+[ "$BENCH_NMT" != 1 ] || VAULT_JAVA_OPTS="-XX:NativeMemoryTracking=summary $BENCH_JAVA_OPTS"
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -143,7 +155,7 @@ ORG_KEY="avk_$(random_token)"
 log "starting $DIST/bin/anima-vault server on $VAULT_URL (data: $WORK/data)"
 [ -z "$BENCH_VAULT_CONFIG" ] || export ANIMA_VAULT_CONFIG="$BENCH_VAULT_CONFIG"
 ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$WORK/data" \
-  ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
+  ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$VAULT_JAVA_OPTS" \
   "$DIST/bin/anima-vault" server >"$WORK/vault.log" 2>&1 &
 VAULT_PID=$!
 STARTUP_MS=$(wait_http "$VAULT_URL/v1/sys/health" "$VAULT_PID" "$WORK/vault.log" 300)
@@ -186,7 +198,7 @@ BARE_URL="http://127.0.0.1:$BARE_PORT"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $BENCH_JAVA_OPTS -cp "$BENCH_CP" \
   dev.animavault.bench.BareServer "$BARE_PORT" "$BODY_BYTES" >"$WORK/bare.log" 2>&1 &
 BARE_PID=$!
-wait_http "$BARE_URL/v1/sys/health" "$BARE_PID" "$WORK/bare.log" 30 >/dev/null
+wait_http "$BARE_URL/v1/sys/health" "$BARE_PID" "$WORK/bare.log" 180 >/dev/null
 BARE_BYTES=$(curl -s --max-time 5 "$BARE_URL$READ_PATH" | wc -c)
 [ "$BARE_BYTES" = "$BODY_BYTES" ] || die "bare body is $BARE_BYTES bytes, vault's is $BODY_BYTES"
 log "bare server on $BARE_URL (pid $BARE_PID), body $BODY_BYTES bytes like the vault's"
@@ -247,6 +259,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 RSS_AFTER_READS=$(rss_kib "$VAULT_PID")
+nmt_dump "after the read runs"
 
 mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.2f", s / NF }' <<<"$*"; }
 V_RPS_MEAN=$(mean "${V_RPS[@]}"); B_RPS_MEAN=$(mean "${B_RPS[@]}")
@@ -323,6 +336,7 @@ api GET "$READ_PATH" "$WORK/agent.header"
 expect 200 "read OPENAI_API_KEY after the load"
 API_BODY=""
 RSS_LOADED=$(rss_kib "$VAULT_PID")
+nmt_dump "after storing $LOAD_STORED secrets" histogram
 HWM_LOADED=$(hwm_kib "$VAULT_PID")
 DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
 log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(mib "$HWM_LOADED")), data dir $DATA_SIZE"
@@ -428,6 +442,7 @@ RESULT="$BENCH/results/$STAMP.txt"
 } | tee "$RESULT"
 {
   echo
+  if [ -s "$WORK/nmt.txt" ]; then echo "---- native memory (BENCH_NMT=1) ----"; cat "$WORK/nmt.txt"; echo; fi
   echo "---- raw wrk output ----"
   cat "$WORK/wrk.txt" 2>/dev/null || echo "(no wrk run in PARTS=$PARTS)"
 } >>"$RESULT"
