@@ -90,8 +90,8 @@ class ListingPlanTest {
                 "ns", "ns_l");
         List<String[]> out = new ArrayList<>();
         for (boolean after : new boolean[] {false, true}) {
-            for (String sql : List.of(JdbcStorageBackend.listIdentitiesSql(after), JdbcStorageBackend.listSecretsSql(after),
-                    JdbcStorageBackend.listRecordsSql(after))) {
+            for (String sql : List.of(Listing.listIdentitiesSql(after), Listing.listSecretsSql(after),
+                    Listing.listRecordsSql(after))) {
                 List<String> row = new ArrayList<>();
                 Matcher m = NAMED.matcher(sql);
                 StringBuilder positional = new StringBuilder();
