@@ -28,6 +28,11 @@ final class HotQueries {
     static final int SECRET_METADATA = 2;
     static final int IDENTITY_BY_ID = 3;
     static final int RECORD_BY_KEY = 4;
+    // The listings' pages (Listing), positional: (org[, identity][, after], limit).
+    static final int LIST_IDENTITIES = 5;
+    static final int LIST_IDENTITIES_AFTER = 6;
+    static final int LIST_SECRETS = 7;
+    static final int LIST_SECRETS_AFTER = 8;
     /** The SQL of the per-request reads, indexed by the constants above. */
     static final String[] HOT_QUERIES = {
         "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN + " AND v.version = s.current_version"
@@ -37,9 +42,18 @@ final class HotQueries {
         "SELECT " + SECRET_VALUE_COLUMNS + " FROM secrets s WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?",
         "SELECT name, metadata, disabled, created_at, updated_at, revision FROM identities WHERE org_id = ? AND id = ?",
         "SELECT value, revision, updated_at FROM records WHERE namespace = ? AND record_key = ?",
+        positional(Listing.listIdentitiesSql(false)),
+        positional(Listing.listIdentitiesSql(true)),
+        positional(Listing.listSecretsSql(false)),
+        positional(Listing.listSecretsSql(true)),
     };
 
     private HotQueries() {
+    }
+
+    /** {@code sql} with its named parameters ({@code :name}) as positional ones, in the same order. */
+    static String positional(String sql) {
+        return sql.replaceAll(":[a-z]+", "?");
     }
 
     /** Maps the one row of a hot read; {@code a}, {@code b} and {@code ref} are the caller's key values. */

@@ -9,6 +9,8 @@ import dev.animavault.spi.storage.StorageChange;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -218,6 +220,46 @@ final class JdbcAccess {
                 hot.release(session, healthy);
             }
         }
+    }
+
+    /**
+     * A listing's page on a {@link ReadSessions} session (the prepared-statement path of the per-request
+     * reads): {@code query}'s parameters are the strings of {@code params} then {@code limit}; every row
+     * is mapped by {@code row}. A session whose call failed is discarded.
+     */
+    <T> List<T> hotList(String operation, int query, int limit, ListRow<T> row, String... params) {
+        checkOpen(operation);
+        ReadSessions.Session session = null;
+        boolean healthy = false;
+        try {
+            session = hot.acquire(operation);
+            PreparedStatement ps = session.statement(query);
+            int i = 1;
+            for (String p : params) {
+                ps.setString(i++, p);
+            }
+            ps.setInt(i, limit);
+            List<T> rows = new ArrayList<>(Math.min(limit, 1024));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row.map(rs));
+                }
+            }
+            healthy = true;
+            return rows;
+        } catch (SQLException | RuntimeException e) {
+            throw failure(operation, e);
+        } finally {
+            if (session != null) {
+                hot.release(session, healthy);
+            }
+        }
+    }
+
+    /** Maps one row of a listing, by column index. */
+    @FunctionalInterface
+    interface ListRow<T> {
+        T map(ResultSet rs) throws SQLException;
     }
 
     /**

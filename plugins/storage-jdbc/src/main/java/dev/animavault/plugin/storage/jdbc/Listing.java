@@ -2,6 +2,7 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.animavault.plugin.storage.jdbc.JdbcAccess.ListRow;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.StringMapJson;
@@ -9,8 +10,6 @@ import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StoredRecord;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,13 +18,17 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * The listings of identities (of an organization), secrets (of an identity) and records (of a
- * namespace): keyset pages, each one query on the read pool asking for {@code limit + 1} rows (the
+ * namespace): keyset pages, each one query asking for {@code limit + 1} rows (the
  * extra row tells whether a next page exists); the cursor is the last key of the page
- * ({@link Codec#cursor}). Thread-safe (stateless but for the shared {@link JdbcAccess}).
+ * ({@link Codec#cursor}). Identities and secrets are listed on the per-request reads' path
+ * ({@link JdbcAccess#hotList}: statements prepared once per connection, columns read by index), records
+ * (an administrative listing) through Jdbi on the read pool. Thread-safe (stateless but for the shared
+ * {@link JdbcAccess}).
  */
 final class Listing {
 
-    private static final String SECRET_COLUMNS = "s.org_id, s.identity_id, s.secret_key, s.type, s.current_version, "
+    // The key columns before the last one are not selected: the caller's values are reused.
+    private static final String SECRET_COLUMNS = "s.secret_key, s.type, s.current_version, "
             + "s.metadata, s.attributes, s.created_at, s.updated_at, s.revision";
 
     /**
@@ -35,7 +38,7 @@ final class Listing {
      * Named parameters: the prefix's columns, {@code :after} (with a cursor) and {@code :limit}.
      */
     static String listIdentitiesSql(boolean after) {
-        return "SELECT org_id, id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
+        return "SELECT id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
                 + " WHERE org_id = :org" + (after ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit";
     }
 
@@ -61,29 +64,31 @@ final class Listing {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return db.read("listIdentities", h -> page(h.createQuery(listIdentitiesSql(after.isPresent()))
-                .bind("org", organizationId)
-                .bind("after", after.orElse(null))
-                .bind("limit", page.limit() + 1)
-                .map(IDENTITY)
-                .list(), page.limit(), Identity::id));
+        ListRow<Identity> row = rs -> new Identity(organizationId, rs.getString(1), rs.getString(2),
+                StringMapJson.decode(rs.getString(3)), rs.getBoolean(4), Codec.instant(rs.getLong(5)),
+                Codec.instant(rs.getLong(6)), rs.getLong(7));
+        List<Identity> rows = after.isPresent()
+                ? db.hotList("listIdentities", HotQueries.LIST_IDENTITIES_AFTER, page.limit() + 1, row,
+                        organizationId, after.get())
+                : db.hotList("listIdentities", HotQueries.LIST_IDENTITIES, page.limit() + 1, row, organizationId);
+        return page(rows, page.limit(), Identity::id);
     }
-
 
     Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(identityId, "identityId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return db.read("listSecrets", h -> page(h.createQuery(listSecretsSql(after.isPresent()))
-                .bind("org", organizationId)
-                .bind("identity", identityId)
-                .bind("after", after.orElse(null))
-                .bind("limit", page.limit() + 1)
-                .map((rs, ctx) -> secretMetadata(rs))
-                .list(), page.limit(), m -> m.ref().key()));
+        ListRow<SecretMetadata> row = rs -> new SecretMetadata(
+                new SecretRef(organizationId, identityId, rs.getString(1)), rs.getString(2), rs.getInt(3),
+                StringMapJson.decode(rs.getString(4)), StringMapJson.decode(rs.getString(5)),
+                Codec.instant(rs.getLong(6)), Codec.instant(rs.getLong(7)), rs.getLong(8));
+        List<SecretMetadata> rows = after.isPresent()
+                ? db.hotList("listSecrets", HotQueries.LIST_SECRETS_AFTER, page.limit() + 1, row,
+                        organizationId, identityId, after.get())
+                : db.hotList("listSecrets", HotQueries.LIST_SECRETS, page.limit() + 1, row, organizationId, identityId);
+        return page(rows, page.limit(), m -> m.ref().key());
     }
-
 
     Page<StoredRecord> listRecords(String namespace, PageRequest page) {
         requireNonNull(namespace, "namespace is null");
@@ -105,19 +110,6 @@ final class Listing {
         List<T> items = new ArrayList<>(rows.subList(0, limit));
         return new Page<>(items, Optional.of(Codec.cursor(key.apply(items.get(limit - 1)))));
     }
-
-    private static SecretMetadata secretMetadata(ResultSet rs) throws SQLException {
-        SecretRef ref = new SecretRef(rs.getString("org_id"), rs.getString("identity_id"), rs.getString("secret_key"));
-        return new SecretMetadata(ref, rs.getString("type"), rs.getInt("current_version"),
-                StringMapJson.decode(rs.getString("metadata")), StringMapJson.decode(rs.getString("attributes")),
-                Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
-                rs.getLong("revision"));
-    }
-
-    private static final RowMapper<Identity> IDENTITY = (rs, ctx) -> new Identity(rs.getString("org_id"),
-            rs.getString("id"), rs.getString("name"), StringMapJson.decode(rs.getString("metadata")),
-            rs.getBoolean("disabled"), Codec.instant(rs.getLong("created_at")), Codec.instant(rs.getLong("updated_at")),
-            rs.getLong("revision"));
 
     private static final RowMapper<StoredRecord> RECORD = (rs, ctx) -> new StoredRecord(rs.getString("namespace"),
             rs.getString("record_key"), Codec.bytes(rs.getBytes("value")), rs.getLong("revision"),
