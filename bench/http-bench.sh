@@ -25,8 +25,12 @@ BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx5
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
 BENCH_VAULT_CONFIG=${BENCH_VAULT_CONFIG:-}  # a configuration file for the vault (ANIMA_VAULT_CONFIG); default: the distribution's
 BENCH_NMT=${BENCH_NMT:-0}           # 1: the vault runs with -XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary` after the reads and the load go to the result file
-PARTS=${PARTS:-reads writes memory startup}  # which parts to run (the vault always starts once)
+PARTS=${PARTS:-reads writes memory pages startup}  # which parts to run (the vault always starts once)
 STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
+PAGE_IDENTITIES=${PAGE_IDENTITIES:-100000}  # pages part: identities created for the identity listing
+PAGE_SECRETS=${PAGE_SECRETS:-1000}  # pages part: secrets of the one identity whose listing is paged
+PAGE_DURATION=${PAGE_DURATION:-10}  # pages part: seconds per measured wrk run (each after as many seconds of warm-up)
+PAGE_CONNECTIONS=${PAGE_CONNECTIONS:-1}  # pages part: kept-alive connections of those runs (1: latency, no queueing)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
@@ -36,14 +40,15 @@ source "$ROOT/scripts/java-env.sh"
 die() { echo "http-bench: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS; do
+for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
+         PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
 done
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
 [ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
 for p in $PARTS; do
-  case $p in reads|writes|memory|startup) ;; *) die "PARTS: unknown part '$p' (reads writes memory startup)" ;; esac
+  case $p in reads|writes|memory|startup|pages) ;; *) die "PARTS: unknown part '$p' (reads writes memory startup pages)" ;; esac
 done
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk (or build it from https://github.com/wg/wrk)"
@@ -343,6 +348,72 @@ log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(m
 RSS_VERDICT=$(verdict "$((RSS_LOADED / 1024))" "<=" 256)
 fi  # memory
 
+# --- pages: keyset listings vs one read -----------------------------------------------------------------------
+# After the memory part's LOAD_SECRETS secrets (loaded here when that part is not run): PAGE_IDENTITIES more
+# identities and one identity (pages_big000) with PAGE_SECRETS secrets. Then, with wrk on PAGE_CONNECTIONS
+# kept-alive connection(s), the p50 of a 100-item page of that identity's secrets and of the organization's
+# identities, first page and deep (a cursor from the middle, found by paging with curl), beside the p50 of
+# one secret read measured the same way before and after them (their mean). Target: each page <= 5x the read.
+if has pages; then
+if ! has memory; then
+  log "pages: storing $LOAD_SECRETS secrets over $IDENTITIES identities first"
+  AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+    "$VAULT_URL" "$IDENTITIES" bench_ "$LOAD_SECRETS" "$LOAD_CLIENTS" PLOAD >>"$WORK/loader.log" 2>&1 \
+    || { tail -n 20 "$WORK/loader.log" >&2; die "loading secrets failed"; }
+fi
+log "pages: creating $PAGE_IDENTITIES identities and $PAGE_SECRETS secrets of identity pages_big000"
+AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+  "$VAULT_URL" "$PAGE_IDENTITIES" pid_ 0 "$LOAD_CLIENTS" UNUSED >>"$WORK/loader.log" 2>&1 \
+  || { tail -n 20 "$WORK/loader.log" >&2; die "creating identities failed"; }
+AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+  "$VAULT_URL" 1 pages_big "$PAGE_SECRETS" "$LOAD_CLIENTS" PG >>"$WORK/loader.log" 2>&1 \
+  || { tail -n 20 "$WORK/loader.log" >&2; die "loading secrets failed"; }
+# page_cursor PATH ITEMS: the cursor after the first ITEMS items of the listing at PATH, paging 1,000 at a time
+page_cursor() {
+  local path=$1 left=$2 cursor="" n
+  while [ "$left" -gt 0 ]; do
+    n=$((left < 1000 ? left : 1000))
+    api GET "$path?limit=$n${cursor:+&cursor=$cursor}" "$WORK/org.header"
+    expect 200 "page of $path"
+    cursor=$(json_field nextCursor "$API_BODY")
+    [ -n "$cursor" ] || die "$path has fewer than $2 items"
+    left=$((left - n))
+  done
+  API_BODY=""
+  echo "$cursor"
+}
+PAGE_ID_TOTAL=$(sqlite3 -readonly "$WORK/data/anima-vault.db" 'SELECT COUNT(*) FROM identities' 2>/dev/null || echo "")
+[ -n "$PAGE_ID_TOTAL" ] || PAGE_ID_TOTAL=$((PAGE_IDENTITIES + IDENTITIES + 2))
+PAGE_SECRET_TOTAL=$(sqlite3 -readonly "$WORK/data/anima-vault.db" 'SELECT COUNT(*) FROM secrets' 2>/dev/null || echo "?")
+SECRETS_CURSOR=$(page_cursor /v1/vault/secrets/pages_big000 $((PAGE_SECRETS / 2)))
+IDS_CURSOR=$(page_cursor /v1/identities $((PAGE_ID_TOTAL / 2)))
+# run_p50 NAME PATH TOKEN -> "p50_us req_per_s non2xx+errors"; PAGE_DURATION s discarded, then PAGE_DURATION s measured
+run_p50() {
+  local name=$1 path=$2 token=$3 out p50 rps bad
+  AV_TOKEN=$token wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s -s "$BENCH/lua/auth-get.lua" \
+    "$VAULT_URL$path" >/dev/null
+  out=$(AV_TOKEN=$token wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s --latency \
+    -s "$BENCH/lua/auth-get.lua" "$VAULT_URL$path")
+  printf '### pages: %s, %ss, %s connection(s)\n%s\n\n' "$name" "$PAGE_DURATION" "$PAGE_CONNECTIONS" "$out" >>"$WORK/wrk.txt"
+  p50=$(awk '$1 == "50%" {v = $2; n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "ms") n *= 1000; else if (u == "s") n *= 1e6; printf "%.0f", n}' <<<"$out")  # microseconds
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  bad=$(awk '/Non-2xx or 3xx responses:/ {n += $5} /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")
+  log "  $name: p50 $p50 us, $rps req/s, non-2xx + socket errors $bad"
+  echo "$p50 $rps $bad"
+}
+read -r PG_READ1 _ PG_BAD_R1 <<<"$(run_p50 "secret read" "$READ_PATH" "$AGENT_TOKEN")"
+read -r PG_S1 PG_S1_RPS PG_BAD_S1 <<<"$(run_p50 "secrets page 1" "/v1/vault/secrets/pages_big000?limit=100" "$ORG_KEY")"
+read -r PG_SD PG_SD_RPS PG_BAD_SD <<<"$(run_p50 "secrets page deep" "/v1/vault/secrets/pages_big000?limit=100&cursor=$SECRETS_CURSOR" "$ORG_KEY")"
+read -r PG_I1 PG_I1_RPS PG_BAD_I1 <<<"$(run_p50 "identities page 1" "/v1/identities?limit=100" "$ORG_KEY")"
+read -r PG_ID PG_ID_RPS PG_BAD_ID <<<"$(run_p50 "identities page deep" "/v1/identities?limit=100&cursor=$IDS_CURSOR" "$ORG_KEY")"
+read -r PG_READ2 _ PG_BAD_R2 <<<"$(run_p50 "secret read again" "$READ_PATH" "$AGENT_TOKEN")"
+PG_READ=$(awk -v a="$PG_READ1" -v b="$PG_READ2" 'BEGIN {printf "%.0f", (a + b) / 2}')
+PG_BAD=$((PG_BAD_R1 + PG_BAD_S1 + PG_BAD_SD + PG_BAD_I1 + PG_BAD_ID + PG_BAD_R2))
+page_ratio() { awk -v a="$1" -v b="$PG_READ" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}'; }
+PG_S1_X=$(page_ratio "$PG_S1"); PG_SD_X=$(page_ratio "$PG_SD"); PG_I1_X=$(page_ratio "$PG_I1"); PG_ID_X=$(page_ratio "$PG_ID")
+fi  # pages
+
 # --- restarts -------------------------------------------------------------------------------------------------
 # The vault is stopped and started STARTUP_RUNS times on the data directory it has now, timed from launch to the
 # first 200 of /v1/sys/health: with the JDK's AOT cache when the distribution has one (lib/anima-vault.aot,
@@ -438,6 +509,18 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "  after storing $LOAD_STORED more secrets ($TOTAL_SECRETS in total, $IDENTITIES identities): $(mib "$RSS_LOADED") (peak VmHWM $(mib "$HWM_LOADED"))"
   echo "  load: $LOAD_STORED secrets in ${LOAD_SECONDS}s = ${LOAD_RATE}/s with $LOAD_CLIENTS clients; data directory $DATA_SIZE"
   echo "  target after the load <= 256 MiB: $RSS_VERDICT"
+  fi
+  if has pages; then
+  echo
+  echo "Pages of 100 (keyset, org API key) vs one secret read (identity token), p50 on $PAGE_CONNECTIONS kept-alive connection(s), ${PAGE_DURATION}s each after as long a warm-up"
+  echo "  rows: $PAGE_SECRET_TOTAL secrets, $PAGE_ID_TOTAL identities; the paged identity has $PAGE_SECRETS secrets"
+  printf '  %-44s %10s %10s %8s %22s\n' listing p50 req/s "x read" target
+  printf '  %-44s %7s us %10s %8s %22s\n' "secret read (mean of before/after: $PG_READ1, $PG_READ2)" "$PG_READ" "" 1.0 ""
+  printf '  %-44s %7s us %10s %8s %22s\n' "secrets of pages_big000, first page" "$PG_S1" "$PG_S1_RPS" "$PG_S1_X" "<= 5x: $(verdict "$PG_S1_X" "<=" 5)"
+  printf '  %-44s %7s us %10s %8s %22s\n' "secrets of pages_big000, page after #$((PAGE_SECRETS / 2))" "$PG_SD" "$PG_SD_RPS" "$PG_SD_X" "<= 5x: $(verdict "$PG_SD_X" "<=" 5)"
+  printf '  %-44s %7s us %10s %8s %22s\n' "identities, first page" "$PG_I1" "$PG_I1_RPS" "$PG_I1_X" "<= 5x: $(verdict "$PG_I1_X" "<=" 5)"
+  printf '  %-44s %7s us %10s %8s %22s\n' "identities, page after #$((PAGE_ID_TOTAL / 2))" "$PG_ID" "$PG_ID_RPS" "$PG_ID_X" "<= 5x: $(verdict "$PG_ID_X" "<=" 5)"
+  echo "  non-2xx responses + socket errors during these runs: $PG_BAD"
   fi
 } | tee "$RESULT"
 {

@@ -57,14 +57,33 @@ public final class SecretLoader {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
-        for (int i = 0; i < identities; i++) {
-            String id = identityId(identityPrefix, i);
-            HttpResponse<String> response = post(http, base, token, "/v1/identities",
-                    "{\"id\":\"" + id + "\",\"name\":\"bench " + id + "\"}");
-            if (response.statusCode() != 201 && response.statusCode() != 409) {
-                System.err.println("SecretLoader: creating identity " + id + " failed: " + response.statusCode() + " " + response.body());
-                System.exit(1);
+        // from `concurrency` clients too: the pages part of http-bench.sh creates 10^5 identities
+        AtomicInteger nextIdentity = new AtomicInteger();
+        AtomicReference<String> identityFailure = new AtomicReference<>();
+        try (ExecutorService clients = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, identities)))) {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < Math.max(1, Math.min(concurrency, identities)); c++) {
+                running.add(clients.submit(() -> {
+                    for (int i = nextIdentity.getAndIncrement(); i < identities && identityFailure.get() == null;
+                         i = nextIdentity.getAndIncrement()) {
+                        String id = identityId(identityPrefix, i);
+                        HttpResponse<String> response = post(http, base, token, "/v1/identities",
+                                "{\"id\":\"" + id + "\",\"name\":\"bench " + id + "\"}");
+                        if (response.statusCode() != 201 && response.statusCode() != 409) {
+                            identityFailure.compareAndSet(null, "creating identity " + id + " failed: "
+                                    + response.statusCode() + " " + response.body());
+                        }
+                    }
+                    return null;
+                }));
             }
+            for (Future<?> client : running) {
+                client.get();
+            }
+        }
+        if (identityFailure.get() != null) {
+            System.err.println("SecretLoader: " + identityFailure.get());
+            System.exit(1);
         }
         if (count == 0) {
             System.out.println("identities ready: " + identities);

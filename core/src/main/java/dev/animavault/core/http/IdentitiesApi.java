@@ -48,7 +48,7 @@ final class IdentitiesApi implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "identity.list", null, null);
-        Api.send(res, 200, Views.page(api.service().identities().listIdentities(ctx, Api.page(req, 100)), Views::identity));
+        Api.sendJson(res, 200, PageJson.identities(api.service().identities().listIdentities(ctx, Api.page(req, 100))));
     }
 
     private void get(ServerRequest req, ServerResponse res) {

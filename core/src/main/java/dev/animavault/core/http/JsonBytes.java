@@ -52,6 +52,14 @@ final class JsonBytes {
         return this;
     }
 
+    /** Appends bytes that are already JSON (a value serialized elsewhere). */
+    JsonBytes json(byte[] json) {
+        ensure(json.length);
+        System.arraycopy(json, 0, buf, len, json.length);
+        len += json.length;
+        return this;
+    }
+
     /** Appends a decimal number. */
     JsonBytes number(long n) {
         return raw(Long.toString(n));

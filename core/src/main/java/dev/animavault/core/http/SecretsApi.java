@@ -153,8 +153,7 @@ final class SecretsApi implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res, String identityId) {
         RequestContext ctx = api.authenticate(req, "secret.list", identityId, null);
-        Api.send(res, 200, Views.page(reads.listSecrets(ctx, identityId, Api.page(req, 100)),
-                Views::secretMetadata));
+        Api.sendJson(res, 200, PageJson.secrets(reads.listSecrets(ctx, identityId, Api.page(req, 100))));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {

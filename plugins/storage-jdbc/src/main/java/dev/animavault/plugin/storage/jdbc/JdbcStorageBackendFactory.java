@@ -98,11 +98,11 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 Properties readerProperties = sqliteProperties(settings, false);
                 String url = settings.url();
                 // dedicated reading connections, each keeping its prepared hot statements
-                hot = ReadSessions.kept(JdbcStorageBackend.HOT_QUERIES,
+                hot = ReadSessions.kept(HotQueries.HOT_QUERIES,
                         () -> org.sqlite.JDBC.createConnection(url, readerProperties), settings.maxPoolSize(),
                         settings.connectionTimeout().toMillis(), settings.redactedUrl());
             } else {
-                hot = ReadSessions.pooled(JdbcStorageBackend.HOT_QUERIES, readPool, settings.redactedUrl());
+                hot = ReadSessions.pooled(HotQueries.HOT_QUERIES, readPool, settings.redactedUrl());
             }
             SecretReadCache cache = settings.readCache() ? new SecretReadCache(settings.readCacheSize()) : null;
             JdbcStorageBackend backend = new JdbcStorageBackend(settings, readPool, writePool, hot, cache, lock,

@@ -310,7 +310,7 @@ class ReadSessionsTest {
                 held.add(hot.acquire("test"));
             }
             for (ReadSessions.Session s : held.subList(0, 2)) {
-                for (int q = 0; q < JdbcStorageBackend.HOT_QUERIES.length; q++) {
+                for (int q = 0; q < HotQueries.HOT_QUERIES.length; q++) {
                     s.statement(q);
                 }
             }
@@ -563,7 +563,7 @@ class ReadSessionsTest {
                             try {
                                 maxInUse.accumulateAndGet(inUse.incrementAndGet(), Math::max);
                                 maxOpen.accumulateAndGet(hot.openSessions(), Math::max);
-                                PreparedStatement ps = s.statement(JdbcStorageBackend.RECORD_BY_KEY);
+                                PreparedStatement ps = s.statement(HotQueries.RECORD_BY_KEY);
                                 ps.setString(1, "ns");
                                 ps.setString(2, "k");
                                 try (ResultSet rs = ps.executeQuery()) {
@@ -635,7 +635,7 @@ class ReadSessionsTest {
                             boolean healthy = false;
                             try {
                                 maxInUse.accumulateAndGet(inUse.incrementAndGet(), Math::max);
-                                PreparedStatement ps = s.statement(JdbcStorageBackend.RECORD_BY_KEY);
+                                PreparedStatement ps = s.statement(HotQueries.RECORD_BY_KEY);
                                 ps.setString(1, "ns");
                                 ps.setString(2, "k");
                                 try (ResultSet rs = ps.executeQuery()) {
@@ -706,7 +706,7 @@ class ReadSessionsTest {
             ReadSessions.Session s = hot.acquire("test");
             boolean released = false;
             try {
-                PreparedStatement ps = s.statement(JdbcStorageBackend.RECORD_BY_KEY);
+                PreparedStatement ps = s.statement(HotQueries.RECORD_BY_KEY);
                 ps.setString(1, "ns");
                 ps.setString(2, "k");
                 try (ResultSet rs = ps.executeQuery()) {

@@ -1,0 +1,117 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.animavault.plugin.storage.jdbc.JdbcAccess.ListRow;
+import dev.animavault.spi.Page;
+import dev.animavault.spi.PageRequest;
+import dev.animavault.spi.StringMapJson;
+import dev.animavault.spi.storage.Identity;
+import dev.animavault.spi.storage.SecretMetadata;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.StoredRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/**
+ * The listings of identities (of an organization), secrets (of an identity) and records (of a
+ * namespace): keyset pages, each one query asking for {@code limit + 1} rows (the
+ * extra row tells whether a next page exists); the cursor is the last key of the page
+ * ({@link Codec#cursor}). Identities and secrets are listed on the per-request reads' path
+ * ({@link JdbcAccess#hotList}: statements prepared once per connection, columns read by index), records
+ * (an administrative listing) through Jdbi on the read pool. Thread-safe (stateless but for the shared
+ * {@link JdbcAccess}).
+ */
+final class Listing {
+
+    // The key columns before the last one are not selected: the caller's values are reused.
+    private static final String SECRET_COLUMNS = "s.secret_key, s.type, s.current_version, "
+            + "s.metadata, s.attributes, s.created_at, s.updated_at, s.revision";
+
+    /**
+     * The listings: keyset pagination on the primary key's last column after an equality on the ones
+     * before it, so both dialects answer a page from the primary key index (a range scan stopping after
+     * {@code limit} rows, no sort), whatever the table's size; {@code ListingPlanTest} checks the plans.
+     * Named parameters: the prefix's columns, {@code :after} (with a cursor) and {@code :limit}.
+     */
+    static String listIdentitiesSql(boolean after) {
+        return "SELECT id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
+                + " WHERE org_id = :org" + (after ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listSecretsSql(boolean after) {
+        return "SELECT " + SECRET_COLUMNS + " FROM secrets s WHERE s.org_id = :org AND s.identity_id = :identity"
+                + (after ? " AND s.secret_key > :after" : "") + " ORDER BY s.secret_key LIMIT :limit";
+    }
+
+    /** See {@link #listIdentitiesSql}. */
+    static String listRecordsSql(boolean after) {
+        return "SELECT namespace, record_key, value, revision, updated_at FROM records WHERE namespace = :ns"
+                + (after ? " AND record_key > :after" : "") + " ORDER BY record_key LIMIT :limit";
+    }
+
+    private final JdbcAccess db;
+
+    Listing(JdbcAccess db) {
+        this.db = requireNonNull(db, "db is null");
+    }
+
+    Page<Identity> listIdentities(String organizationId, PageRequest page) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        ListRow<Identity> row = rs -> new Identity(organizationId, rs.getString(1), rs.getString(2),
+                StringMapJson.decode(rs.getString(3)), rs.getBoolean(4), Codec.instant(rs.getLong(5)),
+                Codec.instant(rs.getLong(6)), rs.getLong(7));
+        List<Identity> rows = after.isPresent()
+                ? db.hotList("listIdentities", HotQueries.LIST_IDENTITIES_AFTER, page.limit() + 1, row,
+                        organizationId, after.get())
+                : db.hotList("listIdentities", HotQueries.LIST_IDENTITIES, page.limit() + 1, row, organizationId);
+        return page(rows, page.limit(), Identity::id);
+    }
+
+    Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
+        requireNonNull(organizationId, "organizationId is null");
+        requireNonNull(identityId, "identityId is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        ListRow<SecretMetadata> row = rs -> new SecretMetadata(
+                new SecretRef(organizationId, identityId, rs.getString(1)), rs.getString(2), rs.getInt(3),
+                StringMapJson.decode(rs.getString(4)), StringMapJson.decode(rs.getString(5)),
+                Codec.instant(rs.getLong(6)), Codec.instant(rs.getLong(7)), rs.getLong(8));
+        List<SecretMetadata> rows = after.isPresent()
+                ? db.hotList("listSecrets", HotQueries.LIST_SECRETS_AFTER, page.limit() + 1, row,
+                        organizationId, identityId, after.get())
+                : db.hotList("listSecrets", HotQueries.LIST_SECRETS, page.limit() + 1, row, organizationId, identityId);
+        return page(rows, page.limit(), m -> m.ref().key());
+    }
+
+    Page<StoredRecord> listRecords(String namespace, PageRequest page) {
+        requireNonNull(namespace, "namespace is null");
+        requireNonNull(page, "page is null");
+        Optional<String> after = Codec.afterKey(page.cursor());
+        return db.read("listRecords", h -> page(h.createQuery(listRecordsSql(after.isPresent()))
+                .bind("ns", namespace)
+                .bind("after", after.orElse(null))
+                .bind("limit", page.limit() + 1)
+                .map(RECORD)
+                .list(), page.limit(), StoredRecord::key));
+    }
+
+
+    private static <T> Page<T> page(List<T> rows, int limit, Function<T, String> key) {
+        if (rows.size() <= limit) {
+            return Page.last(rows);
+        }
+        List<T> items = new ArrayList<>(rows.subList(0, limit));
+        return new Page<>(items, Optional.of(Codec.cursor(key.apply(items.get(limit - 1)))));
+    }
+
+    private static final RowMapper<StoredRecord> RECORD = (rs, ctx) -> new StoredRecord(rs.getString("namespace"),
+            rs.getString("record_key"), Codec.bytes(rs.getBytes("value")), rs.getLong("revision"),
+            Codec.instant(rs.getLong("updated_at")));
+}
