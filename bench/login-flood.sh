@@ -24,6 +24,7 @@ THROTTLE=${THROTTLE:-0}           # 1 keeps the default throttle (most flood req
 CONTROL=${CONTROL:-0}             # 1 floods secret reads with an unknown bearer token instead (a baseline flood that
                                   # never reaches the admin code: the existing per-address 401/429 throttle)
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}
+BENCH_DIST=${BENCH_DIST:-}        # an unpacked distribution to run instead of distribution/target's (A/B of two builds)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
@@ -37,8 +38,9 @@ done
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 command -v curl >/dev/null || die "curl not found"
 
-DIST=""
-for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
+DIST=${BENCH_DIST%/}
+[ -z "$DIST" ] || [ -x "$DIST/bin/anima-vault" ] || die "BENCH_DIST=$DIST has no bin/anima-vault"
+[ -n "$DIST" ] || for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
 if [ -z "$DIST" ]; then
   log "building the distribution (mvn -pl distribution -am package -DskipTests)"
   (cd "$ROOT" && mvn -B -q -pl distribution -am package -DskipTests) || die "building the distribution failed"
@@ -177,6 +179,7 @@ RATIO=$(awk -v a="$L_P99" -v b="$U_P99" 'BEGIN {printf "%.2f", (b > 0) ? a / b :
 mkdir -p "$BENCH/results"
 RESULT="$BENCH/results/login-flood-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
+  echo "server: $DIST$([ -n "$BENCH_JAVA_OPTS" ] && echo "; BENCH_JAVA_OPTS: $BENCH_JAVA_OPTS")"
   echo "login flood vs secret reads ($(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg)); throttle: $([ "$THROTTLE" = 1 ] && echo default || echo 'raised out of the way')$([ "$CONTROL" = 1 ] && echo '; CONTROL: the flood is unknown-token secret reads, not logins')"
   echo "reads: wrk $THREADS threads, $CONNECTIONS connections, ${DURATION}s; flood: $FLOOD connections of wrong-password logins (unknown usernames)"
   printf '%-5s %-10s %12s %10s %8s %14s\n' "round" "reads" "reads/s" "p99 ms" "non-2xx" "server cpu ms/s"
