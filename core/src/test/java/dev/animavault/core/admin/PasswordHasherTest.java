@@ -122,16 +122,19 @@ class PasswordHasherTest {
     }
 
     @Test
-    void onLinuxHashesRunOnAThreadAtNice19WhileTheCallersPriorityIsUntouched() throws Exception {
+    void withLowPriorityOnLinuxHashesRunOnAThreadAtNice19WhileTheCallersPriorityIsUntouched() throws Exception {
         assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "nice levels are checked on Linux only");
         assumeTrue(Runtime.version().feature() >= 22, "the foreign function API is final from Java 22");
         assertTrue(LowPriority.available(), "setpriority should be callable on Linux with Java 22+");
-        try (PasswordHasher h = new PasswordHasher(CHEAP)) {
+        try (PasswordHasher h = new PasswordHasher(CHEAP.withHashThreadsLowPriority(true));
+             PasswordHasher normal = new PasswordHasher(CHEAP)) {
             int callerBefore = niceOfThisThread();
             assumeTrue(callerBefore < LowPriority.NICE, "the test JVM already runs at the lowest priority");
             // the kernel's view of the thread that runs the hash: /proc/thread-self is the calling task
             byte[] inPool = h.limited(() -> new byte[] {(byte) niceOfThisThread()});
             assertEquals(LowPriority.NICE, inPool[0]);
+            // without the setting (the default) the hashing thread keeps the caller's priority
+            assertEquals(callerBefore, normal.limited(() -> new byte[] {(byte) niceOfThisThread()})[0]);
             // who = 0 lowered that thread alone, not the process: the caller and a new thread are unchanged
             assertEquals(callerBefore, niceOfThisThread());
             int[] other = new int[1];
