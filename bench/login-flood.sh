@@ -24,6 +24,8 @@ THROTTLE=${THROTTLE:-0}           # 1 keeps the default throttle (most flood req
 CONTROL=${CONTROL:-0}             # 1 floods secret reads with an unknown bearer token instead (a baseline flood that
                                   # never reaches the admin code: the existing per-address 401/429 throttle)
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}
+HASH_NICE=${HASH_NICE:-0}         # 1 sets vault.admin.hash-threads-low-priority (Argon2id threads at nice 19, Linux)
+BENCH_DIST=${BENCH_DIST:-}        # an unpacked distribution to run instead of distribution/target's (A/B of two builds)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
@@ -37,8 +39,9 @@ done
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 command -v curl >/dev/null || die "curl not found"
 
-DIST=""
-for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
+DIST=${BENCH_DIST%/}
+[ -z "$DIST" ] || [ -x "$DIST/bin/anima-vault" ] || die "BENCH_DIST=$DIST has no bin/anima-vault"
+[ -n "$DIST" ] || for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
 if [ -z "$DIST" ]; then
   log "building the distribution (mvn -pl distribution -am package -DskipTests)"
   (cd "$ROOT" && mvn -B -q -pl distribution -am package -DskipTests) || die "building the distribution failed"
@@ -89,6 +92,7 @@ vault:
   admin:
     $( [ "$THROTTLE" = 1 ] && echo "mfa-required: true" || echo "address-failures-before-delay: 1000000000" )
     $( [ "$THROTTLE" = 1 ] && echo "challenge-ttl: 5m" || echo "account-failures-before-delay: 1000000000" )
+    $( [ "$HASH_NICE" = 1 ] && echo "hash-threads-low-priority: true" || true )
 YAML
 
 VAULT_PORT=$(free_port)
@@ -177,6 +181,7 @@ RATIO=$(awk -v a="$L_P99" -v b="$U_P99" 'BEGIN {printf "%.2f", (b > 0) ? a / b :
 mkdir -p "$BENCH/results"
 RESULT="$BENCH/results/login-flood-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
+  echo "server: $DIST$([ -n "$BENCH_JAVA_OPTS" ] && echo "; BENCH_JAVA_OPTS: $BENCH_JAVA_OPTS"); HASH_NICE=$HASH_NICE"
   echo "login flood vs secret reads ($(nproc) CPUs, load at end $(cut -d' ' -f1-3 /proc/loadavg)); throttle: $([ "$THROTTLE" = 1 ] && echo default || echo 'raised out of the way')$([ "$CONTROL" = 1 ] && echo '; CONTROL: the flood is unknown-token secret reads, not logins')"
   echo "reads: wrk $THREADS threads, $CONNECTIONS connections, ${DURATION}s; flood: $FLOOD connections of wrong-password logins (unknown usernames)"
   printf '%-5s %-10s %12s %10s %8s %14s\n' "round" "reads" "reads/s" "p99 ms" "non-2xx" "server cpu ms/s"

@@ -93,6 +93,11 @@ public final class Admins implements AutoCloseable {
         return sweeper;
     }
 
+    /** The node's password hasher (tests: its verification limit). */
+    PasswordHasher hasher() {
+        return hasher;
+    }
+
     @Override
     public void close() {
         sweeper.close();

@@ -23,7 +23,8 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * core: a login flood then costs at most permits x share cores of Argon2id and permits x memory, and the
  * secret read path keeps the rest. Argon2id's memory blocks come from a pool, so hashing makes no garbage. A caller that waits longer than {@code queueWait} for a permit gets
  * {@code UNAVAILABLE} with {@code Retry-After} (HTTP 503) instead of queueing without bound. Hashing runs
- * on a small pool of platform threads (one per permit) while the caller's virtual thread waits. Thread-safe.
+ * on a small pool of platform threads (one per permit; at nice 19 on Linux with {@code hash-threads-low-priority}) while the
+ * caller's virtual thread waits. Thread-safe.
  */
 public final class PasswordHasher implements AutoCloseable {
     private static final int SALT_BYTES = 16;
@@ -62,7 +63,9 @@ public final class PasswordHasher implements AutoCloseable {
     /**
      * Platform threads that run the hashes. Not the request's virtual thread: a 50-100 ms Argon2id run
      * never yields, so on a virtual thread it holds one of the few carrier threads (one per core) and every
-     * secret read queues behind it; on a platform thread the OS time-slices it with the carriers.
+     * secret read queues behind it; on a platform thread the OS time-slices it with the carriers. On Linux
+     * these threads can run at nice 19 ({@code hash-threads-low-priority}, {@link LowPriority}), so the kernel
+     * gives the carriers the CPU first.
      */
     private final java.util.concurrent.ExecutorService workers;
     /** How long a permit stays taken after a hash, per nanosecond of hashing (0 = released at once). */
@@ -87,7 +90,8 @@ public final class PasswordHasher implements AutoCloseable {
                 (long) config.maxConcurrentHashes() * config.argon2MemoryKib());
         this.restPerBusy = (1 - config.hashCpuShare()) / config.hashCpuShare();
         this.workers = java.util.concurrent.Executors.newFixedThreadPool(config.maxConcurrentHashes(),
-                Thread.ofPlatform().daemon().name("argon2-", 1).factory());
+                config.hashThreadsLowPriority() ? LowPriority.factory("argon2-")
+                        : Thread.ofPlatform().daemon().name("argon2-", 1).factory());
     }
 
     /**

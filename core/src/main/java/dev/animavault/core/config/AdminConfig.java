@@ -26,13 +26,26 @@ import java.util.Objects;
  * @param maxLockout         the longest temporary lockout the growing delay reaches
  * @param mfaFailuresToLock  wrong codes in a row that lock an account ({@code mfa-lock-threshold}, 20)
  * @param mfaLockDuration    how long such a lock lasts
+ * @param hashThreadsLowPriority whether the Argon2id threads lower themselves to nice 19 (Linux only;
+ *                           {@code hash-threads-low-priority}, default false until measured on an idle machine)
  */
 public record AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration sessionMaxAge, Duration mfaFreshness,
                           Duration challengeTtl, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism,
                           int maxConcurrentHashes, Duration hashQueueWait, double hashCpuShare,
                           int accountFailuresBeforeDelay,
                           int addressFailuresBeforeDelay, Duration maxLockout, int mfaFailuresToLock,
-                          Duration mfaLockDuration) {
+                          Duration mfaLockDuration, boolean hashThreadsLowPriority) {
+
+    /** Without the low-priority choice (false): the form every caller used before it existed. */
+    public AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration sessionMaxAge, Duration mfaFreshness,
+                       Duration challengeTtl, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism,
+                       int maxConcurrentHashes, Duration hashQueueWait, double hashCpuShare,
+                       int accountFailuresBeforeDelay, int addressFailuresBeforeDelay, Duration maxLockout,
+                       int mfaFailuresToLock, Duration mfaLockDuration) {
+        this(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib, argon2Iterations,
+                argon2Parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare, accountFailuresBeforeDelay,
+                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration, false);
+    }
 
     /** OWASP's Argon2id parameters: m=19 MiB, t=2, p=1. */
     public static final AdminConfig DEFAULTS = new AdminConfig(true, Duration.ofMinutes(15), Duration.ofHours(8),
@@ -91,27 +104,36 @@ public record AdminConfig(boolean mfaRequired, Duration sessionIdle, Duration se
         return new AdminConfig(v, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
                 argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare,
                 accountFailuresBeforeDelay,
-                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
+                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration, hashThreadsLowPriority);
     }
 
     /** A copy with other Argon2id costs (tests use cheap ones). */
     public AdminConfig withArgon2(int memoryKib, int iterations, int parallelism) {
         return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, memoryKib,
                 iterations, parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare, accountFailuresBeforeDelay,
-                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
+                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration, hashThreadsLowPriority);
     }
 
     /** A copy with another CPU share per verification slot. */
     public AdminConfig withHashCpuShare(double share) {
         return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
                 argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, share,
-                accountFailuresBeforeDelay, addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
+                accountFailuresBeforeDelay, addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration,
+                hashThreadsLowPriority);
     }
 
     /** A copy with another verification limit. */
     public AdminConfig withHashLimit(int maxConcurrent, Duration queueWait) {
         return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
                 argon2Iterations, argon2Parallelism, maxConcurrent, queueWait, hashCpuShare, accountFailuresBeforeDelay,
-                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration);
+                addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration, hashThreadsLowPriority);
+    }
+
+    /** A copy whose Argon2id threads do or do not run at nice 19 (Linux). */
+    public AdminConfig withHashThreadsLowPriority(boolean v) {
+        return new AdminConfig(mfaRequired, sessionIdle, sessionMaxAge, mfaFreshness, challengeTtl, argon2MemoryKib,
+                argon2Iterations, argon2Parallelism, maxConcurrentHashes, hashQueueWait, hashCpuShare,
+                accountFailuresBeforeDelay, addressFailuresBeforeDelay, maxLockout, mfaFailuresToLock, mfaLockDuration,
+                v);
     }
 }

@@ -198,7 +198,7 @@ public final class VaultConfigLoader {
     private static final Set<String> ADMIN_KEYS = Set.of("mfa-required", "session-idle-timeout", "session-max-age",
             "sensitive-mfa-max-age", "challenge-ttl", "argon2", "max-concurrent-hashes", "hash-queue-wait",
             "hash-cpu-share", "account-failures-before-delay", "address-failures-before-delay", "max-lockout", "mfa-lock-threshold",
-            "mfa-lock-duration");
+            "mfa-lock-duration", "hash-threads-low-priority");
 
     /** {@code vault.admin}: human admin accounts (issue 13); absent keys take {@link AdminConfig#DEFAULTS}. */
     private static AdminConfig admin(Config node) {
@@ -226,7 +226,8 @@ public final class VaultConfigLoader {
                 node.get("address-failures-before-delay").asInt().orElse(d.addressFailuresBeforeDelay()),
                 duration(node.get("max-lockout"), d.maxLockout()),
                 node.get("mfa-lock-threshold").asInt().orElse(d.mfaFailuresToLock()),
-                duration(node.get("mfa-lock-duration"), d.mfaLockDuration()));
+                duration(node.get("mfa-lock-duration"), d.mfaLockDuration()),
+                node.get("hash-threads-low-priority").asBoolean().orElse(d.hashThreadsLowPriority()));
     }
 
     private static final Set<String> ROTATION_KEYS = Set.of("enabled", "poll-interval", "min-interval",

@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.animavault.core.config.AdminConfig;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -114,6 +119,44 @@ class PasswordHasherTest {
             Thread.sleep(10);
         }
         assertEquals(1, h.availablePermits());
+    }
+
+    @Test
+    void withLowPriorityOnLinuxHashesRunOnAThreadAtNice19WhileTheCallersPriorityIsUntouched() throws Exception {
+        assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "nice levels are checked on Linux only");
+        assumeTrue(Runtime.version().feature() >= 22, "the foreign function API is final from Java 22");
+        assertTrue(LowPriority.available(), "setpriority should be callable on Linux with Java 22+");
+        try (PasswordHasher h = new PasswordHasher(CHEAP.withHashThreadsLowPriority(true));
+             PasswordHasher normal = new PasswordHasher(CHEAP)) {
+            int callerBefore = niceOfThisThread();
+            assumeTrue(callerBefore < LowPriority.NICE, "the test JVM already runs at the lowest priority");
+            // the kernel's view of the thread that runs the hash: /proc/thread-self is the calling task
+            byte[] inPool = h.limited(() -> new byte[] {(byte) niceOfThisThread()});
+            assertEquals(LowPriority.NICE, inPool[0]);
+            // without the setting (the default) the hashing thread keeps the caller's priority
+            assertEquals(callerBefore, normal.limited(() -> new byte[] {(byte) niceOfThisThread()})[0]);
+            // who = 0 lowered that thread alone, not the process: the caller and a new thread are unchanged
+            assertEquals(callerBefore, niceOfThisThread());
+            int[] other = new int[1];
+            Thread t = Thread.ofPlatform().start(() -> other[0] = niceOfThisThread());
+            t.join(10_000);
+            assertEquals(callerBefore, other[0]);
+            // and hashing on that thread still works
+            String hash = h.hash("correct horse battery".toCharArray());
+            assertTrue(h.verify(hash, "correct horse battery".toCharArray()));
+        }
+    }
+
+    /** Field 19 (nice) of {@code /proc/thread-self/stat}, read by the calling platform thread. */
+    private static int niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            // "tid (comm) state ppid ...": comm may hold spaces; fields after ')' start at field 3
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return Integer.parseInt(fields[19 - 3]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
