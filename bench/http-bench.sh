@@ -195,6 +195,7 @@ to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
 
+verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
 if has reads; then
 # --- start the bare baseline ------------------------------------------------------------------------------
 BARE_PORT=$(free_port)
@@ -273,12 +274,10 @@ V_CPU_MEAN=$(mean "${V_CPU[@]}"); B_CPU_MEAN=$(mean "${B_CPU[@]}")
 CPU_RATIO=$(awk -v a="$V_CPU_MEAN" -v b="$B_CPU_MEAN" 'BEGIN {printf "%.1f", a / b}')
 RPS_RATIO=$(awk -v a="$V_RPS_MEAN" -v b="$B_RPS_MEAN" 'BEGIN {printf "%.2f", a / b}')
 P99_RATIO=$(awk -v a="$V_P99_MEAN" -v b="$B_P99_MEAN" 'BEGIN {printf "%.2f", a / b}')
-verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
 RPS_VERDICT=$(verdict "$RPS_RATIO" ">=" 0.6)
 P99_VERDICT=$(verdict "$P99_RATIO" "<=" 1.5)
 stop_pid "$BARE_PID"; BARE_PID=""
 fi  # reads
-verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN {ok = (op == ">=") ? x >= t : x <= t; print ok ? "PASS" : "FAIL"}'; }
 
 # --- writes -----------------------------------------------------------------------------------------------
 W1_CREATED=0; WN_CREATED=0
@@ -422,12 +421,12 @@ median() { tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -n | awk '{a[NR] = $1} END 
 # restart_times AOT_SETTING: sets RESTART_MS and RESTART_CPU_MS (space separated, one per run). Not in a
 # subshell: VAULT_PID must stay current for the cleanup. CPU time (user + system of the JVM until healthy)
 # depends far less on what else the machine runs than the wall time does.
-restart_times() {
-  local aot=$1 i ms ticks
-  RESTART_MS=""; RESTART_CPU_MS=""
+restart_times() {  # restart_times AOT [DATA_DIR]: STARTUP_RUNS restarts; sets RESTART_MS, RESTART_CPU_MS, RESTART_HWM_KIB
+  local aot=$1 data=${2:-$WORK/data} i ms ticks
+  RESTART_MS=""; RESTART_CPU_MS=""; RESTART_HWM_KIB=0
   for ((i = 1; i <= STARTUP_RUNS; i++)); do
     stop_pid "$VAULT_PID"
-    ANIMA_VAULT_AOT=$aot ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$WORK/data" \
+    ANIMA_VAULT_AOT=$aot ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$VAULT_PORT ANIMA_VAULT_DATA_DIR="$data" \
       ANIMA_VAULT_BOOTSTRAP_TOKEN="$ORG_KEY" ANIMA_VAULT_JAVA_OPTS="$BENCH_JAVA_OPTS" \
       "$DIST/bin/anima-vault" server >>"$WORK/vault-restarts.log" 2>&1 &
     VAULT_PID=$!
@@ -435,6 +434,7 @@ restart_times() {
     ticks=$(cpu_ticks "$VAULT_PID")
     RESTART_MS="$RESTART_MS $ms"
     RESTART_CPU_MS="$RESTART_CPU_MS $((ticks * 1000 / CLK_TCK))"
+    ms=$(hwm_kib "$VAULT_PID"); [ "$ms" -le "$RESTART_HWM_KIB" ] || RESTART_HWM_KIB=$ms
   done
 }
 AOT_CACHE_FILE="$DIST/lib/anima-vault.aot"
@@ -460,6 +460,21 @@ if has startup; then
   [ "$START_AOT_MEDIAN" != "-" ] && [ "$START_AOT_MEDIAN" -lt "$START_BEST" ] && START_BEST=$START_AOT_MEDIAN
   START_VERDICT=$(verdict "$START_BEST" "<=" 1000)
   RSS_RESTARTED=$(rss_kib "$VAULT_PID")
+  # the same restarts on the data dir above (its audit trail holds every event of the parts before) and on
+  # an empty one (initialized by one untimed start): issue 19's "restart with a 10^6-event audit file
+  # <= 1.5x the empty start, peak RSS during it <= 256 MB"
+  AUDIT_EVENTS=$(find "$WORK/data" -name '*.jsonl' -exec cat {} + 2>/dev/null | wc -l)
+  REOPEN_AOT=off; [ "$START_AOT_MEDIAN" = "-" ] || REOPEN_AOT=auto
+  START_FULL_MEDIAN=$START_PLAIN_MEDIAN; [ "$REOPEN_AOT" = off ] || START_FULL_MEDIAN=$START_AOT_MEDIAN
+  START_FULL_HWM=$RESTART_HWM_KIB
+  log "restarting the vault $STARTUP_RUNS times on an empty data dir (AOT cache: $REOPEN_AOT); the full one holds $AUDIT_EVENTS audit events"
+  mkdir -p "$WORK/empty-data"
+  STARTUP_RUNS_SAVED=$STARTUP_RUNS; STARTUP_RUNS=1; restart_times "$REOPEN_AOT" "$WORK/empty-data"; STARTUP_RUNS=$STARTUP_RUNS_SAVED
+  restart_times "$REOPEN_AOT" "$WORK/empty-data"
+  START_EMPTY=$RESTART_MS; START_EMPTY_MEDIAN=$(median "$START_EMPTY")
+  REOPEN_RATIO=$(awk -v f="$START_FULL_MEDIAN" -v e="$START_EMPTY_MEDIAN" 'BEGIN {printf "%.2f", f / e}')
+  REOPEN_VERDICT=$(awk -v r="$REOPEN_RATIO" -v h="$START_FULL_HWM" 'BEGIN {print (r <= 1.5 && h <= 256 * 1024) ? "PASS" : "FAIL"}')
+  log "  empty data dir (ms):$START_EMPTY, median $START_EMPTY_MEDIAN; full/empty $REOPEN_RATIO, peak RSS restarting the full one $(mib "$START_FULL_HWM")"
 fi
 
 # --- summary --------------------------------------------------------------------------------------------------
@@ -478,6 +493,8 @@ RESULT="$BENCH/results/$STAMP.txt"
   if has startup; then
     echo "  restarts on the data dir above ($STARTUP_RUNS each), median: without AOT cache $START_PLAIN_MEDIAN ms (runs:$START_PLAIN),"
     echo "  with AOT cache ${START_AOT_MEDIAN} ms (runs:${START_AOT:- none: no cache}); target <= 1000 ms: $START_VERDICT"
+    echo "  restart with $AUDIT_EVENTS audit events (median $START_FULL_MEDIAN ms, AOT $REOPEN_AOT) vs an empty data dir (median $START_EMPTY_MEDIAN ms, runs:$START_EMPTY):"
+    echo "  $REOPEN_RATIO x, peak RSS $(mib "$START_FULL_HWM"); target <= 1.5x and <= 256 MiB: $REOPEN_VERDICT"
     echo "  JVM CPU time until healthy, median: without AOT cache $CPU_PLAIN_MEDIAN ms, with $CPU_AOT_MEDIAN ms"
     echo "  RSS after the last restart: $(mib "$RSS_RESTARTED")"
   fi
