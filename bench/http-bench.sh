@@ -343,7 +343,8 @@ RSS_LOADED=$(rss_kib "$VAULT_PID")
 nmt_dump "after storing $LOAD_STORED secrets" histogram
 HWM_LOADED=$(hwm_kib "$VAULT_PID")
 DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
-log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(mib "$HWM_LOADED")), data dir $DATA_SIZE"
+RSS_SPLIT=$(awk '/^RssAnon:|^RssFile:|^RssShmem:/ {printf "%s%s %.0f MiB", sep, $1, $2 / 1024; sep = ", "}' "/proc/$VAULT_PID/status")
+log "stored $LOAD_STORED in ${LOAD_SECONDS}s; RSS $(mib "$RSS_LOADED") (peak $(mib "$HWM_LOADED"); $RSS_SPLIT), data dir $DATA_SIZE"
 RSS_VERDICT=$(verdict "$((RSS_LOADED / 1024))" "<=" 256)
 fi  # memory
 
@@ -523,7 +524,7 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo "  after startup:                  $(mib "$RSS_IDLE")"
   if has reads; then echo "  after the read runs:            $(mib "$RSS_AFTER_READS")"; fi
   if has memory; then
-  echo "  after storing $LOAD_STORED more secrets ($TOTAL_SECRETS in total, $IDENTITIES identities): $(mib "$RSS_LOADED") (peak VmHWM $(mib "$HWM_LOADED"))"
+  echo "  after storing $LOAD_STORED more secrets ($TOTAL_SECRETS in total, $IDENTITIES identities): $(mib "$RSS_LOADED") (peak VmHWM $(mib "$HWM_LOADED"); $RSS_SPLIT)"
   echo "  load: $LOAD_STORED secrets in ${LOAD_SECONDS}s = ${LOAD_RATE}/s with $LOAD_CLIENTS clients; data directory $DATA_SIZE"
   echo "  target after the load <= 256 MiB: $RSS_VERDICT"
   fi
