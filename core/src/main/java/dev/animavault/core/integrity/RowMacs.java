@@ -36,34 +36,28 @@ final class RowMacs {
         h.b('I').s(i.organizationId()).s(i.id()).s(i.name()).b(i.disabled() ? 1 : 0).l(basedOn).map(i.metadata(), IntegrityStorage.FIELD);
     }
 
-    SecretMetadata macd(SecretMetadata m, long basedOn) {
+    /** The {@code _mac} field value for the fields {@code fields} feeds, under the active key. */
+    private String activeMacField(java.util.function.Consumer<IntegrityMacs.Hasher> fields, long basedOn) {
         int keyId = macs.activeKeyId();
         IntegrityMacs.Hasher h = hasher(keyId);
-        byte[] mac;
         try {
-            metadataFields(h, m, basedOn);
-            mac = h.mac();
+            fields.accept(h);
+            return FieldMac.format(keyId, basedOn, h.mac());
         } finally {
             macs.give(h);
         }
+    }
+
+    SecretMetadata macd(SecretMetadata m, long basedOn) {
         Map<String, String> a = new HashMap<>(m.attributes());
-        a.put(IntegrityStorage.FIELD, FieldMac.format(keyId, basedOn, mac));
+        a.put(IntegrityStorage.FIELD, activeMacField(h -> metadataFields(h, m, basedOn), basedOn));
         return new SecretMetadata(m.ref(), m.type(), m.currentVersion(), m.metadata(), a, m.createdAt(), m.updatedAt(),
                 m.revision());
     }
 
     Identity macd(Identity i, long basedOn) {
-        int keyId = macs.activeKeyId();
-        IntegrityMacs.Hasher h = hasher(keyId);
-        byte[] mac;
-        try {
-            identityFields(h, i, basedOn);
-            mac = h.mac();
-        } finally {
-            macs.give(h);
-        }
         Map<String, String> md = new HashMap<>(i.metadata());
-        md.put(IntegrityStorage.FIELD, FieldMac.format(keyId, basedOn, mac));
+        md.put(IntegrityStorage.FIELD, activeMacField(h -> identityFields(h, i, basedOn), basedOn));
         return new Identity(i.organizationId(), i.id(), i.name(), md, i.disabled(), i.createdAt(), i.updatedAt(),
                 i.revision());
     }

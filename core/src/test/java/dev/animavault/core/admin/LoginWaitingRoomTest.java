@@ -36,18 +36,8 @@ class LoginWaitingRoomTest {
             PasswordHasher hasher = vault.node().admins().hasher();
             hasher.assumeCycle(Duration.ofHours(1)); // one permit serves one waiter within the wait: room of 1
             assertEquals(1, hasher.waitingRoom());
-            CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            Thread holder = Thread.ofVirtual().start(() -> hasher.limited(() -> {
-                holding.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return new byte[0];
-            }));
-            assertTrue(holding.await(10, TimeUnit.SECONDS));
+            Thread holder = PasswordHasherTest.holdPermit(hasher, release);
             Thread waiter = Thread.ofVirtual().start(() -> {
                 try {
                     hasher.limited(() -> new byte[0]);

@@ -41,18 +41,8 @@ class PasswordHasherTest {
     void aVerificationFindingNoFreeSlotIsRefusedWith503InsteadOfQueueing() throws Exception {
         PasswordHasher h = new PasswordHasher(CHEAP);
         String hash = h.hash("correct horse battery".toCharArray());
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread holder = Thread.ofVirtual().start(() -> h.limited(() -> {
-            holding.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new byte[0];
-        }));
-        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        Thread holder = PasswordHasherTest.holdPermit(h, release);
         VaultException e = assertThrows(VaultException.class, () -> h.verify(hash, "correct horse battery".toCharArray()));
         assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
         assertTrue(e.retryAfter().isPresent());
@@ -68,18 +58,8 @@ class PasswordHasherTest {
         String hash = h.hash("correct horse battery".toCharArray());
         h.assumeCycle(Duration.ofSeconds(30));
         assertEquals(2, h.waitingRoom());
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread holder = Thread.ofVirtual().start(() -> h.limited(() -> {
-            holding.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new byte[0];
-        }));
-        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        Thread holder = PasswordHasherTest.holdPermit(h, release);
         assertFalse(h.saturated());
         boolean[] ok = new boolean[2];
         Thread w1 = Thread.ofVirtual().start(() -> ok[0] = h.verify(hash, "correct horse battery".toCharArray()));
@@ -181,5 +161,24 @@ class PasswordHasherTest {
         }
         assertTrue(t.retryAfter("org/z", "10.0.0.1") > 0);
         assertEquals(0, t.retryAfter("org/z", "10.0.0.9"));
+    }
+
+    /**
+     * Takes the hasher's one verification permit on a virtual thread and keeps it until {@code release} is
+     * counted down (at most 30 s); returns once the permit is held.
+     */
+    static Thread holdPermit(PasswordHasher hasher, CountDownLatch release) throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread holder = Thread.ofVirtual().start(() -> hasher.limited(() -> {
+            holding.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new byte[0];
+        }));
+        assertTrue(holding.await(10, TimeUnit.SECONDS), "the permit was taken");
+        return holder;
     }
 }
