@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.animavault.core.TestVault;
+import dev.animavault.core.cluster.ChildVault;
+import dev.animavault.core.cluster.PgSchema;
 import dev.animavault.core.rotation.VaultChild;
 import java.net.InetAddress;
 import java.net.URI;
@@ -16,8 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,9 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +36,6 @@ import no.nav.security.mock.oauth2.OAuth2Config;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 import okhttp3.mockwebserver.RecordedRequest;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,35 +55,22 @@ class OAuthRefreshTwoProcessesIT {
     @TempDir
     Path tmp;
 
-    private static String setting(String name) {
-        String v = System.getenv(name);
-        return v != null ? v : System.getProperty(name);
-    }
-
     @Test
     void twoProcessesRefreshOncePerExpiryAndBothServeValidTokens() throws Exception {
-        String base = setting("ANIMA_TEST_PG_URL");
-        Assumptions.assumeTrue(base != null, "ANIMA_TEST_PG_URL is not set (eval \"$(scripts/postgres.sh env)\")");
-        String user = setting("ANIMA_TEST_PG_USER");
-        String password = setting("ANIMA_TEST_PG_PASSWORD");
-        String schema = "i12_oauth2p_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-        String url = base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
         Path rootKey = tmp.resolve("root.key");
         MockOAuth2Server oauth = new MockOAuth2Server(new OAuth2Config(false, null, null, true,
                 new OAuth2TokenProvider(), Set.of(new DefaultOAuth2TokenCallback("default", "agent", "JWT",
                 List.of("api"), Map.of(), TOKEN_SECONDS))));
         oauth.start(InetAddress.getLoopbackAddress(), 0);
-        List<Process> children = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(2 * READS_PER_PROCESS);
-        try {
-            // A first (it creates the schema and the keyring), then B
-            int portA = startChild(tmp.resolve("a"), url, user, password, rootKey, children);
-            int portB = startChild(tmp.resolve("b"), url, user, password, rootKey, children);
-            assertEquals(201, call(portA, "POST", "/v1/identities", OWNER, "{\"id\":\"agent_1\"}").statusCode());
-            String agent = TestVault.JSON.readTree(call(portA, "POST", "/v1/identities/agent_1/tokens", OWNER, "{}")
+        TestVault.pluginsDir(tmp.resolve("a"));
+        TestVault.pluginsDir(tmp.resolve("b"));
+        try (PgSchema pg = PgSchema.create("i12_oauth2p");
+             // a first (it creates the tables and the keyring), then b
+             ChildVault a = ChildVault.start(tmp.resolve("a"), pg, rootKey, List.of(), "oauth");
+             ChildVault b = ChildVault.start(tmp.resolve("b"), pg, rootKey, List.of(), "oauth")) {
+            assertEquals(201, a.call("POST", "/v1/identities", OWNER, "{\"id\":\"agent_1\"}").statusCode());
+            String agent = TestVault.JSON.readTree(a.call("POST", "/v1/identities/agent_1/tokens", OWNER, "{}")
                     .body()).get("token").asText();
             Map<String, String> grant = new LinkedHashMap<>();
             grant.put("tokenUrl", oauth.tokenEndpointUrl("default").toString());
@@ -95,7 +79,7 @@ class OAuthRefreshTwoProcessesIT {
             String refreshToken = issuedRefreshToken(oauth);
             grant.put("refreshToken", refreshToken);
             grant.put("scope", "openid api");
-            HttpResponse<String> created = call(portB, "POST", "/v1/vault/secrets", OWNER, TestVault.json(Map.of(
+            HttpResponse<String> created = b.call("POST", "/v1/vault/secrets", OWNER, TestVault.json(Map.of(
                     "identityId", "agent_1", "key", "SHARED_TOKEN", "type", "oauth_refresh",
                     "value", TestVault.json(grant))));
             assertEquals(201, created.statusCode(), created.body());
@@ -106,10 +90,10 @@ class OAuthRefreshTwoProcessesIT {
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<HttpResponse<String>>> reads = new ArrayList<>();
                 for (int i = 0; i < 2 * READS_PER_PROCESS; i++) {
-                    int port = i % 2 == 0 ? portA : portB;
+                    ChildVault node = i % 2 == 0 ? a : b;
                     reads.add(pool.submit(() -> {
                         go.await();
-                        return call(port, "GET", "/v1/vault/secrets/agent_1/SHARED_TOKEN", agent, null);
+                        return node.call("GET", "/v1/vault/secrets/agent_1/SHARED_TOKEN", agent, null);
                     }));
                 }
                 go.countDown();
@@ -133,45 +117,19 @@ class OAuthRefreshTwoProcessesIT {
                 Thread.sleep(TOKEN_SECONDS * 1000L / 2 + 300); // past refreshAt (half the lifetime)
             }
             // no refresh token, client secret or access token in either process's log
-            for (String child : List.of("a", "b")) {
-                String log = Files.readString(tmp.resolve(child).resolve("child.log"));
-                assertFalse(log.contains(CLIENT_SECRET) || log.contains(refreshToken), child + "'s log");
+            for (ChildVault node : List.of(a, b)) {
+                String log = Files.readString(node.root().resolve("child.log"));
+                assertFalse(log.contains(CLIENT_SECRET) || log.contains(refreshToken), node.root() + "'s log");
                 for (String t : allTokens) {
-                    assertFalse(log.contains(t), child + "'s log holds an access token");
+                    assertFalse(log.contains(t), node.root() + "'s log holds an access token");
                 }
             }
             System.out.println("OAuthRefreshTwoProcessesIT: " + CYCLES + " expiries, " + 2 * READS_PER_PROCESS
                     + " concurrent reads each over 2 processes, 1 token request per expiry");
         } finally {
             pool.shutdownNow();
-            for (Process p : children) {
-                p.destroyForcibly();
-                p.waitFor(30, TimeUnit.SECONDS);
-            }
             oauth.shutdown();
-            try (Connection c = connect(base, user, password); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
         }
-    }
-
-    private static int startChild(Path root, String url, String user, String password, Path rootKey,
-                                  List<Process> children) throws Exception {
-        TestVault.pluginsDir(root);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), VaultChild.class.getName(), root.toString(), url, user,
-                password, rootKey.toString(), "oauth"))
-                .redirectErrorStream(true).redirectOutput(root.resolve("child.log").toFile()).start();
-        children.add(p);
-        Path portFile = root.resolve("port");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(portFile)) {
-            assertTrue(p.isAlive(), "vault child exited (see " + root + "/child.log)");
-            assertTrue(System.nanoTime() < deadline, "vault child did not start (see " + root + "/child.log)");
-            Thread.sleep(100);
-        }
-        return Integer.parseInt(Files.readString(portFile).trim());
     }
 
     /** A JWT the authorization server signed, not expired (its payload's iss and exp). */
@@ -213,28 +171,5 @@ class OAuthRefreshTwoProcessesIT {
                 return out;
             }
         }
-    }
-
-    private static HttpResponse<String> call(int port, String method, String path, String token, String body)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        }
-    }
-
-    private static Connection connect(String url, String user, String password) throws java.sql.SQLException {
-        Properties p = new Properties();
-        if (user != null) {
-            p.setProperty("user", user);
-        }
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        return new org.postgresql.Driver().connect(url, p);
     }
 }
