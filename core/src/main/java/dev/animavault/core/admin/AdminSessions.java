@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -387,22 +386,11 @@ public final class AdminSessions {
     }
 
     private byte[] seal(String ns, String key, byte[] plain) {
-        try {
-            return barrier.sealRecord(ns, key, plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+        return SealedJson.seal(barrier, ns, key, plain);
     }
 
     private JsonNode open(String ns, StoredRecord r) {
-        byte[] plain = barrier.openRecord(ns, r.key(), r.value());
-        try {
-            return JSON.readTree(plain);
-        } catch (IOException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "record " + ns + "/" + r.key() + " is malformed");
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+        return SealedJson.open(barrier, ns, r);
     }
 
     private static byte[] encode(Session s, byte[] mac) {

@@ -188,22 +188,11 @@ public final class AdminStore {
     }
 
     private byte[] seal(String ns, String key, byte[] plain) {
-        try {
-            return barrier.sealRecord(ns, key, plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+        return SealedJson.seal(barrier, ns, key, plain);
     }
 
     private JsonNode open(String ns, StoredRecord r) {
-        byte[] plain = barrier.openRecord(ns, r.key(), r.value());
-        try {
-            return JSON.readTree(plain);
-        } catch (IOException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "record " + ns + "/" + r.key() + " is malformed");
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+        return SealedJson.open(barrier, ns, r);
     }
 
     private static byte[] bytes(ObjectNode json) {
