@@ -61,18 +61,8 @@ public final class AuditScaleMeasurement {
         String sinkType = args.length > 1 ? args[1] : "file";
         int readSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
         Path root = Files.createTempDirectory("audit-scale");
-        String schema = "i15_scale_" + Long.toHexString(System.nanoTime());
-        List<ProviderSpec> audit = switch (sinkType) {
-            case "file" -> List.of(new ProviderSpec("file", Map.of()));
-            case "jdbc-sqlite" -> List.of(new ProviderSpec("jdbc", Map.of()));
-            case "jdbc-pg" -> {
-                pg("CREATE SCHEMA " + schema);
-                yield List.of(new ProviderSpec("jdbc", Map.of("url", System.getenv("ANIMA_TEST_PG_URL")
-                        + "?currentSchema=" + schema, "username", System.getenv("ANIMA_TEST_PG_USER"),
-                        "password", System.getenv("ANIMA_TEST_PG_PASSWORD"))));
-            }
-            default -> throw new IllegalArgumentException(sinkType);
-        };
+        MeasuredSink measured = MeasuredSink.of(sinkType, "i15_scale");
+        List<ProviderSpec> audit = measured.audit();
         String owner = TestVault.OWNER_TOKEN;
         System.out.printf("sink %s, %d events, -Xmx %d MB, %s%n", sinkType, n,
                 Runtime.getRuntime().maxMemory() >> 20, load());
@@ -122,9 +112,7 @@ public final class AuditScaleMeasurement {
             }
             System.out.printf("end: peak RSS of the run %d MB; %s%n", status("VmHWM") >> 10, load());
         } finally {
-            if (sinkType.equals("jdbc-pg")) {
-                pg("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
+            measured.close();
             try (var files = Files.walk(root)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -344,13 +332,5 @@ public final class AuditScaleMeasurement {
         var f = AuditBroker.class.getDeclaredField("sinks");
         f.setAccessible(true);
         return (List<AuditSink>) f.get(broker);
-    }
-
-    private static void pg(String sql) throws Exception {
-        try (var c = java.sql.DriverManager.getConnection(System.getenv("ANIMA_TEST_PG_URL"),
-                System.getenv("ANIMA_TEST_PG_USER"), System.getenv("ANIMA_TEST_PG_PASSWORD"));
-             var st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }

@@ -35,18 +35,8 @@ public final class ReportMeasurement {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         String sink = args.length > 1 ? args[1] : "file";
         Path root = Files.createTempDirectory("report-measure");
-        String schema = "i15_report_" + Long.toHexString(System.nanoTime());
-        List<ProviderSpec> audit = switch (sink) {
-            case "file" -> List.of(new ProviderSpec("file", Map.of()));
-            case "jdbc-sqlite" -> List.of(new ProviderSpec("jdbc", Map.of()));
-            case "jdbc-pg" -> {
-                pg("CREATE SCHEMA " + schema);
-                yield List.of(new ProviderSpec("jdbc", Map.of("url", System.getenv("ANIMA_TEST_PG_URL")
-                        + "?currentSchema=" + schema, "username", System.getenv("ANIMA_TEST_PG_USER"),
-                        "password", System.getenv("ANIMA_TEST_PG_PASSWORD"))));
-            }
-            default -> throw new IllegalArgumentException(sink);
-        };
+        MeasuredSink measured = MeasuredSink.of(sink, "i15_report");
+        List<ProviderSpec> audit = measured.audit();
         String owner = TestVault.OWNER_TOKEN;
         try (TestVault vault = TestVault.start(root, b -> b.audit(audit))) {
             List<String> tokens = new ArrayList<>();
@@ -89,9 +79,7 @@ public final class ReportMeasurement {
             time(vault, owner, "/v1/vault/audit/logs?limit=100", "audit query, first page of 100");
             time(vault, owner, "/v1/vault/audit/logs?limit=100&secretKey=KEY_3&outcome=DENIED", "audit query, key+DENIED");
         } finally {
-            if (sink.equals("jdbc-pg")) {
-                pg("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            }
+            measured.close();
         }
     }
 
@@ -109,13 +97,5 @@ public final class ReportMeasurement {
         }
         Arrays.sort(t);
         System.out.printf("%-36s median %8.1f ms  max %8.1f ms  (%d bytes)%n", what, t[2] / 1e6, t[4] / 1e6, size);
-    }
-
-    private static void pg(String sql) throws Exception {
-        try (var c = java.sql.DriverManager.getConnection(System.getenv("ANIMA_TEST_PG_URL"),
-                System.getenv("ANIMA_TEST_PG_USER"), System.getenv("ANIMA_TEST_PG_PASSWORD"));
-             var st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 }
