@@ -11,13 +11,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PageRequest;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSinkFactory;
 import dev.animavault.spi.testkit.AuditTestEvents;
-import dev.animavault.spi.testkit.TestPluginContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** File-sink specifics: format, hash chain and tampering, crash recovery, restart, locking, config. */
@@ -45,20 +43,11 @@ class FileAuditSinkTest {
     Path dataDirectory;
 
     private final AuditTestEvents events = new AuditTestEvents();
-    private final List<FileAuditSink> opened = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        opened.forEach(FileAuditSink::close);
-    }
+    @RegisterExtension
+    final OpenedSinks sinks = new OpenedSinks(() -> dataDirectory);
 
     private FileAuditSink open(Map<String, String> config) {
-        FileAuditSinkFactory factory = new FileAuditSinkFactory();
-        FileAuditSink sink = (FileAuditSink) factory.create(
-                ProviderConfig.validate(factory, config, "the test configuration"),
-                TestPluginContext.denyingEgress(dataDirectory));
-        opened.add(sink);
-        return sink;
+        return sinks.open(config);
     }
 
     private FileAuditSink open() {

@@ -7,21 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditSinkHealth;
 import dev.animavault.spi.testkit.AuditTestEvents;
-import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,20 +30,11 @@ class FileAuditSinkWatchTest {
     Path dataDirectory;
 
     private final AuditTestEvents events = new AuditTestEvents();
-    private final List<FileAuditSink> opened = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        opened.forEach(FileAuditSink::close);
-    }
+    @RegisterExtension
+    final OpenedSinks sinks = new OpenedSinks(() -> dataDirectory);
 
     private FileAuditSink open(Map<String, String> config) {
-        FileAuditSinkFactory factory = new FileAuditSinkFactory();
-        FileAuditSink sink = (FileAuditSink) factory.create(
-                ProviderConfig.validate(factory, config, "the test configuration"),
-                TestPluginContext.denyingEgress(dataDirectory));
-        opened.add(sink);
-        return sink;
+        return sinks.open(config);
     }
 
     private Path file() {
