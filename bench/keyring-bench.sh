@@ -27,19 +27,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
 # shellcheck source=../scripts/java-env.sh
 source "$ROOT/scripts/java-env.sh"
-
-die() { echo "keyring-bench: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for n in DURATION WARMUP THREADS CONNECTIONS LOAD_SECRETS LOAD_CLIENTS IDENTITIES JOB_RATE; do
-  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
-done
+BENCH_NAME=keyring-bench
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
+require_uint DURATION WARMUP THREADS CONNECTIONS LOAD_SECRETS LOAD_CLIENTS IDENTITIES JOB_RATE
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 
-DIST=""
-for d in "$ROOT"/distribution/target/anima-vault-*/; do
-  [ -x "$d/bin/anima-vault" ] && DIST=${d%/}
-done
-[ -n "$DIST" ] || die "no distribution: mvn -pl distribution,bench -am package -DskipTests"
+find_dist
 [ -d "$BENCH/target/lib" ] || die "no bench module build: mvn -pl bench package"
 BENCH_CP="$BENCH/target/classes:$BENCH/target/lib/*"
 
@@ -55,30 +49,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-random_token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
-free_port() {
-  local port i
-  for ((i = 0; i < 100; i++)); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
-  done
-  die "no free loopback port found"
-}
-api() {  # api METHOD PATH HEADER_FILE [JSON] -> API_STATUS, API_BODY (token read by curl from a 0600 file)
-  local out
-  out=$(curl -sS --max-time 30 -X "$1" -H "@$3" -H 'Content-Type: application/json' \
-    ${4:+--data-binary "$4"} -w '\n%{http_code}' "$VAULT_URL$2")
-  API_STATUS=${out##*$'\n'}
-  API_BODY=${out%$'\n'*}
-}
-expect() { [ "$API_STATUS" = "$1" ] || die "$2: expected HTTP $1, got $API_STATUS: $API_BODY"; }
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n1; }
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 
 VAULT_PORT=$(free_port)
 VAULT_URL="http://127.0.0.1:$VAULT_PORT"

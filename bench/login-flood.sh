@@ -31,23 +31,16 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
 # shellcheck source=../scripts/java-env.sh
 source "$ROOT/scripts/java-env.sh"
-die() { echo "login-flood: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+BENCH_NAME=login-flood
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 for n in DURATION ROUNDS WARMUP THREADS CONNECTIONS FLOOD; do
   [[ ${!n} =~ ^[0-9]+$ ]] && [ "${!n}" -ge 1 ] || die "$n must be a positive integer, got '${!n}'"
 done
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 command -v curl >/dev/null || die "curl not found"
 
-DIST=${BENCH_DIST%/}
-[ -z "$DIST" ] || [ -x "$DIST/bin/anima-vault" ] || die "BENCH_DIST=$DIST has no bin/anima-vault"
-[ -n "$DIST" ] || for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
-if [ -z "$DIST" ]; then
-  log "building the distribution (mvn -pl distribution -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -pl distribution -am package -DskipTests) || die "building the distribution failed"
-  for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
-  [ -n "$DIST" ] || die "no distribution/target/anima-vault-*/bin/anima-vault"
-fi
+find_dist build
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/anima-login-flood.XXXXXX")
 chmod 700 "$WORK"
@@ -62,30 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
-  done
-  die "no free loopback port"
-}
-random_token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
-api() {  # api METHOD PATH HEADER_FILE [JSON] -> API_STATUS, API_BODY
-  local out
-  out=$(curl -sS --max-time 30 -X "$1" -H "@$3" -H 'Content-Type: application/json' \
-    ${4:+--data-binary "$4"} -w '\n%{http_code}' "$VAULT_URL$2")
-  API_STATUS=${out##*$'\n'}
-  API_BODY=${out%$'\n'*}
-}
-expect() { [ "$API_STATUS" = "$1" ] || die "$2: expected HTTP $1, got $API_STATUS"; }
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n1; }
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 
 cat >"$WORK/vault.yaml" <<YAML
 vault:

@@ -31,18 +31,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
 # shellcheck source=../scripts/java-env.sh
 source "$ROOT/scripts/java-env.sh"
-
-die() { echo "rotation-bench: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS ROTATING_SECRETS LOAD_CLIENTS IDENTITIES; do
-  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
-done
+BENCH_NAME=rotation-bench
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
+require_uint ROUNDS DURATION WARMUP THREADS CONNECTIONS ROTATING_SECRETS LOAD_CLIENTS IDENTITIES
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 command -v curl >/dev/null || die "curl not found"
 
-DIST=""
-for d in "$ROOT"/distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
-[ -n "$DIST" ] || die "no unpacked distribution: mvn -B -pl distribution,bench -am package -DskipTests"
+find_dist
 [ -d "$BENCH/target/lib" ] || die "bench module not built: mvn -B -pl distribution,bench -am package -DskipTests"
 BENCH_CP="$BENCH/target/classes:$BENCH/target/lib/*"
 
@@ -58,15 +54,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local port i
-  for ((i = 0; i < 100; i++)); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
-  done
-  die "no free loopback port found"
-}
-random_token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
 ORG_KEY="avk_$(random_token)"
 (umask 077 && printf 'Authorization: Bearer %s\n' "$ORG_KEY" >"$WORK/org.header")
 DEAD_PORT=$(free_port)   # the webhook URL: nothing listens (nothing is due during the run anyway)
@@ -132,10 +119,6 @@ SCHEDULED=$(curl -fsS -H "@$WORK/org.header" "$URL_rotating/v1/vault/secrets/ben
   | grep -c '"nextRotationAt"' || true)
 [ "$SCHEDULED" -ge 1 ] || die "the loaded secrets carry no rotation policy"
 
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.2f", n }'
-}
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # read NAME SECONDS -> "rps p99_ms cpu_us_per_request"
