@@ -411,6 +411,10 @@ read -r PG_ID PG_ID_RPS PG_BAD_ID <<<"$(run_p50 "identities page deep" "/v1/iden
 # scattered among everything the parts before recorded (>= 10^6 events after the default read part)
 AUDIT_IDENTITY=bench_$(printf '%03d' $((IDENTITIES / 2)))
 AUDIT_EVENTS_NOW=$(find "$WORK/data" -name '*.jsonl' -exec cat {} + 2>/dev/null | wc -l)
+api GET "/v1/vault/audit/logs?identityId=$AUDIT_IDENTITY&limit=100" "$WORK/org.header"
+expect 200 "audit query for $AUDIT_IDENTITY"
+grep -q "\"identityId\":\"$AUDIT_IDENTITY\"" <<<"$API_BODY" || die "the audit query found no event of $AUDIT_IDENTITY"
+API_BODY=""
 read -r PG_AQ PG_AQ_RPS PG_BAD_AQ <<<"$(run_p50 "audit query, 100 events of $AUDIT_IDENTITY" \
   "/v1/vault/audit/logs?identityId=$AUDIT_IDENTITY&limit=100" "$ORG_KEY")"
 PG_AQ_MS=$(awk -v u="$PG_AQ" 'BEGIN {printf "%.1f", u / 1000}')
