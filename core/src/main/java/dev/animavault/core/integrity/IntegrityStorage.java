@@ -315,7 +315,7 @@ public class IntegrityStorage implements StorageBackend {
     private void sawWrite(SecretMetadata stored) {
         FieldMac f = FieldMac.parse(stored.attributes().get(FIELD));
         if (f != null) {
-            guard.saw(stored.ref(), stored.revision(), f.tag());
+            guard.wrote(stored.ref(), stored.revision(), f.tag());
         }
     }
 
@@ -444,7 +444,7 @@ public class IntegrityStorage implements StorageBackend {
         }
         byte[] sealed = rows.macd(namespace, key, value, expectedRevision);
         StoredRecord stored = delegate.putRecord(namespace, key, sealed, expectedRevision);
-        guard.saw(new RecordItem(namespace, key), stored.revision(), Bytes.getLong(sealed, 24));
+        guard.wrote(new RecordItem(namespace, key), stored.revision(), Bytes.getLong(sealed, 24));
         return new StoredRecord(namespace, key, value, stored.revision(), stored.updatedAt());
     }
 

@@ -77,6 +77,16 @@ final class ReplayGuard {
         }
     }
 
+    /**
+     * A write of this node, acknowledged by storage: remembers it like {@link #saw} and un-retires its MAC,
+     * which is the current row's now (a secret deleted and created again as it was, same metadata at
+     * revision 1 based on 0, carries the very MAC retired by the delete).
+     */
+    void wrote(Object item, long revision, long tag) {
+        retired.invalidate(tag);
+        saw(item, revision, tag);
+    }
+
     /** This node deleted {@code item}: its last row may never come back. */
     void deleted(Object item) {
         Seen s = seen.asMap().remove(item);

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * back (replay)" on a plain read) is driven here deterministically: the backend underneath runs a write
  * through the integrity layer right after a read has taken its row from storage and before the layer checks
  * it, on the first read and on its re-read. Each such write is acknowledged after the read's row was
- * taken, so that row is legitimately older: a race, not a replay.
+ * taken, so that row is legitimately older: a race, not a replay. Also: a secret deleted and created again
+ * as it was (its first row's MAC is the one the delete retired) is no replay either.
  */
 class ReplayGuardRaceTest {
     @TempDir
@@ -165,5 +166,16 @@ class ReplayGuardRaceTest {
         VaultException e = assertThrows(VaultException.class, () -> s.readSecret(ref, OptionalInt.empty()));
         assertEquals(ErrorCode.INTEGRITY_ERROR, e.errorCode(), e.getMessage());
         assertTrue(e.getMessage().contains("replay"), e.getMessage());
+    }
+
+    @Test
+    void aSecretDeletedAndCreatedAgainAsItWasIsServed() {
+        // the same first row again (same metadata, revision 1, basedOn 0) carries the same MAC as the deleted one
+        assertTrue(s.readSecret(ref, OptionalInt.empty()).isPresent());
+        s.deleteSecret(ref, revision());
+        s.createSecret(new SecretMetadata(ref, "api_key", 1, Map.of(), Map.of(), now, now, 0),
+                new SecretVersion(ref, 1, barrier.seal(ref, 1, new byte[] {2}), now, "test"));
+        assertEquals(1, s.readSecret(ref, OptionalInt.empty()).orElseThrow().metadata().revision());
+        assertEquals(1, s.getSecretMetadata(ref).orElseThrow().revision());
     }
 }
