@@ -182,15 +182,20 @@ public class IntegrityStorage implements StorageBackend {
         }
     }
 
-    /** Checks metadata read at the item's latest: MAC and replay; null when it must be read again. */
-    private SecretMetadata verifiedLatest(SecretMetadata m, boolean lastTry) {
+    /**
+     * Checks metadata read at the item's latest: MAC and replay, the replay against what the guard knew
+     * before the read ({@code before}, {@code retiredUpTo}, taken before it went to storage); null when it
+     * must be read again.
+     */
+    private SecretMetadata verifiedLatest(SecretMetadata m, ReplayGuard.Seen before, long retiredUpTo,
+                                          boolean lastTry) {
         FieldMac f = FieldMac.parse(m.attributes().get(FIELD));
         verified(m, f);
         if (f == null || secretsEditedOutside) {
             return m; // legacy, before the upgrade finished; or edited in the backend's own apps
         }
         SecretRef r = m.ref();
-        if (guard.suspect(r, m.revision(), f.tag())) {
+        if (guard.suspect(m.revision(), f.tag(), before, retiredUpTo)) {
             if (!lastTry) {
                 return null;
             }
@@ -310,7 +315,7 @@ public class IntegrityStorage implements StorageBackend {
     private void sawWrite(SecretMetadata stored) {
         FieldMac f = FieldMac.parse(stored.attributes().get(FIELD));
         if (f != null) {
-            guard.saw(stored.ref(), stored.revision(), f.tag());
+            guard.wrote(stored.ref(), stored.revision(), f.tag());
         }
     }
 
@@ -323,23 +328,32 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
+        // what the replay guard knew before the read: what it learns while the read runs is a race
+        ReplayGuard.Seen before = guard.before(ref);
+        long retiredUpTo = guard.retiredSoFar();
         Optional<StoredSecret> s = delegate.readSecret(ref, version);
-        if (s.isEmpty() || verifiedLatest(s.get().metadata(), false) != null) {
+        if (s.isEmpty() || verifiedLatest(s.get().metadata(), before, retiredUpTo, false) != null) {
             return s;
         }
-        s = delegate.readSecret(ref, version); // raced a write, or a replay: once more
-        s.ifPresent(x -> verifiedLatest(x.metadata(), true));
+        ReplayGuard.Seen again = guard.before(ref);
+        long retiredAgain = guard.retiredSoFar();
+        s = delegate.readSecret(ref, version); // a replay, or storage slow to show a write: once more
+        s.ifPresent(x -> verifiedLatest(x.metadata(), again, retiredAgain, true));
         return s;
     }
 
     @Override
     public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
+        ReplayGuard.Seen before = guard.before(ref);
+        long retiredUpTo = guard.retiredSoFar();
         Optional<SecretMetadata> m = delegate.getSecretMetadata(ref);
-        if (m.isEmpty() || verifiedLatest(m.get(), false) != null) {
+        if (m.isEmpty() || verifiedLatest(m.get(), before, retiredUpTo, false) != null) {
             return m;
         }
+        ReplayGuard.Seen again = guard.before(ref);
+        long retiredAgain = guard.retiredSoFar();
         m = delegate.getSecretMetadata(ref);
-        m.ifPresent(x -> verifiedLatest(x, true));
+        m.ifPresent(x -> verifiedLatest(x, again, retiredAgain, true));
         return m;
     }
 
@@ -391,21 +405,29 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Optional<StoredRecord> getRecord(String namespace, String key) {
-        Optional<StoredRecord> raw = delegate.getRecord(namespace, key);
-        if (raw.isEmpty() || !covered(namespace)) {
-            return raw;
+        if (!covered(namespace)) {
+            return delegate.getRecord(namespace, key);
         }
         RecordItem item = new RecordItem(namespace, key);
+        // what the replay guard knew before the read: what it learns while the read runs is a race
+        ReplayGuard.Seen before = guard.before(item);
+        long retiredUpTo = guard.retiredSoFar();
+        Optional<StoredRecord> raw = delegate.getRecord(namespace, key);
+        if (raw.isEmpty()) {
+            return raw;
+        }
         StoredRecord r = verified(raw.get());
         long tag = tagOf(raw.get());
-        if (tag != 0 && guard.suspect(item, raw.get().revision(), tag)) {
-            raw = delegate.getRecord(namespace, key); // raced a write, or a replay: once more
+        if (tag != 0 && guard.suspect(raw.get().revision(), tag, before, retiredUpTo)) {
+            before = guard.before(item);
+            retiredUpTo = guard.retiredSoFar();
+            raw = delegate.getRecord(namespace, key); // a replay, or storage slow to show a write: once more
             if (raw.isEmpty()) {
                 return raw;
             }
             r = verified(raw.get());
             tag = tagOf(raw.get());
-            if (tag != 0 && guard.suspect(item, raw.get().revision(), tag)) {
+            if (tag != 0 && guard.suspect(raw.get().revision(), tag, before, retiredUpTo)) {
                 throw refuse("record", null, null, namespace + "/" + key, "an older row was put back (replay)");
             }
         }
@@ -422,7 +444,7 @@ public class IntegrityStorage implements StorageBackend {
         }
         byte[] sealed = rows.macd(namespace, key, value, expectedRevision);
         StoredRecord stored = delegate.putRecord(namespace, key, sealed, expectedRevision);
-        guard.saw(new RecordItem(namespace, key), stored.revision(), Bytes.getLong(sealed, 24));
+        guard.wrote(new RecordItem(namespace, key), stored.revision(), Bytes.getLong(sealed, 24));
         return new StoredRecord(namespace, key, value, stored.revision(), stored.updatedAt());
     }
 

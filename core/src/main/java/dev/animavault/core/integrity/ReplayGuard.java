@@ -4,14 +4,20 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageChange;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * This node's memory of what it saw in storage, to catch a whole row put back with its old, valid MAC (a
  * revoked token record, an older secret metadata) while the node runs. Per item it keeps the highest
  * revision seen and that row's MAC tag (the MAC's first 8 bytes); MACs of rows this node saw superseded or
- * deleted are "retired". A read is suspect when its MAC is retired or its revision is below the one seen;
- * the caller reads once more (a read racing a write legitimately returns the older row) and refuses if the
- * second read is suspect too.
+ * deleted are "retired". A read is judged against what the guard knew <em>before the read went to
+ * storage</em> ({@link #before}, {@link #retiredSoFar}): it is suspect when its MAC was retired by then or its
+ * revision is below the one seen by then. What the guard learns while the read runs (a write of this node
+ * acknowledged meanwhile, which retires the row the read may legitimately return) is a race, not a replay:
+ * every row the guard knew of before the read began was committed before it, so storage must answer with
+ * that row or a newer one unless an older row was put back. Judging against the state after the read
+ * refused reads that raced two writes in a row (issue: PostgresOutageTest's integrity_error under load).
+ * The caller still reads once more before it refuses.
  *
  * <p>Limits (docs/keys.md): memory only (bounded; lost on restart), per node; a change another node makes
  * only drops this node's entry (its notification cannot say which row it replaced). Thread-safe.
@@ -20,20 +26,42 @@ final class ReplayGuard {
     private static final int MAX = 200_000;
 
     /** {@code foreign}: a change by any node was notified since; the revision no longer orders reads. */
-    private record Seen(long revision, long tag, boolean foreign) {
+    record Seen(long revision, long tag, boolean foreign) {
     }
 
     // maintenance on the calling thread: no task handed to the common pool from the read path
     private final Cache<Object, Seen> seen = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
-    private final Cache<Long, Boolean> retired = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
+    /** Retired MAC tags, each with the {@link #retirements} count that retired it. */
+    private final Cache<Long, Long> retired = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
+    private final AtomicLong retirements = new AtomicLong();
 
-    /** Whether a read of {@code item} at {@code revision} with MAC tag {@code tag} looks like a replay. */
-    boolean suspect(Object item, long revision, long tag) {
-        if (retired.getIfPresent(tag) != null) {
+    /** What the guard knows of {@code item}, or null; taken before a read goes to storage. */
+    Seen before(Object item) {
+        return seen.getIfPresent(item);
+    }
+
+    /** How many MACs were retired so far; taken before a read goes to storage. */
+    long retiredSoFar() {
+        return retirements.get();
+    }
+
+    /**
+     * Whether a read at {@code revision} with MAC tag {@code tag} looks like a replay, judged against what
+     * was known before the read went to storage: {@code before} (from {@link #before}) and the MACs retired
+     * up to {@code retiredUpTo} (from {@link #retiredSoFar}), both taken before the read.
+     */
+    boolean suspect(long revision, long tag, Seen before, long retiredUpTo) {
+        Long at = retired.getIfPresent(tag);
+        if (at != null && at <= retiredUpTo) {
             return true;
         }
-        Seen s = seen.getIfPresent(item);
-        return s != null && !s.foreign && (revision < s.revision || (revision == s.revision && tag != s.tag));
+        return before != null && !before.foreign
+                && (revision < before.revision || (revision == before.revision && tag != before.tag));
+    }
+
+    /** Retires {@code tag}; a MAC retired again keeps its first count. */
+    private void retire(long tag) {
+        retired.get(tag, t -> retirements.incrementAndGet());
     }
 
     /** A verified read or a write of this node: remembers it, retiring the row it supersedes. */
@@ -45,15 +73,25 @@ final class ReplayGuard {
         seen.put(item, new Seen(revision, tag, false));
         // only a row with a higher revision proves the one seen superseded (a read racing a write can be older)
         if (s != null && s.tag != tag && revision > s.revision) {
-            retired.put(s.tag, Boolean.TRUE);
+            retire(s.tag);
         }
+    }
+
+    /**
+     * A write of this node, acknowledged by storage: remembers it like {@link #saw} and un-retires its MAC,
+     * which is the current row's now (a secret deleted and created again as it was, same metadata at
+     * revision 1 based on 0, carries the very MAC retired by the delete).
+     */
+    void wrote(Object item, long revision, long tag) {
+        retired.invalidate(tag);
+        saw(item, revision, tag);
     }
 
     /** This node deleted {@code item}: its last row may never come back. */
     void deleted(Object item) {
         Seen s = seen.asMap().remove(item);
         if (s != null) {
-            retired.put(s.tag, Boolean.TRUE);
+            retire(s.tag);
         }
     }
 

@@ -37,8 +37,9 @@ class PostgresOutageTest {
     @TempDir
     Path tmp;
 
+    /** {@code detail}: the problem's detail of an answer other than 200 or 503 (for the failure message). */
     private record Outcome(long startNanos, long endNanos, int status, String code, String retryAfter,
-                           String path) {
+                           String path, String detail) {
     }
 
     @Test
@@ -167,12 +168,14 @@ class PostgresOutageTest {
             if (r.statusCode() == 200 && json != null && json.has("version")) {
                 lastVersion.set(json.get("version").asInt());
             }
+            String detail = json == null || r.statusCode() == 200 || r.statusCode() == 503 ? null
+                    : json.path("detail").asText(null);
             Outcome o = new Outcome(start, end, r.statusCode(), json == null ? null : json.path("code").asText(null),
-                    r.headers().firstValue("Retry-After").orElse(null), path);
+                    r.headers().firstValue("Retry-After").orElse(null), path, detail);
             outcomes.add(o);
             return o;
         } catch (Exception e) {
-            Outcome o = new Outcome(start, System.nanoTime(), -1, e.toString(), null, path);
+            Outcome o = new Outcome(start, System.nanoTime(), -1, e.toString(), null, path, null);
             outcomes.add(o);
             return o;
         }
