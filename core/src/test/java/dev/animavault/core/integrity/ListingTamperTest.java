@@ -85,7 +85,7 @@ class ListingTamperTest {
             update(db, "UPDATE secrets SET metadata = replace(metadata, 'dev', 'prod') WHERE secret_key = 'K3'");
             ok(vault.get("/v1/vault/secrets/agent_a", OWNER)); // the row as the vault wrote it checks out again
 
-            // the stored version number rolled back: an attribute-side field of the MAC
+            // the type changed: another field the MAC binds
             update(db, "UPDATE secrets SET type = 'password' WHERE secret_key = 'K4'");
             assertRefused(vault.get("/v1/vault/secrets/agent_a?limit=100", OWNER));
             update(db, "UPDATE secrets SET type = 'api_key' WHERE secret_key = 'K4'");
