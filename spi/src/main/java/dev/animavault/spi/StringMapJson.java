@@ -81,25 +81,39 @@ public final class StringMapJson {
         }
 
         Map<String, String> object() {
-            Map<String, String> out = new LinkedHashMap<>();
+            Map<String, String> out = null;
             skipSpace();
             expect('{');
             skipSpace();
             if (peek() == '}') {
                 pos++;
-                return end(out);
+                return end(Map.of());
             }
+            String firstKey = null;
+            String firstValue = null;
             while (true) {
                 skipSpace();
                 String key = string();
                 skipSpace();
                 expect(':');
                 skipSpace();
-                out.put(key, string());
+                String value = string();
+                if (firstKey == null) {
+                    firstKey = key;
+                    firstValue = value;
+                } else {
+                    if (out == null) {
+                        out = new LinkedHashMap<>();
+                        out.put(firstKey, firstValue);
+                    }
+                    out.put(key, value);
+                }
                 skipSpace();
                 char c = next();
                 if (c == '}') {
-                    return end(out);
+                    // one entry (a secret's attributes are often just its MAC): an immutable map that the
+                    // records' Map.copyOf keeps as it is
+                    return end(out != null ? out : Map.of(firstKey, firstValue));
                 }
                 if (c != ',') {
                     throw corrupt("',' or '}' expected");
@@ -117,6 +131,14 @@ public final class StringMapJson {
 
         private String string() {
             expect('"');
+            // the common case, a string without escapes: one substring, no builder (issue 19: listings
+            // decode two maps per row)
+            int close = s.indexOf('"', pos);
+            if (close >= 0 && s.indexOf('\\', pos, close) < 0) {
+                String plain = s.substring(pos, close);
+                pos = close + 1;
+                return plain;
+            }
             StringBuilder sb = new StringBuilder();
             while (true) {
                 char c = next();

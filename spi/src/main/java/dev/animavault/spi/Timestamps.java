@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
  * lines). Thread-safe.
  */
 public final class Timestamps {
+    /** The most bytes {@link #iso(Instant, byte[], int)} writes. */
+    public static final int MAX_BYTES = 30;
     private static final long MIN_SECOND = -30610224000L; // 1000-01-01T00:00:00Z
     private static final long MAX_SECOND = 253402300799L; // 9999-12-31T23:59:59Z
 
@@ -22,9 +24,25 @@ public final class Timestamps {
      * @return the same text as {@code instant.toString()}
      */
     public static String iso(Instant instant) {
+        byte[] out = new byte[MAX_BYTES];
+        int n = iso(instant, out, 0);
+        return n < 0 ? instant.toString() : new String(out, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Writes the text of {@link #iso(Instant)} as ASCII bytes into {@code out} from {@code at}, for writers
+     * that build a response in a byte array (no {@code String} per timestamp). Added for the listings
+     * (issue 19).
+     *
+     * @param instant not null
+     * @param out room for {@link #MAX_BYTES} bytes from {@code at}
+     * @return the index after the last byte written, or -1 (nothing written) for an instant outside the years
+     *     1000 to 9999, whose text has another shape: use {@code instant.toString()} for those
+     */
+    public static int iso(Instant instant, byte[] out, int at) {
         long seconds = instant.getEpochSecond();
         if (seconds < MIN_SECOND || seconds > MAX_SECOND) {
-            return instant.toString(); // other years have another shape (sign, more digits)
+            return -1; // other years have another shape (sign, more digits)
         }
         long day = Math.floorDiv(seconds, 86_400L);
         int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
@@ -39,19 +57,18 @@ public final class Timestamps {
         int month = mp < 10 ? mp + 3 : mp - 9;
         int year = (int) (yoe + era * 400 + (month <= 2 ? 1 : 0));
 
-        byte[] out = new byte[30];
-        digits(out, 0, year, 4);
-        out[4] = '-';
-        digits(out, 5, month, 2);
-        out[7] = '-';
-        digits(out, 8, dayOfMonth, 2);
-        out[10] = 'T';
-        digits(out, 11, secondOfDay / 3600, 2);
-        out[13] = ':';
-        digits(out, 14, secondOfDay / 60 % 60, 2);
-        out[16] = ':';
-        digits(out, 17, secondOfDay % 60, 2);
-        int n = 19;
+        digits(out, at, year, 4);
+        out[at + 4] = '-';
+        digits(out, at + 5, month, 2);
+        out[at + 7] = '-';
+        digits(out, at + 8, dayOfMonth, 2);
+        out[at + 10] = 'T';
+        digits(out, at + 11, secondOfDay / 3600, 2);
+        out[at + 13] = ':';
+        digits(out, at + 14, secondOfDay / 60 % 60, 2);
+        out[at + 16] = ':';
+        digits(out, at + 17, secondOfDay % 60, 2);
+        int n = at + 19;
         int nano = instant.getNano();
         if (nano != 0) {
             out[n++] = '.';
@@ -67,7 +84,7 @@ public final class Timestamps {
             }
         }
         out[n++] = 'Z';
-        return new String(out, 0, n, StandardCharsets.ISO_8859_1);
+        return n;
     }
 
     private static void digits(byte[] out, int at, int value, int count) {

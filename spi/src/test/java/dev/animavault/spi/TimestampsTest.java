@@ -37,4 +37,13 @@ class TimestampsTest {
             assertEquals(sameSecond.toString(), Timestamps.iso(sameSecond));
         }
     }
+
+    @Test
+    void writesTheSameBytesAtAnOffset() {
+        byte[] out = new byte[40];
+        Instant t = Instant.parse("2026-12-06T05:40:43.123456Z");
+        int end = Timestamps.iso(t, out, 5);
+        assertEquals(t.toString(), new String(out, 5, end - 5, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(-1, Timestamps.iso(Instant.parse("+10000-01-01T00:00:00Z"), out, 0));
+    }
 }

@@ -1,6 +1,8 @@
 package dev.animavault.core.http;
 
+import dev.animavault.spi.Timestamps;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -16,6 +18,8 @@ final class JsonBytes {
     private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
     /** For ASCII: 0 = as is, 'u' = \\u00XX, other = the character after the backslash. */
     private static final byte[] ESCAPES = new byte[128];
+    /** Chars a string is written in at a time: room for the worst case of a chunk is made once. */
+    private static final int CHUNK = 256;
 
     static {
         for (int c = 0; c < 0x20; c++) {
@@ -65,36 +69,74 @@ final class JsonBytes {
         return raw(Long.toString(n));
     }
 
-    /** Appends a quoted, escaped string. */
+    /**
+     * Appends a quoted, escaped string. The loop works on locals with room made once per {@value #CHUNK}
+     * chars for the worst case (6 bytes a char: an escape of a control character), not per char: a listing page
+     * writes ~800 strings (issue 19).
+     */
     JsonBytes string(String s) {
-        ensure(s.length() + 2);
+        ensure(1);
         buf[len++] = '"';
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                ascii(c);
-            } else if (c < 0x800) {
-                ensure(2);
-                buf[len++] = (byte) (0xC0 | (c >> 6));
-                buf[len++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                ensure(4);
-                buf[len++] = (byte) (0xF0 | (cp >> 18));
-                buf[len++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                buf[len++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                buf[len++] = (byte) (0x80 | (cp & 0x3F));
-            } else if (Character.isSurrogate(c)) {
-                replacement();
-            } else {
-                ensure(3);
-                buf[len++] = (byte) (0xE0 | (c >> 12));
-                buf[len++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                buf[len++] = (byte) (0x80 | (c & 0x3F));
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            int end = Math.min(n, i + CHUNK);
+            ensure(6 * (end - i) + 1); // + 1: a surrogate pair straddling the chunk's end takes 4 bytes for 2 chars
+            byte[] b = buf;
+            int p = len;
+            for (; i < end; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    byte e = ESCAPES[c];
+                    if (e == 0) {
+                        b[p++] = (byte) c;
+                    } else if (e == 'u') {
+                        b[p++] = '\\';
+                        b[p++] = 'u';
+                        b[p++] = '0';
+                        b[p++] = '0';
+                        b[p++] = HEX[c >> 4];
+                        b[p++] = HEX[c & 0xF];
+                    } else {
+                        b[p++] = '\\';
+                        b[p++] = e;
+                    }
+                } else if (c < 0x800) {
+                    b[p++] = (byte) (0xC0 | (c >> 6));
+                    b[p++] = (byte) (0x80 | (c & 0x3F));
+                } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    b[p++] = (byte) (0xF0 | (cp >> 18));
+                    b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[p++] = (byte) (0x80 | (cp & 0x3F));
+                } else if (Character.isSurrogate(c)) {
+                    b[p++] = REPLACEMENT[0];
+                    b[p++] = REPLACEMENT[1];
+                    b[p++] = REPLACEMENT[2];
+                } else {
+                    b[p++] = (byte) (0xE0 | (c >> 12));
+                    b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                    b[p++] = (byte) (0x80 | (c & 0x3F));
+                }
             }
+            len = p;
         }
         ensure(1);
         buf[len++] = '"';
+        return this;
+    }
+
+    /** Appends an instant as a quoted string, the text of {@link Instant#toString()}, with no {@code String}. */
+    JsonBytes instant(Instant t) {
+        ensure(Timestamps.MAX_BYTES + 2);
+        int end = Timestamps.iso(t, buf, len + 1);
+        if (end < 0) {
+            return string(t.toString());
+        }
+        buf[len] = '"';
+        buf[end] = '"';
+        len = end + 1;
         return this;
     }
 

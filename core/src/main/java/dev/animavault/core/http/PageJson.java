@@ -4,7 +4,6 @@ import dev.animavault.core.credential.CredentialHints;
 import dev.animavault.core.credential.CredentialState;
 import dev.animavault.core.rotation.LifecycleAttributes;
 import dev.animavault.spi.Page;
-import dev.animavault.spi.Timestamps;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.SecretMetadata;
 import java.time.Instant;
@@ -48,8 +47,8 @@ final class PageJson {
             }
             out.raw(",\"metadata\":");
             map(out, s.metadata());
-            out.raw(",\"createdAt\":").string(Timestamps.iso(s.createdAt()))
-                    .raw(",\"updatedAt\":").string(Timestamps.iso(s.updatedAt()));
+            out.raw(",\"createdAt\":").instant(s.createdAt())
+                    .raw(",\"updatedAt\":").instant(s.updatedAt());
             Optional<Map<String, Object>> rotation = LifecycleAttributes.view(s, now);
             if (rotation.isPresent()) {
                 out.raw(",\"rotation\":").json(Json.write(rotation.get()));
@@ -75,8 +74,8 @@ final class PageJson {
                     .raw(",\"metadata\":");
             map(out, i.metadata());
             out.raw(",\"disabled\":").raw(i.disabled() ? "true" : "false")
-                    .raw(",\"createdAt\":").string(Timestamps.iso(i.createdAt()))
-                    .raw(",\"updatedAt\":").string(Timestamps.iso(i.updatedAt()))
+                    .raw(",\"createdAt\":").instant(i.createdAt())
+                    .raw(",\"updatedAt\":").instant(i.updatedAt())
                     .raw('}');
         }
         return cursor(out, page);

@@ -80,8 +80,8 @@ final class Views {
                 first = false;
                 out.string(e.getKey()).raw(':').string(e.getValue());
             }
-            out.raw("},\"createdAt\":").string(Timestamps.iso(r.versionCreatedAt()))
-                    .raw(",\"updatedAt\":").string(Timestamps.iso(s.updatedAt()))
+            out.raw("},\"createdAt\":").instant(r.versionCreatedAt())
+                    .raw(",\"updatedAt\":").instant(s.updatedAt())
                     .raw('}');
             return out.toByteArray();
         } finally {

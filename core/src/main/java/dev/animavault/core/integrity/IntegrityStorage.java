@@ -232,8 +232,13 @@ public class IntegrityStorage implements StorageBackend {
         if (field == null) {
             return i;
         }
-        Map<String, String> stripped = new HashMap<>(md);
-        stripped.remove(FIELD);
+        Map<String, String> stripped;
+        if (md.size() == 1) {
+            stripped = Map.of(); // the MAC alone (most identities carry no labels): no copy
+        } else {
+            stripped = new HashMap<>(md);
+            stripped.remove(FIELD);
+        }
         return new Identity(i.organizationId(), i.id(), i.name(), stripped, i.disabled(), i.createdAt(), i.updatedAt(),
                 i.revision());
     }

@@ -78,4 +78,36 @@ class JsonBytesTest {
         assertEquals(-42, n.get("n").intValue());
         assertEquals("x", n.get("s").textValue());
     }
+
+    /** Long strings are written in chunks: a surrogate pair or an escape at every chunk boundary stays whole. */
+    @Test
+    void longStringsAcrossChunkBoundaries() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            StringBuilder b = new StringBuilder();
+            int n = 200 + RANDOM.nextInt(2_000);
+            while (b.length() < n) {
+                b.append(randomString(40));
+            }
+            String s = b.toString();
+            JsonBytes out = new JsonBytes(1).raw('[').string("x").raw(',');
+            byte[] ours = out.string(s).raw(']').toByteArray();
+            assertEquals(s, Json.MAPPER.readTree(ours).get(1).textValue());
+        }
+        String pairAtBoundary = "a".repeat(255) + "\uD83D\uDE00" + "\u0001".repeat(300);
+        assertEquals(pairAtBoundary, Json.MAPPER.readTree(new JsonBytes(1).string(pairAtBoundary).toByteArray()).textValue());
+    }
+
+    @Test
+    void instantsAsTheirIsoText() throws Exception {
+        java.time.Instant[] all = {java.time.Instant.EPOCH, java.time.Instant.parse("2026-12-06T05:40:43.123Z"),
+            java.time.Instant.parse("2026-12-06T05:40:43.123456789Z"), java.time.Instant.parse("+10000-01-01T00:00:00Z"),
+            java.time.Instant.MIN};
+        for (java.time.Instant t : all) {
+            JsonBytes b = new JsonBytes(1);
+            b.raw('[').instant(t).raw(',').instant(t).raw(']');
+            JsonNode n = Json.MAPPER.readTree(b.toByteArray());
+            assertEquals(t.toString(), n.get(0).textValue());
+            assertEquals(t.toString(), n.get(1).textValue());
+        }
+    }
 }
