@@ -225,7 +225,7 @@ class ReadSessionsTest {
     }
 
     /**
-     * 50 virtual threads x 200 reads of the current version while one writer keeps adding versions:
+     * 50 virtual threads x 200 (or more) reads of the current version while one writer keeps adding versions:
      * every read returns a version at least as new as the last one the writer had committed when the
      * read started, with the value of that version, and never goes backwards for one reader.
      */
@@ -238,6 +238,7 @@ class ReadSessionsTest {
         int readers = 50;
         int reads = 200;
         CountDownLatch start = new CountDownLatch(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> writer = pool.submit(() -> {
                 SecretMetadata m = b.getSecretMetadata(ref).orElseThrow();
@@ -254,7 +255,14 @@ class ReadSessionsTest {
             for (int t = 0; t < readers; t++) {
                 futures.add(pool.submit(() -> {
                     int last = 0;
-                    for (int i = 0; i < reads; i++) {
+                    // at least `reads` reads, and on until the writer committed twice during them, for 30 s at
+                    // most. Virtual threads are not time-sliced: readers that never block can keep the writer
+                    // (parked until its commit is done) off a 2-core machine's two carriers until they are all
+                    // done, so the reads beyond `reads` sleep a millisecond first, letting the writer run
+                    for (int i = 0; i < reads || versionsDuringReads.get() < 2 && System.nanoTime() < deadline; i++) {
+                        if (i >= reads) {
+                            Thread.sleep(1);
+                        }
                         int before = committed.get();
                         try {
                             StoredSecret s = b.readSecret(ref, OptionalInt.empty()).orElseThrow();
