@@ -24,6 +24,7 @@ IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread 
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx512m); default: JVM defaults
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
 BENCH_VAULT_CONFIG=${BENCH_VAULT_CONFIG:-}  # a configuration file for the vault (ANIMA_VAULT_CONFIG); default: the distribution's
+BENCH_THREAD_CPU=${BENCH_THREAD_CPU:-0}  # 1: the write runs' server CPU per write by thread, and wrk's, in the result file
 BENCH_NMT=${BENCH_NMT:-0}           # 1: the vault runs with -XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary` after the reads and the load go to the result file
 PARTS=${PARTS:-reads writes memory pages startup}  # which parts to run (the vault always starts once)
 STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
@@ -287,13 +288,42 @@ AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.Sec
   "$VAULT_URL" "$IDENTITIES" bench_ 0 4 UNUSED >>"$WORK/loader.log" 2>&1 \
   || { cat "$WORK/loader.log" >&2; die "creating identities failed"; }
 
-# run_writes CLIENTS THREADS PREFIX -> "writes_per_s p99_ms created failed"
+# thread_ticks PID: "tid|name|utime+stime" for every thread of the process (names may hold spaces)
+thread_ticks() {
+  local s line name rest
+  for s in /proc/"$1"/task/*/stat; do
+    line=$(cat "$s" 2>/dev/null) || continue
+    name=${line#*(}; name=${name%)*}; rest=${line##*) }
+    awk -v t="${s%/stat}" -v n="$name" '{sub(".*/", "", t); print t "|" n "|" $12 + $13}' <<<"$rest"
+  done
+}
+# thread_table BEFORE AFTER OPERATIONS WRK_US: the server's CPU per operation by thread (names with their
+# trailing number folded: the virtual threads' carriers are one line), and wrk's own CPU per operation
+thread_table() {
+  awk -F'|' -v n="$3" -v hz="$CLK_TCK" -v wrk="$4" '
+    NR == FNR {b[$1] = $3; next}
+    {d = $3 - (($1 in b) ? b[$1] : 0); g = $2; sub(/[-#]?[0-9]+$/, "#", g); t[g] += d; all += d}
+    END {
+      if (n <= 0) exit
+      for (g in t) if (t[g] > 0) printf "%d\t    %-30s %9.1f us %5.1f%%\n", t[g], g, t[g] * 1e6 / hz / n, 100 * t[g] / all
+      printf "-1\t    %-30s %9.1f us\n", "(server total)", all * 1e6 / hz / n
+      printf "-2\t    %-30s %9.1f us\n", "(wrk, the load generator)", wrk / n
+    }' "$1" "$2" | sort -t$'\t' -k1,1 -rn | cut -f2-
+}
+
+# run_writes CLIENTS THREADS PREFIX -> "writes_per_s p99_ms created failed"; with BENCH_THREAD_CPU=1 the
+# server's CPU per write by thread (and wrk's) goes to $WORK/threads.txt and the result file
 run_writes() {
-  local clients=$1 threads=$2 prefix=$3 seconds=${4:-$DURATION} out p99 summary created failed duration_us before after cpu
+  local clients=$1 threads=$2 prefix=$3 seconds=${4:-$DURATION} out p99 summary created failed duration_us before after cpu wrk_us
+  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$VAULT_PID" >"$WORK/tt.before"
   before=$(cpu_ticks "$VAULT_PID")
+  # `times` in the substitution's subshell prints its children's (wrk's) user and system time last
   out=$(AV_TOKEN=$ORG_KEY AV_KEY_PREFIX=$prefix AV_IDENTITY_PREFIX=bench_ AV_IDENTITIES=$IDENTITIES \
     wrk -t"$threads" -c"$clients" -d"${seconds}s" --timeout 10s --latency \
-    -s "$BENCH/lua/write-secrets.lua" "$VAULT_URL/v1/vault/secrets" 2>>"$WORK/wrk-errors.txt")
+    -s "$BENCH/lua/write-secrets.lua" "$VAULT_URL/v1/vault/secrets" 2>>"$WORK/wrk-errors.txt"; times)
+  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$VAULT_PID" >"$WORK/tt.after"
+  wrk_us=$(tail -n 1 <<<"$out" | awk '{s = 0; for (i = 1; i <= 2; i++) {split($i, a, /[ms]/); s += a[1] * 60 + a[2]} printf "%.0f", s * 1e6}')
+  out=$(head -n -2 <<<"$out")
   printf '### writes, %s clients, %ss\n%s\n\n' "$clients" "$DURATION" "$out" >>"$WORK/wrk.txt"
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   summary=$(grep '^created=' <<<"$out" || true)
@@ -303,6 +333,10 @@ run_writes() {
   duration_us=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' <<<"$summary")
   after=$(cpu_ticks "$VAULT_PID")
   cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${created:-0}" 'BEGIN {printf "%.0f", (n > 0) ? t * 1e6 / hz / n : 0}')
+  if [ "$BENCH_THREAD_CPU" = 1 ]; then
+    { echo "### $prefix: $clients client(s), ${seconds}s, $created writes, CPU per write by thread"
+      thread_table "$WORK/tt.before" "$WORK/tt.after" "${created:-0}" "$wrk_us"; echo; } >>"$WORK/threads.txt"
+  fi
   echo "$(awk -v c="$created" -v d="$duration_us" 'BEGIN {printf "%.1f", c / (d / 1e6)}') $p99 $created $failed $cpu"
 }
 fi
@@ -565,6 +599,7 @@ RESULT="$BENCH/results/$STAMP.txt"
 {
   echo
   if [ -s "$WORK/nmt.txt" ]; then echo "---- native memory (BENCH_NMT=1) ----"; cat "$WORK/nmt.txt"; echo; fi
+  if [ -s "$WORK/threads.txt" ]; then echo "---- write runs: CPU per write by thread (BENCH_THREAD_CPU=1) ----"; cat "$WORK/threads.txt"; echo; fi
   echo "---- raw wrk output ----"
   cat "$WORK/wrk.txt" 2>/dev/null || echo "(no wrk run in PARTS=$PARTS)"
 } >>"$RESULT"

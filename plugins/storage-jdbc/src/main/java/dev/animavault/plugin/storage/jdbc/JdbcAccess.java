@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatements;
@@ -291,6 +292,15 @@ final class JdbcAccess {
                 case ALL_SECRETS -> cache.afterWriteToAll();
             }
         }
+    }
+
+    /**
+     * Runs one {@code INSERT}/{@code UPDATE} with positional parameters inside a write callback (see
+     * {@link PlainUpdate#run}): on SQLite through the writing connection's kept statements
+     * ({@link WriterStatements}), on PostgreSQL prepared per call.
+     */
+    int update(Handle h, String sql, Object... args) {
+        return groupCommit != null ? groupCommit.statements().update(h, sql, args) : PlainUpdate.run(h, sql, args);
     }
 
     <T> T writeTransaction(String operation, HandleCallback<T, RuntimeException> callback) {

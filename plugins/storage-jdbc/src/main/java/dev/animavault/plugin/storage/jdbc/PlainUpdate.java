@@ -9,7 +9,9 @@ import org.jdbi.v3.core.Handle;
  * One {@code INSERT}/{@code UPDATE} with positional parameters, run as a plain JDBC prepared statement on a
  * Jdbi handle's connection. For the hottest writes (a secret's create and new version): on SQLite they run
  * inside the single writer's serial turn, where Jdbi's per-statement machinery (configuration and argument
- * factory look-ups, statement context, listeners) cost more than SQLite's own work. Stateless.
+ * factory look-ups, statement context, listeners) cost more than SQLite's own work. On SQLite the
+ * statements are also kept prepared ({@link WriterStatements}, through {@link JdbcAccess#update}); this
+ * class prepares one per call (PostgreSQL, whose driver caches prepared statements itself). Stateless.
  */
 final class PlainUpdate {
     private PlainUpdate() {
@@ -24,21 +26,26 @@ final class PlainUpdate {
      */
     static int run(Handle h, String sql, Object... args) {
         try (PreparedStatement ps = h.getConnection().prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                int at = i + 1;
-                switch (args[i]) {
-                    case null -> ps.setNull(at, Types.VARCHAR);
-                    case String v -> ps.setString(at, v);
-                    case Integer v -> ps.setInt(at, v);
-                    case Long v -> ps.setLong(at, v);
-                    case byte[] v -> ps.setBytes(at, v);
-                    default -> throw new IllegalArgumentException("unsupported parameter type "
-                            + args[i].getClass().getName());
-                }
-            }
+            bind(ps, args);
             return ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("statement failed: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Binds {@code args} in order: {@link String}, {@link Integer}, {@link Long}, {@code byte[]} or null. */
+    static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            int at = i + 1;
+            switch (args[i]) {
+                case null -> ps.setNull(at, Types.VARCHAR);
+                case String v -> ps.setString(at, v);
+                case Integer v -> ps.setInt(at, v);
+                case Long v -> ps.setLong(at, v);
+                case byte[] v -> ps.setBytes(at, v);
+                default -> throw new IllegalArgumentException("unsupported parameter type "
+                        + args[i].getClass().getName());
+            }
         }
     }
 }

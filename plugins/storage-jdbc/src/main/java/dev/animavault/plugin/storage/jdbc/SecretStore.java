@@ -62,7 +62,7 @@ final class SecretStore {
             // DO NOTHING covers only the primary key. One statement less in the single SQLite writer's turn.
             int n;
             try {
-                n = PlainUpdate.run(h, "INSERT INTO secrets (org_id, identity_id, secret_key, type, current_version, "
+                n = db.update(h, "INSERT INTO secrets (org_id, identity_id, secret_key, type, current_version, "
                                 + "metadata, attributes, created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
                                 + "ON CONFLICT DO NOTHING", ref.organizationId(), ref.identityId(), ref.key(), stored.type(),
                         stored.currentVersion(), metadataJson, attributesJson, Codec.micros(stored.createdAt()),
@@ -278,9 +278,9 @@ final class SecretStore {
                 .orElse(0);
     }
 
-    private static void insertVersion(Handle h, SecretVersion v) {
+    private void insertVersion(Handle h, SecretVersion v) {
         SecretRef ref = v.ref();
-        PlainUpdate.run(h, "INSERT INTO secret_versions (org_id, identity_id, secret_key, version, value, created_at, "
+        db.update(h, "INSERT INTO secret_versions (org_id, identity_id, secret_key, version, value, created_at, "
                         + "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)", ref.organizationId(), ref.identityId(), ref.key(),
                 v.version(), v.value(), Codec.micros(v.createdAt()), v.createdBy());
     }

@@ -2,8 +2,6 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +96,11 @@ final class SqliteGroupCommit {
     }
 
     private final Jdbi writer;
+    /**
+     * The writing connection's kept statements: the savepoints of a batch and the hottest writes'
+     * statements ({@link JdbcAccess#update}); used only inside a batch, by its one running thread.
+     */
+    private final WriterStatements statements = new WriterStatements();
     private final ExecutorService committer = committer();
     private final ReentrantLock monitor = new ReentrantLock();
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
@@ -242,35 +245,22 @@ final class SqliteGroupCommit {
         }
     }
 
-    private static void runAll(Handle h, List<Op> batch) {
+    private void runAll(Handle h, List<Op> batch) {
         for (Op o : batch) {
-            statement(h, "SAVEPOINT op");
+            statements.update(h, "SAVEPOINT op");
             try {
                 o.result = o.callback.withHandle(h);
             } catch (RuntimeException e) {
                 o.failure = e;
                 try {
-                    h.execute("ROLLBACK TO op");
+                    statements.update(h, "ROLLBACK TO op");
                 } catch (RuntimeException rollback) {
                     // SQLite already rolled the whole transaction back (I/O error, disk full): the batch fails
                     e.addSuppressed(rollback);
                     throw e;
                 }
             }
-            statement(h, "RELEASE op");
-        }
-    }
-
-    /**
-     * Runs a savepoint statement on the handle's connection directly: Jdbi's statement machinery
-     * (parsing, configuration look-ups, listeners) cost more than SQLite's savepoint itself, twice per
-     * operation of every batch, inside the single writer's critical section.
-     */
-    private static void statement(Handle h, String sql) {
-        try (Statement s = h.getConnection().createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + " failed: " + e.getMessage(), e);
+            statements.update(h, "RELEASE op");
         }
     }
 
@@ -286,6 +276,11 @@ final class SqliteGroupCommit {
             throw e;
         }
         throw new IllegalStateException(f);
+    }
+
+    /** The writing connection's kept statements, for the operations' callbacks (inside a batch only). */
+    WriterStatements statements() {
+        return statements;
     }
 
     /** Test hook: operations queued and not yet taken into a batch. */

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A write acknowledged by the SQLite backend survives {@code kill -9} of the process, also when
- * concurrent writers share group commits: a child JVM writes records from {@value #WRITERS} threads
- * and reports each one after {@code putRecord} returned; it is killed with
+ * concurrent writers share group commits: a child JVM writes records and secrets (created on the
+ * writer's kept statements) from {@value #WRITERS} threads and reports each one after it returned; it is killed with
  * {@link Process#destroyForcibly()} (SIGKILL) at a random point mid-stream, and a fresh backend must
  * see every acknowledged record. Repeated for {@code anima.crash.rounds} rounds (2 by default; the
  * 100-round run is {@code bench/sqlite-crash-rounds.sh}) on the same database file, so each round also
@@ -102,9 +103,13 @@ class JdbcCrashDurabilityTest {
             for (int w = 0; w < WRITERS; w++) {
                 for (long n = 0; n <= last[w]; n++) {
                     String key = SqliteCrashChild.key(prefix, w, n);
-                    byte[] value = reopened.getRecord("crash", key)
-                            .orElseThrow(() -> new AssertionError("an acknowledged write was lost: " + key))
-                            .value();
+                    byte[] value = n % 2 == 0
+                            ? reopened.getRecord("crash", key)
+                                    .orElseThrow(() -> new AssertionError("an acknowledged write was lost: " + key))
+                                    .value()
+                            : reopened.readSecret(SqliteCrashChild.secret(key), OptionalInt.empty())
+                                    .orElseThrow(() -> new AssertionError("an acknowledged secret was lost: " + key))
+                                    .version().value();
                     assertArrayEquals(SqliteCrashChild.value(prefix, w, n), value, key);
                 }
             }
