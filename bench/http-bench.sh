@@ -144,7 +144,13 @@ nmt_dump() {
   { echo "### $1: VmRSS $(mib "$(rss_kib "$VAULT_PID")")"
     "$JAVA_HOME/bin/jcmd" "$VAULT_PID" VM.native_memory summary 2>&1 | sed -n '/^Total:/,$p'
     # last (its full collection would shrink the heap the next part measures)
-    [ "${2:-}" != histogram ] || "$JAVA_HOME/bin/jcmd" "$VAULT_PID" GC.class_histogram 2>&1 | head -n 33
+    if [ "${2:-}" = histogram ]; then
+      "$JAVA_HOME/bin/jcmd" "$VAULT_PID" GC.class_histogram 2>&1 | head -n 33
+      # what the full collection of the histogram freed: off-heap memory held only by dead objects (direct
+      # buffers wait for a collection of the old generation to be freed) shows as a smaller "Other"
+      echo "# after that full collection: VmRSS $(mib "$(rss_kib "$VAULT_PID")")"
+      "$JAVA_HOME/bin/jcmd" "$VAULT_PID" VM.native_memory summary 2>&1 | grep -E '^Total:|^-  *(Java Heap|GC|Other|Code|Thread|Class|Shared)' -A1
+    fi
     echo; } >>"$WORK/nmt.txt" || true
 }
 VAULT_JAVA_OPTS=$BENCH_JAVA_OPTS

@@ -23,6 +23,13 @@ import java.util.Map;
  * about 9 MB copied per young pause, 3-4 ms pauses instead of about 1 ms, paid by every request in
  * flight). Direct memory counts against {@code -XX:MaxDirectMemorySize} (by default the maximum heap
  * size) and is given back when the sink is dropped.
+ *
+ * <p>At a rollover the sealed segment's index is mapped from its file, and the chunks of the index it
+ * replaces are handed to the next open segment's index ({@link #recycle}) instead of being dropped: a
+ * dropped direct buffer is freed only once a collection of the old generation finds it dead, which G1
+ * under a read load (young collections only) puts off for minutes, so every rollover of the default
+ * 64 MiB segment left ~10 MB of direct memory behind (docs/performance.md, "Third pass: memory"). With
+ * recycling the open segment's index holds at most the chunks of the largest segment so far.
  */
 final class AuditIndex {
     private static final int NONE = -1;
@@ -51,6 +58,10 @@ final class AuditIndex {
 
     private ByteBuffer[] chunks;
     private int size;
+    /** Chunks of a replaced index, taken into use again before new ones are allocated ({@link #recycle}). */
+    private final java.util.ArrayDeque<ByteBuffer> spares = new java.util.ArrayDeque<>();
+    /** Whether {@link #recycle} gave this index's chunks to another one. */
+    private boolean recycled;
     /** Whether the chunks are a read-only view (a persisted index file mapped into memory). */
     private final boolean readOnly;
 
@@ -94,6 +105,40 @@ final class AuditIndex {
         this.actionCodes = new Dictionary(dictionaries.get(2));
         this.secretKeyCodes = new Dictionary(dictionaries.get(3));
         this.actorCodes = new Dictionary(dictionaries.get(4));
+    }
+
+    /** A recycled chunk cleared (a persisted index's last chunk is zero-padded past its last entry). */
+    private static ByteBuffer zeroed(ByteBuffer chunk) {
+        for (int i = 0; i < CHUNK_BYTES; i += Long.BYTES) {
+            chunk.putLong(i, 0L);
+        }
+        return chunk;
+    }
+
+    /**
+     * Takes the chunks of {@code replaced}, a growable index nothing reads any more (the open segment's,
+     * once a rollover has swapped in the sealed, mapped one), to fill before allocating new ones; the
+     * replaced index is left empty ({@link #recycled()}). Both indexes must be held exclusively (the
+     * sink's index write lock).
+     */
+    void recycle(AuditIndex replaced) {
+        if (replaced == this || replaced.readOnly || readOnly) {
+            return;
+        }
+        int used = (replaced.size + CHUNK - 1) >>> CHUNK_SHIFT;
+        for (int c = 0; c < used; c++) {
+            spares.add(replaced.chunks[c]);
+        }
+        spares.addAll(replaced.spares);
+        replaced.spares.clear();
+        replaced.chunks = new ByteBuffer[0];
+        replaced.size = 0;
+        replaced.recycled = true;
+    }
+
+    /** Whether this index's chunks went to another one ({@link #recycle}): it is empty and must not be used. */
+    boolean recycled() {
+        return recycled;
     }
 
     /** The chunks in use ({@code ceil(size / CHUNK)}), for persisting. */
@@ -164,7 +209,9 @@ final class AuditIndex {
             if (c == chunks.length) {
                 chunks = Arrays.copyOf(chunks, c * 2);
             }
-            chunks[c] = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer spare = spares.poll();
+            chunks[c] = spare != null ? zeroed(spare)
+                    : ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         }
         ByteBuffer b = chunks[c];
         b.putLong(OFFSETS + k * Long.BYTES, offset);

@@ -169,6 +169,11 @@ public final class FileAuditSink implements QueryableAuditSink {
         return new FileAuditSink(config, null, requireNonNull(indexGate));
     }
 
+    /** Tests only: the open segment's index as it is now. */
+    AuditIndex activeIndex() {
+        return active.index();
+    }
+
     /** Whether the open segment's index holds every line (false while it is parsed in the background). */
     boolean activeIndexComplete() {
         return indexer.complete();
@@ -303,7 +308,11 @@ public final class FileAuditSink implements QueryableAuditSink {
             fresh.openChannel();
             indexLock.writeLock().lock();
             try {
+                AuditIndex grown = old.index();
                 old.sealed(sealedFile, mapped);
+                // queries read the open segment's index under this lock: none reaches the grown one any more,
+                // and its chunks serve the next segment (dropped, they waited minutes for an old-generation GC)
+                fresh.index().recycle(grown);
                 List<Segment> s = new ArrayList<>(sealed.size() + 1);
                 s.add(old);
                 s.addAll(sealed);

@@ -2,12 +2,14 @@ package dev.animavault.plugin.audit.file;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +47,47 @@ class AuditIndexTest {
         assertTrue(perEvent < 2, "heap bytes allocated per indexed event: " + perEvent
                 + " (the entries take " + AuditIndex.ENTRY_BYTES + " bytes each, off the heap)");
         assertEquals(n - 1, index.ordinalAt((n - 1) * 100L));
+    }
+
+    /**
+     * The chunks of a replaced index serve the next one: growing it to the same size allocates no direct
+     * memory (a dropped direct buffer waits for a collection of the old generation, which G1 puts off for
+     * minutes under a read load), the recycled chunks start cleared, and the replaced index is left empty.
+     */
+    @Test
+    void aRecyclingIndexGrowsIntoTheReplacedOnesChunks() {
+        var direct = ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        AuditEventGenerator generator = new AuditEventGenerator(5, false);
+        AuditIndex replaced = new AuditIndex();
+        int n = 4 * CHUNK;
+        for (int i = 0; i < n; i++) {
+            replaced.add(i * 100L, 100, generator.next());
+        }
+        AuditIndex next = new AuditIndex();
+        next.recycle(replaced);
+        assertTrue(replaced.recycled());
+        assertEquals(0, replaced.size());
+        assertFalse(next.recycled());
+        long before = direct.getMemoryUsed();
+        for (int i = 0; i < n; i++) {
+            next.add(7 + i * 50L, 50, generator.next());
+        }
+        long after = direct.getMemoryUsed(); // a collection meanwhile may have freed other tests' buffers
+        assertTrue(after <= before, "direct memory allocated for chunks it had to spare: " + (after - before));
+        assertEquals(n, next.size());
+        assertEquals(n - 1, next.ordinalAt(7 + (n - 1) * 50L));
+        assertEquals(-1, next.ordinalAt((n - 1) * 100L), "nothing left of the replaced entries");
+        // a recycled chunk is cleared past its last entry (the last chunk is persisted verbatim)
+        AuditIndex third = new AuditIndex();
+        third.recycle(next);
+        AuditIndex fresh = new AuditIndex();
+        AuditEvent e = generator.next();
+        third.add(5L, 10, e);
+        fresh.add(5L, 10, e);
+        ByteBuffer recycledChunk = third.chunksInUse()[0];
+        assertEquals(5L, recycledChunk.getLong(0));
+        assertEquals(-1, recycledChunk.mismatch(fresh.chunksInUse()[0]), "a recycled chunk holds what a new one would");
     }
 
     @Test

@@ -111,6 +111,29 @@ class FileAuditSinkRolloverTest {
         reopened.close();
     }
 
+    /**
+     * The open segment's in-memory index gives its chunks to the next segment's once the rollover has
+     * replaced it by the sealed, mapped one (dropped, they waited minutes under a read load for an
+     * old-generation collection), and queries keep answering from the mapped index.
+     */
+    @Test
+    void aRolloverHandsTheOpenSegmentsChunksToTheNextSegment() {
+        FileAuditSink sink = open(3_000, false);
+        List<AuditEvent> written = new ArrayList<>(write(sink, 5, 0));
+        AuditIndex grown = sink.activeIndex();
+        assertFalse(grown.recycled());
+        for (int b = 1; b < 10 && sink.activeSegment() == 1; b++) {
+            written.addAll(write(sink, 5, b * 10L));
+        }
+        assertTrue(sink.activeSegment() > 1, "rolled over");
+        assertTrue(grown.recycled(), "the replaced index's chunks were recycled");
+        assertFalse(sink.activeIndex().recycled());
+        List<AuditEvent> newestFirst = new ArrayList<>(written);
+        Collections.reverse(newestFirst);
+        assertEquals(newestFirst, all(sink, Optional.empty(), 4));
+        sink.close();
+    }
+
     @Test
     void aCursorFromBeforeARolloverStaysValid() {
         FileAuditSink sink = open(3_000, false);
