@@ -106,7 +106,8 @@ public final class VaultNode implements AutoCloseable {
         if (Tracing.configureFromGlobal()) {
             LOG.log(System.Logger.Level.INFO, "OpenTelemetry SDK present: tracing requests and plugin calls");
         }
-        PluginRegistry registry = PluginRegistry.load(config.pluginsDir());
+        // issue 19: only the plugins whose declared providers the configuration uses (and undeclared ones)
+        PluginRegistry registry = PluginRegistry.load(config.pluginsDir(), PluginRegistry.Selection.of(config));
         closeables.push(registry);
         this.plugins = registry;
         // issue 19: the selected providers' one-time preparation runs on the other core meanwhile

@@ -38,6 +38,23 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        if (plainServer(args)) {
+            // issue 19: picocli's classes are Java 5 class files, which the JDK's AOT cache cannot hold (~170 classes
+            // loaded and verified by the old verifier at every start): `server` with nothing or --passphrase-stdin
+            // runs without it; anything else (--help, --version, a typo) still goes through picocli
+            ServerCommand server = new ServerCommand();
+            server.passphraseStdin = args.length == 2;
+            int code;
+            try {
+                code = server.call();
+            } catch (Exception e) {
+                code = report(e, new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset()));
+            }
+            if (code != 0) {
+                System.exit(code);
+            }
+            return;
+        }
         CommandLine cli;
         if (args.length > 0 && args[0].equals("server")) {
             // issue 19: picocli reflects over every command it is given (all client commands too: ~0.1-0.2 s of
@@ -59,8 +76,17 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code server} or {@code server --passphrase-stdin}: the arguments the fast path of {@link #main} takes. */
+    static boolean plainServer(String[] args) {
+        return args.length > 0 && args[0].equals("server")
+                && (args.length == 1 || args.length == 2 && args[1].equals("--passphrase-stdin"));
+    }
+
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        PrintWriter err = cmd.getErr();
+        return report(e, cmd.getErr());
+    }
+
+    private static int report(Exception e, PrintWriter err) {
         if (e instanceof VaultException ve) {
             err.println("error: " + ve.getMessage());
         } else {

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET /v1/sys/plugins}: the loaded plugins and the provider names (storage backends, credential
- * types, audit sinks) each contributes. Organization API key; audited as {@code plugin.list}.
+ * {@code GET /v1/sys/plugins}: the installed plugins and the provider names (storage backends, credential
+ * types, audit sinks) each contributes; {@code loaded} is false for a plugin the node did not load because
+ * its configuration uses none of its providers (the names are then the plugin's declared ones). Organization API key; audited as {@code plugin.list}.
  */
 final class PluginsApi implements HttpService {
     private final Api api;
@@ -44,6 +45,7 @@ final class PluginsApi implements HttpService {
         m.put("storageBackends", p.storageBackends());
         m.put("credentialTypes", p.credentialTypes());
         m.put("auditSinks", p.auditSinks());
+        m.put("loaded", p.loaded());
         return m;
     }
 }

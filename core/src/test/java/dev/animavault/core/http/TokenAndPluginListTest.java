@@ -10,6 +10,7 @@ import dev.animavault.core.TestVault.Response;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +79,12 @@ class TokenAndPluginListTest {
             }
             assertTrue(credentialTypes.contains("api_key"), r.body());
             assertTrue(backends.contains("jdbc"), r.body());
+            // issue 19: installed plugins the configuration does not use are listed, from their declaration
+            assertTrue(backends.contains("file"), r.body());
+            Map<String, Boolean> loaded = new java.util.TreeMap<>();
+            r.json().get("items").forEach(p -> loaded.put(p.get("id").asText(), p.get("loaded").asBoolean()));
+            assertEquals(true, loaded.get("storage-jdbc"), r.body());
+            assertEquals(false, loaded.get("storage-file"), r.body());
             assertEquals(401, vault.get("/v1/sys/plugins", null).status());
             assertEquals(1, vault.get("/v1/vault/audit/logs?action=plugin.list&outcome=SUCCESS", OWNER)
                     .json().get("items").size());

@@ -210,4 +210,119 @@ class PluginLoadingTest {
         VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
         assertTrue(e.getMessage().contains("license_key") && e.getMessage().contains("license-c"), e.getMessage());
     }
+
+    // --- issue 19: a start loads only the plugins whose declared providers its configuration uses ---
+
+    private static final PluginRegistry.Selection DEFAULT_SELECTION = new PluginRegistry.Selection(
+            java.util.Set.of("jdbc"), java.util.Set.of("api_key"), java.util.Set.of("file"));
+
+    @Test
+    void aStartLoadsOnlyTheSelectedPluginsAndListsTheOthers() throws Exception {
+        try (PluginRegistry registry = PluginRegistry.load(TestVault.pluginsDir(tmp), DEFAULT_SELECTION)) {
+            assertEquals(java.util.Set.of("jdbc"), registry.storageBackends().keySet());
+            assertEquals(java.util.Set.of("api_key"), registry.credentialTypes().keySet());
+            assertEquals(java.util.Set.of("file"), registry.auditSinks().keySet());
+            // root key providers are always loaded: a keyring rotated elsewhere may name any of them
+            assertTrue(registry.rootKeyProviders().containsKey("pkcs11"), registry.rootKeyProviders().toString());
+            Map<String, PluginRegistry.PluginInfo> byId = new java.util.TreeMap<>();
+            registry.plugins().forEach(p -> byId.put(p.id(), p));
+            assertEquals(bundledCount(), byId.size(), byId.toString());
+            assertTrue(byId.get("storage-jdbc").loaded());
+            PluginRegistry.PluginInfo fileStorage = byId.get("storage-file");
+            assertFalse(fileStorage.loaded());
+            assertEquals(List.of("file"), fileStorage.storageBackends());
+            assertFalse(byId.get("audit-otel").loaded());
+            assertEquals(List.of("otel"), byId.get("audit-otel").auditSinks());
+            assertFalse(byId.get("credential-oauth-refresh").loaded());
+            assertTrue(byId.get("rootkey-pkcs11").loaded());
+        }
+    }
+
+    /** Loading every plugin checks each declaration against what the plugin really provides. */
+    @Test
+    void everyBundledPluginDeclaresExactlyWhatItProvides() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        try (PluginRegistry registry = PluginRegistry.load(plugins)) {
+            assertEquals(bundledCount(), registry.plugins().size());
+            assertTrue(registry.plugins().stream().allMatch(PluginRegistry.PluginInfo::loaded));
+        }
+        try (java.util.stream.Stream<Path> dirs = Files.list(plugins)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                assertTrue(DeclaredProvides.read(dir) != null, dir + " has no plugin.provides");
+            }
+        }
+    }
+
+    @Test
+    void aPluginWithoutADeclarationIsAlwaysLoaded() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("license-plugin").buildInto(plugins);
+        try (PluginRegistry registry = PluginRegistry.load(plugins, DEFAULT_SELECTION)) {
+            assertTrue(registry.credentialTypes().containsKey("license_key"), registry.credentialTypes().toString());
+            assertTrue(registry.auditSinks().containsKey("switchable"));
+        }
+    }
+
+    @Test
+    void aDeclaredPluginIsLoadedWhenTheConfigurationUsesOneOfItsProviders() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("license-plugin").provides("credential-type:license_key, audit-sink:switchable")
+                .buildInto(plugins);
+        try (PluginRegistry registry = PluginRegistry.load(plugins, DEFAULT_SELECTION)) {
+            assertFalse(registry.credentialTypes().containsKey("license_key"));
+            assertFalse(registry.plugins().stream().filter(p -> p.id().equals("license-plugin")).findFirst()
+                    .orElseThrow().loaded());
+        }
+        PluginRegistry.Selection withSink = new PluginRegistry.Selection(java.util.Set.of("jdbc"),
+                java.util.Set.of("api_key"), java.util.Set.of("file", "switchable"));
+        try (PluginRegistry registry = PluginRegistry.load(plugins, withSink)) {
+            assertTrue(registry.auditSinks().containsKey("switchable"));
+            assertTrue(registry.credentialTypes().containsKey("license_key"), "the whole plugin is loaded");
+        }
+    }
+
+    @Test
+    void aDeclarationThatDoesNotMatchStopsStartup() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("license-plugin").provides("credential-type:license_key").buildInto(plugins);
+        VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins).close());
+        assertEquals(ErrorCode.CONFIGURATION, e.errorCode());
+        assertTrue(e.getMessage().contains("license-plugin") && e.getMessage().contains("switchable")
+                && e.getMessage().contains("plugin.provides"), e.getMessage());
+        Files.delete(plugins.resolve("license-plugin.zip"));
+        TestPluginBuilder.licensePlugin("license-plugin").provides("credential-type license_key").buildInto(plugins);
+        Files.setLastModifiedTime(plugins.resolve("license-plugin.zip"), FileTime.fromMillis(1_000_000L));
+        VaultException malformed = assertThrows(VaultException.class,
+                () -> PluginRegistry.load(plugins, DEFAULT_SELECTION).close());
+        assertTrue(malformed.getMessage().contains("not kind:name"), malformed.getMessage());
+    }
+
+    @Test
+    void aConfiguredNameNoLoadedPluginHasLoadsEveryPluginSoTheErrorListsThem() {
+        PluginRegistry.Selection unknown = new PluginRegistry.Selection(java.util.Set.of("nosuch"),
+                java.util.Set.of("api_key"), java.util.Set.of("file"));
+        try (PluginRegistry registry = PluginRegistry.load(TestVault.pluginsDir(tmp), unknown)) {
+            assertEquals(java.util.Set.of("file", "jdbc"), registry.storageBackends().keySet());
+            assertTrue(registry.plugins().stream().allMatch(PluginRegistry.PluginInfo::loaded));
+        }
+    }
+
+    @Test
+    void duplicateDeclaredNamesOfPluginsNotLoadedStopStartup() throws Exception {
+        Path plugins = TestVault.pluginsDir(tmp);
+        TestPluginBuilder.licensePlugin("license-a").provides("credential-type:license_key, audit-sink:switchable")
+                .buildInto(plugins);
+        TestPluginBuilder.licensePlugin("license-b").provides("credential-type:license_key, audit-sink:switchable")
+                .buildInto(plugins);
+        VaultException e = assertThrows(VaultException.class, () -> PluginRegistry.load(plugins, DEFAULT_SELECTION)
+                .close());
+        assertTrue(e.getMessage().contains("two plugins provide") && e.getMessage().contains("license-a")
+                && e.getMessage().contains("license-b"), e.getMessage());
+    }
+
+    private static long bundledCount() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> zips = Files.list(Path.of(System.getProperty("anima.test.plugins")))) {
+            return zips.filter(z -> z.toString().endsWith(".zip")).count();
+        }
+    }
 }

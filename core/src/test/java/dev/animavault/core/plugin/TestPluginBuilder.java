@@ -27,6 +27,7 @@ import javax.tools.ToolProvider;
 public final class TestPluginBuilder {
     private final String id;
     private String requires = ">=1.0.0 & <2.0.0";
+    private String provides;
     private final Map<String, String> sources = new LinkedHashMap<>();
 
     private TestPluginBuilder(String id) {
@@ -39,6 +40,12 @@ public final class TestPluginBuilder {
 
     public TestPluginBuilder requires(String expression) {
         this.requires = expression;
+        return this;
+    }
+
+    /** Writes {@code plugin.provides} (none by default: a plugin from before the entry existed). */
+    public TestPluginBuilder provides(String declaration) {
+        this.provides = declaration;
         return this;
     }
 
@@ -78,7 +85,8 @@ public final class TestPluginBuilder {
             try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
                 out.putNextEntry(new ZipEntry("plugin.properties"));
                 out.write(("plugin.id=" + id + "\nplugin.version=1.0.0\nplugin.requires=" + requires
-                        + "\nplugin.provider=tests\n").getBytes(StandardCharsets.UTF_8));
+                        + "\nplugin.provider=tests\n" + (provides == null ? "" : "plugin.provides=" + provides + "\n"))
+                        .getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
                 try (Stream<Path> walk = Files.walk(classes)) {
                     for (Path p : walk.filter(Files::isRegularFile).toList()) {
