@@ -22,13 +22,15 @@ export interface HealthCheck {
   detail?: string;
 }
 
-/** A loaded plugin and the providers it contributes (`GET /v1/sys/plugins`). */
+/** An installed plugin and the providers it contributes (`GET /v1/sys/plugins`). */
 export interface PluginInfo {
   id: string;
   version: string;
   storageBackends: string[];
   credentialTypes: string[];
   auditSinks: string[];
+  /** false: installed but skipped, the server's configuration uses none of its providers. */
+  loaded: boolean;
 }
 
 /** `/v1/sys`: the server's own state. */
@@ -44,7 +46,7 @@ export class Sys {
     return this.#t.request({ method: "GET", path: "/v1/sys/health", options });
   }
 
-  /** The loaded plugins (organization API key). */
+  /** The installed plugins, loaded or not (organization API key). */
   async plugins(options?: RequestOptions): Promise<PluginInfo[]> {
     const page = await this.#t.request<{ items: PluginInfo[] }>({ method: "GET", path: "/v1/sys/plugins", options });
     return page.items;

@@ -279,8 +279,18 @@ class CliIT {
         });
         assertTrue(types.containsAll(List.of("api_key", "password")), plugins.toString());
         assertTrue(backends.contains("jdbc"), plugins.toString());
+        // the default configuration (SQLite, audit file) loads storage-jdbc and skips the Vaultwarden backend
+        plugins.forEach(p -> {
+            if (p.path("storageBackends").toString().contains("\"jdbc\"")) {
+                assertTrue(p.path("loaded").asBoolean(false), p.toString());
+            }
+            if (p.path("storageBackends").toString().contains("\"vaultwarden\"")) {
+                assertFalse(p.path("loaded").asBoolean(true), p.toString());
+            }
+        });
         Run table = cli("plugins", "list").ok();
-        assertTrue(table.out().startsWith("PLUGIN") && table.out().contains("credential-password"), table.out());
+        assertTrue(table.out().startsWith("PLUGIN") && table.out().contains("LOADED")
+                && table.out().contains("credential-password"), table.out());
     }
 
     @Test

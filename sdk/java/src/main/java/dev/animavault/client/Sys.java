@@ -21,16 +21,20 @@ public final class Sys {
                 n -> new Health(JsonViews.text(n, "status"), JsonViews.text(n, "storage")));
     }
 
-    /** A loaded plugin and the provider names it contributes. */
+    /**
+     * An installed plugin and the provider names it contributes; {@code loaded} is false for a plugin the
+     * server skipped because its configuration uses none of them (servers before that field: always true).
+     */
     public record Plugin(String id, String version, java.util.List<String> storageBackends,
-                         java.util.List<String> credentialTypes, java.util.List<String> auditSinks) {
+                         java.util.List<String> credentialTypes, java.util.List<String> auditSinks, boolean loaded) {
     }
 
-    /** {@code GET /v1/sys/plugins}: the loaded plugins (organization API key). */
+    /** {@code GET /v1/sys/plugins}: the installed plugins, loaded or not (organization API key). */
     public java.util.List<Plugin> plugins() {
         return t.send(Transport.get("/v1/sys/plugins"), n -> JsonViews.items(n, p -> new Plugin(JsonViews.text(p, "id"),
                 JsonViews.text(p, "version"), JsonViews.strings(p, "storageBackends"),
-                JsonViews.strings(p, "credentialTypes"), JsonViews.strings(p, "auditSinks"))));
+                JsonViews.strings(p, "credentialTypes"), JsonViews.strings(p, "auditSinks"),
+                p.path("loaded").asBoolean(true))));
     }
 
     /** A data key of the keyring (never its material); {@code encryptions} is the durable reserved count. */
