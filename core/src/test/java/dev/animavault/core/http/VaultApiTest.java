@@ -181,6 +181,8 @@ class VaultApiTest {
                 new Case("GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY", "avt_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", null, 401, "unauthenticated"),
                 new Case("GET", "/v1/vault/secrets/agent_123/OPENAI_API_KEY", "garbage", null, 401, "unauthenticated"),
                 new Case("GET", "/v1/identities/nobody", OWNER, null, 404, "identity_not_found"),
+                new Case("GET", "/v1/vault/secrets/nobody", OWNER, null, 404, "identity_not_found"),
+                new Case("GET", "/v1/vault/secrets/nobody?limit=5", OWNER, null, 404, "identity_not_found"),
                 new Case("POST", "/v1/identities", OWNER, "{\"id\":\"-bad\"}", 400, "invalid_name"),
                 new Case("POST", "/v1/identities", OWNER, "{\"id\":\"agent_123\"}", 409, "already_exists"),
                 new Case("GET", "/v1/vault/audit/logs?from=yesterday", OWNER, null, 400, "invalid_argument"),
