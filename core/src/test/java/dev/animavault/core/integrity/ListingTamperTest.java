@@ -2,12 +2,10 @@ package dev.animavault.core.integrity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
 import dev.animavault.core.config.ProviderSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -113,22 +111,7 @@ class ListingTamperTest {
             Path auditFile = tmp.resolve("data/audit/audit.jsonl");
             String[] expected = {"\"secretKey\":\"K3\"", "\"secretKey\":\"K4\"", "\"secretKey\":\"K1\"",
                     "\"identityId\":\"agent_b\"", "\"identityId\":\"agent_c\""};
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            String audit = "";
-            while (System.nanoTime() < deadline) {
-                audit = Files.exists(auditFile) ? Files.readString(auditFile) : "";
-                String a = audit;
-                if (java.util.Arrays.stream(expected).allMatch(e -> a.lines()
-                        .anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)))) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-            for (String e : expected) {
-                String a = audit;
-                assertTrue(a.lines().anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)),
-                        "audited: " + e);
-            }
+            String audit = StorageTamperTest.awaitViolationsAudited(auditFile, expected);
             assertFalse(audit.contains("value-K"), "no value in the audit");
         }
     }

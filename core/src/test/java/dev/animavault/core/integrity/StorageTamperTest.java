@@ -170,23 +170,32 @@ class StorageTamperTest {
             Path auditFile = tmp.resolve("data/audit/audit.jsonl");
             String[] expected = {"\"secretKey\":\"ROLLED\"", "\"secretKey\":\"SWAP_A\"", "\"secretKey\":\"SWAP_B\"",
                     "\"secretKey\":\"LABELLED\"", "tokens/" + tokenId};
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            String audit = "";
-            while (System.nanoTime() < deadline) {
-                audit = Files.exists(auditFile) ? Files.readString(auditFile) : "";
-                String a = audit;
-                if (java.util.Arrays.stream(expected).allMatch(e -> a.lines()
-                        .anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)))) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-            for (String e : expected) {
-                String a = audit;
-                assertTrue(a.lines().anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)),
-                        "audited: " + e);
-            }
+            String audit = awaitViolationsAudited(auditFile, expected);
             assertFalse(audit.contains("value-untouched-1234") || audit.contains("value-two-1234"));
         }
+    }
+
+    /**
+     * Waits (10 s at most) until the audit file holds a {@code storage.integrity_violation} event naming each of
+     * {@code expected}, asserts that it does, and returns the file's text.
+     */
+    static String awaitViolationsAudited(Path auditFile, String... expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String audit = "";
+        while (System.nanoTime() < deadline) {
+            audit = Files.exists(auditFile) ? Files.readString(auditFile) : "";
+            String a = audit;
+            if (java.util.Arrays.stream(expected).allMatch(e -> a.lines()
+                    .anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)))) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        for (String e : expected) {
+            String a = audit;
+            assertTrue(a.lines().anyMatch(l -> l.contains("storage.integrity_violation") && l.contains(e)),
+                    "audited: " + e);
+        }
+        return audit;
     }
 }
