@@ -37,14 +37,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
 # shellcheck source=../scripts/java-env.sh
 source "$ROOT/scripts/java-env.sh"
+BENCH_NAME=http-bench
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 
-die() { echo "http-bench: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-for n in ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
-         PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS; do
-  [[ ${!n} =~ ^[0-9]+$ ]] || die "$n must be a non-negative integer, got '${!n}'"
-done
+require_uint ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
+  PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
 [ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
@@ -56,18 +54,7 @@ command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk (or buil
 command -v curl >/dev/null || die "curl not found"
 
 # --- artifacts -------------------------------------------------------------------------------------
-find_dist() {
-  local d
-  for d in "$ROOT"/distribution/target/anima-vault-*/; do
-    [ -x "$d/bin/anima-vault" ] && { printf '%s' "${d%/}"; return 0; }
-  done
-  return 1
-}
-if ! DIST=$(find_dist); then
-  log "no unpacked distribution under distribution/target: building it (mvn -pl distribution -am package -DskipTests)"
-  (cd "$ROOT" && mvn -B -q -pl distribution -am package -DskipTests) || die "building the distribution failed"
-  DIST=$(find_dist) || die "the build produced no distribution/target/anima-vault-*/bin/anima-vault"
-fi
+find_dist build   # BENCH_DIST, else distribution/target (built when missing)
 if [ ! -f "$BENCH/target/classes/dev/animavault/bench/BareServer.class" ] || [ ! -d "$BENCH/target/lib" ]; then
   log "building the bench module (mvn -pl bench -am package -DskipTests: the modules it uses from this tree, not stale snapshots in ~/.m2)"
   (cd "$ROOT" && mvn -B -q -pl bench -am package -DskipTests) || die "building the bench module failed"
@@ -94,16 +81,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local port i
-  for ((i = 0; i < 100; i++)); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
-  done
-  die "no free loopback port found"
-}
 
-random_token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
 
 now_ms() { date +%s%3N; }
 
@@ -121,19 +99,6 @@ wait_http() {
   die "$url not healthy within ${timeout}s"
 }
 
-# api METHOD PATH AUTH_HEADER_FILE [JSON]: sets API_STATUS and API_BODY. The bearer token is read by
-# curl from a 0600 file so it never appears in a process listing.
-api() {
-  local out
-  out=$(curl -sS --max-time 30 -X "$1" -H "@$3" -H 'Content-Type: application/json' \
-    ${4:+--data-binary "$4"} -w '\n%{http_code}' "$VAULT_URL$2")
-  API_STATUS=${out##*$'\n'}
-  API_BODY=${out%$'\n'*}
-}
-expect() {  # expect STATUS WHAT
-  [ "$API_STATUS" = "$1" ] || die "$2: expected HTTP $1, got $API_STATUS: $API_BODY"
-}
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -n1; }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
@@ -193,12 +158,6 @@ API_BODY=""
 
 # --- helpers ------------------------------------------------------------------------------------------------
 # run_read NAME URL SECONDS -> "req_per_s p99_ms non2xx errors"; raw output appended to the work log.
-to_ms() {  # "812.34us" | "1.20ms" | "1.02s" | "2.00m" -> milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.2f", n }'
-}
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of the whole process
 
