@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,12 +25,6 @@ class ListingTamperTest {
 
     @TempDir
     Path tmp;
-
-    private static Connection db(Path dataDir) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("busy_timeout", "10000");
-        return new org.sqlite.JDBC().connect("jdbc:sqlite:" + dataDir.resolve("anima-vault.db"), p);
-    }
 
     private static void assertRefused(Response r) {
         assertEquals(500, r.status(), r.body());
@@ -57,7 +50,7 @@ class ListingTamperTest {
         try (TestVault vault = TestVault.start(tmp, b -> b
                 .storage(new ProviderSpec("jdbc", Map.of("read-cache", "off")))
                 .tokenCacheTtl(Duration.ofMillis(100)));
-             Connection db = db(tmp.resolve("data"))) {
+             Connection db = StorageTamperTest.db(tmp.resolve("data"))) {
             for (String id : new String[] {"agent_a", "agent_b", "agent_c"}) {
                 assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"" + id + "\",\"metadata\":{\"team\":\""
                         + id + "\"}}").status());

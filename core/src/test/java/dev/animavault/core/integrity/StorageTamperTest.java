@@ -31,7 +31,8 @@ class StorageTamperTest {
     @TempDir
     Path tmp;
 
-    private static Connection db(Path dataDir) throws Exception {
+    /** A direct connection to the test vault's SQLite database (the tamperer's access). */
+    static Connection db(Path dataDir) throws Exception {
         Properties p = new Properties();
         p.setProperty("busy_timeout", "10000");
         return new org.sqlite.JDBC().connect("jdbc:sqlite:" + dataDir.resolve("anima-vault.db"), p);
