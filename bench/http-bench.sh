@@ -32,6 +32,7 @@ PAGE_IDENTITIES=${PAGE_IDENTITIES:-100000}  # pages part: identities created for
 PAGE_SECRETS=${PAGE_SECRETS:-1000}  # pages part: secrets of the one identity whose listing is paged
 PAGE_DURATION=${PAGE_DURATION:-10}  # pages part: seconds per measured wrk run (each after as many seconds of warm-up)
 PAGE_CONNECTIONS=${PAGE_CONNECTIONS:-1}  # pages part: kept-alive connections of those runs (1: latency, no queueing)
+PAGE_WALK=${PAGE_WALK:-100}  # pages part: identity pages of 100 in the walk (paths taken in turn)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
@@ -42,7 +43,7 @@ BENCH_NAME=http-bench
 source "$BENCH/lib.sh"
 
 require_uint ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
-  PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS
+  PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS PAGE_WALK
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
 [ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
@@ -389,13 +390,15 @@ IDS_CURSOR=$(page_cursor /v1/identities $((PAGE_ID_TOTAL / 2)))
 # run_p50 NAME PATH TOKEN -> "p50_us req_per_s non2xx+errors cpu_us_per_request"; PAGE_DURATION s discarded, then
 # PAGE_DURATION s measured. CPU per request: the server's user+system time over the measured run's requests
 # (unlike the latency, it hardly depends on what else runs on the machine).
+# A PATH of the form @FILE: each path of FILE in turn (a walk over many pages, bench/lua/auth-get-paths.lua).
 run_p50() {
-  local name=$1 path=$2 token=$3 out p50 rps bad before after requests cpu
-  AV_TOKEN=$token wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s -s "$BENCH/lua/auth-get.lua" \
+  local name=$1 path=$2 token=$3 out p50 rps bad before after requests cpu script=$BENCH/lua/auth-get.lua paths=""
+  if [ "${path#@}" != "$path" ]; then paths=${path#@}; path=/; script=$BENCH/lua/auth-get-paths.lua; fi
+  AV_TOKEN=$token AV_PATHS=$paths wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s -s "$script" \
     "$VAULT_URL$path" >/dev/null
   before=$(cpu_ticks "$VAULT_PID")
-  out=$(AV_TOKEN=$token wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s --latency \
-    -s "$BENCH/lua/auth-get.lua" "$VAULT_URL$path")
+  out=$(AV_TOKEN=$token AV_PATHS=$paths wrk -t1 -c"$PAGE_CONNECTIONS" -d"${PAGE_DURATION}s" --timeout 10s --latency \
+    -s "$script" "$VAULT_URL$path")
   after=$(cpu_ticks "$VAULT_PID")
   requests=$(awk '/ requests in / {print $1}' <<<"$out")
   cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${requests:-0}" 'BEGIN {printf "%.0f", (n > 0) ? t * 1e6 / hz / n : 0}')
@@ -410,6 +413,24 @@ run_p50() {
 read -r PG_READ1 _ PG_BAD_R1 PG_READ1_CPU <<<"$(run_p50 "secret read" "$READ_PATH" "$AGENT_TOKEN")"
 read -r PG_S1 PG_S1_RPS PG_BAD_S1 PG_S1_CPU <<<"$(run_p50 "secrets page 1" "/v1/vault/secrets/pages_big000?limit=100" "$ORG_KEY")"
 read -r PG_SD PG_SD_RPS PG_BAD_SD PG_SD_CPU <<<"$(run_p50 "secrets page deep" "/v1/vault/secrets/pages_big000?limit=100&cursor=$SECRETS_CURSOR" "$ORG_KEY")"
+# Walks: the first pages of every bench_ identity's secrets (IDENTITIES pages of 100 of their LOAD_SECRETS
+# secrets) and the organization's first PAGE_WALK identity pages, each path in turn: far more rows than any
+# cache of recently listed rows holds, so these show a page's cost when it was not listed moments before.
+for ((i = 0; i < IDENTITIES; i++)); do printf '/v1/vault/secrets/bench_%03d?limit=100\n' "$i"; done >"$WORK/walk-secrets.txt"
+page_walk() {  # page_walk PATH PAGES: the paths of the first PAGES pages of 100 of the listing at PATH
+  local path=$1 cursor="" i
+  for ((i = 0; i < $2; i++)); do
+    echo "$path?limit=100${cursor:+&cursor=$cursor}"
+    api GET "$path?limit=100${cursor:+&cursor=$cursor}" "$WORK/org.header"
+    expect 200 "page of $path"
+    cursor=$(json_field nextCursor "$API_BODY")
+    [ -n "$cursor" ] || break
+  done
+  API_BODY=""
+}
+page_walk /v1/identities "$PAGE_WALK" >"$WORK/walk-identities.txt"
+read -r PG_SW PG_SW_RPS PG_BAD_SW PG_SW_CPU <<<"$(run_p50 "secrets pages, walk over $IDENTITIES identities" "@$WORK/walk-secrets.txt" "$ORG_KEY")"
+read -r PG_IW PG_IW_RPS PG_BAD_IW PG_IW_CPU <<<"$(run_p50 "identities pages, walk over $(wc -l <"$WORK/walk-identities.txt") pages" "@$WORK/walk-identities.txt" "$ORG_KEY")"
 read -r PG_I1 PG_I1_RPS PG_BAD_I1 PG_I1_CPU <<<"$(run_p50 "identities page 1" "/v1/identities?limit=100" "$ORG_KEY")"
 read -r PG_ID PG_ID_RPS PG_BAD_ID PG_ID_CPU <<<"$(run_p50 "identities page deep" "/v1/identities?limit=100&cursor=$IDS_CURSOR" "$ORG_KEY")"
 # issue 19's audit query: the newest 100 events of one identity whose events (its secrets' writes) lie
@@ -426,9 +447,10 @@ PG_AQ_MS=$(awk -v u="$PG_AQ" 'BEGIN {printf "%.1f", u / 1000}')
 read -r PG_READ2 _ PG_BAD_R2 PG_READ2_CPU <<<"$(run_p50 "secret read again" "$READ_PATH" "$AGENT_TOKEN")"
 PG_READ=$(awk -v a="$PG_READ1" -v b="$PG_READ2" 'BEGIN {printf "%.0f", (a + b) / 2}')
 PG_READ_CPU=$(awk -v a="$PG_READ1_CPU" -v b="$PG_READ2_CPU" 'BEGIN {printf "%.0f", (a + b) / 2}')
-PG_BAD=$((PG_BAD_R1 + PG_BAD_S1 + PG_BAD_SD + PG_BAD_I1 + PG_BAD_ID + PG_BAD_AQ + PG_BAD_R2))
+PG_BAD=$((PG_BAD_R1 + PG_BAD_S1 + PG_BAD_SD + PG_BAD_SW + PG_BAD_I1 + PG_BAD_ID + PG_BAD_IW + PG_BAD_AQ + PG_BAD_R2))
 page_ratio() { awk -v a="$1" -v b="$PG_READ" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}'; }
 PG_S1_X=$(page_ratio "$PG_S1"); PG_SD_X=$(page_ratio "$PG_SD"); PG_I1_X=$(page_ratio "$PG_I1"); PG_ID_X=$(page_ratio "$PG_ID")
+PG_SW_X=$(page_ratio "$PG_SW"); PG_IW_X=$(page_ratio "$PG_IW")
 fi  # pages
 
 # --- restarts -------------------------------------------------------------------------------------------------
@@ -559,8 +581,10 @@ RESULT="$BENCH/results/$STAMP.txt"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "secret read (mean of before/after: $PG_READ1, $PG_READ2)" "$PG_READ" "" 1.0 "" "$PG_READ_CPU"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "secrets of pages_big000, first page" "$PG_S1" "$PG_S1_RPS" "$PG_S1_X" "<= 5x: $(verdict "$PG_S1_X" "<=" 5)" "$PG_S1_CPU"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "secrets of pages_big000, page after #$((PAGE_SECRETS / 2))" "$PG_SD" "$PG_SD_RPS" "$PG_SD_X" "<= 5x: $(verdict "$PG_SD_X" "<=" 5)" "$PG_SD_CPU"
+  printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "secrets, walk: first pages of $IDENTITIES identities" "$PG_SW" "$PG_SW_RPS" "$PG_SW_X" "<= 5x: $(verdict "$PG_SW_X" "<=" 5)" "$PG_SW_CPU"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "identities, first page" "$PG_I1" "$PG_I1_RPS" "$PG_I1_X" "<= 5x: $(verdict "$PG_I1_X" "<=" 5)" "$PG_I1_CPU"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "identities, page after #$((PAGE_ID_TOTAL / 2))" "$PG_ID" "$PG_ID_RPS" "$PG_ID_X" "<= 5x: $(verdict "$PG_ID_X" "<=" 5)" "$PG_ID_CPU"
+  printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "identities, walk: first $(wc -l <"$WORK/walk-identities.txt") pages in turn" "$PG_IW" "$PG_IW_RPS" "$PG_IW_X" "<= 5x: $(verdict "$PG_IW_X" "<=" 5)" "$PG_IW_CPU"
   printf '  %-44s %7s us %10s %8s %22s %7s us/req\n' "audit query, newest 100 of $AUDIT_IDENTITY" "$PG_AQ" "$PG_AQ_RPS" "" "<= 20 ms: $(verdict "$PG_AQ_MS" "<=" 20)" "$PG_AQ_CPU"
   AQ_NOTE=""; [ "$AUDIT_EVENTS_NOW" -ge 1000000 ] || AQ_NOTE=" (fewer than the target's 10^6: not a verdict at its size)"
   echo "  the audit trail held $AUDIT_EVENTS_NOW events at the audit query$AQ_NOTE"
