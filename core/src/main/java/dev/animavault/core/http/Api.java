@@ -234,7 +234,9 @@ final class Api {
             byte[] body = new byte[declared];
             int n = in.readNBytes(body, 0, declared);
             if (n < declared) {
-                return Arrays.copyOf(body, n);
+                byte[] shorter = Arrays.copyOf(body, n);
+                Arrays.fill(body, (byte) 0); // a body may hold a secret value: no stray copies
+                return shorter;
             }
             int next = in.read();
             if (next < 0) {
@@ -244,6 +246,8 @@ final class Api {
             byte[] all = Arrays.copyOf(body, declared + 1 + rest.length);
             all[declared] = (byte) next;
             System.arraycopy(rest, 0, all, declared + 1, rest.length);
+            Arrays.fill(body, (byte) 0);
+            Arrays.fill(rest, (byte) 0);
             return all;
         }
     }
