@@ -22,9 +22,12 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Arrays;
 import java.util.Optional;
 
 /** What every API handler needs: authentication, the request id, body reading, JSON responses. */
@@ -188,7 +191,7 @@ final class Api {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
-        byte[] body = readEntity(req);
+        byte[] body = readEntity(req, declared);
         if (body.length > maxBodyBytes) {
             throw new VaultException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than " + maxBodyBytes
                     + " bytes");
@@ -201,10 +204,11 @@ final class Api {
      * without a response; an entity over the limit or with broken chunked framing gets a problem and the
      * connection closes (see {@link BrokenFramingException}).
      */
-    private byte[] readEntity(ServerRequest req) {
+    private byte[] readEntity(ServerRequest req, long declared) {
         try {
-            return req.content().as(byte[].class);
-        } catch (DataReader.InsufficientDataAvailableException | ServerConnectionException | UncheckedIOException e) {
+            return declared >= 0 ? readDeclared(req, (int) declared) : req.content().as(byte[].class);
+        } catch (DataReader.InsufficientDataAvailableException | ServerConnectionException | UncheckedIOException
+                 | IOException e) {
             throw new CloseConnectionException("connection ended while reading the request body", e);
         } catch (RequestException e) {
             if (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
@@ -215,6 +219,36 @@ final class Api {
         } catch (RuntimeException e) {
             // Helidon's chunk parser lets NumberFormatException and the like through for sizes like 'zz' or '-1'
             throw new BrokenFramingException(ErrorCode.INVALID_ARGUMENT, "malformed request body framing", e);
+        }
+    }
+
+    /**
+     * Reads a body of a declared length into one array of that length. {@code as(byte[].class)} reads through
+     * {@link InputStream#readAllBytes()}, which allocates a 16 KiB buffer and then copies: most of a write
+     * request's allocation for a body of a few hundred bytes. A decoded body (content encoding) may be longer
+     * or shorter than declared: the rest is read on, the short one trimmed; the size limit is checked by the
+     * caller (and by the entity's own limit while reading).
+     */
+    private static byte[] readDeclared(ServerRequest req, int declared) throws IOException {
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = new byte[declared];
+            int n = in.readNBytes(body, 0, declared);
+            if (n < declared) {
+                byte[] shorter = Arrays.copyOf(body, n);
+                Arrays.fill(body, (byte) 0); // a body may hold a secret value: no stray copies
+                return shorter;
+            }
+            int next = in.read();
+            if (next < 0) {
+                return body;
+            }
+            byte[] rest = in.readAllBytes();
+            byte[] all = Arrays.copyOf(body, declared + 1 + rest.length);
+            all[declared] = (byte) next;
+            System.arraycopy(rest, 0, all, declared + 1, rest.length);
+            Arrays.fill(body, (byte) 0);
+            Arrays.fill(rest, (byte) 0);
+            return all;
         }
     }
 

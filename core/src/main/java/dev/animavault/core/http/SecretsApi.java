@@ -56,7 +56,7 @@ final class SecretsApi implements HttpService {
         SecretValue value = generate.isPresent() ? writes.generateValue(type, generate.get())
                 : SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
-            Api.send(res, 201, Views.secretMetadata(writes.createSecret(ctx, identityId, key, value, type,
+            Api.sendJson(res, 201, Views.secretMetadataJson(writes.createSecret(ctx, identityId, key, value, type,
                     metadata, lifecycle(body))));
         } finally {
             value.wipe();
@@ -71,7 +71,7 @@ final class SecretsApi implements HttpService {
         Json.onlyFields(body, "value", "type", "metadata", "rotation", "expiresAt");
         SecretValue value = SecretValue.ofUtf8(Json.requiredString(body, "value"));
         try {
-            Api.send(res, 200, Views.secretMetadata(writes.putSecret(ctx, identityId, key, value,
+            Api.sendJson(res, 200, Views.secretMetadataJson(writes.putSecret(ctx, identityId, key, value,
                     Json.optionalString(body, "type"), Json.optionalStringMap(body, "metadata"), lifecycle(body))));
         } finally {
             value.wipe();

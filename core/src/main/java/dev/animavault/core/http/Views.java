@@ -50,6 +50,46 @@ final class Views {
     }
 
     /**
+     * {@link #secretMetadata} as JSON bytes, for the answers of a create and an update (the write path): the
+     * same members in the same order, written straight to bytes with {@link JsonBytes} instead of a map that
+     * Jackson serializes. A secret with a {@code rotation} member (a policy or an expiry) takes the map path.
+     * Equal to {@code Json.write(secretMetadata(s))} (ViewsTest), except that characters beyond the Basic
+     * Multilingual Plane come out as UTF-8 rather than as escaped surrogate pairs (the same JSON text).
+     */
+    static byte[] secretMetadataJson(SecretMetadata s) {
+        if (LifecycleAttributes.view(s, java.time.Instant.now()).isPresent()) {
+            return Json.write(secretMetadata(s));
+        }
+        JsonBytes out = new JsonBytes(256 + 64 * s.metadata().size());
+        out.raw("{\"organizationId\":").string(s.ref().organizationId())
+                .raw(",\"identityId\":").string(s.ref().identityId())
+                .raw(",\"key\":").string(s.ref().key())
+                .raw(",\"type\":").string(s.type())
+                .raw(",\"version\":").number(s.currentVersion());
+        String hint = s.attributes().get(dev.animavault.core.credential.CredentialHints.ATTRIBUTE);
+        if (hint != null) {
+            out.raw(",\"hint\":").string(hint);
+        }
+        java.util.Optional<String> state = dev.animavault.core.credential.CredentialState.of(s);
+        if (state.isPresent()) {
+            out.raw(",\"state\":").string(state.get());
+        }
+        out.raw(",\"metadata\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : s.metadata().entrySet()) {
+            if (!first) {
+                out.raw(',');
+            }
+            first = false;
+            out.string(e.getKey()).raw(':').string(e.getValue());
+        }
+        out.raw("},\"createdAt\":").instant(s.createdAt())
+                .raw(",\"updatedAt\":").instant(s.updatedAt())
+                .raw('}');
+        return out.toByteArray();
+    }
+
+    /**
      * The secret read response (the agents' hot path), written straight to bytes: the value goes from its
      * bytes into the response without becoming a {@code String}. The caller sends the array and then
      * zeroes it.

@@ -141,6 +141,31 @@ class HttpHardeningTest {
     }
 
     @Test
+    void pipelinedBodiesOfDeclaredLengthAreEachReadExactly() {
+        // a body with Content-Length is read into an array of that length (Api.readDeclared): three requests
+        // back to back on one connection, one with multi-byte UTF-8 (length in bytes, not chars), then one
+        // whose declared body is empty; each must end exactly where the next begins
+        String name = "caf\u00e9 \u2603";
+        String json = "{\"id\":\"pipelined_1\",\"name\":\"" + name + "\"}";
+        byte[] first = (post("/v1/identities", "Content-Length: " + json.getBytes(StandardCharsets.UTF_8).length
+                + "\r\n", "")).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] rest = (createIdentity("pipelined_2") + post("/v1/identities", "Content-Length: 0\r\n", "")
+                + HEALTH).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[first.length + body.length + rest.length];
+        System.arraycopy(first, 0, all, 0, first.length);
+        System.arraycopy(body, 0, all, first.length, body.length);
+        System.arraycopy(rest, 0, all, first.length + body.length, rest.length);
+        RawHttp.Exchange ex = RawHttp.send(port, all, 3000);
+        assertEquals(List.of(201, 201, 400, 200), ex.statuses(), ex.text());
+        var stored = vault.get("/v1/identities/pipelined_1", OWNER);
+        assertEquals(200, stored.status());
+        assertTrue(stored.body().contains(name), stored.body());
+        assertEquals(200, vault.get("/v1/identities/pipelined_2", OWNER).status());
+        assertQuietLog();
+    }
+
+    @Test
     void nonAsciiMethodIs400() {
         RawHttp.Exchange ex = RawHttp.send(port, "G\u00c9T /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n"
                 .getBytes(StandardCharsets.UTF_8), 3000);
