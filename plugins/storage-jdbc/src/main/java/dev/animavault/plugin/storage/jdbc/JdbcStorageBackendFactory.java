@@ -85,8 +85,12 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                     lock = SqliteLockFile.acquire(settings.sqliteFile());
                 }
                 writePool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-writer", 1, true));
-                readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
-                        settings.maxPoolSize(), false));
+                HikariConfig reader = sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
+                        settings.maxPoolSize(), false);
+                // issue 19: the writer's first connection has just proven the file opens; the readers' are made
+                // by the pool's own thread (minimumIdle), not on the startup path
+                reader.setInitializationFailTimeout(-1);
+                readPool = open(settings, reader);
             } else {
                 String poolName = "anima-vault-postgresql-" + n;
                 pgPool = openPostgres(settings, poolName, context);
@@ -109,7 +113,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                     context.clock());
             List<Integer> applied;
             try {
-                applied = new SchemaMigrator(settings.dialect(), context.clock()).migrate(backend.writer());
+                SchemaMigrator migrator = new SchemaMigrator(settings.dialect(), context.clock());
+                // issue 19: a current schema is seen with one plain query; Jdbi runs only when there is work
+                applied = migrator.isCurrent(backend.writePool()) ? List.of() : migrator.migrate(backend.writer());
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
