@@ -48,14 +48,15 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
     }
 
     /**
-     * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library, which
-     * sqlite-jdbc copies out of its jar and reads back at every start, while core opens the root key (issue 19).
+     * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library (from the copy kept
+     * in the plugin's directory, {@link SqliteNativeLibrary}) while core opens the root key (issue 19).
      */
     @Override
     public void warmUp(ProviderConfig config) {
         String url = config.get(JdbcSettings.URL).orElse("");
         if (url.isEmpty() || url.startsWith(Dialect.SQLITE.urlPrefix())) {
             try {
+                SqliteNativeLibrary.prepare();
                 org.sqlite.SQLiteJDBCLoader.initialize();
             } catch (Exception e) {
                 LOG.fine(() -> "SQLite native library warm-up: " + e); // create() reports it
@@ -79,6 +80,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         try {
             int n = POOL_COUNTER.incrementAndGet();
             if (settings.dialect() == Dialect.SQLITE) {
+                SqliteNativeLibrary.prepare(); // before the driver's loader runs (when the warm-up has not)
                 prepareSqliteFile(settings.sqliteFile());
                 if (settings.readCache()) {
                     // the cache is coherent only while this process is the database's only writer
