@@ -33,6 +33,9 @@ final class HotQueries {
     static final int LIST_IDENTITIES_AFTER = 6;
     static final int LIST_SECRETS = 7;
     static final int LIST_SECRETS_AFTER = 8;
+    // (namespace[, after], limit): core lists records while it starts (issue 19: no Jdbi on that path)
+    static final int LIST_RECORDS = 9;
+    static final int LIST_RECORDS_AFTER = 10;
     /** The SQL of the per-request reads, indexed by the constants above. */
     static final String[] HOT_QUERIES = {
         "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN + " AND v.version = s.current_version"
@@ -46,6 +49,8 @@ final class HotQueries {
         positional(Listing.listIdentitiesSql(true)),
         positional(Listing.listSecretsSql(false)),
         positional(Listing.listSecretsSql(true)),
+        positional(Listing.listRecordsSql(false)),
+        positional(Listing.listRecordsSql(true)),
     };
 
     private HotQueries() {

@@ -41,8 +41,10 @@ final class JdbcAccess {
     private final PostgresPool postgres;
     /** LISTEN/NOTIFY between nodes (PostgreSQL); null on SQLite, whose file has one writing process. */
     private volatile PgChangeChannel changes;
-    private final Jdbi reader;
-    private final Jdbi writer;
+    /** Jdbi on the read pool, made at its first use (issue 19: Jdbi's set-up is not on the startup path). */
+    private final Lazy<Jdbi> reader;
+    /** Jdbi on the write pool (on PostgreSQL the same as {@link #reader}), made at its first use. */
+    private final Lazy<Jdbi> writer;
     /** The per-request reads: plain JDBC, statements prepared once per connection. */
     private final ReadSessions hot;
     /** Serializes SQLite writers in this process and commits them in groups; null on PostgreSQL. */
@@ -77,8 +79,8 @@ final class JdbcAccess {
         }
         this.postgres = readPool instanceof PostgresPool p ? p : null;
         this.hot = requireNonNull(hot, "hot is null");
-        this.reader = jdbi(readPool);
-        this.writer = readPool == writePool ? reader : jdbi(writePool);
+        this.reader = new Lazy<>(() -> jdbi(readPool));
+        this.writer = readPool == writePool ? reader : new Lazy<>(() -> jdbi(writePool));
         this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
@@ -117,7 +119,17 @@ final class JdbcAccess {
     }
 
     Jdbi writer() {
-        return writer;
+        return writer.get();
+    }
+
+    /** The pool writes use. */
+    DataSource writePool() {
+        return writePool;
+    }
+
+    /** Test hook: whether Jdbi has been set up (on either pool). */
+    boolean jdbiMade() {
+        return reader.made() || writer.made();
     }
 
     Dialect dialect() {
@@ -179,7 +191,7 @@ final class JdbcAccess {
     <T> T read(String operation, HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
         try {
-            return reader.withHandle(callback);
+            return reader.get().withHandle(callback);
         } catch (RuntimeException e) {
             throw failure(operation, e);
         }
@@ -324,7 +336,7 @@ final class JdbcAccess {
     <T> T writePostgres(String operation, HandleCallback<T, RuntimeException> callback) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return writer.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback);
+                return writer.get().inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback);
             } catch (RuntimeException e) {
                 SQLException sql = e instanceof VaultException ? null : SqlErrors.sqlCause(e);
                 if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.RETRYABLE && attempt < MAX_ATTEMPTS) {

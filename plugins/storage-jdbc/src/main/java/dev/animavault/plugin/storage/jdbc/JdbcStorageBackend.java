@@ -133,9 +133,19 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         return secrets.secretReadsFromDatabase();
     }
 
-    /** The pool writes use; migrations run on it. */
+    /** Jdbi on the pool writes use; migrations run on it. */
     Jdbi writer() {
         return db.writer();
+    }
+
+    /** The pool writes use; the migration check runs on it. */
+    DataSource writePool() {
+        return db.writePool();
+    }
+
+    /** Test hook: whether Jdbi has been set up (it is at the first write or migration, not before). */
+    boolean jdbiMade() {
+        return db.jdbiMade();
     }
 
     @Override

@@ -48,14 +48,15 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
     }
 
     /**
-     * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library, which
-     * sqlite-jdbc copies out of its jar and reads back at every start, while core opens the root key (issue 19).
+     * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library (from the copy kept
+     * in the plugin's directory, {@link SqliteNativeLibrary}) while core opens the root key (issue 19).
      */
     @Override
     public void warmUp(ProviderConfig config) {
         String url = config.get(JdbcSettings.URL).orElse("");
         if (url.isEmpty() || url.startsWith(Dialect.SQLITE.urlPrefix())) {
             try {
+                SqliteNativeLibrary.prepare();
                 org.sqlite.SQLiteJDBCLoader.initialize();
             } catch (Exception e) {
                 LOG.fine(() -> "SQLite native library warm-up: " + e); // create() reports it
@@ -79,14 +80,19 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         try {
             int n = POOL_COUNTER.incrementAndGet();
             if (settings.dialect() == Dialect.SQLITE) {
+                SqliteNativeLibrary.prepare(); // before the driver's loader runs (when the warm-up has not)
                 prepareSqliteFile(settings.sqliteFile());
                 if (settings.readCache()) {
                     // the cache is coherent only while this process is the database's only writer
                     lock = SqliteLockFile.acquire(settings.sqliteFile());
                 }
                 writePool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-writer", 1, true));
-                readPool = open(settings, sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
-                        settings.maxPoolSize(), false));
+                HikariConfig reader = sqliteConfig(settings, "anima-vault-sqlite-" + n + "-reader",
+                        settings.maxPoolSize(), false);
+                // issue 19: the writer's first connection has just proven the file opens; the readers' are made
+                // by the pool's own thread (minimumIdle), not on the startup path
+                reader.setInitializationFailTimeout(-1);
+                readPool = open(settings, reader);
             } else {
                 String poolName = "anima-vault-postgresql-" + n;
                 pgPool = openPostgres(settings, poolName, context);
@@ -109,7 +115,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                     context.clock());
             List<Integer> applied;
             try {
-                applied = new SchemaMigrator(settings.dialect(), context.clock()).migrate(backend.writer());
+                SchemaMigrator migrator = new SchemaMigrator(settings.dialect(), context.clock());
+                // issue 19: a current schema is seen with one plain query; Jdbi runs only when there is work
+                applied = migrator.isCurrent(backend.writePool()) ? List.of() : migrator.migrate(backend.writer());
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }

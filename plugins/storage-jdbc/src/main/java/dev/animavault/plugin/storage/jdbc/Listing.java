@@ -15,15 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * The listings of identities (of an organization), secrets (of an identity) and records (of a
  * namespace): keyset pages, each one query asking for {@code limit + 1} rows (the
  * extra row tells whether a next page exists); the cursor is the last key of the page
- * ({@link Codec#cursor}). Identities and secrets are listed on the per-request reads' path
- * ({@link JdbcAccess#hotList}: statements prepared once per connection, columns read by index), records
- * (an administrative listing) through Jdbi on the read pool. Thread-safe (stateless but for the shared
+ * ({@link Codec#cursor}). All three are listed on the per-request reads' path
+ * ({@link JdbcAccess#hotList}: statements prepared once per connection, columns read by index); records too,
+ * since core lists them while it starts (issue 19: Jdbi stays off the startup path). Thread-safe (stateless but for the shared
  * {@link JdbcAccess}).
  */
 final class Listing {
@@ -103,12 +102,11 @@ final class Listing {
         requireNonNull(namespace, "namespace is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        return db.read("listRecords", h -> page(h.createQuery(listRecordsSql(after.isPresent()))
-                .bind("ns", namespace)
-                .bind("after", after.orElse(null))
-                .bind("limit", page.limit() + 1)
-                .map(RECORD)
-                .list(), page.limit(), StoredRecord::key));
+        List<StoredRecord> rows = after.isPresent()
+                ? db.hotList("listRecords", HotQueries.LIST_RECORDS_AFTER, page.limit() + 1, RECORD, namespace,
+                        after.get())
+                : db.hotList("listRecords", HotQueries.LIST_RECORDS, page.limit() + 1, RECORD, namespace);
+        return page(rows, page.limit(), StoredRecord::key);
     }
 
 
@@ -146,7 +144,7 @@ final class Listing {
         return new Page<>(items, Optional.of(Codec.cursor(key.apply(items.get(limit - 1)))));
     }
 
-    private static final RowMapper<StoredRecord> RECORD = (rs, ctx) -> new StoredRecord(rs.getString("namespace"),
-            rs.getString("record_key"), Codec.bytes(rs.getBytes("value")), rs.getLong("revision"),
-            Codec.instant(rs.getLong("updated_at")));
+    /** A row of {@link #listRecordsSql}, columns by index. */
+    private static final ListRow<StoredRecord> RECORD = rs -> new StoredRecord(rs.getString(1), rs.getString(2),
+            Codec.bytes(rs.getBytes(3)), rs.getLong(4), Codec.instant(rs.getLong(5)));
 }

@@ -8,11 +8,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -21,7 +27,7 @@ import org.jdbi.v3.core.Jdbi;
  * {@code db/migration/<dialect>/V<n>__<name>.sql} in order and recording each in {@code schema_version}
  * (version, description, CRC32 checksum of the script, install time).
  *
- * <p>Idempotent: applied versions are skipped, so every start runs it. A database at a newer version
+ * <p>Idempotent: applied versions are skipped, so every start runs it (first {@link #isCurrent}, a plain query). A database at a newer version
  * than this plugin knows, or whose recorded checksum differs from the script shipped here, stops
  * startup. Concurrency: on PostgreSQL the whole run holds a session advisory lock
  * ({@code pg_advisory_lock}), so nodes starting at once apply each script exactly once and the others
@@ -67,6 +73,37 @@ final class SchemaMigrator {
     /** The newest schema version this plugin knows. */
     static int latestVersion() {
         return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    }
+
+    /**
+     * Whether the schema is current: every migration this plugin knows is recorded with its checksum and no
+     * other version is. One plain JDBC query on a connection of {@code pool}, no lock: the path of every start
+     * but the first after an upgrade (issue 19: Jdbi's statement parsing, its ANTLR lexer among it, is not on
+     * it). False when unsure (no {@code schema_version} table yet, a newer or a changed version, any SQL
+     * failure): {@link #migrate} then decides, under its lock, and reports what is wrong.
+     *
+     * @param pool the writing connection pool
+     */
+    boolean isCurrent(DataSource pool) {
+        Map<Integer, Long> applied = new HashMap<>();
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version, checksum FROM schema_version")) {
+            while (rs.next()) {
+                applied.put(rs.getInt(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+        if (applied.size() != MIGRATIONS.size()) {
+            return false;
+        }
+        for (Migration m : MIGRATIONS) {
+            Long recorded = applied.get(m.version());
+            if (recorded == null || recorded != checksum(script(m))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

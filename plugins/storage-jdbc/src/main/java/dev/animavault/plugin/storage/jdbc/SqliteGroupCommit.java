@@ -95,7 +95,7 @@ final class SqliteGroupCommit {
         }
     }
 
-    private final Jdbi writer;
+    private final Lazy<Jdbi> writer;
     /**
      * The writing connection's kept statements: the savepoints of a batch and the hottest writes'
      * statements ({@link JdbcAccess#update}); used only inside a batch, by its one running thread.
@@ -110,8 +110,11 @@ final class SqliteGroupCommit {
     private long operations;
     private int largestBatch;
 
-    /** @param writer the pool of the single writing connection, whose transactions begin IMMEDIATE */
-    SqliteGroupCommit(Jdbi writer) {
+    /**
+     * @param writer Jdbi on the pool of the single writing connection, whose transactions begin IMMEDIATE (made at
+     *               the first write)
+     */
+    SqliteGroupCommit(Lazy<Jdbi> writer) {
         this.writer = requireNonNull(writer, "writer is null");
     }
 
@@ -210,12 +213,12 @@ final class SqliteGroupCommit {
             if (batch.size() == 1) {
                 Op only = batch.get(0);
                 try {
-                    only.result = writer.inTransaction(only.callback);
+                    only.result = writer.get().inTransaction(only.callback);
                 } catch (RuntimeException e) {
                     only.failure = e;
                 }
             } else {
-                writer.useTransaction(h -> runAll(h, batch));
+                writer.get().useTransaction(h -> runAll(h, batch));
             }
         } catch (Throwable e) {
             batchFailure = e; // begin, savepoint handling or commit failed: nothing of the batch is known to be durable

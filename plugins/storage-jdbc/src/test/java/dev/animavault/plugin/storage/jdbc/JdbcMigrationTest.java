@@ -2,6 +2,7 @@ package dev.animavault.plugin.storage.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +66,31 @@ class JdbcMigrationTest {
                     .mapTo(Long.class).one());
             SchemaMigrator m = new SchemaMigrator(Dialect.SQLITE, java.time.Clock.systemUTC());
             assertEquals(SchemaMigrator.checksum(m.script(SchemaMigrator.MIGRATIONS.get(0))), recorded);
+        }
+    }
+
+    @Test
+    void aRestartOnACurrentSchemaChecksItWithOnePlainQueryAndSetsUpNoJdbi() throws Exception {
+        SchemaMigrator m = new SchemaMigrator(Dialect.SQLITE, java.time.Clock.systemUTC());
+        org.sqlite.SQLiteDataSource empty = new org.sqlite.SQLiteDataSource();
+        empty.setUrl("jdbc:sqlite:" + dataDir.resolve("empty.db"));
+        assertFalse(m.isCurrent(empty), "no schema_version table: not current");
+        try (JdbcStorageBackend b = openSqlite()) {
+            assertTrue(b.jdbiMade(), "the first start migrates through Jdbi");
+            assertTrue(m.isCurrent(b.writePool()));
+        }
+        try (JdbcStorageBackend b = openSqlite()) {
+            assertFalse(b.jdbiMade(), "a restart on a current schema does not set Jdbi up");
+            // core lists organizations while it starts: on the plain JDBC path too
+            assertTrue(b.listRecords("orgs", PageRequest.first(1)).items().isEmpty());
+            assertFalse(b.jdbiMade(), "listing records needs no Jdbi");
+            b.writer().useHandle(h -> h.execute("UPDATE schema_version SET checksum = checksum + 1 WHERE version = 2"));
+            assertFalse(m.isCurrent(b.writePool()), "a changed checksum is for the migrator to report");
+            b.writer().useHandle(h -> h.execute("UPDATE schema_version SET checksum = checksum - 1 WHERE version = 2"));
+            assertTrue(m.isCurrent(b.writePool()));
+            b.writer().useHandle(h -> h.execute("INSERT INTO schema_version (version, description, checksum, "
+                    + "installed_at) VALUES (99, 'future', 0, 0)"));
+            assertFalse(m.isCurrent(b.writePool()), "a newer version is for the migrator to report");
         }
     }
 
