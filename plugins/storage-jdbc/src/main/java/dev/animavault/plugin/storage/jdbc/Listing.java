@@ -44,13 +44,25 @@ final class Listing {
             + "' || s.revision || '" + SEP + "' || s.metadata || '" + SEP + "' || s.attributes";
 
     /**
+     * An identity row as one text column, like {@link #SECRET_COLUMNS} (issue 19: seven per-column driver calls
+     * were a third of an identity page's cost): id, disabled ({@code 1} or {@code 0} in both dialects), created,
+     * updated, revision, name and metadata joined by {@link #SEP}. The id is a validated name and the numbers
+     * are digits; the name may hold anything, so it comes between the fifth separator and the last one, and
+     * the metadata, a {@link StringMapJson} document (which escapes every control character), after the last.
+     * The organization column is not selected: the caller's value is reused.
+     */
+    private static final String IDENTITY_COLUMNS = "id || '" + SEP + "' || CASE WHEN disabled THEN '1' ELSE '0' END || '"
+            + SEP + "' || created_at || '" + SEP + "' || updated_at || '" + SEP + "' || revision || '" + SEP
+            + "' || name || '" + SEP + "' || metadata";
+
+    /**
      * The listings: keyset pagination on the primary key's last column after an equality on the ones
      * before it, so both dialects answer a page from the primary key index (a range scan stopping after
      * {@code limit} rows, no sort), whatever the table's size; {@code ListingPlanTest} checks the plans.
      * Named parameters: the prefix's columns, {@code :after} (with a cursor) and {@code :limit}.
      */
     static String listIdentitiesSql(boolean after) {
-        return "SELECT id, name, metadata, disabled, created_at, updated_at, revision FROM identities"
+        return "SELECT " + IDENTITY_COLUMNS + " FROM identities"
                 + " WHERE org_id = :org" + (after ? " AND id > :after" : "") + " ORDER BY id LIMIT :limit";
     }
 
@@ -76,9 +88,7 @@ final class Listing {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        ListRow<Identity> row = rs -> new Identity(organizationId, rs.getString(1), rs.getString(2),
-                StringMapJson.decode(rs.getString(3)), rs.getBoolean(4), Codec.instant(rs.getLong(5)),
-                Codec.instant(rs.getLong(6)), rs.getLong(7));
+        ListRow<Identity> row = rs -> identityRow(organizationId, rs.getString(1));
         List<Identity> rows = after.isPresent()
                 ? db.hotList("listIdentities", HotQueries.LIST_IDENTITIES_AFTER, page.limit() + 1, row,
                         organizationId, after.get())
@@ -111,6 +121,35 @@ final class Listing {
                 .list(), page.limit(), StoredRecord::key));
     }
 
+
+    /** A row of {@link #IDENTITY_COLUMNS}. */
+    static Identity identityRow(String organizationId, String row) throws SQLException {
+        int[] at = new int[5];
+        int from = 0;
+        for (int i = 0; i < at.length; i++) {
+            at[i] = row == null ? -1 : row.indexOf(SEP, from);
+            if (at[i] < 0) {
+                throw new SQLException("an identities row of " + organizationId + " is malformed");
+            }
+            from = at[i] + 1;
+        }
+        int last = row.lastIndexOf(SEP);
+        if (last <= at[4] || at[1] != at[0] + 2) {
+            throw new SQLException("an identities row of " + organizationId + " is malformed");
+        }
+        char disabled = row.charAt(at[0] + 1);
+        if (disabled != '0' && disabled != '1') {
+            throw new SQLException("an identities row of " + organizationId + " is malformed");
+        }
+        try {
+            return new Identity(organizationId, row.substring(0, at[0]), row.substring(at[4] + 1, last),
+                    StringMapJson.decode(row.substring(last + 1)), disabled == '1',
+                    Codec.instant(Long.parseLong(row, at[1] + 1, at[2], 10)),
+                    Codec.instant(Long.parseLong(row, at[2] + 1, at[3], 10)), Long.parseLong(row, at[3] + 1, at[4], 10));
+        } catch (NumberFormatException e) {
+            throw new SQLException("an identities row of " + organizationId + " is malformed");
+        }
+    }
 
     /** A row of {@link #SECRET_COLUMNS}. */
     static SecretMetadata secretRow(String organizationId, String identityId, String row) throws SQLException {
