@@ -81,6 +81,10 @@ final class Listing {
     }
 
     private final JdbcAccess db;
+    /** Rows of identity pages decoded lately (2,048: the rows of 20 pages of 100, a few hundred KB). */
+    private final DecodedRows<Identity> identityRows = new DecodedRows<>(2048);
+    /** Rows of secret pages decoded lately. */
+    private final DecodedRows<SecretMetadata> secretRows = new DecodedRows<>(2048);
 
     Listing(JdbcAccess db) {
         this.db = requireNonNull(db, "db is null");
@@ -90,7 +94,15 @@ final class Listing {
         requireNonNull(organizationId, "organizationId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        ListRow<Identity> row = rs -> identityRow(organizationId, rs.getString(1));
+        ListRow<Identity> row = rs -> {
+            String text = rs.getString(1);
+            Identity i = text == null ? null : identityRows.get(organizationId, text);
+            if (i == null) {
+                i = identityRow(organizationId, text);
+                identityRows.put(organizationId, text, i);
+            }
+            return i;
+        };
         List<Identity> rows = after.isPresent()
                 ? db.hotList("listIdentities", HotQueries.LIST_IDENTITIES_AFTER, page.limit() + 1, row,
                         organizationId, after.get())
@@ -103,7 +115,16 @@ final class Listing {
         requireNonNull(identityId, "identityId is null");
         requireNonNull(page, "page is null");
         Optional<String> after = Codec.afterKey(page.cursor());
-        ListRow<SecretMetadata> row = rs -> secretRow(organizationId, identityId, rs.getString(1));
+        String scope = organizationId + SEP + identityId;
+        ListRow<SecretMetadata> row = rs -> {
+            String text = rs.getString(1);
+            SecretMetadata m = text == null ? null : secretRows.get(scope, text);
+            if (m == null) {
+                m = secretRow(organizationId, identityId, text);
+                secretRows.put(scope, text, m);
+            }
+            return m;
+        };
         List<SecretMetadata> rows = after.isPresent()
                 ? db.hotList("listSecrets", HotQueries.LIST_SECRETS_AFTER, page.limit() + 1, row,
                         organizationId, identityId, after.get())

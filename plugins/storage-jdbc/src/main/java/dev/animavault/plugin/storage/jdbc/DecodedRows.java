@@ -1,0 +1,65 @@
+package dev.animavault.plugin.storage.jdbc;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Listed rows decoded lately, by their one-column text ({@link Listing}): a page listed again gets the same
+ * objects back instead of parsing its rows' two JSON maps and numbers again (issue 19: decoding was a fifth of
+ * a secrets page's CPU), and core's check of a row it has seen before ({@code VerifiedRows}) then finds an
+ * equal row at once. Decoding is a pure function of the text and of the key columns the query was bound to
+ * ({@code scope}: organization, and identity for secrets), so an entry is used only when both are equal to
+ * the row's: any change of a stored row changes its text and misses. Nothing is trusted here; core checks
+ * every row it is given.
+ *
+ * <p>A fixed array of {@code 2^k} slots in pairs (two-way set associative, indexed by the text's hash), so
+ * memory stays bounded; entries are immutable and published with release semantics. Thread-safe, lock-free.
+ *
+ * @param <T> the decoded row
+ */
+final class DecodedRows<T> {
+    private record Entry<T>(String scope, String text, T row) {
+    }
+
+    private final AtomicReferenceArray<Entry<T>> slots;
+    private final int pairMask;
+
+    /** @param slots the number of rows kept, a power of two >= 2 */
+    DecodedRows(int slots) {
+        if (slots < 2 || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots must be a power of two >= 2: " + slots);
+        }
+        this.slots = new AtomicReferenceArray<>(slots);
+        this.pairMask = (slots - 1) & ~1;
+    }
+
+    private int pair(String text) {
+        int h = text.hashCode();
+        return (h ^ (h >>> 16)) & pairMask;
+    }
+
+    /** The row decoded from {@code text} under {@code scope} lately, or null. */
+    T get(String scope, String text) {
+        int i = pair(text);
+        Entry<T> e = slots.getAcquire(i);
+        if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
+            return e.row;
+        }
+        e = slots.getAcquire(i + 1);
+        if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
+            return e.row;
+        }
+        return null;
+    }
+
+    /** Remembers {@code row}, decoded from {@code text} under {@code scope}. */
+    void put(String scope, String text, T row) {
+        int i = pair(text);
+        if (slots.getAcquire(i) != null) {
+            if (slots.getAcquire(i + 1) == null || ThreadLocalRandom.current().nextBoolean()) {
+                i++;
+            }
+        }
+        slots.setRelease(i, new Entry<>(scope, text, row));
+    }
+}
