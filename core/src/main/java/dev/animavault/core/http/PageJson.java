@@ -70,10 +70,16 @@ final class PageJson {
                 out.raw(',');
             }
             first = false;
-            int slot = System.identityHashCode(i) & (IDENTITY_ITEMS.length() - 1);
+            int h = System.identityHashCode(i);
+            int slot = h & (IDENTITY_ITEMS.length() - 1);
             Item written = IDENTITY_ITEMS.getAcquire(slot);
             if (written != null && written.row == i) {
                 out.json(written.json);
+                continue;
+            }
+            if (IDENTITY_SEEN[slot] != h) {
+                IDENTITY_SEEN[slot] = h; // the first time this object is written: no copy kept (a doorkeeper)
+                identity(out, i);
                 continue;
             }
             JsonBytes item = new JsonBytes(256);
@@ -94,6 +100,12 @@ final class PageJson {
      * mapped); lock-free, entries published with release semantics.
      */
     private static final AtomicReferenceArray<Item> IDENTITY_ITEMS = new AtomicReferenceArray<>(2048);
+    /**
+     * The identity hash of the object last written once per slot: an item is kept only when its object is
+     * written a second time, so pages of rows that are new objects every time (a walk through more rows than
+     * the storage memo holds) keep nothing. Racy plain ints on purpose.
+     */
+    private static final int[] IDENTITY_SEEN = new int[2048];
 
     private record Item(Object row, byte[] json) {
     }

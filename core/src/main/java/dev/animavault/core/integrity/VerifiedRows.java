@@ -26,6 +26,12 @@ final class VerifiedRows<T, R> {
     }
 
     private final AtomicReferenceArray<Entry<T, R>> slots;
+    /**
+     * The hashes of rows missed once, per slot: a row is remembered only when it is missed a second time
+     * (a doorkeeper), so a walk through more rows than the slots hold does not churn entries through the heap.
+     * Racy plain ints on purpose: a lost update only delays an admission.
+     */
+    private final int[] seen;
     private final int pairMask;
 
     /** @param slots the number of rows kept, a power of two >= 2 */
@@ -34,6 +40,7 @@ final class VerifiedRows<T, R> {
             throw new IllegalArgumentException("slots must be a power of two >= 2: " + slots);
         }
         this.slots = new AtomicReferenceArray<>(slots);
+        this.seen = new int[slots];
         this.pairMask = (slots - 1) & ~1;
     }
 
@@ -56,8 +63,17 @@ final class VerifiedRows<T, R> {
         return null;
     }
 
-    /** Remembers that {@code stored} (with {@code _mac} {@code mac}) passed the full check and served {@code served}. */
+    /**
+     * Remembers that {@code stored} (with {@code _mac} {@code mac}) passed the full check and served
+     * {@code served}, if such a row was missed before (else only its hash is noted).
+     */
     void remember(T stored, String mac, R served) {
+        int h = mac.hashCode();
+        int k = h & (seen.length - 1);
+        if (seen[k] != h) {
+            seen[k] = h;
+            return;
+        }
         int i = pair(mac);
         if (slots.getAcquire(i) != null) {
             if (slots.getAcquire(i + 1) == null || ThreadLocalRandom.current().nextBoolean()) {
@@ -71,6 +87,7 @@ final class VerifiedRows<T, R> {
     void clear() {
         for (int i = 0; i < slots.length(); i++) {
             slots.setRelease(i, null);
+            seen[i] = 0;
         }
     }
 }

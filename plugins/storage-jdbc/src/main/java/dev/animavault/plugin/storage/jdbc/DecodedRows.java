@@ -22,6 +22,12 @@ final class DecodedRows<T> {
     }
 
     private final AtomicReferenceArray<Entry<T>> slots;
+    /**
+     * The hashes of texts missed once, per slot: a row is kept only when it is decoded a second time (a
+     * doorkeeper), so a walk through more rows than the slots hold does not churn entries through the heap.
+     * Racy plain ints on purpose: a lost update only delays an admission.
+     */
+    private final int[] seen;
     private final int pairMask;
 
     /** @param slots the number of rows kept, a power of two >= 2 */
@@ -30,6 +36,7 @@ final class DecodedRows<T> {
             throw new IllegalArgumentException("slots must be a power of two >= 2: " + slots);
         }
         this.slots = new AtomicReferenceArray<>(slots);
+        this.seen = new int[slots];
         this.pairMask = (slots - 1) & ~1;
     }
 
@@ -52,8 +59,14 @@ final class DecodedRows<T> {
         return null;
     }
 
-    /** Remembers {@code row}, decoded from {@code text} under {@code scope}. */
+    /** Remembers {@code row}, decoded from {@code text} under {@code scope}, if that text was decoded before. */
     void put(String scope, String text, T row) {
+        int h = text.hashCode();
+        int k = h & (seen.length - 1);
+        if (seen[k] != h) {
+            seen[k] = h;
+            return;
+        }
         int i = pair(text);
         if (slots.getAcquire(i) != null) {
             if (slots.getAcquire(i + 1) == null || ThreadLocalRandom.current().nextBoolean()) {

@@ -33,6 +33,8 @@ class DecodedRowsTest {
     void hitsOnlyTheSameTextInTheSameScope() {
         DecodedRows<String> memo = new DecodedRows<>(8);
         memo.put("org\u001fagent_a", "row text", "decoded a");
+        assertNull(memo.get("org\u001fagent_a", "row text"), "decoded once: only noted (the doorkeeper)");
+        memo.put("org\u001fagent_a", "row text", "decoded a");
         assertEquals("decoded a", memo.get("org\u001fagent_a", new String("row text")));
         assertNull(memo.get("org\u001fagent_b", "row text"), "another identity's page");
         assertNull(memo.get("org\u001fagent_a", "row text2"));
@@ -52,10 +54,12 @@ class DecodedRowsTest {
                             StorageFixtures.version(ref, 1, "v"));
                 }
             }
+            b.listIdentities(org, PageRequest.first(10)); // rows decoded once are only noted (the doorkeeper)
             List<Identity> ids = b.listIdentities(org, PageRequest.first(10)).items();
             List<Identity> again = b.listIdentities(org, PageRequest.first(10)).items();
             assertEquals(ids, again);
             assertSame(ids.get(1), again.get(1), "an unchanged row: the same object");
+            b.listSecrets(org, "agent_a", PageRequest.first(10));
             List<SecretMetadata> a = b.listSecrets(org, "agent_a", PageRequest.first(10)).items();
             List<SecretMetadata> bs = b.listSecrets(org, "agent_b", PageRequest.first(10)).items();
             assertSame(a.get(0), b.listSecrets(org, "agent_a", PageRequest.first(10)).items().get(0));
