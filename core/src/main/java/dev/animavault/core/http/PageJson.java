@@ -72,7 +72,7 @@ final class PageJson {
             first = false;
             int h = System.identityHashCode(i);
             int slot = h & (IDENTITY_ITEMS.length() - 1);
-            Item written = IDENTITY_ITEMS.getAcquire(slot);
+            Item written = IDENTITY_HASHES[slot] == h ? IDENTITY_ITEMS.getAcquire(slot) : null;
             if (written != null && written.row == i) {
                 out.json(written.json);
                 continue;
@@ -86,6 +86,7 @@ final class PageJson {
             identity(item, i);
             byte[] json = item.toByteArray();
             IDENTITY_ITEMS.setRelease(slot, new Item(i, json));
+            IDENTITY_HASHES[slot] = h;
             out.json(json);
         }
         return cursor(out, page);
@@ -106,6 +107,8 @@ final class PageJson {
      * the storage memo holds) keep nothing. Racy plain ints on purpose.
      */
     private static final int[] IDENTITY_SEEN = new int[2048];
+    /** The identity hash of each slot's item, read before the item (a miss touches one array, not the item). */
+    private static final int[] IDENTITY_HASHES = new int[2048];
 
     private record Item(Object row, byte[] json) {
     }

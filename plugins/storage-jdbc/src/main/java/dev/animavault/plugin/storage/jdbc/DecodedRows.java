@@ -28,6 +28,13 @@ final class DecodedRows<T> {
      * Racy plain ints on purpose: a lost update only delays an admission.
      */
     private final int[] seen;
+    /**
+     * The hash of each slot's entry, read before the entry: a miss then costs two reads of one array instead of
+     * following two entries into memory no longer in the CPU's caches (on a walk through more rows than the
+     * slots hold, that pointer chasing cost more than the work it saved). Racy plain ints: the entry's own
+     * comparison decides.
+     */
+    private final int[] hashes;
     private final int pairMask;
 
     /** @param slots the number of rows kept, a power of two >= 2 */
@@ -37,24 +44,29 @@ final class DecodedRows<T> {
         }
         this.slots = new AtomicReferenceArray<>(slots);
         this.seen = new int[slots];
+        this.hashes = new int[slots];
         this.pairMask = (slots - 1) & ~1;
     }
 
-    private int pair(String text) {
-        int h = text.hashCode();
+    private int pair(int h) {
         return (h ^ (h >>> 16)) & pairMask;
     }
 
     /** The row decoded from {@code text} under {@code scope} lately, or null. */
     T get(String scope, String text) {
-        int i = pair(text);
-        Entry<T> e = slots.getAcquire(i);
-        if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
-            return e.row;
+        int h = text.hashCode();
+        int i = pair(h);
+        if (hashes[i] == h) {
+            Entry<T> e = slots.getAcquire(i);
+            if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
+                return e.row;
+            }
         }
-        e = slots.getAcquire(i + 1);
-        if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
-            return e.row;
+        if (hashes[i + 1] == h) {
+            Entry<T> e = slots.getAcquire(i + 1);
+            if (e != null && e.text.equals(text) && e.scope.equals(scope)) {
+                return e.row;
+            }
         }
         return null;
     }
@@ -67,12 +79,13 @@ final class DecodedRows<T> {
             seen[k] = h;
             return;
         }
-        int i = pair(text);
+        int i = pair(h);
         if (slots.getAcquire(i) != null) {
             if (slots.getAcquire(i + 1) == null || ThreadLocalRandom.current().nextBoolean()) {
                 i++;
             }
         }
         slots.setRelease(i, new Entry<>(scope, text, row));
+        hashes[i] = h;
     }
 }
