@@ -81,7 +81,6 @@ public final class StringMapJson {
         }
 
         Map<String, String> object() {
-            Map<String, String> out = null;
             skipSpace();
             expect('{');
             skipSpace();
@@ -89,8 +88,8 @@ public final class StringMapJson {
                 pos++;
                 return end(Map.of());
             }
-            String firstKey = null;
-            String firstValue = null;
+            String[] kv = new String[4];
+            int n = 0;
             while (true) {
                 skipSpace();
                 String key = string();
@@ -98,26 +97,61 @@ public final class StringMapJson {
                 expect(':');
                 skipSpace();
                 String value = string();
-                if (firstKey == null) {
-                    firstKey = key;
-                    firstValue = value;
-                } else {
-                    if (out == null) {
-                        out = new LinkedHashMap<>();
-                        out.put(firstKey, firstValue);
-                    }
-                    out.put(key, value);
+                if (n == kv.length) {
+                    kv = java.util.Arrays.copyOf(kv, n * 2);
                 }
+                kv[n++] = key;
+                kv[n++] = value;
                 skipSpace();
                 char c = next();
                 if (c == '}') {
-                    // one entry (a secret's attributes are often just its MAC): an immutable map that the
-                    // records' Map.copyOf keeps as it is
-                    return end(out != null ? out : Map.of(firstKey, firstValue));
+                    return end(map(kv, n / 2));
                 }
                 if (c != ',') {
                     throw corrupt("',' or '}' expected");
                 }
+            }
+        }
+
+        /**
+         * The {@code entries} key/value pairs of {@code kv} as an immutable map, which the records'
+         * {@code Map.copyOf} keeps as it is (issue 19: a listed secret's attributes are its MAC and often a
+         * hint); a key given twice keeps its last value.
+         */
+        private static Map<String, String> map(String[] kv, int entries) {
+            if (entries == 1) {
+                return Map.of(kv[0], kv[1]);
+            }
+            for (int i = 0; i < entries; i++) {
+                for (int j = i + 1; j < entries; j++) {
+                    if (kv[2 * i].equals(kv[2 * j])) {
+                        Map<String, String> out = new LinkedHashMap<>();
+                        for (int k = 0; k < entries; k++) {
+                            out.put(kv[2 * k], kv[2 * k + 1]);
+                        }
+                        return Map.copyOf(out);
+                    }
+                }
+                if (entries > 16) {
+                    break; // the quadratic scan only for small maps; Map.ofEntries refuses duplicates below
+                }
+            }
+            if (entries == 2) {
+                return Map.of(kv[0], kv[1], kv[2], kv[3]);
+            }
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, String>[] e = new Map.Entry[entries];
+            for (int k = 0; k < entries; k++) {
+                e[k] = Map.entry(kv[2 * k], kv[2 * k + 1]);
+            }
+            try {
+                return Map.ofEntries(e);
+            } catch (IllegalArgumentException duplicate) {
+                Map<String, String> out = new LinkedHashMap<>();
+                for (Map.Entry<String, String> x : e) {
+                    out.put(x.getKey(), x.getValue());
+                }
+                return Map.copyOf(out);
             }
         }
 

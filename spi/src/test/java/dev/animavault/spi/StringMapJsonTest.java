@@ -1,6 +1,7 @@
 package dev.animavault.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashMap;
@@ -16,7 +17,7 @@ class StringMapJsonTest {
         String alphabet = "ab\"\\\n\t/\u0001\u007f\u00e9\u20ac\uD83D\uDE00 :,{}";
         for (int n = 0; n < 5_000; n++) {
             Map<String, String> m = new HashMap<>();
-            int entries = random.nextInt(5);
+            int entries = n % 10 == 0 ? random.nextInt(40) : random.nextInt(5);
             for (int e = 0; e < entries; e++) {
                 StringBuilder k = new StringBuilder();
                 StringBuilder v = new StringBuilder();
@@ -38,6 +39,30 @@ class StringMapJsonTest {
         assertEquals(Map.of("_mac", "v1.1.0.abc"), StringMapJson.decode("{\"_mac\":\"v1.1.0.abc\"}"));
         assertEquals(Map.of("a", "x\"y", "b", "\u00e9/"), StringMapJson.decode("{ \"a\" : \"x\\\"y\", \"b\":\"\\u00e9\\/\" }"));
         assertEquals(Map.of("a", "2"), StringMapJson.decode("{\"a\":\"1\",\"a\":\"2\"}")); // the last one wins
+    }
+
+    @Test
+    void aKeyGivenTwiceKeepsItsLastValueAtAnySize() {
+        assertEquals(Map.of("a", "3"), StringMapJson.decode("{\"a\":\"1\",\"a\":\"2\",\"a\":\"3\"}"));
+        assertEquals(Map.of("a", "2", "b", "1"), StringMapJson.decode("{\"a\":\"1\",\"b\":\"1\",\"a\":\"2\"}"));
+        StringBuilder json = new StringBuilder("{");
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            json.append("\"k").append(i).append("\":\"v").append(i).append("\",");
+            expected.put("k" + i, "v" + i);
+        }
+        json.append("\"k25\":\"last\"}"); // past the small maps' scan
+        expected.put("k25", "last");
+        assertEquals(expected, StringMapJson.decode(json.toString()));
+    }
+
+    @Test
+    void decodedMapsAreImmutableSoRecordsKeepThemWithoutACopy() {
+        for (String json : new String[] {"{}", "{\"a\":\"1\"}", "{\"a\":\"1\",\"b\":\"2\"}",
+                "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}", "{\"a\":\"1\",\"a\":\"2\",\"c\":\"3\"}"}) {
+            Map<String, String> m = StringMapJson.decode(json);
+            assertSame(m, Map.copyOf(m), json);
+        }
     }
 
     @Test

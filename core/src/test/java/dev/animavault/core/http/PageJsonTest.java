@@ -1,5 +1,6 @@
 package dev.animavault.core.http;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.animavault.core.credential.CredentialHints;
@@ -82,5 +83,30 @@ class PageJsonTest {
                 Map.of("k", "v/\n"), false, T1, T2, 1)));
         assertEquals(jackson(Views.page(bmp, Views::identity)),
                 new String(PageJson.identities(bmp), StandardCharsets.UTF_8), "byte for byte");
+    }
+
+    /** Items written lately are copied for the same object, written afresh for any other (never stale). */
+    @Test
+    void identityItemsWrittenAgainAreTheSameBytes() throws Exception {
+        List<Identity> items = new java.util.ArrayList<>();
+        for (int k = 0; k < 3000; k++) { // more than the memo's slots: some are evicted, all stay right
+            items.add(new Identity("org", "id-" + k, AWKWARD + k, Map.of("k", "v" + k), k % 2 == 0, T1, T2, k));
+        }
+        Page<Identity> page = Page.last(items);
+        byte[] first = PageJson.identities(page);
+        assertEquals(jackson(Views.page(page, Views::identity)), direct(first));
+        for (int round = 0; round < 2; round++) {
+            assertArrayEquals(first, PageJson.identities(page));
+        }
+        List<Identity> changed = new java.util.ArrayList<>();
+        for (Identity i : items) {
+            changed.add(new Identity(i.organizationId(), i.id(), i.name() + "!", i.metadata(), !i.disabled(),
+                    i.createdAt(), T1, i.revision()));
+        }
+        Page<Identity> other = Page.last(changed);
+        assertEquals(jackson(Views.page(other, Views::identity)), direct(PageJson.identities(other)));
+        List<Identity> equalCopies = items.stream().map(i -> new Identity(i.organizationId(), i.id(), i.name(),
+                i.metadata(), i.disabled(), i.createdAt(), i.updatedAt(), i.revision())).toList();
+        assertArrayEquals(first, PageJson.identities(Page.last(equalCopies)));
     }
 }

@@ -2,6 +2,7 @@ package dev.animavault.core.integrity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.animavault.core.TestVault;
 import dev.animavault.core.TestVault.Response;
@@ -107,5 +108,67 @@ class ListingTamperTest {
             String audit = StorageTamperTest.awaitViolationsAudited(auditFile, expected);
             assertFalse(audit.contains("value-K"), "no value in the audit");
         }
+    }
+
+    /**
+     * A page listed again skips the MAC of rows equal to ones that passed it ({@code VerifiedRows}): rows
+     * listed many times and then edited in the database are checked again, refused when the edit touches a
+     * field the MAC binds, and served as they are now (not as remembered) when it does not.
+     */
+    @Test
+    void rowsListedBeforeAreCheckedAgainOnceEdited() throws Exception {
+        try (TestVault vault = TestVault.start(tmp, b -> b
+                .storage(new ProviderSpec("jdbc", Map.of("read-cache", "off")))
+                .tokenCacheTtl(Duration.ofMillis(100)));
+             Connection db = StorageTamperTest.db(tmp.resolve("data"))) {
+            for (String id : new String[] {"agent_a", "agent_b"}) {
+                assertEquals(201, vault.post("/v1/identities", OWNER, "{\"id\":\"" + id + "\"}").status());
+            }
+            for (String key : new String[] {"K1", "K2", "K3"}) {
+                assertEquals(201, vault.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent_a",
+                        "key", key, "value", "value-" + key + "-1234", "type", "api_key",
+                        "metadata", Map.of("env", "prod")))).status());
+            }
+            String secrets = null;
+            String identities = null;
+            for (int i = 0; i < 3; i++) {
+                String s = ok(vault.get("/v1/vault/secrets/agent_a", OWNER)).body();
+                String d = ok(vault.get("/v1/identities", OWNER)).body();
+                if (secrets != null) {
+                    assertEquals(secrets, s, "a page listed again is the same page");
+                    assertEquals(identities, d, "a page listed again is the same page");
+                }
+                secrets = s;
+                identities = d;
+            }
+
+            // a timestamp the MAC does not bind moved: served as stored now, not as remembered
+            update(db, "UPDATE secrets SET updated_at = updated_at + 1000000 WHERE secret_key = 'K2'");
+            update(db, "UPDATE identities SET updated_at = updated_at + 1000000 WHERE id = 'agent_b'");
+            Response moved = ok(vault.get("/v1/vault/secrets/agent_a", OWNER));
+            assertNotEquals(secrets, moved.body());
+            assertEquals(json(secrets).get("items").get(0), moved.json().get("items").get(0));
+            assertNotEquals(json(secrets).get("items").get(1).get("updatedAt"),
+                    moved.json().get("items").get(1).get("updatedAt"));
+            Response movedIds = ok(vault.get("/v1/identities", OWNER));
+            assertNotEquals(json(identities).get("items").get(1).get("updatedAt"),
+                    movedIds.json().get("items").get(1).get("updatedAt"));
+
+            // fields the MAC binds, edited in rows that passed many times: refused
+            update(db, "UPDATE secrets SET type = 'password' WHERE secret_key = 'K2'");
+            assertRefused(vault.get("/v1/vault/secrets/agent_a", OWNER));
+            update(db, "UPDATE secrets SET type = 'api_key' WHERE secret_key = 'K2'");
+            ok(vault.get("/v1/vault/secrets/agent_a", OWNER));
+            update(db, "UPDATE secrets SET current_version = 2 WHERE secret_key = 'K3'");
+            assertRefused(vault.get("/v1/vault/secrets/agent_a", OWNER));
+            update(db, "UPDATE identities SET disabled = 1 - disabled WHERE id = 'agent_b'");
+            assertRefused(vault.get("/v1/identities", OWNER));
+            update(db, "UPDATE identities SET disabled = 1 - disabled WHERE id = 'agent_b'");
+            ok(vault.get("/v1/identities", OWNER));
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String body) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
     }
 }
