@@ -74,19 +74,26 @@ final class Views {
         if (state.isPresent()) {
             out.raw(",\"state\":").string(state.get());
         }
-        out.raw(",\"metadata\":{");
+        out.raw(",\"metadata\":");
+        stringMap(out, s.metadata());
+        out.raw(",\"createdAt\":").instant(s.createdAt())
+                .raw(",\"updatedAt\":").instant(s.updatedAt())
+                .raw('}');
+        return out.toByteArray();
+    }
+
+    /** Writes {@code map} as a JSON object of strings, in its iteration order. */
+    private static void stringMap(JsonBytes out, Map<String, String> map) {
+        out.raw('{');
         boolean first = true;
-        for (Map.Entry<String, String> e : s.metadata().entrySet()) {
+        for (Map.Entry<String, String> e : map.entrySet()) {
             if (!first) {
                 out.raw(',');
             }
             first = false;
             out.string(e.getKey()).raw(':').string(e.getValue());
         }
-        out.raw("},\"createdAt\":").instant(s.createdAt())
-                .raw(",\"updatedAt\":").instant(s.updatedAt())
-                .raw('}');
-        return out.toByteArray();
+        out.raw('}');
     }
 
     /**
@@ -111,16 +118,9 @@ final class Views {
                     out.raw(',').string(f.getKey()).raw(':').string(f.getValue());
                 }
             }
-            out.raw(",\"metadata\":{");
-            boolean first = true;
-            for (Map.Entry<String, String> e : s.metadata().entrySet()) {
-                if (!first) {
-                    out.raw(',');
-                }
-                first = false;
-                out.string(e.getKey()).raw(':').string(e.getValue());
-            }
-            out.raw("},\"createdAt\":").instant(r.versionCreatedAt())
+            out.raw(",\"metadata\":");
+            stringMap(out, s.metadata());
+            out.raw(",\"createdAt\":").instant(r.versionCreatedAt())
                     .raw(",\"updatedAt\":").instant(s.updatedAt())
                     .raw('}');
             return out.toByteArray();
