@@ -4,6 +4,7 @@ import dev.animavault.spi.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * A small JSON writer straight to UTF-8 bytes, for the agents' hot path (the secret read response):
@@ -54,6 +55,20 @@ final class JsonBytes {
         ensure(1);
         buf[len++] = (byte) c;
         return this;
+    }
+
+    /** Appends {@code map} as a JSON object of strings, in its iteration order. */
+    JsonBytes stringMap(Map<String, String> map) {
+        raw('{');
+        boolean first = true;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            if (!first) {
+                raw(',');
+            }
+            first = false;
+            string(e.getKey()).raw(':').string(e.getValue());
+        }
+        return raw('}');
     }
 
     /** Appends bytes that are already JSON (a value serialized elsewhere). */

@@ -48,7 +48,7 @@ final class PageJson {
                 out.raw(",\"state\":").string(state.get());
             }
             out.raw(",\"metadata\":");
-            map(out, s.metadata());
+            out.stringMap(s.metadata());
             out.raw(",\"createdAt\":").instant(s.createdAt())
                     .raw(",\"updatedAt\":").instant(s.updatedAt());
             Optional<Map<String, Object>> rotation = LifecycleAttributes.view(s, now);
@@ -118,7 +118,7 @@ final class PageJson {
                 .raw(",\"organizationId\":").string(i.organizationId())
                 .raw(",\"name\":").string(i.name())
                 .raw(",\"metadata\":");
-        map(out, i.metadata());
+        out.stringMap(i.metadata());
         out.raw(",\"disabled\":").raw(i.disabled() ? "true" : "false")
                 .raw(",\"createdAt\":").instant(i.createdAt())
                 .raw(",\"updatedAt\":").instant(i.updatedAt())
@@ -133,18 +133,5 @@ final class PageJson {
             out.raw("null");
         }
         return out.raw('}').toByteArray();
-    }
-
-    private static void map(JsonBytes out, Map<String, String> map) {
-        out.raw('{');
-        boolean first = true;
-        for (Map.Entry<String, String> e : map.entrySet()) {
-            if (!first) {
-                out.raw(',');
-            }
-            first = false;
-            out.string(e.getKey()).raw(':').string(e.getValue());
-        }
-        out.raw('}');
     }
 }

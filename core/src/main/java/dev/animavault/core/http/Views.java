@@ -75,25 +75,11 @@ final class Views {
             out.raw(",\"state\":").string(state.get());
         }
         out.raw(",\"metadata\":");
-        stringMap(out, s.metadata());
+        out.stringMap(s.metadata());
         out.raw(",\"createdAt\":").instant(s.createdAt())
                 .raw(",\"updatedAt\":").instant(s.updatedAt())
                 .raw('}');
         return out.toByteArray();
-    }
-
-    /** Writes {@code map} as a JSON object of strings, in its iteration order. */
-    private static void stringMap(JsonBytes out, Map<String, String> map) {
-        out.raw('{');
-        boolean first = true;
-        for (Map.Entry<String, String> e : map.entrySet()) {
-            if (!first) {
-                out.raw(',');
-            }
-            first = false;
-            out.string(e.getKey()).raw(':').string(e.getValue());
-        }
-        out.raw('}');
     }
 
     /**
@@ -119,7 +105,7 @@ final class Views {
                 }
             }
             out.raw(",\"metadata\":");
-            stringMap(out, s.metadata());
+            out.stringMap(s.metadata());
             out.raw(",\"createdAt\":").instant(r.versionCreatedAt())
                     .raw(",\"updatedAt\":").instant(s.updatedAt())
                     .raw('}');
