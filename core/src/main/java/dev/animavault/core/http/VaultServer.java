@@ -91,6 +91,36 @@ public final class VaultServer implements AutoCloseable {
         return new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(), Duration.ofSeconds(1)));
     }
 
+    /**
+     * Issue 19: builds the parts of Helidon's server that do not need the node (its configuration prototype
+     * with the HTTP/1.1 protocol and the connection selector, a routing) and throws them away, so that
+     * Helidon's class loading and static initialisation run on the calling thread while another starts the
+     * node. Opens no socket and starts no thread; any failure is left to {@link #start}, which builds the real
+     * server afterwards either way.
+     */
+    public static void warmUp() {
+        try {
+            HttpRouting.Builder routing = HttpRouting.builder();
+            routing.addFilter((chain, req, res) -> chain.proceed())
+                    .route(Method.GET, PathMatchers.prefix("/warm-up/"), (req, res) -> res.send())
+                    .get("/warm-up", (req, res) -> res.send())
+                    .error(Exception.class, (req, res, e) -> res.send());
+            WebServer.builder()
+                    .host("127.0.0.1")
+                    .port(0)
+                    .connectionOptions(o -> o.tcpNoDelay(true))
+                    .addProtocol(Http1Config.builder()
+                            .validateResponseHeaders(false)
+                            .maxPrologueLength(MAX_REQUEST_LINE)
+                            .build())
+                    .addConnectionSelector(new NonHttp11Selector(MAX_REQUEST_LINE))
+                    .routing(routing)
+                    .buildPrototype();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(System.Logger.Level.DEBUG, "HTTP server warm-up failed (the server is built later anyway): " + e);
+        }
+    }
+
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {
         routing.addFilter((chain, req, res) -> {
             String id = RequestIds.of(req.headers().first(REQUEST_ID).orElse(null));
