@@ -3,19 +3,14 @@ package dev.animavault.core.integrity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.animavault.core.TestVault;
+import dev.animavault.core.SqlitePluginStorage;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.barrier.RootKey;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
-import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.StorageBackend;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,16 +19,14 @@ import java.util.Map;
  * key file in the same folder. Open one per test, close it after.
  */
 final class SqliteFixture implements AutoCloseable {
-    final PluginRegistry registry;
+    private final SqlitePluginStorage plugin;
     /** The storage plugin as it is, under no integrity layer (what someone with database access can edit). */
     final StorageBackend raw;
     final Barrier barrier;
 
     SqliteFixture(Path tmp) {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        var f = registry.storageBackends().get("jdbc");
-        raw = f.factory().create(ProviderConfig.empty("jdbc"), new CorePluginContext(Clock.systemUTC(), tmp,
-                new EgressPolicy(List.of()), "dep_test"));
+        plugin = new SqlitePluginStorage(tmp);
+        raw = plugin.storage;
         barrier = Barrier.open(raw, RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of()), Clock.systemUTC());
     }
 
@@ -46,7 +39,6 @@ final class SqliteFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        raw.close();
-        registry.close();
+        plugin.close();
     }
 }
