@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
-import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.testkit.AuditTestEvents;
 import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
@@ -61,15 +59,7 @@ class FileAuditSinkSealedIndexesTest {
     }
 
     private static List<AuditEvent> all(FileAuditSink sink, Optional<String> identity, int pageSize) {
-        List<AuditEvent> out = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            var page = sink.query(new AuditQuery(ORG, identity, Optional.empty(), Optional.empty(), Optional.empty(),
-                    new PageRequest(pageSize, cursor)));
-            out.addAll(page.items());
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        return out;
+        return TrailPages.all(sink, ORG, identity, pageSize);
     }
 
     @Test
