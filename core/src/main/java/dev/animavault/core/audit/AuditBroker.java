@@ -1,5 +1,6 @@
 package dev.animavault.core.audit;
 
+import dev.animavault.core.telemetry.Tracing;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.VaultException;
@@ -78,13 +79,16 @@ public final class AuditBroker implements AutoCloseable {
         final AuditEvent event;
         final Thread waiter;
         final long deadline;
+        /** The span current when the event was recorded (its request's), or null (untraced, or no span). */
+        final io.opentelemetry.api.trace.SpanContext origin;
         private volatile int state = PENDING;
         volatile boolean expired;
 
-        Pending(AuditEvent event, Thread waiter, long deadline) {
+        Pending(AuditEvent event, Thread waiter, long deadline, io.opentelemetry.api.trace.SpanContext origin) {
             this.event = event;
             this.waiter = waiter;
             this.deadline = deadline;
+            this.origin = origin;
         }
 
         boolean move(int from, int to) {
@@ -186,7 +190,8 @@ public final class AuditBroker implements AutoCloseable {
             event = f.apply(event);
         }
         handedIn.get()[0]++;
-        Pending p = new Pending(event, Thread.currentThread(), System.nanoTime() + timeoutNanos);
+        Pending p = new Pending(event, Thread.currentThread(), System.nanoTime() + timeoutNanos,
+                Tracing.tracer() == null ? null : Tracing.currentOrigin());
         waiting.add(p);
         try {
             queue.add(p);
@@ -385,6 +390,18 @@ public final class AuditBroker implements AutoCloseable {
         for (Pending p : batch) {
             events.add(p.event);
         }
+        io.opentelemetry.api.trace.Tracer tracer = Tracing.tracer();
+        if (tracer == null) {
+            return writeToSinks(events); // untraced (the common case)
+        }
+        List<io.opentelemetry.api.trace.SpanContext> origins = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            origins.add(p.origin);
+        }
+        return Tracing.auditBatch(tracer, origins, () -> writeToSinks(events));
+    }
+
+    private boolean writeToSinks(List<AuditEvent> events) {
         boolean any = false;
         for (AuditSink sink : sinks) {
             try {

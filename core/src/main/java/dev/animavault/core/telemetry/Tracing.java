@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Core's OpenTelemetry spans, through {@code opentelemetry-api} only: a span per HTTP request and a child
- * span per plugin call (storage backend, audit sink, credential type, root key provider). Nothing is
+ * span per plugin call (storage backend, audit sink, credential type, root key provider), the audit sinks'
+ * calls inside an {@code audit.batch} span tied to the requests whose events they write ({@link #auditBatch}).
+ * Nothing is
  * traced unless an OpenTelemetry SDK was registered as the global instance before the node started
  * ({@code GlobalOpenTelemetry}, e.g. by the OpenTelemetry Java agent or the SDK's autoconfiguration on the
  * class path): then {@link #tracer()} is null and every traced call site takes its untraced branch, so the
@@ -77,6 +79,67 @@ public final class Tracing {
             }
         } catch (RuntimeException | Error e) {
             // refused by a handler: the error handlers answer after this span (status unknown here)
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    /** At most this many request spans are linked from one {@link #auditBatch} span (the SDK's default limit). */
+    static final int MAX_LINKS = 128;
+
+    /**
+     * The trace context of the span current on this thread (a request's, on a request thread), or null when
+     * there is none: what an audit event carries from the request that recorded it to the flusher that writes it.
+     */
+    public static io.opentelemetry.api.trace.SpanContext currentOrigin() {
+        io.opentelemetry.api.trace.SpanContext c = Span.current().getSpanContext();
+        return c.isValid() ? c : null;
+    }
+
+    /**
+     * Runs the audit sinks' writes of one batch inside a span {@code audit.batch} (the sinks' {@code audit.write}
+     * spans are its children). The broker's flusher writes a batch on its own thread, where no request span is
+     * current, and a batch may hold the events of several requests: so the span is a child of the request span
+     * when every event of the batch came from one request ({@code origins}: the request span of each event,
+     * null for events recorded outside a traced request), and otherwise a root span with a link to each request
+     * span (up to {@value #MAX_LINKS}), as OpenTelemetry models a batch that serves several traces. Attributes:
+     * {@code anima.audit.events}, {@code anima.audit.requests} (the distinct request spans).
+     *
+     * @return what {@code write} returned (false, whether any sink recorded the batch, marks the span an error)
+     */
+    public static boolean auditBatch(Tracer t, java.util.List<io.opentelemetry.api.trace.SpanContext> origins,
+                                     java.util.function.BooleanSupplier write) {
+        java.util.Set<io.opentelemetry.api.trace.SpanContext> distinct = new java.util.LinkedHashSet<>();
+        for (io.opentelemetry.api.trace.SpanContext o : origins) {
+            if (o != null && o.isValid()) {
+                distinct.add(o);
+            }
+        }
+        var b = t.spanBuilder("audit.batch")
+                .setAttribute("anima.audit.events", (long) origins.size())
+                .setAttribute("anima.audit.requests", (long) distinct.size());
+        if (distinct.size() == 1) {
+            b.setParent(io.opentelemetry.context.Context.root().with(Span.wrap(distinct.iterator().next())));
+        } else {
+            b.setNoParent();
+            int linked = 0;
+            for (io.opentelemetry.api.trace.SpanContext o : distinct) {
+                if (linked++ == MAX_LINKS) {
+                    break;
+                }
+                b.addLink(o);
+            }
+        }
+        Span span = b.startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            boolean recorded = write.getAsBoolean();
+            if (!recorded) {
+                span.setStatus(StatusCode.ERROR, "no audit sink recorded the batch");
+            }
+            return recorded;
+        } catch (RuntimeException | Error e) {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             throw e;
         } finally {

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.animavault.core.TestVault;
-import dev.animavault.core.plugin.PluginRegistry;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
+import dev.animavault.core.SqlitePluginStorage;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
@@ -32,21 +28,18 @@ import org.junit.jupiter.api.io.TempDir;
 class BarrierTest {
     @TempDir
     Path tmp;
-    PluginRegistry registry;
+    SqlitePluginStorage plugin;
     StorageBackend storage;
 
     @BeforeEach
     void open() {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        var f = registry.storageBackends().get("jdbc");
-        storage = f.factory().create(ProviderConfig.empty("jdbc"), new CorePluginContext(Clock.systemUTC(), tmp,
-                new EgressPolicy(java.util.List.of()), "dep_test"));
+        plugin = new SqlitePluginStorage(tmp);
+        storage = plugin.storage;
     }
 
     @AfterEach
     void close() {
-        storage.close();
-        registry.close();
+        plugin.close();
     }
 
     @Test

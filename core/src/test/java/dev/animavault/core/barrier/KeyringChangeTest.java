@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.animavault.core.TestVault;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
-import dev.animavault.core.plugin.PluginRegistry;
+import dev.animavault.core.SqlitePluginStorage;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
@@ -40,22 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
 class KeyringChangeTest {
     @TempDir
     Path tmp;
-    PluginRegistry registry;
+    SqlitePluginStorage plugin;
     StorageBackend storage;
     RootKey root;
 
     @BeforeEach
     void open() {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        storage = registry.storageBackends().get("jdbc").factory().create(ProviderConfig.empty("jdbc"),
-                new CorePluginContext(Clock.systemUTC(), tmp, new EgressPolicy(List.of()), "dep_test"));
+        plugin = new SqlitePluginStorage(tmp);
+        storage = plugin.storage;
         root = RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of());
     }
 
     @AfterEach
     void close() {
-        storage.close();
-        registry.close();
+        plugin.close();
     }
 
     @Test

@@ -3,18 +3,9 @@ package dev.animavault.core.integrity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.animavault.core.TestVault;
 import dev.animavault.core.barrier.Barrier;
-import dev.animavault.core.barrier.RootKey;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
-import dev.animavault.core.plugin.PluginRegistry;
-import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
-import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
@@ -22,7 +13,6 @@ import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -39,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IntegrityStorageTest {
     @TempDir
     Path tmp;
-    PluginRegistry registry;
+    SqliteFixture fixture;
     StorageBackend raw;
     Barrier barrier;
     final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -47,23 +37,14 @@ class IntegrityStorageTest {
 
     @BeforeEach
     void open() {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        var f = registry.storageBackends().get("jdbc");
-        raw = f.factory().create(ProviderConfig.empty("jdbc"), new CorePluginContext(Clock.systemUTC(), tmp,
-                new EgressPolicy(List.of()), "dep_test"));
-        barrier = Barrier.open(raw, RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of()), Clock.systemUTC());
+        fixture = new SqliteFixture(tmp);
+        raw = fixture.raw;
+        barrier = fixture.barrier;
     }
 
     @AfterEach
     void close() {
-        raw.close();
-        registry.close();
-    }
-
-    private static VaultException refused(Runnable r) {
-        VaultException e = assertThrows(VaultException.class, r::run);
-        assertEquals(ErrorCode.INTEGRITY_ERROR, e.errorCode(), e.getMessage());
-        return e;
+        fixture.close();
     }
 
     private void legacyRows() {
@@ -91,16 +72,16 @@ class IntegrityStorageTest {
 
         // a row written without the layer (no MAC) is refused from now on, and a second node sees the marker
         raw.putRecord("tokens", "t2", "{}".getBytes(StandardCharsets.UTF_8), 0);
-        refused(() -> s.getRecord("tokens", "t2"));
+        SqliteFixture.refused(() -> s.getRecord("tokens", "t2"));
         IntegrityStorage other = IntegrityStorage.wrap(raw, barrier, List.of("orgs", "tokens"));
         assertTrue(other.strict());
-        refused(() -> other.getRecord("tokens", "t2"));
+        SqliteFixture.refused(() -> other.getRecord("tokens", "t2"));
         SecretMetadata m = raw.getSecretMetadata(ref).orElseThrow();
         Map<String, String> stripped = new java.util.HashMap<>(m.attributes());
         stripped.remove(IntegrityStorage.FIELD);
         raw.updateSecretMetadata(new SecretMetadata(ref, m.type(), m.currentVersion(), m.metadata(), stripped,
                 m.createdAt(), m.updatedAt(), m.revision()), m.revision());
-        refused(() -> s.readSecret(ref, OptionalInt.empty()));
+        SqliteFixture.refused(() -> s.readSecret(ref, OptionalInt.empty()));
         assertTrue(audited.stream().anyMatch(v -> "t2".equals(v.key().substring(v.key().indexOf('/') + 1))));
         assertTrue(audited.stream().anyMatch(v -> "KEY".equals(v.key()) && "no MAC".equals(v.reason())));
     }
@@ -135,10 +116,10 @@ class IntegrityStorageTest {
         long rev = s.getRecord("tokens", "t1").orElseThrow().revision();
         s.deleteRecord("tokens", "t1", rev);
         raw.putRecord("tokens", "t1", asStored, 0); // put back byte for byte: its MAC is valid
-        refused(() -> s.getRecord("tokens", "t1"));
+        SqliteFixture.refused(() -> s.getRecord("tokens", "t1"));
         // a record copied under another key fails its MAC
         s.putRecord("tokens", "t3", "v3".getBytes(StandardCharsets.UTF_8), 0);
         raw.putRecord("tokens", "t4", raw.getRecord("tokens", "t3").orElseThrow().value(), 0);
-        refused(() -> s.getRecord("tokens", "t4"));
+        SqliteFixture.refused(() -> s.getRecord("tokens", "t4"));
     }
 }

@@ -1,17 +1,9 @@
 package dev.animavault.core.integrity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.animavault.core.TestVault;
 import dev.animavault.core.barrier.Barrier;
-import dev.animavault.core.barrier.RootKey;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
-import dev.animavault.core.plugin.PluginRegistry;
-import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
@@ -22,7 +14,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -47,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplayGuardRaceTest {
     @TempDir
     Path tmp;
-    PluginRegistry registry;
+    SqliteFixture fixture;
     StorageBackend raw;
     Barrier barrier;
     final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -60,11 +51,9 @@ class ReplayGuardRaceTest {
 
     @BeforeEach
     void open() {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        var f = registry.storageBackends().get("jdbc");
-        raw = f.factory().create(ProviderConfig.empty("jdbc"), new CorePluginContext(Clock.systemUTC(), tmp,
-                new EgressPolicy(List.of()), "dep_test"));
-        barrier = Barrier.open(raw, RootKey.loadOrCreate(tmp.resolve("root.key"), Map.of()), Clock.systemUTC());
+        fixture = new SqliteFixture(tmp);
+        raw = fixture.raw;
+        barrier = fixture.barrier;
         s = IntegrityStorage.wrap(racing(raw), barrier, List.of("orgs", "tokens"));
         s.upgrade();
         s.putRecord("orgs", "default", "{}".getBytes(StandardCharsets.UTF_8), 0);
@@ -75,8 +64,7 @@ class ReplayGuardRaceTest {
 
     @AfterEach
     void close() {
-        raw.close();
-        registry.close();
+        fixture.close();
     }
 
     /**
@@ -163,8 +151,7 @@ class ReplayGuardRaceTest {
         s.readSecret(ref, OptionalInt.empty()).orElseThrow();
         // r1's row put back as it was (the storage layer bumps the revision; the MAC still names r1's write)
         raw.updateSecretMetadata(old, revision());
-        VaultException e = assertThrows(VaultException.class, () -> s.readSecret(ref, OptionalInt.empty()));
-        assertEquals(ErrorCode.INTEGRITY_ERROR, e.errorCode(), e.getMessage());
+        VaultException e = SqliteFixture.refused(() -> s.readSecret(ref, OptionalInt.empty()));
         assertTrue(e.getMessage().contains("replay"), e.getMessage());
     }
 

@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.animavault.core.TestVault;
+import dev.animavault.core.SqlitePluginStorage;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.barrier.KeyringStore;
 import dev.animavault.core.barrier.RootKey;
 import dev.animavault.core.barrier.RootKeyIds;
 import dev.animavault.core.barrier.SoftwareKey;
-import dev.animavault.core.plugin.CorePluginContext;
-import dev.animavault.core.plugin.EgressPolicy;
-import dev.animavault.core.plugin.PluginRegistry;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
@@ -41,21 +37,18 @@ import org.junit.jupiter.api.io.TempDir;
 class KeyringStoreTest {
     @TempDir
     Path tmp;
-    PluginRegistry registry;
+    SqlitePluginStorage plugin;
     StorageBackend storage;
 
     @BeforeEach
     void open() {
-        registry = PluginRegistry.load(TestVault.pluginsDir(tmp));
-        var f = registry.storageBackends().get("jdbc");
-        storage = f.factory().create(ProviderConfig.empty("jdbc"), new CorePluginContext(Clock.systemUTC(), tmp,
-                new EgressPolicy(List.of()), "dep_test"));
+        plugin = new SqlitePluginStorage(tmp);
+        storage = plugin.storage;
     }
 
     @AfterEach
     void close() {
-        storage.close();
-        registry.close();
+        plugin.close();
     }
 
     private KeyringStore store() {

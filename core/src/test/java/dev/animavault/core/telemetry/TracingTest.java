@@ -77,6 +77,16 @@ class TracingTest {
                     .toList();
             assertFalse(storage.isEmpty(), "a child storage span of the request: " + spans);
             assertEquals(request.getTraceId(), storage.get(0).getTraceId());
+            // the read's audit event, written by the broker's flusher: its batch span is a child of the request
+            // span (the batch held this request's events only), the sink's write span a child of the batch
+            List<SpanData> batches = spans.stream()
+                    .filter(s -> s.getName().equals("audit.batch"))
+                    .filter(s -> s.getParentSpanId().equals(request.getSpanId()))
+                    .toList();
+            assertFalse(batches.isEmpty(), "an audit batch span under the request: " + spans);
+            assertEquals(request.getTraceId(), batches.get(0).getTraceId());
+            assertTrue(spans.stream().anyMatch(s -> s.getName().equals("audit.write")
+                    && s.getParentSpanId().equals(batches.get(0).getSpanId())), "the sink's write under the batch: " + spans);
             for (SpanData s : spans) {
                 String attributes = s.getAttributes().toString() + s.getName() + s.getStatus();
                 assertFalse(attributes.contains(VALUE), "a span holds the secret value: " + s);
@@ -92,6 +102,46 @@ class TracingTest {
                 .filter(s -> "/v1/vault/secrets/agent_1/DB".equals(s.getAttributes().get(
                         io.opentelemetry.api.common.AttributeKey.stringKey("url.path"))))
                 .findFirst();
+    }
+
+    /**
+     * A batch holding the events of two requests cannot be the child of both: it is a root span linked to each;
+     * a batch of one request's events (twice) is that request span's child; events recorded outside any span add
+     * no link.
+     */
+    @Test
+    void anAuditBatchOfSeveralRequestsLinksThemAndOneOfASingleRequestIsItsChild() {
+        InMemorySpanExporter exporter = InMemorySpanExporter.create();
+        try (SdkTracerProvider provider = SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build()) {
+            io.opentelemetry.api.trace.Tracer t = provider.get("test");
+            io.opentelemetry.api.trace.Span first = t.spanBuilder("GET").setNoParent().startSpan();
+            io.opentelemetry.api.trace.Span second = t.spanBuilder("POST").setNoParent().startSpan();
+            var a = first.getSpanContext();
+            var b = second.getSpanContext();
+
+            assertTrue(Tracing.auditBatch(t, java.util.Arrays.asList(a, null, b, a), () -> true));
+            assertFalse(Tracing.auditBatch(t, List.of(a, a), () -> false));
+            first.end();
+            second.end();
+
+            List<SpanData> batches = exporter.getFinishedSpanItems().stream()
+                    .filter(s -> s.getName().equals("audit.batch")).toList();
+            assertEquals(2, batches.size());
+            SpanData shared = batches.get(0);
+            assertFalse(shared.getParentSpanContext().isValid(), "a root span");
+            assertEquals(List.of(a, b), shared.getLinks().stream().map(l -> l.getSpanContext()).toList());
+            assertEquals(4L, shared.getAttributes().get(
+                    io.opentelemetry.api.common.AttributeKey.longKey("anima.audit.events")));
+            assertEquals(2L, shared.getAttributes().get(
+                    io.opentelemetry.api.common.AttributeKey.longKey("anima.audit.requests")));
+            SpanData own = batches.get(1);
+            assertEquals(a.getSpanId(), own.getParentSpanId());
+            assertEquals(a.getTraceId(), own.getTraceId());
+            assertTrue(own.getLinks().isEmpty());
+            assertEquals(io.opentelemetry.api.trace.StatusCode.ERROR, own.getStatus().getStatusCode(),
+                    "no sink recorded it");
+        }
     }
 
     @Test

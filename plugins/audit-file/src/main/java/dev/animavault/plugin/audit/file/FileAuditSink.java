@@ -87,6 +87,10 @@ public final class FileAuditSink implements QueryableAuditSink {
     private boolean checkpointWarned;
     private final SinkState state;
     private final SegmentWatch watch;
+    /** Bounds the sealed segments whose index stays loaded. */
+    private final SealedIndexes sealedIndexes;
+    /** Maps a sealed segment's index again after {@link #sealedIndexes} dropped it. */
+    private final TrailLoader trail;
     /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
     private final OpenSegmentIndexer indexer;
 
@@ -97,16 +101,18 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.checkpointKey = checkpointKey;
         this.queries = new AuditQueryEngine(config.path().toString());
         TrailLoader loader = new TrailLoader(config);
+        this.trail = loader;
+        this.sealedIndexes = new SealedIndexes(config.loadedSealedIndexes());
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
         loader.startDigest();
-        TrailLoader.SealedTrail trail = loader.sealed();
-        List<Segment> oldestFirst = trail.segments();
+        TrailLoader.SealedTrail sealedTrail = loader.sealed(sealedIndexes);
+        List<Segment> oldestFirst = sealedTrail.segments();
         long number = oldestFirst.isEmpty() ? 1 : oldestFirst.get(oldestFirst.size() - 1).number() + 1;
         SegmentWriter w = SegmentWriter.open(config.path());
         TrailLoader.Loaded loaded;
         try {
-            loaded = loader.active(number, w, trail.head());
+            loaded = loader.active(number, w, sealedTrail.head());
             this.writer = w;
             // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
             AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
@@ -131,7 +137,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
         this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, indexLock, () -> active,
-                () -> sealed, loaded.pending() ? loaded.activeIndex() : null, loaded.indexFrom(), loaded.indexTo(),
+                this::newestSealed, loaded.pending() ? loaded.activeIndex() : null, loaded.indexFrom(), loaded.indexTo(),
                 indexGate);
     }
 
@@ -300,8 +306,9 @@ public final class FileAuditSink implements QueryableAuditSink {
                     StandardCopyOption.ATOMIC_MOVE);
             Files.move(config.path(), sealedFile, StandardCopyOption.ATOMIC_MOVE);
             SegmentWriter.syncDirectory(sealedFile.getParent());
-            AuditIndex mapped = AuditIndexFile.read(sealedIndex, false)
-                    .orElseThrow(() -> new IOException("cannot read back " + sealedIndex)).index();
+            AuditIndexFile.Loaded readBack = AuditIndexFile.read(sealedIndex, false)
+                    .orElseThrow(() -> new IOException("cannot read back " + sealedIndex));
+            AuditIndex mapped = readBack.index();
             SegmentWriter next = SegmentWriter.open(config.path());
             SegmentWriter previous = writer;
             Segment fresh = new Segment(old.number() + 1, config.path(), new AuditIndex());
@@ -309,7 +316,8 @@ public final class FileAuditSink implements QueryableAuditSink {
             indexLock.writeLock().lock();
             try {
                 AuditIndex grown = old.index();
-                old.sealed(sealedFile, mapped);
+                old.sealed(sealedFile, mapped, trail.sealedLoader(old.number(), sealedFile, readBack.header()),
+                        sealedIndexes);
                 // queries read the open segment's index under this lock: none reaches the grown one any more,
                 // and its chunks serve the next segment (dropped, they waited minutes for an old-generation GC)
                 fresh.index().recycle(grown);
@@ -431,12 +439,23 @@ public final class FileAuditSink implements QueryableAuditSink {
         try {
             long n = active.index().size();
             for (Segment s : sealed) {
-                n += s.index().size();
+                n += s.size(); // a sealed segment's from its header: no index loaded to count
             }
             return Math.toIntExact(n);
         } finally {
             indexLock.readLock().unlock();
         }
+    }
+
+    /** The sealed segments the background thread loads after an open: the newest, as many as stay loaded. */
+    private List<Segment> newestSealed() {
+        List<Segment> s = sealed;
+        return s.subList(0, Math.min(s.size(), sealedIndexes.capacity()));
+    }
+
+    /** Tests only: how many sealed segments have their index loaded now. */
+    int loadedSealedIndexes() {
+        return sealedIndexes.loadedCount();
     }
 
     /** The number of the open segment (1 until the first rollover). */

@@ -24,10 +24,15 @@ import java.time.Duration;
  *                      batch (0: never by size)
  * @param rolloverDaily whether a batch whose first event falls on another UTC day than the open segment's
  *                      first event starts a new segment
+ * @param loadedSealedIndexes how many sealed segments keep their index (and its dictionaries, on the heap)
+ *                      loaded between queries; the least recently used beyond it are dropped and loaded again
+ *                      on their next query (at least 1)
  */
 public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
                                   long minFreeBytes, Duration checkpointInterval, long rolloverBytes,
-                                  boolean rolloverDaily) {
+                                  boolean rolloverDaily, int loadedSealedIndexes) {
+    /** The default {@link #loadedSealedIndexes}. */
+    public static final int DEFAULT_LOADED_SEALED_INDEXES = SealedIndexes.DEFAULT_CAPACITY;
     /** The default {@link #rolloverBytes}: 64 MiB (about 200,000 events; bounds the open segment's in-memory index). */
     public static final long DEFAULT_ROLLOVER_BYTES = 64L << 20;
     /** The default {@link #checkpointInterval}. */
@@ -56,7 +61,18 @@ public record FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen
         if (rolloverBytes < 0) {
             throw new IllegalArgumentException("rolloverBytes must not be negative");
         }
+        if (loadedSealedIndexes < 1) {
+            throw new IllegalArgumentException("loadedSealedIndexes must be at least 1");
+        }
         path = path.normalize();
+    }
+
+    /** A configuration with the default number of loaded sealed indexes. */
+    public FileAuditSinkConfig(Path path, boolean fsync, boolean verifyOnOpen, Duration flushInterval,
+                               long minFreeBytes, Duration checkpointInterval, long rolloverBytes,
+                               boolean rolloverDaily) {
+        this(path, fsync, verifyOnOpen, flushInterval, minFreeBytes, checkpointInterval, rolloverBytes,
+                rolloverDaily, DEFAULT_LOADED_SEALED_INDEXES);
     }
 
     /** A configuration with the default rollover (by size, not daily). */

@@ -47,6 +47,9 @@ import java.util.List;
  *       (default false): when the open segment would grow past the size, or a batch starts a new UTC day,
  *       the segment is sealed (renamed {@code audit.000001.jsonl}, ...) with its index and checkpoints, and
  *       a new file continues the chain at the configured path.</li>
+ *   <li>{@code loaded-sealed-indexes} (default 8, at least 1): how many sealed segments keep their index loaded
+ *       between queries (its dictionaries of distinct identities, keys and actors are on the heap); the least
+ *       recently used beyond it are dropped and mapped again by the next query that reaches them.</li>
  * </ul>
  */
 public final class FileAuditSinkFactory implements AuditSinkFactory {
@@ -68,6 +71,8 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
     public static final String ROLLOVER_SIZE = "rollover-size";
     /** Configuration key: start a new segment every UTC day. */
     public static final String ROLLOVER_DAILY = "rollover-daily";
+    /** Configuration key: how many sealed segments keep their index loaded. */
+    public static final String LOADED_SEALED_INDEXES = "loaded-sealed-indexes";
     /** The default audit file, relative to the data directory. */
     public static final String DEFAULT_PATH = "audit/audit.jsonl";
 
@@ -105,7 +110,12 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
                         "bytes past which the open segment is sealed (renamed <stem>.NNNNNN<ext>) and a new one "
                                 + "started; the hash chain continues across segments (0 = never by size)"),
                 ConfigProperty.optional(ROLLOVER_DAILY, ConfigProperty.Type.BOOLEAN, "false",
-                        "also start a new segment with the first event of each UTC day"));
+                        "also start a new segment with the first event of each UTC day"),
+                ConfigProperty.optional(LOADED_SEALED_INDEXES, ConfigProperty.Type.LONG,
+                        Integer.toString(FileAuditSinkConfig.DEFAULT_LOADED_SEALED_INDEXES),
+                        "how many sealed segments keep their index (its dictionaries on the heap) loaded between "
+                                + "queries; the least recently used beyond it are loaded again when a query "
+                                + "reaches them (at least 1)"));
     }
 
     /** Initializes the {@code fallocate} downcall handles ahead of {@link #create} (see {@link Preallocator#available()}). */
@@ -130,11 +140,16 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
             throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + ROLLOVER_SIZE
                     + " must not be negative");
         }
+        long loadedIndexes = config.getLong(LOADED_SEALED_INDEXES, FileAuditSinkConfig.DEFAULT_LOADED_SEALED_INDEXES);
+        if (loadedIndexes < 1 || loadedIndexes > 1_000_000) {
+            throw new VaultException(ErrorCode.CONFIGURATION, "audit sink 'file': " + LOADED_SEALED_INDEXES
+                    + " must be between 1 and 1000000");
+        }
         return FileAuditSink.open(new FileAuditSinkConfig(path, config.getBoolean(FSYNC, false),
                 config.getBoolean(VERIFY_ON_OPEN, true),
                 config.getDuration(FLUSH_INTERVAL, FileAuditSinkConfig.DEFAULT_FLUSH_INTERVAL),
                 minFree, config.getDuration(CHECKPOINT_INTERVAL, FileAuditSinkConfig.DEFAULT_CHECKPOINT_INTERVAL),
-                rollover, config.getBoolean(ROLLOVER_DAILY, false)),
+                rollover, config.getBoolean(ROLLOVER_DAILY, false), (int) loadedIndexes),
                 context.auditSigningKey(AuditCheckpoints.KEY_PURPOSE).orElse(null));
     }
 

@@ -23,10 +23,17 @@ final class Segment implements AutoCloseable {
     private final long number;
     private volatile Path file;
     private volatile AuditIndex index;
-    private IndexLoader loader;
+    /** A sealed segment's: loads its index again whenever it was dropped ({@link SealedIndexes}). */
+    private volatile IndexLoader loader;
+    private volatile SealedIndexes bound;
+    /** A sealed segment's line count (its index file's header), or -1 for the open segment. */
+    private volatile long lines = -1;
+    /** The {@link SealedIndexes#tick()} of the last {@link #index()}. */
+    private volatile long lastUse;
     private FileChannel channel;
     private boolean closed;
 
+    /** The open segment, with its growing in-memory index. */
     Segment(long number, Path file, AuditIndex index) {
         this.number = number;
         this.file = file;
@@ -34,13 +41,17 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * A sealed segment whose index is loaded (mapped, or rebuilt from the segment when its file no longer
-     * matches) by the first {@link #index()}: opening the trail touches no index but the open segment's.
+     * A sealed segment of {@code lines} lines whose index is loaded (mapped, or rebuilt from the segment when its
+     * file no longer matches) by the first {@link #index()}, and again after {@code bound} dropped it: opening the
+     * trail touches no index but the open segment's, and at most {@link SealedIndexes#capacity()} sealed indexes
+     * stay loaded.
      */
-    Segment(long number, Path file, IndexLoader loader) {
+    Segment(long number, Path file, long lines, IndexLoader loader, SealedIndexes bound) {
         this.number = number;
         this.file = file;
+        this.lines = lines;
         this.loader = loader;
+        this.bound = bound;
     }
 
     long number() {
@@ -58,34 +69,72 @@ final class Segment implements AutoCloseable {
      *                                           nor rebuilt
      */
     AuditIndex index() {
+        SealedIndexes b = bound;
+        if (b != null) {
+            lastUse = b.tick();
+        }
         AuditIndex i = index;
-        return i != null ? i : load();
+        if (i != null) {
+            return i;
+        }
+        i = load();
+        if (b != null) {
+            b.loaded(this); // outside this segment's monitor: the bound may drop another segment's index
+        }
+        return i;
     }
 
-    /** Whether the index is in memory (mapped) already. */
+    /** Whether the index is in memory (mapped) now. */
     boolean indexLoaded() {
         return index != null;
     }
 
+    /** The number of indexed lines: a sealed segment's from its index file's header, without loading it. */
+    int size() {
+        long n = lines;
+        return n >= 0 ? Math.toIntExact(n) : index().size();
+    }
+
+    long lastUse() {
+        return lastUse;
+    }
+
+    /** Drops a sealed segment's loaded index (loaded again on next use); the open segment's is never dropped. */
+    synchronized void dropIndex() {
+        if (loader != null) {
+            index = null;
+        }
+    }
+
     private synchronized AuditIndex load() {
-        if (index == null) {
+        AuditIndex i = index;
+        if (i == null) {
             try {
-                index = loader.load();
-                loader = null;
+                i = loader.load();
+                index = i;
             } catch (IOException e) {
                 throw new dev.animavault.spi.VaultException(dev.animavault.spi.ErrorCode.AUDIT_UNAVAILABLE,
                         "the index of audit segment " + file.getFileName() + " cannot be loaded: "
                         + e.getClass().getSimpleName(), e);
             }
         }
-        return index;
+        return i;
     }
 
-    /** At rollover: the segment now lives at its sealed name, indexed by the mapped index. */
-    synchronized void sealed(Path sealedFile, AuditIndex sealedIndex) {
-        this.file = sealedFile;
-        this.index = sealedIndex;
-        this.loader = null;
+    /**
+     * At rollover: the segment now lives at its sealed name, indexed by the mapped index, which {@code bound}
+     * may drop like any sealed segment's ({@code loader} maps it again).
+     */
+    void sealed(Path sealedFile, AuditIndex sealedIndex, IndexLoader reload, SealedIndexes bound) {
+        synchronized (this) {
+            this.file = sealedFile;
+            this.loader = reload;
+            this.lines = sealedIndex.size();
+            this.index = sealedIndex;
+            this.bound = bound;
+            this.lastUse = bound.tick();
+        }
+        bound.loaded(this);
     }
 
     /** The open segment's index rebuilt in the background replaces the partial one (under the index lock). */

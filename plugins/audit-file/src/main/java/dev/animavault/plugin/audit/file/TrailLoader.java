@@ -128,7 +128,7 @@ final class TrailLoader {
      * header against its segment and, with verify-on-open, that consecutive segments chain (two short reads
      * per segment).
      */
-    SealedTrail sealed() throws IOException {
+    SealedTrail sealed(SealedIndexes bound) throws IOException {
         List<Segment> out = new ArrayList<>();
         byte[] previousHead = null;
         for (SegmentLayout.Sealed s : layout.sealed()) {
@@ -139,12 +139,10 @@ final class TrailLoader {
             Segment segment;
             if (header.isPresent()) {
                 h = header.get();
-                segment = new Segment(s.number(), s.file(), () -> mapIndex(s.number(), s.file(), h));
             } else {
-                AuditIndexFile.Loaded loaded = rebuild(s.number(), s.file());
-                h = loaded.header();
-                segment = new Segment(s.number(), s.file(), loaded.index());
+                h = rebuild(s.number(), s.file()).header(); // mapped again on first use, like the others
             }
+            segment = new Segment(s.number(), s.file(), h.lines(), sealedLoader(s.number(), s.file(), h), bound);
             out.add(segment);
             if (h.lines() > 0) {
                 if (config.verifyOnOpen() && previousHead != null) {
@@ -154,6 +152,14 @@ final class TrailLoader {
             }
         }
         return new SealedTrail(out, previousHead);
+    }
+
+    /**
+     * What loads a sealed segment's index, on first use and again after {@link SealedIndexes} dropped it: maps its
+     * index file, or rebuilds it when the file no longer matches {@code expected}.
+     */
+    Segment.IndexLoader sealedLoader(long number, Path file, AuditIndexFile.Header expected) {
+        return () -> mapIndex(number, file, expected);
     }
 
     /** On first use of a sealed segment: maps its index file, or rebuilds it when it changed since open. */

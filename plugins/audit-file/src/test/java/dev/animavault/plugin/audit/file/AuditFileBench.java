@@ -28,8 +28,10 @@ public final class AuditFileBench {
     }
 
     private static FileAuditSink open(Path dir) {
+        // -Daudit.loaded=N: loaded-sealed-indexes (default 8), to measure queries that reach dropped segments
         return FileAuditSink.open(new FileAuditSinkConfig(dir.resolve("audit.jsonl"), false, true, Duration.ofSeconds(1),
-                0, Duration.ofSeconds(1)));
+                0, Duration.ofSeconds(1), FileAuditSinkConfig.DEFAULT_ROLLOVER_BYTES, false,
+                Integer.getInteger("audit.loaded", FileAuditSinkConfig.DEFAULT_LOADED_SEALED_INDEXES)));
     }
 
     private static AuditEvent event(long i) {
@@ -107,6 +109,19 @@ public final class AuditFileBench {
                     System.out.printf("query (100 events of one identity, %d events): first %.2f ms, p50 %.2f ms, "
                             + "p99 %.2f ms; peak RSS %s%n", sink.size(), ms[0], warm[warm.length / 2],
                             warm[(int) (warm.length * 0.99)], peakRss());
+                    // a value no event holds: every sealed segment reached, beyond those that stay loaded (each
+                    // dropped one mapped again and its dictionaries decoded), CPU time of this thread
+                    var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+                    int misses = 50;
+                    long cpu = bean.getCurrentThreadCpuTime();
+                    for (int r = 0; r < misses; r++) {
+                        sink.query(new AuditQuery("org_1", Optional.of("nobody_" + r), Optional.empty(),
+                                Optional.empty(), Optional.empty(), PageRequest.first(100)));
+                    }
+                    System.out.printf("query for an absent identity (every segment, %d sealed indexes kept loaded): "
+                            + "%.2f ms CPU each; sealed indexes loaded after: %d%n",
+                            sink.config().loadedSealedIndexes(),
+                            (bean.getCurrentThreadCpuTime() - cpu) / 1e6 / misses, sink.loadedSealedIndexes());
                 }
             }
             default -> throw new IllegalArgumentException("gen|open|query");

@@ -1,6 +1,5 @@
 package dev.animavault.plugin.audit.file;
 
-import static dev.animavault.spi.testkit.AuditTestEvents.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,24 +44,11 @@ class FileAuditSinkRolloverTest {
     }
 
     private List<AuditEvent> write(FileAuditSink sink, int count, long firstSecond) {
-        List<AuditEvent> batch = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            batch.add(events.event(ORG, "agent_" + (i % 3), "secret.read", at(firstSecond + i)));
-        }
-        sink.write(batch);
-        return batch;
+        return TrailPages.write(events, sink, ORG, count, firstSecond);
     }
 
     private static List<AuditEvent> all(FileAuditSink sink, Optional<String> identity, int pageSize) {
-        List<AuditEvent> out = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            var page = sink.query(new AuditQuery(ORG, identity, Optional.empty(), Optional.empty(), Optional.empty(),
-                    new PageRequest(pageSize, cursor)));
-            out.addAll(page.items());
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        return out;
+        return TrailPages.all(sink, ORG, identity, pageSize);
     }
 
     private List<String> names() throws IOException {

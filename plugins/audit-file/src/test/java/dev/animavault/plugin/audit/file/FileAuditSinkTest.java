@@ -430,7 +430,7 @@ class FileAuditSinkTest {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
         assertEquals("file", factory.name());
         assertEquals(List.of("path", "fsync", "flush-interval", "min-free-space", "verify-on-open", "checkpoint-interval",
-                        "rollover-size", "rollover-daily"),
+                        "rollover-size", "rollover-daily", "loaded-sealed-indexes"),
                 factory.configProperties().stream().map(p -> p.name()).toList());
         assertFalse(factory.configProperties().stream().anyMatch(p -> p.sensitive()));
         FileAuditSink sink = open(Map.of("path", "elsewhere/a.log", "fsync", "true"));

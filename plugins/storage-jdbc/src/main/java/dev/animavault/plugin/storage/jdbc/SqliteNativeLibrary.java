@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.CodeSource;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -23,8 +24,8 @@ import java.util.logging.Logger;
  * <p>Only inside an unpacked plugin (the jar in {@code <dir>/lib/} beside {@code <dir>/plugin.properties};
  * the plugins directory is writable by the server, and the library is no more trusted than the jars beside
  * it), and only when the operator set none of those properties. Anything that fails leaves the properties
- * unset, and sqlite-jdbc extracts as before. Idempotent and thread-safe; called before
- * sqlite-jdbc's loader runs (the warm-up and {@code create}).
+ * unset, and sqlite-jdbc extracts as before. Called before sqlite-jdbc's loader runs, by the warm-up and by
+ * {@code create} (which may run without a warm-up); the work itself runs once, see {@link #prepare()}.
  */
 final class SqliteNativeLibrary {
 
@@ -32,21 +33,43 @@ final class SqliteNativeLibrary {
     static final String PATH = "org.sqlite.lib.path";
     static final String NAME = "org.sqlite.lib.name";
 
-    private static boolean done;
+    /** How many times the work of {@link #prepare()} ran in this class loader (0 or 1; for the tests). */
+    private static final AtomicInteger RUNS = new AtomicInteger();
 
     private SqliteNativeLibrary() {
     }
 
-    /** Points sqlite-jdbc at the kept copy, making it first if needed; see the class comment. */
-    static synchronized void prepare() {
-        if (done) {
-            return;
+    /**
+     * Points sqlite-jdbc at the kept copy, making it first if needed; see the class comment. The work runs once
+     * per class loader, in the initialisation of a holder class: the JVM runs it exactly once, a caller that
+     * arrives meanwhile (the warm-up and {@code create} on two threads) waits until it is done, so the properties
+     * are set before either lets the driver's loader run, and every later call returns without a lock.
+     */
+    static void prepare() {
+        Once.ran();
+    }
+
+    /** Times the work ran (0 before the first {@link #prepare()}, 1 after any number of calls). */
+    static int runs() {
+        return RUNS.get();
+    }
+
+    private static final class Once {
+        static {
+            prepareOnce();
         }
-        done = true;
-        if (System.getProperty(PATH) != null || System.getProperty(NAME) != null) {
-            return; // the operator's choice
+
+        static void ran() {
+            // the class initialisation above is the work
         }
+    }
+
+    private static void prepareOnce() {
+        RUNS.incrementAndGet();
         try {
+            if (System.getProperty(PATH) != null || System.getProperty(NAME) != null) {
+                return; // the operator's choice
+            }
             Path home = pluginHome();
             if (home == null) {
                 return;
@@ -57,6 +80,7 @@ final class SqliteNativeLibrary {
                 System.setProperty(NAME, org.sqlite.util.LibraryLoaderUtil.getNativeLibName());
             }
         } catch (IOException | RuntimeException | LinkageError e) {
+            // never out of the class initialisation: a failure there would fail every later call
             LOG.fine(() -> "SQLite native library not kept in the plugin directory: " + e);
         }
     }

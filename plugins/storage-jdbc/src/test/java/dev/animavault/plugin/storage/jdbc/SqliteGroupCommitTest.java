@@ -1,5 +1,9 @@
 package dev.animavault.plugin.storage.jdbc;
 
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.WAIT_SECONDS;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.failure;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.holdOpen;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,21 +13,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.StoredRecord;
-import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import dev.animavault.plugin.storage.jdbc.GroupCommitFixture.HeldTransaction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,14 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SqliteGroupCommitTest {
 
-    private static final long WAIT_SECONDS = 30;
-
     @TempDir
     Path dataDir;
 
     private JdbcStorageBackend open(Map<String, String> properties) {
-        return (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
-                ProviderConfig.of("jdbc", properties, Set.of()), TestPluginContext.denyingEgress(dataDir));
+        return GroupCommitFixture.open(dataDir, properties);
     }
 
     @Test
@@ -54,16 +51,9 @@ class SqliteGroupCommitTest {
             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
             try {
                 // a first transaction stays open until released: everything written meanwhile queues
-                CountDownLatch inside = new CountDownLatch(1);
-                CountDownLatch release = new CountDownLatch(1);
-                Future<Object> first = pool.submit(() -> gc.run(h -> {
-                    h.execute("INSERT INTO records (namespace, record_key, value, revision, updated_at) "
-                            + "VALUES ('gc', 'first', x'01', 1, 0)");
-                    inside.countDown();
-                    await(release);
-                    return null;
-                }, 30_000));
-                assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                HeldTransaction first = holdOpen(gc, pool, h -> h.execute(
+                        "INSERT INTO records (namespace, record_key, value, revision, updated_at) "
+                                + "VALUES ('gc', 'first', x'01', 1, 0)"));
 
                 int writers = 20;
                 List<Future<StoredRecord>> own = new ArrayList<>();
@@ -87,9 +77,9 @@ class SqliteGroupCommitTest {
                 int queued = writers + 5 + 3;
                 waitFor(() -> gc.queued() == queued, "all writers queued behind the open transaction");
                 assertFalse(own.get(0).isDone(), "nothing returns before its commit");
-                release.countDown();
+                first.release();
 
-                assertNull(first.get(WAIT_SECONDS, TimeUnit.SECONDS));
+                assertNull(first.get());
                 for (int i = 0; i < writers; i++) {
                     assertEquals(1, own.get(i).get(WAIT_SECONDS, TimeUnit.SECONDS).revision());
                 }
@@ -134,19 +124,12 @@ class SqliteGroupCommitTest {
             SqliteGroupCommit gc = b.groupCommit();
             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
             try {
-                CountDownLatch inside = new CountDownLatch(1);
-                CountDownLatch release = new CountDownLatch(1);
-                Future<Object> first = pool.submit(() -> gc.run(h -> {
-                    inside.countDown();
-                    await(release);
-                    return null;
-                }, 30_000));
-                assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                HeldTransaction first = holdOpen(gc, pool, h -> { });
                 VaultException e = assertThrows(VaultException.class, () -> b.putRecord("gc", "late", new byte[] {1}, 0));
                 assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.errorCode(), e.getMessage());
                 assertEquals(0, gc.queued(), "the timed-out write left the queue");
-                release.countDown();
-                first.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                first.release();
+                first.get();
                 assertTrue(b.getRecord("gc", "late").isEmpty(), "the timed-out write never ran");
                 assertEquals(1, b.putRecord("gc", "late", new byte[] {1}, 0).revision());
             } finally {
@@ -194,36 +177,6 @@ class SqliteGroupCommitTest {
             assertFalse(generatedKeys[0], "jdbc.get_generated_keys is off on the writing connection");
             assertEquals(Thread.currentThread(), ranOn[1]);
             assertTrue(b.getRecord("gc", "virtual").isPresent(), "the virtual caller's write committed");
-        }
-    }
-
-    private static VaultException failure(Future<?> f) throws Exception {
-        try {
-            f.get(WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return assertInstanceOf(VaultException.class, e.getCause());
-        }
-        throw new AssertionError("expected a failure");
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("never released");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(5);
         }
     }
 }

@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +57,34 @@ class SqliteNativeLibraryTest {
         if (before == null) {
             assertNull(System.getProperty(SqliteNativeLibrary.NAME));
         }
+    }
+
+    /**
+     * The warm-up and {@code create} both call {@code prepare()}, possibly at once on two threads, and tests open
+     * many backends in one JVM: the work runs once, and every caller returns after it is done.
+     */
+    @Test
+    void prepareRunsItsWorkOnceHoweverManyCallAtOnce() throws Exception {
+        int callers = 16;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<Integer>> seen = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                seen.add(pool.submit(() -> {
+                    start.await();
+                    SqliteNativeLibrary.prepare();
+                    return SqliteNativeLibrary.runs();
+                }));
+            }
+            start.countDown();
+            for (Future<Integer> f : seen) {
+                assertEquals(1, f.get(30, TimeUnit.SECONDS), "the work was done before prepare() returned");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        SqliteNativeLibrary.prepare();
+        assertEquals(1, SqliteNativeLibrary.runs(), "later calls do not run it again");
     }
 }

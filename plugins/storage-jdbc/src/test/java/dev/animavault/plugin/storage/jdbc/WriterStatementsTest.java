@@ -1,19 +1,20 @@
 package dev.animavault.plugin.storage.jdbc;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.WAIT_SECONDS;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.failure;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.holdOpen;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.ProviderConfig;
-import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.SecretMetadata;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.SecretVersion;
-import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -21,15 +22,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import dev.animavault.plugin.storage.jdbc.GroupCommitFixture.HeldTransaction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WriterStatementsTest {
 
-    private static final long WAIT_SECONDS = 30;
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private static final String ORG = "org_ws";
 
@@ -82,25 +80,13 @@ class WriterStatementsTest {
      */
     @Test
     void creatorsInOneBatchKeepTheirOwnOutcomeOnKeptStatements() throws Exception {
-        try (JdbcStorageBackend b = (JdbcStorageBackend) new JdbcStorageBackendFactory().create(
-                ProviderConfig.of("jdbc", Map.of("read-cache", "off"), Set.of()), TestPluginContext.denyingEgress(dataDir))) {
+        try (JdbcStorageBackend b = GroupCommitFixture.open(dataDir, Map.of("read-cache", "off"))) {
             b.createIdentity(new Identity(ORG, "agent", "Agent", Map.of(), false, NOW, NOW, 0));
             create(b, "agent", "existing", "v0");
             SqliteGroupCommit gc = b.groupCommit();
             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
             try {
-                CountDownLatch inside = new CountDownLatch(1);
-                CountDownLatch release = new CountDownLatch(1);
-                Future<Object> first = pool.submit(() -> gc.run(h -> {
-                    inside.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return null;
-                }, 30_000));
-                assertTrue(inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                HeldTransaction first = holdOpen(gc, pool, h -> { });
                 List<Future<?>> fresh = new ArrayList<>();
                 for (int i = 0; i < 10; i++) {
                     int n = i;
@@ -108,14 +94,11 @@ class WriterStatementsTest {
                 }
                 Future<?> duplicate = pool.submit(() -> create(b, "agent", "existing", "other"));
                 Future<?> orphan = pool.submit(() -> create(b, "nobody", "k0", "x"));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-                while (gc.queued() < 12 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                waitFor(() -> gc.queued() >= 12, "all creates queued behind the open transaction");
                 assertEquals(12, gc.queued(), "all creates queued behind the open transaction");
                 long[] before = gc.statistics();
-                release.countDown();
-                first.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                first.release();
+                first.get();
                 for (Future<?> f : fresh) {
                     f.get(WAIT_SECONDS, TimeUnit.SECONDS);
                 }
@@ -150,10 +133,5 @@ class WriterStatementsTest {
     private static String value(JdbcStorageBackend b, String identity, String key) {
         return new String(b.readSecret(new SecretRef(ORG, identity, key), OptionalInt.empty()).orElseThrow()
                 .version().value(), UTF_8);
-    }
-
-    private static VaultException failure(Future<?> f) throws Exception {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(WAIT_SECONDS, TimeUnit.SECONDS));
-        return assertInstanceOf(VaultException.class, e.getCause());
     }
 }
