@@ -5,8 +5,15 @@
 # page of identities; the median over ROUNDS. For a shared machine, where wall-clock latency is noise.
 #
 #   bench/pages-ab.sh DIST_A DIST_B     each an unpacked distribution (distribution/target/anima-vault-*/)
-#   knobs: ROUNDS (5), SECONDS_PER_RUN (5), PAGE_SECRETS (1000), PAGE_IDENTITIES (2000)
+#   knobs: ROUNDS (5), SECONDS_PER_RUN (5), PAGE_SECRETS (1000), PAGE_IDENTITIES (2000),
+#          KINDS ("read secrets identities"; also walk-secrets, walk-identities: pages nobody listed moments
+#          before, like http-bench.sh's walks: the first secrets page of each of WALK_IDENTITIES identities
+#          holding 100 secrets each, and the first WALK_PAGES identity pages in turn; these load more rows),
+#          JAVA_OPTS_A, JAVA_OPTS_B (ANIMA_VAULT_JAVA_OPTS of each build, e.g. a JFR recording)
 set -euo pipefail
+KINDS=${KINDS:-read secrets identities}
+WALK_IDENTITIES=${WALK_IDENTITIES:-100}
+WALK_PAGES=${WALK_PAGES:-100}
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PAGE_SECRETS=${PAGE_SECRETS:-1000}
@@ -41,8 +48,9 @@ for v in A B; do
   URL[$v]="http://127.0.0.1:$port"
   KEY[$v]="avk_$(token)"
   mkdir -p "$WORK/$v"
+  opts=${JAVA_OPTS_A:-}; [ "$v" = B ] && opts=${JAVA_OPTS_B:-}
   ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$port ANIMA_VAULT_DATA_DIR="$WORK/$v/data" \
-    ANIMA_VAULT_BOOTSTRAP_TOKEN="${KEY[$v]}" "$dist/bin/anima-vault" server >"$WORK/$v/vault.log" 2>&1 &
+    ANIMA_VAULT_JAVA_OPTS="$opts" ANIMA_VAULT_BOOTSTRAP_TOKEN="${KEY[$v]}" "$dist/bin/anima-vault" server >"$WORK/$v/vault.log" 2>&1 &
   PID[$v]=$!
   PIDS+=("$!")
   log "$v: $dist on ${URL[$v]} (pid ${PID[$v]})"
@@ -64,18 +72,32 @@ for v in A B; do
   AV_TOKEN=${KEY[$v]} "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
     "${URL[$v]}" 1 pages_big "$PAGE_SECRETS" 16 PG >>"$WORK/loader.log" 2>&1 || die "$v: secrets"
   log "$v: loaded $PAGE_IDENTITIES identities and $PAGE_SECRETS secrets of pages_big000"
+  if [[ " $KINDS " == *" walk-"* ]]; then
+    AV_TOKEN=${KEY[$v]} "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
+      "${URL[$v]}" "$WALK_IDENTITIES" walk_ $((WALK_IDENTITIES * 100)) 16 W >>"$WORK/loader.log" 2>&1 || die "$v: walk secrets"
+    for ((i = 0; i < WALK_IDENTITIES; i++)); do printf '/v1/vault/secrets/walk_%03d?limit=100\n' "$i"; done >"$WORK/$v/walk-secrets.txt"
+    path=/v1/identities?limit=100
+    for ((i = 0; i < WALK_PAGES; i++)); do
+      echo "$path"
+      c=$(curl -sf -H "Authorization: Bearer ${KEY[$v]}" "${URL[$v]}$path" | sed -n 's/.*"nextCursor":"\([^"]*\)".*/\1/p')
+      [ -n "$c" ] || break
+      path="/v1/identities?limit=100&cursor=$c"
+    done >"$WORK/$v/walk-identities.txt"
+    log "$v: walks of $(wc -l <"$WORK/$v/walk-secrets.txt") secrets pages and $(wc -l <"$WORK/$v/walk-identities.txt") identity pages"
+  fi
 done
 
 # run V NAME -> "cpu_us_per_request p50"
 run() {
-  local v=$1 name=$2 path tok out before after n
+  local v=$1 name=$2 path tok out before after n script=$BENCH/lua/auth-get.lua paths=""
   case $name in
     read) path=/v1/vault/secrets/bench_reader/K; tok=${READER[$v]} ;;
     secrets) path="/v1/vault/secrets/pages_big000?limit=100"; tok=${KEY[$v]} ;;
     identities) path="/v1/identities?limit=100"; tok=${KEY[$v]} ;;
+    walk-secrets|walk-identities) path=/; tok=${KEY[$v]}; script=$BENCH/lua/auth-get-paths.lua; paths=$WORK/$v/$name.txt ;;
   esac
   before=$(cpu_ticks "${PID[$v]}")
-  out=$(AV_TOKEN=$tok wrk -t1 -c1 -d"${SECONDS_PER_RUN}s" --timeout 10s --latency -s "$BENCH/lua/auth-get.lua" "${URL[$v]}$path")
+  out=$(AV_TOKEN=$tok AV_PATHS=$paths wrk -t1 -c1 -d"${SECONDS_PER_RUN}s" --timeout 10s --latency -s "$script" "${URL[$v]}$path")
   after=$(cpu_ticks "${PID[$v]}")
   grep -q "Non-2xx" <<<"$out" && die "$v $name: non-2xx responses"
   n=$(awk '/ requests in / {print $1}' <<<"$out")
@@ -85,10 +107,10 @@ run() {
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 log "warm-up: every run once on both, discarded"
-for name in read secrets identities; do for v in A B; do run "$v" "$name" >/dev/null; run "$v" "$name" >/dev/null; done; done
+for name in $KINDS; do for v in A B; do run "$v" "$name" >/dev/null; run "$v" "$name" >/dev/null; done; done
 declare -A CPU
 for r in $(seq "$ROUNDS"); do
-  for name in read secrets identities; do
+  for name in $KINDS; do
     for v in A B; do
       read -r c p <<<"$(run "$v" "$name")"
       CPU[$v.$name]="${CPU[$v.$name]:-} $c"
@@ -100,9 +122,11 @@ echo "Server CPU per request (median of $ROUNDS alternating ${SECONDS_PER_RUN}s 
 echo "  A = $1"
 echo "  B = $2"
 printf '  %-34s %10s %10s %8s\n' request "A us" "B us" "B/A"
-for name in read secrets identities; do
+for name in $KINDS; do
   # shellcheck disable=SC2086  # the lists are space separated
   a=$(median ${CPU[A.$name]}); b=$(median ${CPU[B.$name]})
   label=$name; [ "$name" = secrets ] && label="page of 100 secrets"; [ "$name" = identities ] && label="page of 100 identities"
+  [ "$name" = walk-secrets ] && label="walk: secrets pages of $WALK_IDENTITIES ids"
+  [ "$name" = walk-identities ] && label="walk: $WALK_PAGES identity pages"
   printf '  %-34s %10s %10s %8s   (A:%s; B:%s)\n' "$label" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", b / a}')" "${CPU[A.$name]}" "${CPU[B.$name]}"
 done

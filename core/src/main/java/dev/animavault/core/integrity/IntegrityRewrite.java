@@ -37,7 +37,7 @@ final class IntegrityRewrite {
             }
             each(p -> raw().listRecords(ns, p), raw -> {
                 byte[] v = raw.value();
-                if (IntegrityStorage.enveloped(v) && Bytes.getInt(v, 4) == active) {
+                if (RowChecks.enveloped(v) && Bytes.getInt(v, 4) == active) {
                     return;
                 }
                 StoredRecord r;

@@ -17,10 +17,7 @@ import dev.animavault.spi.storage.StorageChange;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -52,6 +49,10 @@ import java.util.function.Consumer;
  * <p>Rows written before this layer existed carry no MAC: they are accepted until {@link #upgrade} has
  * MAC'd every row once and written its marker ({@code sys/integrity}); from then on a row without a MAC
  * is refused like a wrong one. Thread-safe.
+ *
+ * <p>This class routes and guards: the check of one row is {@link RowChecks}', the check of listed rows (with
+ * its memo of rows checked lately) {@link ListingChecks}', the MACs written {@link RowMacs}' and replays are
+ * caught by the {@link ReplayGuard}.
  */
 public class IntegrityStorage implements StorageBackend {
     /** The attribute (secret metadata) and label (identities) holding the MAC. */
@@ -76,15 +77,8 @@ public class IntegrityStorage implements StorageBackend {
     private final RowMacs rows;
     private final List<String> namespaces;
     private final ReplayGuard guard = new ReplayGuard();
-    /**
-     * Listed rows that passed their MAC check lately, so a page listed again hashes only rows that changed
-     * (4,096 of each kind: a few MB at most).
-     */
-    private final VerifiedRows<SecretMetadata, SecretMetadata> listedSecrets = new VerifiedRows<>(4096);
-    private final VerifiedRows<Identity, Identity> listedIdentities = new VerifiedRows<>(4096);
-    private volatile Consumer<Violation> onViolation = v -> { };
-    /** Whether rows without a MAC are refused (the upgrade pass finished). Never goes back while running. */
-    private volatile boolean strict;
+    private final RowChecks checks;
+    private final ListingChecks listings;
     /**
      * Whether secret metadata is legitimately edited outside the vault, so its MAC is written but not
      * checked: a {@link Protection#NATIVE} backend (Vaultwarden) lets people change a value, labels or
@@ -99,6 +93,8 @@ public class IntegrityStorage implements StorageBackend {
         this.macs = new IntegrityMacs(barrier);
         this.rows = new RowMacs(macs);
         this.namespaces = List.copyOf(namespaces);
+        this.checks = new RowChecks(macs, secretsEditedOutside);
+        this.listings = new ListingChecks(checks);
     }
 
     /**
@@ -110,13 +106,13 @@ public class IntegrityStorage implements StorageBackend {
     public static IntegrityStorage wrap(StorageBackend delegate, Barrier barrier, List<String> namespaces) {
         IntegrityStorage s = delegate instanceof ChangeNotifying n
                 ? new Notifying(delegate, n, barrier, namespaces) : new IntegrityStorage(delegate, barrier, namespaces);
-        s.strict = s.markerPresent();
+        s.checks.strict(s.markerPresent());
         return s;
     }
 
     /** Where refusals are reported (the audit), set once the audit broker exists. */
     public void onViolation(Consumer<Violation> listener) {
-        this.onViolation = listener;
+        checks.onViolation(listener);
     }
 
     /** The backend underneath (the keyring, its usage counters and tools that copy rows raw use it). */
@@ -134,7 +130,7 @@ public class IntegrityStorage implements StorageBackend {
 
     /** Whether rows without a MAC are refused. */
     public boolean strict() {
-        return strict;
+        return checks.strict();
     }
 
     // ---------------------------------------------------------------- MAC'ing
@@ -143,49 +139,18 @@ public class IntegrityStorage implements StorageBackend {
         return !namespace.equals(SYS) && !namespace.equals(LEASE_NAMESPACE);
     }
 
-    // ---------------------------------------------------------------- checking
-
-    private VaultException refuse(String kind, String org, String identity, String key, String reason) {
-        try {
-            onViolation.accept(new Violation(kind, org, identity, key, reason));
-        } catch (RuntimeException ignored) {
-            // the refusal stands even when the audit cannot record it
-        }
-        return new VaultException(ErrorCode.INTEGRITY_ERROR, "stored " + kind + " failed its integrity check ("
-                + reason + "); it is not served");
-    }
-
-    /** Null when the metadata checks out, else why not. Does not consult the replay guard. */
-    private String checkMetadata(SecretMetadata m, FieldMac f) {
-        if (secretsEditedOutside) {
-            return null;
-        }
-        if (f == null) {
-            return m.attributes().containsKey(FIELD) ? "malformed MAC" : (strict ? "no MAC" : null);
-        }
-        IntegrityMacs.Hasher h = macs.take(f.keyId());
-        if (h == null) {
-            return "MAC under unknown key " + f.keyId();
-        }
-        try {
-            RowMacs.metadataFields(h, m, f.basedOn());
-            return h.matches(f.mac(), 0) ? null : "MAC mismatch";
-        } finally {
-            macs.give(h);
-        }
-    }
+    // ---------------------------------------------------------------- checking (RowChecks, ListingChecks)
 
     SecretMetadata verified(SecretMetadata m) {
-        verified(m, FieldMac.parse(m.attributes().get(FIELD)));
-        return m;
+        return checks.verified(m);
     }
 
-    private void verified(SecretMetadata m, FieldMac f) {
-        String bad = checkMetadata(m, f);
-        if (bad != null) {
-            SecretRef r = m.ref();
-            throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(), bad);
-        }
+    Identity verified(Identity i) {
+        return checks.verified(i);
+    }
+
+    StoredRecord verified(StoredRecord r) {
+        return checks.verified(r);
     }
 
     /**
@@ -196,7 +161,7 @@ public class IntegrityStorage implements StorageBackend {
     private SecretMetadata verifiedLatest(SecretMetadata m, ReplayGuard.Seen before, long retiredUpTo,
                                           boolean lastTry) {
         FieldMac f = FieldMac.parse(m.attributes().get(FIELD));
-        verified(m, f);
+        checks.verified(m, f);
         if (f == null || secretsEditedOutside) {
             return m; // legacy, before the upgrade finished; or edited in the backend's own apps
         }
@@ -205,86 +170,11 @@ public class IntegrityStorage implements StorageBackend {
             if (!lastTry) {
                 return null;
             }
-            throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(),
+            throw checks.refuse("secret metadata", r.organizationId(), r.identityId(), r.key(),
                     "an older row was put back (replay)");
         }
         guard.saw(r, m.revision(), f.tag());
         return m;
-    }
-
-    Identity verified(Identity i) {
-        Map<String, String> md = i.metadata();
-        String field = md.get(FIELD);
-        FieldMac f = FieldMac.parse(field);
-        String bad;
-        if (f == null) {
-            bad = field != null ? "malformed MAC" : (strict ? "no MAC" : null);
-        } else {
-            IntegrityMacs.Hasher h = macs.take(f.keyId());
-            if (h == null) {
-                bad = "MAC under unknown key " + f.keyId();
-            } else {
-                try {
-                    RowMacs.identityFields(h, i, f.basedOn());
-                    bad = h.matches(f.mac(), 0) ? null : "MAC mismatch";
-                } finally {
-                    macs.give(h);
-                }
-            }
-        }
-        if (bad != null) {
-            throw refuse("identity", i.organizationId(), i.id(), null, bad);
-        }
-        if (field == null) {
-            return i;
-        }
-        Map<String, String> stripped;
-        if (md.size() == 1) {
-            stripped = Map.of(); // the MAC alone (most identities carry no labels): no copy
-        } else {
-            stripped = new HashMap<>(md);
-            stripped.remove(FIELD);
-        }
-        return new Identity(i.organizationId(), i.id(), i.name(), stripped, i.disabled(), i.createdAt(), i.updatedAt(),
-                i.revision());
-    }
-
-    static boolean enveloped(byte[] v) {
-        return v.length >= ENVELOPE && v[0] == MAGIC[0] && v[1] == MAGIC[1] && v[2] == MAGIC[2] && v[3] == MAGIC[3];
-    }
-
-    /** The record with its envelope checked and removed; throws when it fails. */
-    StoredRecord verified(StoredRecord r) {
-        if (!covered(r.namespace())) {
-            return r;
-        }
-        byte[] v = r.value();
-        if (!enveloped(v)) {
-            if (strict) {
-                throw refuse("record", null, null, r.namespace() + "/" + r.key(), "no MAC");
-            }
-            return r;
-        }
-        int keyId = Bytes.getInt(v, 4);
-        IntegrityMacs.Hasher h = macs.take(keyId);
-        if (h == null) {
-            throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC under unknown key " + keyId);
-        }
-        try {
-            h.b('R').s(r.namespace()).s(r.key()).l(Bytes.getLong(v, 8)).l(Bytes.getLong(v, 16)).bytes(v, ENVELOPE, v.length - ENVELOPE);
-            if (!h.matches(v, 24)) {
-                throw refuse("record", null, null, r.namespace() + "/" + r.key(), "MAC mismatch");
-            }
-        } finally {
-            macs.give(h);
-        }
-        return new StoredRecord(r.namespace(), r.key(), java.util.Arrays.copyOfRange(v, ENVELOPE, v.length),
-                r.revision(), r.updatedAt());
-    }
-
-    private static long tagOf(StoredRecord raw) {
-        byte[] v = raw.value();
-        return enveloped(v) ? Bytes.getLong(v, 24) : 0;
     }
 
     // ---------------------------------------------------------------- identities
@@ -317,27 +207,7 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Page<Identity> listIdentities(String organizationId, PageRequest page) {
-        Page<Identity> p = delegate.listIdentities(organizationId, page);
-        List<Identity> items = p.items();
-        Identity[] out = new Identity[items.size()];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = listed(items.get(k));
-        }
-        return new Page<>(List.of(out), p.nextCursor());
-    }
-
-    /** {@link #verified(Identity)}, skipped for a row equal to one that passed it lately ({@link VerifiedRows}). */
-    private Identity listed(Identity i) {
-        String field = i.metadata().get(FIELD);
-        if (field == null) {
-            return verified(i);
-        }
-        Identity served = listedIdentities.served(i, field);
-        if (served == null) {
-            served = verified(i);
-            listedIdentities.remember(i, field, served);
-        }
-        return served;
+        return listings.identities(delegate.listIdentities(organizationId, page));
     }
 
     // ---------------------------------------------------------------- secrets
@@ -426,24 +296,7 @@ public class IntegrityStorage implements StorageBackend {
 
     @Override
     public Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
-        Page<SecretMetadata> p = delegate.listSecrets(organizationId, identityId, page);
-        if (!secretsEditedOutside) {
-            for (SecretMetadata m : p.items()) {
-                listed(m);
-            }
-        }
-        return p;
-    }
-
-    /** {@link #verified(SecretMetadata)}, skipped for a row equal to one that passed it lately ({@link VerifiedRows}). */
-    private void listed(SecretMetadata m) {
-        String field = m.attributes().get(FIELD);
-        if (field == null) {
-            verified(m, null);
-        } else if (listedSecrets.served(m, field) == null) {
-            verified(m, FieldMac.parse(field));
-            listedSecrets.remember(m, field, m);
-        }
+        return listings.secrets(delegate.listSecrets(organizationId, identityId, page));
     }
 
     // ---------------------------------------------------------------- records
@@ -462,7 +315,7 @@ public class IntegrityStorage implements StorageBackend {
             return raw;
         }
         StoredRecord r = verified(raw.get());
-        long tag = tagOf(raw.get());
+        long tag = RowChecks.tagOf(raw.get());
         if (tag != 0 && guard.suspect(raw.get().revision(), tag, before, retiredUpTo)) {
             before = guard.before(item);
             retiredUpTo = guard.retiredSoFar();
@@ -471,9 +324,9 @@ public class IntegrityStorage implements StorageBackend {
                 return raw;
             }
             r = verified(raw.get());
-            tag = tagOf(raw.get());
+            tag = RowChecks.tagOf(raw.get());
             if (tag != 0 && guard.suspect(raw.get().revision(), tag, before, retiredUpTo)) {
-                throw refuse("record", null, null, namespace + "/" + key, "an older row was put back (replay)");
+                throw checks.refuse("record", null, null, namespace + "/" + key, "an older row was put back (replay)");
             }
         }
         if (tag != 0) {
@@ -562,7 +415,7 @@ public class IntegrityStorage implements StorageBackend {
      * @return the rows rewritten
      */
     public long upgrade() {
-        if (strict) {
+        if (checks.strict()) {
             return 0;
         }
         long n = rewriteStale();
@@ -573,7 +426,7 @@ public class IntegrityStorage implements StorageBackend {
                 throw e;
             }
         }
-        strict = true;
+        checks.strict(true);
         return n;
     }
 
@@ -589,8 +442,7 @@ public class IntegrityStorage implements StorageBackend {
         try {
             return new IntegrityRewrite(this).run();
         } finally {
-            listedSecrets.clear();
-            listedIdentities.clear();
+            listings.clear();
         }
     }
 

@@ -110,4 +110,34 @@ class JsonBytesTest {
             assertEquals(t.toString(), n.get(1).textValue());
         }
     }
+
+    @Test
+    void manyInstantsOfFewAndOfManyDaysAsTheirIsoText() throws Exception {
+        java.util.Random random = new java.util.Random(19);
+        JsonBytes b = new JsonBytes(1);
+        java.util.List<java.time.Instant> written = new java.util.ArrayList<>();
+        b.raw('[');
+        long base = java.time.Instant.parse("2026-12-06T23:59:58Z").getEpochSecond();
+        for (int k = 0; k < 5000; k++) {
+            long seconds = switch (k % 4) {
+                case 0 -> base + random.nextInt(5); // across midnight: the kept date changes back and forth
+                case 1 -> base - random.nextInt(86_400 * 3);
+                case 2 -> -30610224000L + (long) (random.nextDouble() * (253402300799L + 30610224000L)); // years 1000-9999
+                default -> random.nextLong(-86_400L * 800, 86_400L * 800); // around the epoch, negative included
+            };
+            int nano = switch (random.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            java.time.Instant t = java.time.Instant.ofEpochSecond(seconds, nano);
+            written.add(t);
+            b.raw(k == 0 ? "" : ",").instant(t);
+        }
+        JsonNode n = Json.MAPPER.readTree(b.raw(']').toByteArray());
+        for (int k = 0; k < written.size(); k++) {
+            assertEquals(written.get(k).toString(), n.get(k).textValue());
+        }
+    }
 }
