@@ -29,7 +29,9 @@ public record KeyringConfig(Duration maxKeyAge, long rotateAtEncryptions, long r
                             boolean auditHashRemoteAddress) {
 
     /** The defaults. */
-    public static final KeyringConfig DEFAULTS = new KeyringConfig(Duration.ofDays(90), 100_000_000L, 1000,
+    // reserve-block 10,000 (was 1,000): every reservation is a durable write that every sealing writer waits behind
+    // (issue 19, docs/performance.md "Fifth pass: writes"); a crash wastes at most that many of the 2^31
+    public static final KeyringConfig DEFAULTS = new KeyringConfig(Duration.ofDays(90), 100_000_000L, 10_000,
             Duration.ofSeconds(5), true, 500, 100, Duration.ofDays(30), false);
 
     /** As the canonical constructor, client addresses in clear. */

@@ -41,7 +41,22 @@ final class SecretsApi implements HttpService {
 
     private void create(ServerRequest req, ServerResponse res) {
         RequestContext ctx = api.authenticate(req, "secret.create", null, null);
-        JsonNode body = Json.object(api.body(req));
+        byte[] raw = api.body(req);
+        CreateBody common = CreateBody.read(raw);
+        if (common != null) {
+            // the usual body (a value, no rotation or generate) read without a tree; the same checks follow
+            SecretValue value = SecretValue.ofUtf8(common.value());
+            try {
+                Api.sendJson(res, 201, Views.secretMetadataJson(writes.createSecret(ctx, common.identityId(),
+                        common.key(), value, common.type(), common.metadata(),
+                        new SecretLifecycle.Request(java.util.Optional.empty(),
+                                java.util.Optional.ofNullable(common.expiresAt())))));
+            } finally {
+                value.wipe();
+            }
+            return;
+        }
+        JsonNode body = Json.object(raw);
         Json.onlyFields(body, "identityId", "key", "value", "type", "metadata", "rotation", "expiresAt", "generate");
         String identityId = Json.requiredString(body, "identityId");
         String key = Json.requiredString(body, "key");

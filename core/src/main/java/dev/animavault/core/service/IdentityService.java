@@ -70,11 +70,15 @@ public final class IdentityService {
                     updated = r.storage.updateIdentity(new Identity(org, id, current.name(), current.metadata(), true,
                             current.createdAt(), r.clock.instant(), current.revision()), current.revision());
                 } catch (VaultException e) {
+                    // whatever storage did (a lost answer may hide a commit), no create trusts the memo's copy
+                    r.writeIdentities.forget(org, id);
                     if (e.errorCode() != ErrorCode.REVISION_CONFLICT || attempt >= Resources.WRITE_RETRIES) {
                         throw e;
                     }
                 }
             }
+            // this node's next create sees the identity disabled (other nodes: through the change notification)
+            r.writeIdentities.forget(org, id);
             tokens.revokeAll(org, id);
             return updated;
         });

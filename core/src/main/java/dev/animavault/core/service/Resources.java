@@ -20,7 +20,8 @@ import java.util.TreeSet;
 
 /**
  * What the resource services of this package share: storage, the barrier, the enabled credential types
- * and the lookups and checks several of them make. Package-private; immutable, thread-safe.
+ * and the lookups and checks several of them make. Package-private; thread-safe (immutable but for the memo of
+ * identities written to, {@link WriteIdentities}).
  */
 final class Resources {
     /** How often a write that lost a race to another writer is retried. */
@@ -34,6 +35,8 @@ final class Resources {
     final boolean sealValues;
     /** Rotation policy, expiry and old-version rules (dev.animavault.core.rotation); NONE without it. */
     final SecretLifecycle lifecycle;
+    /** Identities secrets were created for lately, kept coherent with storage's change notifications. */
+    final WriteIdentities writeIdentities = new WriteIdentities();
 
     Resources(StorageBackend storage, Barrier barrier, Map<String, CredentialType> types, Clock clock,
               int maxValueBytes, SecretLifecycle lifecycle) {
@@ -53,6 +56,14 @@ final class Resources {
     Identity requireIdentity(String org, String id) {
         return storage.getIdentity(org, id).orElseThrow(() -> new VaultException(ErrorCode.IDENTITY_NOT_FOUND,
                 "identity " + id + " does not exist"));
+    }
+
+    /**
+     * The identity a secret is created for: from {@link #writeIdentities} when a create for it ran lately, else
+     * read (and its row MAC checked) like {@link #requireIdentity}.
+     */
+    Identity identityForWrite(String org, String id) {
+        return writeIdentities.get(org, id, () -> requireIdentity(org, id));
     }
 
     static VaultException secretNotFound(SecretRef ref) {

@@ -57,7 +57,7 @@ public final class SecretWriteService {
             Names.metadata(metadata);
             CredentialType credentialType = r.requireType(type);
             r.checkValue(credentialType, value, metadata);
-            Identity identity = r.requireIdentity(ctx.principal().organizationId(), identityId);
+            Identity identity = r.identityForWrite(ctx.principal().organizationId(), identityId);
             if (identity.disabled()) {
                 throw new VaultException(ErrorCode.IDENTITY_DISABLED, "identity " + identityId + " is disabled");
             }

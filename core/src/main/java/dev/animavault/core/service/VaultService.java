@@ -5,6 +5,7 @@ import dev.animavault.core.auth.TokenService;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.core.credential.DerivedValues;
 import dev.animavault.spi.credential.CredentialType;
+import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,11 @@ public final class VaultService {
                         Map<String, CredentialType> types, Clock clock, int maxValueBytes, Duration maxTokenTtl,
                         SecretLifecycle lifecycle) {
         Resources r = new Resources(storage, barrier, types, clock, maxValueBytes, lifecycle);
+        if (storage instanceof ChangeNotifying notifying) {
+            // identities changed by any node sharing the storage leave the creates' memo (the subscription ends
+            // when the backend closes)
+            notifying.subscribe(r.writeIdentities::changed);
+        }
         this.audit = new OperationAudit(audit, clock);
         DerivedValues derived = new DerivedValues(storage, barrier, clock, Duration.ofSeconds(45),
                 Duration.ofSeconds(20));

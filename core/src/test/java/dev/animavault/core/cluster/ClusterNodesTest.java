@@ -132,6 +132,34 @@ class ClusterNodesTest {
     }
 
     /**
+     * Issue 19: node b keeps the identities its creates were made for (no storage read per create); an identity
+     * disabled on node a must still refuse node b's creates, within the same bound as a revocation.
+     */
+    @Test
+    void anIdentityDisabledOnOneNodeRefusesTheOtherNodesCreatesWithinTheBound() throws Exception {
+        try (TestVault a = TestVault.start(tmp.resolve("a"), config());
+             TestVault b = TestVault.start(tmp.resolve("b"), config())) {
+            assertEquals(201, a.post("/v1/identities", OWNER, "{\"id\":\"agent\"}").status());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(201, b.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent",
+                        "key", "K" + i, "value", "v"))).status());
+            }
+            long t0 = System.nanoTime();
+            assertEquals(200, a.delete("/v1/identities/agent", OWNER).status());
+            long deadline = t0 + 5_000_000_000L;
+            Response r;
+            int n = 0;
+            do {
+                r = b.post("/v1/vault/secrets", OWNER, TestVault.json(Map.of("identityId", "agent",
+                        "key", "L" + n++, "value", "v")));
+            } while (r.status() == 201 && System.nanoTime() < deadline);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("identity_disabled", r.code(), r.body());
+            assertTrue(millis < REVOCATION_BOUND_MILLIS, "within the documented bound: " + millis + " ms");
+        }
+    }
+
+    /**
      * With a shared audit sink (audit-jdbc on the same PostgreSQL, listed first so it answers queries), an
      * audit query on one node returns what another node recorded: cross-node audit without collecting files.
      */
