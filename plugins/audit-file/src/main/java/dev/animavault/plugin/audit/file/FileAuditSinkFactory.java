@@ -118,10 +118,13 @@ public final class FileAuditSinkFactory implements AuditSinkFactory {
                                 + "reaches them (at least 1)"));
     }
 
-    /** Initializes the {@code fallocate} downcall handles ahead of {@link #create} (see {@link Preallocator#available()}). */
+    /**
+     * A server is starting: the {@code fallocate} downcall handles are made a few seconds after the start
+     * instead of during it ({@link PreallocatorStart}; issue 19).
+     */
     @Override
     public void warmUp(ProviderConfig config) {
-        Preallocator.available();
+        PreallocatorStart.SHARED.defer();
     }
 
     @Override

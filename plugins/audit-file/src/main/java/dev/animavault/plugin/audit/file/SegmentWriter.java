@@ -33,18 +33,23 @@ final class SegmentWriter implements AutoCloseable {
     private final RandomAccessFile file;
     private final FileLock lock;
     private final Object fileKey;
-    private final Preallocator preallocator;
+    /** Made on the first {@link #reserveAhead} once {@link PreallocatorStart#ready()}; null before and where unsupported. */
+    private volatile Preallocator preallocator;
+    /** Guarded by {@code this}: whether a preallocator was asked for (once), and whether this writer is closed. */
+    private boolean preallocationTried;
+    private boolean closed;
+    private final PreallocatorStart start;
     /** Where the file pointer is, or -1 when unknown (then the next append seeks). */
     private long position = -1;
     /** The offset up to which blocks are reserved; the background thread's. */
     private long reservedTo;
 
-    private SegmentWriter(Path path, RandomAccessFile file, FileLock lock) throws IOException {
+    private SegmentWriter(Path path, RandomAccessFile file, FileLock lock, PreallocatorStart start) throws IOException {
         this.path = path;
         this.file = file;
         this.lock = lock;
+        this.start = start;
         this.fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-        this.preallocator = Preallocator.open(path).orElse(null);
     }
 
     /**
@@ -53,6 +58,11 @@ final class SegmentWriter implements AutoCloseable {
      * @throws VaultException {@code AUDIT_UNAVAILABLE} when it is no regular file or another sink holds it
      */
     static SegmentWriter open(Path path) throws IOException {
+        return open(path, PreallocatorStart.SHARED);
+    }
+
+    /** {@link #open(Path)}, reserving blocks once {@code start} is {@linkplain PreallocatorStart#ready() ready}. */
+    static SegmentWriter open(Path path, PreallocatorStart start) throws IOException {
         createIfMissing(path);
         if (!Files.isRegularFile(path)) {
             // e.g. /dev/full or /dev/zero: reading it to rebuild the index would never end
@@ -71,7 +81,7 @@ final class SegmentWriter implements AutoCloseable {
                 throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path
                         + " is in use by another audit sink (one writer per file)");
             }
-            return new SegmentWriter(path, raf, lock);
+            return new SegmentWriter(path, raf, lock, start);
         } catch (IOException | RuntimeException e) {
             raf.close();
             throw e;
@@ -130,13 +140,27 @@ final class SegmentWriter implements AutoCloseable {
 
     /** Tops up the blocks reserved past {@code appended} when less than half of {@link #RESERVE_AHEAD} is left. */
     void reserveAhead(long appended) {
-        if (preallocator == null || reservedTo - appended >= RESERVE_AHEAD / 2) {
+        Preallocator p = preallocator;
+        if (p == null) {
+            p = openPreallocator();
+        }
+        if (p == null || reservedTo - appended >= RESERVE_AHEAD / 2) {
             return;
         }
         long from = Math.max(reservedTo, appended);
-        if (preallocator.reserve(from, RESERVE_AHEAD)) {
+        if (p.reserve(from, RESERVE_AHEAD)) {
             reservedTo = from + RESERVE_AHEAD;
         }
+    }
+
+    private synchronized Preallocator openPreallocator() {
+        if (closed || preallocationTried || !start.ready()) {
+            return null;
+        }
+        preallocationTried = true;
+        Preallocator p = Preallocator.open(path).orElse(null);
+        preallocator = p;
+        return p;
     }
 
     boolean preallocates() {
@@ -157,8 +181,13 @@ final class SegmentWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        if (preallocator != null) {
-            preallocator.close();
+        Preallocator p;
+        synchronized (this) {
+            closed = true;
+            p = preallocator;
+        }
+        if (p != null) {
+            p.close();
         }
         try {
             file.close(); // releases the lock

@@ -122,6 +122,7 @@ class FileAuditSinkTest {
     void reservesBlocksAheadWithoutChangingTheFileAndGivesThemBackOnClose() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
                 && Runtime.version().feature() >= 22, "fallocate through the foreign function API: Linux, Java 22+");
+        awaitPreallocatorMade(); // another test may have started the deferred making of the downcall handles
         FileAuditSink sink = open(Map.of("flush-interval", "0s"));
         write(sink, 5, 0);
         long size = Files.size(file());
@@ -132,6 +133,35 @@ class FileAuditSinkTest {
         assertTrue(allocated(file()) < 1 << 20, "given back on close: " + allocated(file()));
         FileAuditSink reopened = open(Map.of("flush-interval", "0s"));
         assertEquals(5, all(reopened).size());
+    }
+
+    private static void awaitPreallocatorMade() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+                PreallocatorStart.DEFERRAL_MILLIS + 10_000);
+        while (!PreallocatorStart.SHARED.ready()) {
+            assertTrue(System.nanoTime() < deadline, "the deferred downcall handles were never made");
+            Thread.sleep(50);
+        }
+    }
+
+    /** Issue 19: the factory's warm-up (a server start) defers the reservation; the sink reserves once it is due. */
+    @Test
+    void aServerStartDefersTheReservationAndTheBackgroundThreadReservesLater() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && Runtime.version().feature() >= 22, "fallocate through the foreign function API: Linux, Java 22+");
+        new FileAuditSinkFactory().warmUp(null);
+        FileAuditSink sink = open(Map.of());
+        write(sink, 5, 0);
+        awaitPreallocatorMade();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (allocated(file()) < FileAuditSink.RESERVE_AHEAD) { // the background thread tops up every second
+            assertTrue(System.nanoTime() < deadline, "never reserved: " + allocated(file()));
+            Thread.sleep(100);
+        }
+        long size = Files.size(file());
+        sink.close();
+        assertEquals(size, Files.size(file()));
+        assertTrue(allocated(file()) < 1 << 20, "given back on close: " + allocated(file()));
     }
 
     @Test
