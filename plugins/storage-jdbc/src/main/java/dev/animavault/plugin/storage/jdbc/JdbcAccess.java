@@ -6,9 +6,11 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageChange;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -187,6 +189,24 @@ final class JdbcAccess {
         return SqlErrors.translate(operation, redactedUrl, e);
     }
 
+
+    /**
+     * The health probe: {@code SELECT 1} on a connection of the read pool, in plain JDBC (issue 19: the first
+     * health check after a start no longer sets up Jdbi, whose configuration spins ~270 lambda classes and
+     * ~100 method-handle classes that the AOT cache cannot hold for a plugin's class loader).
+     */
+    void probe() {
+        checkOpen("probe");
+        try (Connection c = readPool.getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1")) {
+            if (!rs.next()) {
+                throw new SQLException("SELECT 1 returned no row");
+            }
+        } catch (SQLException | RuntimeException e) {
+            throw failure("probe", e);
+        }
+    }
 
     <T> T read(String operation, HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
