@@ -81,8 +81,8 @@ final class JdbcAccess {
         }
         this.postgres = readPool instanceof PostgresPool p ? p : null;
         this.hot = requireNonNull(hot, "hot is null");
-        this.reader = new Lazy<>(() -> jdbi(readPool));
-        this.writer = readPool == writePool ? reader : new Lazy<>(() -> jdbi(writePool));
+        this.reader = new Lazy<>(new JdbiMaker(readPool));
+        this.writer = readPool == writePool ? reader : new Lazy<>(new JdbiMaker(writePool));
         this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
@@ -90,6 +90,14 @@ final class JdbcAccess {
         }
         this.cache = cache;
         this.lock = lock;
+    }
+
+    /** Makes a pool's Jdbi (a class, not a lambda: a plugin's lambdas are spun at every start; issue 19). */
+    private record JdbiMaker(DataSource pool) implements java.util.function.Supplier<Jdbi> {
+        @Override
+        public Jdbi get() {
+            return jdbi(pool);
+        }
     }
 
     private static Jdbi jdbi(DataSource pool) {
