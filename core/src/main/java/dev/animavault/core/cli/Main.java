@@ -32,6 +32,8 @@ public final class Main implements Callable<Integer> {
 
     /** Exit status when the HTTP listener died while the process lived (EX_SOFTWARE). */
     static final int EXIT_LISTENER_LOST = 70;
+    /** How long after the listener opens a server starts its background work (rotation, sweeps; issue 19). */
+    static final java.time.Duration BACKGROUND_DELAY = java.time.Duration.ofSeconds(3);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -139,7 +141,8 @@ public final class Main implements Callable<Integer> {
             }
             VaultServer server;
             try {
-                server = VaultServer.start(node, clock);
+                // issue 19: the background work's first polls wait until the first requests (health) are served
+                server = VaultServer.start(node, clock, BACKGROUND_DELAY);
             } catch (RuntimeException e) {
                 node.close();
                 throw e;

@@ -36,6 +36,10 @@ public final class VaultServer implements AutoCloseable {
     private final WebServer server;
     private final ListenerWatch listener;
 
+    /** Guards {@link #closed} against a delayed start of the node's background work. */
+    private final Object backgroundLock = new Object();
+    private boolean closed;
+
     private VaultServer(VaultNode node, WebServer server, ListenerWatch listener) {
         this.node = node;
         this.server = server;
@@ -45,9 +49,19 @@ public final class VaultServer implements AutoCloseable {
     /**
      * Starts the HTTP server for a started node. Throws {@code VaultException(CONFIGURATION)} when the
      * listener cannot bind (address in use, not local): Helidon itself only logs that and runs on without
-     * a listener.
+     * a listener. The node's background work starts as soon as the server listens.
      */
     public static VaultServer start(VaultNode node, Clock clock) {
+        return start(node, clock, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #start(VaultNode, Clock)}, with the node's background work (rotation scheduler, credential
+     * refresher, keyring ticker, root key watcher, admin sweeper) started {@code backgroundDelay} after the
+     * server listens, on a daemon thread, unless the server is closed by then (issue 19: their first polls set
+     * up storage-jdbc's Jdbi, ~400 generated classes, which otherwise compete with the first requests).
+     */
+    public static VaultServer start(VaultNode node, Clock clock, Duration backgroundDelay) {
         VaultConfig config = node.config();
         Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes(),
                 config.trustedProxies(), node.admins());
@@ -87,8 +101,28 @@ public final class VaultServer implements AutoCloseable {
             throw new VaultException(ErrorCode.CONFIGURATION, "cannot listen on " + config.host() + ":" + config.port()
                     + " (server.host, server.port): the address is in use or not available here");
         }
-        node.startBackgroundWork(); // a serving node rotates; CLI commands (init) open a node without it
-        return new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(), Duration.ofSeconds(1)));
+        VaultServer started = new VaultServer(node, server, ListenerWatch.of(config.host(), server.port(),
+                Duration.ofSeconds(1)));
+        // a serving node rotates; CLI commands (init) open a node without it
+        if (backgroundDelay.isZero()) {
+            node.startBackgroundWork();
+        } else {
+            Thread.ofPlatform().daemon().name("background-start").start(() -> started.startBackgroundWork(backgroundDelay));
+        }
+        return started;
+    }
+
+    private void startBackgroundWork(Duration delay) {
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            return;
+        }
+        synchronized (backgroundLock) {
+            if (!closed) {
+                node.startBackgroundWork();
+            }
+        }
     }
 
     /**
@@ -303,6 +337,9 @@ public final class VaultServer implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (backgroundLock) {
+            closed = true;
+        }
         listener.closing();
         server.stop();
     }

@@ -3,11 +3,13 @@ package dev.animavault.plugin.audit.file;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Names of an audit trail's files. The open segment is the configured path ({@code audit/audit.jsonl});
@@ -59,7 +61,7 @@ record SegmentLayout(Path active) {
             return -1;
         }
         String digits = fileName.substring(prefix.length(), fileName.length() - ext.length());
-        if (digits.length() < 6 || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (digits.length() < 6 || digits.length() > 18 || !allDigits(digits)) {
             return -1;
         }
         return Long.parseLong(digits);
@@ -81,19 +83,39 @@ record SegmentLayout(Path active) {
         if (dir == null || !Files.isDirectory(dir)) {
             return out;
         }
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(p -> {
+        // issue 19: loops, not lambdas (a plugin's lambdas are spun at every start; this runs while the sink opens)
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith(suffix)) {
-                    return;
+                    continue;
                 }
                 long n = numberOf(name.substring(0, name.length() - suffix.length()));
                 if (n > 0) {
                     out.add(new Sealed(n, p));
                 }
-            });
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
         }
-        out.sort((a, b) -> Long.compare(a.number(), b.number()));
+        out.sort(BY_NUMBER);
         return out;
+    }
+
+    private static final Comparator<Sealed> BY_NUMBER = new Comparator<>() {
+        @Override
+        public int compare(Sealed a, Sealed b) {
+            return Long.compare(a.number(), b.number());
+        }
+    };
+
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

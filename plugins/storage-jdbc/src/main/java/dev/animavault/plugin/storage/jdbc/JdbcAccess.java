@@ -6,9 +6,11 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageChange;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -79,8 +81,8 @@ final class JdbcAccess {
         }
         this.postgres = readPool instanceof PostgresPool p ? p : null;
         this.hot = requireNonNull(hot, "hot is null");
-        this.reader = new Lazy<>(() -> jdbi(readPool));
-        this.writer = readPool == writePool ? reader : new Lazy<>(() -> jdbi(writePool));
+        this.reader = new Lazy<>(new JdbiMaker(readPool));
+        this.writer = readPool == writePool ? reader : new Lazy<>(new JdbiMaker(writePool));
         this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
@@ -88,6 +90,14 @@ final class JdbcAccess {
         }
         this.cache = cache;
         this.lock = lock;
+    }
+
+    /** Makes a pool's Jdbi (a class, not a lambda: a plugin's lambdas are spun at every start; issue 19). */
+    private record JdbiMaker(DataSource pool) implements java.util.function.Supplier<Jdbi> {
+        @Override
+        public Jdbi get() {
+            return jdbi(pool);
+        }
     }
 
     private static Jdbi jdbi(DataSource pool) {
@@ -187,6 +197,24 @@ final class JdbcAccess {
         return SqlErrors.translate(operation, redactedUrl, e);
     }
 
+
+    /**
+     * The health probe: {@code SELECT 1} on a connection of the read pool, in plain JDBC (issue 19: the first
+     * health check after a start no longer sets up Jdbi, whose configuration spins ~270 lambda classes and
+     * ~100 method-handle classes that the AOT cache cannot hold for a plugin's class loader).
+     */
+    void probe() {
+        checkOpen("probe");
+        try (Connection c = readPool.getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1")) {
+            if (!rs.next()) {
+                throw new SQLException("SELECT 1 returned no row");
+            }
+        } catch (SQLException | RuntimeException e) {
+            throw failure("probe", e);
+        }
+    }
 
     <T> T read(String operation, HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);

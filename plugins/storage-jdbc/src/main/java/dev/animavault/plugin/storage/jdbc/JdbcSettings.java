@@ -131,8 +131,8 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
         if (!sync.equals("FULL") && !sync.equals("NORMAL")) {
             throw invalid(config, SQLITE_SYNCHRONOUS, "must be FULL or NORMAL");
         }
-        String username = config.get(USERNAME).filter(s -> !s.isBlank()).orElse(null);
-        String password = config.get(PASSWORD).filter(s -> !s.isEmpty()).orElse(null);
+        String username = nonBlank(config.get(USERNAME).orElse(null));
+        String password = nonEmpty(config.get(PASSWORD).orElse(null));
         boolean readCache = readCache(config, dialect);
         int readCacheSize = config.getInt(READ_CACHE_SIZE, DEFAULT_READ_CACHE_SIZE);
         if (readCacheSize < 1 || readCacheSize > MAX_READ_CACHE_SIZE) {
@@ -143,13 +143,13 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
         if (queryTimeout.toSeconds() < 1 || queryTimeout.toSeconds() > 3600) {
             throw invalid(config, QUERY_TIMEOUT, "must be between 1s and 1h");
         }
-        String sslMode = config.get(SSL_MODE).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+        String sslMode = trimmed(config.get(SSL_MODE).orElse(null));
         if (sslMode != null && !List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
                 .contains(sslMode)) {
             throw invalid(config, SSL_MODE, "must be disable, allow, prefer, require, verify-ca or verify-full (got '"
                     + sslMode + "')");
         }
-        String sslRootCert = config.get(SSL_ROOT_CERT).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+        String sslRootCert = trimmed(config.get(SSL_ROOT_CERT).orElse(null));
         if (sslRootCert != null && !java.nio.file.Files.isReadable(Path.of(sslRootCert))) {
             throw invalid(config, SSL_ROOT_CERT, "names no readable file (" + sslRootCert + ")");
         }
@@ -223,5 +223,19 @@ record JdbcSettings(Dialect dialect, String url, String username, String passwor
                 + ", sqliteSynchronous=" + sqliteSynchronous + ", readCache=" + readCache
                 + ", readCacheSize=" + readCacheSize + ", queryTimeout=" + queryTimeout + ", sslMode=" + sslMode
                 + ", sslRootCert=" + sslRootCert + ", changePollInterval=" + changePollInterval + "]";
+    }
+
+    // issue 19: plain methods instead of lambdas on the factory's path (a plugin's lambdas are spun at every start)
+
+    private static String nonBlank(String v) {
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    private static String nonEmpty(String v) {
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private static String trimmed(String v) {
+        return v == null ? null : nonEmpty(v.trim());
     }
 }

@@ -283,7 +283,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
      */
     @Override
     public void probe() {
-        db.read("probe", h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+        db.probe();
     }
 
     @Override

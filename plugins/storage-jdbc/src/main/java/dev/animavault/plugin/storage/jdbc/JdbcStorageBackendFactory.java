@@ -126,7 +126,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                         settings.redactedUrl(), settings.changePollInterval()));
             }
             SqliteLockFile held = lock;
-            LOG.info(() -> "jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
+            LOG.info("jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
                     + (held == null ? ", read cache off" : ", read cache of " + settings.readCacheSize()
                             + " reads, database locked by " + held.file())
                     + (applied.isEmpty() ? ", schema current at version " + SchemaMigrator.latestVersion()

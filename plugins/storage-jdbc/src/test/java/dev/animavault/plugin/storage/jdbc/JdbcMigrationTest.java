@@ -84,6 +84,8 @@ class JdbcMigrationTest {
             // core lists organizations while it starts: on the plain JDBC path too
             assertTrue(b.listRecords("orgs", PageRequest.first(1)).items().isEmpty());
             assertFalse(b.jdbiMade(), "listing records needs no Jdbi");
+            b.probe(); // the health check's probe, right after a start
+            assertFalse(b.jdbiMade(), "the health probe needs no Jdbi");
             b.writer().useHandle(h -> h.execute("UPDATE schema_version SET checksum = checksum + 1 WHERE version = 2"));
             assertFalse(m.isCurrent(b.writePool()), "a changed checksum is for the migrator to report");
             b.writer().useHandle(h -> h.execute("UPDATE schema_version SET checksum = checksum - 1 WHERE version = 2"));
