@@ -76,12 +76,7 @@ public final class VaultServer implements AutoCloseable {
                 // a response larger than the write buffer leaves in several writes: without TCP_NODELAY the
                 // last one waits for the client's delayed ACK (~40 ms on every large response)
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                // every response header value is a constant or a request id RequestIds accepted:
-                // re-validating them on each response costs ~1 us per request for nothing
-                .addProtocol(Http1Config.builder()
-                        .validateResponseHeaders(false)
-                        .maxPrologueLength(MAX_REQUEST_LINE)
-                        .build())
+                .addProtocol(http1())
                 // ahead of Helidon's HTTP/1.1 selector: answers what that one would drop without a word
                 .addConnectionSelector(new NonHttp11Selector(MAX_REQUEST_LINE))
                 .directHandlers(d -> {
@@ -143,16 +138,24 @@ public final class VaultServer implements AutoCloseable {
                     .host("127.0.0.1")
                     .port(0)
                     .connectionOptions(o -> o.tcpNoDelay(true))
-                    .addProtocol(Http1Config.builder()
-                            .validateResponseHeaders(false)
-                            .maxPrologueLength(MAX_REQUEST_LINE)
-                            .build())
+                    .addProtocol(http1())
                     .addConnectionSelector(new NonHttp11Selector(MAX_REQUEST_LINE))
                     .routing(routing)
                     .buildPrototype();
         } catch (RuntimeException | LinkageError e) {
             LOG.log(System.Logger.Level.DEBUG, "HTTP server warm-up failed (the server is built later anyway): " + e);
         }
+    }
+
+    /**
+     * The server's HTTP/1.1 settings (also the warm-up's). Every response header value is a constant or a
+     * request id RequestIds accepted: re-validating them on each response costs ~1 us per request for nothing.
+     */
+    private static Http1Config http1() {
+        return Http1Config.builder()
+                .validateResponseHeaders(false)
+                .maxPrologueLength(MAX_REQUEST_LINE)
+                .build();
     }
 
     static void routing(HttpRouting.Builder routing, VaultNode node, Api api, Clock clock) {

@@ -111,7 +111,7 @@ class FileAuditSinkTest {
     }
 
     /** Bytes the file occupies on disk ({@code st_blocks * 512}), read with {@code stat}. */
-    private static long allocated(Path file) throws Exception {
+    static long allocated(Path file) throws Exception {
         Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
         String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
         assertEquals(0, p.waitFor(), String.join(" ", out));

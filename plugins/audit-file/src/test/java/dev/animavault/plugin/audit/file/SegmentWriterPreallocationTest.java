@@ -17,14 +17,6 @@ class SegmentWriterPreallocationTest {
     @TempDir
     Path dir;
 
-    /** Bytes the file occupies on disk ({@code st_blocks * 512}), read with {@code stat}. */
-    private static long allocated(Path file) throws Exception {
-        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
-        String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
-        assertEquals(0, p.waitFor(), String.join(" ", out));
-        return Long.parseLong(out[0]) * Long.parseLong(out[1]);
-    }
-
     @Test
     void aDeferredStartReservesNothingUntilItIsReadyThenTheNextTopUpReserves() throws Exception {
         Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
@@ -37,7 +29,7 @@ class SegmentWriterPreallocationTest {
             writer.append(line, line.length, 0, false);
             writer.reserveAhead(line.length);
             assertFalse(writer.preallocates(), "reserved before the deferred start was ready");
-            assertTrue(allocated(file) < SegmentWriter.RESERVE_AHEAD, "allocated: " + allocated(file));
+            assertTrue(FileAuditSinkTest.allocated(file) < SegmentWriter.RESERVE_AHEAD, "allocated: " + FileAuditSinkTest.allocated(file));
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!start.ready()) {
@@ -46,11 +38,11 @@ class SegmentWriterPreallocationTest {
             }
             writer.reserveAhead(line.length);
             assertTrue(writer.preallocates());
-            assertTrue(allocated(file) >= SegmentWriter.RESERVE_AHEAD, "allocated: " + allocated(file));
+            assertTrue(FileAuditSinkTest.allocated(file) >= SegmentWriter.RESERVE_AHEAD, "allocated: " + FileAuditSinkTest.allocated(file));
             assertEquals(line.length, Files.size(file), "the reservation adds nothing to the file's content");
             writer.trim(line.length);
         }
-        assertTrue(allocated(file) < 1 << 20, "given back: " + allocated(file));
+        assertTrue(FileAuditSinkTest.allocated(file) < 1 << 20, "given back: " + FileAuditSinkTest.allocated(file));
     }
 
     @Test
@@ -61,7 +53,7 @@ class SegmentWriterPreallocationTest {
         try (SegmentWriter writer = SegmentWriter.open(file, new PreallocatorStart(60_000))) {
             writer.reserveAhead(0);
             assertTrue(writer.preallocates());
-            assertTrue(allocated(file) >= SegmentWriter.RESERVE_AHEAD, "allocated: " + allocated(file));
+            assertTrue(FileAuditSinkTest.allocated(file) >= SegmentWriter.RESERVE_AHEAD, "allocated: " + FileAuditSinkTest.allocated(file));
             writer.trim(0);
         }
     }
