@@ -158,14 +158,46 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
     }
 
     private static HikariDataSource open(JdbcSettings settings, HikariConfig config) {
+        long deadline = System.nanoTime() + settings.busyTimeout().toNanos();
         try {
-            return new HikariDataSource(config);
+            while (true) {
+                try {
+                    return new HikariDataSource(config);
+                } catch (RuntimeException e) {
+                    // processes opening a new SQLite file at once: the first connection's PRAGMA journal_mode=WAL
+                    // can meet another's lock upgrade, where SQLite answers SQLITE_BUSY at once instead of waiting
+                    // (its busy handler would deadlock); such a start tries again within busy-timeout
+                    if (settings.dialect() != Dialect.SQLITE || !sqliteBusy(e) || System.nanoTime() >= deadline) {
+                        throw e;
+                    }
+                    sleepBriefly();
+                }
+            }
         } catch (RuntimeException e) {
             // HikariCP's PoolInitializationException: the first connection failed
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "cannot connect to " + settings.redactedUrl()
                     + (settings.username() == null ? "" : " as user '" + settings.username() + "'") + ": "
                     + cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage()), e);
+        }
+    }
+
+    /** Whether the first connection failed with SQLite's {@code SQLITE_BUSY} (primary result code 5). */
+    private static boolean sqliteBusy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && (sql.getErrorCode() & 0xff) == 5) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(10 + java.util.concurrent.ThreadLocalRandom.current().nextInt(40));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the database", ie);
         }
     }
 
