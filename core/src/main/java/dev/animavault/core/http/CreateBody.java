@@ -19,6 +19,13 @@ import java.util.Map;
 record CreateBody(String identityId, String key, String value, String type, Map<String, String> metadata,
                   String expiresAt) {
 
+    /** Names the body's fields, never the secret value (a record's own toString would print it). */
+    @Override
+    public String toString() {
+        return "CreateBody[identityId=" + identityId + ", key=" + key + ", value=<masked>, type=" + type
+                + ", metadata=" + metadata + ", expiresAt=" + expiresAt + "]";
+    }
+
     /** The body read, or null when it is not the common form (then the tree path decides). */
     static CreateBody read(byte[] body) {
         if (body.length == 0) {

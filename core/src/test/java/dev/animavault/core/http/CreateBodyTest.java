@@ -57,4 +57,12 @@ class CreateBodyTest {
             assertNull(read(body), body);
         }
     }
+
+    @Test
+    void toStringNeverShowsTheValue() {
+        CreateBody b = CreateBody.read("{\"identityId\":\"agent-1\",\"key\":\"K\",\"value\":\"sk-live-123\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        org.junit.jupiter.api.Assertions.assertFalse(b.toString().contains("sk-live-123"), b.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(b.toString().contains("agent-1"), b.toString());
+    }
 }
