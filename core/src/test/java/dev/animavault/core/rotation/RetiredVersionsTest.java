@@ -93,8 +93,11 @@ class RetiredVersionsTest {
 
             try (TestVault vault = TestVault.start(root, config(), zip)) {
                 // the grace period ends (or has ended while stopped): the sweep destroys version 1
-                WebhookReceiver.await("version 1 destroyed", WAIT, () ->
-                        vault.get("/v1/vault/secrets/agent_1/DB_PASSWORD?version=1", OWNER).status() == 410);
+                // a read answers 410 as soon as the row is gone; the sweep records destroyedBelow (and audits the
+                // outcome) a moment later, so wait for both before looking at metadata and audit
+                WebhookReceiver.await("version 1 destroyed and recorded", WAIT, () ->
+                        vault.get("/v1/vault/secrets/agent_1/DB_PASSWORD?version=1", OWNER).status() == 410
+                                && metadata(vault).get("rotation").has("destroyedBelow"));
                 for (String principal : List.of(OWNER, agentToken)) {
                     Response gone = vault.get("/v1/vault/secrets/agent_1/DB_PASSWORD?version=1", principal);
                     assertEquals(410, gone.status(), gone.body());
