@@ -338,15 +338,10 @@ final class SqliteGroupCommit {
         } catch (Throwable e) {
             batchFailure = e; // begin, savepoint handling or commit failed: nothing of the batch is known to be durable
         } finally {
-            Thread self = Thread.currentThread();
-            for (Op o : batch) {
-                if (batchFailure != null) {
+            if (batchFailure != null) {
+                for (Op o : batch) {
                     o.result = null;
                     o.failure = batchFailure;
-                }
-                o.state = DONE;
-                if (o.waiter != self) {
-                    LockSupport.unpark(o.waiter);
                 }
             }
             monitor.lock();
@@ -356,6 +351,8 @@ final class SqliteGroupCommit {
                     operations += batch.size();
                     largestBatch = Math.max(largestBatch, batch.size());
                 }
+                // the lead is given up before the callers learn their outcome: a caller that writes again
+                // right after finds no batch running (a platform caller then leads its own at once)
                 leaderActive = false;
                 wakeNextLeader(); // the committer looks by itself; a platform leader passes the lead on
             } catch (RuntimeException | Error e) {
@@ -363,6 +360,13 @@ final class SqliteGroupCommit {
                 // first of them to leave the queue tries again
             } finally {
                 monitor.unlock();
+            }
+            Thread self = Thread.currentThread();
+            for (Op o : batch) {
+                o.state = DONE;
+                if (o.waiter != self) {
+                    LockSupport.unpark(o.waiter);
+                }
             }
         }
     }
