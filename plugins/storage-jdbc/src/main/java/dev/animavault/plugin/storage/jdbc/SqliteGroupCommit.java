@@ -5,12 +5,9 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -21,14 +18,12 @@ import org.jdbi.v3.core.Jdbi;
  * on the single writing connection and are made durable by one commit (one WAL fsync with
  * {@code synchronous=FULL}) instead of one commit each.
  *
- * <p><b>How.</b> A caller queues its operation, then either becomes the <em>leader</em> (no batch is
- * running) or waits. The leader takes every queued operation (at most {@link #MAX_BATCH}), runs them in
- * queue order inside one {@code BEGIN IMMEDIATE} transaction, commits, and only then hands each caller
- * its result or exception; a caller returns only after the commit holding its operation returned, so
- * what is acknowledged is as durable as before. While one batch commits, the next one gathers, so the
- * batch size follows the load by itself: one writer gets a transaction of its own (no hand-off, no
- * waiting for company), 32 writers share a commit. The leader runs on a caller's thread (no writer
- * thread to hand off to and wake up).
+ * <p><b>How.</b> A caller queues its operation and waits. The leader of the next batch takes every queued
+ * operation (at most {@link #MAX_BATCH}), runs them in queue order inside one {@code BEGIN IMMEDIATE}
+ * transaction, commits, and only then hands each caller its result or exception; a caller returns only
+ * after the commit holding its operation returned, so what is acknowledged is as durable as before.
+ * While one batch commits, the next one gathers, so the batch size follows the load by itself: one
+ * writer gets a transaction of its own (no waiting for company), 32 writers share a commit.
  *
  * <p><b>Each operation keeps its own outcome.</b> In a batch of several, each runs between
  * {@code SAVEPOINT} and {@code RELEASE}; an operation that throws (a failed revision check,
@@ -39,18 +34,22 @@ import org.jdbi.v3.core.Jdbi;
  * batch gets that failure (none of them committed, or, for a failed commit, as before: a failed write
  * may have committed). A batch of one runs without savepoint, as a plain transaction.
  *
- * <p><b>The batch runs on a platform thread.</b> SQLite is native code: a virtual thread inside a JNI call
- * cannot unmount, so a leader running on a virtual thread would hold one of the scheduler's carriers
- * (two on a 2-core machine) for the whole batch, {@code fsync} included, and every other request would
- * share what is left. A leader on a virtual thread therefore hands its batch to the committer, one
- * platform thread (started on demand, ended after {@value #COMMITTER_IDLE_SECONDS} s idle), and parks
- * until the commit returned: one hand-off per batch, not per write. A leader on a platform thread
- * (tools, tests) runs the batch itself.
+ * <p><b>Who leads: the committer, one platform thread.</b> SQLite is native code: a virtual thread inside a
+ * JNI call cannot unmount, so a batch run on a virtual thread would hold one of the scheduler's carriers
+ * (two on a 2-core machine) for the whole batch, {@code fsync} included. Batches of virtual callers
+ * therefore run on the committer, one platform thread per database (started on demand, ended after
+ * {@value #COMMITTER_IDLE_SECONDS} s idle), which after each commit takes the next batch at once: no
+ * caller is woken to lead and hand its batch over (that cost a virtual-thread wake-up and a hand-off to
+ * the committer per batch, and under load the next batch waited for the woken leader to get a carrier).
+ * Waiting callers are woken directly, each by an {@code unpark} when its commit returned (not through a
+ * lock that each woken caller must take in turn). A caller on a platform thread (tools, tests) leads a
+ * batch itself when none is running.
  *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
  * caller still queued after that is removed from the queue and gets {@link TimeoutException}; once its
- * operation runs, it waits for the commit. Thread-safe; callbacks must not call back into the group
- * commit (no nested writes).
+ * operation runs, it waits for the commit. Interrupts likewise: a queued caller leaves the queue, a
+ * running one waits for the commit and keeps its interrupt status. Thread-safe; callbacks must not call
+ * back into the group commit (no nested writes).
  */
 final class SqliteGroupCommit {
 
@@ -60,18 +59,9 @@ final class SqliteGroupCommit {
     /** Seconds the committer thread stays alive without a batch (it is started again on demand). */
     static final int COMMITTER_IDLE_SECONDS = 30;
 
-    /**
-     * A committer: at most one platform thread, daemon, ended when idle (so nothing needs closing and an
-     * unused group commit holds no thread). One per database: batches never wait for another database.
-     */
-    private static ExecutorService committer() {
-        return new ThreadPoolExecutor(0, 1, COMMITTER_IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
-                    Thread t = Thread.ofPlatform().name("sqlite-group-commit").daemon(true).unstarted(r);
-                    t.setContextClassLoader(SqliteGroupCommit.class.getClassLoader());
-                    return t;
-                });
-    }
+    private static final int QUEUED = 0;
+    private static final int RUNNING = 1;
+    private static final int DONE = 2;
 
     /** Thrown by {@link #run} when the operation could not start within the timeout (nothing was done). */
     static final class TimeoutException extends Exception {
@@ -82,16 +72,16 @@ final class SqliteGroupCommit {
 
     private static final class Op {
         final HandleCallback<?, RuntimeException> callback;
-        /** Signalled when this operation is done, or when it is first in the queue and no batch runs. */
-        final Condition wake;
-        /** Guarded by the monitor: 0 queued, 1 running, 2 done. */
-        int state;
+        final Thread waiter;
+        /** QUEUED -> RUNNING (under the monitor, when taken into a batch) -> DONE (after its commit). */
+        volatile int state = QUEUED;
+        /** Written by the batch's leader before {@code state} becomes DONE (the volatile write publishes them). */
         Object result;
         Throwable failure;
 
-        Op(HandleCallback<?, RuntimeException> callback, Condition wake) {
+        Op(HandleCallback<?, RuntimeException> callback, Thread waiter) {
             this.callback = callback;
-            this.wake = wake;
+            this.waiter = waiter;
         }
     }
 
@@ -101,10 +91,15 @@ final class SqliteGroupCommit {
      * statements ({@link JdbcAccess#update}); used only inside a batch, by its one running thread.
      */
     private final WriterStatements statements = new WriterStatements();
-    private final ExecutorService committer = committer();
     private final ReentrantLock monitor = new ReentrantLock();
+    /** Signalled (under the monitor) when the waiting committer has a batch to take. */
+    private final Condition committerWake = monitor.newCondition();
+    // guarded by the monitor
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
     private boolean leaderActive;
+    /** The committer thread, or null when none runs (not started yet, or ended idle). */
+    private Thread committer;
+    private boolean committerWaiting;
     // statistics (guarded by the monitor): batches and operations committed, for tests and tuning
     private long batches;
     private long operations;
@@ -130,68 +125,187 @@ final class SqliteGroupCommit {
     @SuppressWarnings("unchecked")
     <T> T run(HandleCallback<T, RuntimeException> callback, long timeoutMillis)
             throws TimeoutException, InterruptedException {
-        Op op = new Op(callback, monitor.newCondition());
+        Thread self = Thread.currentThread();
+        Op op = new Op(callback, self);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        List<Op> batch;
+        boolean platform = !self.isVirtual();
+        List<Op> batch = null;
         monitor.lock();
         try {
             queue.add(op);
-            while (true) {
-                if (op.state == 2) {
-                    return (T) outcome(op);
-                }
-                if (!leaderActive) {
+            if (!leaderActive) {
+                if (platform) {
                     leaderActive = true;
                     batch = take();
-                    break;
-                }
-                long left = deadline - System.nanoTime();
-                if (op.state == 0 && left <= 0) {
-                    leaveQueue(op);
-                    throw new TimeoutException();
-                }
-                try {
-                    if (op.state == 0) {
-                        op.wake.awaitNanos(left);
-                    } else {
-                        op.wake.awaitUninterruptibly(); // running: its outcome comes with the commit
-                    }
-                } catch (InterruptedException e) {
-                    if (op.state == 0) {
-                        leaveQueue(op);
+                } else {
+                    try {
+                        wakeCommitter();
+                    } catch (RuntimeException | Error e) {
+                        queue.remove(op); // no committer could be started (out of threads): nothing ran
                         throw e;
                     }
-                    Thread.currentThread().interrupt(); // running: wait for the commit, keep the flag
                 }
             }
         } finally {
             monitor.unlock();
         }
-        if (Thread.currentThread().isVirtual()) {
-            // park (unmounted) while the committer runs the native batch and its fsync; join does not
-            // throw: lead() records every failure in the operations
-            CompletableFuture.runAsync(() -> lead(batch), committer).join();
-        } else {
-            lead(batch);
+        if (batch == null) {
+            batch = await(op, deadline, platform);
         }
-        // the batch taken by this leader always holds its own operation (it was queued and not yet taken)
+        if (batch != null) {
+            lead(batch); // a platform caller leads; the batch it took holds its own operation
+        }
         return (T) outcome(op);
     }
 
     /**
-     * Under the monitor: an operation gives up its place; if no batch runs, the new first one is woken to
-     * lead (it may have been signalled to lead instead of the one leaving).
+     * Waits until the operation is done, or (platform callers only) until it may lead the next batch, which
+     * is then returned (taken, with this operation in it); null once done.
+     */
+    private List<Op> await(Op op, long deadline, boolean platform) throws TimeoutException, InterruptedException {
+        boolean interruptedWhileRunning = false;
+        try {
+            while (true) {
+                int state = op.state;
+                if (state == DONE) {
+                    return null;
+                }
+                if (state == QUEUED) {
+                    boolean interrupted = Thread.interrupted();
+                    long left = deadline - System.nanoTime();
+                    if (interrupted || left <= 0 || platform) {
+                        List<Op> lead = whileQueued(op, interrupted, left, platform);
+                        if (lead != null) {
+                            return lead;
+                        }
+                        interruptedWhileRunning |= interrupted; // taken meanwhile: wait for the commit
+                    }
+                    if (op.state == QUEUED) {
+                        LockSupport.parkNanos(this, left);
+                    }
+                } else {
+                    LockSupport.park(this); // running: its outcome comes with the commit
+                    if (Thread.interrupted()) {
+                        interruptedWhileRunning = true;
+                    }
+                }
+            }
+        } finally {
+            if (interruptedWhileRunning) {
+                Thread.currentThread().interrupt(); // keep the flag for the caller
+            }
+        }
+    }
+
+    /**
+     * Under the monitor, for a caller that was interrupted, is past its deadline or is on a platform thread:
+     * if its operation is still queued, leaves the queue (throwing) or takes the lead (returning the batch).
+     * Null when there is nothing to do (the operation was taken meanwhile, or another batch runs).
+     */
+    private List<Op> whileQueued(Op op, boolean interrupted, long left, boolean platform)
+            throws TimeoutException, InterruptedException {
+        monitor.lock();
+        try {
+            if (op.state != QUEUED) {
+                return null;
+            }
+            if (interrupted || left <= 0) {
+                leaveQueue(op);
+                if (interrupted) {
+                    throw new InterruptedException();
+                }
+                throw new TimeoutException();
+            }
+            if (platform && !leaderActive) {
+                leaderActive = true;
+                return take();
+            }
+            return null;
+        } finally {
+            monitor.unlock();
+        }
+    }
+
+    /**
+     * Under the monitor: an operation gives up its place; if no batch runs, the next leader is woken (it may
+     * have been woken to lead instead of the one leaving).
      */
     private void leaveQueue(Op op) {
         queue.remove(op);
         wakeNextLeader();
     }
 
-    /** Under the monitor: when no batch runs, wakes the first queued operation's caller to lead the next. */
+    /**
+     * Under the monitor: when no batch runs and operations are queued, wakes whoever leads the next batch:
+     * the first queued caller if it is on a platform thread, else the committer.
+     */
     private void wakeNextLeader() {
         Op next = queue.peek();
-        if (!leaderActive && next != null) {
-            next.wake.signal();
+        if (leaderActive || next == null) {
+            return;
+        }
+        if (next.waiter.isVirtual()) {
+            wakeCommitter();
+        } else {
+            LockSupport.unpark(next.waiter);
+        }
+    }
+
+    /** Under the monitor: starts the committer, or wakes it if it waits for work (running: it looks by itself). */
+    private void wakeCommitter() {
+        if (committer == null) {
+            Thread t = Thread.ofPlatform().name("sqlite-group-commit").daemon(true).unstarted(this::commitLoop);
+            t.setContextClassLoader(SqliteGroupCommit.class.getClassLoader());
+            t.start();
+            committer = t;
+        } else if (committerWaiting) {
+            committerWake.signal();
+        }
+    }
+
+    /** The committer: takes and runs batches while operations are queued; ends after a long idle time. */
+    private void commitLoop() {
+        try {
+            commitBatches();
+        } finally {
+            monitor.lock();
+            try {
+                if (committer == Thread.currentThread()) {
+                    committer = null; // ended by an Error: a later caller starts a new one
+                }
+            } finally {
+                monitor.unlock();
+            }
+        }
+    }
+
+    private void commitBatches() {
+        long idleNanos = TimeUnit.SECONDS.toNanos(COMMITTER_IDLE_SECONDS);
+        while (true) {
+            List<Op> batch;
+            monitor.lock();
+            try {
+                long left = idleNanos;
+                while (queue.isEmpty() || leaderActive) {
+                    if (left <= 0) {
+                        committer = null; // a later virtual caller starts a new one
+                        return;
+                    }
+                    committerWaiting = true;
+                    try {
+                        left = committerWake.awaitNanos(left);
+                    } catch (InterruptedException e) {
+                        // nobody interrupts the committer; carry on (the flag is cleared)
+                    } finally {
+                        committerWaiting = false;
+                    }
+                }
+                leaderActive = true;
+                batch = take();
+            } finally {
+                monitor.unlock();
+            }
+            lead(batch);
         }
     }
 
@@ -201,12 +315,13 @@ final class SqliteGroupCommit {
         List<Op> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Op o = queue.poll();
-            o.state = 1;
+            o.state = RUNNING;
             batch.add(o);
         }
         return batch;
     }
 
+    /** Runs a batch and commits it, then completes and wakes its callers and passes the lead on. Never throws. */
     private void lead(List<Op> batch) {
         Throwable batchFailure = null;
         try {
@@ -223,27 +338,35 @@ final class SqliteGroupCommit {
         } catch (Throwable e) {
             batchFailure = e; // begin, savepoint handling or commit failed: nothing of the batch is known to be durable
         } finally {
+            if (batchFailure != null) {
+                for (Op o : batch) {
+                    o.result = null;
+                    o.failure = batchFailure;
+                }
+            }
             monitor.lock();
             try {
-                for (Op o : batch) {
-                    if (batchFailure != null) {
-                        o.result = null;
-                        o.failure = batchFailure;
-                    }
-                    o.state = 2;
-                    o.wake.signal();
-                }
                 if (batchFailure == null) {
                     batches++;
                     operations += batch.size();
                     largestBatch = Math.max(largestBatch, batch.size());
                 }
+                // the lead is given up before the callers learn their outcome: a caller that writes again
+                // right after finds no batch running (a platform caller then leads its own at once)
                 leaderActive = false;
-                // only the callers of this batch and the next leader wake (signalAll woke every waiting
-                // caller once per batch, and all but one went back to waiting)
-                wakeNextLeader();
+                wakeNextLeader(); // the committer looks by itself; a platform leader passes the lead on
+            } catch (RuntimeException | Error e) {
+                // no committer could be started (out of threads): the queued callers time out, and the
+                // first of them to leave the queue tries again
             } finally {
                 monitor.unlock();
+            }
+            Thread self = Thread.currentThread();
+            for (Op o : batch) {
+                o.state = DONE;
+                if (o.waiter != self) {
+                    LockSupport.unpark(o.waiter);
+                }
             }
         }
     }

@@ -22,9 +22,9 @@
  * shared by concurrent writers through group commit
  * ({@link dev.animavault.plugin.storage.jdbc.SqliteGroupCommit}: the writes waiting while one
  * transaction commits run together in the next, each under its own savepoint, and are acknowledged
- * after that one commit, so 32 writers pay one fsync instead of 32; a batch led by a virtual thread
- * runs on a platform committer thread, since native SQLite code would pin the virtual thread's carrier
- * through the fsync); a pool
+ * after that one commit, so 32 writers pay one fsync instead of 32; virtual callers' batches run on
+ * a platform committer thread, which takes the next batch as soon as a commit returns, since native
+ * SQLite code would pin a virtual thread's carrier through the fsync); a pool
  * of reading connections that WAL lets proceed while a write is in progress; {@code busy_timeout}
  * covers other processes on the same file. PostgreSQL: one pool; conditional writes are
  * {@code UPDATE ... WHERE revision = ?} with the row count deciding, so two writers never both

@@ -139,6 +139,103 @@ class SqliteGroupCommitTest {
     }
 
     /**
+     * A queued caller that is interrupted leaves the queue with {@link InterruptedException} and its operation
+     * never runs; one interrupted after its operation was taken waits for the commit and keeps its flag.
+     */
+    @Test
+    void anInterruptedQueuedWriterLeavesWithoutRunning() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of())) {
+            SqliteGroupCommit gc = b.groupCommit();
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                HeldTransaction first = holdOpen(gc, pool, h -> { });
+                Throwable[] thrown = new Throwable[1];
+                Thread queued = Thread.ofVirtual().start(() -> {
+                    try {
+                        gc.run(h -> h.execute("INSERT INTO records (namespace, record_key, value, revision, "
+                                + "updated_at) VALUES ('gc', 'interrupted', x'01', 1, 0)"), 30_000);
+                    } catch (Throwable e) {
+                        thrown[0] = e;
+                    }
+                });
+                waitFor(() -> gc.queued() == 1, "the writer queued");
+                queued.interrupt();
+                assertTrue(queued.join(java.time.Duration.ofSeconds(WAIT_SECONDS)));
+                assertInstanceOf(InterruptedException.class, thrown[0]);
+                assertEquals(0, gc.queued(), "the interrupted writer left the queue");
+
+                // interrupted once its operation runs: it waits for the commit and keeps the flag
+                java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                boolean[] flagKept = new boolean[1];
+                Thread taken = Thread.ofVirtual().start(() -> {
+                    try {
+                        gc.run(h -> {
+                            running.countDown();
+                            GroupCommitFixture.await(go);
+                            return h.execute("INSERT INTO records (namespace, record_key, value, revision, "
+                                    + "updated_at) VALUES ('gc', 'taken', x'01', 1, 0)");
+                        }, 30_000);
+                        flagKept[0] = Thread.currentThread().isInterrupted();
+                    } catch (Throwable e) {
+                        thrown[0] = e;
+                    }
+                });
+                first.release();
+                first.get();
+                assertTrue(running.await(WAIT_SECONDS, TimeUnit.SECONDS));
+                taken.interrupt();
+                go.countDown();
+                assertTrue(taken.join(java.time.Duration.ofSeconds(WAIT_SECONDS)));
+                assertTrue(flagKept[0], "the interrupt status was kept");
+                assertTrue(b.getRecord("gc", "interrupted").isEmpty(), "the interrupted writer never ran");
+                assertTrue(b.getRecord("gc", "taken").isPresent(), "the taken writer committed");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Virtual and platform callers queued behind a running batch are all committed: a platform caller at the
+     * head leads the next batch itself (taking the virtual callers' operations too), otherwise the committer.
+     */
+    @Test
+    void platformAndVirtualWritersQueuedTogetherAllCommit() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of())) {
+            SqliteGroupCommit gc = b.groupCommit();
+            ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor();
+            ExecutorService platform = Executors.newFixedThreadPool(4);
+            try {
+                for (int round = 0; round < 3; round++) {
+                    HeldTransaction first = holdOpen(gc, virtual, h -> { });
+                    List<Future<StoredRecord>> writes = new ArrayList<>();
+                    for (int i = 0; i < 12; i++) {
+                        String key = "mixed-" + round + "-" + i;
+                        writes.add((i % 3 == 0 ? platform : virtual).submit(() -> b.putRecord("gc", key, new byte[] {1},
+                                0)));
+                    }
+                    int expected = 12;
+                    waitFor(() -> gc.queued() == expected, "the writers queued");
+                    first.release();
+                    first.get();
+                    for (Future<StoredRecord> w : writes) {
+                        assertEquals(1, w.get(WAIT_SECONDS, TimeUnit.SECONDS).revision());
+                    }
+                }
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < 12; i++) {
+                        assertTrue(b.getRecord("gc", "mixed-" + round + "-" + i).isPresent());
+                    }
+                }
+            } finally {
+                virtual.shutdownNow();
+                platform.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * SQLite runs as native code, which a virtual thread cannot leave mounted-free: a batch led by a virtual
      * thread runs on the committer's platform thread (the virtual caller parks meanwhile and its carrier
      * serves other requests); a platform caller runs its batch itself.
