@@ -52,20 +52,22 @@ final class ListingChecks {
     /** The page as it is, once every secret's metadata checked out; throws at the first that fails. */
     Page<SecretMetadata> secrets(Page<SecretMetadata> p) {
         if (!checks.secretsEditedOutside()) {
-            for (SecretMetadata m : p.items()) {
-                listed(m);
+            try (RowChecks.Hashers batch = checks.hashers()) {
+                for (SecretMetadata m : p.items()) {
+                    listed(m, batch);
+                }
             }
         }
         return p;
     }
 
     /** {@link RowChecks#verified(SecretMetadata)}, skipped for a row equal to one that passed it lately. */
-    private void listed(SecretMetadata m) {
+    private void listed(SecretMetadata m, RowChecks.Hashers batch) {
         String field = m.attributes().get(IntegrityStorage.FIELD);
         if (field == null) {
-            checks.verified(m, null);
+            checks.verified(m, null, batch);
         } else if (secrets.served(m, field) == null) {
-            checks.verified(m, FieldMac.parse(field));
+            checks.verified(m, FieldMac.parse(field), batch);
             secrets.remember(m, field, m);
         }
     }

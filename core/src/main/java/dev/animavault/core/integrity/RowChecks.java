@@ -62,15 +62,18 @@ final class RowChecks {
 
     // ---------------------------------------------------------------- secret metadata
 
-    /** Null when the metadata checks out, else why not. Does not consult the replay guard. */
-    private String checkMetadata(SecretMetadata m, FieldMac f) {
+    /**
+     * Null when the metadata checks out, else why not. Does not consult the replay guard. {@code batch}: the
+     * hashers of a page's checks (null: one taken for this row).
+     */
+    private String checkMetadata(SecretMetadata m, FieldMac f, Hashers batch) {
         if (secretsEditedOutside) {
             return null;
         }
         if (f == null) {
             return m.attributes().containsKey(IntegrityStorage.FIELD) ? "malformed MAC" : (strict ? "no MAC" : null);
         }
-        IntegrityMacs.Hasher h = macs.take(f.keyId());
+        IntegrityMacs.Hasher h = batch != null ? batch.take(f.keyId()) : macs.take(f.keyId());
         if (h == null) {
             return "MAC under unknown key " + f.keyId();
         }
@@ -78,8 +81,46 @@ final class RowChecks {
             RowMacs.metadataFields(h, m, f.basedOn());
             return h.matches(f.mac(), 0) ? null : "MAC mismatch";
         } finally {
-            macs.give(h);
+            if (batch == null) {
+                macs.give(h);
+            }
         }
+    }
+
+    /**
+     * The hashers of one page's checks (issue 19: a cold page checks 100 rows, nearly all under one key): the
+     * hasher of the last key used is kept instead of taken from and given back to its pool for every row.
+     * {@link #close} gives it back. Not thread-safe (one page on one thread).
+     */
+    final class Hashers implements AutoCloseable {
+        private IntegrityMacs.Hasher held;
+        private int heldKey;
+
+        /** A reset hasher for {@code keyId}, or null when the keyring has no such key. */
+        IntegrityMacs.Hasher take(int keyId) {
+            if (held != null && heldKey == keyId) {
+                held.reset();
+                return held;
+            }
+            close();
+            held = macs.take(keyId);
+            heldKey = keyId;
+            return held;
+        }
+
+        @Override
+        public void close() {
+            if (held != null) {
+                IntegrityMacs.Hasher h = held;
+                held = null;
+                macs.give(h);
+            }
+        }
+    }
+
+    /** The hashers for one page's {@link #verified(SecretMetadata, FieldMac, Hashers)} calls; close it after. */
+    Hashers hashers() {
+        return new Hashers();
     }
 
     SecretMetadata verified(SecretMetadata m) {
@@ -89,7 +130,12 @@ final class RowChecks {
 
     /** Throws when {@code m}, whose parsed {@code _mac} is {@code f} (null: none or malformed), fails its check. */
     void verified(SecretMetadata m, FieldMac f) {
-        String bad = checkMetadata(m, f);
+        verified(m, f, null);
+    }
+
+    /** {@link #verified(SecretMetadata, FieldMac)} with a page's {@code batch} of hashers (null: none). */
+    void verified(SecretMetadata m, FieldMac f, Hashers batch) {
+        String bad = checkMetadata(m, f, batch);
         if (bad != null) {
             SecretRef r = m.ref();
             throw refuse("secret metadata", r.organizationId(), r.identityId(), r.key(), bad);

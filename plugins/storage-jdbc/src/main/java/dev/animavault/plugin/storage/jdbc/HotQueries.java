@@ -36,6 +36,9 @@ final class HotQueries {
     // (namespace[, after], limit): core lists records while it starts (issue 19: no Jdbi on that path)
     static final int LIST_RECORDS = 9;
     static final int LIST_RECORDS_AFTER = 10;
+    // A page of secrets as one value (SQLite only: group_concat), positional like LIST_SECRETS.
+    static final int LIST_SECRETS_PACKED = 11;
+    static final int LIST_SECRETS_PACKED_AFTER = 12;
     /** The SQL of the per-request reads, indexed by the constants above. */
     static final String[] HOT_QUERIES = {
         "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN + " AND v.version = s.current_version"
@@ -51,6 +54,8 @@ final class HotQueries {
         positional(Listing.listSecretsSql(true)),
         positional(Listing.listRecordsSql(false)),
         positional(Listing.listRecordsSql(true)),
+        positional(Listing.listSecretsPackedSql(false)),
+        positional(Listing.listSecretsPackedSql(true)),
     };
 
     private HotQueries() {

@@ -187,7 +187,7 @@ final class JdbcAccess {
      * The exception for a failed operation; a connection-level failure on PostgreSQL also has the pool
      * check the server at once (its outage breaker: later calls fail fast while it does not answer).
      */
-    private VaultException failure(String operation, Throwable e) {
+    VaultException failure(String operation, Throwable e) {
         if (postgres != null && !(e instanceof VaultException)) {
             SQLException sql = SqlErrors.sqlCause(e);
             if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.UNAVAILABLE && !closed.get()) {

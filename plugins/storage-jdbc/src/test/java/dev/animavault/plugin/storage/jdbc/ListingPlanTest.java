@@ -57,7 +57,7 @@ class ListingPlanTest {
                     if (analyzed) {
                         analyze(c);
                     }
-                    for (String[] q : queries()) {
+                    for (String[] q : queries(true)) {
                         String plan = plan(c, "EXPLAIN QUERY PLAN ", q);
                         String what = (analyzed ? "after ANALYZE: " : "without statistics: ") + q[0] + "\n" + plan;
                         assertTrue(plan.contains("USING PRIMARY KEY") || plan.contains("USING INDEX sqlite_autoindex")
@@ -80,7 +80,7 @@ class ListingPlanTest {
             try (Connection c = DriverManager.getConnection(url, s.user(), s.password())) {
                 fill(c, true);
                 analyze(c);
-                for (String[] q : queries()) {
+                for (String[] q : queries(false)) {
                     String plan = plan(c, "EXPLAIN ", q);
                     assertTrue(plan.contains("Index Scan using") || plan.contains("Index Only Scan using"), q[0] + "\n" + plan);
                     assertFalse(plan.contains("Sort"), "sorts: " + q[0] + "\n" + plan);
@@ -93,14 +93,18 @@ class ListingPlanTest {
         }
     }
 
-    /** {sql, parameter values in order of appearance by name}. */
-    private static List<String[]> queries() {
+    /** {sql, parameter values in order of appearance by name}; {@code sqlite}: with the SQLite-only packed page. */
+    private static List<String[]> queries(boolean sqlite) {
         Map<String, String> values = Map.of("org", "org_l", "identity", "big", "after", "K050000", "limit", "101",
                 "ns", "ns_l");
         List<String[]> out = new ArrayList<>();
         for (boolean after : new boolean[] {false, true}) {
-            for (String sql : List.of(Listing.listIdentitiesSql(after), Listing.listSecretsSql(after),
-                    Listing.listRecordsSql(after))) {
+            List<String> sqls = new ArrayList<>(List.of(Listing.listIdentitiesSql(after), Listing.listSecretsSql(after),
+                    Listing.listRecordsSql(after)));
+            if (sqlite) {
+                sqls.add(Listing.listSecretsPackedSql(after));
+            }
+            for (String sql : sqls) {
                 List<String> row = new ArrayList<>();
                 Matcher m = NAMED.matcher(sql);
                 StringBuilder positional = new StringBuilder();

@@ -7,6 +7,9 @@ import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.storage.Identity;
+import dev.animavault.spi.storage.SecretMetadata;
+import dev.animavault.spi.storage.SecretRef;
+import dev.animavault.spi.storage.SecretVersion;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.testkit.TestPluginContext;
 import java.nio.file.Path;
@@ -88,6 +91,61 @@ class ListingRowsTest {
         try (StorageBackend b = new JdbcStorageBackendFactory().create(PostgresTestServer.config(url, Map.of()),
                 TestPluginContext.denyingEgress(dataDir))) {
             identitiesListExactlyAsRead(b, "org_rows");
+        } finally {
+            PostgresTestServer.dropSchema(url);
+        }
+    }
+
+    /**
+     * Secrets whose labels and attributes hold both separators (U+001F between fields, U+001E between the rows of
+     * SQLite's packed page), control characters, quotes and any Unicode list exactly as they are read one by one,
+     * in pages of 5 (cursors) and of 100 (one page), and an identity without secrets gives an empty page.
+     */
+    private static void secretsListExactlyAsRead(StorageBackend b, String org) {
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        b.createIdentity(new Identity(org, "holder", "h", Map.of(), false, t, t, 0));
+        b.createIdentity(new Identity(org, "empty", "e", Map.of(), false, t, t, 0));
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < NAMES.length; i++) {
+            SecretRef ref = new SecretRef(org, "holder", String.format("K_%02d", i));
+            Map<String, String> attributes = new LinkedHashMap<>(labels(i));
+            attributes.put("rows\u001e", "a\u001eb\u001f\u001e" + NAMES[i]);
+            b.createSecret(new SecretMetadata(ref, "api_key", 1, Map.of("n", NAMES[i], "\u001e", "\u001e"), attributes,
+                    t.plusSeconds(i), t.plusSeconds(2L * i), 0), new SecretVersion(ref, 1, new byte[] {1}, t, "test"));
+            keys.add(ref.key());
+        }
+        for (int size : new int[] {5, 100}) {
+            List<SecretMetadata> listed = new ArrayList<>();
+            String cursor = null;
+            do {
+                Page<SecretMetadata> p = b.listSecrets(org, "holder", new PageRequest(size, java.util.Optional.ofNullable(cursor)));
+                listed.addAll(p.items());
+                cursor = p.nextCursor().orElse(null);
+            } while (cursor != null);
+            assertEquals(keys.size(), listed.size(), "pages of " + size);
+            for (int i = 0; i < keys.size(); i++) {
+                SecretMetadata read = b.getSecretMetadata(new SecretRef(org, "holder", keys.get(i))).orElseThrow();
+                assertEquals(read, listed.get(i), "secret " + i + " in pages of " + size);
+                assertEquals(NAMES[i], listed.get(i).metadata().get("n"));
+            }
+        }
+        assertEquals(List.of(), b.listSecrets(org, "empty", new PageRequest(100, java.util.Optional.empty())).items());
+    }
+
+    @Test
+    void sqliteSecretsListExactlyAsRead() {
+        try (StorageBackend b = new JdbcStorageBackendFactory().create(ProviderConfig.of("jdbc", Map.of(), Set.of()),
+                TestPluginContext.denyingEgress(dataDir))) {
+            secretsListExactlyAsRead(b, "org_rows");
+        }
+    }
+
+    @Test
+    void postgresSecretsListExactlyAsRead() {
+        String url = PostgresTestServer.freshSchemaUrl();
+        try (StorageBackend b = new JdbcStorageBackendFactory().create(PostgresTestServer.config(url, Map.of()),
+                TestPluginContext.denyingEgress(dataDir))) {
+            secretsListExactlyAsRead(b, "org_rows");
         } finally {
             PostgresTestServer.dropSchema(url);
         }
