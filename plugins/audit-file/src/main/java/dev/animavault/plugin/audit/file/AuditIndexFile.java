@@ -19,8 +19,9 @@ import java.util.Optional;
 /**
  * The persisted form of an {@link AuditIndex}: {@code <segment>.idx}, written when a segment is sealed
  * (rollover) and, for the open segment, at a clean close. Layout, little-endian: a 128-byte header
- * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, SHA-256 of the
- * segment's bytes up to the end offset for the open segment or zeros, padding), the index's
+ * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, a
+ * content check of the segment's bytes up to the end offset for the open segment ({@link TrailLoader#digest}) or
+ * zeros, padding), the index's
  * chunks verbatim ({@link AuditIndex#CHUNK_BYTES} each, the last one zero-padded), then the five
  * dictionaries (count, then length-prefixed UTF-8 values, in code order).
  *
@@ -51,7 +52,7 @@ final class AuditIndexFile {
     }
 
     /**
-     * Writes the index with {@code digest}: the SHA-256 of the segment's bytes {@code [0, end)} (the open
+     * Writes the index with {@code digest}: the content check of the segment's bytes {@code [0, end)} (the open
      * segment at a clean close: the next open checks the file is byte for byte what was indexed, instead of
      * re-reading every line's chain).
      */
