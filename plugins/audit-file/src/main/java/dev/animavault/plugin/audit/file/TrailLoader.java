@@ -339,6 +339,7 @@ final class TrailLoader {
         long lines = 0;
         if (prefix.isPresent()) {
             index = prefix.get().index();
+            index.decodeInBackground(); // neither the start nor the first write waits for the dictionaries
             from = prefix.get().header().end();
             lines = index.size();
             if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), prefix.get().header().digest())) {
