@@ -107,6 +107,44 @@ final class AuditIndex {
         this.actorCodes = new Dictionary(dictionaries.get(4));
     }
 
+    /**
+     * Decodes the dictionaries that {@link #AuditIndex(ByteBuffer[], int, EncodedValues[], boolean)} deferred on a
+     * virtual thread, so that neither the start nor the first write or query after it waits for them (whoever needs
+     * one first waits for, or does, its decoding). A failure is left to that use.
+     */
+    void decodeInBackground() {
+        Thread.ofVirtual().name("audit-file-dictionaries").start(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    dictionaries();
+                } catch (RuntimeException e) {
+                    System.getLogger(AuditIndex.class.getName()).log(System.Logger.Level.DEBUG,
+                            "audit index dictionaries: {0}", e.toString());
+                }
+            }
+        });
+    }
+
+    /** The values of one dictionary, in code order, decoded when the dictionary is first used. */
+    interface EncodedValues {
+        List<String> decode();
+    }
+
+    /**
+     * Like {@link #AuditIndex(ByteBuffer[], int, List, boolean)}, with the five dictionaries decoded at their first
+     * use (a lookup, a new value, a query) instead of now: a persisted index's dictionaries hold every distinct
+     * secret key of the segment (10^4-10^5 strings), which a start need not decode before it serves.
+     */
+    AuditIndex(ByteBuffer[] chunks, int size, EncodedValues[] dictionaries, boolean copy) {
+        this(chunks, size, List.of(List.of(), List.of(), List.of(), List.of(), List.of()), copy);
+        organizationCodes.defer(dictionaries[0]);
+        identityCodes.defer(dictionaries[1]);
+        actionCodes.defer(dictionaries[2]);
+        secretKeyCodes.defer(dictionaries[3]);
+        actorCodes.defer(dictionaries[4]);
+    }
+
     /** A recycled chunk cleared (a persisted index's last chunk is zero-padded past its last entry). */
     private static ByteBuffer zeroed(ByteBuffer chunk) {
         for (int i = 0; i < CHUNK_BYTES; i += Long.BYTES) {
@@ -322,10 +360,14 @@ final class AuditIndex {
      * before the map.
      */
     private static final class Dictionary {
-        private final Map<String, Integer> codes = new HashMap<>();
-        private final List<String> values = new ArrayList<>();
+        private Map<String, Integer> codes = new HashMap<>();
+        private List<String> values = new ArrayList<>();
         private String last;
         private int lastCode = NONE;
+        /** Values still to decode before the first use (set only while the index is constructed), or null. */
+        private EncodedValues pending;
+        /** False while {@link #pending} is to be decoded; its write publishes the decoded maps. */
+        private volatile boolean ready = true;
 
         Dictionary() {
         }
@@ -337,7 +379,37 @@ final class AuditIndex {
             }
         }
 
+        /** Leaves the values to decode at the first use (the dictionary is empty and not yet shared). */
+        void defer(EncodedValues encoded) {
+            pending = encoded;
+            ready = false;
+        }
+
+        private void ensure() {
+            if (!ready) {
+                decode();
+            }
+        }
+
+        private synchronized void decode() {
+            if (ready) {
+                return;
+            }
+            List<String> decoded = pending.decode();
+            Map<String, Integer> map = HashMap.newHashMap(decoded.size());
+            List<String> list = new ArrayList<>(decoded.size());
+            for (String v : decoded) {
+                map.put(v, list.size());
+                list.add(v);
+            }
+            codes = map;
+            values = list;
+            pending = null;
+            ready = true;
+        }
+
         List<String> values() {
+            ensure();
             return values;
         }
 
@@ -345,6 +417,7 @@ final class AuditIndex {
             if (value == null) {
                 return NONE;
             }
+            ensure();
             if (value.equals(last)) {
                 return lastCode;
             }
@@ -361,11 +434,16 @@ final class AuditIndex {
 
         /** The value of a code, null for {@code NONE}. */
         String value(int code) {
-            return code == NONE ? null : values.get(code);
+            if (code == NONE) {
+                return null;
+            }
+            ensure();
+            return values.get(code);
         }
 
         /** The value's code, or null if it never appeared. */
         Integer find(String value) {
+            ensure();
             return codes.get(value);
         }
     }

@@ -19,8 +19,9 @@ import java.util.Optional;
 /**
  * The persisted form of an {@link AuditIndex}: {@code <segment>.idx}, written when a segment is sealed
  * (rollover) and, for the open segment, at a clean close. Layout, little-endian: a 128-byte header
- * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, SHA-256 of the
- * segment's bytes up to the end offset for the open segment or zeros, padding), the index's
+ * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, a
+ * content check of the segment's bytes up to the end offset for the open segment ({@link TrailLoader#digest}) or
+ * zeros, padding), the index's
  * chunks verbatim ({@link AuditIndex#CHUNK_BYTES} each, the last one zero-padded), then the five
  * dictionaries (count, then length-prefixed UTF-8 values, in code order).
  *
@@ -51,7 +52,7 @@ final class AuditIndexFile {
     }
 
     /**
-     * Writes the index with {@code digest}: the SHA-256 of the segment's bytes {@code [0, end)} (the open
+     * Writes the index with {@code digest}: the content check of the segment's bytes {@code [0, end)} (the open
      * segment at a clean close: the next open checks the file is byte for byte what was indexed, instead of
      * re-reading every line's chain).
      */
@@ -161,21 +162,30 @@ final class AuditIndexFile {
                 chunks[c] = map.slice(HEADER_BYTES + c * AuditIndex.CHUNK_BYTES, AuditIndex.CHUNK_BYTES)
                         .order(ByteOrder.LITTLE_ENDIAN);
             }
-            List<List<String>> dictionaries = new ArrayList<>(5);
-            int p = Math.toIntExact(dictAt);
+            // the dictionaries' layout is checked now (lengths inside the file); their strings are decoded at first use
+            ByteBuffer encoded = map.slice(Math.toIntExact(dictAt), Math.toIntExact(size - dictAt));
+            if (copy) { // the open segment's: the index file is replaced at the next clean close
+                byte[] bytes = new byte[encoded.remaining()];
+                encoded.get(0, bytes);
+                encoded = ByteBuffer.wrap(bytes);
+            }
+            encoded.order(ByteOrder.LITTLE_ENDIAN);
+            AuditIndex.EncodedValues[] dictionaries = new AuditIndex.EncodedValues[5];
+            int p = 0;
             for (int d = 0; d < 5; d++) {
-                int count = map.getInt(p);
-                p += Integer.BYTES;
-                List<String> values = new ArrayList<>(Math.max(0, Math.min(count, 1 << 20)));
-                for (int i = 0; i < count; i++) {
-                    int len = map.getInt(p);
-                    p += Integer.BYTES;
-                    byte[] b = new byte[len];
-                    map.get(p, b);
-                    p += len;
-                    values.add(new String(b, StandardCharsets.UTF_8));
+                int count = encoded.getInt(p);
+                if (count < 0) {
+                    return Optional.empty();
                 }
-                dictionaries.add(values);
+                dictionaries[d] = new Encoded(encoded, p + Integer.BYTES, count);
+                p += Integer.BYTES;
+                for (int i = 0; i < count; i++) {
+                    int len = encoded.getInt(p);
+                    if (len < 0 || len > encoded.capacity() - p - Integer.BYTES) {
+                        return Optional.empty();
+                    }
+                    p += Integer.BYTES + len;
+                }
             }
             return Optional.of(new Loaded(new Header(segment, lines, end, head, digest),
                     new AuditIndex(chunks, (int) lines, dictionaries, copy)));
@@ -184,6 +194,27 @@ final class AuditIndexFile {
         } catch (IOException | RuntimeException e) {
             // torn or foreign content: the caller rebuilds from the segment
             return Optional.empty();
+        }
+    }
+
+    /** One dictionary of an index file: {@code count} length-prefixed UTF-8 values from {@code at}, checked already. */
+    private record Encoded(ByteBuffer bytes, int at, int count) implements AuditIndex.EncodedValues {
+        @Override
+        public List<String> decode() {
+            List<String> values = new ArrayList<>(count);
+            int p = at;
+            byte[] b = new byte[64];
+            for (int i = 0; i < count; i++) {
+                int len = bytes.getInt(p);
+                p += Integer.BYTES;
+                if (len > b.length) {
+                    b = new byte[Math.max(len, b.length * 2)];
+                }
+                bytes.get(p, b, 0, len);
+                p += len;
+                values.add(new String(b, 0, len, StandardCharsets.UTF_8));
+            }
+            return values;
         }
     }
 }

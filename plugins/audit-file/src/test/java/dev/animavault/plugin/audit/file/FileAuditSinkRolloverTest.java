@@ -179,6 +179,34 @@ class FileAuditSinkRolloverTest {
     }
 
     @Test
+    void aCleanCloseRecordsACrc32cOfTheOpenSegmentAndAnOlderSha256IndexStillOpens() throws Exception {
+        FileAuditSink sink = open(0, false);
+        List<AuditEvent> written = write(sink, 5, 0);
+        sink.close();
+        Path idx = dir.resolve("audit.jsonl.idx");
+        AuditIndexFile.Header header = AuditIndexFile.readHeader(idx).orElseThrow();
+        byte[] bytes = Files.readAllBytes(file());
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, (int) header.end());
+        java.nio.ByteBuffer check = java.nio.ByteBuffer.wrap(header.digest());
+        assertEquals("CRC32C", new String(header.digest(), 0, 6, StandardCharsets.US_ASCII));
+        assertEquals(crc.getValue(), check.getLong(8));
+        assertEquals(header.end(), check.getLong(16));
+
+        // an index written by an earlier version holds the SHA-256 of the covered bytes: the open walks the chain
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOf(bytes, (int) header.end()));
+        byte[] raw = Files.readAllBytes(idx);
+        System.arraycopy(sha, 0, raw, 64, 32);
+        Files.write(idx, raw);
+        FileAuditSink reopened = open(0, false);
+        assertEquals(written.size(), all(reopened, Optional.empty(), 100).size());
+        write(reopened, 1, 100);
+        reopened.close();
+        assertEquals("CRC32C", new String(AuditIndexFile.readHeader(idx).orElseThrow().digest(), 0, 6,
+                StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void aDeletedMiddleSegmentIsRefusedAtOpen() throws IOException {
         FileAuditSink sink = open(2_000, false);
         for (int b = 0; b < 10; b++) {
