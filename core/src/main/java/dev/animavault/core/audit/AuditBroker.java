@@ -8,6 +8,8 @@ import dev.animavault.spi.audit.AuditEvent;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSink;
 import dev.animavault.spi.audit.QueryableAuditSink;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,11 +82,11 @@ public final class AuditBroker implements AutoCloseable {
         final Thread waiter;
         final long deadline;
         /** The span current when the event was recorded (its request's), or null (untraced, or no span). */
-        final io.opentelemetry.api.trace.SpanContext origin;
+        final SpanContext origin;
         private volatile int state = PENDING;
         volatile boolean expired;
 
-        Pending(AuditEvent event, Thread waiter, long deadline, io.opentelemetry.api.trace.SpanContext origin) {
+        Pending(AuditEvent event, Thread waiter, long deadline, SpanContext origin) {
             this.event = event;
             this.waiter = waiter;
             this.deadline = deadline;
@@ -390,11 +392,11 @@ public final class AuditBroker implements AutoCloseable {
         for (Pending p : batch) {
             events.add(p.event);
         }
-        io.opentelemetry.api.trace.Tracer tracer = Tracing.tracer();
+        Tracer tracer = Tracing.tracer();
         if (tracer == null) {
             return writeToSinks(events); // untraced (the common case)
         }
-        List<io.opentelemetry.api.trace.SpanContext> origins = new ArrayList<>(batch.size());
+        List<SpanContext> origins = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             origins.add(p.origin);
         }

@@ -1,10 +1,16 @@
 package dev.animavault.core.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.animavault.core.TestVault;
+import java.io.File;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -14,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 19: {@link VaultServer#warmUp()} (run by {@code server} on a second thread while the node starts) builds
  * Helidon's parts and throws them away: it must leave nothing running behind and must not disturb the server
- * built afterwards.
+ * built afterwards. That it does its work at all is seen in a class loader of its own: the server configuration
+ * Helidon builds last is loaded there only by the warm-up.
  */
 class ServerWarmUpTest {
     @TempDir
@@ -39,6 +46,54 @@ class ServerWarmUpTest {
             TestVault.Response health = vault.get("/v1/sys/health", null);
             assertEquals(200, health.status(), health.body());
             assertEquals(404, vault.get("/warm-up", null).status(), "the warm-up's routes are not the server's");
+        }
+    }
+
+    /** The configuration class {@code buildPrototype()} ends with: loaded only once a server's parts are all built. */
+    private static final String SERVER_CONFIG = "io.helidon.webserver.WebServerConfig$BuilderBase$WebServerConfigImpl";
+    private static final String HTTP1_CONFIG = "io.helidon.webserver.http1.Http1Config$BuilderBase$Http1ConfigImpl";
+
+    @Test
+    @Timeout(60)
+    void warmUpBuildsTheServersParts() throws Exception {
+        try (Isolated loader = new Isolated()) {
+            Class<?> server = Class.forName(VaultServer.class.getName(), true, loader);
+            assertFalse(loader.loaded(SERVER_CONFIG), "loaded before the warm-up: this test would prove nothing");
+            assertFalse(loader.loaded(HTTP1_CONFIG), "loaded before the warm-up: this test would prove nothing");
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread warm = Thread.ofPlatform().name("http-warm-up-isolated").unstarted(() -> {
+                try {
+                    server.getMethod("warmUp").invoke(null);
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    failure.set(e);
+                }
+            });
+            warm.setContextClassLoader(loader); // as in the server, where one loader loads both
+            warm.start();
+            warm.join();
+            assertEquals(null, failure.get());
+            assertTrue(loader.loaded(HTTP1_CONFIG), "the warm-up built no HTTP/1.1 configuration");
+            assertTrue(loader.loaded(SERVER_CONFIG), "the warm-up built no server configuration");
+        }
+    }
+
+    /** Loads the test class path itself (not through the application class loader) and tells what it loaded. */
+    private static final class Isolated extends URLClassLoader {
+        Isolated() throws MalformedURLException {
+            super("warm-up-test", classPath(), ClassLoader.getPlatformClassLoader());
+        }
+
+        boolean loaded(String name) {
+            return findLoadedClass(name) != null;
+        }
+
+        private static URL[] classPath() throws MalformedURLException {
+            String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
+            URL[] urls = new URL[entries.length];
+            for (int i = 0; i < entries.length; i++) {
+                urls[i] = Path.of(entries[i]).toUri().toURL();
+            }
+            return urls;
         }
     }
 }

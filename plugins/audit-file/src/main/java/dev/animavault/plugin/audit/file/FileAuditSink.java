@@ -17,20 +17,19 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.crypto.SecretKey;
 
 /**
  * An audit sink that appends one JSON object per line to a file, chains the lines with SHA-256 (see
  * {@link AuditHashChain}) across segments, rolls over by size or by day, signs checkpoints, and answers
  * queries from per-segment indexes. The parts: {@link SegmentWriter} (the open file), {@link TrailLoader}
- * (opening and recovery), {@link AuditIndex}/{@link AuditIndexFile} (the index, persisted per segment),
- * {@link AuditQueryEngine} (queries), {@link AuditCheckpoints} (signed checkpoints), {@link OpenSegmentIndexer}
- * (indexing in the background, after the open, what the open only hashed).
+ * (opening and recovery), {@link TrailSegments} (the open and sealed segments, what queries read),
+ * {@link AuditIndex}/{@link AuditIndexFile} (the index, persisted per segment), {@link AuditQueryEngine}
+ * (queries), {@link AuditCheckpoints} (signed checkpoints), {@link OpenSegmentIndexer} (indexing in the
+ * background, after the open, what the open only hashed).
  *
  * <p><b>Writing.</b> A batch is encoded into one buffer and appended with one {@code write} system call
  * (then one fsync when {@code fsync} is on). If the append fails, the file is cut back to where the batch
@@ -64,16 +63,13 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final AuditLineCodec codec = new AuditLineCodec();
     private final MessageDigest sha256 = AuditHashChain.sha256();
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final ReentrantReadWriteLock indexLock = new ReentrantReadWriteLock();
     private final AuditQueryEngine queries;
     private final LineBuffer buffer = new LineBuffer(64 * 1024);
     private final FileStore store;
 
     // Guarded by writeLock (volatile where the background thread or queries read them).
     private volatile SegmentWriter writer;
-    private volatile Segment active;
-    /** Sealed segments, newest first; replaced (never changed) at rollover. */
-    private volatile List<Segment> sealed;
+    private final TrailSegments segments;
     private AuditCheckpoints checkpoints;
     private long end;
     private long lineCount;
@@ -87,9 +83,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     private boolean checkpointWarned;
     private final SinkState state;
     private final SegmentWatch watch;
-    /** Bounds the sealed segments whose index stays loaded. */
-    private final SealedIndexes sealedIndexes;
-    /** Maps a sealed segment's index again after {@link #sealedIndexes} dropped it. */
+    /** Maps a sealed segment's index again after {@link SealedIndexes} dropped it. */
     private final TrailLoader trail;
     /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
     private final OpenSegmentIndexer indexer;
@@ -102,7 +96,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.queries = new AuditQueryEngine(config.path().toString());
         TrailLoader loader = new TrailLoader(config);
         this.trail = loader;
-        this.sealedIndexes = new SealedIndexes(config.loadedSealedIndexes());
+        SealedIndexes sealedIndexes = new SealedIndexes(config.loadedSealedIndexes());
         SegmentWriter.createIfMissing(config.path()); // also the directory, before listing it
         loader.finishInterruptedRollover();
         loader.startDigest();
@@ -116,14 +110,14 @@ public final class FileAuditSink implements QueryableAuditSink {
             this.writer = w;
             // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
             AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
-            this.active = new Segment(number, config.path(), activeIndex);
+            Segment active = new Segment(number, config.path(), activeIndex);
             java.util.OptionalLong first = loaded.activeIndex().firstSecond();
             if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
                 first = loader.firstSecond(config.path()); // the first line is still to be parsed
             }
             first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
-            this.active.openChannel();
-            this.sealed = List.copyOf(oldestFirst.reversed());
+            active.openChannel();
+            this.segments = new TrailSegments(active, oldestFirst.reversed(), sealedIndexes);
             this.end = loaded.end();
             this.lineCount = loaded.lines();
             System.arraycopy(loaded.head(), 0, headHash, 0, headHash.length);
@@ -136,9 +130,9 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
-        this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, indexLock, () -> active,
-                this::newestSealed, loaded.pending() ? loaded.activeIndex() : null, loaded.indexFrom(), loaded.indexTo(),
-                indexGate);
+        this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, segments.indexLock(),
+                segments::active, segments::newestSealed, loaded.pending() ? loaded.activeIndex() : null,
+                loaded.indexFrom(), loaded.indexTo(), indexGate);
     }
 
     /**
@@ -177,7 +171,7 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     /** Tests only: the open segment's index as it is now. */
     AuditIndex activeIndex() {
-        return active.index();
+        return segments.active().index();
     }
 
     /** Whether the open segment's index holds every line (false while it is parsed in the background). */
@@ -264,15 +258,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             if (checkpointedLines < 0 || System.nanoTime() - checkpointedAt >= config.checkpointInterval().toNanos()) {
                 checkpoint(AuditCheckpoints.Kind.BATCH);
             }
-            indexLock.writeLock().lock();
-            try {
-                AuditIndex index = active.index();
-                for (int i = 0; i < n; i++) {
-                    index.add(base + starts[i], starts[i + 1] - starts[i] - 1, events.get(i)); // without '\n'
-                }
-            } finally {
-                indexLock.writeLock().unlock();
-            }
+            segments.index(events, n, base, starts);
         } finally {
             writeLock.unlock();
         }
@@ -283,7 +269,7 @@ public final class FileAuditSink implements QueryableAuditSink {
      * closed): opening the trail again finishes an interrupted rename.
      */
     private void rollover() {
-        Segment old = active;
+        Segment old = segments.active();
         Path sealedFile = layout.sealed(old.number());
         try {
             if (!indexer.join()) { // the sealed index must cover every line
@@ -295,12 +281,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             writer.sync();
             writer.trim(end);
             Path sealedIndex = SegmentLayout.index(sealedFile);
-            indexLock.readLock().lock();
-            try {
-                AuditIndexFile.write(sealedIndex, old.number(), end, headHash, old.index());
-            } finally {
-                indexLock.readLock().unlock();
-            }
+            segments.writeSealedIndex(sealedIndex, end, headHash);
             Files.deleteIfExists(SegmentLayout.index(config.path()));
             Files.move(SegmentLayout.checkpoints(config.path()), SegmentLayout.checkpoints(sealedFile),
                     StandardCopyOption.ATOMIC_MOVE);
@@ -313,23 +294,9 @@ public final class FileAuditSink implements QueryableAuditSink {
             SegmentWriter previous = writer;
             Segment fresh = new Segment(old.number() + 1, config.path(), new AuditIndex());
             fresh.openChannel();
-            indexLock.writeLock().lock();
-            try {
-                AuditIndex grown = old.index();
-                old.sealed(sealedFile, mapped, trail.sealedLoader(old.number(), sealedFile, readBack.header()),
-                        sealedIndexes);
-                // queries read the open segment's index under this lock: none reaches the grown one any more,
-                // and its chunks serve the next segment (dropped, they waited minutes for an old-generation GC)
-                fresh.index().recycle(grown);
-                List<Segment> s = new ArrayList<>(sealed.size() + 1);
-                s.add(old);
-                s.addAll(sealed);
-                sealed = List.copyOf(s);
-                active = fresh;
-                writer = next;
-            } finally {
-                indexLock.writeLock().unlock();
-            }
+            segments.rolledOver(fresh, sealedFile, mapped,
+                    trail.sealedLoader(old.number(), sealedFile, readBack.header()));
+            writer = next; // read by no one who holds only the index lock: the write lock orders it
             previous.close();
             checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             end = 0;
@@ -351,7 +318,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     private void checkpoint(AuditCheckpoints.Kind kind) {
         checkpointedAt = System.nanoTime();
         try {
-            checkpoints.write(active.number(), lineCount, AuditHashChain.hex(headHash), Instant.now(), kind);
+            checkpoints.write(segments.active().number(), lineCount, AuditHashChain.hex(headHash), Instant.now(), kind);
             checkpointedLines = lineCount;
             checkpointWarned = false;
         } catch (IOException e) {
@@ -400,16 +367,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                     + "' for " + config.path() + " is closed");
         }
         indexer.await();
-        List<Segment> segments;
-        indexLock.readLock().lock();
-        try {
-            segments = new ArrayList<>(sealed.size() + 1);
-            segments.add(active);
-            segments.addAll(sealed);
-        } finally {
-            indexLock.readLock().unlock();
-        }
-        return queries.query(query, segments, indexLock.readLock());
+        return queries.query(query, segments.all(), segments.indexLock().readLock());
     }
 
     /**
@@ -435,32 +393,17 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** The number of indexed events in every segment (unreadable lines, with verify-on-open off, not counted). */
     public int size() {
         indexer.await();
-        indexLock.readLock().lock();
-        try {
-            long n = active.index().size();
-            for (Segment s : sealed) {
-                n += s.size(); // a sealed segment's from its header: no index loaded to count
-            }
-            return Math.toIntExact(n);
-        } finally {
-            indexLock.readLock().unlock();
-        }
-    }
-
-    /** The sealed segments the background thread loads after an open: the newest, as many as stay loaded. */
-    private List<Segment> newestSealed() {
-        List<Segment> s = sealed;
-        return s.subList(0, Math.min(s.size(), sealedIndexes.capacity()));
+        return Math.toIntExact(segments.size());
     }
 
     /** Tests only: how many sealed segments have their index loaded now. */
     int loadedSealedIndexes() {
-        return sealedIndexes.loadedCount();
+        return segments.sealedIndexes().loadedCount();
     }
 
     /** The number of the open segment (1 until the first rollover). */
     long activeSegment() {
-        return active.number();
+        return segments.active().number();
     }
 
     /** The sink's settings. */
@@ -500,6 +443,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 writer.trim(end); // gives the blocks reserved past the end back
                 if (state.refusal == null && !indexer.pending()) { // else the next open parses again
                     try {
+                        Segment active = segments.active();
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
                                 TrailLoader.digest(config.path(), end), active.index());
                     } catch (IOException e) {
@@ -513,16 +457,10 @@ public final class FileAuditSink implements QueryableAuditSink {
             writeLock.unlock();
         }
         indexer.awaitEnd(java.time.Duration.ofSeconds(5));
-        indexLock.writeLock().lock();
-        try {
-            closeQuietly(active);
-            sealed.forEach(FileAuditSink::closeQuietly);
-        } finally {
-            indexLock.writeLock().unlock();
-        }
+        segments.close();
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    static void closeQuietly(AutoCloseable c) {
         if (c == null) {
             return;
         }
