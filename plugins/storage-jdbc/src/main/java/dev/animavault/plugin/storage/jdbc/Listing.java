@@ -181,34 +181,51 @@ final class Listing {
         return m;
     }
 
-    /**
-     * The rows of a packed page ({@link #listSecretsPackedSql}; null: none), or null when their keys do not
-     * strictly ascend (then the caller lists them one by one) or there are more than {@code max}.
-     */
+    /** The rows of a packed page of secrets, decoded (lately or now), or null as {@link #unpacked(String, int, PackedRow)}. */
     private List<SecretMetadata> unpacked(String organizationId, String identityId, String scope, String packed,
             int max) {
-        List<SecretMetadata> rows = new ArrayList<>(max);
+        try {
+            return unpacked(packed, max, text -> {
+                SecretMetadata m = secretRow(organizationId, identityId, scope, text);
+                return new KeyedRow<>(m.ref().key(), m);
+            });
+        } catch (SQLException e) {
+            throw db.failure("listSecrets", e);
+        }
+    }
+
+    /** A packed page's row text decoded, with its key. */
+    interface PackedRow<T> {
+        KeyedRow<T> decode(String text) throws SQLException;
+    }
+
+    /** A decoded row and the key it is ordered by. */
+    record KeyedRow<T>(String key, T row) {
+    }
+
+    /**
+     * The rows of a packed page ({@link #listSecretsPackedSql}; null: none), or null when their keys do not
+     * strictly ascend (then the caller lists them one by one) or there are more than {@code max}. Keys are
+     * compared as Java strings: for keys that SQLite's byte order and UTF-16 order rank differently this answers
+     * null, and the caller's row-by-row listing is as correct, only slower.
+     */
+    static <T> List<T> unpacked(String packed, int max, PackedRow<T> rows) throws SQLException {
+        List<T> out = new ArrayList<>(max);
         if (packed == null) {
-            return rows;
+            return out;
         }
         String previous = null;
         int from = 0;
         while (true) {
             int end = packed.indexOf(ROW_SEP, from);
-            SecretMetadata m;
-            try {
-                m = secretRow(organizationId, identityId, scope, packed.substring(from, end < 0 ? packed.length() : end));
-            } catch (SQLException e) {
-                throw db.failure("listSecrets", e);
-            }
-            String key = m.ref().key();
-            if ((previous != null && previous.compareTo(key) >= 0) || rows.size() == max) {
+            KeyedRow<T> r = rows.decode(packed.substring(from, end < 0 ? packed.length() : end));
+            if ((previous != null && previous.compareTo(r.key()) >= 0) || out.size() == max) {
                 return null;
             }
-            previous = key;
-            rows.add(m);
+            previous = r.key();
+            out.add(r.row());
             if (end < 0) {
-                return rows;
+                return out;
             }
             from = end + 1;
         }
