@@ -101,9 +101,6 @@ public final class VaultNode implements AutoCloseable {
                       char[] passphrase) {
         this.config = config;
         this.closeables = closeables;
-        // issue 19: BouncyCastle's signed jar is verified at its first class load (~0.25 s of CPU, never in the AOT
-        // cache); the replay guard needs it when storage is wrapped, so it is loaded on the other core meanwhile
-        dev.animavault.core.integrity.IntegrityWarmUp.start();
         prepareDataDir(config.dataDir());
         // issue 15: spans per request and plugin call when an OpenTelemetry SDK is registered globally, else none
         if (Tracing.configureFromGlobal()) {
