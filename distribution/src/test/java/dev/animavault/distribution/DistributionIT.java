@@ -78,6 +78,20 @@ class DistributionIT {
             assertTrue(jars.stream().allMatch(j -> j.endsWith(".jar")), "lib/ holds only jars: " + jars);
             assertFalse(jars.stream().anyMatch(j -> j.startsWith("sqlite-jdbc") || j.startsWith("HikariCP")),
                     "plugin dependencies belong in the plugin zip, not lib/: " + jars);
+            // issue 19: BouncyCastle once, without its signature (the JDK verified it at every start), all classes kept
+            List<String> bc = jars.stream().filter(j -> j.startsWith("bcprov-")).toList();
+            assertEquals(1, bc.size(), "one BouncyCastle jar in lib/: " + jars);
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(home.resolve("lib").resolve(bc.get(0)).toFile(),
+                    true)) {
+                assertFalse(jar.stream().anyMatch(e -> e.getName().matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")),
+                        "BouncyCastle's signature files are left out");
+                java.util.jar.JarEntry sip = jar.getJarEntry("org/bouncycastle/crypto/macs/SipHash.class");
+                assertTrue(sip != null, "BouncyCastle's classes are kept");
+                try (var in = jar.getInputStream(sip)) {
+                    in.readAllBytes();
+                }
+                assertEquals(null, sip.getCodeSigners(), "the JDK sees no signer to verify");
+            }
         }
     }
 
