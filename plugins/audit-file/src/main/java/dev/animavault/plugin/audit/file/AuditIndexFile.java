@@ -20,7 +20,7 @@ import java.util.Optional;
  * The persisted form of an {@link AuditIndex}: {@code <segment>.idx}, written when a segment is sealed
  * (rollover) and, for the open segment, at a clean close. Layout, little-endian: a 128-byte header
  * ({@code AVIDX002}, segment number, line count, end offset, SHA-256 of the last line, a
- * content check of the segment's bytes up to the end offset for the open segment ({@link TrailLoader#digest}) or
+ * content check of the segment's bytes up to the end offset for the open segment ({@link SegmentFiles#digest}) or
  * zeros, padding), the index's
  * chunks verbatim ({@link AuditIndex#CHUNK_BYTES} each, the last one zero-padded), then the five
  * dictionaries (count, then length-prefixed UTF-8 values, in code order).

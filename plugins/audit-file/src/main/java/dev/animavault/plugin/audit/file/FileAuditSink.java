@@ -445,7 +445,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                     try {
                         Segment active = segments.active();
                         AuditIndexFile.write(SegmentLayout.index(config.path()), active.number(), end, headHash,
-                                TrailLoader.digest(config.path(), end), active.index());
+                                SegmentFiles.digest(config.path(), end), active.index());
                     } catch (IOException e) {
                         LOG.log(System.Logger.Level.WARNING, "audit file {0}: writing its index failed (the next "
                                 + "start reads the file instead): {1}", config.path(), e.toString());

@@ -87,7 +87,7 @@ final class TrailLoader {
         earlyDigest = new java.util.concurrent.CompletableFuture<>();
         Thread.ofVirtual().name("audit-file-digest").start(() -> {
             try {
-                earlyDigest.complete(digest(path, end));
+                earlyDigest.complete(SegmentFiles.digest(path, end));
             } catch (IOException | RuntimeException e) {
                 earlyDigest.completeExceptionally(e);
             }
@@ -103,7 +103,7 @@ final class TrailLoader {
                 // read again below; a real error shows there
             }
         }
-        return digest(path, end);
+        return SegmentFiles.digest(path, end);
     }
 
     /** Before the open segment is opened: a crash between the two renames of a rollover is finished. */
@@ -191,7 +191,7 @@ final class TrailLoader {
             if (h.lines() == 0) {
                 return h.end() == 0;
             }
-            byte[] line = lastLine(file, h.end());
+            byte[] line = SegmentFiles.lastLine(file, h.end());
             if (line == null) {
                 return false;
             }
@@ -203,67 +203,9 @@ final class TrailLoader {
         }
     }
 
-    /** The line that ends (with its newline) at {@code end}, without the newline; null if none ends there. */
-    static byte[] lastLine(Path file, long end) throws IOException {
-        if (end <= 0) {
-            return null;
-        }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (end > ch.size()) {
-                return null;
-            }
-            for (long window = 4096; ; window *= 4) {
-                long from = Math.max(0, end - window);
-                byte[] a = readAt(ch, from, (int) (end - from));
-                if (a[a.length - 1] != '\n') {
-                    return null;
-                }
-                for (int i = a.length - 2; i >= 0; i--) {
-                    if (a[i] == '\n') {
-                        return Arrays.copyOfRange(a, i + 1, a.length - 1);
-                    }
-                }
-                if (from == 0) {
-                    return Arrays.copyOf(a, a.length - 1);
-                }
-                if (window >= 1 << 26) {
-                    return null;
-                }
-            }
-        }
-    }
-
-    /** The first line of a file, without its newline; null when the file holds no complete line. */
-    static byte[] firstLine(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            for (long window = 4096; ; window *= 4) {
-                byte[] a = readAt(ch, 0, (int) Math.min(size, window));
-                for (int i = 0; i < a.length; i++) {
-                    if (a[i] == '\n') {
-                        return Arrays.copyOf(a, i);
-                    }
-                }
-                if (window >= size || window >= 1 << 26) {
-                    return null;
-                }
-            }
-        }
-    }
-
-    private static byte[] readAt(FileChannel ch, long at, int length) throws IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            if (ch.read(b, at + b.position()) < 0) {
-                throw new IOException("file ends before byte " + (at + length));
-            }
-        }
-        return b.array();
-    }
-
     /** Checks that a segment's first line names {@code previousHead} as its prev (without parsing it when it can). */
     private void checkContinues(Path file, byte[] previousHead) throws IOException {
-        byte[] line = firstLine(file);
+        byte[] line = SegmentFiles.firstLine(file);
         if (line != null && line.length >= 66 && line[line.length - 1] == '}' && line[line.length - 2] == '"'
                 && hexEquals(line, line.length - 66, previousHead)) {
             return;
@@ -285,7 +227,7 @@ final class TrailLoader {
 
     /** The epoch second of a file's first event (for daily rollover after a crash), or empty. */
     java.util.OptionalLong firstSecond(Path file) throws IOException {
-        byte[] line = firstLine(file);
+        byte[] line = SegmentFiles.firstLine(file);
         if (line == null) {
             return java.util.OptionalLong.empty();
         }
@@ -369,36 +311,6 @@ final class TrailLoader {
         scan(file, from, null, index, new byte[AuditLineCodec.HASH_BYTES], new long[1], false, to);
     }
 
-    /** Marks a content check that is a CRC-32C (the first bytes of the 32-byte slot; an older SHA-256 never matches). */
-    private static final byte[] CRC32C_TAG = {'C', 'R', 'C', '3', '2', 'C', 0, 1};
-
-    /**
-     * The content check of a file's bytes {@code [0, end)} that a clean close records in the open segment's index
-     * header (32 bytes: {@link #CRC32C_TAG}, the CRC-32C, the length, zeros) and the next open compares. A CRC-32C,
-     * not a SHA-256: the JDK computes it with the CPU's CRC instruction even before the JIT has compiled anything
-     * (~30 ms for a 64 MiB segment in a fresh JVM, against ~0.3 s of interpreted and C1 SHA-256 code at startup).
-     * It is a check against changes, not a seal: the header holding it is not keyed, so whoever can rewrite the
-     * segment can rewrite the check, whatever its algorithm (the keyed checkpoints and {@code audit verify} are the
-     * seal). An index written with the SHA-256 of earlier versions does not match and costs one chain walk.
-     */
-    static byte[] digest(Path file, long end) throws IOException {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
-            long pos = 0;
-            while (pos < end) {
-                b.clear().limit((int) Math.min(b.capacity(), end - pos));
-                int n = ch.read(b, pos);
-                if (n < 0) {
-                    break;
-                }
-                pos += n;
-                crc.update(b.flip());
-            }
-        }
-        return java.nio.ByteBuffer.allocate(32).put(CRC32C_TAG).putLong(crc.getValue()).putLong(end).array();
-    }
-
     private AuditLineScanner.Result scan(Path file, long from, byte[] expected, AuditIndex index, byte[] head,
                                           long[] end, boolean verify) throws IOException {
         return scan(file, from, expected, index, head, end, verify, Long.MAX_VALUE);
@@ -464,7 +376,7 @@ final class TrailLoader {
         if (broken[0] > 0) {
             if (verify) {
                 throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + file + " fails hash-chain "
-                        + "verification at line " + (broken[0] + linesBefore(file, from)) + "; keep it as evidence, "
+                        + "verification at line " + (broken[0] + SegmentFiles.linesBefore(file, from)) + "; keep it as evidence, "
                         + "move it aside to start a new chain, or set 'verify-on-open' to false to continue it");
             }
             LOG.log(System.Logger.Level.WARNING, "audit file {0}: hash chain broken at line {1}, {2} unreadable"
@@ -473,22 +385,6 @@ final class TrailLoader {
         System.arraycopy(chain, 0, head, 0, head.length);
         end[0] = from + result.completeEnd();
         return result;
-    }
-
-    /** Lines before {@code offset} (only when reporting a break after an index-covered prefix). */
-    private static long linesBefore(Path file, long offset) throws IOException {
-        if (offset == 0) {
-            return 0;
-        }
-        long n = 0;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            for (long i = 0; i < offset; i++) {
-                if (in.read() == '\n') {
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 
     private static boolean hexEquals(byte[] buf, int at, byte[] hash) {
