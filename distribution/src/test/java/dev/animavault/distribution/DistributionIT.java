@@ -91,6 +91,17 @@ class DistributionIT {
                     in.readAllBytes();
                 }
                 assertEquals(null, sip.getCodeSigners(), "the JDK sees no signer to verify");
+                // issue 19 (eighth pass): the manifest's main section only; the JDK parses all of it at the first
+                // class load, and the 5,933 per-entry digest sections (855 KB) served only the signature
+                java.util.jar.Manifest manifest = jar.getManifest();
+                assertEquals(Map.of(), manifest.getEntries(), "no per-entry sections in BouncyCastle's manifest");
+                assertEquals("true", manifest.getMainAttributes().getValue("Multi-Release"),
+                        "the main section is kept (Multi-Release)");
+                assertEquals("bcprov", manifest.getMainAttributes().getValue("Bundle-SymbolicName"));
+                assertTrue(jar.isMultiRelease(), "still read as a multi-release jar");
+                try (var in = new java.util.jar.JarInputStream(Files.newInputStream(home.resolve("lib").resolve(bc.get(0))))) {
+                    assertTrue(in.getManifest() != null, "a stream reader finds the manifest at the start of the jar");
+                }
             }
         }
     }
