@@ -129,8 +129,10 @@ public final class Main implements Callable<Integer> {
                 java.util.Arrays.fill(in, (byte) 0);
             }
             VaultNode node;
-            // issue 19: Helidon's classes load and initialise on a second core while this thread starts the node;
-            // the server itself is still built and opened only once the node is ready (health stays truthful)
+            // issue 19: Helidon's and Jackson's classes load and initialise on a second core while this thread starts
+            // the node; the server itself is still built and opened only once the node is ready (health stays
+            // truthful). Not before the configuration is read: Helidon's configuration classes are initialised by both
+            // (class initialisation on two threads at once can deadlock on a cycle in a library's static initialisers)
             Thread.ofPlatform().daemon().name("http-warm-up").start(VaultServer::warmUp);
             try {
                 node = VaultNode.start(config, env, clock, passphrase);

@@ -122,9 +122,10 @@ public final class VaultServer implements AutoCloseable {
 
     /**
      * Issue 19: builds the parts of Helidon's server that do not need the node (its configuration prototype
-     * with the HTTP/1.1 protocol and the connection selector, a routing) and throws them away, so that
-     * Helidon's class loading and static initialisation run on the calling thread while another starts the
-     * node. Opens no socket and starts no thread; any failure is left to {@link #start}, which builds the real
+     * with the HTTP/1.1 protocol and the connection selector, a routing) and throws them away, and reads and
+     * writes a little JSON with the API's mapper, so that Helidon's and Jackson's class loading and static
+     * initialisation run on the calling thread while another starts the node.
+     * Opens no socket and starts no thread; any failure is left to {@link #start}, which builds the real
      * server afterwards either way.
      */
     public static void warmUp() {
@@ -142,7 +143,11 @@ public final class VaultServer implements AutoCloseable {
                     .addConnectionSelector(new NonHttp11Selector(MAX_REQUEST_LINE))
                     .routing(routing)
                     .buildPrototype();
-        } catch (RuntimeException | LinkageError e) {
+            // issue 19 (eighth pass): Jackson's class initialisation (the first ObjectMapper of a JVM), which the
+            // node's first mapper (KeyringStore's, in Barrier.open) paid on the main thread; the API's own mapper is
+            // the one the server needs anyway
+            Json.MAPPER.writeValueAsString(Json.MAPPER.readTree("{\"warm-up\":[1,true,null,\"x\"]}"));
+        } catch (RuntimeException | LinkageError | com.fasterxml.jackson.core.JsonProcessingException e) {
             LOG.log(System.Logger.Level.DEBUG, "HTTP server warm-up failed (the server is built later anyway): " + e);
         }
     }

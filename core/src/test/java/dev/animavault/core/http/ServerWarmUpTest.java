@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 19: {@link VaultServer#warmUp()} (run by {@code server} on a second thread while the node starts) builds
- * Helidon's parts and throws them away: it must leave nothing running behind and must not disturb the server
- * built afterwards. That it does its work at all is seen in a class loader of its own: the server configuration
+ * Issue 19: {@link VaultServer#warmUp()} (run by {@code server} on a second thread while it starts the node)
+ * builds Helidon's parts and reads and writes a little JSON with the API's
+ * mapper, and throws them away: it must leave nothing running behind and must not disturb the server built
+ * afterwards. That it does its work at all is seen in a class loader of its own: the server configuration
  * Helidon builds last is loaded there only by the warm-up.
  */
 class ServerWarmUpTest {
@@ -52,6 +53,8 @@ class ServerWarmUpTest {
     /** The configuration class {@code buildPrototype()} ends with: loaded only once a server's parts are all built. */
     private static final String SERVER_CONFIG = "io.helidon.webserver.WebServerConfig$BuilderBase$WebServerConfigImpl";
     private static final String HTTP1_CONFIG = "io.helidon.webserver.http1.Http1Config$BuilderBase$Http1ConfigImpl";
+    /** Loaded only when a mapper reads a JSON tree: the JSON half of the warm-up ran (eighth pass). */
+    private static final String JACKSON_TREE_READER = "com.fasterxml.jackson.databind.deser.std.JsonNodeDeserializer";
 
     @Test
     @Timeout(60)
@@ -60,6 +63,7 @@ class ServerWarmUpTest {
             Class<?> server = Class.forName(VaultServer.class.getName(), true, loader);
             assertFalse(loader.loaded(SERVER_CONFIG), "loaded before the warm-up: this test would prove nothing");
             assertFalse(loader.loaded(HTTP1_CONFIG), "loaded before the warm-up: this test would prove nothing");
+            assertFalse(loader.loaded(JACKSON_TREE_READER), "loaded before the warm-up: this test would prove nothing");
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread warm = Thread.ofPlatform().name("http-warm-up-isolated").unstarted(() -> {
                 try {
@@ -74,6 +78,7 @@ class ServerWarmUpTest {
             assertEquals(null, failure.get());
             assertTrue(loader.loaded(HTTP1_CONFIG), "the warm-up built no HTTP/1.1 configuration");
             assertTrue(loader.loaded(SERVER_CONFIG), "the warm-up built no server configuration");
+            assertTrue(loader.loaded(JACKSON_TREE_READER), "the warm-up read no JSON with the API's mapper");
         }
     }
 
