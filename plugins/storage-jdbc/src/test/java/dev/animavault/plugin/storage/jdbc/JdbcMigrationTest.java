@@ -104,6 +104,10 @@ class JdbcMigrationTest {
                     "synchronous=FULL");
             assertEquals(1, pragma(b, "foreign_keys"));
             assertEquals(5000, pragma(b, "busy_timeout"));
+            // the writer's larger page cache and rarer auto-checkpoint (fewer system calls in its serial turn)
+            assertEquals(-JdbcStorageBackendFactory.WRITER_CACHE_KIB, pragma(b, "cache_size"));
+            assertEquals(JdbcStorageBackendFactory.WRITER_CHECKPOINT_PAGES, pragma(b, "wal_autocheckpoint"));
+            assertTrue(JdbcStorageBackendFactory.WRITER_CHECKPOINT_PAGES > 1000 && JdbcStorageBackendFactory.WRITER_CACHE_KIB > 2000);
         }
         Path db = dataDir.resolve("anima-vault.db");
         assertTrue(Files.isRegularFile(db));
