@@ -51,8 +51,6 @@ final class JdbcAccess {
     private final ReadSessions hot;
     /** Serializes SQLite writers in this process and commits them in groups; null on PostgreSQL. */
     private final SqliteGroupCommit groupCommit;
-    /** Checkpoints the SQLite WAL on a connection of its own, off the writer's turn; null on PostgreSQL. */
-    private final SqliteCheckpointer checkpointer;
     private final long writeLockTimeoutMillis;
     /** The read cache of {@code readSecret}; null when off. */
     private final SecretReadCache cache;
@@ -85,35 +83,13 @@ final class JdbcAccess {
         this.hot = requireNonNull(hot, "hot is null");
         this.reader = new Lazy<>(new JdbiMaker(readPool));
         this.writer = readPool == writePool ? reader : new Lazy<>(new JdbiMaker(writePool));
-        this.checkpointer = dialect == Dialect.SQLITE ? checkpointer(settings) : null;
-        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer, checkpointer) : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
             throw new IllegalArgumentException("the read cache needs SQLite and its lock file");
         }
         this.cache = cache;
         this.lock = lock;
-    }
-
-    /**
-     * The background checkpointer of a SQLite database: its connection keeps the database's {@code synchronous}
-     * (a checkpoint syncs the WAL before and the database after copying) and busy timeout, and sets nothing else
-     * (the file is in WAL mode already; a checkpoint reads no table).
-     */
-    private static SqliteCheckpointer checkpointer(JdbcSettings settings) {
-        String url = settings.url();
-        java.util.Properties p = new java.util.Properties();
-        p.setProperty("synchronous", settings.sqliteSynchronous());
-        p.setProperty("busy_timeout", Long.toString(settings.busyTimeout().toMillis()));
-        return new SqliteCheckpointer(new CheckpointOpener(url, p), settings.redactedUrl());
-    }
-
-    /** Opens the checkpointer's connection (a class, not a lambda; see {@link JdbiMaker}). */
-    private record CheckpointOpener(String url, java.util.Properties properties) implements SqliteCheckpointer.Opener {
-        @Override
-        public Connection open() throws SQLException {
-            return org.sqlite.JDBC.createConnection(url, properties);
-        }
     }
 
     /** Makes a pool's Jdbi (a class, not a lambda: a plugin's lambdas are spun at every start; issue 19). */
@@ -148,11 +124,6 @@ final class JdbcAccess {
         return groupCommit;
     }
 
-    /** The SQLite background checkpointer, or null (PostgreSQL). */
-    SqliteCheckpointer checkpointer() {
-        return checkpointer;
-    }
-
     SecretReadCache cache() {
         return cache;
     }
@@ -182,9 +153,6 @@ final class JdbcAccess {
     void close() {
         if (closed.compareAndSet(false, true)) {
             try {
-                if (checkpointer != null) {
-                    checkpointer.close(); // first: the pools' last connection then checkpoints and removes the WAL
-                }
                 PgChangeChannel c = changes;
                 if (c != null) {
                     c.close();

@@ -123,11 +123,6 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         return db.groupCommit();
     }
 
-    /** Test hook: the SQLite background checkpointer (null on PostgreSQL). */
-    SqliteCheckpointer checkpointer() {
-        return db.checkpointer();
-    }
-
     /** Test hook: the read cache, or null when off. */
     SecretReadCache readCache() {
         return db.cache();

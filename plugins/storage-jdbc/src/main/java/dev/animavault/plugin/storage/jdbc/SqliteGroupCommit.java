@@ -86,8 +86,6 @@ final class SqliteGroupCommit {
     }
 
     private final Lazy<Jdbi> writer;
-    /** Told about committed operations: checkpoints the WAL off the writer's turn; null when none. */
-    private final SqliteCheckpointer checkpointer;
     /**
      * The writing connection's kept statements: the savepoints of a batch and the hottest writes'
      * statements ({@link JdbcAccess#update}); used only inside a batch, by its one running thread.
@@ -112,16 +110,7 @@ final class SqliteGroupCommit {
      *               the first write)
      */
     SqliteGroupCommit(Lazy<Jdbi> writer) {
-        this(writer, null);
-    }
-
-    /**
-     * @param writer       as above
-     * @param checkpointer told after each committed batch (it checkpoints the WAL on its own connection); or null
-     */
-    SqliteGroupCommit(Lazy<Jdbi> writer, SqliteCheckpointer checkpointer) {
         this.writer = requireNonNull(writer, "writer is null");
-        this.checkpointer = checkpointer;
     }
 
     /**
@@ -355,15 +344,11 @@ final class SqliteGroupCommit {
                     o.failure = batchFailure;
                 }
             }
-            long committedBefore = -1;
-            long committedAfter = -1;
             monitor.lock();
             try {
                 if (batchFailure == null) {
                     batches++;
-                    committedBefore = operations;
                     operations += batch.size();
-                    committedAfter = operations;
                     largestBatch = Math.max(largestBatch, batch.size());
                 }
                 // the lead is given up before the callers learn their outcome: a caller that writes again
@@ -382,9 +367,6 @@ final class SqliteGroupCommit {
                 if (o.waiter != self) {
                     LockSupport.unpark(o.waiter);
                 }
-            }
-            if (checkpointer != null && committedAfter >= 0) {
-                checkpointer.committed(committedBefore, committedAfter); // after the callers: off their wait
             }
         }
     }
