@@ -25,7 +25,7 @@ import java.util.OptionalInt;
  * <p>The same as {@code -XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=5}, without that option's warning for
  * users other than root and without its re-prioritising of every other JVM thread when run as root. Linux only
  * (through {@link Nice}); anywhere else, or if anything fails, the compilers keep their priority and the reason
- * is logged once at INFO.
+ * is logged once (at DEBUG off Linux, else at INFO).
  */
 public final class CompilerThreads {
     /** The nice step by default (measured: docs/performance.md, eighth and ninth passes). */
@@ -72,8 +72,10 @@ public final class CompilerThreads {
      */
     public static int lower(int step) {
         if (!Nice.available()) {
-            LOG.log(System.Logger.Level.INFO, "The JIT compiler threads keep their OS priority ({0})",
-                    Nice.unavailableReason());
+            // expected off Linux (DEBUG); on Linux it means no native access or an old JDK (INFO)
+            boolean linux = System.getProperty("os.name", "").startsWith("Linux");
+            LOG.log(linux ? System.Logger.Level.INFO : System.Logger.Level.DEBUG,
+                    "The JIT compiler threads keep their OS priority ({0})", Nice.unavailableReason());
             return 0;
         }
         int lowered = 0;
