@@ -122,6 +122,7 @@ class DistributionIT {
         Duration startup = vault.awaitHealthy(http, HEALTHY_WITHIN);
         System.out.printf("anima-vault healthy %d ms after launch (fresh data directory)%n", startup.toMillis());
         assertLaunchedJvmDirectly(vault);
+        assertCompilerThreadsLowered(vault);
 
         Response health = call(vault, "GET", "/v1/sys/health", null, null);
         assertEquals("ok", health.json().path("status").asText(), health.body());
@@ -372,6 +373,49 @@ class DistributionIT {
     private static void assertLaunchedJvmDirectly(VaultProcess vault) {
         String command = vault.process().info().command().orElse("");
         assertTrue(command.endsWith("/java"), "bin/anima-vault should exec java, but the process is: " + command);
+    }
+
+    /**
+     * On Linux the server lowers its JIT compiler threads ({@code C1 CompilerThre*}, {@code C2 CompilerThre*}) 5 nice
+     * values below the process's main task (issue 19, {@code ANIMA_VAULT_COMPILER_NICE}); the kernel's view of them.
+     */
+    private static void assertCompilerThreadsLowered(VaultProcess vault) throws Exception {
+        if (!System.getProperty("os.name", "").startsWith("Linux") || Runtime.version().feature() < 22) {
+            return;
+        }
+        Path tasks = Path.of("/proc", Long.toString(vault.process().pid()), "task");
+        int processNice = niceOf(tasks.resolve(Long.toString(vault.process().pid())));
+        int expected = Math.min(19, processNice + 5);
+        Map<String, Integer> compilers = new HashMap<>();
+        // the server's short-lived compiler-nice thread has run long before the first healthy answer; the loop only
+        // tolerates a slow machine (bounded by the test's timeout)
+        for (int attempt = 0; attempt < 100; attempt++) {
+            compilers.clear();
+            try (Stream<Path> list = Files.list(tasks)) {
+                for (Path task : list.toList()) {
+                    try {
+                        String comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII);
+                        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                            compilers.put(comm.trim() + " " + task.getFileName(), niceOf(task));
+                        }
+                    } catch (IOException ended) {
+                        // a thread that ended meanwhile
+                    }
+                }
+            }
+            if (!compilers.isEmpty() && compilers.values().stream().allMatch(n -> n == expected)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        fail("the JIT compiler threads should run at nice " + expected + " (the process at " + processNice + "): "
+                + compilers + "; output:\n" + vault.output());
+    }
+
+    /** Field 19 (nice) of a task's {@code stat}. */
+    private static int niceOf(Path task) throws IOException {
+        String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ")[16]);
     }
 
     private Result runLauncher(Path launcher, Path cwd, Map<String, String> env, String... args) throws Exception {
