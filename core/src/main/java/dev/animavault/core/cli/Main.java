@@ -120,8 +120,8 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws InterruptedException, java.io.IOException {
             long started = System.nanoTime();
             Map<String, String> env = System.getenv();
-            // issue 19: the JIT compilers (~1.2 s of CPU until healthy) yield the CPU to this thread during the start
-            // (nice +5, on a thread of its own: linking setpriority costs a few ms); ANIMA_VAULT_COMPILER_NICE=0: off
+            // issue 19: ANIMA_VAULT_COMPILER_NICE=N (off by default) lowers the JIT compilers (~1.2 s of CPU until
+            // healthy) by N nice values, on a thread of its own (linking setpriority costs ~0.1 s of CPU there)
             dev.animavault.core.os.CompilerThreads.lowerInBackground(env);
             VaultConfig config = new VaultConfigLoader(env).load();
             Clock clock = Clock.systemUTC();

@@ -11,12 +11,15 @@ import java.util.OptionalInt;
 /**
  * Lowers the OS priority of the JVM's JIT compiler threads (HotSpot's {@code C1 CompilerThread<n>} and
  * {@code C2 CompilerThread<n>}, whose Linux task names are cut to {@code C1 CompilerThre} / {@code C2 CompilerThre})
- * by {@value #DEFAULT_STEP} nice steps, so that during a start the kernel gives a core to the thread starting the
- * server before the compilers (issue 19: on 2 cores C1 and C2 use ~1.2 s of CPU until the first healthy answer
- * and the main thread waited 0.3-0.7 s for a core). The compilers still use every cycle nobody else wants; their
- * work after a start only waits while the vault's own threads are busy (docs/performance.md, ninth pass).
+ * by the step {@code ANIMA_VAULT_COMPILER_NICE} asks for, so that during a start the kernel gives a core to the
+ * thread starting the server before the compilers (issue 19: on 2 cores C1 and C2 use ~1.2 s of CPU until the first
+ * healthy answer and the main thread waited 0.3-0.7 s for a core). The compilers still use every cycle nobody else
+ * wants, but their work after a start then waits whenever the vault's own threads keep the cores busy.
  *
- * <p>{@code ANIMA_VAULT_COMPILER_NICE} sets the step ({@code 0} turns this off); the new nice value is the
+ * <p><b>Off by default</b> ({@value #DEFAULT_STEP}): measured, a step of 5 shortened loaded starts by 0.17-0.37 s
+ * and idle ones by ~0-0.04 s, but under a 32-client write load 30 s after the start the server still used 20-35%
+ * more CPU per write (its write path compiled later); docs/performance.md, "Ninth pass". An operator who restarts
+ * vaults on busy machines and favours the start sets it (5 is the measured value). The new nice value is the
  * thread's current one plus the step, at most {@value Nice#LOWEST}, so a vault already started under {@code nice}
  * keeps the same distance between its compilers and its other threads. The priority stays lowered for the life of
  * the process (a user without {@code CAP_SYS_NICE} could not raise it again). Compiler threads that HotSpot
@@ -28,8 +31,8 @@ import java.util.OptionalInt;
  * is logged once (at DEBUG off Linux, else at INFO).
  */
 public final class CompilerThreads {
-    /** The nice step by default (measured: docs/performance.md, eighth and ninth passes). */
-    public static final int DEFAULT_STEP = 5;
+    /** The nice step by default: 0, off (docs/performance.md, ninth pass: the write path compiles later). */
+    public static final int DEFAULT_STEP = 0;
     /** The environment variable that sets the step; 0 = leave the compilers alone. */
     public static final String ENV = "ANIMA_VAULT_COMPILER_NICE";
     private static final System.Logger LOG = System.getLogger(CompilerThreads.class.getName());
@@ -39,9 +42,9 @@ public final class CompilerThreads {
 
     /**
      * Starts a short-lived daemon platform thread that lowers the compiler threads by the step
-     * {@code env} asks for (or {@link #DEFAULT_STEP}). Returns at once; never throws.
+     * {@code env} asks for (unset: {@link #DEFAULT_STEP}, off). Returns at once; never throws.
      *
-     * @return the thread, or null when the step is 0 or the value invalid (logged)
+     * @return the thread, or null when the step is 0 (the default) or the value invalid (logged)
      */
     public static Thread lowerInBackground(Map<String, String> env) {
         int step = DEFAULT_STEP;
