@@ -53,7 +53,8 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
 
     /**
      * SQLite (no {@code url}, or a {@code jdbc:sqlite:} one): loads the driver's native library (from the copy kept
-     * in the plugin's directory, {@link SqliteNativeLibrary}) while core opens the root key (issue 19).
+     * in the plugin's directory, {@link SqliteNativeLibrary}) while core opens the root key (issue 19), then
+     * loads and initialises the classes {@link #create} needs ({@link SqliteClassWarmUp}).
      */
     @Override
     public void warmUp(ProviderConfig config) {
@@ -64,7 +65,9 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 org.sqlite.SQLiteJDBCLoader.initialize();
             } catch (Exception e) {
                 LOG.fine(() -> "SQLite native library warm-up: " + e); // create() reports it
+                return;
             }
+            SqliteClassWarmUp.run();
         }
     }
 
