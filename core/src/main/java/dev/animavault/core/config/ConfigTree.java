@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * The configuration file as a read-only tree of string values, read with SnakeYAML's safe constructor (no
  * arbitrary types). It replaces Helidon config in {@link VaultConfigLoader} (whose builder cost ~100 ms of
- * startup) and keeps the behaviour the loader relied on (see docs/decisions.md, "Configuration file read by
+ * startup) and keeps the behaviour the loader relied on (docs/decisions.md, "The configuration file is read by
  * our own YAML tree"):
  * <ul>
  * <li>a {@code .yaml}/{@code .yml} file (or a {@code .properties} file) with a map at the top, an empty file
