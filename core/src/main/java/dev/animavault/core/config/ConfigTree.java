@@ -45,6 +45,7 @@ public final class ConfigTree {
     private static final Pattern REFERENCE = Pattern.compile("(?<!\\\\)\\$\\{([^}]+)}");
     private static final Pattern ESCAPED_REFERENCE = Pattern.compile("\\\\(?=\\$\\{([^}]+)})");
     private static final Pattern LIST_SPLIT = Pattern.compile("(?<!\\\\),");
+    private static final Set<String> TRUE = Set.of("true", "1", "yes", "y", "on");
 
     /** A configuration error; its message names the key (never a value of a provider's config map). */
     public static final class ConfigTreeException extends RuntimeException {
@@ -114,7 +115,9 @@ public final class ConfigTree {
             }
         } catch (ConfigTreeException e) {
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) { // e.g. AccessDeniedException: <file>, MalformedInputException (not UTF-8)
+            throw new ConfigTreeException(e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (RuntimeException e) { // SnakeYAML's parse errors carry line and column
             throw new ConfigTreeException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         return new ConfigTree(root, "", root, new HashSet<>());
@@ -157,22 +160,21 @@ public final class ConfigTree {
     private static void put(Node target, String path, String name, Node child) {
         int dot = name.indexOf('.');
         String first = dot < 0 ? name : name.substring(0, dot);
-        Node found = target.children.get(first);
+        Node existing = target.children.get(first);
         if (dot >= 0) {
-            Node existing = found;
-            if (existing == null) {
-                existing = new Node();
-                existing.children = new TreeMap<>();
-                target.children.put(first, existing);
-            } else if (existing.elements != null) {
+            Node parent = existing;
+            if (parent == null) {
+                parent = new Node();
+                parent.children = new TreeMap<>();
+                target.children.put(first, parent);
+            } else if (parent.elements != null) {
                 throw new ConfigTreeException("'" + join(path, name) + "' mixes a list and keys");
-            } else if (existing.children == null) {
-                existing.children = new TreeMap<>(); // a value with children, as Helidon merges it
+            } else if (parent.children == null) {
+                parent.children = new TreeMap<>(); // a value with children, as Helidon merges it
             }
-            put(existing, join(path, first), name.substring(dot + 1), child);
+            put(parent, join(path, first), name.substring(dot + 1), child);
             return;
         }
-        Node existing = found;
         if (existing != null && existing.children != null && child.children != null) {
             child.children.forEach((k, v) -> put(existing, join(path, first), k, v));
         } else if (existing != null && existing.children != null && child.isLeaf()) {
@@ -247,7 +249,7 @@ public final class ConfigTree {
 
     /** True for {@code true}, {@code 1}, {@code yes}, {@code y} and {@code on} in any case, else false. */
     public Optional<Boolean> asBoolean() {
-        return asString().map(s -> Set.of("true", "1", "yes", "y", "on").contains(s.toLowerCase()));
+        return asString().map(s -> TRUE.contains(s.toLowerCase(Locale.ROOT)));
     }
 
     private <T> Optional<T> as(String type, Function<String, T> parse) {

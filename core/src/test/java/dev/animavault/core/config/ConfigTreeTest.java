@@ -190,7 +190,11 @@ class ConfigTreeTest {
             assertThrows(ConfigTreeException.class, () -> tree(bad), bad);
         }
         assertThrows(ConfigTreeException.class, () -> ConfigTree.read(Files.writeString(dir.resolve("c.json"), "{}")));
-        assertThrows(ConfigTreeException.class, () -> ConfigTree.read(dir.resolve("missing.yaml")));
+        ConfigTreeException missing = assertThrows(ConfigTreeException.class, () -> ConfigTree.read(dir.resolve("missing.yaml")));
+        assertTrue(missing.getMessage().startsWith("NoSuchFileException: "), missing.getMessage());
+        ConfigTreeException latin1 = assertThrows(ConfigTreeException.class, () -> ConfigTree.read(
+                Files.write(dir.resolve("latin1.yaml"), new byte[] {'a', ':', ' ', (byte) 0xE9, '\n'})));
+        assertTrue(latin1.getMessage().contains("MalformedInput"), latin1.getMessage());
         assertEquals(Optional.of("2"), tree("a: 1\na: 2\n").get("a").asString(), "a duplicate key: the last wins");
     }
 
