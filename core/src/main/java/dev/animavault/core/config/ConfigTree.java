@@ -1,6 +1,7 @@
 package dev.animavault.core.config;
 
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,7 +98,9 @@ public final class ConfigTree {
         }
         Node root = new Node();
         root.children = new TreeMap<>();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        // an InputStreamReader replaces bytes that are not UTF-8 by U+FFFD (as Helidon's file source did), so a
+        // Latin-1 comment does not stop startup
+        try (Reader reader = new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8)) {
             if (yaml) {
                 Object top = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
                 if (top != null && !(top instanceof Map)) {
@@ -115,7 +118,7 @@ public final class ConfigTree {
             }
         } catch (ConfigTreeException e) {
             throw e;
-        } catch (IOException e) { // e.g. AccessDeniedException: <file>, MalformedInputException (not UTF-8)
+        } catch (IOException e) { // e.g. AccessDeniedException: <file>
             throw new ConfigTreeException(e.getClass().getSimpleName() + ": " + e.getMessage());
         } catch (RuntimeException e) { // SnakeYAML's parse errors carry line and column
             throw new ConfigTreeException(e.getMessage() == null ? e.toString() : e.getMessage());
