@@ -1,9 +1,6 @@
 package dev.animavault.core.config;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigException;
-import io.helidon.config.ConfigSources;
-import io.helidon.config.ConfigValue;
+import dev.animavault.core.config.ConfigTree.ConfigTreeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@link VaultConfig} from the YAML file and the environment. Environment variables win over the
+ * Reads {@link VaultConfig} from the YAML file (as a {@link ConfigTree}) and the environment. Environment variables win over the
  * file: {@code ANIMA_VAULT_CONFIG} (the file), {@code ANIMA_VAULT_HTTP_HOST}, {@code ANIMA_VAULT_HTTP_PORT},
  * {@code ANIMA_VAULT_HTTP_MAX_CONNECTIONS}, {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated),
  * {@code ANIMA_VAULT_DATA_DIR}, {@code ANIMA_VAULT_PLUGINS_DIR}, {@code ANIMA_VAULT_BOOTSTRAP_TOKEN}.
@@ -55,32 +52,28 @@ public final class VaultConfigLoader {
     /** Loads and validates; throws {@code VaultException(CONFIGURATION)} with a message naming the key. */
     public VaultConfig load() {
         Path file = configFile();
-        Config root;
+        ConfigTree root;
         if (Files.isRegularFile(file)) {
             try {
-                root = Config.builder()
-                        .disableEnvironmentVariablesSource()
-                        .disableSystemPropertiesSource()
-                        .sources(ConfigSources.file(file))
-                        .build();
-            } catch (ConfigException e) {
+                root = ConfigTree.read(file);
+            } catch (ConfigTreeException e) {
                 throw VaultConfig.configError("cannot read configuration file " + file + ": " + e.getMessage());
             }
         } else if (env.containsKey("ANIMA_VAULT_CONFIG")) {
             throw VaultConfig.configError("configuration file " + file + " (ANIMA_VAULT_CONFIG) does not exist");
         } else {
-            root = Config.empty();
+            root = ConfigTree.empty();
         }
         try {
             return fromConfig(root);
-        } catch (ConfigException e) {
+        } catch (ConfigTreeException e) {
             throw VaultConfig.configError("invalid configuration in " + file + ": " + e.getMessage());
         }
     }
 
-    private VaultConfig fromConfig(Config root) {
-        Config vault = root.get("vault");
-        for (String key : vault.detach().asMap().orElse(Map.of()).keySet()) {
+    private VaultConfig fromConfig(ConfigTree root) {
+        ConfigTree vault = root.get("vault");
+        for (String key : vault.asMap().orElse(Map.of()).keySet()) {
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
             if (!VAULT_KEYS.contains(top)) {
                 throw VaultConfig.configError("unknown configuration key 'vault." + top + "'; known keys: "
@@ -101,7 +94,7 @@ public final class VaultConfigLoader {
         ProviderSpec storage = vault.get("storage").exists() ? provider(vault.get("storage"), "vault.storage")
                 : ProviderSpec.of("jdbc");
         List<ProviderSpec> audit = new ArrayList<>();
-        List<Config> auditNodes = vault.get("audit").asNodeList().orElse(List.of());
+        List<ConfigTree> auditNodes = vault.get("audit").asNodeList().orElse(List.of());
         for (int i = 0; i < auditNodes.size(); i++) {
             audit.add(provider(auditNodes.get(i), "vault.audit[" + i + "]"));
         }
@@ -109,7 +102,7 @@ public final class VaultConfigLoader {
             audit.add(ProviderSpec.of("file"));
         }
         List<ProviderSpec> types = credentialTypes(vault.get("credential-types"));
-        List<String> egress = vault.get("egress.allow").asList(String.class).orElse(List.of());
+        List<String> egress = vault.get("egress.allow").asStringList().orElse(List.of());
         Duration tokenTtl = duration(vault.get("auth.token-cache-ttl"), Duration.ofSeconds(30));
         Duration maxTokenTtl = duration(vault.get("auth.max-token-ttl"), VaultConfig.DEFAULT_MAX_TOKEN_TTL);
         int maxValue = vault.get("limits.max-value-bytes").asInt().orElse(VaultConfig.DEFAULT_MAX_VALUE_BYTES);
@@ -123,17 +116,17 @@ public final class VaultConfigLoader {
                 .orElse("default"));
         return new VaultConfig(host, port, maxConnections, dataDir, pluginsDir, rootKey, storage, audit, types, egress,
                 tokenTtl, maxValue, maxBody, auditTimeout, java.util.Optional.ofNullable(bootstrapToken), bootstrapOrg,
-                maxTokenTtl, vault.get("default-credential-type").asString().asOptional().map(String::trim),
+                maxTokenTtl, vault.get("default-credential-type").asString().map(String::trim),
                 rotation(vault.get("rotation")), trustedProxies(root), admin(vault.get("admin")),
                 keyring(vault.get("keyring")), rootKeySpec);
     }
 
     /** {@code server.trusted-proxies} (a list), or {@code ANIMA_VAULT_HTTP_TRUSTED_PROXIES} (comma-separated). */
-    private TrustedProxies trustedProxies(Config root) {
+    private TrustedProxies trustedProxies(ConfigTree root) {
         String fromEnv = env.get("ANIMA_VAULT_HTTP_TRUSTED_PROXIES");
         List<String> entries = fromEnv != null
                 ? java.util.Arrays.stream(fromEnv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
-                : root.get("server.trusted-proxies").asList(String.class).orElse(List.of());
+                : root.get("server.trusted-proxies").asStringList().orElse(List.of());
         return TrustedProxies.of(entries);
     }
 
@@ -158,8 +151,8 @@ public final class VaultConfigLoader {
 
     // vault.root-key: {type (default file; env ANIMA_VAULT_ROOT_KEY_TYPE), file (the file provider's path,
     // as before), config: {...}}
-    private ProviderSpec rootKey(Config node) {
-        for (Config child : node.asNodeList().orElse(List.of())) {
+    private ProviderSpec rootKey(ConfigTree node) {
+        for (ConfigTree child : node.asNodeList().orElse(List.of())) {
             String top = child.name();
             if (!top.equals("type") && !top.equals("config") && !top.equals("file")) {
                 throw VaultConfig.configError("unknown key 'vault.root-key." + top + "' (use type, file and config)");
@@ -167,26 +160,26 @@ public final class VaultConfigLoader {
         }
         String type = envOr("ANIMA_VAULT_ROOT_KEY_TYPE", node.get("type").asString().orElse("file")).trim();
         Map<String, String> values = new LinkedHashMap<>();
-        Config cfg = node.get("config");
+        ConfigTree cfg = node.get("config");
         if (cfg.exists()) {
-            cfg.detach().asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v,
+            cfg.asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v,
                     "vault.root-key.config." + k)));
         }
         return new ProviderSpec(type, values);
     }
 
-    private ProviderSpec provider(Config node, String where) {
-        ConfigValue<String> type = node.get("type").asString();
+    private ProviderSpec provider(ConfigTree node, String where) {
+        java.util.Optional<String> type = node.get("type").asString();
         if (!type.isPresent() || type.get().isBlank()) {
             throw VaultConfig.configError(where + ".type is required");
         }
         Map<String, String> values = new LinkedHashMap<>();
-        Config cfg = node.get("config");
+        ConfigTree cfg = node.get("config");
         if (cfg.exists()) {
-            cfg.detach().asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v, where + ".config." + k)));
+            cfg.asMap().orElse(Map.of()).forEach((k, v) -> values.put(k, resolveEnv(v, where + ".config." + k)));
         }
         // the children, not the flattened leaves: an empty mistyped block ({confg: {}}) has no leaves
-        for (Config child : node.asNodeList().orElse(List.of())) {
+        for (ConfigTree child : node.asNodeList().orElse(List.of())) {
             String top = child.name();
             if (!top.equals("type") && !top.equals("config")) {
                 throw VaultConfig.configError("unknown key '" + where + "." + top + "' (use type and config)");
@@ -201,8 +194,8 @@ public final class VaultConfigLoader {
             "mfa-lock-duration", "hash-threads-low-priority");
 
     /** {@code vault.admin}: human admin accounts (issue 13); absent keys take {@link AdminConfig#DEFAULTS}. */
-    private static AdminConfig admin(Config node) {
-        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+    private static AdminConfig admin(ConfigTree node) {
+        for (String key : node.asMap().orElse(Map.of()).keySet()) {
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
             if (!ADMIN_KEYS.contains(top) || (top.equals("argon2") && !Set.of("argon2.memory-kib",
                     "argon2.iterations", "argon2.parallelism").contains(key))) {
@@ -233,8 +226,8 @@ public final class VaultConfigLoader {
     private static final Set<String> ROTATION_KEYS = Set.of("enabled", "poll-interval", "min-interval",
             "retry-schedule", "webhook-timeout", "default-grace-period", "expiring-webhook-url", "expiring-lead-time");
 
-    private static RotationConfig rotation(Config node) {
-        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+    private static RotationConfig rotation(ConfigTree node) {
+        for (String key : node.asMap().orElse(Map.of()).keySet()) {
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
             if (!ROTATION_KEYS.contains(top)) {
                 throw VaultConfig.configError("unknown configuration key 'vault.rotation." + top + "'; known keys: "
@@ -245,7 +238,7 @@ public final class VaultConfigLoader {
         List<Duration> retries = d.retrySchedule();
         if (node.get("retry-schedule").exists()) {
             retries = new ArrayList<>();
-            for (String s : node.get("retry-schedule").asList(String.class).orElse(List.of())) {
+            for (String s : node.get("retry-schedule").asStringList().orElse(List.of())) {
                 try {
                     retries.add(dev.animavault.spi.Durations.parse(s));
                 } catch (IllegalArgumentException e) {
@@ -270,8 +263,8 @@ public final class VaultConfigLoader {
     private static final Set<String> KEYRING_KEYS = Set.of("max-key-age", "rotate-at-encryptions", "reserve-block",
             "refresh-interval", "job", "token-key-grace", "audit-hash-remote-address");
 
-    private static KeyringConfig keyring(Config node) {
-        for (String key : node.detach().asMap().orElse(Map.of()).keySet()) {
+    private static KeyringConfig keyring(ConfigTree node) {
+        for (String key : node.asMap().orElse(Map.of()).keySet()) {
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
             boolean jobKey = key.equals("job.enabled") || key.equals("job.rate") || key.equals("job.batch");
             if (!KEYRING_KEYS.contains(top) || (top.equals("job") && !jobKey)) {
@@ -295,15 +288,15 @@ public final class VaultConfigLoader {
      * {@code vault.credential-types}: each entry is a type id ({@code api_key}) or, like the other
      * providers, {@code {type: api_key, config: {...}}}; both forms may be mixed.
      */
-    private List<ProviderSpec> credentialTypes(Config node) {
+    private List<ProviderSpec> credentialTypes(ConfigTree node) {
         if (!node.exists()) {
             return List.of(ProviderSpec.of("api_key"));
         }
-        List<Config> entries = node.asNodeList().orElseThrow(() -> VaultConfig.configError(
+        List<ConfigTree> entries = node.asNodeList().orElseThrow(() -> VaultConfig.configError(
                 "vault.credential-types must be a list of type ids or {type, config} entries"));
         List<ProviderSpec> types = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
-            Config entry = entries.get(i);
+            ConfigTree entry = entries.get(i);
             String where = "vault.credential-types[" + i + "]";
             if (entry.isLeaf()) {
                 String id = entry.asString().orElse("").trim();
@@ -318,7 +311,7 @@ public final class VaultConfigLoader {
         return types;
     }
 
-    private static Duration duration(Config node, Duration defaultValue) {
+    private static Duration duration(ConfigTree node, Duration defaultValue) {
         return node.asString().map(s -> {
             try {
                 return dev.animavault.spi.Durations.parse(s);
