@@ -110,9 +110,19 @@ final class AuditLineCodec {
     /** The last second encoded (any thread; a stale or lost update only costs a reformat). */
     private Second lastSecond = new Second(Long.MIN_VALUE, new byte[0]);
 
-    private final JsonFactory factory = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /**
+     * The parser factory, made at the first {@link #decode} (thread-safe once built, so shared): a restart after a
+     * clean close decodes no line before it serves, and writing needs no parser (issue 19: building it loaded
+     * Jackson's classes from the plugin's jar on the startup path, twice).
+     */
+    private static final class Parsers {
+        static final JsonFactory FACTORY = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+
+        private Parsers() {
+        }
+    }
 
     /** A decoded line: the event and the hash of the line before it. */
     record Decoded(AuditEvent event, String prev) {
@@ -434,7 +444,7 @@ final class AuditLineCodec {
         String errorCode = null;
         Map<String, String> details = Map.of();
         String prev = null;
-        try (JsonParser p = factory.createParser(buf, offset, length)) {
+        try (JsonParser p = Parsers.FACTORY.createParser(buf, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedLineException("not a JSON object");
             }
