@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,8 +74,7 @@ final class AuditLineCodec {
     private static final byte[] DETAILS_PREFIX = ascii(",\"" + DETAILS + "\":{");
     private static final byte[] PREV_PREFIX = field(PREV);
     /** {@code ,"outcome":"SUCCESS"} and so on, by ordinal. */
-    private static final byte[][] OUTCOMES = Arrays.stream(AuditOutcome.values())
-            .map(o -> ascii(",\"" + OUTCOME + "\":\"" + o.name() + "\"")).toArray(byte[][]::new);
+    private static final byte[][] OUTCOMES = outcomes();
     private static final byte[] KEY_OPEN = {'"'};
     private static final byte[] VALUE_OPEN = {':', '"'};
     private static final byte[] MIN_INT = ascii(Integer.toString(Integer.MIN_VALUE));
@@ -135,6 +133,15 @@ final class AuditLineCodec {
         MalformedLineException(String message) {
             super(message);
         }
+    }
+
+    private static byte[][] outcomes() { // a loop, not a stream's lambdas: the sink's open runs it (issue 19)
+        AuditOutcome[] values = AuditOutcome.values();
+        byte[][] out = new byte[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = ascii(",\"" + OUTCOME + "\":\"" + values[i].name() + "\"");
+        }
+        return out;
     }
 
     private static byte[] ascii(String s) {
