@@ -130,6 +130,19 @@ public final class VaultServer implements AutoCloseable {
      */
     public static void warmUp() {
         try {
+            // issue 19 (tenth pass): the logging's root handlers are made at the first record a JVM logs (the
+            // ConsoleHandler and its formatter, by reflection), and the first record formatted sets up the
+            // formatter's date and text formatting; both ran on the main thread at the plugin registry's "Loaded
+            // plugins". Nothing is published here.
+            java.util.logging.Handler[] handlers = java.util.logging.Logger.getLogger("").getHandlers();
+            java.util.logging.LogRecord probe = new java.util.logging.LogRecord(java.util.logging.Level.INFO,
+                    "warm-up {0}");
+            probe.setParameters(new Object[] {"logging"});
+            for (java.util.logging.Handler h : handlers) {
+                if (h.getFormatter() != null) {
+                    h.getFormatter().format(probe);
+                }
+            }
             HttpRouting.Builder routing = HttpRouting.builder();
             routing.addFilter((chain, req, res) -> chain.proceed())
                     .route(Method.GET, PathMatchers.prefix("/warm-up/"), (req, res) -> res.send())

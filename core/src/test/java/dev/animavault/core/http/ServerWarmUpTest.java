@@ -50,6 +50,47 @@ class ServerWarmUpTest {
         }
     }
 
+    /**
+     * Tenth pass: the warm-up makes the root logger's handlers and formats one record with each one's formatter (the
+     * first record of a start paid both on the main thread), and publishes nothing.
+     */
+    @Test
+    @Timeout(60)
+    void warmUpFormatsARecordWithTheRootHandlersAndPublishesNothing() {
+        java.util.concurrent.atomic.AtomicInteger formatted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.logging.Handler counting = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                published.incrementAndGet();
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        counting.setFormatter(new java.util.logging.SimpleFormatter() {
+            @Override
+            public String format(java.util.logging.LogRecord r) {
+                formatted.incrementAndGet();
+                return super.format(r);
+            }
+        });
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(counting);
+        try {
+            VaultServer.warmUp();
+        } finally {
+            root.removeHandler(counting);
+        }
+        assertTrue(formatted.get() >= 1, "the warm-up formatted no record with the root handler's formatter");
+        assertEquals(0, published.get(), "the warm-up published a record");
+    }
+
     /** The configuration class {@code buildPrototype()} ends with: loaded only once a server's parts are all built. */
     private static final String SERVER_CONFIG = "io.helidon.webserver.WebServerConfig$BuilderBase$WebServerConfigImpl";
     private static final String HTTP1_CONFIG = "io.helidon.webserver.http1.Http1Config$BuilderBase$Http1ConfigImpl";

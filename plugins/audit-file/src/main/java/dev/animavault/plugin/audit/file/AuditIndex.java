@@ -88,11 +88,16 @@ final class AuditIndex {
      * into fresh direct buffers and the index can grow; without, it is a read-only view.
      */
     AuditIndex(ByteBuffer[] chunks, int size, List<List<String>> dictionaries, boolean copy) {
+        this(chunks, size, dictionaries, copy, false);
+    }
+
+    /** With {@code adopt} (and {@code copy}) the chunks are taken as they are: fresh direct buffers nothing else holds. */
+    private AuditIndex(ByteBuffer[] chunks, int size, List<List<String>> dictionaries, boolean copy, boolean adopt) {
         this.size = size;
         this.readOnly = !copy;
         this.chunks = new ByteBuffer[Math.max(16, chunks.length * 2)];
         for (int c = 0; c < chunks.length; c++) {
-            if (copy) {
+            if (copy && !adopt) {
                 ByteBuffer b = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 b.put(0, chunks[c], 0, CHUNK_BYTES);
                 this.chunks[c] = b;
@@ -137,7 +142,19 @@ final class AuditIndex {
      * secret key of the segment (10^4-10^5 strings), which a start need not decode before it serves.
      */
     AuditIndex(ByteBuffer[] chunks, int size, EncodedValues[] dictionaries, boolean copy) {
-        this(chunks, size, List.of(List.of(), List.of(), List.of(), List.of(), List.of()), copy);
+        this(chunks, size, dictionaries, copy, false);
+    }
+
+    /**
+     * A growable index that takes {@code chunks} (fresh direct buffers of {@link #CHUNK_BYTES}, little-endian, that
+     * nothing else holds) as its own instead of copying them, with the dictionaries decoded at first use.
+     */
+    static AuditIndex adopting(ByteBuffer[] chunks, int size, EncodedValues[] dictionaries) {
+        return new AuditIndex(chunks, size, dictionaries, true, true);
+    }
+
+    private AuditIndex(ByteBuffer[] chunks, int size, EncodedValues[] dictionaries, boolean copy, boolean adopt) {
+        this(chunks, size, List.of(List.of(), List.of(), List.of(), List.of(), List.of()), copy, adopt);
         organizationCodes.defer(dictionaries[0]);
         identityCodes.defer(dictionaries[1]);
         actionCodes.defer(dictionaries[2]);

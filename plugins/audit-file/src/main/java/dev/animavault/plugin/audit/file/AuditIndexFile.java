@@ -3,7 +3,6 @@ package dev.animavault.plugin.audit.file;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,7 +124,9 @@ final class AuditIndexFile {
     }
 
     /**
-     * Reads an index file: mapped read-only ({@code copy} false) or copied into a growable index. Empty
+     * Reads an index file: mapped read-only ({@code copy} false) or read into a growable index (the open
+     * segment's: its chunks straight into fresh direct buffers, its dictionaries into the heap; no mapping, whose
+     * first use in a JVM costs the JDK's reflective set-up of mapped buffers on the startup path, issue 19). Empty
      * when the file is missing or not a well-formed index (then the segment is read instead).
      */
     static Optional<Loaded> read(Path file, boolean copy) {
@@ -134,7 +135,10 @@ final class AuditIndexFile {
             if (size < HEADER_BYTES) {
                 return Optional.empty();
             }
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            ByteBuffer map = copy ? ByteBuffer.allocate(HEADER_BYTES) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            if (copy && !readFully(ch, map, 0)) {
+                return Optional.empty();
+            }
             map.order(ByteOrder.LITTLE_ENDIAN);
             byte[] magic = new byte[MAGIC.length];
             map.get(0, magic);
@@ -159,16 +163,29 @@ final class AuditIndexFile {
             }
             ByteBuffer[] chunks = new ByteBuffer[chunkCount];
             for (int c = 0; c < chunkCount; c++) {
-                chunks[c] = map.slice(HEADER_BYTES + c * AuditIndex.CHUNK_BYTES, AuditIndex.CHUNK_BYTES)
-                        .order(ByteOrder.LITTLE_ENDIAN);
+                long at = HEADER_BYTES + (long) c * AuditIndex.CHUNK_BYTES;
+                if (copy) {
+                    chunks[c] = ByteBuffer.allocateDirect(AuditIndex.CHUNK_BYTES);
+                    if (!readFully(ch, chunks[c], at)) {
+                        return Optional.empty();
+                    }
+                    chunks[c].clear(); // read from position 0 like a mapped slice
+                } else {
+                    chunks[c] = map.slice(Math.toIntExact(at), AuditIndex.CHUNK_BYTES);
+                }
+                chunks[c].order(ByteOrder.LITTLE_ENDIAN);
+            }
+            ByteBuffer encoded;
+            if (copy) { // the open segment's: the index file is replaced at the next clean close
+                encoded = ByteBuffer.allocate(Math.toIntExact(size - dictAt));
+                if (!readFully(ch, encoded, dictAt)) {
+                    return Optional.empty();
+                }
+                encoded.clear();
+            } else {
+                encoded = map.slice(Math.toIntExact(dictAt), Math.toIntExact(size - dictAt));
             }
             // the dictionaries' layout is checked now (lengths inside the file); their strings are decoded at first use
-            ByteBuffer encoded = map.slice(Math.toIntExact(dictAt), Math.toIntExact(size - dictAt));
-            if (copy) { // the open segment's: the index file is replaced at the next clean close
-                byte[] bytes = new byte[encoded.remaining()];
-                encoded.get(0, bytes);
-                encoded = ByteBuffer.wrap(bytes);
-            }
             encoded.order(ByteOrder.LITTLE_ENDIAN);
             AuditIndex.EncodedValues[] dictionaries = new AuditIndex.EncodedValues[5];
             int p = 0;
@@ -187,14 +204,28 @@ final class AuditIndexFile {
                     p += Integer.BYTES + len;
                 }
             }
-            return Optional.of(new Loaded(new Header(segment, lines, end, head, digest),
-                    new AuditIndex(chunks, (int) lines, dictionaries, copy)));
+            return Optional.of(new Loaded(new Header(segment, lines, end, head, digest), copy
+                    ? AuditIndex.adopting(chunks, (int) lines, dictionaries)
+                    : new AuditIndex(chunks, (int) lines, dictionaries, false)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
             // torn or foreign content: the caller rebuilds from the segment
             return Optional.empty();
         }
+    }
+
+    /** Positional reads until {@code b} is full; false when the file ends first. */
+    private static boolean readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                return false;
+            }
+            p += n;
+        }
+        return true;
     }
 
     /** One dictionary of an index file: {@code count} length-prefixed UTF-8 values from {@code at}, checked already. */

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,8 +74,7 @@ final class AuditLineCodec {
     private static final byte[] DETAILS_PREFIX = ascii(",\"" + DETAILS + "\":{");
     private static final byte[] PREV_PREFIX = field(PREV);
     /** {@code ,"outcome":"SUCCESS"} and so on, by ordinal. */
-    private static final byte[][] OUTCOMES = Arrays.stream(AuditOutcome.values())
-            .map(o -> ascii(",\"" + OUTCOME + "\":\"" + o.name() + "\"")).toArray(byte[][]::new);
+    private static final byte[][] OUTCOMES = outcomes();
     private static final byte[] KEY_OPEN = {'"'};
     private static final byte[] VALUE_OPEN = {':', '"'};
     private static final byte[] MIN_INT = ascii(Integer.toString(Integer.MIN_VALUE));
@@ -110,9 +108,19 @@ final class AuditLineCodec {
     /** The last second encoded (any thread; a stale or lost update only costs a reformat). */
     private Second lastSecond = new Second(Long.MIN_VALUE, new byte[0]);
 
-    private final JsonFactory factory = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /**
+     * The parser factory, made at the first {@link #decode} (thread-safe once built, so shared): a restart after a
+     * clean close decodes no line before it serves, and writing needs no parser (issue 19: building it loaded
+     * Jackson's classes from the plugin's jar on the startup path, twice).
+     */
+    private static final class Parsers {
+        static final JsonFactory FACTORY = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+
+        private Parsers() {
+        }
+    }
 
     /** A decoded line: the event and the hash of the line before it. */
     record Decoded(AuditEvent event, String prev) {
@@ -125,6 +133,15 @@ final class AuditLineCodec {
         MalformedLineException(String message) {
             super(message);
         }
+    }
+
+    private static byte[][] outcomes() { // a loop, not a stream's lambdas: the sink's open runs it (issue 19)
+        AuditOutcome[] values = AuditOutcome.values();
+        byte[][] out = new byte[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = ascii(",\"" + OUTCOME + "\":\"" + values[i].name() + "\"");
+        }
+        return out;
     }
 
     private static byte[] ascii(String s) {
@@ -434,7 +451,7 @@ final class AuditLineCodec {
         String errorCode = null;
         Map<String, String> details = Map.of();
         String prev = null;
-        try (JsonParser p = factory.createParser(buf, offset, length)) {
+        try (JsonParser p = Parsers.FACTORY.createParser(buf, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedLineException("not a JSON object");
             }

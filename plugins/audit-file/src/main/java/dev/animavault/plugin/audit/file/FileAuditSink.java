@@ -115,7 +115,9 @@ public final class FileAuditSink implements QueryableAuditSink {
             if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
                 first = loader.firstSecond(config.path()); // the first line is still to be parsed
             }
-            first.ifPresent(sec -> segmentDay = Math.floorDiv(sec, 86_400L));
+            if (first.isPresent()) {
+                segmentDay = Math.floorDiv(first.getAsLong(), 86_400L);
+            }
             active.openChannel();
             this.segments = new TrailSegments(active, oldestFirst.reversed(), sealedIndexes);
             this.end = loaded.end();

@@ -85,11 +85,14 @@ final class TrailLoader {
         long end = header.get().end();
         earlyDigestEnd = end;
         earlyDigest = new java.util.concurrent.CompletableFuture<>();
-        Thread.ofVirtual().name("audit-file-digest").start(() -> {
-            try {
-                earlyDigest.complete(SegmentFiles.digest(path, end));
-            } catch (IOException | RuntimeException e) {
-                earlyDigest.completeExceptionally(e);
+        Thread.ofVirtual().name("audit-file-digest").start(new Runnable() { // a class: see scan
+            @Override
+            public void run() {
+                try {
+                    earlyDigest.complete(SegmentFiles.digest(path, end));
+                } catch (IOException | RuntimeException e) {
+                    earlyDigest.completeExceptionally(e);
+                }
             }
         });
     }
@@ -274,8 +277,10 @@ final class TrailLoader {
         byte[] expected = previousHead == null ? new byte[AuditLineCodec.HASH_BYTES] : previousHead.clone();
         Path idx = SegmentLayout.index(path);
         long size = Files.size(path);
-        Optional<AuditIndexFile.Loaded> prefix = AuditIndexFile.read(idx, true)
-                .filter(l -> matches(l, number, path, size));
+        Optional<AuditIndexFile.Loaded> prefix = AuditIndexFile.read(idx, true);
+        if (prefix.isPresent() && !matches(prefix.get(), number, path, size)) {
+            prefix = Optional.empty();
+        }
         AuditIndex index;
         long from = 0;
         long lines = 0;
@@ -346,31 +351,36 @@ final class TrailLoader {
                     return n;
                 }
             }, 1 << 16);
-            result = AuditLineScanner.scan(in, (lineNumber, offset, buf, start, length) -> {
-                if (cancelled) {
-                    return false;
-                }
-                boolean ok = true;
-                boolean check = verify && (checkFirst || lineNumber > 1);
-                if (index == null && length >= 66 && buf[start + length - 1] == '}' && buf[start + length - 2] == '"') {
-                    ok = !check || hexEquals(buf, start + length - 66, chain);
-                } else {
-                    try {
-                        AuditLineCodec.Decoded decoded = codec.decode(buf, start, length);
-                        ok = !check || decoded.prev().equals(AuditHashChain.hex(chain));
-                        if (index != null) {
-                            index.add(from + offset, length, decoded.event());
-                        }
-                    } catch (AuditLineCodec.MalformedLineException e) {
-                        ok = false;
-                        unreadable[0]++;
+            // a class, not a lambda: a plugin's lambdas are spun at every start (issue 19), and every open scans
+            result = AuditLineScanner.scan(in, new AuditLineScanner.LineConsumer() {
+                @Override
+                public boolean line(long lineNumber, long offset, byte[] buf, int start, int length)
+                        throws IOException {
+                    if (cancelled) {
+                        return false;
                     }
+                    boolean ok = true;
+                    boolean check = verify && (checkFirst || lineNumber > 1);
+                    if (index == null && length >= 66 && buf[start + length - 1] == '}' && buf[start + length - 2] == '"') {
+                        ok = !check || hexEquals(buf, start + length - 66, chain);
+                    } else {
+                        try {
+                            AuditLineCodec.Decoded decoded = codec.decode(buf, start, length);
+                            ok = !check || decoded.prev().equals(AuditHashChain.hex(chain));
+                            if (index != null) {
+                                index.add(from + offset, length, decoded.event());
+                            }
+                        } catch (AuditLineCodec.MalformedLineException e) {
+                            ok = false;
+                            unreadable[0]++;
+                        }
+                    }
+                    if (!ok && broken[0] < 0) {
+                        broken[0] = lineNumber;
+                    }
+                    AuditHashChain.hash(sha256, buf, start, length, chain);
+                    return !verify || broken[0] < 0;
                 }
-                if (!ok && broken[0] < 0) {
-                    broken[0] = lineNumber;
-                }
-                AuditHashChain.hash(sha256, buf, start, length, chain);
-                return !verify || broken[0] < 0;
             });
         }
         if (broken[0] > 0) {

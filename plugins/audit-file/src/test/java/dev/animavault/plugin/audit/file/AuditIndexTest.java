@@ -90,6 +90,58 @@ class AuditIndexTest {
         assertEquals(-1, recycledChunk.mismatch(fresh.chunksInUse()[0]), "a recycled chunk holds what a new one would");
     }
 
+    /**
+     * The open segment's index file is read into a growable index (its chunks into fresh direct buffers, no
+     * mapping): the same entries and dictionaries as the mapped read-only view, it grows past the persisted
+     * last chunk, and a file cut short is refused (the segment is then read instead).
+     */
+    @Test
+    void anIndexFileReadForGrowingEqualsTheMappedViewAndGrows(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        AuditEventGenerator generator = new AuditEventGenerator(13, false);
+        AuditIndex written = new AuditIndex();
+        int n = 2 * CHUNK + 5;
+        for (int i = 0; i < n; i++) {
+            written.add(i * 100L, 100, generator.next());
+        }
+        java.nio.file.Path file = dir.resolve("audit.jsonl.idx");
+        byte[] head = new byte[32];
+        Arrays.fill(head, (byte) 7);
+        AuditIndexFile.write(file, 3, n * 100L, head, written);
+        AuditIndexFile.Loaded mapped = AuditIndexFile.read(file, false).orElseThrow();
+        AuditIndexFile.Loaded growable = AuditIndexFile.read(file, true).orElseThrow();
+        assertEquals(3, growable.header().segment());
+        assertEquals(n, growable.header().lines());
+        assertArrayEquals(head, growable.header().head());
+        assertEquals(n, growable.index().size());
+        // (the generator's values include lone surrogates, which UTF-8 does not carry: compare with the mapped read)
+        assertEquals(mapped.index().dictionaries(), growable.index().dictionaries());
+        assertEquals(written.dictionaries().get(3).size(), growable.index().dictionaries().get(3).size());
+        ByteBuffer[] a = mapped.index().chunksInUse();
+        ByteBuffer[] b = growable.index().chunksInUse();
+        assertEquals(a.length, b.length);
+        for (int c = 0; c < a.length; c++) {
+            assertTrue(b[c].isDirect() && !b[c].isReadOnly(), "chunk " + c);
+            assertEquals(0, b[c].position());
+            assertEquals(-1, a[c].mismatch(b[c]), "chunk " + c);
+            assertEquals(-1, written.chunksInUse()[c].mismatch(b[c]), "chunk " + c);
+        }
+        for (int i : new int[] {0, CHUNK, n - 1}) {
+            assertEquals(i, growable.index().ordinalAt(i * 100L));
+        }
+        AuditEvent next = generator.next();
+        growable.index().add(n * 100L, 100, next);
+        assertEquals(n + 1, growable.index().size());
+        assertEquals(n, growable.index().ordinalAt(n * 100L));
+        assertEquals(n, mapped.index().size(), "the mapped view is not touched");
+
+        byte[] raw = java.nio.file.Files.readAllBytes(file);
+        java.nio.file.Files.write(file, Arrays.copyOf(raw, raw.length - 1));
+        assertTrue(AuditIndexFile.read(file, true).isEmpty(), "a file cut inside its dictionaries is refused");
+        java.nio.file.Files.write(file, Arrays.copyOf(raw, AuditIndexFile.HEADER_BYTES + AuditIndex.CHUNK_BYTES));
+        assertTrue(AuditIndexFile.read(file, true).isEmpty(), "a file cut inside its chunks is refused");
+    }
+
     @Test
     void answersLikeAScanAcrossChunkBoundaries() {
         AuditEventGenerator generator = new AuditEventGenerator(7, false);
