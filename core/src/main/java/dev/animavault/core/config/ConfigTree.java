@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * The configuration file as a read-only tree of string values, read with SnakeYAML's safe constructor (no
@@ -120,10 +122,23 @@ public final class ConfigTree {
             throw e;
         } catch (IOException e) { // e.g. AccessDeniedException: <file>
             throw new ConfigTreeException(e.getClass().getSimpleName() + ": " + e.getMessage());
-        } catch (RuntimeException e) { // SnakeYAML's parse errors carry line and column
-            throw new ConfigTreeException(e.getMessage() == null ? e.toString() : e.getMessage());
+        } catch (MarkedYAMLException e) {
+            throw new ConfigTreeException(syntaxError(e));
+        } catch (RuntimeException e) {
+            throw new ConfigTreeException("invalid YAML (" + e.getClass().getSimpleName() + ")");
         }
         return new ConfigTree(root, "", root, new HashSet<>());
+    }
+
+    /**
+     * SnakeYAML's problem and where it is, without its message's snippet: that quotes the file's line (a
+     * password or a client secret in a provider's {@code config:} map would reach the log with it).
+     */
+    private static String syntaxError(MarkedYAMLException e) {
+        Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+        String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+        return "invalid YAML" + (mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1))
+                + (problem == null ? "" : ": " + problem);
     }
 
     private static void putAll(Node target, String path, Map<?, ?> map) {

@@ -70,6 +70,21 @@ class VaultConfigLoaderTreeTest {
     }
 
     @Test
+    void aSyntaxErrorNamesTheLineButNeverQuotesIt() {
+        String message = fails("""
+                vault:
+                  storage:
+                    type: jdbc
+                    config:
+                      password: s3cr3t-"pa55: word
+                """).getMessage();
+        assertTrue(message.contains("anima-vault.yaml") && message.contains("line 5"), message);
+        assertTrue(!message.contains("s3cr3t") && !message.contains("pa55"), message);
+        String tab = fails("vault:\n  storage: {type: jdbc, config: {password: \"s3cr3t\"}\n").getMessage();
+        assertTrue(tab.contains("line ") && !tab.contains("s3cr3t"), tab);
+    }
+
+    @Test
     void anEmptyFileIsTheDefaults() throws Exception {
         VaultConfig c = load("", Map.of());
         assertEquals("jdbc", c.storage().type());
