@@ -7,6 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +23,35 @@ class SqliteClassWarmUpTest {
         List<Path> before = list(cwd);
         SqliteNativeLibrary.prepare();
         org.sqlite.SQLiteJDBCLoader.initialize();
-        SqliteClassWarmUp.run();
-        SqliteClassWarmUp.run(); // the warm-up and a second node's in one JVM
+        // run() never throws: a step that fails only logs at FINE; record those to see that every step worked
+        Logger log = Logger.getLogger(SqliteClassWarmUp.class.getName());
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                failures.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        handler.setLevel(Level.ALL);
+        Level previous = log.getLevel();
+        log.setLevel(Level.FINE);
+        log.addHandler(handler);
+        try {
+            SqliteClassWarmUp.run();
+            SqliteClassWarmUp.run(); // the warm-up and a second node's in one JVM
+        } finally {
+            log.removeHandler(handler);
+            log.setLevel(previous);
+        }
+        assertEquals(List.of(), failures, "a warm-up step failed");
         assertEquals(before, list(cwd));
         // what it initialised is usable: the closed-connection proxy HikariCP hands out after close()
         Class<?> closed = Class.forName("com.zaxxer.hikari.pool.ProxyConnection$ClosedConnection", false,
