@@ -9,7 +9,7 @@ import dev.animavault.core.config.VaultConfigLoader;
 import dev.animavault.core.http.VaultServer;
 import dev.animavault.spi.SpiVersion;
 import dev.animavault.spi.VaultException;
-import io.helidon.logging.common.LogConfig;
+import io.helidon.logging.jul.JulProvider;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +39,7 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        LogConfig.configureRuntime();
+        configureLogging();
         if (plainServer(args)) {
             // issue 19: picocli's classes are Java 5 class files, which the JDK's AOT cache cannot hold (~170 classes
             // loaded and verified by the old verifier at every start): `server` with nothing or --passphrase-stdin
@@ -70,6 +70,18 @@ public final class Main implements Callable<Integer> {
         if (code != 0) {
             System.exit(code);
         }
+    }
+
+    /**
+     * Configures java.util.logging as Helidon's {@code LogConfig.configureRuntime()} did here: the JUL provider's
+     * set-up ({@code java.util.logging.config.class} or {@code .file} when set, else {@code logging.properties} from
+     * the working directory, else from the class path). Issue 19 (eleventh pass): called directly, not through
+     * {@code LogConfig}, whose class initialisation first looks the provider up with Helidon's service loader (a scan
+     * of the class path and that loader's own set-up, ~10-15 ms of the main thread before anything else runs); the
+     * class path holds exactly one provider, this one ({@code helidon-logging-jul}).
+     */
+    static void configureLogging() {
+        new JulProvider().initialization();
     }
 
     @Override
@@ -119,6 +131,14 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException, java.io.IOException {
             long started = System.nanoTime();
+            // issue 19: Helidon's, Jackson's and PF4J's classes load and initialise on a second core while this thread
+            // reads the configuration and starts the node; the server itself is still built and opened only once the
+            // node is ready (health stays truthful). Started before the configuration is read (eleventh pass): that
+            // no longer initialises any class the warm-up does (the file is read by ConfigTree over SnakeYAML, not by
+            // Helidon config, whose classes Helidon's builders share), so no two threads initialise one library's
+            // classes at once until the node starts (then only Jackson and PF4J, each guarded by the JVM's class
+            // initialisation locks with no cycle between the two threads)
+            Thread.ofPlatform().daemon().name("http-warm-up").start(ServerCommand::warmUp);
             Map<String, String> env = System.getenv();
             // issue 19: ANIMA_VAULT_COMPILER_NICE=N (off by default) lowers the JIT compilers (~1.2 s of CPU until
             // healthy) by N nice values, on a thread of its own (linking setpriority costs ~0.1 s of CPU there)
@@ -132,11 +152,6 @@ public final class Main implements Callable<Integer> {
                 java.util.Arrays.fill(in, (byte) 0);
             }
             VaultNode node;
-            // issue 19: Helidon's and Jackson's classes load and initialise on a second core while this thread starts
-            // the node; the server itself is still built and opened only once the node is ready (health stays
-            // truthful). Not before the configuration is read: Helidon's configuration classes are initialised by both
-            // (class initialisation on two threads at once can deadlock on a cycle in a library's static initialisers)
-            Thread.ofPlatform().daemon().name("http-warm-up").start(VaultServer::warmUp);
             try {
                 node = VaultNode.start(config, env, clock, passphrase);
             } finally {
@@ -174,6 +189,12 @@ public final class Main implements Callable<Integer> {
             }
             stopped.await();
             return 0;
+        }
+
+        /** The warm-up thread's work: PF4J first (the node needs it first), then Helidon's server and Jackson. */
+        private static void warmUp() {
+            dev.animavault.core.plugin.PluginRegistry.warmUp();
+            VaultServer.warmUp();
         }
     }
 

@@ -37,7 +37,8 @@ final class ConnectionLimits {
         return lowered;
     }
 
-    private static long maxDescriptors() {
+    /** The process's open-files limit, or -1 where the platform does not tell. */
+    static long maxDescriptors() {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             return unix.getMaxFileDescriptorCount();

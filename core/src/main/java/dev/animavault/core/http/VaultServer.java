@@ -160,6 +160,9 @@ public final class VaultServer implements AutoCloseable {
             // node's first mapper (KeyringStore's, in Barrier.open) paid on the main thread; the API's own mapper is
             // the one the server needs anyway
             Json.MAPPER.writeValueAsString(Json.MAPPER.readTree("{\"warm-up\":[1,true,null,\"x\"]}"));
+            // issue 19 (eleventh pass): the platform's operating system MXBean (the management factory's first use in
+            // the JVM), which start() asks for the descriptor limit on the main thread
+            ConnectionLimits.maxDescriptors();
         } catch (RuntimeException | LinkageError | com.fasterxml.jackson.core.JsonProcessingException e) {
             LOG.log(System.Logger.Level.DEBUG, "HTTP server warm-up failed (the server is built later anyway): " + e);
         }

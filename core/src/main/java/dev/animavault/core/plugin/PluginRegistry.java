@@ -144,6 +144,20 @@ public final class PluginRegistry implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Issue 19: initialises PF4J's plugin manager classes (and with them SLF4J, which PF4J logs through: its
+     * binding is found by a service lookup) on the calling warm-up thread, so that {@link #load} on the main thread
+     * finds them ready. Loads no plugin and touches no file of the plugins directory; a failure is logged at DEBUG
+     * and left to {@link #load}, which reports it.
+     */
+    public static void warmUp() {
+        try {
+            Class.forName("org.pf4j.DefaultPluginManager", true, PluginRegistry.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            LOG.log(System.Logger.Level.DEBUG, "PF4J warm-up failed (the registry loads it later anyway): " + e);
+        }
+    }
+
     private boolean provides(Selection selection) {
         return storage.keySet().containsAll(selection.storageBackends())
                 && credentialTypes.keySet().containsAll(selection.credentialTypes())
