@@ -77,7 +77,7 @@ public final class Main implements Callable<Integer> {
      * set-up ({@code java.util.logging.config.class} or {@code .file} when set, else {@code logging.properties} from
      * the working directory, else from the class path). Issue 19 (eleventh pass): called directly, not through
      * {@code LogConfig}, whose class initialisation first looks the provider up with Helidon's service loader (a scan
-     * of the class path and that loader's own set-up, ~10-15 ms of the main thread before anything else runs); the
+     * of the class path and that loader's own set-up, ~20 ms of the main thread before anything else runs); the
      * class path holds exactly one provider, this one ({@code helidon-logging-jul}).
      */
     static void configureLogging() {
