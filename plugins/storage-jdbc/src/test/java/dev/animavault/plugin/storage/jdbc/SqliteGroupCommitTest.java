@@ -139,6 +139,66 @@ class SqliteGroupCommitTest {
     }
 
     /**
+     * Virtual writers queued behind the head of the queue wait without timers of their own (the head's stands
+     * for theirs): every one of them still gives up at the timeout, one after the other, and none runs.
+     */
+    @Test
+    void virtualWritersQueuedBehindTheHeadAllGiveUpAtTheTimeout() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of("connection-timeout", "300ms"))) {
+            SqliteGroupCommit gc = b.groupCommit();
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                HeldTransaction first = holdOpen(gc, pool, h -> { });
+                List<Future<?>> late = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    String key = "late" + i;
+                    late.add(pool.submit(() -> b.putRecord("gc", key, new byte[] {1}, 0)));
+                }
+                for (Future<?> f : late) {
+                    assertEquals(ErrorCode.STORAGE_UNAVAILABLE, failure(f).errorCode());
+                }
+                assertEquals(0, gc.queued(), "every timed-out write left the queue");
+                first.release();
+                first.get();
+                for (int i = 0; i < 6; i++) {
+                    assertTrue(b.getRecord("gc", "late" + i).isEmpty(), "a timed-out write never ran");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * A writer with a shorter timeout queued behind one with a longer timeout (its deadline comes first, so the
+     * head's timer cannot stand for it) gives up at its own timeout.
+     */
+    @Test
+    void aWriterWithAnEarlierDeadlineThanTheHeadGivesUpAtItsOwn() throws Exception {
+        try (JdbcStorageBackend b = open(Map.of("connection-timeout", "300ms"))) {
+            SqliteGroupCommit gc = b.groupCommit();
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                HeldTransaction first = holdOpen(gc, pool, h -> { });
+                Future<?> patient = pool.submit(() -> gc.run(h -> h.execute("INSERT INTO "
+                        + "records (namespace, record_key, value, revision, updated_at) VALUES ('gc', 'patient', "
+                        + "x'01', 1, 0)"), 60_000));
+                waitFor(() -> gc.queued() == 1, "the patient writer queued");
+                Future<?> hasty = pool.submit(() -> b.putRecord("gc", "hasty", new byte[] {1}, 0));
+                assertEquals(ErrorCode.STORAGE_UNAVAILABLE, failure(hasty).errorCode());
+                assertEquals(1, gc.queued(), "only the patient writer is still queued");
+                first.release();
+                first.get();
+                patient.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertTrue(b.getRecord("gc", "patient").isPresent(), "the patient writer committed");
+                assertTrue(b.getRecord("gc", "hasty").isEmpty(), "the timed-out write never ran");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * A queued caller that is interrupted leaves the queue with {@link InterruptedException} and its operation
      * never runs; one interrupted after its operation was taken waits for the commit and keeps its flag.
      */
