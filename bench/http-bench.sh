@@ -25,7 +25,8 @@ BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}  # JVM options for both servers (e.g. -Xmx5
 BENCH_KEEP=${BENCH_KEEP:-0}         # 1 keeps the work directory (data, logs) for inspection
 BENCH_VAULT_CONFIG=${BENCH_VAULT_CONFIG:-}  # a configuration file for the vault (ANIMA_VAULT_CONFIG); default: the distribution's
 BENCH_THREAD_CPU=${BENCH_THREAD_CPU:-0}  # 1: the write runs' server CPU per write by thread, and wrk's, in the result file
-BENCH_NMT=${BENCH_NMT:-0}           # 1: the vault runs with -XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary` after the reads and the load go to the result file
+BENCH_NMT=${BENCH_NMT:-0}           # 1: the vault runs with -XX:NativeMemoryTracking=summary; `jcmd VM.native_memory summary`, GC.heap_info and the resident mappings after the reads and the load go to the result file
+BENCH_MEM_HOOK=${BENCH_MEM_HOOK:-}  # with BENCH_NMT=1: a command run with the vault's pid at those readings, its output appended too
 PARTS=${PARTS:-reads writes memory pages startup}  # which parts to run (the vault always starts once)
 STARTUP_RUNS=${STARTUP_RUNS:-5}     # restarts per variant (with/without the AOT cache) for the startup median
 PAGE_IDENTITIES=${PAGE_IDENTITIES:-100000}  # pages part: identities created for the identity listing
@@ -122,11 +123,24 @@ wait_http() {
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+# smaps_dump PID: the resident memory by mapping: each file (RssFile: the JVM, the AOT cache, jars, the audit
+# file's mapped indexes) summed, and every anonymous mapping with >= 1 MiB resident (the Java heap, the code
+# cache, glibc's malloc arenas, which hold SQLite's page caches among the rest), largest first
+smaps_dump() {
+  echo "# resident mappings (/proc/$1/smaps, kB)"
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "anon " $1}
+       /^Rss:/ {rss[name] += $2} /^Anonymous:/ {anon[name] += $2}
+       END {for (n in rss) if (rss[n] >= 1024) printf "  Rss %7d  Anonymous %7d  %s\n", rss[n], anon[n], n}' \
+    "/proc/$1/smaps" 2>/dev/null | sort -k2,2nr || true
+}
 # nmt_dump LABEL [histogram]: with BENCH_NMT=1, the vault's native memory summary, RSS and heap histogram appended to $WORK/nmt.txt
 nmt_dump() {
   [ "$BENCH_NMT" = 1 ] || return 0
   { echo "### $1: VmRSS $(mib "$(rss_kib "$VAULT_PID")")"
     "$JAVA_HOME/bin/jcmd" "$VAULT_PID" VM.native_memory summary 2>&1 | sed -n '/^Total:/,$p'
+    "$JAVA_HOME/bin/jcmd" "$VAULT_PID" GC.heap_info 2>&1 | sed -n '2,$p'
+    smaps_dump "$VAULT_PID"
+    if [ -n "$BENCH_MEM_HOOK" ]; then $BENCH_MEM_HOOK "$VAULT_PID" 2>&1; fi
     # last (its full collection would shrink the heap the next part measures)
     if [ "${2:-}" = histogram ]; then
       "$JAVA_HOME/bin/jcmd" "$VAULT_PID" GC.class_histogram 2>&1 | head -n 33
