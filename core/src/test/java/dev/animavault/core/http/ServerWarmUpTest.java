@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.animavault.core.IsolatedClassLoader;
 import dev.animavault.core.TestVault;
-import java.io.File;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.Set;
@@ -100,7 +97,7 @@ class ServerWarmUpTest {
     @Test
     @Timeout(60)
     void warmUpBuildsTheServersParts() throws Exception {
-        try (Isolated loader = new Isolated()) {
+        try (IsolatedClassLoader loader = new IsolatedClassLoader("warm-up-test")) {
             Class<?> server = Class.forName(VaultServer.class.getName(), true, loader);
             assertFalse(loader.loaded(SERVER_CONFIG), "loaded before the warm-up: this test would prove nothing");
             assertFalse(loader.loaded(HTTP1_CONFIG), "loaded before the warm-up: this test would prove nothing");
@@ -120,26 +117,6 @@ class ServerWarmUpTest {
             assertTrue(loader.loaded(HTTP1_CONFIG), "the warm-up built no HTTP/1.1 configuration");
             assertTrue(loader.loaded(SERVER_CONFIG), "the warm-up built no server configuration");
             assertTrue(loader.loaded(JACKSON_TREE_READER), "the warm-up read no JSON with the API's mapper");
-        }
-    }
-
-    /** Loads the test class path itself (not through the application class loader) and tells what it loaded. */
-    private static final class Isolated extends URLClassLoader {
-        Isolated() throws MalformedURLException {
-            super("warm-up-test", classPath(), ClassLoader.getPlatformClassLoader());
-        }
-
-        boolean loaded(String name) {
-            return findLoadedClass(name) != null;
-        }
-
-        private static URL[] classPath() throws MalformedURLException {
-            String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
-            URL[] urls = new URL[entries.length];
-            for (int i = 0; i < entries.length; i++) {
-                urls[i] = Path.of(entries[i]).toUri().toURL();
-            }
-            return urls;
         }
     }
 }

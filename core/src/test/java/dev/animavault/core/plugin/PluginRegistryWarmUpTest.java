@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Path;
+import dev.animavault.core.IsolatedClassLoader;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +21,7 @@ class PluginRegistryWarmUpTest {
     @Test
     @Timeout(60)
     void warmUpInitialisesPf4jAndSlf4j() throws Exception {
-        try (Isolated loader = new Isolated()) {
+        try (IsolatedClassLoader loader = new IsolatedClassLoader("plugin-warm-up-test")) {
             Class<?> registry = Class.forName(PluginRegistry.class.getName(), true, loader);
             // (PF4J's manager class itself is loaded when the registry class is linked: only its initialisation is
             // the warm-up's, and that is what loads SLF4J)
@@ -44,26 +40,6 @@ class PluginRegistryWarmUpTest {
             assertEquals(null, failure.get());
             assertTrue(loader.loaded(MANAGER), "the warm-up did not load PF4J's plugin manager");
             assertTrue(loader.loaded(SLF4J), "the warm-up did not initialise PF4J's plugin manager (its logger)");
-        }
-    }
-
-    /** Loads the test class path itself (not through the application class loader) and tells what it loaded. */
-    private static final class Isolated extends URLClassLoader {
-        Isolated() throws MalformedURLException {
-            super("plugin-warm-up-test", classPath(), ClassLoader.getPlatformClassLoader());
-        }
-
-        boolean loaded(String name) {
-            return findLoadedClass(name) != null;
-        }
-
-        private static URL[] classPath() throws MalformedURLException {
-            String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
-            URL[] urls = new URL[entries.length];
-            for (int i = 0; i < entries.length; i++) {
-                urls[i] = Path.of(entries[i]).toUri().toURL();
-            }
-            return urls;
         }
     }
 }
