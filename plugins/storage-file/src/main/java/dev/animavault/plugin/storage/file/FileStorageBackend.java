@@ -7,6 +7,7 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ExclusiveLockFile;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.Protection;
 import dev.animavault.spi.storage.SecretMetadata;
@@ -62,7 +63,7 @@ final class FileStorageBackend implements StorageBackend {
     private final Path trash;
     private final FileIo io;
     private final StoreFiles files;
-    private final StoreLock lock;
+    private final ExclusiveLockFile lock;
     private final Clock clock;
     private final DirIndex index;
     private final ReentrantLock[] identityLocks = newLocks();
@@ -74,7 +75,7 @@ final class FileStorageBackend implements StorageBackend {
     private final Function<Path, String> identityIdOf;
     private final Function<Path, String> leafIdOf;
 
-    FileStorageBackend(Path root, FileIo io, StoreLock lock, Clock clock) {
+    FileStorageBackend(Path root, FileIo io, ExclusiveLockFile lock, Clock clock) {
         this.root = root;
         this.orgs = root.resolve("o");
         this.records = root.resolve("r");
@@ -113,7 +114,7 @@ final class FileStorageBackend implements StorageBackend {
         return root;
     }
 
-    StoreLock lock() {
+    ExclusiveLockFile lock() {
         return lock;
     }
 

@@ -8,6 +8,7 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PluginContext;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ExclusiveLockFile;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StorageBackendFactory;
 import java.io.IOException;
@@ -82,7 +83,7 @@ public final class FileStorageBackendFactory implements StorageBackendFactory {
             throw new VaultException(ErrorCode.CONFIGURATION, "configuration key 'path' of storage 'file': " + root
                     + " is not a directory");
         }
-        StoreLock lock = StoreLock.acquire(root, posix);
+        ExclusiveLockFile lock = StoreLock.acquire(root);
         try {
             FileStorageBackend backend = new FileStorageBackend(root, io, lock, clock);
             backend.open();

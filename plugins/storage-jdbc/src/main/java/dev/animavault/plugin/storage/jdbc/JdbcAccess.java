@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ExclusiveLockFile;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageChange;
 import java.sql.Connection;
@@ -55,7 +56,7 @@ final class JdbcAccess {
     /** The read cache of {@code readSecret}; null when off. */
     private final SecretReadCache cache;
     /** The lock on the SQLite file that the cache requires; null when the cache is off. */
-    private final SqliteLockFile lock;
+    private final ExclusiveLockFile lock;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** What a write may change, for the read cache: which secrets' cached reads it drops. */
@@ -70,7 +71,7 @@ final class JdbcAccess {
 
     /** See {@link JdbcStorageBackend#JdbcStorageBackend}. */
     JdbcAccess(JdbcSettings settings, DataSource readPool, DataSource writePool, ReadSessions hot,
-               SecretReadCache cache, SqliteLockFile lock) {
+               SecretReadCache cache, ExclusiveLockFile lock) {
         requireNonNull(settings, "settings is null");
         this.dialect = settings.dialect();
         this.redactedUrl = settings.redactedUrl();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.storage.ChangeNotifying;
+import dev.animavault.spi.storage.ExclusiveLockFile;
 import dev.animavault.spi.storage.Identity;
 import dev.animavault.spi.storage.Lease;
 import dev.animavault.spi.storage.Protection;
@@ -76,7 +77,7 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
      * @param clock     the clock for record timestamps
      */
     JdbcStorageBackend(JdbcSettings settings, DataSource readPool, DataSource writePool,
-                       ReadSessions hot, SecretReadCache cache, SqliteLockFile lock, Clock clock) {
+                       ReadSessions hot, SecretReadCache cache, ExclusiveLockFile lock, Clock clock) {
         requireNonNull(clock, "clock is null");
         this.db = new JdbcAccess(settings, readPool, writePool, hot, cache, lock);
         this.identities = new IdentityStore(db);

@@ -9,6 +9,7 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.PluginContext;
 import dev.animavault.spi.ProviderConfig;
 import dev.animavault.spi.VaultException;
+import dev.animavault.spi.storage.ExclusiveLockFile;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StorageBackendFactory;
 import java.io.IOException;
@@ -83,7 +84,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
         javax.sql.DataSource readPool = null;
         javax.sql.DataSource writePool = null;
         PostgresPool pgPool = null;
-        SqliteLockFile lock = null;
+        ExclusiveLockFile lock = null;
         try {
             int n = POOL_COUNTER.incrementAndGet();
             if (settings.dialect() == Dialect.SQLITE) {
@@ -132,7 +133,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 backend.startChangeChannel(new PgChangeChannel(listenUrl(settings.url()), driverProperties(settings),
                         settings.redactedUrl(), settings.changePollInterval()));
             }
-            SqliteLockFile held = lock;
+            ExclusiveLockFile held = lock;
             LOG.info("jdbc storage ready: " + settings.dialect() + " " + settings.redactedUrl()
                     + (held == null ? ", read cache off" : ", read cache of " + settings.readCacheSize()
                             + " reads, database locked by " + held.file())

@@ -63,7 +63,8 @@
  * atomic insert, argued in the class comment). That holds only while this process is the database's
  * only writer, so {@code read-cache: auto} (the default) enables it for SQLite only, {@code on} is
  * refused for PostgreSQL (several nodes share it), and with the cache on the backend holds an exclusive
- * OS lock on {@code <database>.lock} ({@link dev.animavault.plugin.storage.jdbc.SqliteLockFile}): a
+ * OS lock on {@code <database>.lock} ({@link dev.animavault.plugin.storage.jdbc.SqliteLockFile}, the SPI's
+ * {@link dev.animavault.spi.storage.ExclusiveLockFile}): a
  * second Anima Vault process on the same file fails at startup naming the lock file. A hit costs a hash
  * lookup instead of a SQLite query (about 11 us of CPU in sqlite-jdbc).
  *
