@@ -62,6 +62,7 @@ public final class VaultServer implements AutoCloseable {
      * up storage-jdbc's Jdbi, ~400 generated classes, which otherwise compete with the first requests).
      */
     public static VaultServer start(VaultNode node, Clock clock, Duration backgroundDelay) {
+        HelidonRegistry.install(); // before anything of Helidon's (when the warm-up has not)
         VaultConfig config = node.config();
         Api api = new Api(node.tokens(), node.service(), node.authFailures(), config.maxBodyBytes(),
                 config.trustedProxies(), node.admins());
@@ -143,6 +144,7 @@ public final class VaultServer implements AutoCloseable {
                     h.getFormatter().format(probe);
                 }
             }
+            HelidonRegistry.install();
             HttpRouting.Builder routing = HttpRouting.builder();
             routing.addFilter((chain, req, res) -> chain.proceed())
                     .route(Method.GET, PathMatchers.prefix("/warm-up/"), (req, res) -> res.send())
