@@ -210,7 +210,8 @@ final class SecretStore {
     /**
      * One DELETE of the version row, checked against the secret's current version in the same
      * transaction. Only versions below the current one, so below the latest (inline in the secret's row,
-     * schema V3), can be destroyed: they are all in {@code secret_versions}. SQLite connections run with {@code secure_delete}, so the freed page is zeroed;
+     * schema V3), can be destroyed: they are all in {@code secret_versions}. SQLite connections run with
+     * {@code secure_delete}, so the freed page is zeroed;
      * PostgreSQL removes the dead tuple at its next vacuum.
      */
     boolean destroyVersion(SecretRef ref, int version) {
