@@ -72,23 +72,30 @@ public class StorageReadBenchmark {
     private static final String ORG = "org_bench";
     private static final String IDENTITY = "agent_123";
 
-    /** The plugin's readSecret query for the current version, verbatim. */
+    /**
+     * The plugin's readSecret query for the current version (storage-jdbc schema V3: the latest version inline
+     * in the secret's row), with the key columns selected too.
+     */
     private static final String QUERY = "SELECT s.org_id, s.identity_id, s.secret_key, s.type, s.current_version, "
             + "s.metadata, s.attributes, s.created_at, s.updated_at, s.revision"
-            + ", v.version, v.value, v.created_at AS v_created_at, v.created_by"
-            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
-            + " AND v.secret_key = s.secret_key AND v.version = s.current_version"
-            + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?";
+            + ", COALESCE(v.version, s.latest_version), COALESCE(v.value, s.latest_value),"
+            + " COALESCE(v.created_at, s.latest_created_at) AS v_created_at, COALESCE(v.created_by, s.latest_created_by)"
+            + " FROM secrets s LEFT JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
+            + " AND v.secret_key = s.secret_key AND v.version = s.current_version AND s.current_version <> s.latest_version"
+            + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?"
+            + " AND (v.version IS NOT NULL OR s.current_version = s.latest_version)";
 
     /**
-     * The floor of the optimized plugin: the same join selecting only what the caller does not already
+     * The floor of the optimized plugin: the same query selecting only what the caller does not already
      * have (no key columns; the plugin reuses the caller's {@link SecretRef}).
      */
     private static final String LEAN_QUERY = "SELECT s.type, s.current_version, s.metadata, s.attributes, "
-            + "s.created_at, s.updated_at, s.revision, v.version, v.value, v.created_at, v.created_by"
-            + " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
-            + " AND v.secret_key = s.secret_key AND v.version = s.current_version"
-            + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?";
+            + "s.created_at, s.updated_at, s.revision, COALESCE(v.version, s.latest_version), COALESCE(v.value, s.latest_value),"
+            + " COALESCE(v.created_at, s.latest_created_at), COALESCE(v.created_by, s.latest_created_by)"
+            + " FROM secrets s LEFT JOIN secret_versions v ON v.org_id = s.org_id AND v.identity_id = s.identity_id"
+            + " AND v.secret_key = s.secret_key AND v.version = s.current_version AND s.current_version <> s.latest_version"
+            + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?"
+            + " AND (v.version IS NOT NULL OR s.current_version = s.latest_version)";
 
     private Path dir;
     private PluginRegistry registry;

@@ -155,11 +155,15 @@ class RetiredVersionsTest {
     /** The stored (sealed) bytes of a version of DB_PASSWORD, read from the SQLite file; null when no row. */
     private static byte[] storedValue(Path db, int version) throws Exception {
         try (Connection c = new org.sqlite.JDBC().connect("jdbc:sqlite:" + db, new Properties());
+             // storage-jdbc schema V3: the latest version is inline in the secret's row, those below it in secret_versions
              PreparedStatement st = c.prepareStatement("SELECT value FROM secret_versions WHERE "
-                     + "identity_id = ? AND secret_key = ? AND version = ?")) {
-            st.setString(1, "agent_1");
-            st.setString(2, "DB_PASSWORD");
-            st.setInt(3, version);
+                     + "identity_id = ? AND secret_key = ? AND version = ? UNION ALL SELECT latest_value FROM secrets "
+                     + "WHERE identity_id = ? AND secret_key = ? AND latest_version = ?")) {
+            for (int i = 0; i < 6; i += 3) {
+                st.setString(i + 1, "agent_1");
+                st.setString(i + 2, "DB_PASSWORD");
+                st.setInt(i + 3, version);
+            }
             try (ResultSet rs = st.executeQuery()) {
                 return rs.next() ? rs.getBytes(1) : null;
             }

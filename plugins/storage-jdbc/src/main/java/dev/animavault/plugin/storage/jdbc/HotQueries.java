@@ -16,13 +16,18 @@ import java.sql.SQLException;
  */
 final class HotQueries {
 
-    // The per-request reads, by ReadSessions index; positional parameters (org, identity, key[, version]).
+    // The per-request reads, by ReadSessions index; positional parameters (org, identity, key[, version, version]).
     // The row's key columns are not selected: the caller's key objects are reused.
     private static final String SECRET_VALUE_COLUMNS = "s.type, s.current_version, s.metadata, s.attributes, "
             + "s.created_at, s.updated_at, s.revision";
-    private static final String SECRET_JOIN = " FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id"
+    // Schema V3: a secret's latest version is inline in its row (latest_*), the versions below it are in
+    // secret_versions. The LEFT JOIN probes secret_versions' primary key for the wanted version; a version that
+    // is the latest is never there (a miss), and then the inline columns answer.
+    private static final String VERSIONS_JOIN = " LEFT JOIN secret_versions v ON v.org_id = s.org_id"
             + " AND v.identity_id = s.identity_id AND v.secret_key = s.secret_key";
-    private static final String VERSION_COLUMNS = ", v.version, v.value, v.created_at, v.created_by";
+    private static final String VERSION_COLUMNS = ", COALESCE(v.version, s.latest_version), COALESCE(v.value, s.latest_value),"
+            + " COALESCE(v.created_at, s.latest_created_at), COALESCE(v.created_by, s.latest_created_by)";
+    private static final String ONE_SECRET = " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?";
     static final int READ_SECRET_CURRENT = 0;
     static final int READ_SECRET_VERSION = 1;
     static final int SECRET_METADATA = 2;
@@ -41,10 +46,14 @@ final class HotQueries {
     static final int LIST_SECRETS_PACKED_AFTER = 12;
     /** The SQL of the per-request reads, indexed by the constants above. */
     static final String[] HOT_QUERIES = {
-        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN + " AND v.version = s.current_version"
-                + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?",
-        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + SECRET_JOIN
-                + " WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ? AND v.version = ?",
+        // the current version: inline when it is the latest (no probe needed: the ON term on s alone is false)
+        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + " FROM secrets s" + VERSIONS_JOIN
+                + " AND v.version = s.current_version AND s.current_version <> s.latest_version" + ONE_SECRET
+                + " AND (v.version IS NOT NULL OR s.current_version = s.latest_version)",
+        // version n, parameters (org, identity, key, n, n): the secret's row in a sub-select so that its key
+        // parameters come first (flattened by both databases: one primary-key look-up)
+        "SELECT " + SECRET_VALUE_COLUMNS + VERSION_COLUMNS + " FROM (SELECT * FROM secrets s" + ONE_SECRET + ") s"
+                + VERSIONS_JOIN + " AND v.version = ? WHERE v.version IS NOT NULL OR s.latest_version = ?",
         "SELECT " + SECRET_VALUE_COLUMNS + " FROM secrets s WHERE s.org_id = ? AND s.identity_id = ? AND s.secret_key = ?",
         "SELECT name, metadata, disabled, created_at, updated_at, revision FROM identities WHERE org_id = ? AND id = ?",
         "SELECT value, revision, updated_at FROM records WHERE namespace = ? AND record_key = ?",

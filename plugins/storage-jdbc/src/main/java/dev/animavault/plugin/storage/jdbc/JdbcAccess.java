@@ -229,7 +229,7 @@ final class JdbcAccess {
 
     /**
      * A per-request read: one query with parameters {@code a}, {@code b}[, {@code c} when not null][,
-     * {@code version} for {@link HotQueries#READ_SECRET_VERSION}] (a kept statement keeps its bindings, so every
+     * {@code version}, twice, for {@link HotQueries#READ_SECRET_VERSION}] (a kept statement keeps its bindings, so every
      * parameter of the query is bound on every call) on a {@link ReadSessions} session, at most one row. No Jdbi, no per-call statement
      * preparation; a session whose call failed is discarded.
      */
@@ -247,7 +247,8 @@ final class JdbcAccess {
                 ps.setString(3, c);
             }
             if (query == HotQueries.READ_SECRET_VERSION) {
-                ps.setInt(4, version);
+                ps.setInt(4, version); // the version probe
+                ps.setInt(5, version); // ... or the inline latest (schema V3)
             }
             Optional<T> result;
             try (ResultSet rs = ps.executeQuery()) {

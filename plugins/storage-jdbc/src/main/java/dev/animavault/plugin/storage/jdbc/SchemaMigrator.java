@@ -49,7 +49,8 @@ final class SchemaMigrator {
     }
 
     /** Every migration, in order. A new script is added here and in both dialect folders. */
-    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "init"), new Migration(2, "leases"));
+    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "init"), new Migration(2, "leases"),
+            new Migration(3, "latest_inline"));
 
     /** The advisory lock key: "animavlt" as 8 ASCII bytes. */
     static final long PG_LOCK_KEY = 0x616e696d61766c74L;

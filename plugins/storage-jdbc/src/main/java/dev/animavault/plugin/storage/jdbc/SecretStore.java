@@ -62,11 +62,14 @@ final class SecretStore {
             // DO NOTHING covers only the primary key. One statement less in the single SQLite writer's turn.
             int n;
             try {
+                // the first version is the latest: inline in the row (schema V3), one row of one table
                 n = db.update(h, "INSERT INTO secrets (org_id, identity_id, secret_key, type, current_version, "
-                                + "metadata, attributes, created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+                                + "metadata, attributes, created_at, updated_at, revision, latest_version, latest_value, "
+                                + "latest_created_at, latest_created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
                                 + "ON CONFLICT DO NOTHING", ref.organizationId(), ref.identityId(), ref.key(), stored.type(),
                         stored.currentVersion(), metadataJson, attributesJson, Codec.micros(stored.createdAt()),
-                        Codec.micros(stored.updatedAt()));
+                        Codec.micros(stored.updatedAt()), firstVersion.version(), firstVersion.value(),
+                        Codec.micros(firstVersion.createdAt()), firstVersion.createdBy());
             } catch (RuntimeException e) {
                 SQLException sql = SqlErrors.sqlCause(e);
                 if (sql != null && SqlErrors.classify(sql) == SqlErrors.Kind.FOREIGN_KEY_VIOLATION) {
@@ -78,7 +81,6 @@ final class SecretStore {
                 throw new VaultException(ErrorCode.ALREADY_EXISTS, "secret '" + ref.key() + "' already exists for identity '"
                         + ref.identityId() + "' in organization '" + ref.organizationId() + "'");
             }
-            insertVersion(h, firstVersion);
             return null;
         });
         return stored;
@@ -129,9 +131,16 @@ final class SecretStore {
                     + "' belongs to another secret ('" + newVersion.ref().key() + "')");
         }
         SecretMetadata in = normalize(metadata);
+        String metadataJson = StringMapJson.encode(in.metadata());
+        String attributesJson = StringMapJson.encode(in.attributes());
         return db.write("addVersion", JdbcAccess.Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
-            SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
-            int highest = highestVersion(h, ref);
+            // The row first, locked on PostgreSQL (FOR UPDATE: a concurrent addVersion waits, then sees the new
+            // revision); the SQLite writer is serial. The checks in the order they had before schema V3.
+            SecretRow row = lockedRow(h, ref);
+            if (row == null || row.revision() != expectedRevision) {
+                throw secretMiss(h, ref, expectedRevision);
+            }
+            int highest = row.latestVersion();
             if (newVersion.version() <= highest) {
                 throw new VaultException(ErrorCode.ALREADY_EXISTS, "version " + newVersion.version() + " of secret '"
                         + ref.key() + "' already exists");
@@ -143,31 +152,66 @@ final class SecretStore {
             if (in.currentVersion() > newVersion.version()) {
                 throw currentBeyondVersions(ref, in.currentVersion(), newVersion.version());
             }
-            insertVersion(h, newVersion);
-            return updated;
+            // the old latest moves to secret_versions, the new one is inline
+            db.update(h, "INSERT INTO secret_versions (org_id, identity_id, secret_key, version, value, created_at, "
+                            + "created_by) SELECT org_id, identity_id, secret_key, latest_version, latest_value, "
+                            + "latest_created_at, latest_created_by FROM secrets WHERE org_id = ? AND identity_id = ? "
+                            + "AND secret_key = ? AND latest_version > 0", ref.organizationId(), ref.identityId(), ref.key());
+            int n = db.update(h, "UPDATE secrets SET type = ?, current_version = ?, metadata = ?, attributes = ?, "
+                            + "updated_at = ?, revision = revision + 1, latest_version = ?, latest_value = ?, "
+                            + "latest_created_at = ?, latest_created_by = ? WHERE org_id = ? AND identity_id = ? "
+                            + "AND secret_key = ? AND revision = ?", in.type(), in.currentVersion(), metadataJson,
+                    attributesJson, Codec.micros(in.updatedAt()), newVersion.version(), newVersion.value(),
+                    Codec.micros(newVersion.createdAt()), newVersion.createdBy(), ref.organizationId(), ref.identityId(),
+                    ref.key(), expectedRevision);
+            if (n != 1) {
+                throw secretMiss(h, ref, expectedRevision); // not after the locked read; kept as a guard
+            }
+            return new SecretMetadata(ref, in.type(), in.currentVersion(), in.metadata(), in.attributes(),
+                    Codec.instant(row.createdAt()), in.updatedAt(), expectedRevision + 1);
         });
     }
 
-    /** One conditional UPDATE: the blob comparison is the condition (keyring re-encryption). */
+    /**
+     * A conditional UPDATE, the blob comparison its condition (keyring re-encryption): of the secret's row when
+     * the version is its latest (inline since schema V3), else of the version's row in {@code secret_versions}.
+     */
     boolean replaceVersionValue(SecretRef ref, int version, byte[] expected, byte[] replacement) {
         requireNonNull(ref, "ref is null");
         requireNonNull(expected, "expected is null");
         requireNonNull(replacement, "replacement is null");
-        return db.write("replaceVersionValue", JdbcAccess.Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> h.createUpdate(
-                        "UPDATE secret_versions SET value = :replacement WHERE org_id = :org AND identity_id = :identity "
-                                + "AND secret_key = :key AND version = :version AND value = :expected")
-                .bind("replacement", replacement)
-                .bind("org", ref.organizationId())
-                .bind("identity", ref.identityId())
-                .bind("key", ref.key())
-                .bind("version", version)
-                .bind("expected", expected)
-                .execute() == 1);
+        return db.write("replaceVersionValue", JdbcAccess.Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
+            int n = h.createUpdate("UPDATE secrets SET latest_value = :replacement WHERE org_id = :org "
+                            + "AND identity_id = :identity AND secret_key = :key AND latest_version = :version "
+                            + "AND latest_value = :expected")
+                    .bind("replacement", replacement)
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .bind("key", ref.key())
+                    .bind("version", version)
+                    .bind("expected", expected)
+                    .execute();
+            if (n == 1) {
+                return true;
+            }
+            return h.createUpdate("UPDATE secret_versions SET value = :replacement WHERE org_id = :org "
+                            + "AND identity_id = :identity AND secret_key = :key AND version = :version "
+                            + "AND value = :expected")
+                    .bind("replacement", replacement)
+                    .bind("org", ref.organizationId())
+                    .bind("identity", ref.identityId())
+                    .bind("key", ref.key())
+                    .bind("version", version)
+                    .bind("expected", expected)
+                    .execute() == 1;
+        });
     }
 
     /**
      * One DELETE of the version row, checked against the secret's current version in the same
-     * transaction. SQLite connections run with {@code secure_delete}, so the freed page is zeroed;
+     * transaction. Only versions below the current one, so below the latest (inline in the secret's row,
+     * schema V3), can be destroyed: they are all in {@code secret_versions}. SQLite connections run with
+     * {@code secure_delete}, so the freed page is zeroed;
      * PostgreSQL removes the dead tuple at its next vacuum.
      */
     boolean destroyVersion(SecretRef ref, int version) {
@@ -201,20 +245,22 @@ final class SecretStore {
         requireNonNull(metadata, "metadata is null");
         SecretMetadata in = normalize(metadata);
         return db.write("updateSecretMetadata", JdbcAccess.Affects.ONE_SECRET, in.ref(), StorageChange.secret(in.ref()), h -> {
-            SecretMetadata updated = updateSecretRow(h, in, expectedRevision);
-            int highest = highestVersion(h, in.ref());
-            if (in.currentVersion() > highest) {
-                throw currentBeyondVersions(in.ref(), in.currentVersion(), highest);
+            UpdatedRow updated = updateSecretRow(h, in, expectedRevision);
+            if (in.currentVersion() > updated.latestVersion()) {
+                throw currentBeyondVersions(in.ref(), in.currentVersion(), updated.latestVersion());
             }
-            return updated;
+            return updated.metadata();
         });
     }
 
     List<SecretVersion> listVersions(SecretRef ref) {
         requireNonNull(ref, "ref is null");
+        // the versions below the latest, then the latest (inline in the secret's row, schema V3)
         return db.read("listVersions", h -> h.createQuery("SELECT version, value, created_at, created_by "
                         + "FROM secret_versions WHERE org_id = :org AND identity_id = :identity AND secret_key = :key "
-                        + "ORDER BY version")
+                        + "UNION ALL SELECT latest_version, latest_value, latest_created_at, latest_created_by "
+                        + "FROM secrets WHERE org_id = :org AND identity_id = :identity AND secret_key = :key "
+                        + "AND latest_version > 0 ORDER BY 1")
                 .bind("org", ref.organizationId())
                 .bind("identity", ref.identityId())
                 .bind("key", ref.key())
@@ -242,13 +288,21 @@ final class SecretStore {
     }
 
 
+    /** A secret's row as {@link #updateSecretRow} left it: the stored metadata, and its latest version. */
+    private record UpdatedRow(SecretMetadata metadata, int latestVersion) {
+    }
+
+    /** What {@code addVersion} reads of a secret's row before it writes. */
+    private record SecretRow(long revision, int latestVersion, long createdAt) {
+    }
+
     /** The conditional update of a secret's row; returns the stored metadata with its new revision. */
-    private static SecretMetadata updateSecretRow(Handle h, SecretMetadata in, long expectedRevision) {
+    private static UpdatedRow updateSecretRow(Handle h, SecretMetadata in, long expectedRevision) {
         SecretRef ref = in.ref();
-        Optional<Long> createdAt = h.createQuery("UPDATE secrets SET type = :type, current_version = :current, "
+        Optional<long[]> returned = h.createQuery("UPDATE secrets SET type = :type, current_version = :current, "
                         + "metadata = :metadata, attributes = :attributes, updated_at = :updatedAt, "
                         + "revision = revision + 1 WHERE org_id = :org AND identity_id = :identity "
-                        + "AND secret_key = :key AND revision = :expected RETURNING created_at")
+                        + "AND secret_key = :key AND revision = :expected RETURNING created_at, latest_version")
                 .bind("type", in.type())
                 .bind("current", in.currentVersion())
                 .bind("metadata", StringMapJson.encode(in.metadata()))
@@ -258,31 +312,26 @@ final class SecretStore {
                 .bind("identity", ref.identityId())
                 .bind("key", ref.key())
                 .bind("expected", expectedRevision)
-                .mapTo(Long.class)
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getInt(2)})
                 .findOne();
-        if (createdAt.isEmpty()) {
+        if (returned.isEmpty()) {
             throw secretMiss(h, ref, expectedRevision);
         }
-        return new SecretMetadata(ref, in.type(), in.currentVersion(), in.metadata(), in.attributes(),
-                Codec.instant(createdAt.get()), in.updatedAt(), expectedRevision + 1);
+        return new UpdatedRow(new SecretMetadata(ref, in.type(), in.currentVersion(), in.metadata(), in.attributes(),
+                Codec.instant(returned.get()[0]), in.updatedAt(), expectedRevision + 1), (int) returned.get()[1]);
     }
 
-    private static int highestVersion(Handle h, SecretRef ref) {
-        return h.createQuery("SELECT MAX(version) FROM secret_versions "
-                        + "WHERE org_id = :org AND identity_id = :identity AND secret_key = :key")
+    /** The secret's row (revision, latest version, creation time), locked on PostgreSQL; null when none. */
+    private SecretRow lockedRow(Handle h, SecretRef ref) {
+        String lock = db.dialect() == Dialect.POSTGRESQL ? " FOR UPDATE" : "";
+        return h.createQuery("SELECT revision, latest_version, created_at FROM secrets "
+                        + "WHERE org_id = :org AND identity_id = :identity AND secret_key = :key" + lock)
                 .bind("org", ref.organizationId())
                 .bind("identity", ref.identityId())
                 .bind("key", ref.key())
-                .mapTo(Integer.class)
+                .map((rs, ctx) -> new SecretRow(rs.getLong(1), rs.getInt(2), rs.getLong(3)))
                 .findOne()
-                .orElse(0);
-    }
-
-    private void insertVersion(Handle h, SecretVersion v) {
-        SecretRef ref = v.ref();
-        db.update(h, "INSERT INTO secret_versions (org_id, identity_id, secret_key, version, value, created_at, "
-                        + "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)", ref.organizationId(), ref.identityId(), ref.key(),
-                v.version(), v.value(), Codec.micros(v.createdAt()), v.createdBy());
+                .orElse(null);
     }
 
     private static VaultException secretMiss(Handle h, SecretRef ref, long expectedRevision) {

@@ -42,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class JdbcMigrationTest {
 
     private static final Instant T = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private static final List<SchemaRow> CURRENT_SCHEMA = List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases"),
+            new SchemaRow(3, "latest_inline"));
 
     @TempDir
     Path dataDir;
@@ -55,11 +57,11 @@ class JdbcMigrationTest {
     void sqliteReopenKeepsDataAndDoesNotReapply() {
         try (JdbcStorageBackend b = openSqlite()) {
             writeSample(b, "org-1");
-            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(b.writer()));
+            assertEquals(CURRENT_SCHEMA, schemaRows(b.writer()));
         }
         try (JdbcStorageBackend b = openSqlite()) {
             assertSample(b, "org-1");
-            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(b.writer()), "nothing re-applied");
+            assertEquals(CURRENT_SCHEMA, schemaRows(b.writer()), "nothing re-applied");
             assertEquals(List.of(), new SchemaMigrator(Dialect.SQLITE, java.time.Clock.systemUTC()).migrate(b.writer()),
                     "a current schema needs no migration");
             long recorded = b.writer().withHandle(h -> h.createQuery("SELECT checksum FROM schema_version WHERE version = 1")
@@ -153,7 +155,7 @@ class JdbcMigrationTest {
                 .create(ProviderConfig.of("jdbc", Map.of("read-cache", "off"), Set.of()),
                         TestPluginContext.denyingEgress(dataDir)));
         try {
-            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(opened.get(0).writer()));
+            assertEquals(CURRENT_SCHEMA, schemaRows(opened.get(0).writer()));
             writeSample(opened.get(1), "org-2");
             assertSample(opened.get(3), "org-2");
         } finally {
@@ -183,7 +185,7 @@ class JdbcMigrationTest {
                 PostgresTestServer.config(url, Map.of("max-pool-size", "2")), TestPluginContext.denyingEgress(dataDir));
         List<JdbcStorageBackend> nodes = startTogether(4, open);
         try {
-            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(nodes.get(0).writer()));
+            assertEquals(CURRENT_SCHEMA, schemaRows(nodes.get(0).writer()));
             writeSample(nodes.get(2), "org-pg");
             assertSample(nodes.get(1), "org-pg");
         } finally {
@@ -191,7 +193,7 @@ class JdbcMigrationTest {
         }
         try (JdbcStorageBackend again = open.call()) {
             assertSample(again, "org-pg");
-            assertEquals(List.of(new SchemaRow(1, "init"), new SchemaRow(2, "leases")), schemaRows(again.writer()));
+            assertEquals(CURRENT_SCHEMA, schemaRows(again.writer()));
         }
         PostgresTestServer.dropSchema(url);
     }

@@ -130,7 +130,7 @@ class JdbcReadCacheTest {
 
             // Another writer of the file (what the lock file keeps out) is not seen while the read is cached
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("anima-vault.db"));
-                 PreparedStatement ps = c.prepareStatement("UPDATE secret_versions SET value = ? WHERE secret_key = 'K'")) {
+                 PreparedStatement ps = c.prepareStatement("UPDATE secrets SET latest_value = ? WHERE secret_key = 'K'")) {
                 ps.setBytes(1, "foreign".getBytes(UTF_8));
                 assertEquals(1, ps.executeUpdate());
             }

@@ -146,8 +146,9 @@ class ListingPlanTest {
         try (PreparedStatement identity = c.prepareStatement("INSERT INTO identities (org_id, id, name, metadata, "
                      + "disabled, created_at, updated_at, revision) VALUES ('org_l', ?, 'n', '{}', false, 0, 0, 1)");
              PreparedStatement secret = c.prepareStatement("INSERT INTO secrets (org_id, identity_id, secret_key, type, "
-                     + "current_version, metadata, attributes, created_at, updated_at, revision) "
-                     + "VALUES ('org_l', 'big', ?, 'api_key', 1, '{}', '{}', 0, 0, 1)");
+                     + "current_version, metadata, attributes, created_at, updated_at, revision, latest_version, "
+                     + "latest_value, latest_created_at, latest_created_by) "
+                     + "VALUES ('org_l', 'big', ?, 'api_key', 1, '{}', '{}', 0, 0, 1, 1, ?, 0, 'u')");
              PreparedStatement record = c.prepareStatement("INSERT INTO records (namespace, record_key, value, revision, "
                      + "updated_at) VALUES ('ns_l', ?, ?, 1, 0)")) {
             identity.setString(1, "big");
@@ -157,6 +158,7 @@ class ListingPlanTest {
                 identity.setString(1, "id" + k);
                 identity.addBatch();
                 secret.setString(1, k);
+                secret.setBytes(2, new byte[64]); // the latest version inline (schema V3), a sealed value's size
                 secret.addBatch();
                 record.setString(1, k);
                 record.setBytes(2, new byte[] {1});
