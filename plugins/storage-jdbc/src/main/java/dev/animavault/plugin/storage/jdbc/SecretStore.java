@@ -180,31 +180,26 @@ final class SecretStore {
         requireNonNull(ref, "ref is null");
         requireNonNull(expected, "expected is null");
         requireNonNull(replacement, "replacement is null");
-        return db.write("replaceVersionValue", JdbcAccess.Affects.ONE_SECRET, ref, StorageChange.secret(ref), h -> {
-            int n = h.createUpdate("UPDATE secrets SET latest_value = :replacement WHERE org_id = :org "
-                            + "AND identity_id = :identity AND secret_key = :key AND latest_version = :version "
-                            + "AND latest_value = :expected")
-                    .bind("replacement", replacement)
-                    .bind("org", ref.organizationId())
-                    .bind("identity", ref.identityId())
-                    .bind("key", ref.key())
-                    .bind("version", version)
-                    .bind("expected", expected)
-                    .execute();
-            if (n == 1) {
-                return true;
-            }
-            return h.createUpdate("UPDATE secret_versions SET value = :replacement WHERE org_id = :org "
-                            + "AND identity_id = :identity AND secret_key = :key AND version = :version "
-                            + "AND value = :expected")
-                    .bind("replacement", replacement)
-                    .bind("org", ref.organizationId())
-                    .bind("identity", ref.identityId())
-                    .bind("key", ref.key())
-                    .bind("version", version)
-                    .bind("expected", expected)
-                    .execute() == 1;
-        });
+        return db.write("replaceVersionValue", JdbcAccess.Affects.ONE_SECRET, ref, StorageChange.secret(ref), h ->
+                compareAndSetValue(h, "UPDATE secrets SET latest_value = :replacement WHERE org_id = :org "
+                        + "AND identity_id = :identity AND secret_key = :key AND latest_version = :version "
+                        + "AND latest_value = :expected", ref, version, expected, replacement)
+                || compareAndSetValue(h, "UPDATE secret_versions SET value = :replacement WHERE org_id = :org "
+                        + "AND identity_id = :identity AND secret_key = :key AND version = :version "
+                        + "AND value = :expected", ref, version, expected, replacement));
+    }
+
+    /** Runs one of {@link #replaceVersionValue}'s conditional UPDATEs; whether it changed the row. */
+    private static boolean compareAndSetValue(Handle h, String sql, SecretRef ref, int version, byte[] expected,
+                                              byte[] replacement) {
+        return h.createUpdate(sql)
+                .bind("replacement", replacement)
+                .bind("org", ref.organizationId())
+                .bind("identity", ref.identityId())
+                .bind("key", ref.key())
+                .bind("version", version)
+                .bind("expected", expected)
+                .execute() == 1;
     }
 
     /**
