@@ -20,6 +20,28 @@ public final class IsolatedClassLoader extends URLClassLoader {
         return findLoadedClass(name) != null;
     }
 
+    /**
+     * Calls the static no-argument method {@code method} of this loader's copy of {@code className} on a new
+     * platform thread whose context class loader is this one (as the warm-ups run), and returns what it returned.
+     * A failure of the call is returned as the {@link Throwable}, so a test can assert on it.
+     */
+    public Object callStatic(String className, String method, String threadName) throws InterruptedException {
+        Object[] result = new Object[1];
+        Thread t = Thread.ofPlatform().name(threadName).unstarted(() -> {
+            try {
+                java.lang.reflect.Method m = Class.forName(className, true, this).getDeclaredMethod(method);
+                m.setAccessible(true); // another runtime package than the caller's copy of the class
+                result[0] = m.invoke(null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                result[0] = e;
+            }
+        });
+        t.setContextClassLoader(this);
+        t.start();
+        t.join();
+        return result[0];
+    }
+
     private static URL[] classPath() throws MalformedURLException {
         String[] entries = System.getProperty("java.class.path").split(File.pathSeparator);
         URL[] urls = new URL[entries.length];

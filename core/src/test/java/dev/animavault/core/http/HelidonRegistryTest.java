@@ -28,20 +28,8 @@ class HelidonRegistryTest {
             Class<?> self = Class.forName(HelidonRegistryTest.class.getName(), true, loader);
             assertFalse(loader.loaded("io.helidon.service.registry.GlobalServiceRegistry"),
                     "loaded before the warm-up: this test would prove nothing");
-            Object[] result = new Object[1];
-            Thread t = Thread.ofPlatform().name("registry-isolated").unstarted(() -> {
-                try {
-                    java.lang.reflect.Method m = self.getDeclaredMethod("warmUpAndMap");
-                    m.setAccessible(true); // another runtime package: the isolated loader's copy of this class
-                    result[0] = m.invoke(null);
-                } catch (ReflectiveOperationException | RuntimeException e) {
-                    result[0] = e;
-                }
-            });
-            t.setContextClassLoader(loader);
-            t.start();
-            t.join();
-            assertEquals(42, result[0], "Helidon's String to Integer mapper after the warm-up");
+            Object result = loader.callStatic(self.getName(), "warmUpAndMap", "registry-isolated");
+            assertEquals(42, result, "Helidon's String to Integer mapper after the warm-up");
             assertTrue(loader.loaded("io.helidon.common.mapper.DefaultMapperProvider__ServiceDescriptor"));
             assertFalse(loader.loaded(DISCOVERED_ONLY), "the registry discovered the class path's services");
             assertFalse(loader.loaded(REQUEST_SCOPE), "the registry discovered the class path's services");
