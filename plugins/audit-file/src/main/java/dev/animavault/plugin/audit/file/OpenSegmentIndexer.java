@@ -24,8 +24,11 @@ import java.util.function.Supplier;
  * already takes writes: the lines written meanwhile go to the open segment's own (live) index. Once the
  * parse has ended, the lines of the live index are added to the pending one ({@link AuditIndex#addFrom}),
  * which becomes the open segment's index ({@link #join}). Then, and also when nothing had to be parsed, the
- * thread maps the sealed segments' indexes newest first, so that the first queries find them loaded. A
- * trail with nothing to parse and no sealed segment (an empty one) starts no thread.
+ * thread maps the sealed segments' indexes newest first (as many as stay loaded, {@link SealedIndexes}), so that
+ * the first queries find them loaded; not before {@link #PRELOAD_DELAY} after the open, so that this work (~30
+ * ms of CPU for eight 64 MiB segments, and the JVM's first mapping) does not compete with the rest of the vault's
+ * start for the CPUs (issue 19; a query that comes earlier loads the index it needs itself). A trail with nothing
+ * to parse and no sealed segment (an empty one) starts no thread.
  *
  * <p><b>Waiting.</b> Queries call {@link #await} and wait up to {@link #INDEX_WAIT} for the open segment's
  * index to be complete, then are refused with {@code AUDIT_UNAVAILABLE} (retry shortly); a failed parse
@@ -49,6 +52,12 @@ final class OpenSegmentIndexer {
     private static final System.Logger LOG = System.getLogger(FileAuditSink.class.getName());
     /** How long a query waits for the open segment's index after an unclean shutdown before it is refused. */
     static final Duration INDEX_WAIT = Duration.ofSeconds(30);
+    /**
+     * How long after the open the sealed segments' indexes are loaded in the background: past the rest of a start
+     * (~1 s on an idle 2-core machine), which the loading would otherwise slow down (docs/performance.md, thirteenth
+     * pass). A close ends the wait at once.
+     */
+    static final Duration PRELOAD_DELAY = Duration.ofSeconds(2);
 
     private final Path path;
     private final TrailLoader loader;
@@ -59,6 +68,10 @@ final class OpenSegmentIndexer {
     private final Supplier<List<Segment>> sealed;
     /** Tests only: the background parse waits for it (null: it does not wait). */
     private final CountDownLatch gate;
+    /** When the sealed indexes may be loaded ({@link System#nanoTime()}): {@link #PRELOAD_DELAY} after the open. */
+    private final long preloadAt;
+    /** Counted down by {@link #cancel()} (the sink's close): ends the wait for {@link #preloadAt}. */
+    private final CountDownLatch closing = new CountDownLatch(1);
     /**
      * The index the lines from before the open are parsed into, grown by the background thread and then
      * joined by the live index's lines. Null when there was nothing to parse, or once joined. Guarded by
@@ -74,7 +87,7 @@ final class OpenSegmentIndexer {
     private OpenSegmentIndexer(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
                                ReentrantReadWriteLock indexLock, Supplier<Segment> active,
                                Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
-                               CountDownLatch gate) {
+                               CountDownLatch gate, Duration preloadDelay) {
         this.path = path;
         this.loader = loader;
         this.state = state;
@@ -84,6 +97,7 @@ final class OpenSegmentIndexer {
         this.sealed = sealed;
         this.pending = pending;
         this.gate = gate;
+        this.preloadAt = System.nanoTime() + preloadDelay.toNanos();
         if (pending == null) {
             parsed.complete(null);
             ready.complete(null);
@@ -101,13 +115,14 @@ final class OpenSegmentIndexer {
      * @param active  the sink's open segment (whose index takes the lines written meanwhile)
      * @param sealed  the sink's sealed segments, newest first
      * @param gate    tests only: the parse starts once it is counted down (or the sink closed); or null
+     * @param preloadDelay how long after now the sealed indexes are loaded ({@link #PRELOAD_DELAY} but in tests)
      */
     static OpenSegmentIndexer start(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
                                     ReentrantReadWriteLock indexLock, Supplier<Segment> active,
                                     Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
-                                    CountDownLatch gate) {
+                                    CountDownLatch gate, Duration preloadDelay) {
         OpenSegmentIndexer indexer = new OpenSegmentIndexer(path, loader, state, writeLock, indexLock, active,
-                sealed, pending, from, to, gate);
+                sealed, pending, from, to, gate, preloadDelay);
         if (indexer.thread != null) {
             indexer.thread.start();
         }
@@ -116,9 +131,9 @@ final class OpenSegmentIndexer {
 
     /**
      * The background thread: parses the open segment's lines that the open only hashed (then joins the
-     * lines written meanwhile), then maps the sealed segments' indexes newest first so that the first
-     * queries find them loaded. Queries that come earlier load a sealed index themselves and wait (up to
-     * {@link #INDEX_WAIT}) for the open segment's.
+     * lines written meanwhile), then, from {@link #preloadAt} on, maps the sealed segments' indexes newest first
+     * so that the first queries find them loaded. Queries that come earlier load a sealed index themselves and
+     * wait (up to {@link #INDEX_WAIT}) for the open segment's.
      */
     private void run(long from, long to) {
         if (parsed.isDone()) {
@@ -150,6 +165,14 @@ final class OpenSegmentIndexer {
             }
             LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
                     + " {2} ms)", path, to - from, (System.nanoTime() - started) / 1_000_000);
+        }
+        try {
+            long wait = preloadAt - System.nanoTime();
+            if (wait > 0 && closing.await(wait, TimeUnit.NANOSECONDS)) {
+                return; // closed meanwhile
+            }
+        } catch (InterruptedException e) {
+            return;
         }
         for (Segment s : sealed.get()) {
             if (state.closed) {
@@ -242,10 +265,17 @@ final class OpenSegmentIndexer {
 
     /**
      * The sink's close, before it takes the write lock: stops the parse at the next line (and releases a
-     * held test gate), so that a rollover waiting in {@link #join} does not wait for the whole parse.
+     * held test gate), so that a rollover waiting in {@link #join} does not wait for the whole parse, and ends
+     * the wait before the sealed indexes' loading, so that the close does not wait for {@link #PRELOAD_DELAY}.
      */
     void cancel() {
         loader.cancelled = true;
+        closing.countDown();
+    }
+
+    /** Tests only: the background thread, or null when none was started. */
+    Thread thread() {
+        return thread;
     }
 
     /**

@@ -112,6 +112,29 @@ class FileAuditSinkSealedIndexesTest {
     }
 
     @Test
+    void theBackgroundLoadWaitsForItsDelayAndACloseEndsTheWait() throws Exception {
+        int total;
+        try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
+            total = fill(sink, 5).size();
+        }
+        FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1));
+        Thread loader = reopened.indexThread();
+        assertTrue(loader != null, "sealed segments to load: a background thread");
+        // nothing to parse (a clean close): the thread goes straight to the wait before loading
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (loader.getState() != Thread.State.TIMED_WAITING && loader.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(loader.isAlive(), "still waiting for the delay, not done loading");
+        assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded before the delay");
+        // a query meanwhile loads what it needs itself
+        assertEquals(total, all(reopened, Optional.empty(), 50).size());
+        assertEquals(BOUND, reopened.loadedSealedIndexes());
+        reopened.close();
+        assertTrue(!loader.isAlive(), "the close ended the wait (it joins the thread for at most 5 s)");
+    }
+
+    @Test
     void theFactoryReadsTheSettingAndRefusesLessThanOne() {
         FileAuditSinkFactory factory = new FileAuditSinkFactory();
         assertTrue(factory.configProperties().stream()
