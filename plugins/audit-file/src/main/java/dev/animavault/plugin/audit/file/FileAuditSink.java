@@ -117,7 +117,8 @@ public final class FileAuditSink implements QueryableAuditSink {
             // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
             AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
             Segment active = new Segment(number, config.path(), activeIndex);
-            java.util.OptionalLong first = loaded.activeIndex().firstSecond();
+            java.util.OptionalLong first = loaded.activeIndex() == null ? java.util.OptionalLong.empty()
+                    : loaded.activeIndex().firstSecond();
             if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
                 first = loader.firstSecond(config.path()); // the first line is still to be parsed
             }
@@ -140,7 +141,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
         this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, segments.indexLock(),
                 segments::active, segments::newestSealed, loaded.pending() ? loaded.activeIndex() : null,
-                loaded.indexFrom(), loaded.indexTo(), indexGate, preloadDelay);
+                loaded.indexFile(), loaded.indexFrom(), loaded.indexTo(), indexGate, preloadDelay);
     }
 
     /**

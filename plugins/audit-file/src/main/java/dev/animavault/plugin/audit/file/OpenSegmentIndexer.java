@@ -23,7 +23,9 @@ import java.util.function.Supplier;
  * them into a <i>pending</i> index on a virtual thread named {@code audit-file-index}, while the sink
  * already takes writes: the lines written meanwhile go to the open segment's own (live) index. Once the
  * parse has ended, the lines of the live index are added to the pending one ({@link AuditIndex#addFrom}),
- * which becomes the open segment's index ({@link #join}). Then, and also when nothing had to be parsed, the
+ * which becomes the open segment's index ({@link #join}). After a clean close the same thread first reads the
+ * open segment's index file, whose header the open checked (the lines before {@code from}), as the pending
+ * index: the open does not read it (issue 19), and a file that no longer reads as that index is parsed instead. Then, and also when nothing had to be parsed, the
  * thread maps the sealed segments' indexes newest first (as many as stay loaded, {@link SealedIndexes}), so that
  * the first queries find them loaded; not before {@link #PRELOAD_DELAY} after the open, so that this work (~30
  * ms of CPU for eight 64 MiB segments, and the JVM's first mapping) does not compete with the rest of the vault's
@@ -78,16 +80,24 @@ final class OpenSegmentIndexer {
      * the sink's write lock.
      */
     private AuditIndex pending;
-    /** Completes when the background parse of {@link #pending} has ended (normally or not). */
-    private final CompletableFuture<Void> parsed = new CompletableFuture<>();
+    /**
+     * The header of the open segment's index file, to be read by the background thread as the index of the lines
+     * before {@code from} (null: {@link #pending} is that index already, or there is nothing to wait for).
+     */
+    private final AuditIndexFile.Header indexFile;
+    /** Whether the open segment's index still lacks lines from before the open. Guarded by the sink's write lock. */
+    private boolean waiting;
+    /** Completes with the parsed index when the background read and parse have ended (normally or not). */
+    private final CompletableFuture<AuditIndex> parsed = new CompletableFuture<>();
     /** Completes when the open segment's index is complete (at once when there was nothing to parse). */
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final Thread thread;
 
     private OpenSegmentIndexer(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
                                ReentrantReadWriteLock indexLock, Supplier<Segment> active,
-                               Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
-                               CountDownLatch gate, Duration preloadDelay) {
+                               Supplier<List<Segment>> sealed, AuditIndex pending,
+                               AuditIndexFile.Header indexFile, long from, long to, CountDownLatch gate,
+                               Duration preloadDelay) {
         this.path = path;
         this.loader = loader;
         this.state = state;
@@ -96,20 +106,25 @@ final class OpenSegmentIndexer {
         this.active = active;
         this.sealed = sealed;
         this.pending = pending;
+        this.indexFile = indexFile;
+        this.waiting = pending != null || indexFile != null;
         this.gate = gate;
         this.preloadAt = System.nanoTime() + preloadDelay.toNanos();
-        if (pending == null) {
+        if (!waiting) {
             parsed.complete(null);
             ready.complete(null);
         }
         // nothing to do in the background for a trail without sealed segments opened cleanly (an empty one)
-        this.thread = pending != null || !sealed.get().isEmpty()
+        this.thread = waiting || !sealed.get().isEmpty()
                 ? Thread.ofVirtual().name("audit-file-index").unstarted(() -> run(from, to)) : null;
     }
 
     /**
      * Starts the background work (the last step of the sink's open).
      *
+     * @param indexFile the header of the open segment's index file, checked by the open, whose index (read in the
+     *                  background, or, when it no longer reads as that index, parsed from the segment) covers the
+     *                  lines before {@code from}; or null
      * @param pending the index the lines in {@code [from, to)} of the open segment go into, or null when
      *                the open segment's index is complete already
      * @param active  the sink's open segment (whose index takes the lines written meanwhile)
@@ -119,10 +134,11 @@ final class OpenSegmentIndexer {
      */
     static OpenSegmentIndexer start(Path path, TrailLoader loader, SinkState state, ReentrantLock writeLock,
                                     ReentrantReadWriteLock indexLock, Supplier<Segment> active,
-                                    Supplier<List<Segment>> sealed, AuditIndex pending, long from, long to,
-                                    CountDownLatch gate, Duration preloadDelay) {
+                                    Supplier<List<Segment>> sealed, AuditIndex pending,
+                                    AuditIndexFile.Header indexFile, long from, long to, CountDownLatch gate,
+                                    Duration preloadDelay) {
         OpenSegmentIndexer indexer = new OpenSegmentIndexer(path, loader, state, writeLock, indexLock, active,
-                sealed, pending, from, to, gate, preloadDelay);
+                sealed, pending, indexFile, from, to, gate, preloadDelay);
         if (indexer.thread != null) {
             indexer.thread.start();
         }
@@ -144,10 +160,21 @@ final class OpenSegmentIndexer {
             }
         } else {
             long started = System.nanoTime();
+            long parseFrom = from;
             try {
                 awaitGate();
-                loader.index(path, from, to, pending);
-                parsed.complete(null);
+                AuditIndex target = pending;
+                if (indexFile != null) {
+                    target = loader.readIndexFile(indexFile);
+                    if (target == null) { // replaced or damaged since the open checked its header: parse instead
+                        target = new AuditIndex();
+                        parseFrom = 0;
+                    }
+                }
+                if (parseFrom < to) {
+                    loader.index(path, parseFrom, to, target);
+                }
+                parsed.complete(target);
             } catch (IOException | RuntimeException e) {
                 parsed.completeExceptionally(e);
             } catch (InterruptedException e) {
@@ -163,8 +190,10 @@ final class OpenSegmentIndexer {
             } finally {
                 writeLock.unlock();
             }
-            LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
-                    + " {2} ms)", path, to - from, (System.nanoTime() - started) / 1_000_000);
+            if (parseFrom < to) {
+                LOG.log(System.Logger.Level.INFO, "audit file {0}: open segment indexed in the background ({1} bytes,"
+                        + " {2} ms)", path, to - parseFrom, (System.nanoTime() - started) / 1_000_000);
+            }
         }
         try {
             long wait = preloadAt - System.nanoTime();
@@ -200,11 +229,11 @@ final class OpenSegmentIndexer {
      * @return false when the parse was stopped by a close (the index is incomplete and stays pending)
      */
     boolean join() {
-        if (pending == null) {
+        if (!waiting) {
             return true;
         }
         try {
-            parsed.join();
+            AuditIndex parsedIndex = parsed.join();
             if (state.closed || loader.cancelled) {
                 ready.completeExceptionally(new IllegalStateException("closed"));
                 return false;
@@ -214,10 +243,11 @@ final class OpenSegmentIndexer {
                 Segment segment = active.get();
                 AuditIndex live = segment.index();
                 for (int i = 0; i < live.size(); i++) {
-                    pending.addFrom(live, i);
+                    parsedIndex.addFrom(live, i);
                 }
-                segment.replaceIndex(pending);
+                segment.replaceIndex(parsedIndex);
                 pending = null;
+                waiting = false;
             } finally {
                 indexLock.writeLock().unlock();
             }
@@ -231,7 +261,7 @@ final class OpenSegmentIndexer {
 
     /** Under the sink's write lock: whether the open segment's index still lacks lines from before the open. */
     boolean pending() {
-        return pending != null;
+        return waiting;
     }
 
     /**
@@ -248,7 +278,7 @@ final class OpenSegmentIndexer {
             ready.get(INDEX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + " is still being"
-                    + " indexed after an unclean shutdown; retry shortly");
+                    + " indexed (after the start or an unclean shutdown); retry shortly");
         } catch (ExecutionException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + path + ": its open segment"
                     + " could not be indexed (" + e.getCause().getClass().getSimpleName() + "); restart to retry", e);

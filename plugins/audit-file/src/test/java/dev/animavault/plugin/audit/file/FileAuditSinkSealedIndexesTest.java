@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,11 +93,11 @@ class FileAuditSinkSealedIndexesTest {
         try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
             total = fill(sink, 5).size();
         }
-        CountDownLatch gate = new CountDownLatch(1);
-        try (FileAuditSink reopened = FileAuditSink.openHoldingIndex(config(BOUND), gate)) {
+        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1))) {
             assertEquals(total, reopened.size(), "counted from the index files' headers");
             assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded to count");
-            gate.countDown();
+        }
+        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ZERO)) {
             // the background thread loads the newest sealed indexes, as many as stay loaded
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (reopened.loadedSealedIndexes() < BOUND && System.nanoTime() < deadline) {
