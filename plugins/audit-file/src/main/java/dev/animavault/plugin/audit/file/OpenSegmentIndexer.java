@@ -25,12 +25,13 @@ import java.util.function.Supplier;
  * parse has ended, the lines of the live index are added to the pending one ({@link AuditIndex#addFrom}),
  * which becomes the open segment's index ({@link #join}). After a clean close the same thread first reads the
  * open segment's index file, whose header the open checked (the lines before {@code from}), as the pending
- * index: the open does not read it (issue 19), and a file that no longer reads as that index is parsed instead. Then, and also when nothing had to be parsed, the
- * thread maps the sealed segments' indexes newest first (as many as stay loaded, {@link SealedIndexes}), so that
- * the first queries find them loaded; not before {@link #PRELOAD_DELAY} after the open, so that this work (~30
- * ms of CPU for eight 64 MiB segments, and the JVM's first mapping) does not compete with the rest of the vault's
- * start for the CPUs (issue 19; a query that comes earlier loads the index it needs itself). A trail with nothing
- * to parse and no sealed segment (an empty one) starts no thread.
+ * index: the open does not read it (issue 19), and a file that no longer reads as that index is parsed
+ * instead. Then, and also when nothing had to be parsed, the thread maps the sealed segments' indexes newest
+ * first (as many as stay loaded, {@link SealedIndexes}), so that the first queries find them loaded; not before
+ * {@link #PRELOAD_DELAY} after the open, so that this work (~30 ms of CPU for eight 64 MiB segments, and the
+ * JVM's first mapping) does not compete with the rest of the vault's start for the CPUs (issue 19; a query
+ * that comes earlier loads the index it needs itself). A trail with nothing to parse and no sealed segment (an
+ * empty one) starts no thread.
  *
  * <p><b>Waiting.</b> Queries call {@link #await} and wait up to {@link #INDEX_WAIT} for the open segment's
  * index to be complete, then are refused with {@code AUDIT_UNAVAILABLE} (retry shortly); a failed parse
