@@ -90,6 +90,12 @@ public final class FileAuditSink implements QueryableAuditSink {
 
     private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
                           java.util.concurrent.CountDownLatch indexGate) throws IOException {
+        this(config, checkpointKey, indexGate, OpenSegmentIndexer.PRELOAD_DELAY);
+    }
+
+    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
+                          java.util.concurrent.CountDownLatch indexGate, java.time.Duration preloadDelay)
+            throws IOException {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
@@ -111,7 +117,8 @@ public final class FileAuditSink implements QueryableAuditSink {
             // while older lines are parsed (into the loaded index), the open segment's index takes the new ones
             AuditIndex activeIndex = loaded.pending() ? new AuditIndex() : loaded.activeIndex();
             Segment active = new Segment(number, config.path(), activeIndex);
-            java.util.OptionalLong first = loaded.activeIndex().firstSecond();
+            java.util.OptionalLong first = loaded.activeIndex() == null ? java.util.OptionalLong.empty()
+                    : loaded.activeIndex().firstSecond();
             if (first.isEmpty() && loaded.pending() && config.rolloverDaily()) { // segmentDay: rolloverDaily only
                 first = loader.firstSecond(config.path()); // the first line is still to be parsed
             }
@@ -134,7 +141,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
         this.indexer = OpenSegmentIndexer.start(config.path(), loader, state, writeLock, segments.indexLock(),
                 segments::active, segments::newestSealed, loaded.pending() ? loaded.activeIndex() : null,
-                loaded.indexFrom(), loaded.indexTo(), indexGate);
+                loaded.indexFile(), loaded.indexFrom(), loaded.indexTo(), indexGate, preloadDelay);
     }
 
     /**
@@ -169,6 +176,17 @@ public final class FileAuditSink implements QueryableAuditSink {
     static FileAuditSink openHoldingIndex(FileAuditSinkConfig config, java.util.concurrent.CountDownLatch indexGate)
             throws IOException {
         return new FileAuditSink(config, null, requireNonNull(indexGate));
+    }
+
+    /** Tests only: opens the trail with the background load of sealed indexes {@code preloadDelay} after the open. */
+    static FileAuditSink openDelayingPreload(FileAuditSinkConfig config, java.time.Duration preloadDelay)
+            throws IOException {
+        return new FileAuditSink(config, null, null, preloadDelay);
+    }
+
+    /** Tests only: the background thread of the open ({@link OpenSegmentIndexer}), or null when none was started. */
+    Thread indexThread() {
+        return indexer.thread();
     }
 
     /** Tests only: the open segment's index as it is now. */

@@ -46,12 +46,14 @@ final class TrailLoader {
     /**
      * What the sink needs to go on: the open segment's state. {@code activeIndex} covers the lines before
      * {@code indexFrom}; the lines in {@code [indexFrom, indexTo)} are verified but still to be indexed
-     * (growing {@code activeIndex}) when {@link #pending()}.
+     * (growing {@code activeIndex}) when {@link #pending()}. When the open segment's index file matched,
+     * {@code activeIndex} is null and {@code indexFile} is its header: the file is read in the background
+     * ({@link #readIndexFile}), not by the open.
      */
-    record Loaded(long activeNumber, AuditIndex activeIndex, long end, long lines, byte[] head, long indexFrom,
-                  long indexTo) {
+    record Loaded(long activeNumber, AuditIndex activeIndex, AuditIndexFile.Header indexFile, long end, long lines,
+                  byte[] head, long indexFrom, long indexTo) {
         boolean pending() {
-            return indexTo > indexFrom;
+            return indexFile != null || indexTo > indexFrom;
         }
     }
 
@@ -241,30 +243,26 @@ final class TrailLoader {
         }
     }
 
-    /** Whether an index file belongs to the segment as it is: number, size and the last line's hash. */
-    private boolean matches(AuditIndexFile.Loaded l, long number, Path file, long size) {
-        AuditIndex index = l.index();
-        if (l.header().segment() != number || l.header().end() > size || index.endOffset() != l.header().end()) {
-            return false;
+    /**
+     * The open segment's persisted index, read in the background after an open that checked its header
+     * ({@link Loaded#indexFile()}); null when the file no longer reads as that index (the caller parses the
+     * segment instead). Reading it (its chunks into fresh direct memory: ~20-30 ms of page faults for a large open
+     * segment) was the open's largest part that grows with the trail (docs/performance.md, thirteenth pass).
+     */
+    AuditIndex readIndexFile(AuditIndexFile.Header expected) {
+        Optional<AuditIndexFile.Loaded> loaded = AuditIndexFile.read(SegmentLayout.index(config.path()), true);
+        if (loaded.isEmpty()) {
+            return null;
         }
-        if (index.size() == 0) {
-            return l.header().end() == 0;
+        AuditIndexFile.Header h = loaded.get().header();
+        AuditIndex index = loaded.get().index();
+        if (h.segment() != expected.segment() || h.end() != expected.end() || h.lines() != expected.lines()
+                || !Arrays.equals(h.head(), expected.head()) || index.size() != expected.lines()
+                || index.endOffset() != expected.end()) {
+            return null;
         }
-        int lastOrdinal = index.size() - 1;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int length = index.lengthOf(lastOrdinal) + 1;
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length);
-            ch.read(b, index.offsetOf(lastOrdinal));
-            byte[] line = b.array();
-            if (b.position() != length || line[length - 1] != '\n') {
-                return false;
-            }
-            byte[] hash = new byte[AuditLineCodec.HASH_BYTES];
-            AuditHashChain.hash(sha256, line, 0, length - 1, hash);
-            return Arrays.equals(hash, l.header().head());
-        } catch (IOException e) {
-            return false;
-        }
+        index.decodeInBackground(); // neither the first write nor a query waits for the dictionaries
+        return index;
     }
 
     /**
@@ -276,25 +274,26 @@ final class TrailLoader {
         Path path = config.path();
         byte[] expected = previousHead == null ? new byte[AuditLineCodec.HASH_BYTES] : previousHead.clone();
         Path idx = SegmentLayout.index(path);
-        long size = Files.size(path);
-        Optional<AuditIndexFile.Loaded> prefix = AuditIndexFile.read(idx, true);
-        if (prefix.isPresent() && !matches(prefix.get(), number, path, size)) {
+        // the index file's header only (number, end within the file, the hash of the line ending at end): the file
+        // itself is read in the background (readIndexFile), which falls back to parsing the segment
+        Optional<AuditIndexFile.Header> prefix = AuditIndexFile.readHeader(idx);
+        if (prefix.isPresent() && !headerMatches(prefix.get(), number, path)) {
             prefix = Optional.empty();
         }
-        AuditIndex index;
+        AuditIndex index = null;
+        AuditIndexFile.Header indexFile = null;
         long from = 0;
         long lines = 0;
         if (prefix.isPresent()) {
-            index = prefix.get().index();
-            index.decodeInBackground(); // neither the start nor the first write waits for the dictionaries
-            from = prefix.get().header().end();
-            lines = index.size();
-            if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), prefix.get().header().digest())) {
+            indexFile = prefix.get();
+            from = indexFile.end();
+            lines = indexFile.lines();
+            if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), indexFile.digest())) {
                 // changed since the clean close that wrote the index: find the line (hashed, not parsed)
                 scan(path, 0, expected, null, expected, new long[1], true, from);
-                expected = prefix.get().header().head().clone();
+                expected = indexFile.head().clone();
             } else {
-                expected = prefix.get().header().head().clone();
+                expected = indexFile.head().clone();
             }
         } else {
             index = new AuditIndex();
@@ -305,7 +304,7 @@ final class TrailLoader {
         if (result.hasTornTail()) {
             quarantineTornTail(writer.file(), end[0], from + result.totalBytes());
         }
-        return new Loaded(number, index, end[0], lines + result.lines(), expected, from, end[0]);
+        return new Loaded(number, index, indexFile, end[0], lines + result.lines(), expected, from, end[0]);
     }
 
     /**

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,11 +93,11 @@ class FileAuditSinkSealedIndexesTest {
         try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
             total = fill(sink, 5).size();
         }
-        CountDownLatch gate = new CountDownLatch(1);
-        try (FileAuditSink reopened = FileAuditSink.openHoldingIndex(config(BOUND), gate)) {
+        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1))) {
             assertEquals(total, reopened.size(), "counted from the index files' headers");
             assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded to count");
-            gate.countDown();
+        }
+        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ZERO)) {
             // the background thread loads the newest sealed indexes, as many as stay loaded
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (reopened.loadedSealedIndexes() < BOUND && System.nanoTime() < deadline) {
@@ -109,6 +108,29 @@ class FileAuditSinkSealedIndexesTest {
             assertEquals(total, newestFirst.size());
             assertEquals(BOUND, reopened.loadedSealedIndexes());
         }
+    }
+
+    @Test
+    void theBackgroundLoadWaitsForItsDelayAndACloseEndsTheWait() throws Exception {
+        int total;
+        try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
+            total = fill(sink, 5).size();
+        }
+        FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1));
+        Thread loader = reopened.indexThread();
+        assertTrue(loader != null, "sealed segments to load: a background thread");
+        // nothing to parse (a clean close): the thread goes straight to the wait before loading
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (loader.getState() != Thread.State.TIMED_WAITING && loader.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(loader.isAlive(), "still waiting for the delay, not done loading");
+        assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded before the delay");
+        // a query meanwhile loads what it needs itself
+        assertEquals(total, all(reopened, Optional.empty(), 50).size());
+        assertEquals(BOUND, reopened.loadedSealedIndexes());
+        reopened.close();
+        assertTrue(!loader.isAlive(), "the close ended the wait (it joins the thread for at most 5 s)");
     }
 
     @Test
