@@ -22,10 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Limits (docs/keys.md): memory only (bounded; lost on restart), per node; a change another node makes
  * only drops this node's entry (its notification cannot say which row it replaced). Thread-safe.
  *
- * <p>A secret is remembered under a {@link SecretKey}: keyed 64-bit SipHash digests of its reference and of its
- * identity, under a key drawn at random for this guard, instead of the {@link SecretRef} and its strings: ~32
- * bytes instead of ~120 per secret written or read (up to {@link #MAX} of them, all old generation that the
- * collector marks; issue 19, docs/performance.md "Fifth pass: writes"). Nobody outside the process knows the
+ * <p>A secret is remembered in {@link SecretEntries} under keyed 64-bit SipHash digests of its reference and of its
+ * identity, under a key drawn at random for this guard, instead of the {@link SecretRef} and its strings, in
+ * primitive arrays: 40 bytes per slot instead of ~120 per secret written or read in a cache of objects (up to about
+ * {@link #MAX} of them, all old generation that the collector marks; issue 19, docs/performance.md "Fifth pass:
+ * writes", "Thirteenth pass: memory"). Nobody outside the process knows the
  * key, so nobody can choose secret names whose digests collide; two of up to 200,000 secrets share a digest by
  * chance with a probability near 10<sup>-9</sup> (the retired MAC tags are 64 bits already), and then one is
  * judged by the other's entry: a read refused as suspect, or a replay of one of the two not caught.
@@ -37,33 +38,11 @@ final class ReplayGuard {
     record Seen(long revision, long tag, boolean foreign) {
     }
 
-    /**
-     * A secret's entry key: the digest of its reference (organization, identity, key), which alone makes it
-     * equal to another, and that of its identity (for {@link #identityDeleted}; 0 in a key made only to look an
-     * entry up: a map keeps the key an entry was put with).
-     */
-    static final class SecretKey {
-        final long ref;
-        final long identity;
-
-        SecretKey(long ref, long identity) {
-            this.ref = ref;
-            this.identity = identity;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SecretKey k && k.ref == ref;
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(ref);
-        }
-    }
-
     // maintenance on the calling thread: no task handed to the common pool from the read path
+    /** Identities and records (not one per secret). */
     private final Cache<Object, Seen> seen = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
+    /** Secrets, under the digest of their reference. */
+    private final SecretEntries secrets = new SecretEntries(MAX);
     /** Retired MAC tags, each with the {@link #retirements} count that retired it. */
     private final Cache<Long, Long> retired = Caffeine.newBuilder().maximumSize(MAX).executor(Runnable::run).build();
     private final AtomicLong retirements = new AtomicLong();
@@ -74,24 +53,14 @@ final class ReplayGuard {
         this.sip = new SipHash(random.nextLong(), random.nextLong());
     }
 
-    /**
-     * The key to look {@code item} up with: a {@link SecretKey} without its identity digest for a secret, the item
-     * itself otherwise (identities and records: not one per secret).
-     */
-    private Object key(Object item) {
-        return item instanceof SecretRef r ? new SecretKey(sip.digest(r.organizationId(), r.identityId(), r.key()), 0)
-                : item;
-    }
-
-    /** The key to put {@code item}'s entry under: {@code lookUp} completed with the identity's digest. */
-    private Object entryKey(Object item, Object lookUp) {
-        return lookUp instanceof SecretKey k && item instanceof SecretRef r
-                ? new SecretKey(k.ref, sip.digest(r.organizationId(), r.identityId())) : lookUp;
+    /** The digest of a secret's reference (organization, identity, key). */
+    private long digest(SecretRef r) {
+        return sip.digest(r.organizationId(), r.identityId(), r.key());
     }
 
     /** What the guard knows of {@code item}, or null; taken before a read goes to storage. */
     Seen before(Object item) {
-        return seen.getIfPresent(key(item));
+        return item instanceof SecretRef r ? secrets.get(digest(r)) : seen.getIfPresent(item);
     }
 
     /** How many MACs were retired so far; taken before a read goes to storage. */
@@ -120,15 +89,16 @@ final class ReplayGuard {
 
     /** A verified read or a write of this node: remembers it, retiring the row it supersedes. */
     void saw(Object item, long revision, long tag) {
-        see(item, key(item), revision, tag);
-    }
-
-    private void see(Object item, Object k, long revision, long tag) {
-        Seen s = seen.getIfPresent(k);
-        if (s != null && !s.foreign && s.revision >= revision) {
-            return;
+        Seen s;
+        if (item instanceof SecretRef r) {
+            s = secrets.see(digest(r), sip.digest(r.organizationId(), r.identityId()), revision, tag);
+        } else {
+            s = seen.getIfPresent(item);
+            if (s != null && !s.foreign && s.revision >= revision) {
+                return;
+            }
+            seen.put(item, new Seen(revision, tag, false));
         }
-        seen.put(entryKey(item, k), new Seen(revision, tag, false));
         // only a row with a higher revision proves the one seen superseded (a read racing a write can be older)
         if (s != null && s.tag != tag && revision > s.revision) {
             retire(s.tag);
@@ -142,12 +112,12 @@ final class ReplayGuard {
      */
     void wrote(Object item, long revision, long tag) {
         retired.invalidate(tag);
-        see(item, key(item), revision, tag);
+        saw(item, revision, tag);
     }
 
     /** This node deleted {@code item}: its last row may never come back. */
     void deleted(Object item) {
-        Seen s = seen.asMap().remove(key(item));
+        Seen s = item instanceof SecretRef r ? secrets.remove(digest(r)) : seen.asMap().remove(item);
         if (s != null) {
             retire(s.tag);
         }
@@ -156,7 +126,7 @@ final class ReplayGuard {
     /** An identity was deleted with its secrets: forget them (a secret re-created later starts at revision 1). */
     void identityDeleted(String org, String identity) {
         long digest = sip.digest(org, identity);
-        seen.asMap().keySet().removeIf(k -> k instanceof SecretKey s && s.identity == digest);
+        secrets.removeIdentities(d -> d == digest);
     }
 
     /**
@@ -166,8 +136,11 @@ final class ReplayGuard {
      */
     void changed(StorageChange c) {
         switch (c.kind()) {
-            case ANY -> seen.asMap().replaceAll((k, s) -> new Seen(s.revision, s.tag, true));
-            case SECRET -> foreign(new SecretRef(c.scope(), c.id(), c.key()));
+            case ANY -> {
+                seen.asMap().replaceAll((k, s) -> new Seen(s.revision, s.tag, true));
+                secrets.markAllForeign();
+            }
+            case SECRET -> secrets.markForeign(digest(new SecretRef(c.scope(), c.id(), c.key())));
             case IDENTITY -> {
                 foreign(new IntegrityStorage.IdentityItem(c.scope(), c.id()));
                 identityDeleted(c.scope(), c.id());
@@ -178,6 +151,6 @@ final class ReplayGuard {
     }
 
     private void foreign(Object item) {
-        seen.asMap().computeIfPresent(key(item), (k, s) -> new Seen(s.revision, s.tag, true));
+        seen.asMap().computeIfPresent(item, (k, s) -> new Seen(s.revision, s.tag, true));
     }
 }
