@@ -173,7 +173,7 @@ public class IntegrityStorage implements StorageBackend {
             throw checks.refuse("secret metadata", r.organizationId(), r.identityId(), r.key(),
                     "an older row was put back (replay)");
         }
-        guard.saw(r, m.revision(), f.tag());
+        guard.sawRead(r, m.revision(), f.tag(), before);
         return m;
     }
 
@@ -330,7 +330,7 @@ public class IntegrityStorage implements StorageBackend {
             }
         }
         if (tag != 0) {
-            guard.saw(item, raw.get().revision(), tag);
+            guard.sawRead(item, raw.get().revision(), tag, before);
         }
         return Optional.of(r);
     }

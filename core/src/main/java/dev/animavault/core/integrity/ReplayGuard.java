@@ -87,6 +87,22 @@ final class ReplayGuard {
         retired.get(tag, t -> retirements.incrementAndGet());
     }
 
+    /**
+     * A read judged not {@linkplain #suspect suspect} against {@code before}: remembers it like {@link #saw}, except
+     * when {@code before} already holds this very row (same revision and tag, no foreign change): then there is
+     * nothing to learn, and the common read of an unchanged secret takes no lock and computes no digest here. What
+     * skipping can miss is a change of the entry while the read ran: a higher revision written meanwhile ({@link
+     * #saw} keeps that one too), the entry removed (a delete or an eviction; the next read adds it again), or a
+     * foreign change notified (the entry stays foreign until the next read, which records it: the guard judges one
+     * more read leniently, as it does right after any notification).
+     */
+    void sawRead(Object item, long revision, long tag, Seen before) {
+        if (before != null && !before.foreign && before.revision == revision && before.tag == tag) {
+            return;
+        }
+        saw(item, revision, tag);
+    }
+
     /** A verified read or a write of this node: remembers it, retiring the row it supersedes. */
     void saw(Object item, long revision, long tag) {
         Seen s;

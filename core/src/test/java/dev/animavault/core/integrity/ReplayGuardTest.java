@@ -70,4 +70,40 @@ class ReplayGuardTest {
         assertNull(g.before(ref("org2", "agent", "K7")), "another node's identity change drops its secrets too");
         assertNotNull(g.before(ref("org", "agent2", "K7")));
     }
+
+    @Test
+    void aReadOfTheRowAlreadyKnownChangesNothingAndANewerOneIsStillLearned() {
+        ReplayGuard g = new ReplayGuard();
+        SecretRef k = ref("org", "agent", "K");
+        // nothing known: the read is remembered
+        g.sawRead(k, 2, 22, g.before(k));
+        assertEquals(2, g.before(k).revision());
+        long retired = g.retiredSoFar();
+
+        // the same row again: nothing retired, the entry unchanged
+        g.sawRead(k, 2, 22, g.before(k));
+        assertEquals(retired, g.retiredSoFar());
+        assertEquals(22, g.before(k).tag());
+
+        // a newer row read (written by another writer): learned, and the row it supersedes retired
+        g.sawRead(k, 3, 33, g.before(k));
+        assertEquals(3, g.before(k).revision());
+        assertTrue(g.suspect(2, 22, null, g.retiredSoFar()), "the superseded row is now a replay");
+
+        // after a foreign change the entry is not trusted as it was: the next read records its row again
+        g.changed(StorageChange.secret(k));
+        ReplayGuard.Seen foreign = g.before(k);
+        assertTrue(foreign.foreign());
+        g.sawRead(k, 3, 33, foreign);
+        assertFalse(g.before(k).foreign(), "recorded again, ordered again");
+        assertTrue(g.suspect(2, 29, g.before(k), g.retiredSoFar()));
+
+        // removed while a read ran (its snapshot still shows the row): skipped, the next read adds it again
+        ReplayGuard.Seen snapshot = g.before(k);
+        g.deleted(k);
+        g.sawRead(k, 3, 33, snapshot);
+        assertNull(g.before(k));
+        g.sawRead(k, 4, 44, g.before(k));
+        assertEquals(4, g.before(k).revision());
+    }
 }
