@@ -97,7 +97,7 @@ final class SecretEntries {
         }
     }
 
-    /** How many entries there are (each stripe counted under its lock, not all at once). */
+    /** How many entries there are (each stripe counted under its lock, not all at once; for tests). */
     int size() {
         int n = 0;
         for (Stripe s : stripes) {

@@ -291,10 +291,8 @@ final class TrailLoader {
             if (config.verifyOnOpen() && !Arrays.equals(digestOfActive(path, from), indexFile.digest())) {
                 // changed since the clean close that wrote the index: find the line (hashed, not parsed)
                 scan(path, 0, expected, null, expected, new long[1], true, from);
-                expected = indexFile.head().clone();
-            } else {
-                expected = indexFile.head().clone();
             }
+            expected = indexFile.head().clone();
         } else {
             index = new AuditIndex();
         }
