@@ -3,8 +3,6 @@ package dev.animavault.plugin.storage.jdbc;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -41,9 +39,18 @@ import org.jdbi.v3.core.Jdbi;
  * {@value #COMMITTER_IDLE_SECONDS} s idle), which after each commit takes the next batch at once: no
  * caller is woken to lead and hand its batch over (that cost a virtual-thread wake-up and a hand-off to
  * the committer per batch, and under load the next batch waited for the woken leader to get a carrier).
- * Waiting callers are woken directly, each by an {@code unpark} when its commit returned (not through a
- * lock that each woken caller must take in turn). A caller on a platform thread (tools, tests) leads a
- * batch itself when none is running.
+ * A caller on a platform thread (tools, tests) leads a batch itself when none is running.
+ *
+ * <p><b>Waking a batch's callers: a tree, not the leader alone.</b> After the commit the leader marks every
+ * operation of the batch done, then unparks only the first caller of the batch; each caller, as soon as it
+ * sees its operation done (woken, or finding it done before it parked), unparks the callers at positions
+ * {@code 2i+1} and {@code 2i+2} of the batch (its own being {@code i}) before it returns. An {@code unpark}
+ * from the platform committer is an external submission to the virtual-thread scheduler (often a
+ * {@code futex} wake of a carrier) inside the serial turn every writer waits for; an {@code unpark} from a
+ * virtual caller pushes onto its own carrier's queue. Every caller is woken exactly once by the tree (its
+ * parent's thread, or the leader for the first), none before its commit returned (all are marked done
+ * first), so none waits for a wake-up that never comes; a platform leader in the batch passes its own
+ * position's wake-ups on itself. Callers are not woken through a lock that each must take in turn.
  *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
  * caller still queued after that is removed from the queue and gets {@link TimeoutException}; once its
@@ -90,6 +97,12 @@ final class SqliteGroupCommit {
         /** Written by the batch's leader before {@code state} becomes DONE (the volatile write publishes them). */
         Object result;
         Throwable failure;
+        /**
+         * The batch holding this operation and its position in it (set under the monitor when taken, read after
+         * {@code state} is DONE): whose callers this one wakes once done ({@link #wakeAfter}).
+         */
+        Op[] batch;
+        int index;
 
         Op(HandleCallback<?, RuntimeException> callback, Thread waiter, long deadline) {
             this.callback = callback;
@@ -146,7 +159,7 @@ final class SqliteGroupCommit {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Op op = new Op(callback, self, deadline);
         boolean platform = !self.isVirtual();
-        List<Op> batch = null;
+        Op[] batch = null;
         monitor.lock();
         try {
             if (queue.isEmpty() || deadline - latestQueuedDeadline > 0) {
@@ -180,6 +193,7 @@ final class SqliteGroupCommit {
         if (batch != null) {
             lead(batch); // a platform caller leads; the batch it took holds its own operation
         }
+        wakeAfter(op); // done: wake the next callers of its batch before anything else
         return (T) outcome(op);
     }
 
@@ -187,7 +201,7 @@ final class SqliteGroupCommit {
      * Waits until the operation is done, or (platform callers only) until it may lead the next batch, which
      * is then returned (taken, with this operation in it); null once done.
      */
-    private List<Op> await(Op op, long deadline, boolean platform) throws TimeoutException, InterruptedException {
+    private Op[] await(Op op, long deadline, boolean platform) throws TimeoutException, InterruptedException {
         boolean interruptedWhileRunning = false;
         try {
             while (true) {
@@ -199,7 +213,7 @@ final class SqliteGroupCommit {
                     boolean interrupted = Thread.interrupted();
                     long left = deadline - System.nanoTime();
                     if (interrupted || left <= 0 || platform) {
-                        List<Op> lead = whileQueued(op, interrupted, left, platform);
+                        Op[] lead = whileQueued(op, interrupted, left, platform);
                         if (lead != null) {
                             return lead;
                         }
@@ -233,7 +247,7 @@ final class SqliteGroupCommit {
      * if its operation is still queued, leaves the queue (throwing) or takes the lead (returning the batch).
      * Null when there is nothing to do (the operation was taken meanwhile, or another batch runs).
      */
-    private List<Op> whileQueued(Op op, boolean interrupted, long left, boolean platform)
+    private Op[] whileQueued(Op op, boolean interrupted, long left, boolean platform)
             throws TimeoutException, InterruptedException {
         monitor.lock();
         try {
@@ -329,7 +343,7 @@ final class SqliteGroupCommit {
     private void commitBatches() {
         long idleNanos = TimeUnit.SECONDS.toNanos(COMMITTER_IDLE_SECONDS);
         while (true) {
-            List<Op> batch;
+            Op[] batch;
             monitor.lock();
             try {
                 long left = idleNanos;
@@ -357,24 +371,26 @@ final class SqliteGroupCommit {
     }
 
     /** Under the monitor: takes the queued operations into a batch (marking them running). */
-    private List<Op> take() {
+    private Op[] take() {
         int n = Math.min(queue.size(), MAX_BATCH);
-        List<Op> batch = new ArrayList<>(n);
+        Op[] batch = new Op[n];
         for (int i = 0; i < n; i++) {
             Op o = queue.poll();
+            o.batch = batch;
+            o.index = i;
             o.state = RUNNING;
-            batch.add(o);
+            batch[i] = o;
         }
         headChanged();
         return batch;
     }
 
     /** Runs a batch and commits it, then completes and wakes its callers and passes the lead on. Never throws. */
-    private void lead(List<Op> batch) {
+    private void lead(Op[] batch) {
         Throwable batchFailure = null;
         try {
-            if (batch.size() == 1) {
-                Op only = batch.get(0);
+            if (batch.length == 1) {
+                Op only = batch[0];
                 try {
                     only.result = writer.get().inTransaction(only.callback);
                 } catch (RuntimeException e) {
@@ -396,8 +412,8 @@ final class SqliteGroupCommit {
             try {
                 if (batchFailure == null) {
                     batches++;
-                    operations += batch.size();
-                    largestBatch = Math.max(largestBatch, batch.size());
+                    operations += batch.length;
+                    largestBatch = Math.max(largestBatch, batch.length);
                 }
                 // the lead is given up before the callers learn their outcome: a caller that writes again
                 // right after finds no batch running (a platform caller then leads its own at once)
@@ -409,17 +425,35 @@ final class SqliteGroupCommit {
             } finally {
                 monitor.unlock();
             }
+            // every operation is done before anyone is woken: a caller woken by the tree, or finding its
+            // operation done before it parked, wakes its own part of the tree (wakeAfter)
             Thread self = Thread.currentThread();
             for (Op o : batch) {
                 o.state = DONE;
-                if (o.waiter != self) {
-                    LockSupport.unpark(o.waiter);
-                }
+            }
+            if (batch[0].waiter != self) {
+                LockSupport.unpark(batch[0].waiter); // a platform leader wakes for its own operation in run
             }
         }
     }
 
-    private void runAll(Handle h, List<Op> batch) {
+    /**
+     * Once {@code op} is done, by its caller's thread: wakes the callers at positions {@code 2i+1} and
+     * {@code 2i+2} of its batch. Each caller of a batch is woken once this way (the first by the leader), so
+     * the wake-ups spread over the woken callers' threads instead of the leader's serial turn.
+     */
+    private static void wakeAfter(Op op) {
+        Op[] batch = op.batch;
+        int child = 2 * op.index + 1;
+        if (child < batch.length) {
+            LockSupport.unpark(batch[child].waiter);
+            if (child + 1 < batch.length) {
+                LockSupport.unpark(batch[child + 1].waiter);
+            }
+        }
+    }
+
+    private void runAll(Handle h, Op[] batch) {
         for (Op o : batch) {
             statements.update(h, "SAVEPOINT op");
             try {
