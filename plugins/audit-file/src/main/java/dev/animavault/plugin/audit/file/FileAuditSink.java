@@ -83,6 +83,8 @@ public final class FileAuditSink implements QueryableAuditSink {
     private long checkpointedLines = -1;
     private long checkpointedAt = System.nanoTime();
     private boolean checkpointWarned;
+    /** Whether the background flush was asked for once the open segment neared its rollover size. */
+    private boolean preFlushed;
     private final SinkState state;
     private final SegmentWatch watch;
     /** Maps a sealed segment's index again after {@link SealedIndexes} dropped it. */
@@ -295,12 +297,17 @@ public final class FileAuditSink implements QueryableAuditSink {
                 segmentDay = day;
             }
             lineCount += n;
+            if (!preFlushed && config.rolloverBytes() > 0 && end >= config.rolloverBytes() - config.rolloverBytes() / 16) {
+                preFlushed = true; // the rollover's fsync then writes the last sixteenth, not up to a flush interval's
+                watch.flushSoon();
+            }
             if (checkpointedLines < 0 || System.nanoTime() - checkpointedAt >= config.checkpointInterval().toNanos()) {
                 checkpoint(AuditCheckpoints.Kind.BATCH);
             }
             segments.index(events, n, base, starts);
         } finally {
             writeLock.unlock();
+            indexWrites.startPrepared(); // a rollover's sealed index file, written off the lock
         }
     }
 
@@ -309,6 +316,7 @@ public final class FileAuditSink implements QueryableAuditSink {
      * closed): opening the trail again finishes an interrupted rename.
      */
     private void rollover() {
+        long startedAt = System.nanoTime();
         Segment old = segments.active();
         Path sealedFile = layout.sealed(old.number());
         try {
@@ -334,17 +342,19 @@ public final class FileAuditSink implements QueryableAuditSink {
             segments.rolledOver(fresh, sealedFile);
             // the sealed segment's index file is written after the write lock is released; queries use the grown
             // index meanwhile, and a crash before it is renamed in leaves the next open to rebuild it
-            indexWrites.start(old, sealedFile, end, headHash, grown);
+            indexWrites.prepare(old, sealedFile, end, headHash, grown); // started once the write lock is released
             writer = next; // read by no one who holds only the index lock: the write lock orders it
             previous.close();
             checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             end = 0;
+            preFlushed = false;
             state.appended = 0;
             lineCount = 0;
             checkpointedLines = -1;
             state.measure();
-            LOG.log(System.Logger.Level.INFO, "audit file {0}: rolled over to segment {1}; sealed {2}",
-                    config.path(), fresh.number(), sealedFile.getFileName());
+            LOG.log(System.Logger.Level.INFO, "audit file {0}: rolled over to segment {1}; sealed {2} ({3} ms under "
+                    + "the write lock; its index is written in the background)", config.path(), fresh.number(),
+                    sealedFile.getFileName(), (System.nanoTime() - startedAt) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             state.failed = true;
             state.lastWriteError = "rolling the audit file over failed (" + e.getClass().getSimpleName() + ")";
