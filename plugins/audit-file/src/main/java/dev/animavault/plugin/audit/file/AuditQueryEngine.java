@@ -42,7 +42,7 @@ final class AuditQueryEngine {
 
     /**
      * @param segments   newest first; the first is the open segment
-     * @param activeLock the read lock guarding the open segment's index
+     * @param activeLock the read lock guarding the open segment's index and a just-sealed one still in memory
      */
     Page<AuditEvent> query(AuditQuery query, List<Segment> segments, Lock activeLock) {
         int limit = query.page().limit();
@@ -61,7 +61,8 @@ final class AuditQueryEngine {
                 throw badCursor();
             }
             Segment at = segments.get(from);
-            int ordinal = withLock(from == 0 ? activeLock : null, () -> at.index().ordinalAt(c[1]), at);
+            int ordinal = withLock(from == 0 || at.indexInMemory() ? activeLock : null,
+                    () -> at.index().ordinalAt(c[1]), at);
             if (ordinal < 0) {
                 throw badCursor();
             }
@@ -77,7 +78,7 @@ final class AuditQueryEngine {
                 continue;
             }
             int want = limit - found;
-            AuditIndex.Matches m = withLock(s == 0 ? activeLock : null,
+            AuditIndex.Matches m = withLock(s == 0 || segment.indexInMemory() ? activeLock : null,
                     () -> segment.index().find(query, Math.min(first, segment.index().size() - 1), want), segment);
             if (m.count() > 0) {
                 hits.add(new Hit(segment, m));

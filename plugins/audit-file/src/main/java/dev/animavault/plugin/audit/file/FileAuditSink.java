@@ -37,10 +37,12 @@ import javax.crypto.SecretKey;
  *
  * <p><b>Rollover.</b> Before a batch that would take the open segment past {@code rollover-size}, or whose
  * first event falls on another UTC day than the segment's first event ({@code rollover-daily}), the segment
- * is sealed: a {@code rollover} checkpoint, its index written to {@code <sealed>.idx}, its checkpoints and
- * then the file renamed to {@code <stem>.<NNNNNN><ext>}, and a new file opened at the configured path. The
- * chain goes on: the new segment's first line names the sealed segment's last line. A failure in the middle
- * stops writes (fail closed); the next open finishes or undoes what a crash interrupted.
+ * is sealed: a {@code rollover} checkpoint, the file synced, its checkpoints and then the file renamed to
+ * {@code <stem>.<NNNNNN><ext>}, and a new file opened at the configured path. The chain goes on: the new
+ * segment's first line names the sealed segment's last line. A failure in the middle stops writes (fail
+ * closed); the next open finishes or undoes what a crash interrupted. The sealed segment's index is written to
+ * {@code <sealed>.idx} after the write lock is released ({@link SealedIndexWrites}); a crash before that leaves
+ * the next open to rebuild it from the segment.
  *
  * <p><b>Background work.</b> A daemon thread keeps disk blocks reserved ahead of the end (see
  * {@link Preallocator}), forces appended lines to the device every {@code flushInterval} without
@@ -81,12 +83,16 @@ public final class FileAuditSink implements QueryableAuditSink {
     private long checkpointedLines = -1;
     private long checkpointedAt = System.nanoTime();
     private boolean checkpointWarned;
+    /** Whether the background flush was asked for once the open segment neared its rollover size. */
+    private boolean preFlushed;
     private final SinkState state;
     private final SegmentWatch watch;
     /** Maps a sealed segment's index again after {@link SealedIndexes} dropped it. */
     private final TrailLoader trail;
     /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
     private final OpenSegmentIndexer indexer;
+    /** Writes a sealed segment's index file after the rollover released the write lock. */
+    private final SealedIndexWrites indexWrites;
 
     private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
                           java.util.concurrent.CountDownLatch indexGate) throws IOException {
@@ -136,6 +142,7 @@ public final class FileAuditSink implements QueryableAuditSink {
             w.close();
             throw e;
         }
+        this.indexWrites = new SealedIndexWrites(segments, loader);
         this.state = new SinkState(config, store, end);
         writer.reserveAhead(end);
         this.watch = new SegmentWatch(config, state, () -> writer, writeLock);
@@ -192,6 +199,21 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Tests only: the open segment's index as it is now. */
     AuditIndex activeIndex() {
         return segments.active().index();
+    }
+
+    /** Tests only: holds the background write of sealed index files until {@code gate} is counted down. */
+    void holdSealedIndexWrites(java.util.concurrent.CountDownLatch gate) {
+        indexWrites.hold(gate);
+    }
+
+    /** Tests only: whether a sealed segment's index file is still to be written. */
+    boolean sealedIndexPending() {
+        return indexWrites.pending();
+    }
+
+    /** Tests only: writes a pending sealed index file now (or waits for the background write). */
+    void finishSealedIndex() {
+        indexWrites.finish();
     }
 
     /** Whether the open segment's index holds every line (false while it is parsed in the background). */
@@ -275,12 +297,17 @@ public final class FileAuditSink implements QueryableAuditSink {
                 segmentDay = day;
             }
             lineCount += n;
+            if (!preFlushed && config.rolloverBytes() > 0 && end >= config.rolloverBytes() - config.rolloverBytes() / 16) {
+                preFlushed = true; // the rollover's fsync then writes the last sixteenth, not up to a flush interval's
+                watch.flushSoon();
+            }
             if (checkpointedLines < 0 || System.nanoTime() - checkpointedAt >= config.checkpointInterval().toNanos()) {
                 checkpoint(AuditCheckpoints.Kind.BATCH);
             }
             segments.index(events, n, base, starts);
         } finally {
             writeLock.unlock();
+            indexWrites.startPrepared(); // a rollover's sealed index file, written off the lock
         }
     }
 
@@ -289,43 +316,45 @@ public final class FileAuditSink implements QueryableAuditSink {
      * closed): opening the trail again finishes an interrupted rename.
      */
     private void rollover() {
+        long startedAt = System.nanoTime();
         Segment old = segments.active();
         Path sealedFile = layout.sealed(old.number());
         try {
             if (!indexer.join()) { // the sealed index must cover every line
                 throw new IOException("closed while the open segment was being indexed");
             }
+            indexWrites.finish(); // the previous rollover's index file, rarely still being written
             checkpoint(AuditCheckpoints.Kind.ROLLOVER);
             checkpoints.sync();
             checkpoints.close();
             writer.sync();
             writer.trim(end);
-            Path sealedIndex = SegmentLayout.index(sealedFile);
-            segments.writeSealedIndex(sealedIndex, end, headHash);
             Files.deleteIfExists(SegmentLayout.index(config.path()));
             Files.move(SegmentLayout.checkpoints(config.path()), SegmentLayout.checkpoints(sealedFile),
                     StandardCopyOption.ATOMIC_MOVE);
             Files.move(config.path(), sealedFile, StandardCopyOption.ATOMIC_MOVE);
             SegmentWriter.syncDirectory(sealedFile.getParent());
-            AuditIndexFile.Loaded readBack = AuditIndexFile.read(sealedIndex, false)
-                    .orElseThrow(() -> new IOException("cannot read back " + sealedIndex));
-            AuditIndex mapped = readBack.index();
             SegmentWriter next = SegmentWriter.open(config.path());
             SegmentWriter previous = writer;
             Segment fresh = new Segment(old.number() + 1, config.path(), new AuditIndex());
             fresh.openChannel();
-            segments.rolledOver(fresh, sealedFile, mapped,
-                    trail.sealedLoader(old.number(), sealedFile, readBack.header()));
+            AuditIndex grown = old.index();
+            segments.rolledOver(fresh, sealedFile);
+            // the sealed segment's index file is written after the write lock is released; queries use the grown
+            // index meanwhile, and a crash before it is renamed in leaves the next open to rebuild it
+            indexWrites.prepare(old, sealedFile, end, headHash, grown); // started once the write lock is released
             writer = next; // read by no one who holds only the index lock: the write lock orders it
             previous.close();
             checkpoints = AuditCheckpoints.open(config.path(), checkpointKey);
             end = 0;
+            preFlushed = false;
             state.appended = 0;
             lineCount = 0;
             checkpointedLines = -1;
             state.measure();
-            LOG.log(System.Logger.Level.INFO, "audit file {0}: rolled over to segment {1}; sealed {2}",
-                    config.path(), fresh.number(), sealedFile.getFileName());
+            LOG.log(System.Logger.Level.INFO, "audit file {0}: rolled over to segment {1}; sealed {2} ({3} ms under "
+                    + "the write lock; its index is written in the background)", config.path(), fresh.number(),
+                    sealedFile.getFileName(), (System.nanoTime() - startedAt) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             state.failed = true;
             state.lastWriteError = "rolling the audit file over failed (" + e.getClass().getSimpleName() + ")";
@@ -476,6 +505,7 @@ public final class FileAuditSink implements QueryableAuditSink {
         } finally {
             writeLock.unlock();
         }
+        indexWrites.finish(); // a sealed segment's index file still being written: finished before the channels close
         indexer.awaitEnd(java.time.Duration.ofSeconds(5));
         segments.close();
     }

@@ -30,6 +30,8 @@ final class Segment implements AutoCloseable {
     private volatile long lines = -1;
     /** The {@link SealedIndexes#tick()} of the last {@link #index()}. */
     private volatile long lastUse;
+    /** A sealed segment whose index file is still being written ({@link #sealedInMemory}). */
+    private volatile boolean inMemory;
     private FileChannel channel;
     private boolean closed;
 
@@ -122,19 +124,38 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * At rollover: the segment now lives at its sealed name, indexed by the mapped index, which {@code bound}
-     * may drop like any sealed segment's ({@code loader} maps it again).
+     * At rollover: the segment now lives at its sealed name and keeps the index it grew in memory (no longer
+     * changed), not dropped, until {@link #indexWritten} gives it the mapped index file. Queries read it under the
+     * sink's index lock meanwhile ({@link #indexInMemory()}): the in-memory index's chunks are recycled when the
+     * mapped one replaces it.
      */
-    void sealed(Path sealedFile, AuditIndex sealedIndex, IndexLoader reload, SealedIndexes bound) {
+    synchronized void sealedInMemory(Path sealedFile) {
+        this.file = sealedFile;
+        this.lines = index.size();
+        this.inMemory = true;
+    }
+
+    /**
+     * The sealed segment's index file is written: the mapped index replaces the in-memory one, and {@code bound}
+     * may drop it like any sealed segment's ({@code reload} maps it again). Under the sink's index write lock.
+     */
+    void indexWritten(AuditIndex sealedIndex, IndexLoader reload, SealedIndexes bound) {
         synchronized (this) {
-            this.file = sealedFile;
             this.loader = reload;
-            this.lines = sealedIndex.size();
             this.index = sealedIndex;
             this.bound = bound;
             this.lastUse = bound.tick();
+            this.inMemory = false; // after index: who reads false reads the mapped index
         }
         bound.loaded(this);
+    }
+
+    /**
+     * Whether this is a sealed segment whose index is still the in-memory one (its index file being written): a
+     * query reads its index under the sink's index lock, since that index is recycled once replaced.
+     */
+    boolean indexInMemory() {
+        return inMemory;
     }
 
     /** The open segment's index rebuilt in the background replaces the partial one (under the index lock). */

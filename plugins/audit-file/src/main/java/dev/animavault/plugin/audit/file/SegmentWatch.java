@@ -33,6 +33,8 @@ final class SegmentWatch {
     private final ReentrantLock writeLock;
     private final boolean backgroundFlush;
     private final AtomicLong flushes = new AtomicLong();
+    /** Set by {@link #flushSoon}: the next tick flushes even before {@code flushInterval}. */
+    private volatile boolean flushRequested;
     private final Thread background;
     private volatile boolean stopBackground;
     /** When the thread last forced the file (its own field). */
@@ -57,6 +59,15 @@ final class SegmentWatch {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "audit file {0}: cannot measure free space: {1}", config.path(), e.toString());
         }
+    }
+
+    /**
+     * Asks for a background flush now (the open segment is close to its rollover: the rollover's own fsync, under
+     * the sink's write lock, then finds less to write). Any thread; does nothing without background flushes.
+     */
+    void flushSoon() {
+        flushRequested = true;
+        LockSupport.unpark(background);
     }
 
     /** Stops the thread and waits for a pass in progress (it ends with its fdatasync). */
@@ -91,7 +102,8 @@ final class SegmentWatch {
             long target = state.appended;
             w.reserveAhead(target);
             boolean due = interval >= config.flushInterval().toNanos()
-                    || System.nanoTime() - lastFlushAt >= config.flushInterval().toNanos();
+                    || System.nanoTime() - lastFlushAt >= config.flushInterval().toNanos() || flushRequested;
+            flushRequested = false;
             if (!backgroundFlush || (target == flushedTo && w == flushedWriter) || !due) {
                 continue;
             }

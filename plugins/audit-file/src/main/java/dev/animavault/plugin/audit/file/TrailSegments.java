@@ -1,7 +1,6 @@
 package dev.animavault.plugin.audit.file;
 
 import dev.animavault.spi.audit.AuditEvent;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,34 +60,38 @@ final class TrailSegments {
         }
     }
 
-    /** Writes the open segment's index to {@code file} as sealed at {@code end} with last line {@code head}. */
-    void writeSealedIndex(Path file, long end, byte[] head) throws IOException {
-        indexLock.readLock().lock();
-        try {
-            AuditIndexFile.write(file, active.number(), end, head, active.index());
-        } finally {
-            indexLock.readLock().unlock();
-        }
-    }
-
     /**
-     * Seals the open segment as {@code sealedFile} (its index now {@code mapped}, loaded again through
-     * {@code reload}) and makes {@code fresh} the open one, recycling the sealed index's chunks into it.
+     * Seals the open segment as {@code sealedFile}, keeping its in-memory index until its index file is written
+     * ({@link #indexWritten}), and makes {@code fresh} the open one. Returns the sealed segment.
      */
-    void rolledOver(Segment fresh, Path sealedFile, AuditIndex mapped, Segment.IndexLoader reload) {
+    Segment rolledOver(Segment fresh, Path sealedFile) {
         indexLock.writeLock().lock();
         try {
             Segment old = active;
-            AuditIndex grown = old.index();
-            old.sealed(sealedFile, mapped, reload, sealedIndexes);
-            // queries read the open segment's index under this lock: none reaches the grown one any more,
-            // and its chunks serve the next segment (dropped, they waited minutes for an old-generation GC)
-            fresh.index().recycle(grown);
+            old.sealedInMemory(sealedFile);
             List<Segment> s = new ArrayList<>(sealed.size() + 1);
             s.add(old);
             s.addAll(sealed);
             sealed = List.copyOf(s);
             active = fresh;
+            return old;
+        } finally {
+            indexLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The index file of {@code old}, sealed by a rollover, is written ({@link SealedIndexWrites}): its mapped index
+     * ({@code mapped}, loaded again through {@code reload}) replaces the in-memory one, whose chunks serve the open
+     * segment's index (dropped, they waited minutes for an old-generation GC).
+     */
+    void indexWritten(Segment old, AuditIndex mapped, Segment.IndexLoader reload) {
+        indexLock.writeLock().lock();
+        try {
+            AuditIndex grown = old.index();
+            old.indexWritten(mapped, reload, sealedIndexes);
+            // queries read an in-memory sealed index under this lock: none reaches the grown one any more
+            active.index().recycle(grown);
         } finally {
             indexLock.writeLock().unlock();
         }

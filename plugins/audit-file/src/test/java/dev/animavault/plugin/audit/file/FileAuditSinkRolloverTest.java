@@ -98,8 +98,8 @@ class FileAuditSinkRolloverTest {
     }
 
     /**
-     * The open segment's in-memory index gives its chunks to the next segment's once the rollover has
-     * replaced it by the sealed, mapped one (dropped, they waited minutes under a read load for an
+     * The open segment's in-memory index gives its chunks to the next segment's once the sealed, mapped index
+     * written after the rollover has replaced it (dropped, they waited minutes under a read load for an
      * old-generation collection), and queries keep answering from the mapped index.
      */
     @Test
@@ -112,6 +112,7 @@ class FileAuditSinkRolloverTest {
             written.addAll(write(sink, 5, b * 10L));
         }
         assertTrue(sink.activeSegment() > 1, "rolled over");
+        sink.finishSealedIndex(); // the sealed index file is written after the rollover, then replaces the grown one
         assertTrue(grown.recycled(), "the replaced index's chunks were recycled");
         assertFalse(sink.activeIndex().recycled());
         List<AuditEvent> newestFirst = new ArrayList<>(written);
