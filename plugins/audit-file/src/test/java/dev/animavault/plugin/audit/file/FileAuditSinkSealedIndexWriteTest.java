@@ -62,6 +62,28 @@ class FileAuditSinkSealedIndexWriteTest {
         return Files.readAllLines(file).size();
     }
 
+    /**
+     * Holds the sink's background index writes on {@code gate}, writes until the first rollover and 2 events after
+     * it; asserts the index file is still to be written. Returns the events in order.
+     */
+    private List<AuditEvent> rolledOverWithIndexHeld(FileAuditSink sink, CountDownLatch gate) {
+        sink.holdSealedIndexWrites(gate);
+        List<AuditEvent> written = new ArrayList<>(writeUntilRollover(sink));
+        written.addAll(TrailPages.write(events, sink, ORG, 2, 1_000));
+        assertEquals(2, sink.activeSegment(), "no second rollover");
+        assertTrue(sink.sealedIndexPending());
+        return written;
+    }
+
+    /** Asserts that the first sealed segment's index file in {@code directory} covers the whole segment. */
+    private void assertIndexFileCoversTheSealedSegment(Path directory) throws IOException {
+        Path sealed = directory.resolve("audit.000001.jsonl");
+        AuditIndexFile.Header h = AuditIndexFile.readHeader(sealedIndex(directory)).orElseThrow();
+        assertEquals(1, h.segment());
+        assertEquals(lines(sealed), h.lines());
+        assertEquals(Files.size(sealed), h.end());
+    }
+
     @Test
     void aRolloverReturnsBeforeTheIndexFileIsWrittenAndWritesAndQueriesGoOnMeanwhile() throws Exception {
         FileAuditSink sink = open(dir);
@@ -88,11 +110,7 @@ class FileAuditSinkSealedIndexWriteTest {
         gate.countDown();
         sink.finishSealedIndex();
         assertFalse(sink.sealedIndexPending());
-        AuditIndexFile.Header h = AuditIndexFile.readHeader(sealedIndex(dir)).orElseThrow();
-        Path sealed = dir.resolve("audit.000001.jsonl");
-        assertEquals(1, h.segment());
-        assertEquals(lines(sealed), h.lines());
-        assertEquals(Files.size(sealed), h.end());
+        assertIndexFileCoversTheSealedSegment(dir);
         assertTrue(grown.recycled(), "the mapped index replaced the in-memory one, whose chunks went to the open one");
         assertEquals(newestFirst(written), TrailPages.all(sink, ORG, Optional.empty(), 4));
         sink.close();
@@ -106,20 +124,13 @@ class FileAuditSinkSealedIndexWriteTest {
     void aCloseWhileTheIndexWriteIsPendingWritesItAndTheTrailReopens() throws Exception {
         FileAuditSink sink = open(dir);
         CountDownLatch gate = new CountDownLatch(1); // never opened: the close writes the index itself
-        sink.holdSealedIndexWrites(gate);
-        List<AuditEvent> written = new ArrayList<>(writeUntilRollover(sink));
-        written.addAll(TrailPages.write(events, sink, ORG, 2, 1_000));
-        assertEquals(2, sink.activeSegment(), "no second rollover");
-        assertTrue(sink.sealedIndexPending());
+        List<AuditEvent> written = rolledOverWithIndexHeld(sink, gate);
         sink.close();
         assertFalse(sink.sealedIndexPending());
 
-        Path sealed = dir.resolve("audit.000001.jsonl");
-        AuditIndexFile.Header h = AuditIndexFile.readHeader(sealedIndex(dir)).orElseThrow();
-        assertEquals(1, h.segment());
-        assertEquals(lines(sealed), h.lines());
-        assertEquals(Files.size(sealed), h.end());
-        assertEquals(h.lines(), AuditIndexFile.read(sealedIndex(dir), true).orElseThrow().index().size());
+        assertIndexFileCoversTheSealedSegment(dir);
+        assertEquals(lines(dir.resolve("audit.000001.jsonl")),
+                AuditIndexFile.read(sealedIndex(dir), true).orElseThrow().index().size());
 
         FileAuditSink reopened = open(dir);
         assertEquals(written.size(), reopened.size());
@@ -132,11 +143,7 @@ class FileAuditSinkSealedIndexWriteTest {
     void aCrashAfterTheSealBeforeTheIndexFileReopensWithEveryEventQueryable() throws Exception {
         FileAuditSink sink = open(dir);
         CountDownLatch gate = new CountDownLatch(1);
-        sink.holdSealedIndexWrites(gate);
-        List<AuditEvent> written = new ArrayList<>(writeUntilRollover(sink));
-        written.addAll(TrailPages.write(events, sink, ORG, 2, 1_000));
-        assertEquals(2, sink.activeSegment(), "no second rollover");
-        assertTrue(sink.sealedIndexPending());
+        List<AuditEvent> written = rolledOverWithIndexHeld(sink, gate);
 
         // the files as a crash now leaves them: the segment sealed, its index file not yet written
         Path crashed = Files.createDirectory(dir.resolve("crashed"));
