@@ -228,7 +228,7 @@ class VaultwardenBackendTest {
             human.uris.add("https://dashboard.stripe.com");
             human.itemKey = BitwardenCrypto.encrypt(itemKey.toBytes(), orgKey).toString();
             ObjectNode cipher = CipherCodec.encrypt(human, orgKey);
-            String collection = vault.server.collectionByExternalId(VaultwardenStorageBackend.externalId(org, "agent_1"));
+            String collection = vault.server.collectionByExternalId(ItemIndex.externalId(org, "agent_1"));
             vault.server.insertCipher(cipher, collection);
 
             SecretRef ref = new SecretRef(org, "agent_1", "STRIPE_KEY");
