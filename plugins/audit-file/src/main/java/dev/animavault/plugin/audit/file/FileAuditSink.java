@@ -56,8 +56,6 @@ import javax.crypto.SecretKey;
  */
 public final class FileAuditSink implements QueryableAuditSink {
     private static final System.Logger LOG = System.getLogger(FileAuditSink.class.getName());
-    /** How far ahead of the end disk blocks are kept reserved. */
-    static final long RESERVE_AHEAD = SegmentWriter.RESERVE_AHEAD;
 
     private final FileAuditSinkConfig config;
     private final SegmentLayout layout;
@@ -69,9 +67,10 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final LineBuffer buffer = new LineBuffer(64 * 1024);
     private final FileStore store;
 
-    // Guarded by writeLock (volatile where the background thread or queries read them).
+    // Guarded by writeLock (volatile where the background thread or queries read them). The parts without
+    // "private" are read by the tests' FileAuditSinkTestAccess (the test-only hooks) and nothing else.
     private volatile SegmentWriter writer;
-    private final TrailSegments segments;
+    final TrailSegments segments;
     private AuditCheckpoints checkpoints;
     private long end;
     private long lineCount;
@@ -86,22 +85,21 @@ public final class FileAuditSink implements QueryableAuditSink {
     /** Whether the background flush was asked for once the open segment neared its rollover size. */
     private boolean preFlushed;
     private final SinkState state;
-    private final SegmentWatch watch;
+    final SegmentWatch watch;
     /** Maps a sealed segment's index again after {@link SealedIndexes} dropped it. */
     private final TrailLoader trail;
     /** Indexes in the background what the open only hashed; queries and rollovers wait for it. */
-    private final OpenSegmentIndexer indexer;
+    final OpenSegmentIndexer indexer;
     /** Writes a sealed segment's index file after the rollover released the write lock. */
-    private final SealedIndexWrites indexWrites;
+    final SealedIndexWrites indexWrites;
 
-    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
-                          java.util.concurrent.CountDownLatch indexGate) throws IOException {
-        this(config, checkpointKey, indexGate, OpenSegmentIndexer.PRELOAD_DELAY);
-    }
-
-    private FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey,
-                          java.util.concurrent.CountDownLatch indexGate, java.time.Duration preloadDelay)
-            throws IOException {
+    /**
+     * Opens the trail; {@code indexGate} (tests only, else null) holds the background parse of the open
+     * segment until it is counted down, {@code preloadDelay} is when the background load of sealed indexes
+     * starts (the tests' {@code FileAuditSinkTestAccess}).
+     */
+    FileAuditSink(FileAuditSinkConfig config, SecretKey checkpointKey, java.util.concurrent.CountDownLatch indexGate,
+                  java.time.Duration preloadDelay) throws IOException {
         this.config = config;
         this.layout = new SegmentLayout(config.path());
         this.checkpointKey = checkpointKey;
@@ -169,66 +167,11 @@ public final class FileAuditSink implements QueryableAuditSink {
     public static FileAuditSink open(FileAuditSinkConfig config, SecretKey checkpointKey) {
         requireNonNull(config, "config is null");
         try {
-            return new FileAuditSink(config, checkpointKey, null);
+            return new FileAuditSink(config, checkpointKey, null, OpenSegmentIndexer.PRELOAD_DELAY);
         } catch (IOException e) {
             throw new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit file " + config.path() + " cannot be opened: "
                     + e.getClass().getSimpleName(), e);
         }
-    }
-
-    /**
-     * Tests only: opens like {@link #open(FileAuditSinkConfig)}, but the background parse of the open
-     * segment starts only once {@code indexGate} is counted down (or the sink is closed).
-     */
-    static FileAuditSink openHoldingIndex(FileAuditSinkConfig config, java.util.concurrent.CountDownLatch indexGate)
-            throws IOException {
-        return new FileAuditSink(config, null, requireNonNull(indexGate));
-    }
-
-    /** Tests only: opens the trail with the background load of sealed indexes {@code preloadDelay} after the open. */
-    static FileAuditSink openDelayingPreload(FileAuditSinkConfig config, java.time.Duration preloadDelay)
-            throws IOException {
-        return new FileAuditSink(config, null, null, preloadDelay);
-    }
-
-    /** Tests only: the background thread of the open ({@link OpenSegmentIndexer}), or null when none was started. */
-    Thread indexThread() {
-        return indexer.thread();
-    }
-
-    /** Tests only: the open segment's index as it is now. */
-    AuditIndex activeIndex() {
-        return segments.active().index();
-    }
-
-    /** Tests only: holds the background write of sealed index files until {@code gate} is counted down. */
-    void holdSealedIndexWrites(java.util.concurrent.CountDownLatch gate) {
-        indexWrites.hold(gate);
-    }
-
-    /** Tests only: whether a sealed segment's index file is still to be written. */
-    boolean sealedIndexPending() {
-        return indexWrites.pending();
-    }
-
-    /** Tests only: writes a pending sealed index file now (or waits for the background write). */
-    void finishSealedIndex() {
-        indexWrites.finish();
-    }
-
-    /** Whether the open segment's index holds every line (false while it is parsed in the background). */
-    boolean activeIndexComplete() {
-        return indexer.complete();
-    }
-
-    /** Checks the path and measures free space now (the background thread does it once a second). */
-    void checkNow() {
-        watch.checkNow();
-    }
-
-    /** How many background flushes have completed (for tests and diagnostics). */
-    long backgroundFlushes() {
-        return watch.flushes();
     }
 
     /**
@@ -443,16 +386,6 @@ public final class FileAuditSink implements QueryableAuditSink {
     public int size() {
         indexer.await();
         return Math.toIntExact(segments.size());
-    }
-
-    /** Tests only: how many sealed segments have their index loaded now. */
-    int loadedSealedIndexes() {
-        return segments.sealedIndexes().loadedCount();
-    }
-
-    /** The number of the open segment (1 until the first rollover). */
-    long activeSegment() {
-        return segments.active().number();
     }
 
     /** The sink's settings. */

@@ -121,7 +121,7 @@ public final class AuditFileBench {
                     System.out.printf("query for an absent identity (every segment, %d sealed indexes kept loaded): "
                             + "%.2f ms CPU each; sealed indexes loaded after: %d%n",
                             sink.config().loadedSealedIndexes(),
-                            (bean.getCurrentThreadCpuTime() - cpu) / 1e6 / misses, sink.loadedSealedIndexes());
+                            (bean.getCurrentThreadCpuTime() - cpu) / 1e6 / misses, FileAuditSinkTestAccess.loadedSealedIndexes(sink));
                 }
             }
             default -> throw new IllegalArgumentException("gen|open|query");

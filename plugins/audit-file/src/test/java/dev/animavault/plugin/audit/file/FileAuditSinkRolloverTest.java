@@ -68,7 +68,7 @@ class FileAuditSinkRolloverTest {
         for (int b = 0; b < 12; b++) {
             written.addAll(write(sink, 5, b * 10L));
         }
-        assertTrue(sink.activeSegment() > 3, "rolled over: " + names());
+        assertTrue(FileAuditSinkTestAccess.activeSegment(sink) > 3, "rolled over: " + names());
         String head = sink.headHash();
         List<AuditEvent> newestFirst = new ArrayList<>(written);
         Collections.reverse(newestFirst);
@@ -106,15 +106,15 @@ class FileAuditSinkRolloverTest {
     void aRolloverHandsTheOpenSegmentsChunksToTheNextSegment() {
         FileAuditSink sink = open(3_000, false);
         List<AuditEvent> written = new ArrayList<>(write(sink, 5, 0));
-        AuditIndex grown = sink.activeIndex();
+        AuditIndex grown = FileAuditSinkTestAccess.activeIndex(sink);
         assertFalse(grown.recycled());
-        for (int b = 1; b < 10 && sink.activeSegment() == 1; b++) {
+        for (int b = 1; b < 10 && FileAuditSinkTestAccess.activeSegment(sink) == 1; b++) {
             written.addAll(write(sink, 5, b * 10L));
         }
-        assertTrue(sink.activeSegment() > 1, "rolled over");
-        sink.finishSealedIndex(); // the sealed index file is written after the rollover, then replaces the grown one
+        assertTrue(FileAuditSinkTestAccess.activeSegment(sink) > 1, "rolled over");
+        FileAuditSinkTestAccess.finishSealedIndex(sink); // the sealed index file is written after the rollover, then replaces the grown one
         assertTrue(grown.recycled(), "the replaced index's chunks were recycled");
-        assertFalse(sink.activeIndex().recycled());
+        assertFalse(FileAuditSinkTestAccess.activeIndex(sink).recycled());
         List<AuditEvent> newestFirst = new ArrayList<>(written);
         Collections.reverse(newestFirst);
         assertEquals(newestFirst, all(sink, Optional.empty(), 4));
@@ -130,7 +130,7 @@ class FileAuditSinkRolloverTest {
         for (int b = 0; b < 10; b++) {
             write(sink, 5, 100 + b * 10L);
         }
-        assertTrue(sink.activeSegment() > 1);
+        assertTrue(FileAuditSinkTestAccess.activeSegment(sink) > 1);
         var next = sink.query(new AuditQuery(ORG, Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), PageRequest.after(4, page.nextCursor().orElseThrow())));
         assertEquals(page.items().get(3).timestamp().minusSeconds(1), next.items().get(0).timestamp());
@@ -142,9 +142,9 @@ class FileAuditSinkRolloverTest {
         FileAuditSink sink = open(0, true);
         write(sink, 3, 0);
         write(sink, 3, 3600);
-        assertEquals(1, sink.activeSegment());
+        assertEquals(1, FileAuditSinkTestAccess.activeSegment(sink));
         write(sink, 3, 86_400);
-        assertEquals(2, sink.activeSegment());
+        assertEquals(2, FileAuditSinkTestAccess.activeSegment(sink));
         sink.close();
         assertEquals(6, Files.readAllLines(dir.resolve("audit.000001.jsonl")).size());
         assertEquals(3, Files.readAllLines(file()).size());
@@ -159,7 +159,7 @@ class FileAuditSinkRolloverTest {
         Files.move(dir.resolve("audit.jsonl.checkpoints"), dir.resolve("audit.000001.jsonl.checkpoints"));
         Files.delete(dir.resolve("audit.jsonl.idx"));
         FileAuditSink reopened = open(0, false);
-        assertEquals(2, reopened.activeSegment());
+        assertEquals(2, FileAuditSinkTestAccess.activeSegment(reopened));
         assertEquals(4, reopened.size());
         write(reopened, 2, 100);
         assertEquals(6, all(reopened, Optional.empty(), 100).size());
@@ -213,7 +213,7 @@ class FileAuditSinkRolloverTest {
         for (int b = 0; b < 10; b++) {
             write(sink, 5, b * 10L);
         }
-        assertTrue(sink.activeSegment() > 3);
+        assertTrue(FileAuditSinkTestAccess.activeSegment(sink) > 3);
         sink.close();
         Files.delete(dir.resolve("audit.000002.jsonl"));
         VaultException e = assertThrows(VaultException.class, () -> open(2_000, false));

@@ -45,10 +45,10 @@ class FileAuditSinkSealedIndexWriteTest {
     /** Writes batches of 5 until the first rollover (the batch that rolled over included); returns them in order. */
     private List<AuditEvent> writeUntilRollover(FileAuditSink sink) {
         List<AuditEvent> written = new ArrayList<>();
-        for (int b = 0; b < 20 && sink.activeSegment() == 1; b++) {
+        for (int b = 0; b < 20 && FileAuditSinkTestAccess.activeSegment(sink) == 1; b++) {
             written.addAll(TrailPages.write(events, sink, ORG, 5, b * 10L));
         }
-        assertEquals(2, sink.activeSegment(), "rolled over once");
+        assertEquals(2, FileAuditSinkTestAccess.activeSegment(sink), "rolled over once");
         return written;
     }
 
@@ -67,11 +67,11 @@ class FileAuditSinkSealedIndexWriteTest {
      * it; asserts the index file is still to be written. Returns the events in order.
      */
     private List<AuditEvent> rolledOverWithIndexHeld(FileAuditSink sink, CountDownLatch gate) {
-        sink.holdSealedIndexWrites(gate);
+        FileAuditSinkTestAccess.holdSealedIndexWrites(sink, gate);
         List<AuditEvent> written = new ArrayList<>(writeUntilRollover(sink));
         written.addAll(TrailPages.write(events, sink, ORG, 2, 1_000));
-        assertEquals(2, sink.activeSegment(), "no second rollover");
-        assertTrue(sink.sealedIndexPending());
+        assertEquals(2, FileAuditSinkTestAccess.activeSegment(sink), "no second rollover");
+        assertTrue(FileAuditSinkTestAccess.sealedIndexPending(sink));
         return written;
     }
 
@@ -88,17 +88,17 @@ class FileAuditSinkSealedIndexWriteTest {
     void aRolloverReturnsBeforeTheIndexFileIsWrittenAndWritesAndQueriesGoOnMeanwhile() throws Exception {
         FileAuditSink sink = open(dir);
         CountDownLatch gate = new CountDownLatch(1);
-        sink.holdSealedIndexWrites(gate);
+        FileAuditSinkTestAccess.holdSealedIndexWrites(sink, gate);
         List<AuditEvent> written = new ArrayList<>(TrailPages.write(events, sink, ORG, 5, 0));
-        AuditIndex grown = sink.activeIndex();
+        AuditIndex grown = FileAuditSinkTestAccess.activeIndex(sink);
         written.addAll(writeUntilRollover(sink));
-        assertTrue(sink.sealedIndexPending());
+        assertTrue(FileAuditSinkTestAccess.sealedIndexPending(sink));
         assertFalse(Files.exists(sealedIndex(dir)), "the index file is written only once the gate opens");
 
         // a write after the rollover completes while the index file is still to be written
         written.addAll(TrailPages.write(events, sink, ORG, 2, 1_000));
-        assertEquals(2, sink.activeSegment(), "no second rollover");
-        assertTrue(sink.sealedIndexPending());
+        assertEquals(2, FileAuditSinkTestAccess.activeSegment(sink), "no second rollover");
+        assertTrue(FileAuditSinkTestAccess.sealedIndexPending(sink));
         // queries of the sealed segment's events answer from its in-memory index, through cursors too
         assertEquals(newestFirst(written), TrailPages.all(sink, ORG, Optional.empty(), 3));
         List<AuditEvent> agent1 = newestFirst(written).stream().filter(e -> "agent_1".equals(e.identityId())).toList();
@@ -108,8 +108,8 @@ class FileAuditSinkSealedIndexWriteTest {
         assertFalse(Files.exists(sealedIndex(dir)));
 
         gate.countDown();
-        sink.finishSealedIndex();
-        assertFalse(sink.sealedIndexPending());
+        FileAuditSinkTestAccess.finishSealedIndex(sink);
+        assertFalse(FileAuditSinkTestAccess.sealedIndexPending(sink));
         assertIndexFileCoversTheSealedSegment(dir);
         assertTrue(grown.recycled(), "the mapped index replaced the in-memory one, whose chunks went to the open one");
         assertEquals(newestFirst(written), TrailPages.all(sink, ORG, Optional.empty(), 4));
@@ -126,7 +126,7 @@ class FileAuditSinkSealedIndexWriteTest {
         CountDownLatch gate = new CountDownLatch(1); // never opened: the close writes the index itself
         List<AuditEvent> written = rolledOverWithIndexHeld(sink, gate);
         sink.close();
-        assertFalse(sink.sealedIndexPending());
+        assertFalse(FileAuditSinkTestAccess.sealedIndexPending(sink));
 
         assertIndexFileCoversTheSealedSegment(dir);
         assertEquals(lines(dir.resolve("audit.000001.jsonl")),
@@ -172,12 +172,12 @@ class FileAuditSinkSealedIndexWriteTest {
     void aFailedIndexWriteLosesNoEventAndTheSinkGoesOn() throws Exception {
         FileAuditSink sink = open(dir);
         CountDownLatch gate = new CountDownLatch(1);
-        sink.holdSealedIndexWrites(gate);
+        FileAuditSinkTestAccess.holdSealedIndexWrites(sink, gate);
         List<AuditEvent> written = new ArrayList<>(writeUntilRollover(sink));
         // the temporary file cannot be created: a directory stands in its way
         Path blocker = Files.createDirectory(dir.resolve("audit.000001.jsonl.idx.tmp"));
         gate.countDown();
-        sink.finishSealedIndex();
+        FileAuditSinkTestAccess.finishSealedIndex(sink);
         assertFalse(Files.exists(sealedIndex(dir)));
         assertEquals(dev.animavault.spi.audit.AuditSinkHealth.State.OK, sink.health().state());
 

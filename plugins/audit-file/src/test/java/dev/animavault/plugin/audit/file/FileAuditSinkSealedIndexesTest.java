@@ -44,7 +44,7 @@ class FileAuditSinkSealedIndexesTest {
     /** Writes batches until the trail has at least {@code segments} sealed segments; returns them newest first. */
     private List<AuditEvent> fill(FileAuditSink sink, int segments) {
         List<AuditEvent> written = new ArrayList<>();
-        for (int b = 0; sink.activeSegment() <= segments; b++) {
+        for (int b = 0; FileAuditSinkTestAccess.activeSegment(sink) <= segments; b++) {
             List<AuditEvent> batch = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 // one identity per segment-sized run, so that an identity's events lie in one or two segments
@@ -65,16 +65,16 @@ class FileAuditSinkSealedIndexesTest {
     void queriesOverEverySegmentKeepAtMostTheBoundLoadedAndAnswerTheSameAgain() {
         try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
             List<AuditEvent> newestFirst = fill(sink, 6);
-            assertTrue(sink.loadedSealedIndexes() <= BOUND, "rollovers keep the bound too");
+            assertTrue(FileAuditSinkTestAccess.loadedSealedIndexes(sink) <= BOUND, "rollovers keep the bound too");
 
             // every segment scanned, several times, by pages whose cursors point into dropped segments
             for (int round = 0; round < 3; round++) {
                 assertEquals(newestFirst, all(sink, Optional.empty(), 7));
-                assertTrue(sink.loadedSealedIndexes() <= BOUND, "loaded: " + sink.loadedSealedIndexes());
+                assertTrue(FileAuditSinkTestAccess.loadedSealedIndexes(sink) <= BOUND, "loaded: " + FileAuditSinkTestAccess.loadedSealedIndexes(sink));
             }
             // a value no segment holds: every sealed segment's dictionaries consulted, still bounded
             assertEquals(List.of(), all(sink, Optional.of("nobody"), 10));
-            assertEquals(BOUND, sink.loadedSealedIndexes());
+            assertEquals(BOUND, FileAuditSinkTestAccess.loadedSealedIndexes(sink));
 
             // one identity of an old segment, then of the newest: each answered from a (re)loaded index
             for (String identity : List.of("agent_0", "agent_1", "agent_0")) {
@@ -83,7 +83,7 @@ class FileAuditSinkSealedIndexesTest {
                 assertEquals(expected, all(sink, Optional.of(identity), 3));
             }
             assertEquals(newestFirst.size(), sink.size());
-            assertEquals(BOUND, sink.loadedSealedIndexes());
+            assertEquals(BOUND, FileAuditSinkTestAccess.loadedSealedIndexes(sink));
         }
     }
 
@@ -93,20 +93,20 @@ class FileAuditSinkSealedIndexesTest {
         try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
             total = fill(sink, 5).size();
         }
-        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1))) {
+        try (FileAuditSink reopened = FileAuditSinkTestAccess.openDelayingPreload(config(BOUND), Duration.ofHours(1))) {
             assertEquals(total, reopened.size(), "counted from the index files' headers");
-            assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded to count");
+            assertEquals(0, FileAuditSinkTestAccess.loadedSealedIndexes(reopened), "nothing loaded to count");
         }
-        try (FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ZERO)) {
+        try (FileAuditSink reopened = FileAuditSinkTestAccess.openDelayingPreload(config(BOUND), Duration.ZERO)) {
             // the background thread loads the newest sealed indexes, as many as stay loaded
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (reopened.loadedSealedIndexes() < BOUND && System.nanoTime() < deadline) {
+            while (FileAuditSinkTestAccess.loadedSealedIndexes(reopened) < BOUND && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals(BOUND, reopened.loadedSealedIndexes());
+            assertEquals(BOUND, FileAuditSinkTestAccess.loadedSealedIndexes(reopened));
             List<AuditEvent> newestFirst = all(reopened, Optional.empty(), 50);
             assertEquals(total, newestFirst.size());
-            assertEquals(BOUND, reopened.loadedSealedIndexes());
+            assertEquals(BOUND, FileAuditSinkTestAccess.loadedSealedIndexes(reopened));
         }
     }
 
@@ -116,8 +116,8 @@ class FileAuditSinkSealedIndexesTest {
         try (FileAuditSink sink = FileAuditSink.open(config(BOUND))) {
             total = fill(sink, 5).size();
         }
-        FileAuditSink reopened = FileAuditSink.openDelayingPreload(config(BOUND), Duration.ofHours(1));
-        Thread loader = reopened.indexThread();
+        FileAuditSink reopened = FileAuditSinkTestAccess.openDelayingPreload(config(BOUND), Duration.ofHours(1));
+        Thread loader = FileAuditSinkTestAccess.indexThread(reopened);
         assertTrue(loader != null, "sealed segments to load: a background thread");
         // nothing to parse (a clean close): the thread goes straight to the wait before loading
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -125,10 +125,10 @@ class FileAuditSinkSealedIndexesTest {
             Thread.sleep(5);
         }
         assertTrue(loader.isAlive(), "still waiting for the delay, not done loading");
-        assertEquals(0, reopened.loadedSealedIndexes(), "nothing loaded before the delay");
+        assertEquals(0, FileAuditSinkTestAccess.loadedSealedIndexes(reopened), "nothing loaded before the delay");
         // a query meanwhile loads what it needs itself
         assertEquals(total, all(reopened, Optional.empty(), 50).size());
-        assertEquals(BOUND, reopened.loadedSealedIndexes());
+        assertEquals(BOUND, FileAuditSinkTestAccess.loadedSealedIndexes(reopened));
         reopened.close();
         assertTrue(!loader.isAlive(), "the close ended the wait (it joins the thread for at most 5 s)");
     }

@@ -96,15 +96,15 @@ class FileAuditSinkTest {
         FileAuditSink sink = open(Map.of("flush-interval", "50ms"));
         assertEquals(before + 1, flushers());
         Thread.sleep(300);
-        assertEquals(0, sink.backgroundFlushes(), "nothing appended, nothing forced");
+        assertEquals(0, FileAuditSinkTestAccess.backgroundFlushes(sink), "nothing appended, nothing forced");
         write(sink, 3, 0);
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (sink.backgroundFlushes() == 0 && System.nanoTime() < deadline) {
+        while (FileAuditSinkTestAccess.backgroundFlushes(sink) == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertEquals(1, sink.backgroundFlushes(), "one pass forced the appended lines");
+        assertEquals(1, FileAuditSinkTestAccess.backgroundFlushes(sink), "one pass forced the appended lines");
         Thread.sleep(300);
-        assertEquals(1, sink.backgroundFlushes(), "no new lines, no new pass");
+        assertEquals(1, FileAuditSinkTestAccess.backgroundFlushes(sink), "no new lines, no new pass");
         sink.close();
         assertEquals(before, flushers(), "close stops the flusher");
         assertEquals(3, lines(file()).size());
@@ -126,7 +126,7 @@ class FileAuditSinkTest {
         FileAuditSink sink = open(Map.of("flush-interval", "0s"));
         write(sink, 5, 0);
         long size = Files.size(file());
-        assertTrue(allocated(file()) >= FileAuditSink.RESERVE_AHEAD, "reserved: " + allocated(file()));
+        assertTrue(allocated(file()) >= FileAuditSinkTestAccess.RESERVE_AHEAD, "reserved: " + allocated(file()));
         assertEquals(5, lines(file()).size(), "the reservation adds nothing to the file's content");
         sink.close();
         assertEquals(size, Files.size(file()));
@@ -154,7 +154,7 @@ class FileAuditSinkTest {
         write(sink, 5, 0);
         awaitPreallocatorMade();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (allocated(file()) < FileAuditSink.RESERVE_AHEAD) { // the background thread tops up every second
+        while (allocated(file()) < FileAuditSinkTestAccess.RESERVE_AHEAD) { // the background thread tops up every second
             assertTrue(System.nanoTime() < deadline, "never reserved: " + allocated(file()));
             Thread.sleep(100);
         }
@@ -171,8 +171,8 @@ class FileAuditSinkTest {
         write(synced, 2, 0);
         write(unflushed, 2, 0);
         Thread.sleep(1500);
-        assertEquals(0, synced.backgroundFlushes());
-        assertEquals(0, unflushed.backgroundFlushes());
+        assertEquals(0, FileAuditSinkTestAccess.backgroundFlushes(synced));
+        assertEquals(0, FileAuditSinkTestAccess.backgroundFlushes(unflushed));
     }
 
     @Test

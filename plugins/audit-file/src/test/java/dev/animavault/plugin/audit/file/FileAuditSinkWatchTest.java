@@ -51,7 +51,7 @@ class FileAuditSinkWatchTest {
         sink.write(batch(1));
         assertEquals(AuditSinkHealth.State.OK, sink.health().state());
         Files.delete(file());
-        sink.checkNow();
+        FileAuditSinkTestAccess.checkNow(sink);
         VaultException e = assertThrows(VaultException.class, () -> sink.write(batch(2)));
         assertEquals(ErrorCode.AUDIT_UNAVAILABLE, e.errorCode());
         assertTrue(e.getMessage().contains("deleted"), e.getMessage());
