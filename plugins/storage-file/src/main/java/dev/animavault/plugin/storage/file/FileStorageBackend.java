@@ -17,7 +17,6 @@ import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
 import dev.animavault.spi.storage.StoredSecret;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,14 +27,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
@@ -44,7 +38,7 @@ import java.util.function.Function;
  * the guarantees.
  *
  * <p>Thread safety: writes to one identity (the identity and its secrets) are serialised by one of
- * {@value #STRIPES} striped locks, writes to one record by another; reads take no lock (files are only
+ * {@value StoreGuard#STRIPES} striped locks, writes to one record by another; reads take no lock (files are only
  * ever replaced by atomic renames, so a read sees the old file or the new one). Conditional writes are
  * check-then-write under the lock, which is sound because the {@link StoreLock} keeps every other
  * process out of the directory. Every write also holds a store-wide gate shared, which a single-instant
@@ -52,7 +46,6 @@ import java.util.function.Function;
  */
 final class FileStorageBackend implements StorageBackend {
 
-    static final int STRIPES = 1024;
     static final String IDENTITY_FILE = ".identity";
     static final String FORMAT_FILE = ".format";
     static final String FORMAT = "anima-vault file store 1\n";
@@ -66,12 +59,10 @@ final class FileStorageBackend implements StorageBackend {
     private final ExclusiveLockFile lock;
     private final Clock clock;
     private final DirIndex index;
-    private final ReentrantLock[] identityLocks = newLocks();
-    private final ReentrantLock[] recordLocks = newLocks();
-    /** Held shared by every write, exclusively by a snapshot ({@link Snapshots}): writers pause for it. */
-    private final ReentrantReadWriteLock writeGate = new ReentrantReadWriteLock();
+    /** The open check, the striped locks, the snapshot gate and the mapping of I/O failures. */
+    private final StoreGuard guard;
+    private final DirListing listing;
     private Snapshots snapshots;
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final Function<Path, String> identityIdOf;
     private final Function<Path, String> leafIdOf;
 
@@ -85,6 +76,8 @@ final class FileStorageBackend implements StorageBackend {
         this.lock = lock;
         this.clock = clock;
         this.index = new DirIndex(FileTime.from(Instant.now().minusSeconds(2)));
+        this.guard = new StoreGuard(root);
+        this.listing = new DirListing(index, guard);
         this.identityIdOf = dir -> files.leafId(dir.resolve(IDENTITY_FILE));
         this.leafIdOf = files::leafId;
     }
@@ -107,7 +100,7 @@ final class FileStorageBackend implements StorageBackend {
                 StoreFiles.deleteTree(p);
             }
         }
-        snapshots = new Snapshots(root, io, writeGate.writeLock());
+        snapshots = new Snapshots(root, io, guard.snapshotLock());
     }
 
     Path root() {
@@ -131,7 +124,7 @@ final class FileStorageBackend implements StorageBackend {
         Path orgDir = orgs.resolve(Names.encode(identity.organizationId()));
         String dirName = Names.encode(identity.id());
         Path dir = orgDir.resolve(dirName);
-        return withIdentityLock(identity.organizationId(), identity.id(), "create identity", () -> {
+        return guard.withIdentityLock(identity.organizationId(), identity.id(), "create identity", () -> {
             if (Files.exists(dir)) {
                 if (files.readIdentity(dir) != null) {
                     throw new VaultException(ErrorCode.ALREADY_EXISTS, "identity already exists");
@@ -153,14 +146,14 @@ final class FileStorageBackend implements StorageBackend {
 
     @Override
     public Optional<Identity> getIdentity(String organizationId, String identityId) {
-        return io(() -> Optional.ofNullable(files.readIdentity(identityDir(organizationId, identityId))), "read identity");
+        return guard.io(() -> Optional.ofNullable(files.readIdentity(identityDir(organizationId, identityId))), "read identity");
     }
 
     @Override
     public Identity updateIdentity(Identity identity, long expectedRevision) {
         requireNonNull(identity, "identity is null");
         Path dir = identityDir(identity.organizationId(), identity.id());
-        return withIdentityLock(identity.organizationId(), identity.id(), "update identity", () -> {
+        return guard.withIdentityLock(identity.organizationId(), identity.id(), "update identity", () -> {
             Identity current = files.readIdentity(dir);
             if (current == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
@@ -177,7 +170,7 @@ final class FileStorageBackend implements StorageBackend {
     public void deleteIdentity(String organizationId, String identityId, long expectedRevision) {
         Path orgDir = orgs.resolve(Names.encode(organizationId));
         Path dir = orgDir.resolve(Names.encode(identityId));
-        withIdentityLock(organizationId, identityId, "delete identity", () -> {
+        guard.withIdentityLock(organizationId, identityId, "delete identity", () -> {
             Identity current = files.readIdentity(dir);
             if (current == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
@@ -194,7 +187,7 @@ final class FileStorageBackend implements StorageBackend {
     public Page<Identity> listIdentities(String organizationId, PageRequest page) {
         requireNonNull(page, "page is null");
         Path orgDir = orgs.resolve(Names.encode(organizationId));
-        return list(orgDir, identityIdOf, page, name -> files.readIdentity(orgDir.resolve(name)), "list identities");
+        return listing.page(orgDir, identityIdOf, page, name -> files.readIdentity(orgDir.resolve(name)), "list identities");
     }
 
     // ---------------------------------------------------------------- secrets
@@ -210,7 +203,7 @@ final class FileStorageBackend implements StorageBackend {
         }
         Path dir = identityDir(ref.organizationId(), ref.identityId());
         String name = Names.encode(ref.key());
-        return withIdentityLock(ref.organizationId(), ref.identityId(), "create secret", () -> {
+        return guard.withIdentityLock(ref.organizationId(), ref.identityId(), "create secret", () -> {
             if (files.readIdentity(dir) == null) {
                 throw new VaultException(ErrorCode.IDENTITY_NOT_FOUND, "identity not found");
             }
@@ -229,7 +222,7 @@ final class FileStorageBackend implements StorageBackend {
     public Optional<StoredSecret> readSecret(SecretRef ref, OptionalInt version) {
         requireNonNull(ref, "ref is null");
         requireNonNull(version, "version is null");
-        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "read secret");
+        SecretFile f = guard.io(() -> files.readSecretFile(secretFile(ref)), "read secret");
         if (f == null) {
             return Optional.empty();
         }
@@ -245,7 +238,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public Optional<SecretMetadata> getSecretMetadata(SecretRef ref) {
         requireNonNull(ref, "ref is null");
-        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "read secret metadata");
+        SecretFile f = guard.io(() -> files.readSecretFile(secretFile(ref)), "read secret metadata");
         return f == null ? Optional.empty() : Optional.of(f.metadata());
     }
 
@@ -255,7 +248,7 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(newVersion, "newVersion is null");
         SecretRef ref = metadata.ref();
         Rules.checkVersionRef(ref, newVersion);
-        return withIdentityLock(ref.organizationId(), ref.identityId(), "add secret version", () -> {
+        return guard.withIdentityLock(ref.organizationId(), ref.identityId(), "add secret version", () -> {
             Path file = secretFile(ref);
             SecretFile current = files.readSecretFile(file);
             if (current == null) {
@@ -284,7 +277,7 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(ref, "ref is null");
         requireNonNull(expected, "expected is null");
         requireNonNull(replacement, "replacement is null");
-        return withIdentityLock(ref.organizationId(), ref.identityId(), "replace a version's value", () -> {
+        return guard.withIdentityLock(ref.organizationId(), ref.identityId(), "replace a version's value", () -> {
             Path file = secretFile(ref);
             SecretFile current = files.readSecretFile(file);
             if (current == null) {
@@ -310,7 +303,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public boolean destroyVersion(SecretRef ref, int version) {
         requireNonNull(ref, "ref is null");
-        return withIdentityLock(ref.organizationId(), ref.identityId(), "destroy a version", () -> {
+        return guard.withIdentityLock(ref.organizationId(), ref.identityId(), "destroy a version", () -> {
             Path file = secretFile(ref);
             SecretFile current = files.readSecretFile(file);
             if (current == null) {
@@ -334,7 +327,7 @@ final class FileStorageBackend implements StorageBackend {
     public SecretMetadata updateSecretMetadata(SecretMetadata metadata, long expectedRevision) {
         requireNonNull(metadata, "metadata is null");
         SecretRef ref = metadata.ref();
-        return withIdentityLock(ref.organizationId(), ref.identityId(), "update secret", () -> {
+        return guard.withIdentityLock(ref.organizationId(), ref.identityId(), "update secret", () -> {
             Path file = secretFile(ref);
             SecretFile current = files.readSecretFile(file);
             if (current == null) {
@@ -351,7 +344,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public List<SecretVersion> listVersions(SecretRef ref) {
         requireNonNull(ref, "ref is null");
-        SecretFile f = io(() -> files.readSecretFile(secretFile(ref)), "list secret versions");
+        SecretFile f = guard.io(() -> files.readSecretFile(secretFile(ref)), "list secret versions");
         return f == null ? List.of() : f.versions();
     }
 
@@ -359,7 +352,7 @@ final class FileStorageBackend implements StorageBackend {
     public void deleteSecret(SecretRef ref, long expectedRevision) {
         requireNonNull(ref, "ref is null");
         Path dir = identityDir(ref.organizationId(), ref.identityId());
-        withIdentityLock(ref.organizationId(), ref.identityId(), "delete secret", () -> {
+        guard.withIdentityLock(ref.organizationId(), ref.identityId(), "delete secret", () -> {
             Path file = dir.resolve(Names.encode(ref.key()));
             SecretFile current = files.readSecretFile(file);
             if (current == null) {
@@ -376,7 +369,7 @@ final class FileStorageBackend implements StorageBackend {
     public Page<SecretMetadata> listSecrets(String organizationId, String identityId, PageRequest page) {
         requireNonNull(page, "page is null");
         Path dir = identityDir(organizationId, identityId);
-        return list(dir, leafIdOf, page, name -> {
+        return listing.page(dir, leafIdOf, page, name -> {
             SecretFile f = files.readSecretFile(dir.resolve(name));
             return f == null ? null : f.metadata();
         }, "list secrets");
@@ -386,7 +379,7 @@ final class FileStorageBackend implements StorageBackend {
 
     @Override
     public Optional<StoredRecord> getRecord(String namespace, String key) {
-        return io(() -> Optional.ofNullable(files.readRecord(recordFile(namespace, key))), "read record");
+        return guard.io(() -> Optional.ofNullable(files.readRecord(recordFile(namespace, key))), "read record");
     }
 
     @Override
@@ -394,7 +387,7 @@ final class FileStorageBackend implements StorageBackend {
         requireNonNull(value, "value is null");
         Path dir = records.resolve(Names.encode(namespace));
         String name = Names.encode(key);
-        return withLock(recordLocks[stripe(namespace, key)], "write record", () -> {
+        return guard.withRecordLock(namespace, key, "write record", () -> {
             Path file = dir.resolve(name);
             StoredRecord current = files.readRecord(file);
             long revision;
@@ -423,7 +416,7 @@ final class FileStorageBackend implements StorageBackend {
     @Override
     public void deleteRecord(String namespace, String key, long expectedRevision) {
         Path dir = records.resolve(Names.encode(namespace));
-        withLock(recordLocks[stripe(namespace, key)], "delete record", () -> {
+        guard.withRecordLock(namespace, key, "delete record", () -> {
             Path file = dir.resolve(Names.encode(key));
             StoredRecord current = files.readRecord(file);
             if (current == null) {
@@ -440,14 +433,14 @@ final class FileStorageBackend implements StorageBackend {
     public Page<StoredRecord> listRecords(String namespace, PageRequest page) {
         requireNonNull(page, "page is null");
         Path dir = records.resolve(Names.encode(namespace));
-        return list(dir, leafIdOf, page, name -> files.readRecord(dir.resolve(name)), "list records");
+        return listing.page(dir, leafIdOf, page, name -> files.readRecord(dir.resolve(name)), "list records");
     }
 
     // ---------------------------------------------------------------- lifecycle
 
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
+        if (guard.close()) {
             if (snapshots != null) {
                 snapshots.close();
             }
@@ -461,33 +454,6 @@ final class FileStorageBackend implements StorageBackend {
     }
 
     // ---------------------------------------------------------------- internals
-
-    private <T> Page<T> list(Path dir, Function<Path, String> hashedId, PageRequest page, IoFunction<String, T> read,
-                             String what) {
-        String after = page.cursor().map(Rules::decodeCursor).orElse(null);
-        return io(() -> {
-            NavigableMap<String, String> ids = index.of(dir, hashedId);
-            if (ids == null) {
-                return Page.last(List.of());
-            }
-            NavigableMap<String, String> tail = after == null ? ids : ids.tailMap(after, false);
-            List<T> items = new ArrayList<>(page.limit());
-            String last = null;
-            for (Map.Entry<String, String> e : tail.entrySet()) {
-                T item = read.apply(e.getValue());
-                if (item == null) {
-                    continue; // removed since the listing was read
-                }
-                items.add(item);
-                last = e.getKey();
-                if (items.size() == page.limit()) {
-                    break;
-                }
-            }
-            boolean more = last != null && items.size() == page.limit() && ids.higherKey(last) != null;
-            return new Page<>(items, more ? Optional.of(Rules.encodeCursor(last)) : Optional.empty());
-        }, what);
-    }
 
     private Path identityDir(String organizationId, String identityId) {
         return orgs.resolve(Names.encode(organizationId)).resolve(Names.encode(identityId));
@@ -512,70 +478,5 @@ final class FileStorageBackend implements StorageBackend {
         } catch (IOException e) {
             // emptied at the next start
         }
-    }
-
-    @FunctionalInterface
-    private interface IoFunction<A, R> {
-        R apply(A a) throws IOException;
-    }
-
-    @FunctionalInterface
-    private interface IoSupplier<R> {
-        R get() throws IOException;
-    }
-
-    private <R> R withIdentityLock(String organizationId, String identityId, String what, IoSupplier<R> body) {
-        return withLock(identityLocks[stripe(organizationId, identityId)], what, body);
-    }
-
-    private <R> R withLock(ReentrantLock l, String what, IoSupplier<R> body) {
-        ensureOpen();
-        writeGate.readLock().lock();
-        try {
-            l.lock();
-            try {
-                return io(body, what);
-            } finally {
-                l.unlock();
-            }
-        } finally {
-            writeGate.readLock().unlock();
-        }
-    }
-
-    private <R> R io(IoSupplier<R> body, String what) {
-        ensureOpen();
-        try {
-            return body.get();
-        } catch (IOException e) {
-            throw unavailable(what, e);
-        } catch (UncheckedIOException e) {
-            throw unavailable(what, e.getCause());
-        }
-    }
-
-    private VaultException unavailable(String what, IOException e) {
-        return new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "file store " + root + ": cannot " + what + ": "
-                + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-    }
-
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new VaultException(ErrorCode.STORAGE_UNAVAILABLE, "the file store " + root + " is closed");
-        }
-    }
-
-    private static int stripe(String a, String b) {
-        int h = a.hashCode() * 31 + b.hashCode();
-        h ^= h >>> 16;
-        return h & (STRIPES - 1);
-    }
-
-    private static ReentrantLock[] newLocks() {
-        ReentrantLock[] locks = new ReentrantLock[STRIPES];
-        for (int i = 0; i < locks.length; i++) {
-            locks[i] = new ReentrantLock();
-        }
-        return locks;
     }
 }
