@@ -8,7 +8,6 @@ import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.audit.AuditEvent;
-import dev.animavault.spi.audit.AuditOutcome;
 import dev.animavault.spi.audit.AuditQuery;
 import dev.animavault.spi.audit.AuditSinkHealth;
 import dev.animavault.spi.audit.QueryableAuditSink;
@@ -22,12 +21,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -49,12 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.spi.audit.VerifiableAuditSink {
     /** The {@code prev} of a chain's first row. */
     public static final String GENESIS = "0".repeat(64);
-    private static final String CURSOR_PREFIX = "j1:";
-    /** Time windows with at most this many rows are read through the time index (SQLite). */
-    static final int NARROW_WINDOW_ROWS = 20_000;
     private static final HexFormat HEX = HexFormat.of();
-    private static final String COLUMNS = "seq, event_id, ts_ns, action, outcome, organization_id, identity_id, "
-            + "secret_key, version, actor, request_id, remote_address, error_code, details";
 
     private final HikariDataSource dataSource;
     private final boolean sqlite;
@@ -62,11 +54,20 @@ public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.s
     private final ReentrantLock writeLock = new ReentrantLock();
     private volatile boolean closed;
     private volatile String lastWriteError;
+    private final JdbcAuditQueries queries;
+    private final JdbcAuditChains chains;
 
     private JdbcAuditSink(HikariDataSource dataSource, boolean sqlite, String where) {
         this.dataSource = dataSource;
         this.sqlite = sqlite;
         this.where = where;
+        this.queries = new JdbcAuditQueries(dataSource, sqlite, where);
+        this.chains = new JdbcAuditChains(dataSource, where, this::ensureOpen);
+    }
+
+    /** The SQL of a query, its arguments appended to {@code args} (for the plan test). */
+    String selectSql(AuditQuery q, List<Object> args) {
+        return queries.selectSql(q, args);
     }
 
     /** Creates the tables and indexes when missing; the sink then owns {@code dataSource} and closes it. */
@@ -287,120 +288,7 @@ public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.s
     public Page<AuditEvent> query(AuditQuery q) {
         requireNonNull(q, "query is null");
         ensureOpen();
-        List<Object> args = new ArrayList<>();
-        String sql = selectSql(q, args);
-        int limit = q.page().limit();
-        List<AuditEvent> items = new ArrayList<>(Math.min(limit, 256));
-        long lastSeq = -1;
-        boolean more = false;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.size(); i++) {
-                Object a = args.get(i);
-                if (a instanceof Long l) {
-                    ps.setLong(i + 1, l);
-                } else if (a instanceof Integer n) {
-                    ps.setInt(i + 1, n);
-                } else {
-                    ps.setString(i + 1, (String) a);
-                }
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (items.size() == limit) {
-                        more = true;
-                        break;
-                    }
-                    lastSeq = rs.getLong(1);
-                    items.add(eventAt(rs, 0));
-                }
-            }
-        } catch (SQLException e) {
-            throw unavailable("query failed", e);
-        }
-        return new Page<>(items, more ? Optional.of(CURSOR_PREFIX + lastSeq) : Optional.empty());
-    }
-
-    /**
-     * The query's SQL, its arguments appended to {@code args}. On SQLite, which keeps no statistics unless
-     * ANALYZE runs, the planner cannot tell that an identity's rows are far fewer than a secret key's (the
-     * same key name, e.g. OPENAI_API_KEY, is used by many identities) and picked the secret-key index for
-     * identity + secretKey queries: 50-160 ms at 10^6 events instead of a few. An identity filter names its
-     * index (package-private for the plan test).
-     */
-    String selectSql(AuditQuery q, List<Object> args) {
-        long before = q.page().cursor().map(JdbcAuditSink::decodeCursor).orElse(Long.MAX_VALUE);
-        String index = narrowWindow(q) ? " INDEXED BY audit_event_time"
-                : sqlite && q.identityId().isPresent() ? " INDEXED BY audit_event_identity" : "";
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM audit_event")
-                .append(index)
-                .append(" WHERE organization_id = ? AND seq < ?");
-        args.add(q.organizationId());
-        args.add(before);
-        filter(sql, args, "identity_id", q.identityId());
-        filter(sql, args, "action", q.action());
-        filter(sql, args, "secret_key", q.secretKey());
-        filter(sql, args, "actor", q.actor());
-        filter(sql, args, "outcome", q.outcome().map(Enum::name));
-        q.from().ifPresent(f -> {
-            sql.append(" AND ts_ns >= ?");
-            args.add(nanos(f));
-        });
-        q.to().ifPresent(t -> {
-            sql.append(" AND ts_ns < ?");
-            args.add(nanos(t));
-        });
-        sql.append(" ORDER BY seq DESC LIMIT ?");
-        args.add(q.page().limit() + 1);
-        return sql.toString();
-    }
-
-    /**
-     * SQLite only: whether a time window holds few enough rows to read them through the time index and
-     * sort them, instead of walking the organization's rows newest first until the window (which, for a
-     * window far in the past, reads everything written since). Counting uses the time index only.
-     */
-    private boolean narrowWindow(AuditQuery q) {
-        if (!sqlite || q.from().isEmpty() && q.to().isEmpty()) {
-            return false;
-        }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM audit_event INDEXED BY audit_event_time WHERE organization_id = ? "
-                        + "AND ts_ns >= ? AND ts_ns < ? LIMIT " + (NARROW_WINDOW_ROWS + 1) + ")")) {
-            ps.setString(1, q.organizationId());
-            ps.setLong(2, q.from().map(JdbcAuditSink::nanos).orElse(Long.MIN_VALUE));
-            ps.setLong(3, q.to().map(JdbcAuditSink::nanos).orElse(Long.MAX_VALUE));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getLong(1) <= NARROW_WINDOW_ROWS;
-            }
-        } catch (SQLException e) {
-            throw unavailable("query failed", e);
-        }
-    }
-
-    private static void filter(StringBuilder sql, List<Object> args, String column, Optional<String> value) {
-        value.ifPresent(v -> {
-            sql.append(" AND ").append(column).append(" = ?");
-            args.add(v);
-        });
-    }
-
-    private static long decodeCursor(String cursor) {
-        if (!cursor.startsWith(CURSOR_PREFIX)) {
-            throw badCursor();
-        }
-        try {
-            long seq = Long.parseLong(cursor.substring(CURSOR_PREFIX.length()));
-            if (seq < 1) {
-                throw badCursor();
-            }
-            return seq;
-        } catch (NumberFormatException e) {
-            throw badCursor();
-        }
-    }
-
-    private static VaultException badCursor() {
-        return new VaultException(ErrorCode.INVALID_ARGUMENT, "malformed audit cursor");
+        return queries.query(q);
     }
 
     /**
@@ -412,49 +300,7 @@ public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.s
      *         or -1 when the chain verifies
      */
     public long verify(String organizationId) {
-        ensureOpen();
-        String key = chainKey(organizationId);
-        MessageDigest sha256 = sha256();
-        String prev = GENESIS;
-        long expected = 1;
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT org_seq, prev, hash, " + COLUMNS
-                    + " FROM audit_event WHERE chain_key = ? ORDER BY org_seq")) {
-                ps.setString(1, key);
-                ps.setFetchSize(1000);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long orgSeq = rs.getLong(1);
-                        if (orgSeq != expected || !prev.equals(rs.getString(2))) {
-                            return expected;
-                        }
-                        AuditEvent e = eventAt(rs, 3);
-                        String stored = rs.getString(3);
-                        String details = rs.getString(17);
-                        if (!stored.equals(hash(sha256, prev, key, orgSeq, e, details))) {
-                            return orgSeq;
-                        }
-                        prev = stored;
-                        expected++;
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT org_seq, hash FROM audit_chain_head WHERE chain_key = ?")) {
-                ps.setString(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    boolean head = rs.next();
-                    if (head && (rs.getLong(1) != expected - 1 || !rs.getString(2).equals(prev))) {
-                        return expected;
-                    }
-                    if (!head && expected > 1) {
-                        return expected;    // rows without a head: it is written with every batch, so it was deleted
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw unavailable("verify failed", e);
-        }
-        return -1;
+        return chains.verify(organizationId);
     }
 
     /**
@@ -464,51 +310,7 @@ public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.s
      */
     @Override
     public List<ChainVerification> verifyTrail() {
-        ensureOpen();
-        java.util.TreeMap<String, Long> chains = new java.util.TreeMap<>();
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT chain_key, COUNT(*) FROM audit_event GROUP BY chain_key")) {
-                while (rs.next()) {
-                    chains.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-            try (ResultSet rs = st.executeQuery("SELECT chain_key FROM audit_chain_head")) {
-                while (rs.next()) {
-                    chains.putIfAbsent(rs.getString(1), 0L);
-                }
-            }
-        } catch (SQLException e) {
-            throw unavailable("verify failed", e);
-        }
-        List<ChainVerification> out = new ArrayList<>();
-        for (var chain : chains.entrySet()) {
-            String key = chain.getKey();
-            long rows = chain.getValue();
-            long bad = verify(key.isEmpty() ? null : key);
-            if (bad < 0) {
-                out.add(new ChainVerification(key, rows, java.util.OptionalLong.empty(), null));
-            } else {
-                out.add(new ChainVerification(key, rows, java.util.OptionalLong.of(bad), bad > rows
-                        ? "the chain head does not match the last of the " + rows + " stored records (records "
-                                + "removed from the end, or the head edited or deleted)"
-                        : "record " + bad + " was modified, inserted, deleted or reordered (its hash or link does "
-                                + "not match)"));
-            }
-        }
-        return out;
-    }
-
-    /** The event in a result whose {@link #COLUMNS} start after column {@code offset}. */
-    private static AuditEvent eventAt(ResultSet rs, int offset) throws SQLException {
-        int o = offset;
-        long ns = rs.getLong(o + 3);
-        int version = rs.getInt(o + 9);
-        Integer v = rs.wasNull() ? null : version;
-        return new AuditEvent(rs.getString(o + 2), Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L),
-                Math.floorMod(ns, 1_000_000_000L)), rs.getString(o + 4), AuditOutcome.valueOf(rs.getString(o + 5)),
-                rs.getString(o + 6), rs.getString(o + 7), rs.getString(o + 8), v, rs.getString(o + 10),
-                rs.getString(o + 11), rs.getString(o + 12), rs.getString(o + 13),
-                StringMapJson.decode(rs.getString(o + 14)));
+        return chains.verifyTrail();
     }
 
     @Override
@@ -527,6 +329,11 @@ public final class JdbcAuditSink implements QueryableAuditSink, dev.animavault.s
     }
 
     private VaultException unavailable(String what, SQLException e) {
+        return unavailable(where, what, e);
+    }
+
+    /** {@code AUDIT_UNAVAILABLE} for a failed statement of the sink at {@code where}. */
+    static VaultException unavailable(String where, String what, SQLException e) {
         return new VaultException(ErrorCode.AUDIT_UNAVAILABLE, "audit sink 'jdbc' (" + where + "): " + what + ": "
                 + e.getClass().getSimpleName() + " (SQL state " + e.getSQLState() + ")", e);
     }
