@@ -106,6 +106,7 @@ def advance(t):
             single[r[0] if r else '?'] += dt
     lastt = t
 gap_start = [None]
+infsync = set(); wsplit = collections.defaultdict(float)
 wstate = [None]
 phase_c0 = collections.defaultdict(float); phase_cw0 = collections.defaultdict(float)
 phase = collections.defaultdict(float); phase_c = collections.defaultdict(float); phase_free = collections.defaultdict(float)
@@ -132,6 +133,8 @@ def setstate(tid, st):
         g = group(tid)
         key = old[0] if old[0] != 'sleep' else 'sleep-' + old[2]
         gtime[(g, key)] += st[1] - old[1]
+        if g == 'writer':
+            wsplit[('in fsync: ' if tid in infsync else 'outside: ') + key] += st[1] - old[1]
     state[tid] = st
 # first pass: initial states unknown -> treat first seen switch
 fsync_n = collections.Counter(); fsync_t = collections.defaultdict(float); fsync_start = {}
@@ -184,7 +187,11 @@ for t, cpu, comm, pid, tid, ev, trace, stack in events:
             wake_idle_target[(gw, tgt is not None and tgt[0] == 0)] += 1
     elif ev == 'syscalls:sys_enter_fsync':
         fsync_n[group(tid)] += 1; fsync_start[tid] = t
+        if group(tid) == 'writer' and tid in state:
+            setstate(tid, (state[tid][0], t) + tuple(state[tid][2:])); infsync.add(tid)
     elif ev == 'syscalls:sys_exit_fsync':
+        if group(tid) == 'writer' and tid in state:
+            setstate(tid, (state[tid][0], t) + tuple(state[tid][2:])); infsync.discard(tid)
         if tid in fsync_start:
             fsync_t[group(tid)] += t - fsync_start.pop(tid)
 T = t1 - t0
@@ -205,6 +212,9 @@ others = collections.Counter()
 for g in bygroup:
     if g.startswith('vault-other'): others[g] += bygroup[g].get('run', 0)
 print('  vault-other running:', ', '.join('%s %.3f' % (g[12:], v) for g, v in others.most_common(8)))
+print('\nthe writer, inside and outside its fsync calls (s; per WAL fsync = per batch with FULL):')
+nb = max(1, fsync_n['writer'])
+for k, v in sorted(wsplit.items(), key=lambda x: -x[1]): print('  %-34s %.3f s  %.3f ms per writer fsync' % (k, v, 1e3 * v / nb))
 print('\nfsync: ', dict(fsync_n), {g: '%.3f s' % v for g, v in fsync_t.items()})
 print('\nwake-up latency (woken -> on CPU), ms:')
 import statistics
