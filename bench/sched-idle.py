@@ -91,6 +91,9 @@ def advance(t):
         if nrun < 2:
             snap[snapshot_key()] += dt
         w = wstate[0]
+        if w == 'wait':
+            occ = sorted(('idle' if cur[0] == 0 else (group(cur[0]).split(':')[0] if group(cur[0]) != 'other' else 'other:' + re.sub(r'[/#-]?[0-9:]+[A-Za-z]*$', '', comms.get(cur[0], '?')))) for cur in cpu_cur.values())
+            wwait[' + '.join(occ)] += dt
         if w is not None:
             active = nrun
             ph = w
@@ -106,7 +109,7 @@ def advance(t):
             single[r[0] if r else '?'] += dt
     lastt = t
 gap_start = [None]
-infsync = set(); wsplit = collections.defaultdict(float)
+infsync = set(); wsplit = collections.defaultdict(float); wwait = collections.defaultdict(float)
 wstate = [None]
 phase_c0 = collections.defaultdict(float); phase_cw0 = collections.defaultdict(float)
 phase = collections.defaultdict(float); phase_c = collections.defaultdict(float); phase_free = collections.defaultdict(float)
@@ -215,6 +218,9 @@ print('  vault-other running:', ', '.join('%s %.3f' % (g[12:], v) for g, v in ot
 print('\nthe writer, inside and outside its fsync calls (s; per WAL fsync = per batch with FULL):')
 nb = max(1, fsync_n['writer'])
 for k, v in sorted(wsplit.items(), key=lambda x: -x[1]): print('  %-34s %.3f s  %.3f ms per writer fsync' % (k, v, 1e3 * v / nb))
+print('\nwhile the writer is runnable (waiting for a core), what the CPUs run:')
+tw = sum(wwait.values()) or 1
+for k, v in sorted(wwait.items(), key=lambda x: -x[1])[:8]: print('  %5.1f%%  %s' % (100 * v / tw, k))
 print('\nfsync: ', dict(fsync_n), {g: '%.3f s' % v for g, v in fsync_t.items()})
 print('\nwake-up latency (woken -> on CPU), ms:')
 import statistics
