@@ -1,5 +1,7 @@
 package dev.animavault.plugin.storage.jdbc;
 
+import static dev.animavault.plugin.storage.jdbc.GroupCommitOp.DONE;
+import static dev.animavault.plugin.storage.jdbc.GroupCommitOp.QUEUED;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
@@ -50,7 +52,8 @@ import org.jdbi.v3.core.Jdbi;
  * virtual caller pushes onto its own carrier's queue. Every caller is woken exactly once by the tree (its
  * parent's thread, or the leader for the first), none before its commit returned (all are marked done
  * first), so none waits for a wake-up that never comes; a platform leader in the batch passes its own
- * position's wake-ups on itself. Callers are not woken through a lock that each must take in turn.
+ * position's wake-ups on itself. Callers are not woken through a lock that each must take in turn. (The
+ * operation, its state and its part of the tree: {@link GroupCommitOp}.)
  *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
  * caller still queued after that is removed from the queue and gets {@link TimeoutException}; once its
@@ -70,44 +73,10 @@ final class SqliteGroupCommit {
     /** Seconds the committer thread stays alive without a batch (it is started again on demand). */
     static final int COMMITTER_IDLE_SECONDS = 30;
 
-    private static final int QUEUED = 0;
-    private static final int RUNNING = 1;
-    private static final int DONE = 2;
-
     /** Thrown by {@link #run} when the operation could not start within the timeout (nothing was done). */
     static final class TimeoutException extends Exception {
         TimeoutException() {
             super(null, null, false, false);
-        }
-    }
-
-    private static final class Op {
-        final HandleCallback<?, RuntimeException> callback;
-        final Thread waiter;
-        /** When the caller stops waiting for its operation to be taken into a batch ({@link System#nanoTime}). */
-        final long deadline;
-        /**
-         * Set under the monitor before the operation is queued: every operation queued ahead of it has an earlier
-         * or equal deadline, so while another one is at the head of the queue this caller needs no timer of its
-         * own (see {@link #await}). Read only by the caller's thread.
-         */
-        boolean behindEarlierDeadlines;
-        /** QUEUED -> RUNNING (under the monitor, when taken into a batch) -> DONE (after its commit). */
-        volatile int state = QUEUED;
-        /** Written by the batch's leader before {@code state} becomes DONE (the volatile write publishes them). */
-        Object result;
-        Throwable failure;
-        /**
-         * The batch holding this operation and its position in it (set under the monitor when taken, read after
-         * {@code state} is DONE): whose callers this one wakes once done ({@link #wakeAfter}).
-         */
-        Op[] batch;
-        int index;
-
-        Op(HandleCallback<?, RuntimeException> callback, Thread waiter, long deadline) {
-            this.callback = callback;
-            this.waiter = waiter;
-            this.deadline = deadline;
         }
     }
 
@@ -121,11 +90,11 @@ final class SqliteGroupCommit {
     /** Signalled (under the monitor) when the waiting committer has a batch to take. */
     private final Condition committerWake = monitor.newCondition();
     // guarded by the monitor
-    private final ArrayDeque<Op> queue = new ArrayDeque<>();
+    private final ArrayDeque<GroupCommitOp> queue = new ArrayDeque<>();
     /** The latest deadline of the operations queued since the queue was last empty. */
     private long latestQueuedDeadline;
     /** The operation at the head of the queue, or null; written under the monitor, read by waiting callers. */
-    private volatile Op head;
+    private volatile GroupCommitOp head;
     private boolean leaderActive;
     /** The committer thread, or null when none runs (not started yet, or ended idle). */
     private Thread committer;
@@ -157,9 +126,9 @@ final class SqliteGroupCommit {
             throws TimeoutException, InterruptedException {
         Thread self = Thread.currentThread();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        Op op = new Op(callback, self, deadline);
+        GroupCommitOp op = new GroupCommitOp(callback, self, deadline);
         boolean platform = !self.isVirtual();
-        Op[] batch = null;
+        GroupCommitOp[] batch = null;
         monitor.lock();
         try {
             if (queue.isEmpty() || deadline - latestQueuedDeadline > 0) {
@@ -193,15 +162,16 @@ final class SqliteGroupCommit {
         if (batch != null) {
             lead(batch); // a platform caller leads; the batch it took holds its own operation
         }
-        wakeAfter(op); // done: wake the next callers of its batch before anything else
-        return (T) outcome(op);
+        op.wakeChildren(); // done: wake the next callers of its batch before anything else
+        return (T) op.outcome();
     }
 
     /**
      * Waits until the operation is done, or (platform callers only) until it may lead the next batch, which
      * is then returned (taken, with this operation in it); null once done.
      */
-    private Op[] await(Op op, long deadline, boolean platform) throws TimeoutException, InterruptedException {
+    private GroupCommitOp[] await(GroupCommitOp op, long deadline, boolean platform)
+            throws TimeoutException, InterruptedException {
         boolean interruptedWhileRunning = false;
         try {
             while (true) {
@@ -213,7 +183,7 @@ final class SqliteGroupCommit {
                     boolean interrupted = Thread.interrupted();
                     long left = deadline - System.nanoTime();
                     if (interrupted || left <= 0 || platform) {
-                        Op[] lead = whileQueued(op, interrupted, left, platform);
+                        GroupCommitOp[] lead = whileQueued(op, interrupted, left, platform);
                         if (lead != null) {
                             return lead;
                         }
@@ -247,7 +217,7 @@ final class SqliteGroupCommit {
      * if its operation is still queued, leaves the queue (throwing) or takes the lead (returning the batch).
      * Null when there is nothing to do (the operation was taken meanwhile, or another batch runs).
      */
-    private Op[] whileQueued(Op op, boolean interrupted, long left, boolean platform)
+    private GroupCommitOp[] whileQueued(GroupCommitOp op, boolean interrupted, long left, boolean platform)
             throws TimeoutException, InterruptedException {
         monitor.lock();
         try {
@@ -275,7 +245,7 @@ final class SqliteGroupCommit {
      * Under the monitor: an operation gives up its place; if no batch runs, the next leader is woken (it may
      * have been woken to lead instead of the one leaving).
      */
-    private void leaveQueue(Op op) {
+    private void leaveQueue(GroupCommitOp op) {
         queue.remove(op);
         headChanged();
         wakeNextLeader();
@@ -287,7 +257,7 @@ final class SqliteGroupCommit {
      * and cancels a timer task: ~2-3% of a create's CPU when every queued caller had one).
      */
     private void headChanged() {
-        Op h = queue.peek();
+        GroupCommitOp h = queue.peek();
         if (h != head) {
             head = h;
             if (h != null && h.behindEarlierDeadlines && h.waiter.isVirtual()) {
@@ -301,7 +271,7 @@ final class SqliteGroupCommit {
      * the first queued caller if it is on a platform thread, else the committer.
      */
     private void wakeNextLeader() {
-        Op next = queue.peek();
+        GroupCommitOp next = queue.peek();
         if (leaderActive || next == null) {
             return;
         }
@@ -343,7 +313,7 @@ final class SqliteGroupCommit {
     private void commitBatches() {
         long idleNanos = TimeUnit.SECONDS.toNanos(COMMITTER_IDLE_SECONDS);
         while (true) {
-            Op[] batch;
+            GroupCommitOp[] batch;
             monitor.lock();
             try {
                 long left = idleNanos;
@@ -371,26 +341,22 @@ final class SqliteGroupCommit {
     }
 
     /** Under the monitor: takes the queued operations into a batch (marking them running). */
-    private Op[] take() {
+    private GroupCommitOp[] take() {
         int n = Math.min(queue.size(), MAX_BATCH);
-        Op[] batch = new Op[n];
+        GroupCommitOp[] batch = new GroupCommitOp[n];
         for (int i = 0; i < n; i++) {
-            Op o = queue.poll();
-            o.batch = batch;
-            o.index = i;
-            o.state = RUNNING;
-            batch[i] = o;
+            queue.poll().take(batch, i);
         }
         headChanged();
         return batch;
     }
 
     /** Runs a batch and commits it, then completes and wakes its callers and passes the lead on. Never throws. */
-    private void lead(Op[] batch) {
+    private void lead(GroupCommitOp[] batch) {
         Throwable batchFailure = null;
         try {
             if (batch.length == 1) {
-                Op only = batch[0];
+                GroupCommitOp only = batch[0];
                 try {
                     only.result = writer.get().inTransaction(only.callback);
                 } catch (RuntimeException e) {
@@ -403,7 +369,7 @@ final class SqliteGroupCommit {
             batchFailure = e; // begin, savepoint handling or commit failed: nothing of the batch is known to be durable
         } finally {
             if (batchFailure != null) {
-                for (Op o : batch) {
+                for (GroupCommitOp o : batch) {
                     o.result = null;
                     o.failure = batchFailure;
                 }
@@ -425,36 +391,12 @@ final class SqliteGroupCommit {
             } finally {
                 monitor.unlock();
             }
-            // every operation is done before anyone is woken: a caller woken by the tree, or finding its
-            // operation done before it parked, wakes its own part of the tree (wakeAfter)
-            Thread self = Thread.currentThread();
-            for (Op o : batch) {
-                o.state = DONE;
-            }
-            if (batch[0].waiter != self) {
-                LockSupport.unpark(batch[0].waiter); // a platform leader wakes for its own operation in run
-            }
+            GroupCommitOp.completeAll(batch); // then the tree: each woken caller wakes its children
         }
     }
 
-    /**
-     * Once {@code op} is done, by its caller's thread: wakes the callers at positions {@code 2i+1} and
-     * {@code 2i+2} of its batch. Each caller of a batch is woken once this way (the first by the leader), so
-     * the wake-ups spread over the woken callers' threads instead of the leader's serial turn.
-     */
-    private static void wakeAfter(Op op) {
-        Op[] batch = op.batch;
-        int child = 2 * op.index + 1;
-        if (child < batch.length) {
-            LockSupport.unpark(batch[child].waiter);
-            if (child + 1 < batch.length) {
-                LockSupport.unpark(batch[child + 1].waiter);
-            }
-        }
-    }
-
-    private void runAll(Handle h, Op[] batch) {
-        for (Op o : batch) {
+    private void runAll(Handle h, GroupCommitOp[] batch) {
+        for (GroupCommitOp o : batch) {
             statements.update(h, "SAVEPOINT op");
             try {
                 o.result = o.callback.withHandle(h);
@@ -470,20 +412,6 @@ final class SqliteGroupCommit {
             }
             statements.update(h, "RELEASE op");
         }
-    }
-
-    private static Object outcome(Op op) {
-        Throwable f = op.failure;
-        if (f == null) {
-            return op.result;
-        }
-        if (f instanceof RuntimeException r) {
-            throw r;
-        }
-        if (f instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException(f);
     }
 
     /** The writing connection's kept statements, for the operations' callbacks (inside a batch only). */
