@@ -78,6 +78,16 @@ class DistributionIT {
             assertTrue(jars.stream().allMatch(j -> j.endsWith(".jar")), "lib/ holds only jars: " + jars);
             assertFalse(jars.stream().anyMatch(j -> j.startsWith("sqlite-jdbc") || j.startsWith("HikariCP")),
                     "plugin dependencies belong in the plugin zip, not lib/: " + jars);
+            // issue 19 (fifteenth pass): storage-jdbc's read cache uses the host's Caffeine (from lib/, which the
+            // JDK AOT cache holds); a copy in the plugin zip was loaded a second time at every start
+            assertTrue(jars.stream().anyMatch(j -> j.startsWith("caffeine-")), "lib/ ships Caffeine: " + jars);
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(home.resolve("plugins/storage-jdbc.zip").toFile())) {
+                List<String> pluginLib = zip.stream().map(java.util.zip.ZipEntry::getName)
+                        .filter(n -> n.startsWith("lib/") && n.endsWith(".jar")).toList();
+                assertTrue(pluginLib.stream().anyMatch(n -> n.startsWith("lib/sqlite-jdbc")), "zip read: " + pluginLib);
+                assertFalse(pluginLib.stream().anyMatch(n -> n.startsWith("lib/caffeine-")),
+                        "storage-jdbc uses the host's Caffeine, not its own copy: " + pluginLib);
+            }
             // issue 19: BouncyCastle once, without its signature (the JDK verified it at every start), all classes kept
             List<String> bc = jars.stream().filter(j -> j.startsWith("bcprov-")).toList();
             assertEquals(1, bc.size(), "one BouncyCastle jar in lib/: " + jars);
