@@ -37,11 +37,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class AuditDurabilityContract {
     private final AuditSinkContract contract;
-    private final AuditTestEvents events;
 
-    AuditDurabilityContract(AuditSinkContract contract, AuditTestEvents events) {
+    AuditDurabilityContract(AuditSinkContract contract) {
         this.contract = contract;
-        this.events = events;
     }
 
     // ------------------------------------------------------------------ restart
@@ -51,10 +49,10 @@ final class AuditDurabilityContract {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
-            written.add(events.event(i % 2 == 0 ? ORG_A : ORG_B, "agent_" + (i % 4), "secret.read", at(i)));
+            written.add(contract.events.event(i % 2 == 0 ? ORG_A : ORG_B, "agent_" + (i % 4), "secret.read", at(i)));
         }
-        written.add(events.fullEvent(ORG_A, at(25)));
-        written.add(events.sparseEvent(ORG_A, at(26)));
+        written.add(contract.events.fullEvent(ORG_A, at(25)));
+        written.add(contract.events.sparseEvent(ORG_A, at(26)));
         sink.write(written.subList(0, 10));
         sink.write(written.subList(10, written.size()));
         sink.close();
@@ -65,7 +63,7 @@ final class AuditDurabilityContract {
                 Optional.empty(), Optional.empty(), 7));
 
         for (int i = 0; i < 8; i++) {
-            written.add(events.event(ORG_A, "agent_" + (i % 4), "secret.create", at(100 + i)));
+            written.add(contract.events.event(ORG_A, "agent_" + (i % 4), "secret.create", at(100 + i)));
         }
         again.write(written.subList(written.size() - 8, written.size()));
         assertEquals(expectedFor(written, ORG_A), queryAll(again, ORG_A, Optional.empty(), Optional.empty(),
@@ -145,7 +143,7 @@ final class AuditDurabilityContract {
         int batchSize = 4;
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < batchCount * batchSize; i++) {
-            written.add(events.event(ORG_A, "agent_" + (i % 5), "secret.read", at(i)));
+            written.add(contract.events.event(ORG_A, "agent_" + (i % 5), "secret.read", at(i)));
         }
         Map<String, Integer> position = new HashMap<>();
         for (int i = 0; i < written.size(); i++) {

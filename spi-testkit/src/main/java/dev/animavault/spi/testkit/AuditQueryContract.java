@@ -33,11 +33,9 @@ import java.util.Optional;
  */
 final class AuditQueryContract {
     private final AuditSinkContract contract;
-    private final AuditTestEvents events;
 
-    AuditQueryContract(AuditSinkContract contract, AuditTestEvents events) {
+    AuditQueryContract(AuditSinkContract contract) {
         this.contract = contract;
-        this.events = events;
     }
 
     // ------------------------------------------------------------------ round trip and order
@@ -45,10 +43,10 @@ final class AuditQueryContract {
     void everyFieldRoundTrips() {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = List.of(
-                events.fullEvent(ORG_A, at(1)),
-                events.sparseEvent(ORG_A, at(2)),
-                events.event(ORG_A, "agent_1", "secret.create", at(3)),
-                events.fullEvent(ORG_A, Instant.parse("2025-03-01T12:00:03.123Z")));
+                contract.events.fullEvent(ORG_A, at(1)),
+                contract.events.sparseEvent(ORG_A, at(2)),
+                contract.events.event(ORG_A, "agent_1", "secret.create", at(3)),
+                contract.events.fullEvent(ORG_A, Instant.parse("2025-03-01T12:00:03.123Z")));
         sink.write(written);
         assertEquals(reversed(written), sink.query(query(ORG_A)).items());
     }
@@ -59,7 +57,7 @@ final class AuditQueryContract {
         for (int batch = 0; batch < 4; batch++) {
             List<AuditEvent> b = new ArrayList<>();
             for (int i = 0; i < batch + 1; i++) {
-                b.add(events.event(ORG_A, "agent_" + i, "secret.read", at(written.size() + b.size())));
+                b.add(contract.events.event(ORG_A, "agent_" + i, "secret.read", at(written.size() + b.size())));
             }
             sink.write(b);
             written.addAll(b);
@@ -70,9 +68,9 @@ final class AuditQueryContract {
     void eventsWithTheSameTimestampKeepWriteOrder() {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = List.of(
-                events.event(ORG_A, "agent_1", "secret.read", at(5)),
-                events.event(ORG_A, "agent_2", "secret.read", at(5)),
-                events.event(ORG_A, "agent_3", "secret.read", at(5)));
+                contract.events.event(ORG_A, "agent_1", "secret.read", at(5)),
+                contract.events.event(ORG_A, "agent_2", "secret.read", at(5)),
+                contract.events.event(ORG_A, "agent_3", "secret.read", at(5)));
         sink.write(written);
         assertEquals(reversed(written), sink.query(query(ORG_A)).items());
     }
@@ -81,7 +79,7 @@ final class AuditQueryContract {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 1200; i++) {
-            written.add(events.event(ORG_A, "agent_" + (i % 7), "secret.read", at(i)));
+            written.add(contract.events.event(ORG_A, "agent_" + (i % 7), "secret.read", at(i)));
         }
         sink.write(written);
         Page<AuditEvent> first = sink.query(query(ORG_A, PageRequest.MAX_LIMIT));
@@ -95,10 +93,10 @@ final class AuditQueryContract {
 
     void organizationsAreIsolated() {
         QueryableAuditSink sink = contract.openQueryable();
-        AuditEvent a1 = events.event(ORG_A, "agent_1", "secret.read", at(1));
-        AuditEvent b1 = events.event(ORG_B, "agent_1", "secret.read", at(2));
-        AuditEvent none = events.event(null, null, "auth.denied", at(3));
-        AuditEvent a2 = events.event(ORG_A, "agent_2", "secret.create", at(4));
+        AuditEvent a1 = contract.events.event(ORG_A, "agent_1", "secret.read", at(1));
+        AuditEvent b1 = contract.events.event(ORG_B, "agent_1", "secret.read", at(2));
+        AuditEvent none = contract.events.event(null, null, "auth.denied", at(3));
+        AuditEvent a2 = contract.events.event(ORG_A, "agent_2", "secret.create", at(4));
         sink.write(List.of(a1, b1, none, a2));
 
         assertEquals(List.of(a2, a1), sink.query(query(ORG_A)).items());
@@ -112,12 +110,12 @@ final class AuditQueryContract {
     void identityAndActionFiltersAreExact() {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = List.of(
-                events.event(ORG_A, "agent_1", "secret.read", at(1)),
-                events.event(ORG_A, "agent_12", "secret.read", at(2)),
-                events.event(ORG_A, "agent_1", "secret.readx", at(3)),
-                events.event(ORG_A, null, "secret.read", at(4)),
-                events.event(ORG_A, "AGENT_1", "secret.read", at(5)),
-                events.event(ORG_A, "agent_1", "secret.create", at(6)));
+                contract.events.event(ORG_A, "agent_1", "secret.read", at(1)),
+                contract.events.event(ORG_A, "agent_12", "secret.read", at(2)),
+                contract.events.event(ORG_A, "agent_1", "secret.readx", at(3)),
+                contract.events.event(ORG_A, null, "secret.read", at(4)),
+                contract.events.event(ORG_A, "AGENT_1", "secret.read", at(5)),
+                contract.events.event(ORG_A, "agent_1", "secret.create", at(6)));
         sink.write(written);
 
         assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.of("agent_1"), Optional.empty(),
@@ -140,14 +138,14 @@ final class AuditQueryContract {
         for (String key : keys) {
             for (String actor : actors) {
                 for (AuditOutcome outcome : outcomes) {
-                    AuditEvent base = events.event(ORG_A, "agent_1", "secret.read", at(++t));
+                    AuditEvent base = contract.events.event(ORG_A, "agent_1", "secret.read", at(++t));
                     written.add(new AuditEvent(base.id(), base.timestamp(), base.action(), outcome, ORG_A,
                             base.identityId(), key, 1, actor, "req-" + t, null,
                             outcome == AuditOutcome.DENIED ? "permission_denied" : null, Map.of()));
                 }
             }
         }
-        written.add(events.event(ORG_B, "agent_1", "secret.read", at(++t)));
+        written.add(contract.events.event(ORG_B, "agent_1", "secret.read", at(++t)));
         sink.write(written);
         PageRequest all = PageRequest.first(100);
         assertFiltered(sink, written, new AuditQuery(ORG_A, Optional.empty(), Optional.empty(), Optional.empty(),
@@ -169,7 +167,7 @@ final class AuditQueryContract {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            written.add(events.event(ORG_A, "agent_1", "secret.read", at(i)));
+            written.add(contract.events.event(ORG_A, "agent_1", "secret.read", at(i)));
         }
         sink.write(written);
 
@@ -195,7 +193,7 @@ final class AuditQueryContract {
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 240; i++) {
             // Deterministic spread: co-prime strides so every combination occurs.
-            written.add(events.event(orgs[i % 3], identities[(i * 7) % 4], actions[(i * 5) % 3], at(i)));
+            written.add(contract.events.event(orgs[i % 3], identities[(i * 7) % 4], actions[(i * 5) % 3], at(i)));
             if (written.size() % 17 == 0) {
                 sink.write(List.copyOf(written.subList(written.size() - 17, written.size())));
             }
@@ -227,7 +225,7 @@ final class AuditQueryContract {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 95; i++) {
-            written.add(events.event(ORG_A, "agent_" + (i % 3), "secret.read", at(i)));
+            written.add(contract.events.event(ORG_A, "agent_" + (i % 3), "secret.read", at(i)));
         }
         sink.write(written.subList(0, 40));
         sink.write(written.subList(40, 95));
@@ -245,15 +243,15 @@ final class AuditQueryContract {
         QueryableAuditSink sink = contract.openQueryable();
         List<AuditEvent> written = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            written.add(events.event(ORG_A, "agent_1", "secret.read", at(i)));
+            written.add(contract.events.event(ORG_A, "agent_1", "secret.read", at(i)));
         }
         sink.write(written);
         Page<AuditEvent> first = sink.query(query(ORG_A, 10));
         assertEquals(reversed(written).subList(0, 10), first.items());
         String cursor = first.nextCursor().orElseThrow(() -> new AssertionError("no cursor after a full page"));
 
-        sink.write(List.of(events.event(ORG_A, "agent_1", "secret.read", at(100)),
-                events.event(ORG_A, "agent_1", "secret.read", at(101))));
+        sink.write(List.of(contract.events.event(ORG_A, "agent_1", "secret.read", at(100)),
+                contract.events.event(ORG_A, "agent_1", "secret.read", at(101))));
 
         List<AuditEvent> rest = new ArrayList<>();
         Optional<String> next = Optional.of(cursor);
@@ -268,7 +266,7 @@ final class AuditQueryContract {
 
     void aMalformedCursorIsRefused() {
         QueryableAuditSink sink = contract.openQueryable();
-        sink.write(List.of(events.event(ORG_A, "agent_1", "secret.read", at(1))));
+        sink.write(List.of(contract.events.event(ORG_A, "agent_1", "secret.read", at(1))));
         VaultException e = assertThrows(VaultException.class, () -> sink.query(new AuditQuery(ORG_A,
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 PageRequest.after(10, "not a cursor at all!"))));

@@ -61,8 +61,8 @@ public abstract class AuditSinkContract {
     protected final AuditTestEvents events = new AuditTestEvents();
 
     private final List<AuditSink> opened = new CopyOnWriteArrayList<>();
-    private final AuditQueryContract queries = new AuditQueryContract(this, events);
-    private final AuditDurabilityContract durability = new AuditDurabilityContract(this, events);
+    private final AuditQueryContract queries = new AuditQueryContract(this);
+    private final AuditDurabilityContract durability = new AuditDurabilityContract(this);
 
     /**
      * A new sink over fresh, empty storage, ready for use (not yet probed). Called at most once per
