@@ -37,7 +37,7 @@ public final class ApiKeyRecords {
         do {
             Page<StoredRecord> page = storage.listRecords(TokenService.NAMESPACE, new PageRequest(500, cursor));
             for (StoredRecord r : page.items()) {
-                JsonNode json = TokenService.parse(r);
+                JsonNode json = TokenRecords.parse(r);
                 if (organizationId.equals(json.path("organizationId").asText())
                         && Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())) {
                     out.add(apiKeyInfo(r.key(), json));
@@ -52,7 +52,7 @@ public final class ApiKeyRecords {
 
     /** One API key of the organization, if there is one with that id. */
     public Optional<ApiKeyInfo> apiKey(String organizationId, String id) {
-        return storage.getRecord(TokenService.NAMESPACE, id).map(TokenService::parse)
+        return storage.getRecord(TokenService.NAMESPACE, id).map(TokenRecords::parse)
                 .filter(json -> organizationId.equals(json.path("organizationId").asText())
                         && Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText()))
                 .map(json -> apiKeyInfo(id, json));
@@ -64,7 +64,7 @@ public final class ApiKeyRecords {
         if (r.isEmpty()) {
             return false;
         }
-        JsonNode json = TokenService.parse(r.get());
+        JsonNode json = TokenRecords.parse(r.get());
         if (!organizationId.equals(json.path("organizationId").asText())
                 || !Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())) {
             return false;
@@ -76,7 +76,7 @@ public final class ApiKeyRecords {
     private static ApiKeyInfo apiKeyInfo(String recordKey, JsonNode json) {
         String exp = json.path("expiresAt").asText(null);
         String created = json.path("createdAt").asText(null);
-        return new ApiKeyInfo(json.path("id").asText(recordKey), json.path("name").asText(""), TokenService.permissions(json),
+        return new ApiKeyInfo(json.path("id").asText(recordKey), json.path("name").asText(""), TokenRecords.permissions(json),
                 json.path("identityId").asText(null), created == null ? null : Instant.parse(created),
                 exp == null ? null : Instant.parse(exp));
     }

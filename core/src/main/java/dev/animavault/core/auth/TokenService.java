@@ -1,5 +1,11 @@
 package dev.animavault.core.auth;
 
+import static dev.animavault.core.auth.TokenRecords.decodeB64;
+import static dev.animavault.core.auth.TokenRecords.derivedId;
+import static dev.animavault.core.auth.TokenRecords.parse;
+import static dev.animavault.core.auth.TokenRecords.signature;
+import static dev.animavault.core.auth.TokenRecords.toPrincipal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,8 +14,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.animavault.core.authz.Permission;
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.spi.ErrorCode;
-import dev.animavault.spi.Page;
-import dev.animavault.spi.PageRequest;
 import dev.animavault.spi.VaultException;
 import dev.animavault.spi.storage.ChangeNotifying;
 import dev.animavault.spi.storage.StorageBackend;
@@ -22,9 +26,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +54,7 @@ public final class TokenService {
     /** What an instance owner key holds: every permission, {@code orgs:write} included. */
     public static final Set<Permission> INSTANCE_OWNER = Set.copyOf(java.util.EnumSet.allOf(Permission.class));
     private static final Pattern OURS = Pattern.compile("av[kt]_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = TokenRecords.JSON;
     private static final HexFormat HEX = HexFormat.of();
 
     private final StorageBackend storage;
@@ -76,6 +78,7 @@ public final class TokenService {
     }
 
     private final ApiKeyRecords apiKeys;
+    private final TokenScans scans;
 
     public TokenService(StorageBackend storage, Barrier barrier, Clock clock, Duration cacheTtl) {
         this.storage = Objects.requireNonNull(storage, "storage is null");
@@ -85,6 +88,7 @@ public final class TokenService {
         this.revoked = Caffeine.newBuilder().expireAfterWrite(cacheTtl.multipliedBy(2).plusSeconds(1))
                 .maximumSize(100_000).build();
         this.apiKeys = new ApiKeyRecords(this, storage);
+        this.scans = new TokenScans(storage);
     }
 
     /** The organizations' API keys: list, look up, revoke. */
@@ -142,7 +146,8 @@ public final class TokenService {
         if (!MessageDigest.isEqual(stored, recordMac)) {
             throw unauthenticated();
         }
-        if (!MessageDigest.isEqual(decodeB64(json.path("sig").asText(), record.key()), signature(json, keyVersion))) {
+        if (!MessageDigest.isEqual(decodeB64(json.path("sig").asText(), record.key()),
+                signature(barrier, json, keyVersion))) {
             // someone with write access to storage altered the record (kind, organization, keys, expiry)
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + record.key() + " fails its signature");
         }
@@ -288,7 +293,7 @@ public final class TokenService {
         }
         json.put("mac", Base64.getEncoder().encodeToString(mac));
         json.put("kv", keyVersion);
-        json.put("sig", Base64.getEncoder().encodeToString(signature(json, keyVersion)));
+        json.put("sig", Base64.getEncoder().encodeToString(signature(barrier, json, keyVersion)));
         try {
             storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(json), 0);
         } catch (IOException e) {
@@ -336,41 +341,18 @@ public final class TokenService {
      * Expired tokens are listed too (their {@code expiresAt} is in the past) until revoked.
      */
     public List<TokenInfo> list(String organizationId, String identityId) {
-        List<TokenInfo> out = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                JsonNode json = parse(r);
-                if (organizationId.equals(json.path("organizationId").asText())
-                        && Principal.Kind.IDENTITY.name().equals(json.path("kind").asText())
-                        && identityId.equals(json.path("identityId").asText(null))) {
-                    Set<String> keys = new java.util.TreeSet<>();
-                    json.path("keys").forEach(k -> keys.add(k.asText()));
-                    String exp = json.path("expiresAt").asText(null);
-                    String created = json.path("createdAt").asText(null);
-                    out.add(new TokenInfo(json.path("id").asText(r.key()), identityId, json.path("name").asText(""),
-                            Collections.unmodifiableSet(keys), created == null ? null : Instant.parse(created),
-                            exp == null ? null : Instant.parse(exp)));
-                }
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        out.sort(java.util.Comparator.comparing(TokenInfo::createdAt, java.util.Comparator.nullsFirst(
-                java.util.Comparator.naturalOrder())).thenComparing(TokenInfo::id));
-        return out;
+        return scans.list(organizationId, identityId);
     }
 
     /** Whether the organization has at least one API key (startup only: scans the token records). */
     public boolean hasOrgKey(String organizationId) {
-        return !tokenIds(json -> Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText())
-                && organizationId.equals(json.path("organizationId").asText()), true).isEmpty();
+        return scans.hasOrgKey(organizationId);
     }
 
     /** Revokes every token of an identity (when it is disabled); returns how many. */
     public int revokeAll(String organizationId, String identityId) {
         int n = 0;
-        for (String id : tokenIds(json -> organizationId.equals(json.path("organizationId").asText())
+        for (String id : scans.tokenIds(json -> organizationId.equals(json.path("organizationId").asText())
                 && Principal.Kind.IDENTITY.name().equals(json.path("kind").asText())
                 && identityId.equals(json.path("identityId").asText(null)), false)) {
             if (revoke(organizationId, identityId, id)) {
@@ -378,59 +360,6 @@ public final class TokenService {
             }
         }
         return n;
-    }
-
-    /** Ids of the token records matching {@code filter}, scanning all pages (or stopping at the first). */
-    private List<String> tokenIds(java.util.function.Predicate<JsonNode> filter, boolean firstOnly) {
-        List<String> ids = new ArrayList<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                if (filter.test(parse(r))) {
-                    ids.add(r.key());
-                    if (firstOnly) {
-                        return ids;
-                    }
-                }
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        return ids;
-    }
-
-    /**
-     * HMAC under token key {@code keyVersion} over every field that grants something (kind, organization,
-     * identity, keys, expiry), the token's own MAC and (from version 2 on) the key version, so a record
-     * edited in storage is refused.
-     */
-    private byte[] signature(JsonNode json, int keyVersion) {
-        StringBuilder canonical = new StringBuilder("anima-vault/token/v1");
-        for (String field : new String[] {"id", "kind", "organizationId", "identityId", "expiresAt", "mac"}) {
-            String v = json.path(field).asText("");
-            canonical.append('\n').append(field).append('=').append(v.length()).append(':').append(v);
-        }
-        java.util.List<String> keys = new java.util.ArrayList<>();
-        json.path("keys").forEach(k -> keys.add(k.asText()));
-        java.util.Collections.sort(keys);
-        for (String k : keys) {
-            canonical.append("\nkey=").append(k.length()).append(':').append(k);
-        }
-        if (json.has("permissions")) {
-            // absent in records written before scoped keys (their signature stays valid): those are owner keys
-            canonical.append("\npermissions");
-            java.util.List<String> perms = new java.util.ArrayList<>();
-            json.path("permissions").forEach(k -> perms.add(k.asText()));
-            java.util.Collections.sort(perms);
-            for (String k : perms) {
-                canonical.append("\nperm=").append(k.length()).append(':').append(k);
-            }
-        }
-        if (keyVersion > 1) {
-            canonical.append("\nkv=").append(keyVersion);
-        }
-        return barrier.tokenMac(keyVersion, canonical.toString().getBytes(StandardCharsets.UTF_8))
-                .orElseThrow(TokenService::unauthenticated);
     }
 
     /**
@@ -448,7 +377,7 @@ public final class TokenService {
         updated.put("mac", Base64.getEncoder().encodeToString(activeMac.mac()));
         updated.put("kv", active);
         try {
-            updated.put("sig", Base64.getEncoder().encodeToString(signature(updated, active)));
+            updated.put("sig", Base64.getEncoder().encodeToString(signature(barrier, updated, active)));
             if (ours) {
                 storage.putRecord(NAMESPACE, id, JSON.writeValueAsBytes(updated), record.revision());
             } else {
@@ -471,24 +400,7 @@ public final class TokenService {
      * call, not a hot path).
      */
     public Map<Integer, Long> recordsPerKeyVersion() {
-        Map<Integer, Long> out = new java.util.TreeMap<>();
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<StoredRecord> page = storage.listRecords(NAMESPACE, new PageRequest(500, cursor));
-            for (StoredRecord r : page.items()) {
-                out.merge(parse(r).path("kv").asInt(1), 1L, Long::sum);
-            }
-            cursor = page.nextCursor();
-        } while (cursor.isPresent());
-        return out;
-    }
-
-    private static byte[] decodeB64(String text, String recordKey) {
-        try {
-            return Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + recordKey + " is malformed");
-        }
+        return scans.recordsPerKeyVersion();
     }
 
     private String generate(String prefix) {
@@ -499,42 +411,7 @@ public final class TokenService {
         return prefix + HEX.formatHex(idBytes) + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
-    private static String derivedId(byte[] mac) {
-        return "h" + HEX.formatHex(mac).substring(0, 15);
-    }
-
-    static JsonNode parse(StoredRecord r) {
-        try {
-            return JSON.readTree(r.value());
-        } catch (IOException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "token record " + r.key() + " is malformed");
-        }
-    }
-
-    private static Principal toPrincipal(JsonNode json) {
-        Set<String> keys = new java.util.HashSet<>();
-        json.path("keys").forEach(k -> keys.add(k.asText()));
-        String exp = json.path("expiresAt").asText(null);
-        return new Principal(Principal.Kind.valueOf(json.get("kind").asText()), json.get("organizationId").asText(),
-                json.path("identityId").asText(null), json.get("id").asText(), keys,
-                exp == null ? null : Instant.parse(exp), permissions(json));
-    }
-
-    /**
-     * The permissions a record grants. An API key record without {@code permissions} predates scoped keys:
-     * it was made by {@code init} or the bootstrap token when one organization was all there was, so it is
-     * an instance owner key. Unknown wire names (a newer version's) grant nothing.
-     */
-    static Set<Permission> permissions(JsonNode json) {
-        if (!json.has("permissions")) {
-            return Principal.Kind.ORG_API_KEY.name().equals(json.path("kind").asText()) ? INSTANCE_OWNER : Set.of();
-        }
-        java.util.EnumSet<Permission> out = java.util.EnumSet.noneOf(Permission.class);
-        json.path("permissions").forEach(k -> Permission.fromWire(k.asText()).ifPresent(out::add));
-        return Set.copyOf(out);
-    }
-
-    private static VaultException unauthenticated() {
+    static VaultException unauthenticated() {
         return new VaultException(ErrorCode.UNAUTHENTICATED, "missing, unknown, revoked or expired bearer token");
     }
 }

@@ -7,8 +7,6 @@ import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.time.Instant;
@@ -17,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The barrier between core and storage: every secret value is sealed with AES-256-GCM under the active
@@ -77,12 +75,12 @@ public final class Barrier {
     private static State state(Keyring ring) {
         Map<Integer, InstancePool<Mac>> macs = new HashMap<>();
         for (Keyring.TokenKey t : ring.tokenKeys) {
-            macs.put(t.version(), new InstancePool<>(() -> newMac(t.key())));
+            macs.put(t.version(), new InstancePool<>(() -> KeyDerivation.newMac(t.key())));
         }
         Map<Integer, InstancePool<Mac>> audits = new HashMap<>();
         for (Keyring.AuditKey a : ring.auditKeys) {
-            SecretKey field = derive(a.key(), AUDIT_FIELD_PURPOSE);
-            audits.put(a.version(), new InstancePool<>(() -> newMac(field)));
+            SecretKey field = KeyDerivation.auditKey(a.key(), AUDIT_FIELD_PURPOSE);
+            audits.put(a.version(), new InstancePool<>(() -> KeyDerivation.newMac(field)));
         }
         return new State(ring, Map.copyOf(macs), Map.copyOf(audits));
     }
@@ -145,17 +143,7 @@ public final class Barrier {
         if (purpose == null || purpose.isBlank()) {
             throw new IllegalArgumentException("purpose is blank");
         }
-        return derive(state.ring().auditKey, purpose);
-    }
-
-    private static SecretKey derive(SecretKey auditKey, String purpose) {
-        Mac mac = newMac(auditKey);
-        byte[] derived = mac.doFinal(("anima-vault/audit-key/v1/" + purpose).getBytes(StandardCharsets.UTF_8));
-        try {
-            return new SecretKeySpec(derived, "HmacSHA256");
-        } finally {
-            Arrays.fill(derived, (byte) 0);
-        }
+        return KeyDerivation.auditKey(state.ring().auditKey, purpose);
     }
 
     /**
@@ -171,21 +159,7 @@ public final class Barrier {
         if (key == null && refresh()) {
             key = state.ring().dataKeys.get(keyId);
         }
-        if (key == null) {
-            return Optional.empty();
-        }
-        byte[] raw = key.key().getEncoded();
-        try {
-            Mac mac = newMac(new SecretKeySpec(raw, "HmacSHA256"));
-            byte[] derived = mac.doFinal("anima-vault/integrity/v1".getBytes(StandardCharsets.UTF_8));
-            try {
-                return Optional.of(new SecretKeySpec(derived, "HmacSHA256"));
-            } finally {
-                Arrays.fill(derived, (byte) 0);
-            }
-        } finally {
-            Arrays.fill(raw, (byte) 0);
-        }
+        return key == null ? Optional.empty() : Optional.of(KeyDerivation.integrityKey(key.key()));
     }
 
     /**
@@ -279,50 +253,25 @@ public final class Barrier {
 
     /** Removes data keys nothing references any more (never the active one). Conditional like rotation. */
     public void removeDataKeys(Set<Integer> ids) {
-        change(ring -> {
-            Set<Integer> present = new java.util.HashSet<>(ids);
-            present.retainAll(ring.dataKeys.keySet());
-            present.remove(ring.active);
-            return present.isEmpty() ? null : ring.withoutDataKeys(present);
-        });
+        change(ring -> KeyringChanges.withoutDataKeys(ring, ids));
     }
 
     /** Removes token key versions (never the active one). Conditional like rotation. */
     public void removeTokenKeys(Set<Integer> versions) {
-        change(ring -> {
-            Set<Integer> present = new java.util.HashSet<>(versions);
-            present.retainAll(ring.tokenKeys.stream().map(Keyring.TokenKey::version).toList());
-            present.remove(ring.activeTokenKey().version());
-            return present.isEmpty() ? null : ring.withoutTokenKeys(present);
-        });
+        change(ring -> KeyringChanges.withoutTokenKeys(ring, versions));
     }
 
     // the edit returns the new plaintext, or null for "nothing to do"; retried on a concurrent change
-    private Keyring change(java.util.function.Function<Keyring, byte[]> edit) {
+    private Keyring change(Function<Keyring, byte[]> edit) {
         if (readOnly) {
             throw new IllegalStateException("this barrier was opened read-only");
         }
-        for (int attempt = 0; attempt < 5; attempt++) {
-            refresh();
-            Keyring ring = state.ring();
-            byte[] plain = edit.apply(ring);
-            if (plain == null) {
-                return ring;
-            }
-            try {
-                store.rewrap(plain, ring.revision);
-            } catch (VaultException e) {
-                if (e.errorCode() != ErrorCode.REVISION_CONFLICT && e.errorCode() != ErrorCode.NOT_FOUND) {
-                    throw e;
-                }
-                continue; // another node changed it first: look again
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
-            refresh();
-            return state.ring();
-        }
-        throw new VaultException(ErrorCode.REVISION_CONFLICT, "the keyring kept changing; try again");
+        return KeyringChanges.apply(this, store, edit);
+    }
+
+    /** The keyring in use. */
+    Keyring ring() {
+        return state.ring();
     }
 
     /**
@@ -335,19 +284,7 @@ public final class Barrier {
 
     /** A description of the keyring without key material. */
     public KeyringView view() {
-        Keyring ring = state.ring();
-        Map<Integer, Long> counts = usage.counts();
-        List<KeyringView.DataKeyInfo> keys = ring.dataKeys.values().stream()
-                .sorted(java.util.Comparator.comparingInt(Keyring.DataKey::id))
-                .map(k -> new KeyringView.DataKeyInfo(k.id(), k.created(), counts.getOrDefault(k.id(), 0L),
-                        k.id() == ring.active))
-                .toList();
-        List<KeyringView.TokenKeyInfo> tokens = ring.tokenKeys.stream()
-                .map(t -> new KeyringView.TokenKeyInfo(t.version(), t.created(), t.retiresAt(),
-                        t.version() == ring.activeTokenKey().version()))
-                .toList();
-        return new KeyringView(ring.revision, ring.active, keys, ring.activeTokenKey().version(), tokens,
-                usage.rotateAt(), KeyUsage.HARD_LIMIT);
+        return KeyringView.of(state.ring(), usage.counts(), usage.rotateAt());
     }
 
     /** The id of the data key new values are sealed with. */
@@ -514,16 +451,6 @@ public final class Barrier {
             return m.doFinal(data);
         } finally {
             pool.give(m);
-        }
-    }
-
-    private static Mac newMac(SecretKey key) {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(key);
-            return m;
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.animavault.core.barrier;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the keyring holds, without key material ({@code GET /v1/sys/keyring}).
@@ -32,6 +34,20 @@ public record KeyringView(long revision, int activeKey, List<DataKeyInfo> keys, 
 
     /** A token HMAC key version; {@code retiresAt} null when it has no deadline. */
     public record TokenKeyInfo(int version, Instant created, Instant retiresAt, boolean active) {
+    }
+
+    /** The view of {@code ring}, with the encryptions reserved per data key and the automatic rotation count. */
+    static KeyringView of(Keyring ring, Map<Integer, Long> counts, long rotateAt) {
+        List<DataKeyInfo> keys = ring.dataKeys.values().stream()
+                .sorted(Comparator.comparingInt(Keyring.DataKey::id))
+                .map(k -> new DataKeyInfo(k.id(), k.created(), counts.getOrDefault(k.id(), 0L), k.id() == ring.active))
+                .toList();
+        List<TokenKeyInfo> tokens = ring.tokenKeys.stream()
+                .map(t -> new TokenKeyInfo(t.version(), t.created(), t.retiresAt(),
+                        t.version() == ring.activeTokenKey().version()))
+                .toList();
+        return new KeyringView(ring.revision, ring.active, keys, ring.activeTokenKey().version(), tokens, rotateAt,
+                KeyUsage.HARD_LIMIT);
     }
 
     /** The active data key. */

@@ -1,5 +1,9 @@
 package dev.animavault.core.credential;
 
+import static dev.animavault.core.credential.CacheEntry.CLAIMED;
+import static dev.animavault.core.credential.CacheEntry.READY;
+import static dev.animavault.core.credential.CacheEntry.REAUTH;
+
 import dev.animavault.core.barrier.Barrier;
 import dev.animavault.spi.ErrorCode;
 import dev.animavault.spi.Page;
@@ -10,10 +14,6 @@ import dev.animavault.spi.credential.MaterializationContext.Derived;
 import dev.animavault.spi.storage.SecretRef;
 import dev.animavault.spi.storage.StorageBackend;
 import dev.animavault.spi.storage.StoredRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,17 +56,12 @@ import java.util.function.Function;
  * version is stored (an organization key stores new credentials).
  *
  * <p>Entries name the secret's creation time as well as the version, so a secret deleted and created
- * again under the same key never sees the old one's cache. Thread-safe.
+ * again under the same key never sees the old one's cache; {@link CacheEntry} holds an entry and its sealed record
+ * format. Thread-safe.
  */
 public final class DerivedValues {
     /** The record namespace. */
     public static final String NAMESPACE = "credential-cache";
-    private static final byte FORMAT_1 = 1;
-    /** Adds the secret's ref, whether it is refreshed ahead, and when the value was derived. */
-    private static final byte FORMAT = 2;
-    private static final byte READY = 1;
-    private static final byte CLAIMED = 2;
-    private static final byte REAUTH = 3;
 
     private final StorageBackend storage;
     private final Barrier barrier;
@@ -182,7 +177,7 @@ public final class DerivedValues {
     public Optional<Instant> refreshAt(SecretRef ref) {
         String key = recordKey(ref);
         return storage.getRecord(NAMESPACE, key).map(r -> open(key, r)).filter(e -> e.state() == READY)
-                .map(Entry::until);
+                .map(CacheEntry::until);
     }
 
     /**
@@ -209,7 +204,7 @@ public final class DerivedValues {
             Page<StoredRecord> page = storage.listRecords(NAMESPACE, cursor.isEmpty() ? PageRequest.first(500)
                     : PageRequest.after(500, cursor.get()));
             for (StoredRecord r : page.items()) {
-                Entry e;
+                CacheEntry e;
                 try {
                     e = open(r.key(), r);
                 } catch (VaultException unreadable) {
@@ -257,7 +252,7 @@ public final class DerivedValues {
         if (rec.isEmpty()) {
             return Optional.empty();
         }
-        Entry e = open(key, rec.get());
+        CacheEntry e = open(key, rec.get());
         if (!e.createdAt().equals(createdAt) || e.version() < versionRead) {
             return Optional.empty();
         }
@@ -275,7 +270,7 @@ public final class DerivedValues {
         while (true) {
             Optional<StoredRecord> rec = storage.getRecord(NAMESPACE, key);
             Instant now = clock.instant();
-            Entry e = rec.map(r -> open(key, r)).orElse(null);
+            CacheEntry e = rec.map(r -> open(key, r)).orElse(null);
             boolean same = e != null && e.createdAt().equals(createdAt) && e.version() >= versionRead;
             if (same && e.state() == READY && now.plus(ahead).isBefore(e.until())) {
                 return new Derived(SecretValue.of(e.value()), e.until()); // another process refreshed meanwhile
@@ -292,8 +287,8 @@ public final class DerivedValues {
             }
             StoredRecord claim;
             try {
-                Entry claimed = new Entry(createdAt, e == null ? 0 : e.version(), CLAIMED, now.plus(claimTtl),
-                        nodeId, new byte[0], ref, proactive, now);
+                CacheEntry claimed = new CacheEntry(createdAt, e == null ? 0 : e.version(), CLAIMED,
+                        now.plus(claimTtl), nodeId, new byte[0], ref, proactive, now);
                 claim = storage.putRecord(NAMESPACE, key, seal(key, claimed), rec.map(StoredRecord::revision).orElse(0L));
             } catch (VaultException conflict) {
                 if (isLostRace(conflict)) {
@@ -303,13 +298,13 @@ public final class DerivedValues {
             }
             // a still valid value is put back if this derivation fails (a proactive refresh that failed must
             // not take away the token reads would still get)
-            Entry previous = same && e.state() == READY && now.isBefore(e.until()) ? e : null;
+            CacheEntry previous = same && e.state() == READY && now.isBefore(e.until()) ? e : null;
             return derive(key, ref, claim, createdAt, access, deriver, previous, proactive);
         }
     }
 
     private Derived derive(String key, SecretRef ref, StoredRecord claim, Instant createdAt, SecretAccess access,
-                           Function<Current, Produced> deriver, Entry previous, boolean proactive) {
+                           Function<Current, Produced> deriver, CacheEntry previous, boolean proactive) {
         Current current = access.readCurrent();
         Produced produced;
         try {
@@ -319,8 +314,8 @@ public final class DerivedValues {
             produced = deriver.apply(current);
         } catch (VaultException failure) {
             if (failure.errorCode() == ErrorCode.REAUTHORIZATION_REQUIRED) {
-                writeQuietly(key, new Entry(createdAt, current.version(), REAUTH, Instant.EPOCH, nodeId, new byte[0],
-                        ref, false, clock.instant()), claim.revision());
+                writeQuietly(key, new CacheEntry(createdAt, current.version(), REAUTH, Instant.EPOCH, nodeId,
+                        new byte[0], ref, false, clock.instant()), claim.revision());
                 access.reauthorizationRequired(current.version());
             } else {
                 release(key, claim, previous);
@@ -335,7 +330,7 @@ public final class DerivedValues {
         Derived d = Objects.requireNonNull(produced, "deriver returned null").derived();
         byte[] value = d.value().bytes();
         try {
-            writeQuietly(key, new Entry(createdAt, produced.version(), READY, d.refreshAt(), nodeId, value, ref,
+            writeQuietly(key, new CacheEntry(createdAt, produced.version(), READY, d.refreshAt(), nodeId, value, ref,
                     proactive, clock.instant()), claim.revision());
         } finally {
             Arrays.fill(value, (byte) 0);
@@ -344,7 +339,7 @@ public final class DerivedValues {
     }
 
     /** A write under our claim; losing it (the claim expired and another process took over) is harmless. */
-    private void writeQuietly(String key, Entry entry, long claimRevision) {
+    private void writeQuietly(String key, CacheEntry entry, long claimRevision) {
         try {
             storage.putRecord(NAMESPACE, key, seal(key, entry), claimRevision);
         } catch (VaultException e) {
@@ -354,7 +349,7 @@ public final class DerivedValues {
         }
     }
 
-    private void release(String key, StoredRecord claim, Entry previous) {
+    private void release(String key, StoredRecord claim, CacheEntry previous) {
         try {
             if (previous != null && clock.instant().isBefore(previous.until())) {
                 storage.putRecord(NAMESPACE, key, seal(key, previous), claim.revision());
@@ -427,70 +422,12 @@ public final class DerivedValues {
         }
     }
 
-    // ------------------------------------------------------------------ entry encoding
-
-    /** {@code ref} is null in entries of format 1; {@code derivedAt} is when the entry was written. */
-    private record Entry(Instant createdAt, int version, byte state, Instant until, String holder, byte[] value,
-                         SecretRef ref, boolean proactive, Instant derivedAt) {
-        @Override
-        public String toString() {
-            return "Entry[version=" + version + ", state=" + state + ", until=" + until + "]";
-        }
+    private byte[] seal(String key, CacheEntry e) {
+        return e.seal(barrier, key);
     }
 
-    private byte[] seal(String key, Entry e) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + e.value().length);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT);
-            out.writeLong(e.createdAt().toEpochMilli());
-            out.writeInt(e.version());
-            out.writeByte(e.state());
-            out.writeLong(e.until().toEpochMilli());
-            out.writeUTF(e.holder());
-            out.writeInt(e.value().length);
-            out.write(e.value());
-            out.writeUTF(e.ref().organizationId());
-            out.writeUTF(e.ref().identityId());
-            out.writeUTF(e.ref().key());
-            out.writeBoolean(e.proactive());
-            out.writeLong(e.derivedAt().toEpochMilli());
-        } catch (IOException impossible) {
-            throw new IllegalStateException(impossible);
-        }
-        byte[] plain = bytes.toByteArray();
-        try {
-            return barrier.sealRecord(NAMESPACE, key, plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
-    }
-
-    private Entry open(String key, StoredRecord rec) {
-        byte[] plain = barrier.openRecord(NAMESPACE, key, rec.value());
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(plain))) {
-            byte format = in.readByte();
-            if (format != FORMAT && format != FORMAT_1) {
-                throw new VaultException(ErrorCode.INTEGRITY_ERROR, "unknown credential cache format");
-            }
-            Instant createdAt = Instant.ofEpochMilli(in.readLong());
-            int version = in.readInt();
-            byte state = in.readByte();
-            Instant until = Instant.ofEpochMilli(in.readLong());
-            String holder = in.readUTF();
-            byte[] value = new byte[in.readInt()];
-            in.readFully(value);
-            if (format == FORMAT_1) {
-                return new Entry(createdAt, version, state, until, holder, value, null, false, until);
-            }
-            SecretRef ref = new SecretRef(in.readUTF(), in.readUTF(), in.readUTF());
-            boolean proactive = in.readBoolean();
-            Instant derivedAt = Instant.ofEpochMilli(in.readLong());
-            return new Entry(createdAt, version, state, until, holder, value, ref, proactive, derivedAt);
-        } catch (IOException e) {
-            throw new VaultException(ErrorCode.INTEGRITY_ERROR, "malformed credential cache record");
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+    private CacheEntry open(String key, StoredRecord rec) {
+        return CacheEntry.open(barrier, key, rec);
     }
 
     private static byte[] encodeDerived(Derived d) {
