@@ -1,6 +1,7 @@
 package dev.animavault.core.integrity;
 
 import dev.animavault.core.integrity.ReplayGuard.Seen;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongPredicate;
 
 /**
@@ -17,6 +18,11 @@ import java.util.function.LongPredicate;
  * whose bucket is full replaces the bucket's least recently used entry (approximately the least recently used
  * overall, as the Caffeine cache's eviction was approximate too; the guard is a best-effort memory, docs/keys.md).
  * A slot is never allocated beyond that bound, however many secrets pass through. Thread-safe.
+ *
+ * <p>A lookup ({@link #get}, on every verified read) takes no lock: it reads the stripe optimistically and validates
+ * its {@link StampedLock}'s stamp, and falls back to the write lock only when a writer intervened. It refreshes the
+ * entry's use stamp (the LRU order) only when that stamp is older than a quarter of the stripe's slots in updates,
+ * so reading one secret over and over writes nothing to shared memory (docs/performance.md "Fifteenth pass").
  */
 final class SecretEntries {
     /** Independent stripes (each with its own lock and table). */
@@ -125,6 +131,8 @@ final class SecretEntries {
         private long[] uses = new long[WAYS];
         private int count;
         private long clock;
+        /** Guards every field; {@link #get} reads optimistically. */
+        private final StampedLock lock = new StampedLock();
 
         Stripe(int maxSlots) {
             this.maxSlots = Math.max(WAYS, maxSlots);
@@ -149,16 +157,75 @@ final class SecretEntries {
             return new Seen(revisions[i], tags[i], (uses[i] & FOREIGN) != 0);
         }
 
-        synchronized Seen get(long key) {
-            int i = find(key);
-            if (i < 0) {
-                return null;
+        Seen get(long key) {
+            long stamp = lock.tryOptimisticRead();
+            if (stamp != 0) {
+                // the fields may change under this read (a writer, a grow): nothing read here is used before the
+                // stamp validates, and arrays of different lengths (a grow half seen) send it to the locked path
+                long[] k = keys;
+                long[] r = revisions;
+                long[] t = tags;
+                long[] u = uses;
+                long now = clock;
+                if (k.length == r.length && k.length == t.length && k.length == u.length) {
+                    int b = bucket(key, k.length);
+                    int i = -1;
+                    for (int j = b; j < b + WAYS; j++) {
+                        if (k[j] == key) {
+                            i = j;
+                            break;
+                        }
+                    }
+                    long revision = i < 0 ? 0 : r[i];
+                    long tag = i < 0 ? 0 : t[i];
+                    long use = i < 0 ? 0 : u[i];
+                    if (lock.validate(stamp)) {
+                        if (i < 0) {
+                            return null;
+                        }
+                        if (now - (use & ~FOREIGN) > k.length / 4) {
+                            touch(key);
+                        }
+                        return new Seen(revision, tag, (use & FOREIGN) != 0);
+                    }
+                }
             }
-            uses[i] = (uses[i] & FOREIGN) | ++clock;
-            return entry(i);
+            long w = lock.writeLock();
+            try {
+                int i = find(key);
+                if (i < 0) {
+                    return null;
+                }
+                uses[i] = (uses[i] & FOREIGN) | ++clock;
+                return entry(i);
+            } finally {
+                lock.unlockWrite(w);
+            }
         }
 
-        synchronized Seen see(long key, long identity, long revision, long tag) {
+        /** Marks {@code key}'s entry, if still there, as just used. */
+        private void touch(long key) {
+            long w = lock.writeLock();
+            try {
+                int i = find(key);
+                if (i >= 0) {
+                    uses[i] = (uses[i] & FOREIGN) | ++clock;
+                }
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        Seen see(long key, long identity, long revision, long tag) {
+            long w = lock.writeLock();
+            try {
+                return seeLocked(key, identity, revision, tag);
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private Seen seeLocked(long key, long identity, long revision, long tag) {
             int i = find(key);
             if (i >= 0) {
                 Seen old = entry(i);
@@ -233,7 +300,16 @@ final class SecretEntries {
             }
         }
 
-        synchronized Seen remove(long key) {
+        Seen remove(long key) {
+            long w = lock.writeLock();
+            try {
+                return removeLocked(key);
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private Seen removeLocked(long key) {
             int i = find(key);
             if (i < 0) {
                 return null;
@@ -244,20 +320,47 @@ final class SecretEntries {
             return old;
         }
 
-        synchronized void markForeign(long key) {
+        void markForeign(long key) {
+            long w = lock.writeLock();
+            try {
+                markForeignLocked(key);
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private void markForeignLocked(long key) {
             int i = find(key);
             if (i >= 0) {
                 uses[i] |= FOREIGN;
             }
         }
 
-        synchronized void markAllForeign() {
+        void markAllForeign() {
+            long w = lock.writeLock();
+            try {
+                markAllForeignLocked();
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private void markAllForeignLocked() {
             for (int i = 0; i < keys.length; i++) {
                 uses[i] |= FOREIGN;
             }
         }
 
-        synchronized void removeIdentities(LongPredicate identity) {
+        void removeIdentities(LongPredicate identity) {
+            long w = lock.writeLock();
+            try {
+                removeIdentitiesLocked(identity);
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private void removeIdentitiesLocked(LongPredicate identity) {
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] != 0 && identity.test(identities[i])) {
                     keys[i] = 0;
@@ -266,11 +369,29 @@ final class SecretEntries {
             }
         }
 
-        synchronized int size() {
+        int size() {
+            long w = lock.writeLock();
+            try {
+                return sizeLocked();
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private int sizeLocked() {
             return count;
         }
 
-        synchronized int slots() {
+        int slots() {
+            long w = lock.writeLock();
+            try {
+                return slotsLocked();
+            } finally {
+                lock.unlockWrite(w);
+            }
+        }
+
+        private int slotsLocked() {
             return keys.length;
         }
     }

@@ -98,4 +98,57 @@ class SecretEntriesTest {
         assertFalse(t.slots() > 200_000 * 2);
         assertSame(null, t.get(44));
     }
+
+    @Test
+    void aReadRacingWritersAndGrowthSeesWholeEntries() throws Exception {
+        // get reads without a lock: it must never return a revision of one write with the tag of another, nor miss
+        // an entry that was there all along, while writers replace entries and the stripes grow under it
+        SecretEntries t = new SecretEntries(200_000);
+        long stable = 0x5DEECE66DL;
+        t.see(stable, 1, 1, 31);
+        int rounds = 200_000;
+        java.util.concurrent.atomic.AtomicReference<String> bad = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (long i = 1; i <= rounds; i++) {
+                t.see(stable, 1, i + 1, (i + 1) * 31); // the same entry, newer each time
+                t.see(i * 0x9E3779B97F4A7C15L, 2, 1, 31); // new entries: the stripes grow
+            }
+        });
+        Thread reader = Thread.ofPlatform().start(() -> {
+            long last = 0;
+            while (writer.isAlive()) {
+                Seen s = t.get(stable);
+                if (s == null || s.tag() != s.revision() * 31 || s.revision() < last) {
+                    bad.compareAndSet(null, String.valueOf(s) + " after revision " + last);
+                    return;
+                }
+                last = s.revision();
+            }
+        });
+        writer.join();
+        reader.join();
+        assertNull(bad.get());
+        assertEquals(new Seen(rounds + 1, (rounds + 1L) * 31, false), t.get(stable));
+    }
+
+    @Test
+    void repeatedReadsKeepAnEntryRecentEnoughNotToBeEvicted() {
+        // reads refresh the use stamp only when it fell behind: an entry read between writes still outlives the
+        // bucket's entries nobody read
+        SecretEntries t = new SecretEntries(SecretEntries.STRIPES * SecretEntries.WAYS);
+        long[] same = new long[3 * SecretEntries.WAYS];
+        int found = 0;
+        for (long k = 1; found < same.length; k++) {
+            if (SecretEntries.stripeOf(k) == SecretEntries.stripeOf(1)) {
+                same[found++] = k;
+            }
+        }
+        t.see(same[0], 0, 1, 1);
+        for (int i = 1; i < same.length; i++) {
+            assertNotNull(t.get(same[0]), "read before write " + i);
+            t.see(same[i], 0, 1, 1); // fills the bucket, then evicts the least recently used
+        }
+        assertNotNull(t.get(same[0]), "the entry read all along was kept");
+        assertNull(t.get(same[1]), "one nobody read was evicted");
+    }
 }
