@@ -132,6 +132,7 @@ class DistributionIT {
         Duration startup = vault.awaitHealthy(http, HEALTHY_WITHIN);
         System.out.printf("anima-vault healthy %d ms after launch (fresh data directory)%n", startup.toMillis());
         assertLaunchedJvmDirectly(vault);
+        assertHeapCapFollowsCores(vault);
         assertCompilerThreadsAt(vault, 0); // ANIMA_VAULT_COMPILER_NICE is off by default
 
         Response health = call(vault, "GET", "/v1/sys/health", null, null);
@@ -392,6 +393,22 @@ class DistributionIT {
     private static void assertLaunchedJvmDirectly(VaultProcess vault) {
         String command = vault.process().info().command().orElse("");
         assertTrue(command.endsWith("/java"), "bin/anima-vault should exec java, but the process is: " + command);
+    }
+
+    /**
+     * The launcher's heap cap: 80 MiB plus 20 MiB per admin-login hash slot beyond the first (the server's default
+     * {@code max-concurrent-hashes} is half the cores, at least 1; an Argon2id hash holds 19 MiB of heap), from
+     * {@code nproc} as the launcher counts; read from the JVM's own command line.
+     */
+    private static void assertHeapCapFollowsCores(VaultProcess vault) throws Exception {
+        Process nproc = new ProcessBuilder("nproc").redirectErrorStream(true).start();
+        int cpus = Integer.parseInt(new String(nproc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
+        nproc.waitFor();
+        int hashes = Math.max(1, cpus / 2);
+        String expected = "-Xmx" + (80 + 20 * (hashes - 1)) + "m";
+        byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(vault.process().pid()), "cmdline"));
+        List<String> args = List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
+        assertTrue(args.contains(expected), "launcher should pass " + expected + " on " + cpus + " CPUs: " + args);
     }
 
     /**
