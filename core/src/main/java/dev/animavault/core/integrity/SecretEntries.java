@@ -303,96 +303,72 @@ final class SecretEntries {
         Seen remove(long key) {
             long w = lock.writeLock();
             try {
-                return removeLocked(key);
+                int i = find(key);
+                if (i < 0) {
+                    return null;
+                }
+                Seen old = entry(i);
+                keys[i] = 0;
+                count--;
+                return old;
             } finally {
                 lock.unlockWrite(w);
             }
-        }
-
-        private Seen removeLocked(long key) {
-            int i = find(key);
-            if (i < 0) {
-                return null;
-            }
-            Seen old = entry(i);
-            keys[i] = 0;
-            count--;
-            return old;
         }
 
         void markForeign(long key) {
             long w = lock.writeLock();
             try {
-                markForeignLocked(key);
+                int i = find(key);
+                if (i >= 0) {
+                    uses[i] |= FOREIGN;
+                }
             } finally {
                 lock.unlockWrite(w);
-            }
-        }
-
-        private void markForeignLocked(long key) {
-            int i = find(key);
-            if (i >= 0) {
-                uses[i] |= FOREIGN;
             }
         }
 
         void markAllForeign() {
             long w = lock.writeLock();
             try {
-                markAllForeignLocked();
+                for (int i = 0; i < keys.length; i++) {
+                    uses[i] |= FOREIGN;
+                }
             } finally {
                 lock.unlockWrite(w);
-            }
-        }
-
-        private void markAllForeignLocked() {
-            for (int i = 0; i < keys.length; i++) {
-                uses[i] |= FOREIGN;
             }
         }
 
         void removeIdentities(LongPredicate identity) {
             long w = lock.writeLock();
             try {
-                removeIdentitiesLocked(identity);
+                for (int i = 0; i < keys.length; i++) {
+                    if (keys[i] != 0 && identity.test(identities[i])) {
+                        keys[i] = 0;
+                        count--;
+                    }
+                }
             } finally {
                 lock.unlockWrite(w);
-            }
-        }
-
-        private void removeIdentitiesLocked(LongPredicate identity) {
-            for (int i = 0; i < keys.length; i++) {
-                if (keys[i] != 0 && identity.test(identities[i])) {
-                    keys[i] = 0;
-                    count--;
-                }
             }
         }
 
         int size() {
-            long w = lock.writeLock();
+            long r = lock.readLock();
             try {
-                return sizeLocked();
+                return count;
             } finally {
-                lock.unlockWrite(w);
+                lock.unlockRead(r);
             }
-        }
-
-        private int sizeLocked() {
-            return count;
         }
 
         int slots() {
-            long w = lock.writeLock();
+            long r = lock.readLock();
             try {
-                return slotsLocked();
+                return keys.length;
             } finally {
-                lock.unlockWrite(w);
+                lock.unlockRead(r);
             }
-        }
-
-        private int slotsLocked() {
-            return keys.length;
         }
     }
 }
