@@ -43,7 +43,7 @@ public final class AuditHashChain {
      */
     public static long verify(Path file) throws IOException {
         requireNonNull(file, "file is null");
-        AuditLineCodec codec = new AuditLineCodec();
+        AuditLineDecoder decoder = new AuditLineDecoder();
         MessageDigest sha256 = sha256();
         String[] expected = {GENESIS};
         long[] broken = {-1};
@@ -51,7 +51,7 @@ public final class AuditHashChain {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             result = AuditLineScanner.scan(in, (lineNumber, offset, buf, start, length) -> {
                 try {
-                    AuditLineCodec.Decoded decoded = codec.decode(buf, start, length);
+                    AuditLineCodec.Decoded decoded = decoder.decode(buf, start, length);
                     if (!decoded.prev().equals(expected[0])) {
                         broken[0] = lineNumber;
                         return false;

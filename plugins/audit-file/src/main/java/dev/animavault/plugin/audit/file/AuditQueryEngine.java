@@ -29,7 +29,7 @@ final class AuditQueryEngine {
     private static final Base64.Encoder CURSOR_ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder CURSOR_DECODER = Base64.getUrlDecoder();
 
-    private final AuditLineCodec codec = new AuditLineCodec();
+    private final AuditLineDecoder decoder = new AuditLineDecoder();
     private final String name;
 
     /** @param name what error messages call the trail (its path) */
@@ -145,7 +145,7 @@ final class AuditQueryEngine {
 
     private AuditEvent decodeStored(byte[] buf, int start, int length, Segment segment, long offset) {
         try {
-            return codec.decode(buf, start, length).event();
+            return decoder.decode(buf, start, length).event();
         } catch (AuditLineCodec.MalformedLineException e) {
             // The line parsed when it was indexed: the file changed underneath us.
             throw new VaultException(ErrorCode.INTEGRITY_ERROR, "audit file " + segment.file()

@@ -60,7 +60,7 @@ public final class FileAuditSink implements QueryableAuditSink {
     private final FileAuditSinkConfig config;
     private final SegmentLayout layout;
     private final SecretKey checkpointKey;
-    private final AuditLineCodec codec = new AuditLineCodec();
+    private final AuditLineEncoder encoder = new AuditLineEncoder();
     private final MessageDigest sha256 = AuditHashChain.sha256();
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AuditQueryEngine queries;
@@ -220,7 +220,7 @@ public final class FileAuditSink implements QueryableAuditSink {
                 AuditEvent e = requireNonNull(events.get(i), "event is null");
                 int start = buffer.size();
                 starts[i] = start;
-                codec.encode(e, chain, buffer);
+                encoder.encode(e, chain, buffer);
                 AuditHashChain.hash(sha256, buffer.array(), start, buffer.size() - start, chain);
                 buffer.put((byte) '\n');
             }

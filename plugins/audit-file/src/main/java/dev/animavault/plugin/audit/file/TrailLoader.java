@@ -35,7 +35,7 @@ final class TrailLoader {
 
     private final FileAuditSinkConfig config;
     private final SegmentLayout layout;
-    private final AuditLineCodec codec = new AuditLineCodec();
+    private final AuditLineDecoder decoder = new AuditLineDecoder();
     private final MessageDigest sha256 = AuditHashChain.sha256();
     /** Set by the sink's close: a background {@link #index} stops at the next line. */
     volatile boolean cancelled;
@@ -220,7 +220,7 @@ final class TrailLoader {
             if (line == null) {
                 throw new AuditLineCodec.MalformedLineException("no complete line");
             }
-            prev = codec.decode(line, 0, line.length).prev();
+            prev = decoder.decode(line, 0, line.length).prev();
         } catch (AuditLineCodec.MalformedLineException e) {
             throw broken("the first line of segment " + file.getFileName() + " is not a well-formed record");
         }
@@ -237,7 +237,7 @@ final class TrailLoader {
             return java.util.OptionalLong.empty();
         }
         try {
-            return java.util.OptionalLong.of(codec.decode(line, 0, line.length).event().timestamp().getEpochSecond());
+            return java.util.OptionalLong.of(decoder.decode(line, 0, line.length).event().timestamp().getEpochSecond());
         } catch (AuditLineCodec.MalformedLineException e) {
             return java.util.OptionalLong.empty();
         }
@@ -362,7 +362,7 @@ final class TrailLoader {
                         ok = !check || hexEquals(buf, start + length - 66, chain);
                     } else {
                         try {
-                            AuditLineCodec.Decoded decoded = codec.decode(buf, start, length);
+                            AuditLineCodec.Decoded decoded = decoder.decode(buf, start, length);
                             ok = !check || decoded.prev().equals(AuditHashChain.hex(chain));
                             if (index != null) {
                                 index.add(from + offset, length, decoded.event());

@@ -46,7 +46,8 @@ class AuditLineCodecTest {
             "identityId", "secretKey", "version", "actor", "requestId", "remoteAddress", "errorCode", "details", "prev");
     private static final int EVENTS = 20_000;
 
-    private final AuditLineCodec codec = new AuditLineCodec();
+    private final AuditLineEncoder encoder = new AuditLineEncoder();
+    private final AuditLineDecoder decoder = new AuditLineDecoder();
     private final JsonFactory jackson = new JsonFactory();
 
     @TempDir
@@ -69,12 +70,12 @@ class AuditLineCodecTest {
             int start = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(300);
             out.ensure(start);
             out.size(start);
-            codec.encode(e, prev, out);
+            encoder.encode(e, prev, out);
             byte[] line = Arrays.copyOfRange(out.array(), start, out.size());
 
             AuditEvent expected = withDocumentedKeyReplacement(e);
             sanitized += expected.equals(e) ? 0 : 1;
-            AuditLineCodec.Decoded d = codec.decode(line, 0, line.length);
+            AuditLineCodec.Decoded d = decoder.decode(line, 0, line.length);
             assertEquals(expected, d.event(), where);
             assertEquals(HexFormat.of().formatHex(prev), d.prev(), where);
             assertValidUtf8(line, where);
@@ -99,11 +100,11 @@ class AuditLineCodecTest {
         LineBuffer out = new LineBuffer(8);
         byte[] prev = new byte[AuditLineCodec.HASH_BYTES];
         Arrays.fill(prev, (byte) 0xAB);
-        codec.encode(e, prev, out);
+        encoder.encode(e, prev, out);
         byte[] line = Arrays.copyOf(out.array(), out.size());
         String prevHex = "ab".repeat(32);
         assertArrayEquals(legacyJackson(e, prevHex), line);
-        assertEquals(e, codec.decode(line, 0, line.length).event());
+        assertEquals(e, decoder.decode(line, 0, line.length).event());
         assertValidUtf8(line, "all code units");
         for (byte b : line) {
             assertTrue(b != '\n' && b != '\r', "a raw line break in the line");
@@ -116,7 +117,7 @@ class AuditLineCodecTest {
                 Instant.parse("2026-11-25T18:00:00Z"), "x", AuditOutcome.DENIED, null, null, null, null, null, null,
                 null, null, Map.of());
         LineBuffer out = new LineBuffer(8);
-        codec.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
+        encoder.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
         String line = new String(out.array(), 0, out.size(), StandardCharsets.UTF_8);
         assertEquals("{\"id\":\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0000\\u001F\u007f/\u2028\u2029\u00e9\u6771"
                 + "\\uD83D\\uDD11\\uDC00\",\"timestamp\":\"2026-11-25T18:00:00Z\",\"action\":\"x\",\"outcome\":\"DENIED\","
@@ -135,10 +136,10 @@ class AuditLineCodecTest {
                 AuditEvent e = new AuditEvent("id", t, "a", AuditOutcome.FAILURE, null, "i", null, v, null, null, null,
                         null, null);
                 LineBuffer out = new LineBuffer(8);
-                codec.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
+                encoder.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
                 byte[] line = Arrays.copyOf(out.array(), out.size());
                 assertArrayEquals(legacyJackson(e, AuditHashChain.GENESIS), line, e.toString());
-                assertEquals(e, codec.decode(line, 0, line.length).event());
+                assertEquals(e, decoder.decode(line, 0, line.length).event());
             }
         }
     }
@@ -154,8 +155,8 @@ class AuditLineCodecTest {
         AuditEvent e = new AuditEvent("id", Instant.EPOCH, "a", AuditOutcome.SUCCESS, null, null, null, null, null, null,
                 null, null, details);
         LineBuffer out = new LineBuffer(8);
-        codec.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
-        AuditEvent decoded = codec.decode(out.array(), 0, out.size()).event();
+        encoder.encode(e, new byte[AuditLineCodec.HASH_BYTES], out);
+        AuditEvent decoded = decoder.decode(out.array(), 0, out.size()).event();
         // in order of the original keys: D800 before DC00
         assertEquals(Map.of("a\uFFFD", "1", "a\uFFFD\uFFFD\uFFFD", "2", "a\uFFFD\uFFFD", "3", "\uD83D\uDD11", "4",
                 "b", "\uD800 values keep unpaired surrogates"), decoded.details());
@@ -194,7 +195,7 @@ class AuditLineCodecTest {
             assertEquals(written.size(), reopened.size());
             for (int i = 0; i < lines.size(); i++) {
                 byte[] line = lines.get(i).getBytes(StandardCharsets.UTF_8);
-                assertEquals(written.get(i), codec.decode(line, 0, line.length).event(), "seed " + seed + ", line " + i);
+                assertEquals(written.get(i), decoder.decode(line, 0, line.length).event(), "seed " + seed + ", line " + i);
             }
         }
     }

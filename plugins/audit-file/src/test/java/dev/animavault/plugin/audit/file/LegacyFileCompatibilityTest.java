@@ -51,11 +51,11 @@ class LegacyFileCompatibilityTest {
         List<AuditEvent> expected = LegacyFixture.events();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         assertEquals(expected.size(), lines.size());
-        AuditLineCodec codec = new AuditLineCodec();
+        AuditLineDecoder decoder = new AuditLineDecoder();
         String prev = AuditHashChain.GENESIS;
         for (int i = 0; i < lines.size(); i++) {
             byte[] line = lines.get(i).getBytes(StandardCharsets.UTF_8);
-            AuditLineCodec.Decoded d = codec.decode(line, 0, line.length);
+            AuditLineCodec.Decoded d = decoder.decode(line, 0, line.length);
             assertEquals(expected.get(i), d.event(), "line " + (i + 1));
             assertEquals(prev, d.prev(), "line " + (i + 1));
             prev = sha256(line);
