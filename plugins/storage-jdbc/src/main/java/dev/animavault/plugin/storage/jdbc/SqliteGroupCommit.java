@@ -60,8 +60,7 @@ import org.jdbi.v3.core.Jdbi;
  * sync the WAL; the leader publishes the batch's sequence number just before the COMMIT
  * ({@link WalSyncer#beforeCommit}) and, after it, hands the batch to the syncer and takes the next batch at once. The
  * syncer fsyncs the WAL once for every batch handed over so far and only then completes them (outcomes, the wake
- * tree above), in order; when nothing else is in flight and no operation is queued, the leader syncs inline and
- * completes its batch itself. So a caller still returns only after a sync covering its batch, whatever its
+ * tree above), in order. So a caller still returns only after a sync covering its batch, whatever its
  * outcome, and reads wait for that sync before returning a row of the batch ({@code JdbcAccess.visible}).
  *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
@@ -407,10 +406,8 @@ final class SqliteGroupCommit {
                 }
             }
             long upTo = syncer == null ? 0 : syncer.committed(); // read while still leading
-            boolean queueEmpty = false;
             monitor.lock();
             try {
-                queueEmpty = queue.isEmpty();
                 if (batchFailure == null) {
                     batches++;
                     operations += batch.length;
@@ -429,7 +426,7 @@ final class SqliteGroupCommit {
             if (syncer == null) {
                 GroupCommitOp.completeAll(batch); // then the tree: each woken caller wakes its children
             } else {
-                syncer.afterTransaction(batch, upTo, queueEmpty); // completed after the WAL sync covering it
+                syncer.afterTransaction(batch, upTo); // completed by the syncer, after the WAL sync covering it
             }
         }
     }

@@ -33,9 +33,9 @@ import java.util.logging.Logger;
  * <p><b>The pipeline.</b> The batch's leader hands the batch over ({@link #afterTransaction}) and takes the next
  * batch at once; the syncer (a platform thread, started on demand, ended after {@value #SYNCER_IDLE_SECONDS} s
  * idle) syncs once for every batch handed over so far (a group commit of syncs), then completes those batches in
- * order ({@link GroupCommitOp#completeAll}). Adaptive: when no sync is in flight, nothing is handed over and no
- * operation is queued when the leader's transaction ends, the leader syncs inline and completes its batch itself,
- * so a lone writer pays no extra hand-off.
+ * order ({@link GroupCommitOp#completeAll}). Every batch is handed over, also a lone writer's (syncing inline when
+ * nothing else was in flight, the adaptive variant, was slower at 32 clients: docs/performance.md, sixteenth pass);
+ * the leader syncs itself only when no syncer thread could be started.
  *
  * <p><b>Readers never see an unsynced batch.</b> The leader publishes {@code committingSeq = n} as the last step
  * of batch n's transaction, before its {@code COMMIT} ({@link #beforeCommit}); a sync publishes {@code syncedSeq}
@@ -129,39 +129,27 @@ final class WalSyncer {
 
     /**
      * By the batch's leader once its transaction ended (committed, rolled back or failed; the operations' outcomes
-     * set) and its lead was given up: syncs inline and completes the batch when nothing else is in flight and
-     * {@code queueEmpty}, else hands it to the syncer. {@code upTo} is {@link #committed()} as read while leading.
-     * Never throws.
+     * set) and its lead was given up: hands the batch to the syncer, which completes it after the sync covering it.
+     * {@code upTo} is {@link #committed()} as read while leading. Never throws. (Always handed over: a leader that
+     * synced inline when nothing else was in flight, the adaptive variant, was measured and rejected: the writer
+     * then sleeps in the sync while the next requests arrive, docs/performance.md, sixteenth pass.)
      */
-    void afterTransaction(GroupCommitOp[] batch, long upTo, boolean queueEmpty) {
-        boolean inline = false;
-        boolean handed = false;
+    void afterTransaction(GroupCommitOp[] batch, long upTo) {
         lock.lock();
         try {
-            if (queueEmpty && !syncing && pending.isEmpty()) {
-                syncing = true;
-                inline = true;
+            Handed h = new Handed(batch, upTo);
+            pending.add(h);
+            try {
+                wakeSyncer();
+                return;
+            } catch (RuntimeException | Error e) {
+                pending.remove(h); // no syncer could be started (out of threads): sync here
                 inlineSyncs++;
-            } else {
-                Handed h = new Handed(batch, upTo);
-                pending.add(h);
-                handed = true;
-                try {
-                    wakeSyncer();
-                } catch (RuntimeException | Error e) {
-                    pending.remove(h); // no syncer could be started (out of threads): sync here
-                    handed = false;
-                }
             }
         } finally {
             lock.unlock();
         }
-        if (handed) {
-            return;
-        }
-        if (!inline) {
-            acquireSyncing();
-        }
+        acquireSyncing();
         IOException failure = null;
         try {
             failure = syncUpTo(upTo, false);
@@ -171,7 +159,7 @@ final class WalSyncer {
         }
     }
 
-    /** Waits until no sync is in flight and marks one in flight (rare paths: a start's migrations, no syncer). */
+    /** Waits until no sync is in flight and marks one in flight (rare paths: a start's migrations, no syncer thread). */
     private void acquireSyncing() {
         lock.lock();
         try {
@@ -414,7 +402,10 @@ final class WalSyncer {
         return lastSynced;
     }
 
-    /** Test hook: {real fsyncs, syncs run inline by a leader, reads that waited for a sync, committingSeq, syncedSeq}. */
+    /**
+     * Test hook: {real fsyncs, syncs run by a leader (no syncer thread could be started), reads that waited for a
+     * sync, committingSeq, syncedSeq}.
+     */
     long[] statistics() {
         lock.lock();
         try {
