@@ -396,7 +396,7 @@ class DistributionIT {
     }
 
     /**
-     * The launcher's heap cap: 80 MiB plus 20 MiB per admin-login hash slot beyond the first (the server's default
+     * The launcher's heap cap: 88 MiB plus 20 MiB per admin-login hash slot beyond the first (the server's default
      * {@code max-concurrent-hashes} is half the cores, at least 1; an Argon2id hash holds 19 MiB of heap), from
      * {@code nproc} as the launcher counts; read from the JVM's own command line.
      */
@@ -405,7 +405,7 @@ class DistributionIT {
         int cpus = Integer.parseInt(new String(nproc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
         nproc.waitFor();
         int hashes = Math.max(1, cpus / 2);
-        String expected = "-Xmx" + (80 + 20 * (hashes - 1)) + "m";
+        String expected = "-Xmx" + (88 + 20 * (hashes - 1)) + "m";
         byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(vault.process().pid()), "cmdline"));
         List<String> args = List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
         assertTrue(args.contains(expected), "launcher should pass " + expected + " on " + cpus + " CPUs: " + args);

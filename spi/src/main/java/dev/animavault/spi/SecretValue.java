@@ -49,6 +49,14 @@ public final class SecretValue {
      * @return empty when the bytes are not valid UTF-8
      */
     public Optional<char[]> utf8Chars() {
+        if (ascii(bytes)) {
+            // ASCII (most API keys and tokens) is valid UTF-8 of one char per byte: no decoder, no buffer to zero
+            char[] out = new char[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                out[i] = (char) bytes[i];
+            }
+            return Optional.of(out);
+        }
         try {
             CharBuffer decoded = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -63,6 +71,15 @@ public final class SecretValue {
         } catch (CharacterCodingException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean ascii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The length in bytes. */

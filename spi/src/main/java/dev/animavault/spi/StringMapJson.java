@@ -22,9 +22,17 @@ public final class StringMapJson {
     /** The map as a JSON object, keys sorted. */
     public static String encode(Map<String, String> map) {
         requireNonNull(map, "map is null");
-        StringBuilder sb = new StringBuilder(16 + map.size() * 16).append('{');
+        if (map.isEmpty()) {
+            return "{}"; // most label maps: no builder, no sorted copy
+        }
+        int capacity = 2;
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            capacity += 6 + length(e.getKey()) + length(e.getValue()); // quotes, colon, comma: no growth unless escaped
+        }
+        StringBuilder sb = new StringBuilder(capacity).append('{');
         boolean first = true;
-        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+        // one entry is sorted as it is (a create's attributes: the hint): no sorted copy
+        for (Map.Entry<String, String> e : (map.size() == 1 ? map : new TreeMap<>(map)).entrySet()) {
             if (!first) {
                 sb.append(',');
             }
@@ -47,6 +55,10 @@ public final class StringMapJson {
             return Map.of(); // most label maps are empty: no parser, no map to copy later
         }
         return new Parser(json).object();
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 
     private static void quote(StringBuilder sb, String s) {

@@ -34,6 +34,19 @@ class StringMapJsonTest {
     }
 
     @Test
+    void encodesEmptyOneAndManyEntriesExactlySorted() {
+        assertEquals("{}", StringMapJson.encode(Map.of()));
+        assertEquals("{}", StringMapJson.encode(new HashMap<>()));
+        assertEquals("{\"hint\":\"sk-b...cdef\"}", StringMapJson.encode(Map.of("hint", "sk-b...cdef")));
+        assertEquals("{\"k\\\"\":\"v\\n\\u0001\\ud83d\"}", StringMapJson.encode(Map.of("k\"", "v\n\u0001\uD83D")));
+        Map<String, String> three = new java.util.LinkedHashMap<>();
+        three.put("c", "3");
+        three.put("a", "1");
+        three.put("b", "2");
+        assertEquals("{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}", StringMapJson.encode(three));
+    }
+
+    @Test
     void decodesObjectsWrittenElsewhere() {
         assertEquals(Map.of(), StringMapJson.decode(" { } "));
         assertEquals(Map.of("_mac", "v1.1.0.abc"), StringMapJson.decode("{\"_mac\":\"v1.1.0.abc\"}"));

@@ -28,6 +28,9 @@ public final class CredentialHints {
         if (hint.isEmpty() && !attributes.containsKey(ATTRIBUTE)) {
             return attributes;
         }
+        if (attributes.isEmpty()) {
+            return Map.of(ATTRIBUTE, hint.get()); // a create's common case: the record's Map.copyOf keeps this one
+        }
         Map<String, String> out = new HashMap<>(attributes);
         hint.ifPresentOrElse(h -> out.put(ATTRIBUTE, h), () -> out.remove(ATTRIBUTE));
         return out;

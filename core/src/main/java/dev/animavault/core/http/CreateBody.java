@@ -32,6 +32,8 @@ record CreateBody(String identityId, String key, String value, String type, Map<
             return null;
         }
         try (JsonParser p = Json.MAPPER.createParser(body)) {
+            // duplicates are found below by name (a bit each): no detector's set per object and per create
+            p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -41,11 +43,17 @@ record CreateBody(String identityId, String key, String value, String type, Map<
             String type = null;
             String expiresAt = null;
             Map<String, String> metadata = null;
+            int seen = 0;
             for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
                 if (t != JsonToken.FIELD_NAME) {
                     return null;
                 }
                 String name = p.currentName();
+                int bit = member(name);
+                if (bit == 0 || (seen & bit) != 0) {
+                    return null; // another member, or one given twice (even as null): the tree path answers
+                }
+                seen |= bit;
                 JsonToken v = p.nextToken();
                 if ("metadata".equals(name)) {
                     if (v == JsonToken.VALUE_NULL) {
@@ -102,9 +110,24 @@ record CreateBody(String identityId, String key, String value, String type, Map<
             if (!wellFormed(k) || !wellFormed(v)) {
                 return null;
             }
-            out.put(k, v);
+            if (out.put(k, v) != null) {
+                return null; // a label given twice
+            }
         }
         return out;
+    }
+
+    /** The member's bit in the set of those seen; 0 for a member this form does not have. */
+    private static int member(String name) {
+        return switch (name) {
+            case "identityId" -> 1;
+            case "key" -> 2;
+            case "value" -> 4;
+            case "type" -> 8;
+            case "expiresAt" -> 16;
+            case "metadata" -> 32;
+            default -> 0;
+        };
     }
 
     private static boolean wellFormed(String s) {

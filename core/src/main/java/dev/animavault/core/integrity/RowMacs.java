@@ -49,10 +49,28 @@ final class RowMacs {
     }
 
     SecretMetadata macd(SecretMetadata m, long basedOn) {
-        Map<String, String> a = new HashMap<>(m.attributes());
-        a.put(IntegrityStorage.FIELD, activeMacField(h -> metadataFields(h, m, basedOn), basedOn));
+        Map<String, String> a = with(m.attributes(), IntegrityStorage.FIELD,
+                activeMacField(h -> metadataFields(h, m, basedOn), basedOn));
         return new SecretMetadata(m.ref(), m.type(), m.currentVersion(), m.metadata(), a, m.createdAt(), m.updatedAt(),
                 m.revision());
+    }
+
+    /**
+     * {@code map} with {@code key} set to {@code value}. A map of at most one other entry (a create's attributes:
+     * the hint) becomes an immutable map that the record's {@code Map.copyOf} keeps as it is, instead of a
+     * {@code HashMap} copied once more; the record's map never guaranteed an order.
+     */
+    static Map<String, String> with(Map<String, String> map, String key, String value) {
+        if (map.isEmpty() || map.size() == 1 && map.containsKey(key)) {
+            return Map.of(key, value);
+        }
+        if (map.size() == 1) {
+            Map.Entry<String, String> e = map.entrySet().iterator().next();
+            return Map.of(e.getKey(), e.getValue(), key, value);
+        }
+        Map<String, String> out = new HashMap<>(map);
+        out.put(key, value);
+        return out;
     }
 
     Identity macd(Identity i, long basedOn) {

@@ -50,6 +50,12 @@ class CreateBodyTest {
                 "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"metadata\":{\"a\":{\"b\":\"c\"}}}",
                 "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"metadata\":{\"a\":\"1\",\"a\":\"2\"}}",
                 "{\"identityId\":\"a\",\"identityId\":\"b\",\"key\":\"K\",\"value\":\"v\"}", // duplicate
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"value\":\"w\"}",
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"type\":null,\"type\":\"t\"}",
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"expiresAt\":\"x\",\"expiresAt\":null}",
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"metadata\":{},\"metadata\":{\"a\":\"1\"}}",
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"metadata\":null,\"metadata\":null}",
+                "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\",\"metadata\":{\"a\":\"1\",\"b\":\"2\",\"a\":\"1\"}}",
                 "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\"} {}",                  // trailing tokens
                 "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"v\"",                      // truncated
                 "{\"identityId\":\"a\",\"key\":\"K\",\"value\":\"\\ud800\"}",              // unpaired surrogate

@@ -90,20 +90,19 @@ public final class ApiKeyCredentialType implements CredentialType {
     @Override
     public void validate(SecretValue value) {
         requireNonNull(value, "value is null");
-        byte[] bytes = value.bytes();
+        int length = value.length(); // no copy of the bytes: only their count is checked here
         char[] chars = null;
         try {
-            if (bytes.length == 0) {
+            if (length == 0) {
                 throw invalid("is empty");
             }
-            if (bytes.length > maxBytes) {
+            if (length > maxBytes) {
                 throw new VaultException(ErrorCode.VALUE_TOO_LARGE,
                         "api_key value is longer than " + maxBytes + " bytes");
             }
             chars = decodeStrictUtf8(value);
             checkCharacters(chars);
         } finally {
-            Arrays.fill(bytes, (byte) 0);
             if (chars != null) {
                 Arrays.fill(chars, '\0');
             }
@@ -144,7 +143,6 @@ public final class ApiKeyCredentialType implements CredentialType {
         if (!hints) {
             return Optional.empty();
         }
-        byte[] bytes = value.bytes();
         char[] chars = null;
         try {
             chars = decodeStrictUtf8(value);
@@ -161,7 +159,6 @@ public final class ApiKeyCredentialType implements CredentialType {
         } catch (VaultException notUtf8) {
             return Optional.empty();
         } finally {
-            Arrays.fill(bytes, (byte) 0);
             if (chars != null) {
                 Arrays.fill(chars, '\0');
             }
