@@ -52,11 +52,6 @@ final class JdbcAccess {
     private final ReadSessions hot;
     /** Serializes SQLite writers in this process and commits them in groups; null on PostgreSQL. */
     private final SqliteGroupCommit groupCommit;
-    /**
-     * The pipelined commit's WAL sync (SQLite with FULL and this process the file's only writer), or null; every
-     * read on a reading connection waits in it for the sync of any batch it may have seen ({@link #visible}).
-     */
-    private final WalSyncer syncer;
     private final long writeLockTimeoutMillis;
     /** The read cache of {@code readSecret}; null when off. */
     private final SecretReadCache cache;
@@ -89,9 +84,7 @@ final class JdbcAccess {
         this.hot = requireNonNull(hot, "hot is null");
         this.reader = new Lazy<>(new JdbiMaker(readPool));
         this.writer = readPool == writePool ? reader : new Lazy<>(new JdbiMaker(writePool));
-        this.syncer = WalSyncer.pipelined(settings) && cache != null && lock != null
-                ? new WalSyncer(settings.sqliteFile(), settings.connectionTimeout().toMillis(), redactedUrl) : null;
-        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer, syncer) : null;
+        this.groupCommit = dialect == Dialect.SQLITE ? new SqliteGroupCommit(writer) : null;
         this.writeLockTimeoutMillis = settings.connectionTimeout().toMillis();
         if (cache != null && (dialect != Dialect.SQLITE || lock == null)) {
             throw new IllegalArgumentException("the read cache needs SQLite and its lock file");
@@ -226,32 +219,10 @@ final class JdbcAccess {
 
     <T> T read(String operation, HandleCallback<T, RuntimeException> callback) {
         checkOpen(operation);
-        T result;
         try {
-            result = reader.get().withHandle(callback);
+            return reader.get().withHandle(callback);
         } catch (RuntimeException e) {
             throw failure(operation, e);
-        }
-        visible(operation);
-        return result;
-    }
-
-    /**
-     * Every read on a SQLite reading connection, after its statements finished and before its result is returned
-     * or cached: with the pipelined commit, waits until every batch whose COMMIT had begun is synced, so that no
-     * read returns a row that a power loss could still take back ({@link WalSyncer}). Two volatile reads when no
-     * write is in flight.
-     */
-    private void visible(String operation) {
-        if (syncer != null) {
-            syncer.awaitSynced(operation);
-        }
-    }
-
-    /** After schema migrations (on the writing connection, outside the group commit): their changes synced. */
-    void syncAfterMigrations() {
-        if (syncer != null) {
-            syncer.syncNow();
         }
     }
 
@@ -263,13 +234,6 @@ final class JdbcAccess {
      * preparation; a session whose call failed is discarded.
      */
     <T> Optional<T> hotRead(String operation, int query, String a, String b, String c, int version,
-                                    SecretRef ref, HotQueries.Row<T> row) {
-        Optional<T> result = hotReadQuery(operation, query, a, b, c, version, ref, row);
-        visible(operation); // the session is back: a read waiting for a sync holds no connection
-        return result;
-    }
-
-    private <T> Optional<T> hotReadQuery(String operation, int query, String a, String b, String c, int version,
                                     SecretRef ref, HotQueries.Row<T> row) {
         checkOpen(operation);
         ReadSessions.Session session = null;
@@ -307,12 +271,6 @@ final class JdbcAccess {
      * is mapped by {@code row}. A session whose call failed is discarded.
      */
     <T> List<T> hotList(String operation, int query, int limit, ListRow<T> row, String... params) {
-        List<T> rows = hotListQuery(operation, query, limit, row, params);
-        visible(operation);
-        return rows;
-    }
-
-    private <T> List<T> hotListQuery(String operation, int query, int limit, ListRow<T> row, String... params) {
         checkOpen(operation);
         ReadSessions.Session session = null;
         boolean healthy = false;

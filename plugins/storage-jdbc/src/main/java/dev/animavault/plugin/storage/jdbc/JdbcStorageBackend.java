@@ -139,11 +139,6 @@ final class JdbcStorageBackend implements StorageBackend, ChangeNotifying {
         return db.writer();
     }
 
-    /** After schema migrations: their changes synced (the pipelined commit's writing connection runs NORMAL). */
-    void syncAfterMigrations() {
-        db.syncAfterMigrations();
-    }
-
     /** The pool writes use; the migration check runs on it. */
     DataSource writePool() {
         return db.writePool();

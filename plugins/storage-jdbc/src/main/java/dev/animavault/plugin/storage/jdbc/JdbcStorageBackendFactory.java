@@ -126,9 +126,6 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
                 SchemaMigrator migrator = new SchemaMigrator(settings.dialect(), context.clock());
                 // issue 19: a current schema is seen with one plain query; Jdbi runs only when there is work
                 applied = migrator.isCurrent(backend.writePool()) ? List.of() : migrator.migrate(backend.writer());
-                if (!applied.isEmpty()) {
-                    backend.syncAfterMigrations(); // the writing connection runs NORMAL when pipelined
-                }
             } catch (RuntimeException e) {
                 throw SqlErrors.translate("schema migration", settings.redactedUrl(), e);
             }
@@ -222,9 +219,7 @@ public final class JdbcStorageBackendFactory implements StorageBackendFactory {
     private static Properties sqliteProperties(JdbcSettings s, boolean writer) {
         Properties p = new Properties();
         p.setProperty("journal_mode", "WAL");
-        // the pipelined commit (WalSyncer): with FULL configured and this process the only writer, the writing
-        // connection's commits skip their WAL sync and the vault syncs after each batch, before acknowledging it
-        p.setProperty("synchronous", writer && WalSyncer.pipelined(s) ? "NORMAL" : s.sqliteSynchronous());
+        p.setProperty("synchronous", s.sqliteSynchronous());
         p.setProperty("busy_timeout", Long.toString(s.busyTimeout().toMillis()));
         p.setProperty("foreign_keys", "true");
         // deleted content (a destroyed secret version) is overwritten with zeros, not left in free pages

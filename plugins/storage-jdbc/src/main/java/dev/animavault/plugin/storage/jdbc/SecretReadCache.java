@@ -48,12 +48,6 @@ import java.util.concurrent.atomic.AtomicLong;
  *     the read that produced it and {@code floor} (raised to the writer's post-increment epoch before
  *     the sweep) voids every slot read before it: by the argument above, a stale slot has
  *     {@code e0 <} that epoch. The sweep only frees the memory.</li>
- * <li>With the pipelined commit ({@link WalSyncer}: FULL configured, the writing connection at NORMAL, the vault
- *     syncing the WAL after each batch) a write's method returns only after the sync covering its batch, so its
- *     increment comes after its commit as before (later than before: after the sync); the argument needs nothing
- *     more. A reader whose database read saw a committed but not yet synced row waits for that sync before it
- *     returns or stores the row ({@code JdbcAccess.visible}, before {@link #put}), so the cache never holds a row
- *     that a power loss could take back.</li>
  * </ul>
  *
  * <p>Thread-safe.

@@ -55,14 +55,6 @@ import org.jdbi.v3.core.Jdbi;
  * position's wake-ups on itself. Callers are not woken through a lock that each must take in turn. (The
  * operation, its state and its part of the tree: {@link GroupCommitOp}.)
  *
- * <p><b>The pipelined commit</b> (a {@link WalSyncer}; SQLite with {@code synchronous=FULL} configured and this
- * process the database's only writer): the writing connection runs {@code NORMAL}, so its {@code COMMIT} does not
- * sync the WAL; the leader publishes the batch's sequence number just before the COMMIT
- * ({@link WalSyncer#beforeCommit}) and, after it, hands the batch to the syncer and takes the next batch at once. The
- * syncer fsyncs the WAL once for every batch handed over so far and only then completes them (outcomes, the wake
- * tree above), in order. So a caller still returns only after a sync covering its batch, whatever its
- * outcome, and reads wait for that sync before returning a row of the batch ({@code JdbcAccess.visible}).
- *
  * <p><b>Waiting</b> is bounded by {@code timeoutMillis} until the operation is taken into a batch: a
  * caller still queued after that is removed from the queue and gets {@link TimeoutException}; once its
  * operation runs, it waits for the commit. Interrupts likewise: a queued caller leaves the queue, a
@@ -89,8 +81,6 @@ final class SqliteGroupCommit {
     }
 
     private final Lazy<Jdbi> writer;
-    /** The pipelined commit's WAL sync (the writing connection runs NORMAL), or null: the commit syncs (FULL). */
-    private final WalSyncer syncer;
     /**
      * The writing connection's kept statements: the savepoints of a batch and the hottest writes'
      * statements ({@link JdbcAccess#update}); used only inside a batch, by its one running thread.
@@ -117,17 +107,9 @@ final class SqliteGroupCommit {
     /**
      * @param writer Jdbi on the pool of the single writing connection, whose transactions begin IMMEDIATE (made at
      *               the first write)
-     * @param syncer the pipelined commit's WAL sync when the writing connection runs {@code synchronous=NORMAL} in
-     *               place of FULL; null when its commits sync themselves
      */
-    SqliteGroupCommit(Lazy<Jdbi> writer, WalSyncer syncer) {
+    SqliteGroupCommit(Lazy<Jdbi> writer) {
         this.writer = requireNonNull(writer, "writer is null");
-        this.syncer = syncer;
-    }
-
-    /** The pipelined commit's WAL sync, or null. */
-    WalSyncer syncer() {
-        return syncer;
     }
 
     /**
@@ -179,9 +161,6 @@ final class SqliteGroupCommit {
         }
         if (batch != null) {
             lead(batch); // a platform caller leads; the batch it took holds its own operation
-            if (op.state != DONE) {
-                await(op, deadline, true); // handed to the WAL syncer: done after its sync
-            }
         }
         op.wakeChildren(); // done: wake the next callers of its batch before anything else
         return (T) op.outcome();
@@ -379,22 +358,12 @@ final class SqliteGroupCommit {
             if (batch.length == 1) {
                 GroupCommitOp only = batch[0];
                 try {
-                    only.result = syncer == null ? writer.get().inTransaction(only.callback)
-                            : writer.get().inTransaction(h -> {
-                                Object r = only.callback.withHandle(h);
-                                syncer.beforeCommit(); // the last step before COMMIT (readers: see WalSyncer)
-                                return r;
-                            });
+                    only.result = writer.get().inTransaction(only.callback);
                 } catch (RuntimeException e) {
                     only.failure = e;
                 }
             } else {
-                writer.get().useTransaction(h -> {
-                    runAll(h, batch);
-                    if (syncer != null) {
-                        syncer.beforeCommit();
-                    }
-                });
+                writer.get().useTransaction(h -> runAll(h, batch));
             }
         } catch (Throwable e) {
             batchFailure = e; // begin, savepoint handling or commit failed: nothing of the batch is known to be durable
@@ -405,7 +374,6 @@ final class SqliteGroupCommit {
                     o.failure = batchFailure;
                 }
             }
-            long upTo = syncer == null ? 0 : syncer.committed(); // read while still leading
             monitor.lock();
             try {
                 if (batchFailure == null) {
@@ -423,11 +391,7 @@ final class SqliteGroupCommit {
             } finally {
                 monitor.unlock();
             }
-            if (syncer == null) {
-                GroupCommitOp.completeAll(batch); // then the tree: each woken caller wakes its children
-            } else {
-                syncer.afterTransaction(batch, upTo); // completed by the syncer, after the WAL sync covering it
-            }
+            GroupCommitOp.completeAll(batch); // then the tree: each woken caller wakes its children
         }
     }
 

@@ -14,14 +14,8 @@
  * with {@code synchronous=FULL} (the default) every commit fsyncs the WAL, so a write survives a
  * process kill and a power loss; {@code NORMAL} skips that fsync and still survives {@code kill -9}
  * (the WAL is in the OS page cache), but the last commits can be lost if the machine loses power. A
- * vault must never lose a rotated credential, hence FULL. With FULL and the read cache on (the default: this
- * process holds the database's lock file and is its only writer) the commit is <em>pipelined</em>
- * ({@link dev.animavault.plugin.storage.jdbc.WalSyncer}): the writing connection runs {@code NORMAL} and the vault
- * fsyncs the WAL after each batch of the group commit, off the writer's turn, before acknowledging any operation of
- * the batch; a read that saw a committed row waits for that sync before returning it. What a client can observe is
- * FULL's: a write is acknowledged, and a row is visible, only once synced. With the read cache off, FULL stays
- * SQLite's own per-commit sync. PostgreSQL commits are durable with the server's defaults ({@code fsync},
- * {@code synchronous_commit} on).
+ * vault must never lose a rotated credential, hence FULL. PostgreSQL commits are durable with the
+ * server's defaults ({@code fsync}, {@code synchronous_commit} on).
  *
  * <p><b>Concurrency.</b> SQLite: one writing connection, its transactions opened with
  * {@code BEGIN IMMEDIATE} (no read-to-write lock upgrade, so no {@code SQLITE_BUSY} deadlock) and

@@ -102,10 +102,8 @@ class JdbcMigrationTest {
     void sqliteConnectionsUseWalFullSyncForeignKeysAndImmediateWrites() throws IOException {
         try (JdbcStorageBackend b = openSqlite()) {
             assertEquals("wal", b.writer().withHandle(h -> h.createQuery("PRAGMA journal_mode").mapTo(String.class).one()));
-            // FULL configured (the default): the pipelined commit, whose writing connection runs NORMAL while the
-            // vault syncs the WAL after each batch (SqlitePipelinedCommitTest)
-            assertEquals(1, pragma(b, "synchronous"), "the writing connection at NORMAL");
-            assertTrue(b.groupCommit().syncer() != null, "the vault syncs the WAL per batch");
+            assertEquals(2, pragma(b, "synchronous"),
+                    "synchronous=FULL");
             assertEquals(1, pragma(b, "foreign_keys"));
             assertEquals(5000, pragma(b, "busy_timeout"));
             // the writer's larger page cache and rarer auto-checkpoint (fewer system calls in its serial turn)
