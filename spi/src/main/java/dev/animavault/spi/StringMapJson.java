@@ -25,11 +25,7 @@ public final class StringMapJson {
         if (map.isEmpty()) {
             return "{}"; // most label maps: no builder, no sorted copy
         }
-        int capacity = 2;
-        for (Map.Entry<String, String> e : map.entrySet()) {
-            capacity += 6 + length(e.getKey()) + length(e.getValue()); // quotes, colon, comma: no growth unless escaped
-        }
-        StringBuilder sb = new StringBuilder(capacity).append('{');
+        StringBuilder sb = new StringBuilder(16 + map.size() * 16).append('{');
         boolean first = true;
         // one entry is sorted as it is (a create's attributes: the hint): no sorted copy
         for (Map.Entry<String, String> e : (map.size() == 1 ? map : new TreeMap<>(map)).entrySet()) {
@@ -55,10 +51,6 @@ public final class StringMapJson {
             return Map.of(); // most label maps are empty: no parser, no map to copy later
         }
         return new Parser(json).object();
-    }
-
-    private static int length(String s) {
-        return s == null ? 0 : s.length();
     }
 
     private static void quote(StringBuilder sb, String s) {
