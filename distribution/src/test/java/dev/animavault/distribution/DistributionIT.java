@@ -398,7 +398,8 @@ class DistributionIT {
     /**
      * The launcher's heap cap: 88 MiB plus 20 MiB per admin-login hash slot beyond the first (the server's default
      * {@code max-concurrent-hashes} is half the cores, at least 1; an Argon2id hash holds 19 MiB of heap), from
-     * {@code nproc} as the launcher counts; read from the JVM's own command line.
+     * {@code nproc} as the launcher counts, and G1's fixed marking threshold of 60% (its adaptive one started a
+     * concurrent mark every few young collections under writes); read from the JVM's own command line.
      */
     private static void assertHeapCapFollowsCores(VaultProcess vault) throws Exception {
         Process nproc = new ProcessBuilder("nproc").redirectErrorStream(true).start();
@@ -409,6 +410,8 @@ class DistributionIT {
         byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(vault.process().pid()), "cmdline"));
         List<String> args = List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
         assertTrue(args.contains(expected), "launcher should pass " + expected + " on " + cpus + " CPUs: " + args);
+        assertTrue(args.contains("-XX:-G1UseAdaptiveIHOP") && args.contains("-XX:InitiatingHeapOccupancyPercent=60"),
+                "launcher should fix G1's marking threshold at 60%: " + args);
     }
 
     /**
