@@ -74,13 +74,23 @@ final class SigningSecrets {
      * deliveries.
      */
     Secret rotate(String org, Instant now) {
-        Optional<StoredRecord> r = storage.getRecord(NAMESPACE, org);
-        Secret old = r.map(x -> decode(barrier.openRecord(NAMESPACE, org, x.value()))).orElse(null);
-        Secret fresh = fresh(now);
-        Secret stored = old == null ? fresh : new Secret(fresh.value(), now, old.value(), now.plus(OVERLAP));
-        byte[] sealed = barrier.sealRecord(NAMESPACE, org, encode(stored));
-        storage.putRecord(NAMESPACE, org, sealed, r.map(StoredRecord::revision).orElse(0L));
-        return fresh;
+        for (int attempt = 0; ; attempt++) {
+            Optional<StoredRecord> r = storage.getRecord(NAMESPACE, org);
+            Secret old = r.map(x -> decode(barrier.openRecord(NAMESPACE, org, x.value()))).orElse(null);
+            Secret fresh = fresh(now);
+            Secret stored = old == null ? fresh : new Secret(fresh.value(), now, old.value(), now.plus(OVERLAP));
+            byte[] sealed = barrier.sealRecord(NAMESPACE, org, encode(stored));
+            try {
+                storage.putRecord(NAMESPACE, org, sealed, r.map(StoredRecord::revision).orElse(0L));
+                return fresh;
+            } catch (VaultException e) {
+                // none was stored when read, and current() (a delivery) created one meanwhile: rotate that
+                // one (it becomes the previous secret). A concurrent rotation (a revision conflict) is not retried.
+                if (e.errorCode() != ErrorCode.ALREADY_EXISTS || r.isPresent() || attempt >= 2) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static Secret fresh(Instant now) {
