@@ -12,7 +12,9 @@ DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install -y wrk)" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+BENCH_NAME=cluster-bench
+# shellcheck source=lib.sh
+source bench/lib.sh  # free_port, log, die
 
 DIST=""
 for d in distribution/target/anima-vault-*/; do [ -x "$d/bin/anima-vault" ] && DIST=${d%/}; done
@@ -24,7 +26,7 @@ fi
 WORK=$(mktemp -d /tmp/anima-cluster-bench.XXXXXX)
 chmod 755 "$WORK"
 export ANIMA_PG_DIR="$WORK/pg"
-export ANIMA_PG_PORT=$((30000 + RANDOM % 20000))
+export ANIMA_PG_PORT=$(free_port)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -38,7 +40,6 @@ export ANIMA_VAULT_ROOT_KEY=$(head -c 32 /dev/urandom | base64)
 OWNER=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export ANIMA_VAULT_BOOTSTRAP_TOKEN=$OWNER
 
-free_port() { local p; while :; do p=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
 
 # start_node NAME CONFIG: starts a node, echoes its port
 start_node() {

@@ -31,10 +31,16 @@ find_dist() {
   [ -n "$DIST" ] || die "no distribution/target/anima-vault-*/bin/anima-vault"
 }
 
+# free_port: a loopback port nothing listens on, below the kernel's ephemeral range when it can (10000 up to
+# the range's start): a port inside the range may be the local end of a client connection (wrk's, curl's, a
+# JDBC pool's), which the connect() probe below takes for free and bind() then refuses ("Address already in
+# use", seen once in a full run of http-bench.sh).
 free_port() {
-  local port i
+  local port i low=32768 span
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  span=$((low - 10000))
   for ((i = 0; i < 100; i++)); do
-    port=$((20000 + RANDOM % 40000))
+    if ((span >= 1000)); then port=$((10000 + RANDOM % span)); else port=$((20000 + RANDOM % 40000)); fi
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then printf '%s' "$port"; return 0; fi
   done
   die "no free loopback port found"

@@ -22,6 +22,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BENCH=$ROOT/bench
 # shellcheck source=../scripts/java-env.sh
 source "$ROOT/scripts/java-env.sh"
+BENCH_NAME=pages-ab
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"  # free_port (die and log as below)
 die() { echo "pages-ab: $*" >&2; exit 1; }
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ $# = 2 ] && [ -x "$1/bin/anima-vault" ] && [ -x "$2/bin/anima-vault" ] || die "usage: pages-ab.sh DIST_A DIST_B"
@@ -37,7 +40,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { local p; while :; do p=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
 token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
