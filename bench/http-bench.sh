@@ -6,7 +6,7 @@
 # 1. starts distribution/target/anima-vault-<version>/bin/anima-vault server on the embedded default
 #    (SQLite + audit to a file) with a fresh data directory, and the bare server (bench module);
 # 2. secret reads with an identity token vs the bare handler, alternately, ROUNDS x DURATION with wrk;
-# 3. secret writes/s with 1 and with 32 concurrent clients (wrk + lua/write-secrets.lua);
+# 3. secret writes/s with 1 and with 32 concurrent clients (wrk + lua/write-secrets.lua), WRITE_ROUNDS alternating rounds;
 # 4. stores LOAD_SECRETS (100,000) secrets and reports the server's RSS (/proc/<pid>/status VmRSS);
 # 5. prints a summary table and writes it to bench/results/<timestamp>.txt.
 set -euo pipefail
@@ -18,6 +18,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 WRITE_CLIENTS_MANY=${WRITE_CLIENTS_MANY:-32}
 WRITE_WARMUP=${WRITE_WARMUP:-10}    # seconds of discarded writes (WRITE_CLIENTS_MANY clients) before the write runs
+WRITE_ROUNDS=${WRITE_ROUNDS:-2}     # alternating write rounds (each: 1 client once, WRITE_CLIENTS_MANY once); the ratio is of the means
 LOAD_SECRETS=${LOAD_SECRETS:-100000}
 LOAD_CLIENTS=${LOAD_CLIENTS:-32}
 IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread over
@@ -44,8 +45,9 @@ BENCH_NAME=http-bench
 source "$BENCH/lib.sh"
 
 require_uint ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
-  PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS PAGE_WALK
+  PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS PAGE_WALK WRITE_ROUNDS
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
+[ "$WRITE_ROUNDS" -ge 1 ] || die "WRITE_ROUNDS must be at least 1"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || die "ROUNDS must be 1..20"
 [ "$IDENTITIES" -ge 1 ] && [ "$IDENTITIES" -le 1000 ] || die "IDENTITIES must be 1..1000"
 for p in $PARTS; do
@@ -347,12 +349,29 @@ if [ "$WRITE_WARMUP" -gt 0 ]; then
   log "write warm-up: ${WRITE_WARMUP}s with $WRITE_CLIENTS_MANY clients (discarded)"
   run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WW "$WRITE_WARMUP" >/dev/null
 fi
-result=$(run_writes 1 1 W1)
-read -r W1_RATE W1_P99 W1_CREATED W1_FAILED W1_CPU <<<"$result"
-log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAILED failed), server CPU $W1_CPU us/write, load $(cut -d' ' -f1 /proc/loadavg)"
-result=$(run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WN)
-read -r WN_RATE WN_P99 WN_CREATED WN_FAILED WN_CPU <<<"$result"
-log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed), server CPU $WN_CPU us/write, load $(cut -d' ' -f1 /proc/loadavg)"
+# Alternating rounds, as for the reads: this machine's speed drifts (the lone writer's rate by ~20% within an hour),
+# and one 1-client run followed by one 32-client run put all of a drift into the ratio. Each round's figures go to
+# W_ROWS; the rates, p99s and CPU figures reported are the rounds' means, the counts their sums.
+W_ROWS=""
+w1_sum=""; wn_sum=""
+for ((wr = 1; wr <= WRITE_ROUNDS; wr++)); do
+  for clients in 1 "$WRITE_CLIENTS_MANY"; do
+    if [ "$clients" = 1 ]; then tag=W1; threads=1; else tag=WN; threads=$WMANY_THREADS; fi
+    # key prefixes stay those of earlier versions in a single round (W1, WN), else W1r2, WNr2, ...
+    prefix=$tag; [ "$WRITE_ROUNDS" = 1 ] || prefix="${tag}r$wr"
+    result=$(run_writes "$clients" "$threads" "$prefix")
+    read -r rate p99 created failed cpu <<<"$result"
+    log "writes round $wr, $clients client(s): $rate/s, p99 $p99 ms ($created created, $failed failed), server CPU $cpu us/write, load $(cut -d' ' -f1 /proc/loadavg)"
+    W_ROWS+="$wr $clients $rate $p99 $created $failed $cpu"$'\n'
+    if [ "$clients" = 1 ]; then w1_sum+="$result"$'\n'; else wn_sum+="$result"$'\n'; fi
+  done
+done
+# means of rate, p99, CPU; sums of created, failed
+w_mean() { awk 'NF {r += $1; p += $2; c += $3; f += $4; u += $5; n++} END {printf "%.1f %.2f %d %d %.0f", r / n, p / n, c, f, u / n}' <<<"$1"; }
+read -r W1_RATE W1_P99 W1_CREATED W1_FAILED W1_CPU <<<"$(w_mean "$w1_sum")"
+read -r WN_RATE WN_P99 WN_CREATED WN_FAILED WN_CPU <<<"$(w_mean "$wn_sum")"
+log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAILED failed), server CPU $W1_CPU us/write (mean of $WRITE_ROUNDS rounds)"
+log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed), server CPU $WN_CPU us/write (mean of $WRITE_ROUNDS rounds)"
 W_RATIO=$(awk -v a="$WN_RATE" -v b="$W1_RATE" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
 W_VERDICT=$(verdict "$W_RATIO" ">=" 8)
 fi  # writes
@@ -593,11 +612,15 @@ RESULT="$BENCH/results/$STAMP.txt"
   echo
   fi
   if has writes; then
-  echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s, org API key)"
+  echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s per run, org API key; $WRITE_ROUNDS alternating rounds)"
   printf '  %-22s %12s %12s %10s %8s %14s\n' clients "writes/s" "p99" created failed "server CPU"
-  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' 1 "$W1_RATE" "$W1_P99" "$W1_CREATED" "$W1_FAILED" "$W1_CPU"
-  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "$WRITE_CLIENTS_MANY" "$WN_RATE" "$WN_P99" "$WN_CREATED" "$WN_FAILED" "$WN_CPU"
-  echo "  $WRITE_CLIENTS_MANY clients / 1 client: ${W_RATIO}x (target >= 8x: $W_VERDICT)"
+  while read -r wr clients rate p99 created failed cpu; do
+    [ -n "$wr" ] || continue
+    printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "round $wr, $clients" "$rate" "$p99" "$created" "$failed" "$cpu"
+  done <<<"$W_ROWS"
+  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "mean, 1" "$W1_RATE" "$W1_P99" "$W1_CREATED" "$W1_FAILED" "$W1_CPU"
+  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "mean, $WRITE_CLIENTS_MANY" "$WN_RATE" "$WN_P99" "$WN_CREATED" "$WN_FAILED" "$WN_CPU"
+  echo "  $WRITE_CLIENTS_MANY clients / 1 client: ${W_RATIO}x, of the rounds' mean rates (target >= 8x: $W_VERDICT)"
   echo
   fi
   echo "Memory (server process VmRSS)"
