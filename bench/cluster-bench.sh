@@ -40,7 +40,6 @@ export ANIMA_VAULT_ROOT_KEY=$(head -c 32 /dev/urandom | base64)
 OWNER=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export ANIMA_VAULT_BOOTSTRAP_TOKEN=$OWNER
 
-
 # start_node NAME CONFIG: starts a node, echoes its port
 start_node() {
   local dir="$WORK/$1" port

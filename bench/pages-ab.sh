@@ -24,9 +24,7 @@ BENCH=$ROOT/bench
 source "$ROOT/scripts/java-env.sh"
 BENCH_NAME=pages-ab
 # shellcheck source=lib.sh
-source "$BENCH/lib.sh"  # free_port (die and log as below)
-die() { echo "pages-ab: $*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+source "$BENCH/lib.sh"  # die, log, free_port, random_token
 [ $# = 2 ] && [ -x "$1/bin/anima-vault" ] && [ -x "$2/bin/anima-vault" ] || die "usage: pages-ab.sh DIST_A DIST_B"
 [ -f "$BENCH/target/classes/dev/animavault/bench/SecretLoader.class" ] || die "build the bench module first (mvn -pl bench -am package -DskipTests)"
 BENCH_CP="$BENCH/target/classes:$BENCH/target/lib/*"
@@ -40,7 +38,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-token() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 declare -A URL PID KEY READER
@@ -48,7 +45,7 @@ for v in A B; do
   dist=$1; [ "$v" = B ] && dist=$2
   port=$(free_port)
   URL[$v]="http://127.0.0.1:$port"
-  KEY[$v]="avk_$(token)"
+  KEY[$v]="avk_$(random_token)"
   mkdir -p "$WORK/$v"
   opts=${JAVA_OPTS_A:-}; [ "$v" = B ] && opts=${JAVA_OPTS_B:-}
   ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$port ANIMA_VAULT_DATA_DIR="$WORK/$v/data" \
