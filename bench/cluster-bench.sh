@@ -40,7 +40,8 @@ export ANIMA_VAULT_ROOT_KEY=$(head -c 32 /dev/urandom | base64)
 OWNER=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export ANIMA_VAULT_BOOTSTRAP_TOKEN=$OWNER
 
-# start_node NAME CONFIG: starts a node, echoes its port
+# start_node NAME CONFIG: starts a node and sets NODE_PORT to its port. Runs in this shell, not in a command
+# substitution: a $(start_node ...) subshell kept the node's pid out of PIDS, so the nodes outlived the bench.
 start_node() {
   local dir="$WORK/$1" port
   port=$(free_port)
@@ -50,7 +51,7 @@ start_node() {
     ANIMA_VAULT_HTTP_PORT="$port" "$DIST/bin/anima-vault" server >"$dir/server.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 240); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/sys/health" 2>/dev/null && { echo "$port"; return 0; }
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/sys/health" 2>/dev/null && { NODE_PORT=$port; return 0; }
     sleep 0.5
   done
   tail -n 30 "$dir/server.log" >&2
@@ -110,7 +111,7 @@ vault:
   credential-types: [api_key]
 YAML
 log "SQLite, one node"
-PORT1=$(start_node sqlite "$WORK/sqlite.yaml")
+start_node sqlite "$WORK/sqlite.yaml"; PORT1=$NODE_PORT
 prepare
 SQ_R=$(rate read "$PORT1"); SQ_W=$(rate write "$PORT1")
 stop_nodes
@@ -128,11 +129,11 @@ vault:
   credential-types: [api_key]
 YAML
 log "PostgreSQL, one node"
-PORT1=$(start_node pg-a "$WORK/pg.yaml")
+start_node pg-a "$WORK/pg.yaml"; PORT1=$NODE_PORT
 prepare
 PG1_R=$(rate read "$PORT1"); PG1_W=$(rate write "$PORT1")
 log "PostgreSQL, two nodes"
-PORT2=$(start_node pg-b "$WORK/pg.yaml")
+start_node pg-b "$WORK/pg.yaml"; PORT2=$NODE_PORT
 PG2_R=$(rate read "$PORT1" "$PORT2"); PG2_W=$(rate write "$PORT1" "$PORT2")
 stop_nodes
 
