@@ -353,7 +353,6 @@ fi
 # and one 1-client run followed by one 32-client run put all of a drift into the ratio. Each round's figures go to
 # W_ROWS; the rates, p99s and CPU figures reported are the rounds' means, the counts their sums.
 W_ROWS=""
-w1_sum=""; wn_sum=""
 for ((wr = 1; wr <= WRITE_ROUNDS; wr++)); do
   for clients in 1 "$WRITE_CLIENTS_MANY"; do
     if [ "$clients" = 1 ]; then tag=W1; threads=1; else tag=WN; threads=$WMANY_THREADS; fi
@@ -363,13 +362,15 @@ for ((wr = 1; wr <= WRITE_ROUNDS; wr++)); do
     read -r rate p99 created failed cpu <<<"$result"
     log "writes round $wr, $clients client(s): $rate/s, p99 $p99 ms ($created created, $failed failed), server CPU $cpu us/write, load $(cut -d' ' -f1 /proc/loadavg)"
     W_ROWS+="$wr $clients $rate $p99 $created $failed $cpu"$'\n'
-    if [ "$clients" = 1 ]; then w1_sum+="$result"$'\n'; else wn_sum+="$result"$'\n'; fi
   done
 done
-# means of rate, p99, CPU; sums of created, failed
-w_mean() { awk 'NF {r += $1; p += $2; c += $3; f += $4; u += $5; n++} END {printf "%.1f %.2f %d %d %.0f", r / n, p / n, c, f, u / n}' <<<"$1"; }
-read -r W1_RATE W1_P99 W1_CREATED W1_FAILED W1_CPU <<<"$(w_mean "$w1_sum")"
-read -r WN_RATE WN_P99 WN_CREATED WN_FAILED WN_CPU <<<"$(w_mean "$wn_sum")"
+# w_mean CLIENTS: the runs of W_ROWS with that many clients: means of rate, p99, CPU; sums of created, failed
+w_mean() {
+  awk -v k="$1" '$2 == k {r += $3; p += $4; c += $5; f += $6; u += $7; n++}
+    END {printf "%.1f %.2f %d %d %.0f", r / n, p / n, c, f, u / n}' <<<"$W_ROWS"
+}
+read -r W1_RATE W1_P99 W1_CREATED W1_FAILED W1_CPU <<<"$(w_mean 1)"
+read -r WN_RATE WN_P99 WN_CREATED WN_FAILED WN_CPU <<<"$(w_mean "$WRITE_CLIENTS_MANY")"
 log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAILED failed), server CPU $W1_CPU us/write (mean of $WRITE_ROUNDS rounds)"
 log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed), server CPU $WN_CPU us/write (mean of $WRITE_ROUNDS rounds)"
 W_RATIO=$(awk -v a="$WN_RATE" -v b="$W1_RATE" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
