@@ -16,13 +16,16 @@ source "$ROOT/scripts/java-env.sh"
   || { echo "build the bench module first (mvn -pl bench -am package -DskipTests)" >&2; exit 1; }
 BENCH_CP="$ROOT/bench/target/classes:$ROOT/bench/target/lib/*"
 L=$ROOT/bench/lua
+BENCH_NAME=walk-threads
+# shellcheck source=lib.sh
+source "$ROOT/bench/lib.sh"  # free_port, random_token
 W=$(mktemp -d "${TMPDIR:-/tmp}/anima-walk-threads.XXXXXX")
-port=$((20000 + RANDOM % 40000))
-KEY="avk_$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 43)"
+port=$(free_port)
+KEY="avk_$(random_token)"
 ANIMA_VAULT_HTTP_HOST=127.0.0.1 ANIMA_VAULT_HTTP_PORT=$port ANIMA_VAULT_DATA_DIR="$W/data" ANIMA_VAULT_JAVA_OPTS="${JOPTS:-}" \
   ANIMA_VAULT_BOOTSTRAP_TOKEN="$KEY" "$DIST/bin/anima-vault" server >"$W/vault.log" 2>&1 &
 VP=$!
-trap 'kill -TERM $VP 2>/dev/null; wait $VP 2>/dev/null; rm -rf "$W"' EXIT
+trap 'kill -TERM $VP 2>/dev/null; wait $VP 2>/dev/null || true; rm -rf "$W"' EXIT
 URL=http://127.0.0.1:$port
 for _ in $(seq 600); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/sys/health")" = 200 ] && break; sleep 0.5; done
 JPID=$(pgrep -P $VP java || echo $VP)
