@@ -6,7 +6,8 @@
 # 1. starts distribution/target/anima-vault-<version>/bin/anima-vault server on the embedded default
 #    (SQLite + audit to a file) with a fresh data directory, and the bare server (bench module);
 # 2. secret reads with an identity token vs the bare handler, alternately, ROUNDS x DURATION with wrk;
-# 3. secret writes/s with 1 and with 32 concurrent clients (wrk + lua/write-secrets.lua), WRITE_ROUNDS alternating rounds;
+# 3. secret writes/s with 1 and with 32 concurrent clients (wrk + lua/write-secrets.lua), WRITE_ROUNDS alternating rounds,
+#    beside the same runs against the bare writer (bench module: Helidon + SQLite synchronous=FULL + group commit);
 # 4. stores LOAD_SECRETS (100,000) secrets and reports the server's RSS (/proc/<pid>/status VmRSS);
 # 5. prints a summary table and writes it to bench/results/<timestamp>.txt.
 set -euo pipefail
@@ -18,7 +19,9 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 WRITE_CLIENTS_MANY=${WRITE_CLIENTS_MANY:-32}
 WRITE_WARMUP=${WRITE_WARMUP:-10}    # seconds of discarded writes (WRITE_CLIENTS_MANY clients) before the write runs
+WRITE_WARMUP_ONE=${WRITE_WARMUP_ONE:-10}  # then seconds of discarded writes with 1 client (the lone writer's own paths)
 WRITE_ROUNDS=${WRITE_ROUNDS:-2}     # alternating write rounds (each: 1 client once, WRITE_CLIENTS_MANY once); the ratio is of the means
+BENCH_BARE_WRITES=${BENCH_BARE_WRITES:-1}  # 1: each write run is followed by the same run against the bare writer (its own warm-up first)
 LOAD_SECRETS=${LOAD_SECRETS:-100000}
 LOAD_CLIENTS=${LOAD_CLIENTS:-32}
 IDENTITIES=${IDENTITIES:-100}       # identities the written secrets are spread over
@@ -44,7 +47,7 @@ BENCH_NAME=http-bench
 # shellcheck source=lib.sh
 source "$BENCH/lib.sh"
 
-require_uint ROUNDS DURATION WARMUP THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
+require_uint ROUNDS DURATION WARMUP WRITE_WARMUP WRITE_WARMUP_ONE THREADS CONNECTIONS WRITE_CLIENTS_MANY LOAD_SECRETS LOAD_CLIENTS IDENTITIES STARTUP_RUNS \
   PAGE_IDENTITIES PAGE_SECRETS PAGE_DURATION PAGE_CONNECTIONS PAGE_WALK WRITE_ROUNDS
 [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 300 ] || die "DURATION must be 1..300 seconds"
 [ "$WRITE_ROUNDS" -ge 1 ] || die "WRITE_ROUNDS must be at least 1"
@@ -70,6 +73,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/anima-bench.XXXXXX")
 chmod 700 "$WORK"
 VAULT_PID=""
 BARE_PID=""
+BARE_W_PID=""
 stop_pid() {
   local pid=$1 i
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
@@ -80,6 +84,7 @@ stop_pid() {
 cleanup() {
   stop_pid "$VAULT_PID"
   stop_pid "$BARE_PID"
+  stop_pid "$BARE_W_PID"
   if [ "$BENCH_KEEP" = 1 ]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -282,7 +287,7 @@ stop_pid "$BARE_PID"; BARE_PID=""
 fi  # reads
 
 # --- writes -----------------------------------------------------------------------------------------------
-W1_CREATED=0; WN_CREATED=0
+W1_CREATED=0; WN_CREATED=0; WARM_CREATED=0
 if has writes || has memory; then
 log "creating $IDENTITIES identities for the writes"
 AV_TOKEN=$ORG_KEY "$JAVA_HOME/bin/java" -cp "$BENCH_CP" dev.animavault.bench.SecretLoader \
@@ -312,30 +317,32 @@ thread_table() {
     }' "$1" "$2" | sort -t$'\t' -k1,1 -rn | cut -f2-
 }
 
-# run_writes CLIENTS THREADS PREFIX -> "writes_per_s p99_ms created failed"; with BENCH_THREAD_CPU=1 the
-# server's CPU per write by thread (and wrk's) goes to $WORK/threads.txt and the result file
+# run_writes CLIENTS THREADS PREFIX [SECONDS] -> "writes_per_s p99_ms created failed cpu_us" against the server
+# W_URL (pid W_PID: the vault, or the bare writer); with BENCH_THREAD_CPU=1 the server's CPU per write by thread
+# (and wrk's) goes to $WORK/threads.txt and the result file
+W_URL=$VAULT_URL; W_PID=$VAULT_PID; W_LABEL=writes; W_TAG=""
 run_writes() {
   local clients=$1 threads=$2 prefix=$3 seconds=${4:-$DURATION} out p99 summary created failed duration_us before after cpu wrk_us
-  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$VAULT_PID" >"$WORK/tt.before"
-  before=$(cpu_ticks "$VAULT_PID")
+  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$W_PID" >"$WORK/tt.before"
+  before=$(cpu_ticks "$W_PID")
   # `times` in the substitution's subshell prints its children's (wrk's) user and system time last
   out=$(AV_TOKEN=$ORG_KEY AV_KEY_PREFIX=$prefix AV_IDENTITY_PREFIX=bench_ AV_IDENTITIES=$IDENTITIES \
     wrk -t"$threads" -c"$clients" -d"${seconds}s" --timeout 10s --latency \
-    -s "$BENCH/lua/write-secrets.lua" "$VAULT_URL/v1/vault/secrets" 2>>"$WORK/wrk-errors.txt"; times)
-  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$VAULT_PID" >"$WORK/tt.after"
+    -s "$BENCH/lua/write-secrets.lua" "$W_URL/v1/vault/secrets" 2>>"$WORK/wrk-errors.txt"; times)
+  [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$W_PID" >"$WORK/tt.after"
   wrk_us=$(tail -n 1 <<<"$out" | awk '{s = 0; for (i = 1; i <= 2; i++) {split($i, a, /[ms]/); s += a[1] * 60 + a[2]} printf "%.0f", s * 1e6}')
   out=$(head -n -2 <<<"$out")
-  printf '### writes, %s clients, %ss\n%s\n\n' "$clients" "$DURATION" "$out" >>"$WORK/wrk.txt"
+  printf '### %s, %s clients, %ss\n%s\n\n' "$W_LABEL" "$clients" "$seconds" "$out" >>"$WORK/wrk.txt"
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   summary=$(grep '^created=' <<<"$out" || true)
   [ -n "$summary" ] || die "write run printed no summary: $out"
   created=$(sed -n 's/.*created=\([0-9]*\).*/\1/p' <<<"$summary")
   failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$summary")
   duration_us=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' <<<"$summary")
-  after=$(cpu_ticks "$VAULT_PID")
+  after=$(cpu_ticks "$W_PID")
   cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${created:-0}" 'BEGIN {printf "%.0f", (n > 0) ? t * 1e6 / hz / n : 0}')
   if [ "$BENCH_THREAD_CPU" = 1 ]; then
-    { echo "### $prefix: $clients client(s), ${seconds}s, $created writes, CPU per write by thread"
+    { echo "### ${W_TAG}$prefix: $clients client(s), ${seconds}s, $created writes, CPU per write by thread"
       thread_table "$WORK/tt.before" "$WORK/tt.after" "${created:-0}" "$wrk_us"; echo; } >>"$WORK/threads.txt"
   fi
   echo "$(awk -v c="$created" -v d="$duration_us" 'BEGIN {printf "%.1f", c / (d / 1e6)}') $p99 $created $failed $cpu"
@@ -343,16 +350,49 @@ run_writes() {
 fi
 if has writes; then
 WMANY_THREADS=$((WRITE_CLIENTS_MANY < THREADS ? WRITE_CLIENTS_MANY : THREADS))
+# on_bare / on_vault: where run_writes sends its load
+on_bare() { W_URL=$BARE_W_URL; W_PID=$BARE_W_PID; W_LABEL="bare writes"; W_TAG="bare "; }
+on_vault() { W_URL=$VAULT_URL; W_PID=$VAULT_PID; W_LABEL=writes; W_TAG=""; }
+if [ "$BENCH_BARE_WRITES" = 1 ]; then
+  # The baseline of the writes, as the bare handler is the reads': Helidon SE and SQLite with the vault's
+  # connection settings (synchronous=FULL) and a group commit, inserting rows shaped like the vault's, with
+  # no authentication, encryption, MACs, audit or savepoints (BareWriteServer). Its own 32 / 1 ratio is what
+  # this machine gives that stack; the vault's ratio is read beside it.
+  BARE_W_PORT=$(free_port)
+  BARE_W_URL="http://127.0.0.1:$BARE_W_PORT"
+  # shellcheck disable=SC2086  # BENCH_JAVA_OPTS holds several options
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $BENCH_JAVA_OPTS -cp "$BENCH_CP" \
+    dev.animavault.bench.BareWriteServer "$BARE_W_PORT" "$WORK/bare-writes.db" bench_ "$IDENTITIES" \
+    >"$WORK/bare-writes.log" 2>&1 &
+  BARE_W_PID=$!
+  wait_http "$BARE_W_URL/v1/sys/health" "$BARE_W_PID" "$WORK/bare-writes.log" 180 >/dev/null
+  log "bare writer on $BARE_W_URL (pid $BARE_W_PID)"
+fi
 if [ "$WRITE_WARMUP" -gt 0 ]; then
   # the first writes after startup run partly interpreted (~3,000 us of server CPU per write against
   # ~650 us warm): without this the 1-client rate, measured first, is depressed and the ratio flattered
   log "write warm-up: ${WRITE_WARMUP}s with $WRITE_CLIENTS_MANY clients (discarded)"
-  run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WW "$WRITE_WARMUP" >/dev/null
+  read -r _ _ created _ _ <<<"$(run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WW "$WRITE_WARMUP")"
+  WARM_CREATED=$((WARM_CREATED + created))
+  if [ "$BENCH_BARE_WRITES" = 1 ]; then
+    on_bare; run_writes "$WRITE_CLIENTS_MANY" "$WMANY_THREADS" WW "$WRITE_WARMUP" >/dev/null; on_vault
+  fi
+fi
+if [ "$WRITE_WARMUP_ONE" -gt 0 ]; then
+  # the lone writer's paths (a batch of one, the committer waiting for work and woken for each write) warm up
+  # more slowly than the concurrent ones: the bare writer's 1-client rate still rose by ~10% a round over three
+  # rounds after the concurrent warm-up alone (the vault's by 1-4%), which depressed the first round's rate
+  log "write warm-up: ${WRITE_WARMUP_ONE}s with 1 client (discarded)"
+  read -r _ _ created _ _ <<<"$(run_writes 1 1 WO "$WRITE_WARMUP_ONE")"
+  WARM_CREATED=$((WARM_CREATED + created))
+  if [ "$BENCH_BARE_WRITES" = 1 ]; then
+    on_bare; run_writes 1 1 WO "$WRITE_WARMUP_ONE" >/dev/null; on_vault
+  fi
 fi
 # Alternating rounds, as for the reads: this machine's speed drifts (the lone writer's rate by ~20% within an hour),
 # and one 1-client run followed by one 32-client run put all of a drift into the ratio. Each round's figures go to
 # W_ROWS; the rates, p99s and CPU figures reported are the rounds' means, the counts their sums.
-W_ROWS=""
+W_ROWS=""; BW_ROWS=""
 for ((wr = 1; wr <= WRITE_ROUNDS; wr++)); do
   for clients in 1 "$WRITE_CLIENTS_MANY"; do
     if [ "$clients" = 1 ]; then tag=W1; threads=1; else tag=WN; threads=$WMANY_THREADS; fi
@@ -362,12 +402,32 @@ for ((wr = 1; wr <= WRITE_ROUNDS; wr++)); do
     read -r rate p99 created failed cpu <<<"$result"
     log "writes round $wr, $clients client(s): $rate/s, p99 $p99 ms ($created created, $failed failed), server CPU $cpu us/write, load $(cut -d' ' -f1 /proc/loadavg)"
     W_ROWS+="$wr $clients $rate $p99 $created $failed $cpu"$'\n'
+    if [ "$BENCH_BARE_WRITES" = 1 ]; then
+      on_bare; result=$(run_writes "$clients" "$threads" "$prefix"); on_vault
+      read -r rate p99 created failed cpu <<<"$result"
+      log "bare writer, round $wr, $clients client(s): $rate/s, p99 $p99 ms ($created created, $failed failed), server CPU $cpu us/write"
+      BW_ROWS+="$wr $clients $rate $p99 $created $failed $cpu"$'\n'
+    fi
   done
 done
-# w_mean CLIENTS: the runs of W_ROWS with that many clients: means of rate, p99, CPU; sums of created, failed
+# w_mean CLIENTS [ROWS]: the runs of W_ROWS (or ROWS) with that many clients: means of rate, p99, CPU; sums of
+# created, failed
 w_mean() {
   awk -v k="$1" '$2 == k {r += $3; p += $4; c += $5; f += $6; u += $7; n++}
-    END {printf "%.1f %.2f %d %d %.0f", r / n, p / n, c, f, u / n}' <<<"$W_ROWS"
+    END {printf "%.1f %.2f %d %d %.0f", r / n, p / n, c, f, u / n}' <<<"${2:-$W_ROWS}"
+}
+# w_table ROWS: the summary's lines for the write runs of ROWS: each run, then the means for 1 and for
+# WRITE_CLIENTS_MANY clients
+w_table() {
+  local wr clients rate p99 created failed cpu
+  while read -r wr clients rate p99 created failed cpu; do
+    [ -n "$wr" ] || continue
+    printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "round $wr, $clients" "$rate" "$p99" "$created" "$failed" "$cpu"
+  done <<<"$1"
+  for clients in 1 "$WRITE_CLIENTS_MANY"; do
+    read -r rate p99 created failed cpu <<<"$(w_mean "$clients" "$1")"
+    printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "mean, $clients" "$rate" "$p99" "$created" "$failed" "$cpu"
+  done
 }
 read -r W1_RATE W1_P99 W1_CREATED W1_FAILED W1_CPU <<<"$(w_mean 1)"
 read -r WN_RATE WN_P99 WN_CREATED WN_FAILED WN_CPU <<<"$(w_mean "$WRITE_CLIENTS_MANY")"
@@ -375,6 +435,13 @@ log "writes, 1 client: $W1_RATE/s, p99 $W1_P99 ms ($W1_CREATED created, $W1_FAIL
 log "writes, $WRITE_CLIENTS_MANY clients: $WN_RATE/s, p99 $WN_P99 ms ($WN_CREATED created, $WN_FAILED failed), server CPU $WN_CPU us/write (mean of $WRITE_ROUNDS rounds)"
 W_RATIO=$(awk -v a="$WN_RATE" -v b="$W1_RATE" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
 W_VERDICT=$(verdict "$W_RATIO" ">=" 8)
+if [ "$BENCH_BARE_WRITES" = 1 ]; then
+  stop_pid "$BARE_W_PID"; BARE_W_PID=""
+  read -r BW1_RATE _ <<<"$(w_mean 1 "$BW_ROWS")"
+  read -r BWN_RATE _ <<<"$(w_mean "$WRITE_CLIENTS_MANY" "$BW_ROWS")"
+  BW_RATIO=$(awk -v a="$BWN_RATE" -v b="$BW1_RATE" 'BEGIN {printf "%.1f", (b > 0) ? a / b : 0}')
+  log "bare writer: 1 client $BW1_RATE/s, $WRITE_CLIENTS_MANY clients $BWN_RATE/s: ${BW_RATIO}x (the vault: ${W_RATIO}x)"
+fi
 fi  # writes
 
 # --- memory after many secrets -------------------------------------------------------------------------------
@@ -387,7 +454,7 @@ LOAD_LINE=$(grep '^stored=' "$WORK/loader.log" | tail -n1)
 LOAD_STORED=$(sed -n 's/.*stored=\([0-9]*\).*/\1/p' <<<"$LOAD_LINE")
 LOAD_SECONDS=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$LOAD_LINE")
 LOAD_RATE=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$LOAD_LINE")
-TOTAL_SECRETS=$((1 + W1_CREATED + WN_CREATED + LOAD_STORED))
+TOTAL_SECRETS=$((1 + WARM_CREATED + W1_CREATED + WN_CREATED + LOAD_STORED))
 # A read still works at that size (and the server is alive to be measured).
 api GET "$READ_PATH" "$WORK/agent.header"
 expect 200 "read OPENAI_API_KEY after the load"
@@ -615,13 +682,16 @@ RESULT="$BENCH/results/$STAMP.txt"
   if has writes; then
   echo "Secret writes (POST /v1/vault/secrets, a new key each, ${DURATION}s per run, org API key; $WRITE_ROUNDS alternating rounds)"
   printf '  %-22s %12s %12s %10s %8s %14s\n' clients "writes/s" "p99" created failed "server CPU"
-  while read -r wr clients rate p99 created failed cpu; do
-    [ -n "$wr" ] || continue
-    printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "round $wr, $clients" "$rate" "$p99" "$created" "$failed" "$cpu"
-  done <<<"$W_ROWS"
-  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "mean, 1" "$W1_RATE" "$W1_P99" "$W1_CREATED" "$W1_FAILED" "$W1_CPU"
-  printf '  %-22s %12s %9s ms %10s %8s %11s us\n' "mean, $WRITE_CLIENTS_MANY" "$WN_RATE" "$WN_P99" "$WN_CREATED" "$WN_FAILED" "$WN_CPU"
+  w_table "$W_ROWS"
   echo "  $WRITE_CLIENTS_MANY clients / 1 client: ${W_RATIO}x, of the rounds' mean rates (target >= 8x: $W_VERDICT)"
+  if [ "$BENCH_BARE_WRITES" = 1 ]; then
+  echo "  the bare writer, each run right after the vault's (Helidon + SQLite synchronous=FULL + group commit, rows like"
+  echo "  the vault's; no auth, encryption, MACs, audit or savepoints: what this machine gives the stack):"
+  w_table "$BW_ROWS"
+  echo "  bare writer $WRITE_CLIENTS_MANY clients / 1 client: ${BW_RATIO}x; vault/bare writes/s: 1 client" \
+    "$(awk -v a="$W1_RATE" -v b="$BW1_RATE" 'BEGIN {printf "%.2f", a / b}')x, $WRITE_CLIENTS_MANY clients" \
+    "$(awk -v a="$WN_RATE" -v b="$BWN_RATE" 'BEGIN {printf "%.2f", a / b}')x"
+  fi
   echo
   fi
   echo "Memory (server process VmRSS)"
