@@ -67,7 +67,8 @@ public final class BareWriteServer {
         }
     }
 
-    private BareWriteServer(String file, String prefix, int identities) throws SQLException {
+    /** The writing connection's settings: the vault writer's (see the class comment). */
+    static Properties settings() {
         Properties p = new Properties();
         p.setProperty("journal_mode", "WAL");
         p.setProperty("synchronous", "FULL");
@@ -76,7 +77,11 @@ public final class BareWriteServer {
         p.setProperty("jdbc.get_generated_keys", "false");
         p.setProperty("cache_size", "-8192");
         p.setProperty("wal_autocheckpoint", "5000");
-        connection = DriverManager.getConnection("jdbc:sqlite:" + file, p);
+        return p;
+    }
+
+    private BareWriteServer(String file, String prefix, int identities) throws SQLException {
+        connection = DriverManager.getConnection("jdbc:sqlite:" + file, settings());
         try (Statement s = connection.createStatement()) {
             s.executeUpdate("CREATE TABLE IF NOT EXISTS identities (org_id TEXT NOT NULL, id TEXT NOT NULL,"
                     + " name TEXT NOT NULL, PRIMARY KEY (org_id, id)) WITHOUT ROWID");
@@ -109,12 +114,22 @@ public final class BareWriteServer {
             System.err.println("usage: BareWriteServer <port> <database-file> <identity-prefix> <identities>");
             System.exit(2);
         }
-        BareWriteServer writer = new BareWriteServer(args[1], args[2], Integer.parseInt(args[3]));
-        Thread.ofPlatform().name("bare-committer").daemon(true).start(writer::commitLoop);
         LogConfig.configureRuntime();
-        WebServer server = WebServer.builder()
+        WebServer server = start(Integer.parseInt(args[0]), args[1], args[2], Integer.parseInt(args[3]));
+        System.out.println("bare write server listening on http://127.0.0.1:" + server.port());
+    }
+
+    /**
+     * Opens (or creates) the database, starts the committer and the server on {@code port} (0: any free one).
+     *
+     * @throws SQLException when the database cannot be opened
+     */
+    static WebServer start(int port, String file, String prefix, int identities) throws SQLException {
+        BareWriteServer writer = new BareWriteServer(file, prefix, identities);
+        Thread.ofPlatform().name("bare-committer").daemon(true).start(writer::commitLoop);
+        return WebServer.builder()
                 .host("127.0.0.1")
-                .port(Integer.parseInt(args[0]))
+                .port(port)
                 .routing(routing -> routing
                         .get("/v1/sys/health", (req, res) -> res.send("{\"status\":\"ok\"}"))
                         .post("/v1/vault/secrets", (req, res) -> {
@@ -138,7 +153,6 @@ public final class BareWriteServer {
                         }))
                 .build()
                 .start();
-        System.out.println("bare write server listening on http://127.0.0.1:" + server.port());
     }
 
     /** The JSON string value after {@code start} in {@code body} (no escapes expected), or null. */
