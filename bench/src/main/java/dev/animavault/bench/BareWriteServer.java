@@ -98,13 +98,13 @@ public final class BareWriteServer {
                         ORG, prefix, i));
             }
         }
-        connection.setAutoCommit(true);
         insert = connection.prepareStatement("INSERT INTO secrets VALUES (?, ?, ?, 'api_key', 1, '{}', ?, ?, ?, 1, 1,"
                 + " ?, ?, ?)");
     }
 
     /**
-     * Starts the server and blocks until the JVM is stopped.
+     * Starts the server, which runs until the JVM is stopped (each batch's {@code BEGIN IMMEDIATE} ... {@code COMMIT}
+     * is explicit, so the connection stays in auto-commit mode between them).
      *
      * @param args port, database file, identity prefix, number of identities
      * @throws SQLException when the database cannot be opened
