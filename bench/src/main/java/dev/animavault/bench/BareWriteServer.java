@@ -52,6 +52,15 @@ public final class BareWriteServer {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final ArrayDeque<Op> queue = new ArrayDeque<>();
+    /** Transactions committed (written by the committer only): fewer than the inserts when batches form. */
+    private volatile long commits;
+
+    /** A started bare writer: its HTTP server, and its transactions committed so far. */
+    record Running(WebServer server, BareWriteServer writer) {
+        long commits() {
+            return writer.commits;
+        }
+    }
 
     /** One queued insert and its caller. */
     private static final class Op {
@@ -115,8 +124,8 @@ public final class BareWriteServer {
             System.exit(2);
         }
         LogConfig.configureRuntime();
-        WebServer server = start(Integer.parseInt(args[0]), args[1], args[2], Integer.parseInt(args[3]));
-        System.out.println("bare write server listening on http://127.0.0.1:" + server.port());
+        Running running = start(Integer.parseInt(args[0]), args[1], args[2], Integer.parseInt(args[3]));
+        System.out.println("bare write server listening on http://127.0.0.1:" + running.server().port());
     }
 
     /**
@@ -124,10 +133,10 @@ public final class BareWriteServer {
      *
      * @throws SQLException when the database cannot be opened
      */
-    static WebServer start(int port, String file, String prefix, int identities) throws SQLException {
+    static Running start(int port, String file, String prefix, int identities) throws SQLException {
         BareWriteServer writer = new BareWriteServer(file, prefix, identities);
         Thread.ofPlatform().name("bare-committer").daemon(true).start(writer::commitLoop);
-        return WebServer.builder()
+        WebServer server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(port)
                 .routing(routing -> routing
@@ -153,6 +162,7 @@ public final class BareWriteServer {
                         }))
                 .build()
                 .start();
+        return new Running(server, writer);
     }
 
     /** The JSON string value after {@code start} in {@code body} (no escapes expected), or null. */
@@ -230,6 +240,7 @@ public final class BareWriteServer {
                 }
             }
             s.executeUpdate("COMMIT");
+            commits++; // the committer is the only writer
         } catch (SQLException e) {
             for (int i = 0; i < n; i++) {
                 batch[i].failed = true;
