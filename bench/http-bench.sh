@@ -320,7 +320,10 @@ thread_table() {
 # run_writes CLIENTS THREADS PREFIX [SECONDS] -> "writes_per_s p99_ms created failed cpu_us" against the server
 # W_URL (pid W_PID: the vault, or the bare writer); with BENCH_THREAD_CPU=1 the server's CPU per write by thread
 # (and wrk's) goes to $WORK/threads.txt and the result file
-W_URL=$VAULT_URL; W_PID=$VAULT_PID; W_LABEL=writes; W_TAG=""
+# on_vault / on_bare: which server run_writes sends its load to (the vault unless told otherwise)
+on_vault() { W_URL=$VAULT_URL; W_PID=$VAULT_PID; W_LABEL=writes; W_TAG=""; }
+on_bare() { W_URL=$BARE_W_URL; W_PID=$BARE_W_PID; W_LABEL="bare writes"; W_TAG="bare "; }
+on_vault
 run_writes() {
   local clients=$1 threads=$2 prefix=$3 seconds=${4:-$DURATION} out p99 summary created failed duration_us before after cpu wrk_us
   [ "$BENCH_THREAD_CPU" != 1 ] || thread_ticks "$W_PID" >"$WORK/tt.before"
@@ -350,9 +353,6 @@ run_writes() {
 fi
 if has writes; then
 WMANY_THREADS=$((WRITE_CLIENTS_MANY < THREADS ? WRITE_CLIENTS_MANY : THREADS))
-# on_bare / on_vault: where run_writes sends its load
-on_bare() { W_URL=$BARE_W_URL; W_PID=$BARE_W_PID; W_LABEL="bare writes"; W_TAG="bare "; }
-on_vault() { W_URL=$VAULT_URL; W_PID=$VAULT_PID; W_LABEL=writes; W_TAG=""; }
 if [ "$BENCH_BARE_WRITES" = 1 ]; then
   # The baseline of the writes, as the bare handler is the reads': Helidon SE and SQLite with the vault's
   # connection settings (synchronous=FULL) and a group commit, inserting rows shaped like the vault's, with
